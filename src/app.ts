@@ -1,0 +1,92 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Container } from './container.js';
+import { registerProblemHandler } from './platform/errors/problem-handler.js';
+import { healthRoutes } from './platform/http/health.routes.js';
+import type { App } from './platform/http/types.js';
+import { loggerOptions } from './platform/logging/logger.js';
+import { newId } from './platform/ids.js';
+import { eventReadRoutes, ingestRoutes } from './modules/ingest/events.routes.js';
+import { adminRoutes } from './modules/tenancy/admin.routes.js';
+import { apiKeyRoutes } from './modules/tenancy/api-keys.routes.js';
+import { apiKeyAuth } from './modules/tenancy/auth.plugin.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface BuildAppOptions {
+  /** Log through pino (default); tests pass false to keep output quiet. */
+  logger?: boolean;
+}
+
+/** buildApp(container): plugins → modules → error handler. No listening, so tests can inject. */
+export async function buildApp(container: Container, options: BuildAppOptions = {}): Promise<App> {
+  const { config } = container;
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(config.LOG_LEVEL),
+    bodyLimit: config.MAX_BODY_BYTES,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId('req');
+    },
+    // Per-request lines only at debug: at thousands of events per second they would dominate the cost.
+    logController: new LogController({ disableRequestLogging: config.LOG_LEVEL !== 'debug' && config.LOG_LEVEL !== 'trace' }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('principal', null);
+  registerProblemHandler(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-ID', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    container.metrics.httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  await app.register(cors, { origin: config.CORS_ORIGINS ? config.CORS_ORIGINS.split(',').map((o) => o.trim()) : false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Paylens API', version: '1.0.0', description: 'Ingest, normalize, score and observe payment events from every provider.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'pl_… API key' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(async (ops) => healthRoutes(ops as App, container));
+  await app.register(async (admin) => adminRoutes(admin as App, container), { prefix: '/admin/v1' });
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', apiKeyAuth(container.apiKeys));
+      if (config.RATE_LIMIT_PER_MINUTE > 0) {
+        await v1.register(rateLimit, {
+          max: config.RATE_LIMIT_PER_MINUTE,
+          timeWindow: 60_000,
+          keyGenerator: (request) => request.principal?.tenantId ?? request.ip,
+        });
+      }
+      await v1.register(async (ingest) => ingestRoutes(ingest as App, container));
+      await v1.register(async (read) => eventReadRoutes(read as App, container));
+      await v1.register(async (keys) => apiKeyRoutes(keys as App, container));
+    },
+    { prefix: '/v1' },
+  );
+
+  return app;
+}

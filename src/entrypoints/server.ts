@@ -1,0 +1,55 @@
+import { buildApp } from '../app.js';
+import { createContainer } from '../container.js';
+import { ConfigError, loadConfig } from '../platform/config/config.js';
+import { bootstrapFirstTenant } from '../modules/tenancy/bootstrap.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const container = await createContainer(config);
+  const { logger } = container;
+
+  const boot = await bootstrapFirstTenant(container.tenants, container.apiKeys, config.PAYLENS_BOOTSTRAP_API_KEY);
+  if (boot?.generatedKey) {
+    // Shown once on the terminal on purpose, not through the logger: keys never enter logs.
+    process.stdout.write(
+      `\n  Paylens created tenant "demo". Its API key (shown only now):\n\n    ${boot.generatedKey}\n\n` +
+        `  Try: curl -H "Authorization: Bearer ${boot.generatedKey}" http://${config.HOST}:${config.PORT}/v1/events\n\n`,
+    );
+  }
+
+  const app = await buildApp(container);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    try {
+      await app.close();
+      await container.close();
+      logger.info('shutdown complete');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ host: config.HOST, port: config.PORT });
+  logger.info({ store: container.database.kind, location: container.database.location }, 'paylens ready');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../platform/db/schema.js';
+import { GroupCommitter, type GroupCommitOptions } from '../../platform/db/group-commit.js';
+import type { PaymentEvent } from '../normalize/canonical.js';
+import { eventToRow } from './payment-event.mapper.js';
+import type { PipelineHooks } from './pipeline-hooks.js';
+import type { PaymentEventRepository } from './payment-event.repository.js';
+import type { NewRawEventRow, RawEventRepository } from './raw-event.repository.js';
+
+export interface StoreRequest {
+  raw: NewRawEventRow;
+  events: PaymentEvent[];
+}
+
+export type StoreResult = { outcome: 'stored' } | { outcome: 'duplicate' };
+
+function dedupeKey(raw: NewRawEventRow): string | null {
+  return raw.provider && raw.provider_event_id ? `${raw.tenant_id}\u0000${raw.provider}\u0000${raw.provider_event_id}` : null;
+}
+
+/**
+ * Writes raw events and their normalized events durably, many per transaction. A raw event whose
+ * dedupe key exists already (stored earlier, by another instance, or earlier in the same batch)
+ * is reported as a duplicate and nothing of it is written.
+ */
+export class EventWriter {
+  private readonly committer: GroupCommitter<StoreRequest, StoreResult>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly rawEvents: RawEventRepository,
+    private readonly paymentEvents: PaymentEventRepository,
+    private readonly hooks: PipelineHooks,
+    options: GroupCommitOptions,
+    onBatch?: (size: number, ms: number) => void,
+  ) {
+    this.committer = new GroupCommitter((items) => this.writeBatch(items), options, onBatch);
+  }
+
+  store(request: StoreRequest): Promise<StoreResult> {
+    return this.committer.submit(request);
+  }
+
+  flush(): Promise<void> {
+    return this.committer.flush();
+  }
+
+  close(): Promise<void> {
+    return this.committer.close();
+  }
+
+  private async writeBatch(items: StoreRequest[]): Promise<StoreResult[]> {
+    try {
+      return await this.writeInTransaction(items);
+    } catch (error) {
+      if (items.length === 1) throw error;
+      // One bad row must not fail its neighbours: retry each on its own so only it fails.
+      return Promise.all(items.map((item) => this.writeInTransaction([item]).then((r) => r[0]!)));
+    }
+  }
+
+  private async writeInTransaction(items: StoreRequest[]): Promise<StoreResult[]> {
+    const firstByKey = new Map<string, number>();
+    const candidates: StoreRequest[] = [];
+    const sameBatchDuplicate = items.map((item, index) => {
+      const key = dedupeKey(item.raw);
+      if (key === null) {
+        candidates.push(item);
+        return false;
+      }
+      if (firstByKey.has(key)) return true;
+      firstByKey.set(key, index);
+      candidates.push(item);
+      return false;
+    });
+    const inserted = await this.db.transaction().execute(async (trx) => {
+      const ids = await this.rawEvents.insertIgnoringDuplicates(
+        trx,
+        candidates.map((c) => c.raw),
+      );
+      const stored = candidates.filter((c) => ids.has(c.raw.id));
+      // seq keeps an event's position within its raw event (an Adyen delivery holds several).
+      await this.paymentEvents.insert(trx, stored.flatMap((c) => c.events.map((e, seq) => eventToRow(e, seq))));
+      const events = stored.flatMap((c) => c.events);
+      await this.hooks.inTransaction(trx, events);
+      return ids;
+    });
+    return items.map((item, i) =>
+      !sameBatchDuplicate[i] && inserted.has(item.raw.id) ? { outcome: 'stored' } : { outcome: 'duplicate' },
+    );
+  }
+}

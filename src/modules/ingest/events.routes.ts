@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import type { Container } from '../../container.js';
+import { AppError } from '../../platform/errors/app-error.js';
+import { problemResponses, type App } from '../../platform/http/types.js';
+import { eventStatuses, eventTypes, failureReasons, paymentEventSchema } from '../normalize/canonical.js';
+import { tenantOf } from '../tenancy/auth.plugin.js';
+import { rawEventStatuses } from './raw-event.js';
+import { decodeCursor } from './payment-event.repository.js';
+
+export const rawEventSummarySchema = z.object({
+  id: z.string(),
+  status: z.enum(rawEventStatuses),
+  provider: z.string().nullable(),
+  providerEventId: z.string().nullable(),
+  receivedAt: z.string(),
+  error: z.string().nullable().describe('Why the event could not be normalized (unprocessed / dead)'),
+  note: z.string().nullable().describe('Why the event was ignored, when it was'),
+});
+
+export const ingestResponseSchema = z.object({
+  rawEvent: rawEventSummarySchema,
+  events: z.array(paymentEventSchema),
+});
+
+const listQuerySchema = z.object({
+  provider: z.string().min(1).max(64).optional(),
+  status: z.enum(eventStatuses).optional(),
+  failureReason: z.enum(failureReasons).optional(),
+  type: z.enum(eventTypes).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+/** Ingest routes read the body as raw bytes whatever its type: the stored copy is the payload as sent. */
+export async function ingestRoutes(app: App, container: Container): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/events',
+    {
+      schema: {
+        summary: 'Ingest one provider payload',
+        description:
+          'The body is the provider payload exactly as received (JSON). The raw payload is stored durably, with card numbers masked, before the answer. Sending the same provider event again answers 200 with the original result and `Idempotent-Replayed: true`.',
+        tags: ['events'],
+        querystring: z.object({ provider: z.string().min(1).max(64).optional() }),
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }).passthrough(),
+        response: { 200: ingestResponseSchema, 201: ingestResponseSchema, ...problemResponses(400, 401, 413, 415, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (!Buffer.isBuffer(body)) throw new AppError('invalid_json', 'The body is empty');
+      const result = await container.intake.ingest({
+        tenantId: tenantOf(request),
+        source: 'api',
+        body,
+        contentType: request.headers['content-type'],
+        providerHint: request.query.provider,
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+      return reply.code(result.replayed ? 200 : 201).send({ rawEvent: result.rawEvent, events: result.events });
+    },
+  );
+}
+
+export async function eventReadRoutes(app: App, container: Container): Promise<void> {
+  app.get(
+    '/events/:id',
+    {
+      schema: {
+        summary: 'Read one normalized event',
+        tags: ['events'],
+        params: z.object({ id: z.string().max(64) }),
+        response: { 200: paymentEventSchema, ...problemResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const event = await container.paymentEvents.findById(tenantOf(request), request.params.id);
+      if (!event) throw new AppError('not_found', `No event ${request.params.id}`);
+      return event;
+    },
+  );
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        summary: 'List normalized events, newest first',
+        description: 'Filters combine with AND; `from` is inclusive and `to` exclusive on the provider time. Pass `nextCursor` back as `cursor` for the next page.',
+        tags: ['events'],
+        querystring: listQuerySchema,
+        response: { 200: z.object({ data: z.array(paymentEventSchema), nextCursor: z.string().nullable() }), ...problemResponses(401, 422) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+      if (q.cursor && !cursor) {
+        throw new AppError('validation_failed', 'querystring.cursor: not a cursor this API returned', {
+          errors: [{ field: 'querystring.cursor', message: 'not a cursor this API returned' }],
+        });
+      }
+      return container.paymentEvents.list(
+        tenantOf(request),
+        {
+          provider: q.provider,
+          status: q.status,
+          failureReason: q.failureReason,
+          type: q.type,
+          from: q.from ? new Date(q.from) : undefined,
+          to: q.to ? new Date(q.to) : undefined,
+        },
+        q.limit,
+        cursor,
+      );
+    },
+  );
+}

@@ -1,0 +1,179 @@
+import { sha256Hex } from '../../platform/crypto/hashing.js';
+import { AppError } from '../../platform/errors/app-error.js';
+import { newId } from '../../platform/ids.js';
+import type { Metrics } from '../../platform/metrics/metrics.js';
+import type { PaymentEvent } from '../normalize/canonical.js';
+import type { NormalizeContext } from '../normalize/connector.js';
+import type { ConnectorRegistry } from '../normalize/connector-registry.js';
+import { toUsdMinor } from '../normalize/money.js';
+import { identify, normalizePayload, type FallbackNormalizer, type NormalizeResult } from '../normalize/normalize.service.js';
+import type { EventWriter } from './event-writer.js';
+import { maskPans, maskPansDeep } from './pan-mask.js';
+import { draftToEvent } from './payment-event.mapper.js';
+import type { PipelineHooks } from './pipeline-hooks.js';
+import type { PaymentEventRepository } from './payment-event.repository.js';
+import { parseBody } from './payload-parser.js';
+import type { RawEvent, RawEventStatus, IngestSource } from './raw-event.js';
+import type { RawEventRepository } from './raw-event.repository.js';
+
+export interface IngestInput {
+  tenantId: string;
+  source: IngestSource;
+  body: Buffer | string;
+  contentType: string | undefined;
+  providerHint?: string | undefined;
+  endpointId?: string | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+export interface RawEventSummary {
+  id: string;
+  status: RawEventStatus;
+  provider: string | null;
+  providerEventId: string | null;
+  receivedAt: string;
+  error: string | null;
+  note: string | null;
+}
+
+export interface IngestResult {
+  replayed: boolean;
+  rawEvent: RawEventSummary;
+  events: PaymentEvent[];
+}
+
+export interface IntakeDeps {
+  registry: ConnectorRegistry;
+  writer: EventWriter;
+  rawEvents: RawEventRepository;
+  paymentEvents: PaymentEventRepository;
+  metrics: Metrics;
+  hooks: PipelineHooks;
+  customerKey: NormalizeContext['customerKey'];
+  fallback: FallbackNormalizer | null;
+  /** First retry delay for unprocessed events (the worker backs off from there). */
+  retryDelayMs: number;
+  clock?: () => Date;
+}
+
+export function summarizeRawEvent(raw: RawEvent): RawEventSummary {
+  const problem = raw.status === 'unprocessed' || raw.status === 'dead';
+  return {
+    id: raw.id,
+    status: raw.status,
+    provider: raw.provider,
+    providerEventId: raw.providerEventId,
+    receivedAt: raw.receivedAt.toISOString(),
+    error: problem ? raw.error : null,
+    note: problem ? null : raw.error,
+  };
+}
+
+/**
+ * The intake path of one payload: parse → mask card numbers → identify the provider → normalize →
+ * store raw and normalized events durably in one transaction → answer. A payload we cannot
+ * normalize is still stored (unprocessed) so nothing is lost.
+ */
+export class IntakeService {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: IntakeDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    const text = typeof input.body === 'string' ? input.body : input.body.toString('utf8');
+    const hint = input.providerHint?.toLowerCase();
+    if (hint !== undefined && !this.deps.registry.get(hint)) {
+      throw new AppError('unknown_provider', `Unknown provider "${input.providerHint}"; known: ${this.deps.registry.ids().join(', ')}`);
+    }
+    const parsed = parseBody(text, input.contentType);
+    const { value: payload } = maskPansDeep(parsed.records[0]);
+    const stored = maskPans(text).text;
+    return this.ingestPayload(input, payload, stored, hint);
+  }
+
+  private async ingestPayload(input: IngestInput, payload: unknown, storedText: string, hint: string | undefined): Promise<IngestResult> {
+    const receivedAt = this.clock();
+    const identification = identify(this.deps.registry, payload, hint);
+    const payloadSha256 = sha256Hex(storedText);
+    const dedupeId = input.idempotencyKey ? `idem:${input.idempotencyKey}` : (identification.providerEventId ?? `sha256:${payloadSha256}`);
+    const result: NormalizeResult = await normalizePayload(
+      identification,
+      payload,
+      { customerKey: this.deps.customerKey, now: receivedAt },
+      this.deps.fallback,
+    );
+    const rawId = newId('raw', receivedAt.getTime());
+    const normalizedAt = this.clock();
+    const events = result.events.map((draft) =>
+      draftToEvent(draft, {
+        id: newId('evt', receivedAt.getTime()),
+        tenantId: input.tenantId,
+        rawEventId: rawId,
+        source: input.source,
+        provider: identification.provider,
+        receivedAt,
+        normalizedAt,
+        amountUsdMinor: toUsdMinor(draft.amountMinor, draft.currency, draft.occurredAt),
+      }),
+    );
+    const raw = {
+      id: rawId,
+      tenant_id: input.tenantId,
+      source: input.source,
+      provider: identification.provider,
+      provider_event_id: dedupeId,
+      content_type: input.contentType ?? 'application/json',
+      payload: storedText,
+      payload_sha256: payloadSha256,
+      status: result.status,
+      error: result.note,
+      attempts: result.status === 'unprocessed' ? 1 : 0,
+      next_attempt_at: result.status === 'unprocessed' ? new Date(receivedAt.getTime() + this.deps.retryDelayMs) : null,
+      endpoint_id: input.endpointId ?? null,
+      received_at: receivedAt,
+      processed_at: result.status === 'unprocessed' ? null : normalizedAt,
+    };
+
+    await this.deps.hooks.beforeStore(events);
+    const { outcome } = await this.deps.writer.store({ raw, events });
+    if (outcome === 'duplicate') {
+      this.deps.metrics.duplicates.inc({ provider: identification.provider });
+      return this.replay(input.tenantId, identification.provider, dedupeId);
+    }
+    this.deps.hooks.afterStore(events);
+    this.deps.metrics.eventsIngested.inc({ provider: identification.provider, source: input.source, status: result.status });
+    for (const draft of result.events) {
+      if (draft.unmappedCode) this.deps.metrics.unmappedCodes.inc({ provider: identification.provider, code: draft.unmappedCode });
+    }
+    return {
+      replayed: false,
+      rawEvent: summarizeRawEvent({
+        id: rawId,
+        tenantId: input.tenantId,
+        source: input.source,
+        provider: identification.provider,
+        providerEventId: dedupeId,
+        contentType: raw.content_type,
+        payload: storedText,
+        payloadSha256,
+        status: result.status,
+        error: result.note,
+        attempts: raw.attempts,
+        nextAttemptAt: raw.next_attempt_at,
+        endpointId: raw.endpoint_id,
+        receivedAt,
+        processedAt: raw.processed_at,
+      }),
+      events,
+    };
+  }
+
+  private async replay(tenantId: string, provider: string, providerEventId: string): Promise<IngestResult> {
+    const existing = await this.deps.rawEvents.findByDedupeKey({ tenantId, provider, providerEventId });
+    if (!existing) throw new AppError('unavailable', 'The original event could not be read back; retry');
+    const events = await this.deps.paymentEvents.findByRawEvent(tenantId, existing.id);
+    return { replayed: true, rawEvent: summarizeRawEvent(existing), events };
+  }
+}

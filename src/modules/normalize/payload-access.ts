@@ -1,0 +1,69 @@
+/** Small, total accessors for untyped provider payloads: they never throw on a surprising shape. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function at(value: unknown, path: string): unknown {
+  let current: unknown = value;
+  for (const key of path.split('.')) {
+    if (!isRecord(current)) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+export function str(value: unknown, path?: string): string | null {
+  const v = path === undefined ? value : at(value, path);
+  if (typeof v === 'string') return v.length > 0 ? v : null;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return null;
+}
+
+export function int(value: unknown, path?: string): number | null {
+  const v = path === undefined ? value : at(value, path);
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) {
+    const n = Number(v.trim());
+    return Number.isSafeInteger(n) ? n : null;
+  }
+  return null;
+}
+
+export function record(value: unknown, path?: string): Record<string, unknown> | null {
+  const v = path === undefined ? value : at(value, path);
+  return isRecord(v) ? v : null;
+}
+
+export function upper(value: string | null): string | null {
+  return value === null ? null : value.toUpperCase();
+}
+
+export function emailDomain(email: string | null): string | null {
+  if (!email) return null;
+  const at = email.lastIndexOf('@');
+  return at > 0 && at < email.length - 1 ? email.slice(at + 1).toLowerCase() : null;
+}
+
+export function countryCode(value: string | null): string | null {
+  return value && /^[A-Za-z]{2}$/.test(value) ? value.toUpperCase() : null;
+}
+
+export function unixSecondsToDate(value: number | null): Date | null {
+  return value === null ? null : new Date(value * 1000);
+}
+
+export function isoToDate(value: string | null): Date | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
+/** Keeps only string values from a provider metadata map (they are free-form and user-controlled). */
+export function stringMap(value: unknown): Record<string, string> {
+  if (!isRecord(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return out;
+}

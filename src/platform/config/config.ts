@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const optionalUrl = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => v === undefined || protocols.some((p) => v.startsWith(`${p}:`)),
+    `must start with ${protocols.map((p) => `${p}:`).join(' or ')}`,
+  );
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PAYLENS_DATA_DIR: z.string().min(1).default('./.paylens/data'),
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  DATABASE_READ_URL: optionalUrl(['postgres', 'postgresql']),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  REDIS_URL: optionalUrl(['redis', 'rediss']),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  PAYLENS_BOOTSTRAP_API_KEY: optionalString.refine(
+    (v) => v === undefined || /^pl_[A-Za-z0-9_-]{43,}$/.test(v),
+    'must look like pl_<at least 43 base64url characters> (32 random bytes)',
+  ),
+  PAYLENS_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, 'must be at least 24 characters'),
+  PAYLENS_CUSTOMER_KEY_SALT: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  PAYLENS_ENCRYPTION_KEY: optionalString.refine(
+    (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v),
+    'must be 64 hex characters (32 bytes)',
+  ),
+  WRITE_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(256),
+  WRITE_BATCH_DELAY_MS: z.coerce.number().min(0).max(1000).default(2),
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  NORMALIZE_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.6),
+  AI_BASE_URL: optionalUrl(['http', 'https']),
+  AI_MODEL: optionalString,
+  AI_API_KEY: optionalString,
+  AI_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  WORKER_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  RUN_WORKER_IN_SERVER: booleanFromEnv.optional(),
+  DATALAKE_DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
+  CORS_ORIGINS: optionalString,
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates configuration once; the message names every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable (PORT= in a .env file) means "not set", not zero or the empty string.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+export function isEmbedded(config: Config): boolean {
+  return config.DATABASE_URL === undefined;
+}

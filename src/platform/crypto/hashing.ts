@@ -1,0 +1,20 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export function sha256Hex(input: string | Buffer): string {
+  return createHash('sha256').update(input).digest('hex');
+}
+
+export function hmacSha256(key: string | Buffer, message: string | Buffer): Buffer {
+  return createHmac('sha256', key).update(message).digest();
+}
+
+export function randomToken(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** Constant-time comparison that tolerates different lengths (which it reveals, as every scheme does). */
+export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
+  const left = typeof a === 'string' ? Buffer.from(a) : a;
+  const right = typeof b === 'string' ? Buffer.from(b) : b;
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,94 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** JSON columns are written as serialized text and read back parsed. */
+type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null, string | null>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+/** bigint columns come back from pg as strings; we convert at the repository edge. */
+type BigIntColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
+type NullableBigIntColumn = ColumnType<string | null, string | number | bigint | null, string | number | bigint | null>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: GeneratedTimestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_at: GeneratedTimestamp;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface RawEventsTable {
+  id: string;
+  tenant_id: string;
+  source: string;
+  provider: string | null;
+  provider_event_id: string | null;
+  content_type: string;
+  payload: string;
+  payload_sha256: string;
+  status: string;
+  error: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: NullableTimestamp;
+  endpoint_id: string | null;
+  received_at: Timestamp;
+  processed_at: NullableTimestamp;
+}
+
+export interface PaymentEventsTable {
+  id: string;
+  tenant_id: string;
+  raw_event_id: string;
+  seq: Generated<number>;
+  source: string;
+  provider: string;
+  provider_event_id: string | null;
+  provider_payment_id: string | null;
+  type: string;
+  status: string;
+  failure_reason: string | null;
+  decline_type: string | null;
+  recommended_action: string | null;
+  provider_code: string | null;
+  provider_message: string | null;
+  amount_minor: BigIntColumn;
+  currency: string;
+  amount_usd_minor: NullableBigIntColumn;
+  merchant: NullableJson<Record<string, unknown>>;
+  customer_key: string | null;
+  email_domain: string | null;
+  ip: string | null;
+  ip_country: string | null;
+  device_id: string | null;
+  card: NullableJson<Record<string, unknown>>;
+  occurred_at: Timestamp;
+  received_at: Timestamp;
+  normalized_at: Timestamp;
+  normalization_method: string;
+  confidence: number;
+  metadata: Json<Record<string, unknown>>;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  settings: SettingsTable;
+  raw_events: RawEventsTable;
+  payment_events: PaymentEventsTable;
+}

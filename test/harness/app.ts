@@ -1,0 +1,50 @@
+import { buildApp } from '../../src/app.js';
+import { createContainer, type Container } from '../../src/container.js';
+import { loadConfig } from '../../src/platform/config/config.js';
+import type { App } from '../../src/platform/http/types.js';
+import { createPostgresDatabase, type StoreKind } from './stores.js';
+
+export interface TestApp {
+  app: App;
+  container: Container;
+  apiKey: string;
+  tenantId: string;
+  /** Creates another tenant and returns its key, for isolation tests. */
+  newTenant(name: string): Promise<{ tenantId: string; apiKey: string }>;
+  close(): Promise<void>;
+}
+
+export async function configFor(store: StoreKind, env: Record<string, string> = {}) {
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    PAYLENS_DATA_DIR: 'memory://',
+    PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789',
+    WRITE_BATCH_DELAY_MS: '1',
+    ...(store === 'postgres' ? { DATABASE_URL: await createPostgresDatabase() } : {}),
+    ...env,
+  });
+}
+
+export async function createTestApp(store: StoreKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const container = await createContainer(await configFor(store, env));
+  const app = await buildApp(container, { logger: false });
+  await app.ready();
+  const newTenant = async (name: string) => {
+    const tenant = await container.tenants.create(name);
+    if (!tenant) throw new Error(`tenant ${name} exists`);
+    const issued = await container.apiKeys.issue(tenant.id, 'test');
+    return { tenantId: tenant.id, apiKey: issued.secret };
+  };
+  const first = await newTenant('acme');
+  return {
+    app,
+    container,
+    apiKey: first.apiKey,
+    tenantId: first.tenantId,
+    newTenant,
+    close: async () => {
+      await app.close();
+      await container.close();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function which(binary: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** Debian puts PostgreSQL's server binaries in /usr/lib/postgresql/<major>/bin. */
+export function findPostgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const majors = readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+    for (const major of majors) if (existsSync(join(root, major, 'bin', 'postgres'))) return join(root, major, 'bin');
+  }
+  const initdb = which('initdb');
+  return initdb ? join(initdb, '..') : null;
+}
+
+export function findRedisServer(): string | null {
+  return which('redis-server');
+}
+
+export interface RunningProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start within ${timeoutMs} ms`);
+}
+
+/** Signals the child's whole process group (runuser does not forward every signal to postgres). */
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  const kill = (s: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, s);
+    } catch {
+      child.kill(s);
+    }
+  };
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const timer = setTimeout(() => kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    kill(signal);
+  });
+}
+
+/**
+ * Starts a throwaway PostgreSQL cluster on loopback. PostgreSQL refuses to run as root, so as root
+ * the cluster is owned by and run as the unprivileged `postgres` (or `nobody`) user.
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<RunningProcess> {
+  const bin = findPostgresBin();
+  if (!bin) throw new Error('PostgreSQL server binaries not found (apt-get install postgresql)');
+  const dir = mkdtempSync(join(tmpdir(), 'paylens-pg-'));
+  chmodSync(dir, 0o777);
+  const dataDir = join(dir, 'data');
+  const port = await freePort();
+  const isRoot = process.getuid?.() === 0;
+  const runAs = isRoot ? (spawnSync('id', ['-u', 'postgres']).status === 0 ? 'postgres' : 'nobody') : null;
+  const command = (exe: string, args: string[]) => (runAs ? ['runuser', ['-u', runAs, '--', join(bin, exe), ...args]] : [join(bin, exe), args]) as [string, string[]];
+
+  const [initCmd, initArgs] = command('initdb', ['-D', dataDir, '-U', 'paylens', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+
+  const durability = options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const [cmd, args] = command('postgres', ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'shared_buffers=256MB', ...durability]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const url = `postgres://paylens@127.0.0.1:${port}/postgres`;
+  const pg = (await import('pg')).default;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`postgres exited: ${stderr}`);
+      const client = new pg.Client({ connectionString: url });
+      try {
+        await client.connect();
+        await client.end();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+    'postgres',
+  );
+  return {
+    url,
+    stop: async () => {
+      await stopChild(child, 'SIGINT');
+      spawnSync('rm', ['-rf', dir]);
+    },
+  };
+}
+
+export async function startRedis(): Promise<RunningProcess> {
+  const binary = findRedisServer();
+  if (!binary) throw new Error('redis-server not found (apt-get install redis-server)');
+  const port = await freePort();
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true });
+  const url = `redis://127.0.0.1:${port}`;
+  const { Redis } = await import('ioredis');
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error('redis-server exited');
+      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        await client.connect();
+        await client.ping();
+        return true;
+      } catch {
+        return false;
+      } finally {
+        client.disconnect();
+      }
+    },
+    15_000,
+    'redis-server',
+  );
+  return { url, stop: () => stopChild(child, 'SIGTERM') };
+}
