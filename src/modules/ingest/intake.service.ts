@@ -3,7 +3,7 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { PaymentEvent } from '../normalize/canonical.js';
-import type { NormalizeContext } from '../normalize/connector.js';
+import type { NormalizeContext, ResolveContext } from '../normalize/connector.js';
 import type { ConnectorRegistry } from '../normalize/connector-registry.js';
 import { toUsdMinor } from '../normalize/money.js';
 import { identify, normalizePayload, type FallbackNormalizer, type NormalizeResult } from '../normalize/normalize.service.js';
@@ -24,6 +24,8 @@ export interface IngestInput {
   providerHint?: string | undefined;
   endpointId?: string | undefined;
   idempotencyKey?: string | undefined;
+  /** Endpoint settings for connectors that resolve references (Mercado Pago fetches the payment). */
+  resolveContext?: ResolveContext | undefined;
 }
 
 export interface RawEventSummary {
@@ -103,6 +105,7 @@ export class IntakeService {
       payload,
       { customerKey: this.deps.customerKey, now: receivedAt },
       this.deps.fallback,
+      input.resolveContext ?? null,
     );
     const rawId = newId('raw', receivedAt.getTime());
     const normalizedAt = this.clock();

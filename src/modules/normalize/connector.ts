@@ -19,10 +19,19 @@ export type NormalizeOutcome =
 
 export interface VerifyInput {
   rawBody: Buffer;
+  /** Lower-cased header names, as Node delivers them. */
   headers: Record<string, string | string[] | undefined>;
   query: Record<string, string | undefined>;
   secret: string;
+  /** The webhook endpoint's provider settings (e.g. PayPal webhook id, certificate source). */
+  settings: Record<string, unknown>;
   now: Date;
+}
+
+/** What resolving a reference-only notification may use: the endpoint's settings and an HTTP client. */
+export interface ResolveContext {
+  settings: Record<string, unknown>;
+  fetch: typeof fetch;
 }
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
@@ -37,6 +46,13 @@ export interface Connector {
   normalize(payload: unknown, ctx: NormalizeContext): NormalizeOutcome;
   /** Verifies a webhook delivery over the raw bytes. */
   verify?(input: VerifyInput): VerifyResult | Promise<VerifyResult>;
+  /**
+   * Notifications that carry only a reference (Mercado Pago's `data.id`) are turned into the full
+   * resource before `normalize`; a failure leaves the raw event unprocessed for the retry worker.
+   */
+  resolve?(payload: unknown, ctx: ResolveContext): Promise<unknown>;
+  /** The body a provider expects in the webhook answer (Adyen wants `[accepted]`); JSON otherwise. */
+  webhookAck?: { contentType: string; body: string };
   /** The provider's complete code → canonical reason table. */
   codes: Readonly<Record<string, DeclineMapping>>;
 }

@@ -1,5 +1,5 @@
 import type { NormalizedEventDraft } from './canonical.js';
-import type { Connector, NormalizeContext } from './connector.js';
+import type { Connector, NormalizeContext, ResolveContext } from './connector.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 
 export type NormalizeResult =
@@ -39,13 +39,16 @@ export async function normalizePayload(
   payload: unknown,
   ctx: NormalizeContext,
   fallback: FallbackNormalizer | null,
+  resolveContext: ResolveContext | null = null,
 ): Promise<NormalizeResult> {
   try {
-    if (!identification.connector) {
+    const { connector } = identification;
+    if (!connector) {
       if (fallback) return await fallback.normalize(payload, ctx);
       return { status: 'unprocessed', events: [], note: 'no connector recognised the payload' };
     }
-    const outcome = identification.connector.normalize(payload, ctx);
+    const resolved = connector.resolve ? await connector.resolve(payload, resolveContext ?? { settings: {}, fetch }) : payload;
+    const outcome = connector.normalize(resolved, ctx);
     if (outcome.kind === 'ignored') return { status: 'ignored', events: [], note: outcome.reason };
     if (outcome.events.length === 0) return { status: 'ignored', events: [], note: 'the payload holds no payment event' };
     const invalid = outcome.events.find((e) => !/^[A-Z]{3}$/.test(e.currency) || !Number.isSafeInteger(e.amountMinor) || Number.isNaN(e.occurredAt.getTime()));
