@@ -139,8 +139,8 @@ describe.each(storeKinds())('events API on %s', (store) => {
     let cursor: string | null = null;
     do {
       const res = await t.app.inject({ method: 'GET', url: `/v1/events?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers });
-      const body = res.json();
-      pages.push(body.data.map((e: { occurredAt: string }) => e.occurredAt));
+      const body: { data: { occurredAt: string }[]; nextCursor: string | null } = res.json();
+      pages.push(body.data.map((e) => e.occurredAt));
       cursor = body.nextCursor;
     } while (cursor);
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);

@@ -209,7 +209,7 @@ describe('stripe connector: signature', () => {
   const sign = (t: number, payload = body, key = secret) => createHmac('sha256', key).update(`${t}.`).update(payload).digest('hex');
   const now = new Date('2024-11-24T12:00:00Z');
   const t = Math.floor(now.getTime() / 1000) - 10;
-  const verify = (header: string | undefined, at = now) => stripeConnector.verify!({ rawBody: body, headers: { 'stripe-signature': header }, query: {}, secret, now: at });
+  const verify = (header: string | undefined, at = now) => stripeConnector.verify!({ rawBody: body, headers: { 'stripe-signature': header }, query: {}, secret, settings: {}, now: at });
 
   it('accepts a valid signature and any matching v1 among several', async () => {
     expect(await verify(`t=${t},v1=${sign(t)}`)).toEqual({ ok: true });
