@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startPostgres } from '../test/harness/processes.js';
+import { printTable, runLoad, startNode, stopProcess, waitForHttp, type LoadResult } from './lib.js';
+
+const KEY = `pl_${'b'.repeat(43)}`;
+const here = fileURLToPath(new URL('.', import.meta.url));
+const serverScript = join(here, '../src/entrypoints/server.js');
+const baselineScript = join(here, 'baseline-server.js');
+
+let sequence = 0;
+/** A distinct Stripe charge.succeeded event per request, so every request is a new durable write. */
+function stripeEventBody(): string {
+  const n = ++sequence;
+  return JSON.stringify({
+    id: `evt_bench${process.pid}x${n}`,
+    object: 'event',
+    type: 'charge.succeeded',
+    created: 1732440000 + (n % 86400),
+    livemode: false,
+    data: {
+      object: {
+        id: `ch_bench${n}`,
+        object: 'charge',
+        amount: 1000 + (n % 5000),
+        currency: 'usd',
+        captured: true,
+        status: 'succeeded',
+        payment_intent: `pi_bench${n}`,
+        customer: `cus_${n % 1000}`,
+        billing_details: { email: `buyer${n % 1000}@example.com` },
+        payment_method_details: { type: 'card', card: { brand: 'visa', country: 'US', last4: '4242', funding: 'credit' } },
+        outcome: { type: 'authorized', network_status: 'approved_by_network', risk_level: 'normal' },
+        metadata: { order: `o-${n}` },
+      },
+    },
+  });
+}
+
+async function measure(label: string, script: string, env: Record<string, string>, connections: number, seconds: number): Promise<LoadResult> {
+  const port = await freePort();
+  const child = startNode(script, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PAYLENS_BOOTSTRAP_API_KEY: KEY, RUN_WORKER_IN_SERVER: 'false', ...env });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
+    const options = {
+      url: `http://127.0.0.1:${port}/v1/events`,
+      connections,
+      durationSeconds: 2,
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: stripeEventBody,
+    };
+    await runLoad(`${label} warm-up`, options);
+    return await runLoad(label, { ...options, durationSeconds: seconds }, child.pid);
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+export async function run(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+  const rows: LoadResult[] = [];
+  const ceiling = await measure('bare Fastify handler (ceiling)', baselineScript, {}, connections, seconds);
+  rows.push(ceiling);
+
+  const pg = await startPostgres({ durable: true });
+  try {
+    rows.push(await measure('Paylens on PostgreSQL (fsync on)', serverScript, { DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '16' }, connections, seconds));
+  } finally {
+    await pg.stop();
+  }
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'paylens-bench-pglite-'));
+  try {
+    rows.push(await measure('Paylens on PGlite (embedded)', serverScript, { PAYLENS_DATA_DIR: dataDir }, connections, seconds));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  printTable(`POST /v1/events — distinct Stripe events, ${connections} connections, ${seconds} s`, rows, ceiling);
+}
