@@ -1,0 +1,295 @@
+import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
+import { mapDeclineCode, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { currencyExponent, rescaleMinor } from '../../money.js';
+import { countryCode, emailDomain, int, isRecord, isoToDate, record, str } from '../../payload-access.js';
+import { hmacSha256, safeEqual, sha256Hex } from '../../../../platform/crypto/hashing.js';
+import { adyenCodes, adyenExponentOverrides, adyenReasonKey } from './adyen.codes.js';
+
+type Item = Record<string, unknown>;
+
+/** Dedupe ids longer than this are hashed so the unique index never meets an oversized key. */
+const MAX_EVENT_ID_LENGTH = 256;
+const fundings: Record<string, Card['funding']> = { CREDIT: 'credit', DEBIT: 'debit', PREPAID: 'prepaid', PREPAID_RELOADABLE: 'prepaid', PREPAID_NONRELOADABLE: 'prepaid', DEFERRED_DEBIT: 'debit' };
+
+/** The NotificationRequestItems of a delivery; anything else in the array is skipped. */
+export function adyenItems(payload: unknown): Item[] {
+  const list = isRecord(payload) ? payload.notificationItems : undefined;
+  if (!Array.isArray(list)) return [];
+  return list.map((entry) => record(entry, 'NotificationRequestItem')).filter((item): item is Item => item !== null);
+}
+
+function succeeded(item: Item): boolean {
+  const success = item.success;
+  return success === true || (typeof success === 'string' && success.trim().toLowerCase() === 'true');
+}
+
+function itemKey(item: Item): string {
+  return `${str(item, 'pspReference') ?? ''}:${str(item, 'eventCode') ?? ''}:${succeeded(item) ? 'true' : 'false'}`;
+}
+
+/** What an item means for the payment; `null` for event codes that carry no payment state. */
+interface Classification {
+  type: EventType;
+  status: EventStatus;
+  /** Failures look their reason up in the refusal table unless a fixed mapping applies. */
+  fixed?: DeclineMapping;
+}
+
+const manualReviewRejected: DeclineMapping = { reason: 'blocked_by_risk_rules', declineType: 'hard', action: 'review_manually' };
+
+function classify(code: string, success: boolean, item: Item): Classification | null {
+  switch (code) {
+    case 'AUTHORISATION':
+    case 'AUTHORISATION_ADJUSTMENT':
+      return { type: 'authorization', status: success ? 'approved' : 'declined' };
+    case 'PENDING':
+      return { type: 'authorization', status: 'pending' };
+    case 'OFFER_CLOSED':
+      return { type: 'authorization', status: 'canceled' };
+    case 'MANUAL_REVIEW_ACCEPT':
+      return { type: 'authorization', status: 'approved' };
+    case 'MANUAL_REVIEW_REJECT':
+      return { type: 'authorization', status: 'declined', fixed: manualReviewRejected };
+    case 'CAPTURE':
+      return { type: 'capture', status: success ? 'approved' : 'failed' };
+    // The acquirer rejected the capture/refund after Adyen accepted it: success is "true" here.
+    case 'CAPTURE_FAILED':
+      return { type: 'capture', status: 'failed' };
+    case 'REFUND':
+    case 'REFUND_WITH_DATA':
+      return { type: 'refund', status: success ? 'refunded' : 'failed' };
+    case 'REFUND_FAILED':
+    case 'REFUNDED_REVERSED':
+      return { type: 'refund', status: 'failed' };
+    case 'POSTPONED_REFUND':
+      return { type: 'refund', status: 'pending' };
+    case 'VOID_PENDING_REFUND':
+      return { type: 'refund', status: success ? 'canceled' : 'failed' };
+    case 'CANCELLATION':
+    case 'TECHNICAL_CANCEL':
+      return { type: 'void', status: success ? 'canceled' : 'failed' };
+    case 'CANCEL_OR_REFUND': {
+      // Adyen decides between cancel and refund itself and says which in modificationAction.
+      const refunded = str(item, 'additionalData.modificationAction')?.toLowerCase() === 'refund';
+      if (!success) return { type: refunded ? 'refund' : 'void', status: 'failed' };
+      return refunded ? { type: 'refund', status: 'refunded' } : { type: 'void', status: 'canceled' };
+    }
+    case 'EXPIRE':
+      return { type: 'void', status: 'canceled' };
+    case 'CHARGEBACK':
+    case 'SECOND_CHARGEBACK':
+    case 'PREARBITRATION_LOST':
+      return { type: 'dispute', status: 'chargeback' };
+    case 'NOTIFICATION_OF_CHARGEBACK':
+    case 'REQUEST_FOR_INFORMATION':
+    case 'NOTIFICATION_OF_FRAUD':
+      return { type: 'dispute', status: 'pending' };
+    case 'CHARGEBACK_REVERSED':
+    case 'PREARBITRATION_WON':
+      return { type: 'dispute', status: 'approved' };
+    default:
+      return null;
+  }
+}
+
+const failureStatuses: ReadonlySet<EventStatus> = new Set(['declined', 'failed']);
+
+/** Looks the reason text up, then the raw acquirer text; an unknown text stays unknown and is reported. */
+function refusal(item: Item): { mapping: DeclineMapping; code: string | null; unmapped: boolean } {
+  const candidates = [str(item, 'reason'), str(item, 'additionalData.refusalReasonRaw'), str(item, 'additionalData.inferredRefusalReason')].filter(
+    (c): c is string => c !== null && c.trim() !== '',
+  );
+  for (const text of candidates) {
+    const { mapping, unmapped } = mapDeclineCode(adyenCodes, adyenReasonKey(text));
+    if (!unmapped) return { mapping, code: text, unmapped: false };
+  }
+  const code = candidates[0] ?? null;
+  const { mapping, unmapped } = mapDeclineCode(adyenCodes, code === null ? null : adyenReasonKey(code));
+  return { mapping, code, unmapped };
+}
+
+/** Adyen amounts are minor units in Adyen's own exponent; the canonical model uses ISO 4217's. */
+function toIsoMinor(value: number, currency: string): number {
+  const iso = currencyExponent(currency);
+  return rescaleMinor(value, adyenExponentOverrides[currency] ?? iso, iso);
+}
+
+function readCard(item: Item, success: boolean, code: string): Card | null {
+  const extra = record(item, 'additionalData') ?? {};
+  let last4 = str(extra, 'cardSummary');
+  // A successful card AUTHORISATION's reason is "authCode:last4:expiry".
+  if (!last4 && success && code === 'AUTHORISATION') last4 = (str(item, 'reason') ?? '').split(':')[1] ?? null;
+  const bin = str(extra, 'cardBin');
+  const validLast4 = last4 && /^\d{4}$/.test(last4) ? last4 : null;
+  const validBin = bin && /^\d{6,8}$/.test(bin) ? bin : null;
+  if (!validLast4 && !validBin) return null;
+  return {
+    brand: str(extra, 'paymentMethodVariant') ?? str(item, 'paymentMethod') ?? str(extra, 'paymentMethod'),
+    bin: validBin,
+    last4: validLast4,
+    country: countryCode(str(extra, 'issuerCountry') ?? str(extra, 'cardIssuingCountry')),
+    funding: fundings[(str(extra, 'fundingSource') ?? '').toUpperCase()] ?? null,
+  };
+}
+
+/** Merchant metadata arrives flattened as `metadata.<key>` entries of additionalData. */
+function merchantMetadata(extra: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (key.startsWith('metadata.') && typeof value === 'string') out[key.slice('metadata.'.length)] = value;
+  }
+  return out;
+}
+
+const keptAdditionalData = [
+  'authCode',
+  'avsResult',
+  'cvcResult',
+  'fraudResultType',
+  'fraudRiskLevel',
+  'totalFraudScore',
+  'threeDAuthenticated',
+  'liabilityShift',
+  'merchantAdviceCode',
+  'refusalReasonRaw',
+  'chargebackReasonCode',
+  'chargebackSchemeCode',
+  'defensePeriodEndsAt',
+  'defendable',
+  'modificationAction',
+] as const;
+
+function normalizeItem(item: Item, live: string | null, ctx: NormalizeContext): NormalizedEventDraft | null {
+  const code = (str(item, 'eventCode') ?? '').toUpperCase();
+  const success = succeeded(item);
+  const kind = classify(code, success, item);
+  if (!kind) return null;
+  const extra = record(item, 'additionalData') ?? {};
+  const failure = failureStatuses.has(kind.status);
+  const isDispute = kind.type === 'dispute';
+  const refused = failure && !kind.fixed ? refusal(item) : null;
+  const mapping = kind.fixed ?? refused?.mapping ?? null;
+
+  const currency = (str(item, 'amount.currency') ?? '').toUpperCase();
+  const email = str(extra, 'shopperEmail') ?? str(item, 'shopperEmail');
+  const shopper = str(extra, 'shopperReference') ?? str(item, 'shopperReference');
+  const customerKey = email ? ctx.customerKey('email', email) : shopper ? ctx.customerKey('id', shopper) : null;
+  const merchantAccount = str(item, 'merchantAccountCode');
+  const pspReference = str(item, 'pspReference');
+  const originalReference = str(item, 'originalReference');
+  // An issuer-style refusal with the processing error reason means nothing was decided: failed, not declined.
+  const status: EventStatus = kind.status === 'declined' && mapping?.reason === 'processing_error' ? 'failed' : kind.status;
+  const reasonText = str(item, 'reason');
+
+  const kept: Record<string, string> = {};
+  for (const key of keptAdditionalData) {
+    const value = str(extra, key);
+    if (value !== null) kept[key] = value.trim();
+  }
+  const providerMetadata = merchantMetadata(extra);
+  const draft: NormalizedEventDraft = {
+    providerEventId: `${pspReference ?? ''}:${code}:${success ? 'true' : 'false'}`,
+    providerPaymentId: originalReference ?? pspReference,
+    type: kind.type,
+    status,
+    failureReason: failure && mapping ? mapping.reason : null,
+    declineType: failure && mapping ? mapping.declineType : null,
+    recommendedAction: failure && mapping ? mapping.action : null,
+    providerCode: isDispute ? (kept.chargebackReasonCode ?? null) : failure ? (refused?.code ?? code) : null,
+    providerMessage: failure || isDispute ? reasonText : null,
+    amountMinor: toIsoMinor(int(item, 'amount.value') ?? 0, currency),
+    currency,
+    merchant: merchantAccount ? { id: merchantAccount, name: null, country: null } : null,
+    customerKey,
+    emailDomain: emailDomain(email),
+    ip: str(extra, 'shopperIP') ?? str(item, 'shopperIP'),
+    ipCountry: null,
+    deviceId: null,
+    card: readCard(item, success, code),
+    occurredAt: isoToDate(str(item, 'eventDate')) ?? new Date(Number.NaN),
+    normalizationMethod: 'rules',
+    confidence: 1,
+    metadata: {
+      adyenEventCode: code,
+      success,
+      live: live === null ? null : live === 'true',
+      pspReference,
+      originalReference,
+      merchantReference: str(item, 'merchantReference'),
+      paymentMethod: str(item, 'paymentMethod'),
+      ...kept,
+      ...(Object.keys(providerMetadata).length > 0 ? { providerMetadata } : {}),
+    },
+  };
+  if (refused?.unmapped && refused.code) draft.unmappedCode = refused.code;
+  return draft;
+}
+
+/** The 8 fields of a Standard webhook item in Adyen's order, missing → '' (docs: HMAC signature calculation). */
+export function adyenSigningString(item: Item): string {
+  const value = int(item, 'amount.value');
+  const success = item.success;
+  return [
+    str(item, 'pspReference') ?? '',
+    str(item, 'originalReference') ?? '',
+    str(item, 'merchantAccountCode') ?? '',
+    str(item, 'merchantReference') ?? '',
+    value === null ? '' : String(value),
+    str(item, 'amount.currency') ?? '',
+    str(item, 'eventCode') ?? '',
+    typeof success === 'boolean' ? String(success) : (str(item, 'success') ?? ''),
+  ].join(':');
+}
+
+export function verifyAdyenSignature({ rawBody, secret }: VerifyInput): VerifyResult {
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(secret)) return { ok: false, reason: 'the Adyen HMAC key must be a hex string' };
+  let payload: unknown;
+  try {
+    payload = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'body is not JSON' };
+  }
+  const items = adyenItems(payload);
+  if (items.length === 0) return { ok: false, reason: 'no NotificationRequestItem to verify' };
+  for (const [index, item] of items.entries()) {
+    const given = str(item, 'additionalData.hmacSignature');
+    if (!given) return { ok: false, reason: `item ${index} has no additionalData.hmacSignature` };
+    const expected = hmacSha256(Buffer.from(secret, 'hex'), adyenSigningString(item));
+    if (!safeEqual(Buffer.from(given, 'base64'), expected)) return { ok: false, reason: `item ${index} hmacSignature does not match` };
+  }
+  return { ok: true };
+}
+
+export const adyenConnector: Connector = {
+  id: 'adyen',
+  displayName: 'Adyen',
+  codes: adyenCodes,
+  webhookAck: { contentType: 'text/plain', body: '[accepted]' },
+
+  detect(payload) {
+    if (!isRecord(payload) || !Array.isArray(payload.notificationItems)) return 0;
+    if (adyenItems(payload).length > 0) return 0.99;
+    return typeof payload.live === 'string' ? 0.6 : 0;
+  },
+
+  eventId(payload) {
+    const items = adyenItems(payload);
+    if (items.length === 0) return null;
+    const joined = items.map(itemKey).join('|');
+    return joined.length <= MAX_EVENT_ID_LENGTH ? joined : `sha256:${sha256Hex(joined)}`;
+  },
+
+  normalize(payload, ctx): NormalizeOutcome {
+    const items = adyenItems(payload);
+    if (items.length === 0) return { kind: 'ignored', reason: 'not an Adyen notification with NotificationRequestItems' };
+    const live = isRecord(payload) ? str(payload, 'live') : null;
+    const events = items.map((item) => normalizeItem(item, live, ctx)).filter((e): e is NormalizedEventDraft => e !== null);
+    if (events.length === 0) {
+      const codes = [...new Set(items.map((item) => str(item, 'eventCode') ?? '?'))].join(', ');
+      return { kind: 'ignored', reason: `Adyen event codes ${codes} carry no payment state` };
+    }
+    return { kind: 'events', events };
+  },
+
+  verify: verifyAdyenSignature,
+};
