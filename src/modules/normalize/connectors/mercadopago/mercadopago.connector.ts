@@ -1,0 +1,255 @@
+import { z } from 'zod';
+import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
+import { mapDeclineCode, type Connector, type NormalizeContext, type NormalizeOutcome, type ResolveContext, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { decimalToMinor, isCurrencyCode } from '../../money.js';
+import { at, emailDomain, isRecord, isoToDate, record, str, stringMap } from '../../payload-access.js';
+import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
+import { mercadoPagoCodes } from './mercadopago.codes.js';
+
+const DEFAULT_API_BASE_URL = 'https://api.mercadopago.com';
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+type Resource = Record<string, unknown>;
+
+/** The webhook notification: `{id, type, action, data: {id}, …}`, a reference without amount or status. */
+function isNotification(payload: unknown): payload is Resource {
+  return isRecord(payload) && str(payload, 'data.id') !== null && typeof payload.type === 'string' && (typeof payload.action === 'string' || typeof payload.date_created === 'string');
+}
+
+/** The payment resource of GET /v1/payments/{id}, also accepted directly on /v1/events. */
+function isPaymentResource(payload: unknown): payload is Resource {
+  return (
+    isRecord(payload) &&
+    typeof payload.transaction_amount === 'number' &&
+    isCurrencyCode(payload.currency_id) &&
+    typeof payload.status === 'string' &&
+    (typeof payload.status_detail === 'string' || typeof payload.payment_method_id === 'string') &&
+    str(payload, 'id') !== null
+  );
+}
+
+const brands: Record<string, string> = {
+  visa: 'visa',
+  debvisa: 'visa',
+  master: 'mastercard',
+  debmaster: 'mastercard',
+  maestro: 'maestro',
+  amex: 'amex',
+  elo: 'elo',
+  debelo: 'elo',
+  hipercard: 'hipercard',
+  naranja: 'naranja',
+  cabal: 'cabal',
+  debcabal: 'cabal',
+  diners: 'diners',
+  cmr: 'cmr',
+  tarshop: 'tarshop',
+  argencard: 'argencard',
+  cencosud: 'cencosud',
+  carnet: 'carnet',
+};
+
+const fundings: Record<string, Card['funding']> = { credit_card: 'credit', debit_card: 'debit', prepaid_card: 'prepaid' };
+
+function cardOf(payment: Resource): Card | null {
+  const card = record(payment, 'card');
+  const methodId = str(payment, 'payment_method_id');
+  const bin = str(card, 'first_six_digits');
+  const last4 = str(card, 'last_four_digits');
+  if (!card || (!bin && !last4)) return null;
+  return {
+    brand: methodId ? (brands[methodId] ?? methodId) : null,
+    bin: bin && /^\d{6,8}$/.test(bin) ? bin : null,
+    last4: last4 && /^\d{4}$/.test(last4) ? last4 : null,
+    country: null,
+    funding: fundings[str(payment, 'payment_type_id') ?? ''] ?? null,
+  };
+}
+
+/**
+ * A payment resource has no event id of its own and the same payment is delivered again at every state
+ * change: id + status + date_last_updated names one state of one payment, so a redelivery of that state
+ * dedupes while the next state is a new event.
+ */
+function resourceEventId(payment: Resource): string {
+  return `${str(payment, 'id')}:${str(payment, 'status')}:${str(payment, 'date_last_updated') ?? str(payment, 'date_created') ?? ''}`;
+}
+
+interface Outcome {
+  type: EventType;
+  status: EventStatus;
+  refund: boolean;
+}
+
+function outcomeOf(status: string, detail: string | null): Outcome | null {
+  switch (status) {
+    case 'approved':
+      return detail === 'partially_refunded' ? { type: 'refund', status: 'partially_refunded', refund: true } : { type: 'sale', status: 'approved', refund: false };
+    case 'authorized':
+      return { type: 'authorization', status: 'approved', refund: false };
+    case 'pending':
+    case 'in_process':
+      return { type: 'sale', status: 'pending', refund: false };
+    case 'rejected':
+      return { type: 'sale', status: 'declined', refund: false };
+    case 'cancelled':
+      return { type: 'void', status: 'canceled', refund: false };
+    case 'refunded':
+      return { type: 'refund', status: 'refunded', refund: true };
+    case 'in_mediation':
+    case 'charged_back':
+      return { type: 'dispute', status: 'chargeback', refund: false };
+    default:
+      return null;
+  }
+}
+
+function normalizePayment(payment: Resource, ctx: NormalizeContext): NormalizeOutcome {
+  const status = str(payment, 'status') ?? '';
+  const detail = str(payment, 'status_detail');
+  const outcome = outcomeOf(status, detail);
+  if (!outcome) return { kind: 'ignored', reason: `Mercado Pago payment status ${status || '(none)'} is not one we model` };
+  const currency = (str(payment, 'currency_id') ?? '').toUpperCase();
+  const refunded = at(payment, 'transaction_amount_refunded');
+  const amountSource = outcome.refund && typeof refunded === 'number' && refunded > 0 ? refunded : at(payment, 'transaction_amount');
+  // transaction_amount is a decimal number in major units (12.34 BRL); decimalToMinor converts it without float arithmetic.
+  const amountMinor = typeof amountSource === 'number' && isCurrencyCode(currency) ? decimalToMinor(amountSource, currency) : null;
+  const failure = outcome.status === 'declined';
+  const { mapping, unmapped } = mapDeclineCode(mercadoPagoCodes, detail);
+  const email = str(payment, 'payer.email');
+  const payerId = str(payment, 'payer.id');
+  const collector = str(payment, 'collector_id');
+  const draft: NormalizedEventDraft = {
+    providerEventId: resourceEventId(payment),
+    providerPaymentId: str(payment, 'id'),
+    type: outcome.type,
+    status: outcome.status,
+    failureReason: failure ? mapping.reason : null,
+    declineType: failure ? mapping.declineType : null,
+    recommendedAction: failure ? mapping.action : null,
+    providerCode: detail,
+    providerMessage: null,
+    // A missing amount must not become 0: NaN makes the pipeline keep the event unprocessed.
+    amountMinor: amountMinor ?? Number.NaN,
+    currency,
+    merchant: collector ? { id: collector, name: null, country: null } : null,
+    customerKey: email ? ctx.customerKey('email', email) : payerId ? ctx.customerKey('id', payerId) : null,
+    emailDomain: emailDomain(email),
+    ip: null,
+    ipCountry: null,
+    deviceId: null,
+    card: cardOf(payment),
+    occurredAt: isoToDate(str(payment, 'date_last_updated')) ?? isoToDate(str(payment, 'date_created')) ?? new Date(Number.NaN),
+    normalizationMethod: 'rules',
+    confidence: 1,
+    metadata: {
+      mercadoPagoStatus: status,
+      statusDetail: detail,
+      paymentMethodId: str(payment, 'payment_method_id'),
+      paymentTypeId: str(payment, 'payment_type_id'),
+      installments: typeof payment.installments === 'number' ? payment.installments : null,
+      externalReference: str(payment, 'external_reference'),
+      liveMode: typeof payment.live_mode === 'boolean' ? payment.live_mode : null,
+      ...(Object.keys(stringMap(payment.metadata)).length > 0 ? { providerMetadata: stringMap(payment.metadata) } : {}),
+    },
+  };
+  if (failure && unmapped && detail) draft.unmappedCode = detail;
+  return { kind: 'events', events: [draft] };
+}
+
+const resolveSettingsSchema = z.object({
+  accessToken: z.string().min(1),
+  apiBaseUrl: z.string().url().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+/** Fetches the payment a notification points at; any failure throws so the raw event stays unprocessed and is retried. */
+export async function resolveMercadoPagoPayment(payload: unknown, { settings, fetch }: ResolveContext): Promise<unknown> {
+  if (!isNotification(payload) || payload.type !== 'payment') return payload;
+  const parsed = resolveSettingsSchema.safeParse(settings);
+  if (!parsed.success) throw new Error('Mercado Pago endpoint settings need an accessToken to fetch the notified payment');
+  const paymentId = str(payload, 'data.id') ?? '';
+  if (!/^[A-Za-z0-9_-]+$/.test(paymentId)) throw new Error(`Mercado Pago notification has an invalid data.id ${JSON.stringify(paymentId)}`);
+  const base = (parsed.data.apiBaseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '');
+  const url = `${base}/v1/payments/${paymentId}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: { authorization: `Bearer ${parsed.data.accessToken}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    throw new Error(timedOut ? `Mercado Pago GET /v1/payments/${paymentId} timed out` : `Mercado Pago GET /v1/payments/${paymentId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (!res.ok) throw new Error(`Mercado Pago GET /v1/payments/${paymentId} answered HTTP ${res.status}`);
+  const body: unknown = await res.json().catch(() => null);
+  if (!isPaymentResource(body)) throw new Error(`Mercado Pago GET /v1/payments/${paymentId} did not return a payment`);
+  return body;
+}
+
+function header(headers: VerifyInput['headers'], name: string): string | null {
+  const raw = headers[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value && value.length > 0 ? value : null;
+}
+
+/** The `x-signature` manifest (`id:…;request-id:…;ts:…;`, absent parts dropped) of Mercado Pago's webhook doc. */
+export function mercadoPagoManifest(dataId: string | null, requestId: string | null, ts: string): string {
+  // The doc asks for alphanumeric ids in lower case; numeric payment ids are unaffected.
+  const id = dataId && /^[a-z0-9]+$/i.test(dataId) ? dataId.toLowerCase() : dataId;
+  return `${id ? `id:${id};` : ''}${requestId ? `request-id:${requestId};` : ''}ts:${ts};`;
+}
+
+/**
+ * Verifies `x-signature` (ts + hex HMAC-SHA256 of the manifest with the endpoint secret). Mercado Pago
+ * documents no replay window (and is ambiguous on the unit of ts), so none is enforced; redeliveries are
+ * absorbed by dedupe on the notification id.
+ */
+export function verifyMercadoPagoSignature({ headers, query, secret }: VerifyInput): VerifyResult {
+  const signature = header(headers, 'x-signature');
+  if (!signature) return { ok: false, reason: 'missing x-signature header' };
+  let ts: string | null = null;
+  let v1: string | null = null;
+  for (const part of signature.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (key === 'ts') ts = value;
+    if (key === 'v1') v1 = value.toLowerCase();
+  }
+  if (!ts || !v1) return { ok: false, reason: 'x-signature lacks ts or v1' };
+  const manifest = mercadoPagoManifest(query['data.id'] ?? null, header(headers, 'x-request-id'), ts);
+  const expected = hmacSha256(secret, manifest).toString('hex');
+  return safeEqual(v1, expected) ? { ok: true } : { ok: false, reason: 'x-signature v1 does not match' };
+}
+
+export const mercadoPagoConnector: Connector = {
+  id: 'mercadopago',
+  displayName: 'Mercado Pago',
+  codes: mercadoPagoCodes,
+
+  detect(payload) {
+    if (isPaymentResource(payload)) return 0.9;
+    if (!isNotification(payload)) return 0;
+    const action = str(payload, 'action') ?? '';
+    if (payload.type === 'payment' && action.startsWith('payment.')) return 0.95;
+    return 'user_id' in payload || 'live_mode' in payload ? 0.7 : 0;
+  },
+
+  eventId(payload) {
+    if (isPaymentResource(payload)) return resourceEventId(payload);
+    return isNotification(payload) ? str(payload, 'id') : null;
+  },
+
+  normalize(payload, ctx) {
+    if (isPaymentResource(payload)) return normalizePayment(payload, ctx);
+    if (isNotification(payload) && payload.type === 'payment') return { kind: 'ignored', reason: 'a Mercado Pago payment notification carries only data.id; resolve() turns it into the payment' };
+    if (isNotification(payload)) return { kind: 'ignored', reason: `Mercado Pago ${String(payload.type)} notifications are not payment events we model` };
+    return { kind: 'ignored', reason: 'not a Mercado Pago payment or notification' };
+  },
+
+  resolve: resolveMercadoPagoPayment,
+  verify: verifyMercadoPagoSignature,
+};

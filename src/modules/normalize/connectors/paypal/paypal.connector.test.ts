@@ -1,0 +1,442 @@
+import { execFile } from 'node:child_process';
+import { createSign } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureReasons } from '../../canonical.js';
+import type { NormalizeContext, NormalizeOutcome, VerifyInput } from '../../connector.js';
+import { paypalConnector } from './paypal.connector.js';
+import { paypalSignedMessage } from './paypal.signature.js';
+import { authorization, capture, declinedCapture, dispute, order, paypalEvent, refund } from './__fixtures__/paypal-events.js';
+
+const ctx: NormalizeContext = { customerKey: (kind, value) => `ck_${kind}_${value.trim().toLowerCase()}`, now: new Date('2024-11-24T12:00:00Z') };
+
+function single(outcome: NormalizeOutcome) {
+  expect(outcome.kind).toBe('events');
+  if (outcome.kind !== 'events') throw new Error('expected events');
+  expect(outcome.events).toHaveLength(1);
+  return outcome.events[0]!;
+}
+
+/** Processor response codes named in FORMATS §3.2 and the capture status_details.reason vocabulary. */
+const documentedCodes = `0000 00N7 0100 0390 0500 0580 1330 1380 5100 5110 5120 5130 5140 5150 5180 5200 5400 5700 9100 9500
+9510 9520 9540 BUYER_COMPLAINT CHARGEBACK ECHECK INTERNATIONAL_WITHDRAWAL OTHER PENDING_REVIEW
+RECEIVING_PREFERENCE_MANDATES_MANUAL_ACTION REFUNDED TRANSACTION_APPROVED_AWAITING_FUNDING UNILATERAL VERIFICATION_REQUIRED`.split(/\s+/);
+
+describe('paypal connector: detection and ids', () => {
+  it('claims PayPal webhook envelopes and nothing else', () => {
+    expect(paypalConnector.detect(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture()))).toBeGreaterThan(0.9);
+    expect(paypalConnector.detect({ id: 'evt_1', object: 'event', type: 'charge.succeeded', data: { object: {} } })).toBe(0);
+    expect(paypalConnector.detect({ id: 1, type: 'payment', data: { id: '1' } })).toBe(0);
+    expect(paypalConnector.detect('WH-1')).toBe(0);
+  });
+
+  it('uses the WH- event id for dedupe', () => {
+    const event = paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture());
+    expect(paypalConnector.eventId(event)).toBe(event.id);
+  });
+});
+
+describe('paypal connector: captures', () => {
+  it('normalizes a capture from a JSON fixture exactly (JPY has no decimals)', () => {
+    const payload = JSON.parse(readFileSync(new URL('./__fixtures__/payment.capture.completed.json', import.meta.url), 'utf8'));
+    const e = single(paypalConnector.normalize(payload, ctx));
+    expect(e).toMatchObject({
+      providerEventId: 'WH-4PL00000FIXTURE1-8AB12345CD678901E',
+      providerPaymentId: '1PLAUTH0FIXTURE',
+      type: 'capture',
+      status: 'approved',
+      failureReason: null,
+      amountMinor: 1500,
+      currency: 'JPY',
+      merchant: { id: 'JPMERCHANT01', name: null, country: null },
+      normalizationMethod: 'rules',
+      confidence: 1,
+    });
+    expect(e.occurredAt.toISOString()).toBe('2024-11-24T09:30:02.000Z');
+    expect(e.metadata).toMatchObject({ captureId: '3PL77701FIXTURE01', authorizationId: '1PLAUTH0FIXTURE', paypalFeeMinor: 94, invoiceId: 'INV-JP-7' });
+  });
+
+  it('a capture of an intent=CAPTURE order is a sale linked to its order', () => {
+    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture()), ctx));
+    expect(e).toMatchObject({ type: 'sale', status: 'approved', providerPaymentId: 'ORDER0001PL', amountMinor: 4999, currency: 'USD' });
+  });
+
+  it.each([
+    ['10.00', 'USD', 1000],
+    ['0.07', 'EUR', 7],
+    ['1234567.89', 'USD', 123456789],
+    ['1500', 'JPY', 1500],
+    ['12.345', 'TND', 12345],
+    ['12.3', 'KWD', 12300],
+  ])('decimal string %s %s is %i minor units', (value, currency, expected) => {
+    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture({ amount: { currency_code: currency, value } })), ctx));
+    expect(e.amountMinor).toBe(expected);
+    expect(e.currency).toBe(currency);
+  });
+
+  it('a malformed amount is NaN so the pipeline keeps the event unprocessed instead of storing 0', () => {
+    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture({ amount: { currency_code: 'USD', value: '1,000.00' } })), ctx));
+    expect(Number.isNaN(e.amountMinor)).toBe(true);
+  });
+
+  it.each([
+    ['PAYMENT.CAPTURE.DENIED', '5120', 'insufficient_funds', 'soft', 'retry_later'],
+    ['PAYMENT.CAPTURE.DECLINED', '9500', 'suspected_fraud', 'hard', 'do_not_retry'],
+    ['PAYMENT.CAPTURE.DENIED', '00N7', 'incorrect_cvc', 'soft', 'ask_customer_to_check_details'],
+    ['PAYMENT.CAPTURE.DECLINED', '5400', 'expired_card', 'hard', 'ask_customer_for_new_card'],
+  ])('%s with processor code %s → %s', (eventType, code, reason, declineType, action) => {
+    const e = single(paypalConnector.normalize(paypalEvent(eventType, 'capture', declinedCapture(code)), ctx));
+    expect(e).toMatchObject({ status: 'declined', providerCode: code, failureReason: reason, declineType, recommendedAction: action });
+    expect(e.unmappedCode).toBeUndefined();
+  });
+
+  it('a denial without a processor code falls back to status_details.reason', () => {
+    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.DENIED', 'capture', declinedCapture(null, { status_details: { reason: 'PENDING_REVIEW' } })), ctx));
+    expect(e).toMatchObject({ status: 'declined', providerCode: 'PENDING_REVIEW', failureReason: 'blocked_by_risk_rules', recommendedAction: 'review_manually' });
+  });
+
+  it('a FAILED capture is a failure, not a decline', () => {
+    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.DECLINED', 'capture', declinedCapture('8000', { status: 'FAILED' })), ctx));
+    expect(e).toMatchObject({ status: 'failed', failureReason: 'processing_error' });
+  });
+
+  it('an unmapped processor code is unknown and reported, never guessed', () => {
+    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.DENIED', 'capture', declinedCapture('ZZ99')), ctx));
+    expect(e).toMatchObject({ failureReason: 'unknown', declineType: 'soft', recommendedAction: 'review_manually', unmappedCode: 'ZZ99' });
+  });
+
+  it('a pending capture is pending and keeps its reason as the provider code', () => {
+    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.PENDING', 'capture', capture({ status: 'PENDING', status_details: { reason: 'ECHECK' } })), ctx));
+    expect(e).toMatchObject({ status: 'pending', providerCode: 'ECHECK', failureReason: null });
+  });
+
+  it('a reversal for a chargeback is a dispute; any other reversal is a refund', () => {
+    const chargeback = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REVERSED', 'capture', capture({ status: 'REVERSED', status_details: { reason: 'CHARGEBACK' } })), ctx));
+    expect(chargeback).toMatchObject({ type: 'dispute', status: 'chargeback', providerCode: 'CHARGEBACK' });
+    const reversed = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REVERSED', 'capture', capture({ status: 'REVERSED' })), ctx));
+    expect(reversed).toMatchObject({ type: 'refund', status: 'refunded' });
+  });
+
+  it('a refunded capture resource is a refund (partial when PayPal says so)', () => {
+    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'capture', capture({ status: 'PARTIALLY_REFUNDED' })), ctx));
+    expect(e).toMatchObject({ type: 'refund', status: 'partially_refunded' });
+  });
+});
+
+describe('paypal connector: refunds, orders, authorizations, disputes', () => {
+  it('a refund resource carries its own amount and links up to its capture', () => {
+    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refund('CAPPARENT01')), ctx));
+    expect(e).toMatchObject({ type: 'refund', status: 'refunded', amountMinor: 1000, currency: 'USD', providerPaymentId: 'CAPPARENT01', providerMessage: 'Partial refund for a missing item' });
+    expect(e.metadata).toMatchObject({ captureId: 'CAPPARENT01', totalRefundedMinor: 1000 });
+    expect(e.occurredAt.toISOString()).toBe('2024-11-24T20:00:01.000Z');
+  });
+
+  it.each([
+    ['PENDING', 'pending'],
+    ['FAILED', 'failed'],
+    ['CANCELLED', 'canceled'],
+  ])('a %s refund is %s', (status, expected) => {
+    expect(single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refund('CAP1', { status })), ctx)).status).toBe(expected);
+  });
+
+  it('CHECKOUT.ORDER.APPROVED sums purchase units exactly and keys the customer by payer email', () => {
+    const o = order();
+    const e = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.APPROVED', 'checkout-order', o), ctx));
+    expect(e).toMatchObject({
+      type: 'authorization',
+      status: 'approved',
+      amountMinor: 3505,
+      currency: 'EUR',
+      providerPaymentId: o.id,
+      customerKey: 'ck_email_ana.souza@buyer.example',
+      emailDomain: 'buyer.example',
+      merchant: { id: 'MERCHANT77PL' },
+    });
+  });
+
+  it('CHECKOUT.ORDER.COMPLETED is a sale (or an authorization for intent=AUTHORIZE) with its captures in metadata', () => {
+    const completed = order({ status: 'COMPLETED', purchase_units: [{ amount: { currency_code: 'USD', value: '5.00' }, payments: { captures: [{ id: 'CAPX1' }] } }] });
+    const e = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.COMPLETED', 'checkout-order', completed), ctx));
+    expect(e).toMatchObject({ type: 'sale', status: 'approved', amountMinor: 500 });
+    expect(e.metadata.captureIds).toEqual(['CAPX1']);
+    const auth = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.COMPLETED', 'checkout-order', order({ intent: 'AUTHORIZE', status: 'COMPLETED' })), ctx));
+    expect(auth.type).toBe('authorization');
+  });
+
+  it('an order in mixed currencies has no single amount', () => {
+    const mixed = order({ purchase_units: [{ amount: { currency_code: 'USD', value: '1.00' } }, { amount: { currency_code: 'EUR', value: '1.00' } }] });
+    const e = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.APPROVED', 'checkout-order', mixed), ctx));
+    expect(Number.isNaN(e.amountMinor)).toBe(true);
+  });
+
+  it('an order paid by card carries the card it names', () => {
+    const o = order({ payment_source: { card: { last_digits: '1881', brand: 'VISA', type: 'CREDIT' } } });
+    const e = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.APPROVED', 'checkout-order', o), ctx));
+    expect(e.card).toEqual({ brand: 'visa', bin: null, last4: '1881', country: null, funding: 'credit' });
+  });
+
+  it('authorization created is an approved authorization of its order; voided is a void', () => {
+    const created = single(paypalConnector.normalize(paypalEvent('PAYMENT.AUTHORIZATION.CREATED', 'authorization', authorization()), ctx));
+    expect(created).toMatchObject({ type: 'authorization', status: 'approved', amountMinor: 12000, currency: 'GBP', providerPaymentId: 'ORDER0002PL' });
+    const voided = single(paypalConnector.normalize(paypalEvent('PAYMENT.AUTHORIZATION.VOIDED', 'authorization', authorization({ status: 'VOIDED' })), ctx));
+    expect(voided).toMatchObject({ type: 'void', status: 'canceled', providerPaymentId: 'ORDER0002PL' });
+  });
+
+  it('a dispute is a chargeback on the seller transaction; a dispute won by the seller is approved', () => {
+    const created = single(paypalConnector.normalize(paypalEvent('CUSTOMER.DISPUTE.CREATED', 'dispute', dispute()), ctx));
+    expect(created).toMatchObject({ type: 'dispute', status: 'chargeback', providerCode: 'UNAUTHORISED', providerPaymentId: 'CAPDISPUTED01', amountMinor: 4999, failureReason: null });
+    const won = single(paypalConnector.normalize(paypalEvent('CUSTOMER.DISPUTE.RESOLVED', 'dispute', dispute({ status: 'RESOLVED', dispute_outcome: { outcome_code: 'RESOLVED_SELLER_FAVOUR' } })), ctx));
+    expect(won.status).toBe('approved');
+    const lost = single(paypalConnector.normalize(paypalEvent('CUSTOMER.DISPUTE.RESOLVED', 'dispute', dispute({ status: 'RESOLVED', dispute_outcome: { outcome_code: 'RESOLVED_BUYER_FAVOUR' } })), ctx));
+    expect(lost.status).toBe('chargeback');
+  });
+
+  it('event types we do not model are ignored with a reason', () => {
+    expect(paypalConnector.normalize(paypalEvent('BILLING.PLAN.CREATED', 'plan', { id: 'P-1' }), ctx)).toEqual({ kind: 'ignored', reason: expect.stringContaining('BILLING.PLAN.CREATED') });
+    expect(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.SAVED', 'checkout-order', order()), ctx).kind).toBe('ignored');
+  });
+
+  it('normalize never throws on arbitrary JSON, bare or inside a PayPal envelope', () => {
+    const eventTypes = fc.constantFrom('PAYMENT.CAPTURE.COMPLETED', 'PAYMENT.CAPTURE.DENIED', 'PAYMENT.CAPTURE.REFUNDED', 'PAYMENT.CAPTURE.REVERSED', 'CHECKOUT.ORDER.APPROVED', 'CHECKOUT.ORDER.COMPLETED', 'PAYMENT.AUTHORIZATION.CREATED', 'CUSTOMER.DISPUTE.CREATED', 'X.Y');
+    const envelope = fc.record({ id: fc.string(), event_type: eventTypes, resource_type: fc.constantFrom('capture', 'refund', 'checkout-order', 'dispute'), create_time: fc.string(), resource: fc.dictionary(fc.string(), fc.jsonValue()) });
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), envelope), (payload) => {
+        const outcome = paypalConnector.normalize(payload, ctx);
+        expect(['events', 'ignored']).toContain(outcome.kind);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('paypal connector: code table', () => {
+  it('maps every documented processor code and status reason to a canonical reason', () => {
+    for (const code of documentedCodes) {
+      const mapping = paypalConnector.codes[code];
+      expect(mapping, code).toBeDefined();
+      expect(failureReasons).toContain(mapping!.reason);
+      expect(mapping!.reason, code).not.toBe('unknown');
+    }
+  });
+
+  it('covers the full processor response-code enum (154 codes) plus the 11 status reasons', () => {
+    expect(Object.keys(paypalConnector.codes)).toHaveLength(165);
+  });
+});
+
+const execFileAsync = promisify(execFile);
+
+interface CertKit {
+  dir: string;
+  key: string;
+  cert: string;
+  otherKey: string;
+}
+
+async function makeCertificate(): Promise<CertKit> {
+  const dir = await mkdtemp(join(tmpdir(), 'paylens-paypal-'));
+  const make = (name: string) =>
+    execFileAsync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`), '-days', '2', '-subj', '/CN=messageverificationcerts.paylens.test']);
+  await Promise.all([make('paypal'), make('other')]);
+  return { dir, key: await readFile(join(dir, 'paypal.key'), 'utf8'), cert: await readFile(join(dir, 'paypal.pem'), 'utf8'), otherKey: await readFile(join(dir, 'other.key'), 'utf8') };
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function bodyOf(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('paypal connector: certificate verification', () => {
+  let kit: CertKit;
+  let server: Server;
+  let base: string;
+  const certRequests: string[] = [];
+  const webhookId = '5PL11111WEBHOOK22';
+  const rawBody = Buffer.from(JSON.stringify(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture())));
+  const transmissionId = 'b2d3c4e0-aa11-11ef-9d6a-0242ac120002';
+  const transmissionTime = '2024-11-24T10:15:31Z';
+
+  beforeAll(async () => {
+    kit = await makeCertificate();
+    server = createServer((req, res) => {
+      certRequests.push(req.url ?? '');
+      if (req.url?.startsWith('/v1/notifications/certs/')) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(kit.cert);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    base = await listen(server);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await rm(kit.dir, { recursive: true, force: true });
+  });
+
+  const sign = (message: string, key = kit.key) => createSign('RSA-SHA256').update(message).sign(key, 'base64');
+  const input = (overrides: { headers?: Record<string, string>; settings?: Record<string, unknown>; body?: Buffer; now?: Date; certPath?: string } = {}): VerifyInput => ({
+    rawBody: overrides.body ?? rawBody,
+    headers: {
+      'paypal-transmission-id': transmissionId,
+      'paypal-transmission-time': transmissionTime,
+      'paypal-transmission-sig': sign(paypalSignedMessage(transmissionId, transmissionTime, webhookId, rawBody)),
+      'paypal-cert-url': `${base}/v1/notifications/certs/${overrides.certPath ?? 'CERT-good'}`,
+      'paypal-auth-algo': 'SHA256withRSA',
+      ...overrides.headers,
+    },
+    query: {},
+    secret: '',
+    settings: overrides.settings ?? { webhookId, certificateSource: { allowedUrlPrefixes: [`${base}/v1/notifications/certs/`] } },
+    now: overrides.now ?? new Date(),
+  });
+
+  it('the signed message is id|time|webhookId|unsigned decimal CRC32 of the raw body', () => {
+    // CRC32("123456789") is the standard check value 0xCBF43926 = 3421780262.
+    expect(paypalSignedMessage('t', 'x', 'w', Buffer.from('123456789'))).toBe('t|x|w|3421780262');
+  });
+
+  it('accepts a good signature with the certificate fetched from an allowed URL, and caches the certificate', async () => {
+    expect(await paypalConnector.verify!(input())).toEqual({ ok: true });
+    const fetched = certRequests.length;
+    expect(fetched).toBe(1);
+    expect(await paypalConnector.verify!(input())).toEqual({ ok: true });
+    expect(certRequests).toHaveLength(fetched);
+  });
+
+  it('accepts a good signature against a configured PEM without any download', async () => {
+    const before = certRequests.length;
+    expect(await paypalConnector.verify!(input({ settings: { webhookId, certificateSource: { pem: kit.cert } } }))).toEqual({ ok: true });
+    expect(certRequests).toHaveLength(before);
+  });
+
+  it('rejects a signature made with another key', async () => {
+    const result = await paypalConnector.verify!(input({ headers: { 'paypal-transmission-sig': sign(paypalSignedMessage(transmissionId, transmissionTime, webhookId, rawBody), kit.otherKey) } }));
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining('does not match') });
+  });
+
+  it('rejects a tampered body and a tampered transmission time', async () => {
+    const tampered = Buffer.from(rawBody.toString('utf8').replace('49.99', '4.99'));
+    expect((await paypalConnector.verify!(input({ body: tampered }))).ok).toBe(false);
+    expect((await paypalConnector.verify!(input({ headers: { 'paypal-transmission-time': '2024-11-24T10:15:32Z' } }))).ok).toBe(false);
+  });
+
+  it('rejects a delivery signed for another webhook id', async () => {
+    const settings = { webhookId: 'OTHERWEBHOOK', certificateSource: { allowedUrlPrefixes: [`${base}/v1/notifications/certs/`] } };
+    expect((await paypalConnector.verify!(input({ settings }))).ok).toBe(false);
+  });
+
+  it('never downloads a certificate from a URL outside the allowed prefixes', async () => {
+    const before = certRequests.length;
+    const defaults = await paypalConnector.verify!(input({ settings: { webhookId }, certPath: 'CERT-other' }));
+    expect(defaults).toEqual({ ok: false, reason: expect.stringContaining('not an allowed') });
+    const lookalike = await paypalConnector.verify!(input({ settings: { webhookId }, headers: { 'paypal-cert-url': 'https://api.paypal.com.evil.example/v1/notifications/certs/CERT-1' } }));
+    expect(lookalike.ok).toBe(false);
+    expect(certRequests).toHaveLength(before);
+  });
+
+  it('rejects a prefix without a path boundary in the settings', async () => {
+    const result = await paypalConnector.verify!(input({ settings: { webhookId, certificateSource: { allowedUrlPrefixes: [base] } } }));
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining('invalid') });
+  });
+
+  it('rejects a certificate outside its validity period', async () => {
+    const later = new Date(Date.now() + 10 * 24 * 60 * 60 * 1000);
+    expect(await paypalConnector.verify!(input({ now: later, certPath: 'CERT-later' }))).toEqual({ ok: false, reason: expect.stringContaining('validity') });
+  });
+
+  it('rejects missing headers, an unknown algorithm and a certificate URL that serves no certificate', async () => {
+    expect((await paypalConnector.verify!(input({ headers: { 'paypal-transmission-sig': '' } }))).ok).toBe(false);
+    expect((await paypalConnector.verify!(input({ headers: { 'paypal-auth-algo': 'SHA1withRSA' } }))).ok).toBe(false);
+    const missing = await paypalConnector.verify!(input({ headers: { 'paypal-cert-url': `${base}/v1/notifications/certs-missing/CERT-x` }, settings: { webhookId, certificateSource: { allowedUrlPrefixes: [`${base}/`] } } }));
+    expect(missing).toEqual({ ok: false, reason: expect.stringContaining('HTTP 404') });
+  });
+});
+
+describe('paypal connector: postback verification', () => {
+  let server: Server;
+  let base: string;
+  const tokenRequests: string[] = [];
+  const verifyRequests: Array<Record<string, unknown>> = [];
+  const event = paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture());
+  const rawBody = Buffer.from(JSON.stringify(event));
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      void (async () => {
+        const body = await bodyOf(req);
+        if (req.method === 'POST' && req.url === '/v1/oauth2/token') {
+          tokenRequests.push(req.headers.authorization ?? '');
+          const ok = req.headers.authorization === `Basic ${Buffer.from('client-1:secret-1').toString('base64')}` && body === 'grant_type=client_credentials';
+          res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(ok ? { access_token: 'A21.token', token_type: 'Bearer', expires_in: 32400 } : { error: 'invalid_client' }));
+          return;
+        }
+        if (req.method === 'POST' && req.url === '/v1/notifications/verify-webhook-signature') {
+          const request = JSON.parse(body) as Record<string, unknown>;
+          verifyRequests.push(request);
+          if (req.headers.authorization !== 'Bearer A21.token') return void res.writeHead(401).end();
+          const good = request.transmission_sig === 'genuine-signature' && request.webhook_id === 'WH-ID-9' && (request.webhook_event as { id?: string }).id === event.id;
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ verification_status: good ? 'SUCCESS' : 'FAILURE' }));
+          return;
+        }
+        res.writeHead(404).end();
+      })();
+    });
+    base = await listen(server);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const input = (sig: string, settings: Record<string, unknown>, secret = ''): VerifyInput => ({
+    rawBody,
+    headers: {
+      'paypal-transmission-id': 'tid-1',
+      'paypal-transmission-time': '2024-11-24T10:15:31Z',
+      'paypal-transmission-sig': sig,
+      'paypal-cert-url': 'https://api-m.paypal.com/v1/notifications/certs/CERT-1',
+      'paypal-auth-algo': 'SHA256withRSA',
+    },
+    query: {},
+    secret,
+    settings,
+    now: new Date(),
+  });
+
+  it('asks PayPal with an OAuth token and accepts SUCCESS, reusing the token', async () => {
+    const settings = { webhookId: 'WH-ID-9', verification: 'postback', apiBaseUrl: base, clientId: 'client-1', clientSecret: 'secret-1' };
+    expect(await paypalConnector.verify!(input('genuine-signature', settings))).toEqual({ ok: true });
+    expect(verifyRequests.at(-1)).toMatchObject({ auth_algo: 'SHA256withRSA', transmission_id: 'tid-1', cert_url: 'https://api-m.paypal.com/v1/notifications/certs/CERT-1', webhook_event: event });
+    expect(await paypalConnector.verify!(input('genuine-signature', settings))).toEqual({ ok: true });
+    expect(tokenRequests).toHaveLength(1);
+  });
+
+  it('rejects on FAILURE and for another webhook id', async () => {
+    const settings = { webhookId: 'WH-ID-9', verification: 'postback', apiBaseUrl: base, clientId: 'client-1', clientSecret: 'secret-1' };
+    expect(await paypalConnector.verify!(input('forged', settings))).toEqual({ ok: false, reason: expect.stringContaining('FAILURE') });
+    expect((await paypalConnector.verify!(input('genuine-signature', { ...settings, webhookId: 'WH-OTHER' }))).ok).toBe(false);
+  });
+
+  it('takes the client secret from the endpoint secret and fails cleanly on bad credentials', async () => {
+    const settings = { webhookId: 'WH-ID-9', verification: 'postback', apiBaseUrl: `${base}/`, clientId: 'client-1' };
+    const bad = await paypalConnector.verify!(input('genuine-signature', settings, 'wrong-secret'));
+    expect(bad).toEqual({ ok: false, reason: expect.stringContaining('HTTP 401') });
+    expect(await paypalConnector.verify!(input('genuine-signature', settings, 'secret-1'))).toEqual({ ok: true });
+  });
+
+  it('rejects settings without a webhook id', async () => {
+    expect((await paypalConnector.verify!(input('genuine-signature', { verification: 'postback', apiBaseUrl: base, clientId: 'client-1' }))).ok).toBe(false);
+  });
+});

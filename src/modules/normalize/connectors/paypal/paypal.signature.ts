@@ -1,0 +1,191 @@
+import { createVerify, X509Certificate } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
+import type { VerifyInput, VerifyResult } from '../../connector.js';
+import { sha256Hex } from '../../../../platform/crypto/hashing.js';
+
+export const defaultPaypalCertPrefixes = [
+  'https://api.paypal.com/',
+  'https://api-m.paypal.com/',
+  'https://api.sandbox.paypal.com/',
+  'https://api-m.sandbox.paypal.com/',
+];
+
+const HTTP_TIMEOUT_MS = 5000;
+
+// A prefix must end at a path boundary, or `https://api.paypal.com` would also admit `https://api.paypal.com.evil.example`.
+const urlPrefix = z.string().url().refine((p) => p.endsWith('/'), 'a certificate URL prefix must end with "/"');
+
+const certificateSettings = z.object({
+  webhookId: z.string().min(1),
+  verification: z.literal('certificate').optional(),
+  certificateSource: z.union([z.object({ allowedUrlPrefixes: z.array(urlPrefix).min(1) }), z.object({ pem: z.string().min(1) })]).optional(),
+});
+
+const postbackSettings = z.object({
+  webhookId: z.string().min(1),
+  verification: z.literal('postback'),
+  apiBaseUrl: z.string().url(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+});
+
+/**
+ * Endpoint settings of a PayPal webhook endpoint. PayPal signs with its own key, so there is no shared
+ * secret: certificate mode ignores the endpoint's `secret`; postback mode uses it as the OAuth client
+ * secret when `clientSecret` is not in the settings (so the secret can stay in the encrypted column).
+ */
+export const paypalVerifySettingsSchema = z.union([postbackSettings, certificateSettings]);
+export type PaypalVerifySettings = z.infer<typeof paypalVerifySettingsSchema>;
+
+const certCache = new LRUCache<string, X509Certificate>({ max: 64, ttl: 24 * 60 * 60 * 1000 });
+const tokenCache = new LRUCache<string, string>({ max: 64, ttl: 60 * 1000 });
+
+function header(headers: VerifyInput['headers'], name: string): string | null {
+  const raw = headers[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value && value.length > 0 ? value : null;
+}
+
+interface Transmission {
+  id: string;
+  time: string;
+  sig: string;
+  certUrl: string | null;
+  authAlgo: string | null;
+}
+
+function readTransmission(headers: VerifyInput['headers']): Transmission | null {
+  const id = header(headers, 'paypal-transmission-id');
+  const time = header(headers, 'paypal-transmission-time');
+  const sig = header(headers, 'paypal-transmission-sig');
+  if (!id || !time || !sig) return null;
+  return { id, time, sig, certUrl: header(headers, 'paypal-cert-url'), authAlgo: header(headers, 'paypal-auth-algo') };
+}
+
+/** The signed message of PayPal's offline scheme: CRC32 of the raw bytes, as an unsigned decimal. */
+export function paypalSignedMessage(transmissionId: string, transmissionTime: string, webhookId: string, rawBody: Buffer): string {
+  return `${transmissionId}|${transmissionTime}|${webhookId}|${crc32(rawBody) >>> 0}`;
+}
+
+async function fetchCertificate(url: string): Promise<X509Certificate | string> {
+  const cached = certCache.get(url);
+  if (cached) return cached;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+  } catch (error) {
+    return `certificate download failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (!res.ok) return `certificate download answered HTTP ${res.status}`;
+  try {
+    const cert = new X509Certificate(await res.text());
+    certCache.set(url, cert);
+    return cert;
+  } catch {
+    return 'certificate URL did not return a PEM certificate';
+  }
+}
+
+async function certificateFor(settings: z.infer<typeof certificateSettings>, certUrl: string | null): Promise<X509Certificate | string> {
+  const source = settings.certificateSource;
+  if (source && 'pem' in source) {
+    try {
+      return new X509Certificate(source.pem);
+    } catch {
+      return 'configured PEM is not a certificate';
+    }
+  }
+  if (!certUrl) return 'missing PAYPAL-CERT-URL header';
+  const prefixes = source?.allowedUrlPrefixes ?? defaultPaypalCertPrefixes;
+  // Only a TLS-authenticated download from PayPal's own hosts makes the key PayPal's; any other URL is attacker-chosen.
+  if (!prefixes.some((p) => certUrl.startsWith(p))) return 'PAYPAL-CERT-URL is not an allowed PayPal certificate location';
+  return fetchCertificate(certUrl);
+}
+
+function signatureMatches(message: string, cert: X509Certificate, signature: string): boolean {
+  try {
+    return createVerify('RSA-SHA256').update(message).verify(cert.publicKey, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+async function verifyWithCertificate(input: VerifyInput, settings: z.infer<typeof certificateSettings>, t: Transmission): Promise<VerifyResult> {
+  if (t.authAlgo && t.authAlgo !== 'SHA256withRSA') return { ok: false, reason: `unsupported PAYPAL-AUTH-ALGO ${t.authAlgo}` };
+  const cert = await certificateFor(settings, t.certUrl);
+  if (typeof cert === 'string') return { ok: false, reason: cert };
+  const now = input.now.getTime();
+  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return { ok: false, reason: 'PayPal certificate is outside its validity period' };
+  const message = paypalSignedMessage(t.id, t.time, settings.webhookId, input.rawBody);
+  return signatureMatches(message, cert, t.sig) ? { ok: true } : { ok: false, reason: 'PAYPAL-TRANSMISSION-SIG does not match' };
+}
+
+async function accessToken(apiBaseUrl: string, clientId: string, clientSecret: string): Promise<string> {
+  // The secret is part of the key so rotated (or wrong) credentials never ride on a token issued to others.
+  const key = `${apiBaseUrl}|${clientId}|${sha256Hex(clientSecret)}`;
+  const cached = tokenCache.get(key);
+  if (cached) return cached;
+  const res = await fetch(`${apiBaseUrl}/v1/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
+    body: 'grant_type=client_credentials',
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+  });
+  if (!res.ok) throw new Error(`PayPal OAuth token request answered HTTP ${res.status}`);
+  const body = (await res.json()) as { access_token?: unknown; expires_in?: unknown };
+  if (typeof body.access_token !== 'string') throw new Error('PayPal OAuth answer has no access_token');
+  const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 0;
+  // Refresh a minute early so a token never expires between the cache hit and PayPal's check.
+  if (expiresIn > 60) tokenCache.set(key, body.access_token, { ttl: (expiresIn - 60) * 1000 });
+  return body.access_token;
+}
+
+async function verifyByPostback(input: VerifyInput, settings: z.infer<typeof postbackSettings>, t: Transmission): Promise<VerifyResult> {
+  const clientSecret = settings.clientSecret ?? input.secret;
+  if (!clientSecret) return { ok: false, reason: 'postback verification needs a client secret' };
+  let event: unknown;
+  try {
+    event = JSON.parse(input.rawBody.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'body is not JSON' };
+  }
+  const base = settings.apiBaseUrl.replace(/\/+$/, '');
+  try {
+    const token = await accessToken(base, settings.clientId, clientSecret);
+    const res = await fetch(`${base}/v1/notifications/verify-webhook-signature`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        auth_algo: t.authAlgo,
+        cert_url: t.certUrl,
+        transmission_id: t.id,
+        transmission_sig: t.sig,
+        transmission_time: t.time,
+        webhook_id: settings.webhookId,
+        webhook_event: event,
+      }),
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    });
+    if (!res.ok) return { ok: false, reason: `PayPal verify-webhook-signature answered HTTP ${res.status}` };
+    const body = (await res.json()) as { verification_status?: unknown };
+    return body.verification_status === 'SUCCESS' ? { ok: true } : { ok: false, reason: `PayPal verification_status is ${String(body.verification_status)}` };
+  } catch (error) {
+    return { ok: false, reason: `PayPal postback verification failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** Verifies a PayPal delivery with the scheme the endpoint's settings choose (offline certificate by default). */
+export async function verifyPaypalWebhook(input: VerifyInput): Promise<VerifyResult> {
+  const parsed = paypalVerifySettingsSchema.safeParse(input.settings);
+  if (!parsed.success) return { ok: false, reason: `PayPal endpoint settings are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  const transmission = readTransmission(input.headers);
+  if (!transmission) return { ok: false, reason: 'missing PAYPAL-TRANSMISSION-ID, -TIME or -SIG header' };
+  const settings = parsed.data;
+  return settings.verification === 'postback' ? verifyByPostback(input, settings, transmission) : verifyWithCertificate(input, settings, transmission);
+}
