@@ -1,0 +1,141 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../../platform/db/schema.js';
+import type { WebhookEndpointsTable } from './webhook-endpoint.tables.js';
+
+export interface WebhookEndpointRow {
+  id: string;
+  tenantId: string;
+  provider: string;
+  description: string | null;
+  secretCiphertext: string;
+  previousSecretCiphertext: string | null;
+  previousSecretExpiresAt: Date | null;
+  settings: Record<string, unknown>;
+  settingsCiphertext: string | null;
+  createdAt: Date;
+  secretRotatedAt: Date | null;
+}
+
+function toRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRow {
+  const date = (v: Date | string | null) => (v === null ? null : new Date(v));
+  // PGlite and pg both parse jsonb, but a value written by another client as text would arrive as a string.
+  const settings = typeof row.settings === 'string' ? (JSON.parse(row.settings) as Record<string, unknown>) : row.settings;
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    provider: row.provider,
+    description: row.description,
+    secretCiphertext: row.secret_ciphertext,
+    previousSecretCiphertext: row.previous_secret_ciphertext,
+    previousSecretExpiresAt: date(row.previous_secret_expires_at),
+    settings,
+    settingsCiphertext: row.settings_ciphertext,
+    createdAt: new Date(row.created_at),
+    secretRotatedAt: date(row.secret_rotated_at),
+  };
+}
+
+export interface NewWebhookEndpoint {
+  id: string;
+  tenantId: string;
+  provider: string;
+  description: string | null;
+  secretCiphertext: string;
+  settings: Record<string, unknown>;
+  settingsCiphertext: string | null;
+  createdAt: Date;
+}
+
+export interface SecretRotation {
+  secretCiphertext: string;
+  /** Null drops the old secret at once (no grace period). */
+  previousSecretExpiresAt: Date | null;
+  rotatedAt: Date;
+}
+
+/** Every query filters on deleted_at: a soft-deleted endpoint is invisible to the API and to deliveries. */
+export class WebhookEndpointRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(endpoint: NewWebhookEndpoint): Promise<WebhookEndpointRow> {
+    const row = await this.db
+      .insertInto('webhook_endpoints')
+      .values({
+        id: endpoint.id,
+        tenant_id: endpoint.tenantId,
+        provider: endpoint.provider,
+        description: endpoint.description,
+        secret_ciphertext: endpoint.secretCiphertext,
+        previous_secret_ciphertext: null,
+        previous_secret_expires_at: null,
+        settings: JSON.stringify(endpoint.settings),
+        settings_ciphertext: endpoint.settingsCiphertext,
+        created_at: endpoint.createdAt,
+        secret_rotated_at: null,
+        deleted_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toRow(row);
+  }
+
+  /** Not tenant-scoped: deliveries authenticate by endpoint id, before any tenant is known. */
+  async findActive(id: string): Promise<WebhookEndpointRow | null> {
+    const row = await this.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return row ? toRow(row) : null;
+  }
+
+  async findForTenant(tenantId: string, id: string): Promise<WebhookEndpointRow | null> {
+    const row = await this.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row ? toRow(row) : null;
+  }
+
+  async listForTenant(tenantId: string): Promise<WebhookEndpointRow[]> {
+    const rows = await this.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map(toRow);
+  }
+
+  /** Moves the current secret to `previous` and installs the new one in one statement, so no delivery sees neither. */
+  async rotateSecret(tenantId: string, id: string, rotation: SecretRotation): Promise<WebhookEndpointRow | null> {
+    const row = await this.db
+      .updateTable('webhook_endpoints')
+      .set((eb) => ({
+        previous_secret_ciphertext: rotation.previousSecretExpiresAt === null ? null : eb.ref('secret_ciphertext'),
+        previous_secret_expires_at: rotation.previousSecretExpiresAt,
+        secret_ciphertext: rotation.secretCiphertext,
+        secret_rotated_at: rotation.rotatedAt,
+      }))
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toRow(row) : null;
+  }
+
+  async softDelete(tenantId: string, id: string, at: Date): Promise<boolean> {
+    // RETURNING rather than numUpdatedRows: the PGlite dialect does not report affected rows.
+    const deleted = await this.db
+      .updateTable('webhook_endpoints')
+      .set({ deleted_at: at })
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .where('deleted_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    return deleted !== undefined;
+  }
+}

@@ -1,0 +1,169 @@
+import { LRUCache } from 'lru-cache';
+import { newId } from '../../platform/ids.js';
+import type { ConnectorRegistry } from '../normalize/connector-registry.js';
+import type { EncryptionKeyProvider } from './encryption-key.js';
+import type { SecretBox } from './secret-box.js';
+import type { WebhookEndpointRepository, WebhookEndpointRow } from './webhook-endpoint.repository.js';
+import { mergeSettings, splitSettings } from './webhook-settings.js';
+
+/** What the API shows of an endpoint: never a secret, sensitive settings as REDACTED. */
+export interface WebhookEndpoint {
+  id: string;
+  provider: string;
+  url: string;
+  description: string | null;
+  settings: Record<string, unknown>;
+  createdAt: Date;
+  secretRotatedAt: Date | null;
+  previousSecretExpiresAt: Date | null;
+}
+
+/** What verifying a delivery needs, decrypted; lives only in memory. */
+export interface DeliveryEndpoint {
+  id: string;
+  tenantId: string;
+  provider: string;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+  settings: Record<string, unknown>;
+}
+
+export interface CreateEndpointInput {
+  provider: string;
+  secret: string;
+  description?: string | undefined;
+  settings?: Record<string, unknown> | undefined;
+}
+
+export type EndpointOutcome =
+  | { kind: 'ok'; endpoint: WebhookEndpoint }
+  | { kind: 'not_found' }
+  | { kind: 'unknown_provider'; detail: string }
+  | { kind: 'encryption_unavailable' };
+
+export type DeliveryLookup = { kind: 'found'; endpoint: DeliveryEndpoint } | { kind: 'not_found' } | { kind: 'undecryptable' };
+
+export function webhookUrl(provider: string, endpointId: string): string {
+  return `/v1/webhooks/${provider}/${endpointId}`;
+}
+
+function present(row: WebhookEndpointRow): WebhookEndpoint {
+  return {
+    id: row.id,
+    provider: row.provider,
+    url: webhookUrl(row.provider, row.id),
+    description: row.description,
+    settings: row.settings,
+    createdAt: row.createdAt,
+    secretRotatedAt: row.secretRotatedAt,
+    previousSecretExpiresAt: row.previousSecretExpiresAt,
+  };
+}
+
+/** The associated data that ties each ciphertext to its endpoint and purpose. */
+const secretAad = (id: string) => `webhook_endpoint:${id}:secret`;
+const settingsAad = (id: string) => `webhook_endpoint:${id}:settings`;
+
+export interface WebhookEndpointServiceDeps {
+  repo: WebhookEndpointRepository;
+  registry: ConnectorRegistry;
+  keys: EncryptionKeyProvider;
+  clock: () => Date;
+  /** How long a looked-up endpoint is reused; other instances see a rotation or deletion after this. */
+  cacheTtlMs: number;
+}
+
+/** Manages webhook endpoints and resolves them, decrypted and briefly cached, for deliveries. */
+export class WebhookEndpointService {
+  private readonly cache: LRUCache<string, DeliveryEndpoint | false>;
+
+  constructor(private readonly deps: WebhookEndpointServiceDeps) {
+    this.cache = new LRUCache({ max: 10_000, ttl: Math.max(deps.cacheTtlMs, 1) });
+  }
+
+  async create(tenantId: string, input: CreateEndpointInput): Promise<EndpointOutcome> {
+    const provider = input.provider.toLowerCase();
+    const connector = this.deps.registry.get(provider);
+    if (!connector) return { kind: 'unknown_provider', detail: `Unknown provider "${input.provider}"; known: ${this.deps.registry.ids().join(', ')}` };
+    if (!connector.verify) return { kind: 'unknown_provider', detail: `The ${connector.displayName} connector cannot verify webhook signatures` };
+    const box = await this.deps.keys.box();
+    if (!box) return { kind: 'encryption_unavailable' };
+    const id = newId('whe');
+    const { readable, sensitive } = splitSettings(input.settings ?? {});
+    const row = await this.deps.repo.insert({
+      id,
+      tenantId,
+      provider,
+      description: input.description ?? null,
+      secretCiphertext: box.encrypt(input.secret, secretAad(id)),
+      settings: readable,
+      settingsCiphertext: sensitive ? box.encrypt(JSON.stringify(sensitive), settingsAad(id)) : null,
+      createdAt: this.deps.clock(),
+    });
+    this.cache.delete(id);
+    return { kind: 'ok', endpoint: present(row) };
+  }
+
+  async list(tenantId: string): Promise<WebhookEndpoint[]> {
+    return (await this.deps.repo.listForTenant(tenantId)).map(present);
+  }
+
+  async get(tenantId: string, id: string): Promise<WebhookEndpoint | null> {
+    const row = await this.deps.repo.findForTenant(tenantId, id);
+    return row ? present(row) : null;
+  }
+
+  /** Installs a new secret; the old one keeps verifying deliveries for `gracePeriodSeconds`. */
+  async rotateSecret(tenantId: string, id: string, secret: string, gracePeriodSeconds: number): Promise<EndpointOutcome> {
+    const box = await this.deps.keys.box();
+    if (!box) return { kind: 'encryption_unavailable' };
+    const now = this.deps.clock();
+    const row = await this.deps.repo.rotateSecret(tenantId, id, {
+      secretCiphertext: box.encrypt(secret, secretAad(id)),
+      previousSecretExpiresAt: gracePeriodSeconds > 0 ? new Date(now.getTime() + gracePeriodSeconds * 1000) : null,
+      rotatedAt: now,
+    });
+    this.cache.delete(id);
+    return row ? { kind: 'ok', endpoint: present(row) } : { kind: 'not_found' };
+  }
+
+  async remove(tenantId: string, id: string): Promise<boolean> {
+    const deleted = await this.deps.repo.softDelete(tenantId, id, this.deps.clock());
+    this.cache.delete(id);
+    return deleted;
+  }
+
+  async forDelivery(id: string): Promise<DeliveryLookup> {
+    const cached = this.cache.get(id);
+    if (cached !== undefined) return cached ? { kind: 'found', endpoint: cached } : { kind: 'not_found' };
+    const row = await this.deps.repo.findActive(id);
+    if (!row) {
+      this.cache.set(id, false);
+      return { kind: 'not_found' };
+    }
+    const box = await this.deps.keys.box();
+    const endpoint = box ? this.decrypt(box, row) : null;
+    if (!endpoint) return { kind: 'undecryptable' };
+    this.cache.set(id, endpoint);
+    return { kind: 'found', endpoint };
+  }
+
+  private decrypt(box: SecretBox, row: WebhookEndpointRow): DeliveryEndpoint | null {
+    try {
+      const sensitive = row.settingsCiphertext ? (JSON.parse(box.decrypt(row.settingsCiphertext, settingsAad(row.id))) as Record<string, unknown>) : null;
+      return {
+        id: row.id,
+        tenantId: row.tenantId,
+        provider: row.provider,
+        secret: box.decrypt(row.secretCiphertext, secretAad(row.id)),
+        previousSecret: row.previousSecretCiphertext ? box.decrypt(row.previousSecretCiphertext, secretAad(row.id)) : null,
+        previousSecretExpiresAt: row.previousSecretExpiresAt,
+        settings: mergeSettings(row.settings, sensitive),
+      };
+    } catch {
+      // A wrong or changed PAYLENS_ENCRYPTION_KEY: the caller answers 503 so the provider retries later.
+      return null;
+    }
+  }
+}

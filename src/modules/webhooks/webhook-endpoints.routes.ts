@@ -1,0 +1,137 @@
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Container } from '../../container.js';
+import { AppError } from '../../platform/errors/app-error.js';
+import { sendProblem } from '../../platform/errors/problem-handler.js';
+import { problemResponses, type App } from '../../platform/http/types.js';
+import { tenantOf } from '../tenancy/auth.plugin.js';
+import { ENCRYPTION_KEY_MISSING } from './encryption-key.js';
+import type { EndpointOutcome, WebhookEndpoint } from './webhook-endpoint.service.js';
+
+const MAX_SETTINGS_BYTES = 16 * 1024;
+
+export const webhookEndpointSchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  url: z.string().describe('Path to give the provider, appended to your public base URL'),
+  description: z.string().nullable(),
+  settings: z.record(z.string(), z.unknown()).describe('Provider settings; credentials show as "[encrypted]"'),
+  createdAt: z.string(),
+  secretRotatedAt: z.string().nullable(),
+  previousSecretExpiresAt: z.string().nullable().describe('Until when the secret replaced by the last rotation is still accepted'),
+});
+
+const settingsSchema = z
+  .record(z.string().min(1).max(64), z.unknown())
+  .refine((s) => JSON.stringify(s).length <= MAX_SETTINGS_BYTES, `settings must serialize to at most ${MAX_SETTINGS_BYTES} bytes`)
+  .describe('Provider settings, e.g. PayPal `webhookId`, Mercado Pago `accessToken` / `apiBaseUrl`; names containing secret/token/key/password are encrypted');
+
+const params = z.object({ id: z.string().max(64) });
+
+function present(endpoint: WebhookEndpoint): z.infer<typeof webhookEndpointSchema> {
+  return {
+    ...endpoint,
+    createdAt: endpoint.createdAt.toISOString(),
+    secretRotatedAt: endpoint.secretRotatedAt?.toISOString() ?? null,
+    previousSecretExpiresAt: endpoint.previousSecretExpiresAt?.toISOString() ?? null,
+  };
+}
+
+function sendOutcome(reply: FastifyReply, outcome: EndpointOutcome, status: 200 | 201, id: string): FastifyReply {
+  switch (outcome.kind) {
+    case 'ok':
+      return reply.code(status).send(present(outcome.endpoint));
+    case 'not_found':
+      throw new AppError('not_found', `No webhook endpoint ${id}`);
+    case 'unknown_provider':
+      throw new AppError('unknown_provider', outcome.detail);
+    case 'encryption_unavailable':
+      // Sent directly: the problem handler hides the detail of a thrown 5xx, and this one tells the operator what to set.
+      return sendProblem(reply, 'unavailable', ENCRYPTION_KEY_MISSING);
+  }
+}
+
+/** Tenant-scoped management of webhook endpoints; secrets go in, never come out. */
+export async function webhookEndpointRoutes(app: App, container: Container): Promise<void> {
+  const service = container.webhookEndpoints;
+
+  app.post(
+    '/webhook-endpoints',
+    {
+      schema: {
+        summary: 'Create a webhook endpoint for one provider',
+        description:
+          'The secret (and credential-like settings) are encrypted at rest with AES-256-GCM and never returned. Point the provider at `url`. Answers 503 when PAYLENS_ENCRYPTION_KEY is required but not set.',
+        tags: ['webhooks'],
+        body: z.object({
+          provider: z.string().min(1).max(64),
+          secret: z.string().min(1).max(4096).describe('The signing secret or key the provider gave you (Adyen: the HMAC key in hex)'),
+          description: z.string().max(500).optional(),
+          settings: settingsSchema.optional(),
+        }),
+        response: { 201: webhookEndpointSchema, ...problemResponses(400, 401, 422, 503) },
+      },
+    },
+    async (request, reply) => sendOutcome(reply, await service.create(tenantOf(request), request.body), 201, ''),
+  );
+
+  app.get(
+    '/webhook-endpoints',
+    {
+      schema: {
+        summary: 'List webhook endpoints (never their secrets)',
+        tags: ['webhooks'],
+        response: { 200: z.object({ data: z.array(webhookEndpointSchema) }), ...problemResponses(401) },
+      },
+    },
+    async (request) => ({ data: (await service.list(tenantOf(request))).map(present) }),
+  );
+
+  app.get(
+    '/webhook-endpoints/:id',
+    {
+      schema: { summary: 'Read one webhook endpoint', tags: ['webhooks'], params, response: { 200: webhookEndpointSchema, ...problemResponses(401, 404) } },
+    },
+    async (request) => {
+      const endpoint = await service.get(tenantOf(request), request.params.id);
+      if (!endpoint) throw new AppError('not_found', `No webhook endpoint ${request.params.id}`);
+      return present(endpoint);
+    },
+  );
+
+  app.post(
+    '/webhook-endpoints/:id/rotate-secret',
+    {
+      schema: {
+        summary: 'Replace the signing secret; the old one is accepted for the grace period',
+        tags: ['webhooks'],
+        params,
+        body: z.object({
+          secret: z.string().min(1).max(4096),
+          gracePeriodSeconds: z.number().int().min(0).max(30 * 86400).default(86400),
+        }),
+        response: { 200: webhookEndpointSchema, ...problemResponses(401, 404, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      return sendOutcome(reply, await service.rotateSecret(tenantOf(request), id, request.body.secret, request.body.gracePeriodSeconds), 200, id);
+    },
+  );
+
+  app.delete(
+    '/webhook-endpoints/:id',
+    {
+      schema: {
+        summary: 'Delete a webhook endpoint; its deliveries answer 404 from then on',
+        tags: ['webhooks'],
+        params,
+        response: { 204: z.null().describe('Deleted'), ...problemResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await service.remove(tenantOf(request), request.params.id))) throw new AppError('not_found', `No webhook endpoint ${request.params.id}`);
+      return reply.code(204).send(null);
+    },
+  );
+}
