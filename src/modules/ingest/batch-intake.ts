@@ -1,0 +1,120 @@
+import { AppError } from '../../platform/errors/app-error.js';
+import { errorCodes, problemType, type ErrorCode } from '../../platform/errors/codes.js';
+import type { PaymentEvent } from '../normalize/canonical.js';
+import type { ConnectorRegistry } from '../normalize/connector-registry.js';
+import type { IngestInput, IntakeService, RawEventSummary } from './intake.service.js';
+import { formatContentTypes, type ParsedBody } from './payload-parser.js';
+
+/** Above this a batch is refused whole: the answer lists every item and must stay bounded. */
+export const MAX_BATCH_ITEMS = 10_000;
+
+export interface ItemProblem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ErrorCode;
+  [extension: string]: unknown;
+}
+
+export interface BatchItemResult {
+  index: number;
+  status: number;
+  rawEvent?: RawEventSummary;
+  events?: PaymentEvent[];
+  error?: ItemProblem;
+}
+
+export interface BatchSummary {
+  stored: number;
+  duplicates: number;
+  failed: number;
+}
+
+export interface BatchResult {
+  items: BatchItemResult[];
+  summary: BatchSummary;
+}
+
+export type BatchInput = Omit<IngestInput, 'body' | 'contentType'>;
+
+export interface BatchOptions {
+  /** Items in flight at once: enough to fill the group-commit writer's batches, bounded for memory. */
+  concurrency?: number;
+  /** Called once per finished item, in completion order (progress bars). */
+  onItem?: (item: BatchItemResult) => void;
+}
+
+export function itemProblem(code: ErrorCode, detail?: string, extensions: Record<string, unknown> = {}): ItemProblem {
+  const { status, title } = errorCodes[code];
+  return { ...extensions, type: problemType(code), title, status, ...(detail === undefined ? {} : { detail }), code };
+}
+
+function problemFrom(error: unknown): ItemProblem {
+  if (error instanceof AppError) return itemProblem(error.code, error.detail, error.extensions);
+  // Storage failures are the only unexpected errors here; their details stay in the logs.
+  return itemProblem('unavailable', 'The event could not be stored; retry it');
+}
+
+export function checkBatchSize(count: number): void {
+  if (count > MAX_BATCH_ITEMS) {
+    throw new AppError('batch_too_large', `The batch holds ${count} events; at most ${MAX_BATCH_ITEMS} are accepted per request`, {
+      limit: MAX_BATCH_ITEMS,
+      count,
+    });
+  }
+}
+
+export function checkProviderHint(registry: ConnectorRegistry, hint: string | undefined): void {
+  if (hint !== undefined && !registry.get(hint.toLowerCase())) {
+    throw new AppError('unknown_provider', `Unknown provider "${hint}"; known: ${registry.ids().join(', ')}`);
+  }
+}
+
+/**
+ * Ingests every record of a parsed body through the intake, many at once so the group-commit writer
+ * fills its transactions, and answers per item in the body's order. Each record follows the single
+ * event rules: its own raw event, dedupe by provider event id or content hash, and with an
+ * Idempotency-Key the item's key is `<key>:<index>`.
+ */
+export async function ingestRecords(intake: IntakeService, input: BatchInput, parsed: ParsedBody, options: BatchOptions = {}): Promise<BatchResult> {
+  const contentType = formatContentTypes[parsed.format];
+  const items = new Array<BatchItemResult>(parsed.records.length);
+  const one = async (index: number): Promise<BatchItemResult> => {
+    const record = parsed.records[index];
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      return { index, status: 422, error: itemProblem('validation_failed', `Item ${index} must be an object holding one provider event`, { errors: [{ field: `body.${index}`, message: 'expected an object' }] }) };
+    }
+    try {
+      const result = await intake.ingestRecord(
+        { ...input, contentType, body: '', idempotencyKey: input.idempotencyKey ? `${input.idempotencyKey}:${index}` : undefined },
+        record,
+        parsed.texts[index]!,
+      );
+      return { index, status: result.replayed ? 200 : 201, rawEvent: result.rawEvent, events: result.events };
+    } catch (error) {
+      const problem = problemFrom(error);
+      return { index, status: problem.status, error: problem };
+    }
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      const item = await one(index);
+      items[index] = item;
+      options.onItem?.(item);
+    }
+  };
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4096, items.length));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+
+  const summary: BatchSummary = { stored: 0, duplicates: 0, failed: 0 };
+  for (const item of items) {
+    if (item.status === 201) summary.stored++;
+    else if (item.status === 200) summary.duplicates++;
+    else summary.failed++;
+  }
+  return { items, summary };
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { Container } from '../../container.js';
+import { AppError } from '../../platform/errors/app-error.js';
+import { problemResponses, type App } from '../../platform/http/types.js';
+import { paymentEventSchema } from '../normalize/canonical.js';
+import { tenantOf } from '../tenancy/auth.plugin.js';
+import { checkBatchSize, checkProviderHint, ingestRecords, MAX_BATCH_ITEMS } from './batch-intake.js';
+import { rawEventSummarySchema } from './events.routes.js';
+import { parseBody } from './payload-parser.js';
+
+export const itemProblemSchema = z
+  .object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string().optional(), code: z.string() })
+  .passthrough();
+
+function buildBatchResponseSchema() {
+  return z.object({
+    items: z.array(
+      z.object({
+        index: z.number().int(),
+        status: z.number().int().describe('201 stored, 200 duplicate of an event stored earlier, 4xx/503 not stored (see error)'),
+        rawEvent: rawEventSummarySchema.optional(),
+        events: z.array(paymentEventSchema).optional(),
+        error: itemProblemSchema.optional(),
+      }),
+    ),
+    summary: z.object({ stored: z.number().int(), duplicates: z.number().int(), failed: z.number().int() }),
+  });
+}
+
+let batchSchema: ReturnType<typeof buildBatchResponseSchema> | null = null;
+
+/** Built on first use: events.routes and this module import each other, so nothing is read at load time. */
+export function batchResponseSchema(): ReturnType<typeof buildBatchResponseSchema> {
+  batchSchema ??= buildBatchResponseSchema();
+  return batchSchema;
+}
+
+/** Registered inside the ingest scope so it shares its raw-bytes body parser. */
+export function batchRoute(app: App, container: Container): void {
+  app.post(
+    '/events/batch',
+    {
+      bodyLimit: container.config.MAX_BATCH_BODY_BYTES,
+      schema: {
+        summary: `Ingest up to ${MAX_BATCH_ITEMS} provider payloads at once`,
+        description:
+          'The body is a JSON array of payloads or NDJSON (one per line); CSV and XML lists are accepted too. Every item is stored as its own raw event with the single-event rules (dedupe, PAN masking) and answered in order: 201 stored, 200 duplicate, 4xx with a problem. A malformed body is refused whole with the line at fault.',
+        tags: ['events'],
+        querystring: z.object({ provider: z.string().min(1).max(64).optional() }),
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }).passthrough(),
+        response: { 200: batchResponseSchema(), ...problemResponses(400, 401, 413, 415, 422, 503) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (!Buffer.isBuffer(body)) throw new AppError('invalid_body', 'The body is empty');
+      checkProviderHint(container.registry, request.query.provider);
+      const parsed = parseBody(body.toString('utf8'), request.headers['content-type'], { jsonArrays: true });
+      checkBatchSize(parsed.records.length);
+      return ingestRecords(
+        container.intake,
+        { tenantId: tenantOf(request), source: 'batch', providerHint: request.query.provider, idempotencyKey: request.headers['idempotency-key'] },
+        parsed,
+      );
+    },
+  );
+}
