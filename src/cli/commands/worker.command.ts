@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { createContainer } from '../../container.js';
+import { runUntilSignal } from '../../modules/ingest/worker/run-until-signal.js';
+import { loadConfig } from '../../platform/config/config.js';
+import { createLogger } from '../../platform/logging/logger.js';
+import { withContainer } from '../cli-context.js';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('retry the normalization of unprocessed events with backoff; dead-letter them after MAX_ATTEMPTS (stops gracefully on SIGTERM)')
+    .option('--once', 'run passes until nothing is due, then exit')
+    .action(async (opts: { once?: boolean }) => {
+      if (opts.once) {
+        await withContainer(async (c) => {
+          let total = 0;
+          for (let handled = await c.retryWorker.runOnce(); handled > 0; handled = await c.retryWorker.runOnce()) total += handled;
+          console.log(`retried ${total} event(s)`);
+        });
+        return;
+      }
+      const config = loadConfig();
+      const container = await createContainer(config, { logger: createLogger(config.LOG_LEVEL) });
+      await runUntilSignal(container.retryWorker, () => container.close(), container.logger, 'retry worker');
+    });
+}

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+
+export interface PollingLoopOptions {
+  /** Pause between passes that found less than a full batch. */
+  pollMs: number;
+  /** A pass that handled at least this many items runs the next one at once (a backlog is drained). */
+  fullBatch: number;
+  logger: Logger;
+  name: string;
+}
+
+/** Runs `pass` repeatedly on a timer until stopped; `stop()` waits for the pass in progress. */
+export class PollingLoop {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+
+  constructor(
+    private readonly pass: () => Promise<number>,
+    private readonly options: PollingLoopOptions,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.pass()
+        .then(
+          (handled) => handled,
+          (error: unknown) => {
+            this.options.logger.error({ err: error }, `${this.options.name}: pass failed`);
+            return 0;
+          },
+        )
+        .then((handled) => {
+          this.running = null;
+          this.schedule(handled >= this.options.fullBatch ? 0 : this.options.pollMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+}
