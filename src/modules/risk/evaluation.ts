@@ -1,0 +1,77 @@
+/** Detection quality of scores against labels (1 = fraud). Pure, so the CLI, the bench and tests share it. */
+export interface Scored {
+  score: number;
+  label: 0 | 1;
+}
+
+/** ROC AUC by the rank statistic (Mann–Whitney U), ties counted half. Null when one class is missing. */
+export function rocAuc(items: Scored[]): number | null {
+  const pos = items.filter((i) => i.label === 1).length;
+  const neg = items.length - pos;
+  if (pos === 0 || neg === 0) return null;
+  const sorted = [...items].sort((a, b) => a.score - b.score);
+  let rankSumPos = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++;
+    const avgRank = (i + 1 + j) / 2;
+    for (let k = i; k < j; k++) if (sorted[k]!.label === 1) rankSumPos += avgRank;
+    i = j;
+  }
+  return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+/** PR AUC as average precision: the mean of the precision at each fraud's rank (ties share one step). */
+export function prAuc(items: Scored[]): number | null {
+  const pos = items.filter((i) => i.label === 1).length;
+  if (pos === 0) return null;
+  const sorted = [...items].sort((a, b) => b.score - a.score);
+  let tp = 0;
+  let fp = 0;
+  let ap = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    let tpGroup = 0;
+    while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) {
+      if (sorted[j]!.label === 1) tpGroup++;
+      j++;
+    }
+    tp += tpGroup;
+    fp += j - i - tpGroup;
+    ap += (tpGroup / pos) * (tp / (tp + fp));
+    i = j;
+  }
+  return ap;
+}
+
+export interface AtThreshold {
+  threshold: number;
+  flagged: number;
+  precision: number | null;
+  recall: number | null;
+}
+
+export function atThreshold(items: Scored[], threshold: number): AtThreshold {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const i of items) {
+    const flagged = i.score >= threshold;
+    if (flagged && i.label === 1) tp++;
+    else if (flagged) fp++;
+    else if (i.label === 1) fn++;
+  }
+  return { threshold, flagged: tp + fp, precision: tp + fp > 0 ? tp / (tp + fp) : null, recall: tp + fn > 0 ? tp / (tp + fn) : null };
+}
+
+export function precisionRecall(flags: { flagged: boolean; label: 0 | 1 }[]): { precision: number | null; recall: number | null } {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const f of flags) {
+    if (f.flagged && f.label === 1) tp++;
+    else if (f.flagged) fp++;
+    else if (f.label === 1) fn++;
+  }
+  return { precision: tp + fp > 0 ? tp / (tp + fp) : null, recall: tp + fn > 0 ? tp / (tp + fn) : null };
+}

@@ -1,0 +1,108 @@
+import { atThreshold, prAuc, rocAuc, type AtThreshold, type Scored } from './evaluation.js';
+import { featureNames, type Features } from './features.js';
+import { defaultTrainOptions, predictLogistic, trainLogistic, type LogisticModel, type TrainOptions } from './logistic-regression.js';
+import type { LabelValue, StoredAssessment } from './risk.repository.js';
+import { decide, type RuleSet } from './rules.js';
+
+/** The model learns from behaviour only: list hits are overrides, not evidence to generalise from. */
+export const modelFeatureNames = featureNames.filter((n) => n !== 'list_block' && n !== 'list_allow');
+
+export const isFraud = (label: LabelValue): 0 | 1 => (label === 'legit' ? 0 : 1);
+
+export function featureVector(features: Features, names: readonly string[] = modelFeatureNames): number[] {
+  return names.map((n) => features[n as keyof Features] ?? 0);
+}
+
+export function trainOnAssessments(labeled: StoredAssessment[], options: TrainOptions = defaultTrainOptions): LogisticModel {
+  const rows = labeled.filter((a) => a.label !== null);
+  return trainLogistic(
+    [...modelFeatureNames],
+    rows.map((a) => featureVector(a.features)),
+    rows.map((a) => isFraud(a.label!)),
+    options,
+  );
+}
+
+export interface QualityReport {
+  transactions: number;
+  frauds: number;
+  rocAuc: number | null;
+  prAuc: number | null;
+  review: AtThreshold;
+  decline: AtThreshold;
+}
+
+export function quality(items: Scored[], review: number, decline: number): QualityReport {
+  return {
+    transactions: items.length,
+    frauds: items.filter((i) => i.label === 1).length,
+    rocAuc: rocAuc(items),
+    prAuc: prAuc(items),
+    review: atThreshold(items, review),
+    decline: atThreshold(items, decline),
+  };
+}
+
+/** Scores stored features again under a rule set and model, as the scorer would now (list hits kept from the stored flags). */
+export function rescore(a: StoredAssessment, ruleSet: RuleSet, model: { version: number; model: LogisticModel } | null): number {
+  const probability = model ? predictLogistic(model.model, featureVector(a.features, model.model.featureNames)) : null;
+  return decide(ruleSet, a.features, probability, model?.version ?? null, storedHits(a.features)).score;
+}
+
+export function storedHits(features: Features) {
+  const hits: { type: string; action: 'block' | 'allow'; reason: string }[] = [];
+  if (features.list_block === 1) hits.push({ type: 'stored', action: 'block', reason: 'on the block list when scored' });
+  if (features.list_allow === 1) hits.push({ type: 'stored', action: 'allow', reason: 'on the allow list when scored' });
+  return hits;
+}
+
+export interface VersionQuality extends QualityReport {
+  rulesVersion: number | null;
+  modelVersion: number | null;
+  basis: 'as scored' | 'rescored with the active configuration';
+}
+
+/**
+ * Quality per (rules version, model version) exactly as scored, plus the active configuration
+ * replayed over all labeled history, so a freshly trained model is judged before new traffic arrives.
+ */
+export function evaluateVersions(
+  labeled: StoredAssessment[],
+  thresholdsOf: (rulesVersion: number) => RuleSet['thresholds'],
+  active: { ruleSet: RuleSet; rulesVersion: number; model: { version: number; model: LogisticModel } | null },
+): VersionQuality[] {
+  const groups = new Map<string, StoredAssessment[]>();
+  for (const a of labeled) {
+    if (a.label === null) continue;
+    const key = `${a.rulesVersion}/${a.modelVersion ?? '-'}`;
+    const group = groups.get(key);
+    if (group) group.push(a);
+    else groups.set(key, [a]);
+  }
+  const out: VersionQuality[] = [];
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const t = thresholdsOf(first.rulesVersion);
+    out.push({
+      rulesVersion: first.rulesVersion,
+      modelVersion: first.modelVersion,
+      basis: 'as scored',
+      ...quality(group.map((a) => ({ score: a.score, label: isFraud(a.label!) })), t.high, t.critical),
+    });
+  }
+  out.sort((a, b) => (a.rulesVersion ?? 0) - (b.rulesVersion ?? 0) || (a.modelVersion ?? 0) - (b.modelVersion ?? 0));
+  const all = labeled.filter((a) => a.label !== null);
+  if (all.length > 0) {
+    out.push({
+      rulesVersion: active.rulesVersion,
+      modelVersion: active.model?.version ?? null,
+      basis: 'rescored with the active configuration',
+      ...quality(
+        all.map((a) => ({ score: rescore(a, active.ruleSet, active.model), label: isFraud(a.label!) })),
+        active.ruleSet.thresholds.high,
+        active.ruleSet.thresholds.critical,
+      ),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+import { newId } from '../../platform/ids.js';
+import { computeFeatures, type Features } from './features.js';
+import { predictLogistic } from './logistic-regression.js';
+import type { AssessmentRecorder } from './assessment-recorder.js';
+import type { NewAssessmentRow } from './risk.repository.js';
+import { listHits, velocityEventOf, type RiskSubject } from './risk-subject.js';
+import { decide, type Decision, type Reason, type RiskLevel } from './rules.js';
+import type { TenantRiskConfigCache } from './tenant-risk-config.js';
+import type { VelocityStore } from './velocity-store.js';
+
+export interface Assessment {
+  transactionId: string;
+  score: number;
+  riskLevel: RiskLevel;
+  decision: Decision;
+  reasons: Reason[];
+  features: Features;
+  modelVersion: number | null;
+  rulesVersion: number;
+  latencyMs: number;
+}
+
+export interface ScoredSubject {
+  assessment: Assessment;
+  row: NewAssessmentRow;
+}
+
+/** Scores one transaction: lists → velocity features → rules (+ model) → verdict. */
+export class RiskScorer {
+  constructor(
+    private readonly config: TenantRiskConfigCache,
+    private readonly velocity: VelocityStore,
+    private readonly recorder: AssessmentRecorder,
+    private readonly clock: () => Date,
+  ) {}
+
+  /** Scores and feeds the velocity history, without storing the assessment (the caller decides where). */
+  async assess(subject: RiskSubject): Promise<ScoredSubject> {
+    const started = performance.now();
+    const config = await this.config.get(subject.tenantId);
+    const now = this.clock();
+    const hits = listHits(subject, config.lists, now.getTime());
+    const event = velocityEventOf(subject);
+    const snapshot = await this.velocity.observe(event);
+    const features = computeFeatures(
+      {
+        amountUsdMinor: subject.amountUsdMinor,
+        cardCountry: subject.cardCountry,
+        ipCountry: subject.ipCountry,
+        hasCustomer: subject.customerKey !== null,
+        hasCard: subject.cardKey !== null,
+        hasDevice: subject.deviceId !== null,
+        listBlock: hits.some((h) => h.action === 'block'),
+        listAllow: hits.some((h) => h.action === 'allow'),
+      },
+      snapshot,
+    );
+    const model = config.model;
+    const probability = model ? predictLogistic(model.model, model.model.featureNames.map((name) => features[name as keyof Features] ?? 0)) : null;
+    const verdict = decide(config.ruleSet, features, probability, model?.version ?? null, hits);
+    // Our own decline is a failed attempt for the fraudster too: it feeds the card-testing counters.
+    // An ingested event already happened, so its own status is the outcome, never our advice.
+    if (verdict.decision === 'decline' && !subject.declined && subject.source !== 'ingest') await this.velocity.recordDecline(event);
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const assessment: Assessment = {
+      transactionId: subject.transactionId,
+      score: verdict.score,
+      riskLevel: verdict.riskLevel,
+      decision: verdict.decision,
+      reasons: verdict.reasons,
+      features,
+      modelVersion: model?.version ?? null,
+      rulesVersion: config.rulesVersion,
+      latencyMs,
+    };
+    const row: NewAssessmentRow = {
+      id: newId('rsk', now.getTime()),
+      tenant_id: subject.tenantId,
+      transaction_id: subject.transactionId,
+      event_id: subject.eventId,
+      source: subject.source,
+      occurred_at: subject.occurredAt,
+      scored_at: now,
+      score: verdict.score,
+      rules_score: verdict.rulesScore,
+      model_score: verdict.modelScore,
+      risk_level: verdict.riskLevel,
+      decision: verdict.decision,
+      reasons: JSON.stringify(verdict.reasons),
+      features: JSON.stringify(features),
+      rules_version: config.rulesVersion,
+      model_version: model?.version ?? null,
+      amount_usd_minor: subject.amountUsdMinor,
+      latency_ms: latencyMs,
+    };
+    return { assessment, row };
+  }
+
+  /** Scores and records the assessment (written behind the answer). */
+  async score(subject: RiskSubject): Promise<Assessment> {
+    const { assessment, row } = await this.assess(subject);
+    this.recorder.record(row);
+    return assessment;
+  }
+}

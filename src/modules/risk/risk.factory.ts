@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../../platform/db/schema.js';
+import { AssessmentRecorder } from './assessment-recorder.js';
+import { ListRepository } from './list.repository.js';
+import { MemoryVelocityStore } from './memory-velocity.store.js';
+import { RedisVelocityStore } from './redis-velocity.store.js';
+import { riskPipelineHook } from './risk.hook.js';
+import { RiskRepository } from './risk.repository.js';
+import { RiskService } from './risk.service.js';
+import type { CustomerKeyHasher } from './risk-subject.js';
+import { RiskScorer } from './risk-scorer.js';
+import { TenantRiskConfigCache } from './tenant-risk-config.js';
+import type { VelocityStore } from './velocity-store.js';
+
+export interface RiskDeps {
+  db: Kysely<Database>;
+  redisUrl: string | undefined;
+  logger: Logger;
+  customerKey: CustomerKeyHasher;
+  clock: () => Date;
+}
+
+/** Wires the risk module: Redis velocity when REDIS_URL is set, in-process otherwise. */
+export function createRisk(deps: RiskDeps) {
+  const velocity: VelocityStore = deps.redisUrl
+    ? RedisVelocityStore.connect(deps.redisUrl, undefined, (error) => deps.logger.warn({ err: error }, 'risk velocity store: Redis connection error'))
+    : new MemoryVelocityStore();
+  const repo = new RiskRepository(deps.db);
+  const lists = new ListRepository(deps.db);
+  const config = new TenantRiskConfigCache(repo, lists);
+  const recorder = new AssessmentRecorder(deps.db, repo, deps.logger);
+  const scorer = new RiskScorer(config, velocity, recorder, deps.clock);
+  const service = new RiskService(repo, lists, config, recorder, deps.customerKey);
+  return {
+    velocity,
+    repo,
+    scorer,
+    service,
+    recorder,
+    hook: riskPipelineHook(scorer, repo, deps.logger),
+    /** Stores queued assessments, then releases the velocity store. */
+    async close(): Promise<void> {
+      await recorder.close();
+      await velocity.close();
+    },
+  };
+}
+
+export type Risk = ReturnType<typeof createRisk>;

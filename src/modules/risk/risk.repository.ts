@@ -1,0 +1,185 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../platform/db/schema.js';
+import { newId } from '../../platform/ids.js';
+import { coerceFeatures, type Features } from './features.js';
+import type { LogisticModel } from './logistic-regression.js';
+import type { Decision, Reason, RiskLevel, RuleSet } from './rules.js';
+import type { Insertable } from 'kysely';
+import type { RiskAssessmentsTable } from './risk.tables.js';
+
+export const labelValues = ['fraud', 'legit', 'chargeback'] as const;
+export type LabelValue = (typeof labelValues)[number];
+
+export type NewAssessmentRow = Insertable<RiskAssessmentsTable>;
+
+export interface StoredAssessment {
+  transactionId: string;
+  occurredAt: Date;
+  score: number;
+  rulesScore: number;
+  modelScore: number | null;
+  riskLevel: RiskLevel;
+  decision: Decision;
+  reasons: Reason[];
+  features: Features;
+  rulesVersion: number;
+  modelVersion: number | null;
+  label: LabelValue | null;
+}
+
+export interface RuleSetVersion {
+  version: number;
+  ruleSet: RuleSet;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface StoredModel {
+  version: number;
+  model: LogisticModel;
+  metrics: Record<string, unknown>;
+  trainingSize: number;
+  active: boolean;
+  createdAt: string;
+}
+
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
+
+export class RiskRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertAssessments(trx: Kysely<Database> | Transaction<Database>, rows: NewAssessmentRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('risk_assessments').values(rows.slice(i, i + 500)).execute();
+  }
+
+  async hasAssessment(tenantId: string, transactionId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('risk_assessments').select('id').where('tenant_id', '=', tenantId).where('transaction_id', '=', transactionId).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Stored assessments in event-time order with their labels; the latest assessment of a
+   * transaction stands for it (a rescore replaces, never doubles, it).
+   */
+  async assessments(tenantId: string, range: { from?: Date | undefined; to?: Date | undefined; labeledOnly?: boolean } = {}): Promise<StoredAssessment[]> {
+    let q = this.db
+      .selectFrom('risk_assessments as a')
+      .leftJoin('risk_labels as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.transaction_id', '=', 'a.transaction_id'))
+      .select([
+        'a.transaction_id',
+        'a.occurred_at',
+        'a.scored_at',
+        'a.score',
+        'a.rules_score',
+        'a.model_score',
+        'a.risk_level',
+        'a.decision',
+        'a.reasons',
+        'a.features',
+        'a.rules_version',
+        'a.model_version',
+        'l.label',
+      ])
+      .where('a.tenant_id', '=', tenantId);
+    if (range.from) q = q.where('a.occurred_at', '>=', range.from);
+    if (range.to) q = q.where('a.occurred_at', '<', range.to);
+    if (range.labeledOnly) q = q.where('l.label', 'is not', null);
+    const rows = await q.orderBy('a.occurred_at').orderBy('a.scored_at').orderBy('a.id').execute();
+    const latest = new Map<string, StoredAssessment>();
+    for (const r of rows) {
+      latest.delete(r.transaction_id);
+      latest.set(r.transaction_id, {
+        transactionId: r.transaction_id,
+        occurredAt: new Date(r.occurred_at),
+        score: Number(r.score),
+        rulesScore: Number(r.rules_score),
+        modelScore: r.model_score === null ? null : Number(r.model_score),
+        riskLevel: r.risk_level as RiskLevel,
+        decision: r.decision as Decision,
+        reasons: json<Reason[]>(r.reasons),
+        features: coerceFeatures(json<Record<string, unknown>>(r.features)),
+        rulesVersion: Number(r.rules_version),
+        modelVersion: r.model_version === null ? null : Number(r.model_version),
+        label: (r.label as LabelValue | null) ?? null,
+      });
+    }
+    return [...latest.values()];
+  }
+
+  async upsertLabel(tenantId: string, transactionId: string, label: LabelValue): Promise<void> {
+    await this.db
+      .insertInto('risk_labels')
+      .values({ tenant_id: tenantId, transaction_id: transactionId, label })
+      .onConflict((c) => c.columns(['tenant_id', 'transaction_id']).doUpdateSet({ label, created_at: new Date() }))
+      .execute();
+  }
+
+  async upsertLabels(tenantId: string, labels: { transactionId: string; label: LabelValue }[]): Promise<void> {
+    for (let i = 0; i < labels.length; i += 500) {
+      await this.db
+        .insertInto('risk_labels')
+        .values(labels.slice(i, i + 500).map((l) => ({ tenant_id: tenantId, transaction_id: l.transactionId, label: l.label })))
+        .onConflict((c) => c.columns(['tenant_id', 'transaction_id']).doUpdateSet((eb) => ({ label: eb.ref('excluded.label') })))
+        .execute();
+    }
+  }
+
+  async latestRuleSet(tenantId: string): Promise<RuleSetVersion | null> {
+    const row = await this.db.selectFrom('risk_rule_sets').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    return row ? { version: Number(row.version), ruleSet: json<RuleSet>(row.definition), createdBy: row.created_by, createdAt: iso(row.created_at) } : null;
+  }
+
+  async ruleSetVersions(tenantId: string): Promise<RuleSetVersion[]> {
+    const rows = await this.db.selectFrom('risk_rule_sets').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').execute();
+    return rows.map((row) => ({ version: Number(row.version), ruleSet: json<RuleSet>(row.definition), createdBy: row.created_by, createdAt: iso(row.created_at) }));
+  }
+
+  /** Appends a version (the unique (tenant, version) key makes two concurrent writers fail rather than overwrite). */
+  async insertRuleSet(tenantId: string, ruleSet: RuleSet, createdBy: string): Promise<RuleSetVersion> {
+    const latest = await this.latestRuleSet(tenantId);
+    const version = (latest?.version ?? 0) + 1;
+    const row = await this.db
+      .insertInto('risk_rule_sets')
+      .values({ id: newId('rul'), tenant_id: tenantId, version, definition: JSON.stringify(ruleSet), created_by: createdBy })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { version, ruleSet, createdBy, createdAt: iso(row.created_at) };
+  }
+
+  async activeModel(tenantId: string): Promise<StoredModel | null> {
+    const row = await this.db.selectFrom('risk_models').selectAll().where('tenant_id', '=', tenantId).where('active', '=', true).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    return row ? this.toModel(row) : null;
+  }
+
+  async models(tenantId: string): Promise<StoredModel[]> {
+    const rows = await this.db.selectFrom('risk_models').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').execute();
+    return rows.map((r) => this.toModel(r));
+  }
+
+  /** Stores a new model version and makes it the active one, in one transaction. */
+  async insertModel(tenantId: string, model: LogisticModel, metrics: Record<string, unknown>, trainingSize: number): Promise<StoredModel> {
+    return this.db.transaction().execute(async (trx) => {
+      const last = await trx.selectFrom('risk_models').select('version').where('tenant_id', '=', tenantId).orderBy('version', 'desc').limit(1).executeTakeFirst();
+      const version = Number(last?.version ?? 0) + 1;
+      await trx.updateTable('risk_models').set({ active: false }).where('tenant_id', '=', tenantId).execute();
+      const row = await trx
+        .insertInto('risk_models')
+        .values({ id: newId('mdl'), tenant_id: tenantId, version, model: JSON.stringify(model), metrics: JSON.stringify(metrics), training_size: trainingSize, active: true })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return this.toModel(row);
+    });
+  }
+
+  private toModel(row: { version: number; model: unknown; metrics: unknown; training_size: number; active: boolean; created_at: Date | string }): StoredModel {
+    return {
+      version: Number(row.version),
+      model: json<LogisticModel>(row.model),
+      metrics: json<Record<string, unknown>>(row.metrics),
+      trainingSize: Number(row.training_size),
+      active: Boolean(row.active),
+      createdAt: iso(row.created_at),
+    };
+  }
+}

@@ -1,0 +1,118 @@
+import type { AssessmentRecorder } from './assessment-recorder.js';
+import { backtest, type BacktestReport } from './backtest.js';
+import type { ListAction, ListEntry, ListRepository, ListType } from './list.repository.js';
+import { evaluateVersions, isFraud, quality, rescore, trainOnAssessments, type QualityReport, type VersionQuality } from './model-training.js';
+import type { LabelValue, RiskRepository, RuleSetVersion, StoredModel } from './risk.repository.js';
+import { listMatchKey, type CustomerKeyHasher } from './risk-subject.js';
+import { defaultRuleSet, type RuleSet } from './rules.js';
+import type { TenantRiskConfigCache } from './tenant-risk-config.js';
+
+export interface TimeRange {
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+export interface TrainResult {
+  model: StoredModel;
+  training: QualityReport;
+}
+
+/** Everything about risk besides scoring itself: rules, lists, labels, models, backtests. */
+export class RiskService {
+  constructor(
+    private readonly repo: RiskRepository,
+    private readonly lists: ListRepository,
+    private readonly config: TenantRiskConfigCache,
+    private readonly recorder: AssessmentRecorder,
+    private readonly hash: CustomerKeyHasher,
+  ) {}
+
+  async currentRules(tenantId: string): Promise<RuleSetVersion> {
+    return (await this.repo.latestRuleSet(tenantId)) ?? { version: 0, ruleSet: defaultRuleSet, createdBy: 'paylens', createdAt: new Date(0).toISOString() };
+  }
+
+  async ruleVersions(tenantId: string): Promise<RuleSetVersion[]> {
+    const stored = await this.repo.ruleSetVersions(tenantId);
+    return [...stored, { version: 0, ruleSet: defaultRuleSet, createdBy: 'paylens', createdAt: new Date(0).toISOString() }];
+  }
+
+  async putRules(tenantId: string, ruleSet: RuleSet, actor: string): Promise<RuleSetVersion> {
+    const saved = await this.repo.insertRuleSet(tenantId, ruleSet, actor);
+    this.config.invalidate(tenantId);
+    return saved;
+  }
+
+  /** Null when no assessment exists for the transaction (labels are for scored transactions). */
+  async label(tenantId: string, transactionId: string, label: LabelValue): Promise<boolean> {
+    if (!(await this.repo.hasAssessment(tenantId, transactionId))) {
+      await this.recorder.flush();
+      if (!(await this.repo.hasAssessment(tenantId, transactionId))) return false;
+    }
+    await this.repo.upsertLabel(tenantId, transactionId, label);
+    return true;
+  }
+
+  async backtest(tenantId: string, candidate: RuleSet, range: TimeRange): Promise<BacktestReport> {
+    await this.recorder.flush();
+    return backtest(await this.repo.assessments(tenantId, range), candidate);
+  }
+
+  /** Fits a model on labeled history in the range, stores it as the next version and activates it. */
+  async train(tenantId: string, range: TimeRange): Promise<TrainResult | null> {
+    await this.recorder.flush();
+    const labeled = await this.repo.assessments(tenantId, { ...range, labeledOnly: true });
+    const classes = new Set(labeled.map((a) => isFraud(a.label!)));
+    if (classes.size < 2) return null;
+    const model = trainOnAssessments(labeled);
+    const current = await this.currentRules(tenantId);
+    const candidate = { version: 0, model };
+    const training = quality(
+      labeled.map((a) => ({ score: rescore(a, current.ruleSet, candidate), label: isFraud(a.label!) })),
+      current.ruleSet.thresholds.high,
+      current.ruleSet.thresholds.critical,
+    );
+    const stored = await this.repo.insertModel(tenantId, model, { training, from: range.from?.toISOString() ?? null, to: range.to?.toISOString() ?? null }, labeled.length);
+    this.config.invalidate(tenantId);
+    return { model: stored, training };
+  }
+
+  async evaluate(tenantId: string, range: TimeRange): Promise<VersionQuality[]> {
+    await this.recorder.flush();
+    const [labeled, versions, active] = await Promise.all([
+      this.repo.assessments(tenantId, { ...range, labeledOnly: true }),
+      this.ruleVersions(tenantId),
+      this.repo.activeModel(tenantId),
+    ]);
+    const byVersion = new Map(versions.map((v) => [v.version, v.ruleSet]));
+    const current = versions[0]!;
+    return evaluateVersions(labeled, (v) => (byVersion.get(v) ?? defaultRuleSet).thresholds, {
+      ruleSet: current.ruleSet,
+      rulesVersion: current.version,
+      model: active ? { version: active.version, model: active.model } : null,
+    });
+  }
+
+  listEntries(tenantId: string, filter: { type?: ListType | undefined; action?: ListAction | undefined }): Promise<ListEntry[]> {
+    return this.lists.list(tenantId, filter);
+  }
+
+  async addListEntry(
+    tenantId: string,
+    entry: { type: ListType; value: string; action: ListAction; reason: string; expiresAt: Date | null },
+    actor: string,
+  ): Promise<ListEntry | null> {
+    const added = await this.lists.add(tenantId, { ...entry, matchKey: listMatchKey(entry.type, entry.value, this.hash) }, actor);
+    this.config.invalidate(tenantId);
+    return added;
+  }
+
+  async removeListEntry(tenantId: string, id: string, actor: string): Promise<ListEntry | null> {
+    const removed = await this.lists.remove(tenantId, id, actor);
+    this.config.invalidate(tenantId);
+    return removed;
+  }
+
+  listAudit(tenantId: string, limit: number) {
+    return this.lists.audit(tenantId, limit);
+  }
+}

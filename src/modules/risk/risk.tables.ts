@@ -1,0 +1,92 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** JSON columns are written as serialized text and read back parsed (PGlite and pg both parse jsonb). */
+type Json<T> = ColumnType<T, string, string>;
+type BigIntColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
+
+export interface RiskAssessmentsTable {
+  id: string;
+  tenant_id: string;
+  transaction_id: string;
+  event_id: string | null;
+  source: string;
+  occurred_at: Timestamp;
+  scored_at: Timestamp;
+  score: number;
+  rules_score: number;
+  model_score: number | null;
+  risk_level: string;
+  decision: string;
+  reasons: Json<unknown[]>;
+  features: Json<Record<string, number>>;
+  rules_version: number;
+  model_version: number | null;
+  amount_usd_minor: BigIntColumn;
+  latency_ms: number;
+}
+
+export interface RiskLabelsTable {
+  tenant_id: string;
+  transaction_id: string;
+  label: string;
+  created_at: GeneratedTimestamp;
+}
+
+export interface RiskRuleSetsTable {
+  id: string;
+  tenant_id: string;
+  version: number;
+  definition: Json<Record<string, unknown>>;
+  created_by: string;
+  created_at: GeneratedTimestamp;
+}
+
+export interface RiskListsTable {
+  id: string;
+  tenant_id: string;
+  type: string;
+  value: string;
+  match_key: string;
+  action: string;
+  reason: string;
+  expires_at: NullableTimestamp;
+  created_by: string;
+  created_at: GeneratedTimestamp;
+}
+
+export interface RiskListAuditTable {
+  id: string;
+  tenant_id: string;
+  entry_id: string;
+  operation: string;
+  type: string;
+  value: string;
+  action: string;
+  reason: string | null;
+  actor: string;
+  at: GeneratedTimestamp;
+  seq: Generated<number>;
+}
+
+export interface RiskModelsTable {
+  id: string;
+  tenant_id: string;
+  version: number;
+  model: Json<Record<string, unknown>>;
+  metrics: Json<Record<string, unknown>>;
+  training_size: number;
+  active: boolean;
+  created_at: GeneratedTimestamp;
+}
+
+export interface RiskTables {
+  risk_assessments: RiskAssessmentsTable;
+  risk_labels: RiskLabelsTable;
+  risk_rule_sets: RiskRuleSetsTable;
+  risk_lists: RiskListsTable;
+  risk_list_audit: RiskListAuditTable;
+  risk_models: RiskModelsTable;
+}

@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { featureNames, type Features } from './features.js';
+
+export const riskLevels = ['low', 'medium', 'high', 'critical'] as const;
+export const decisions = ['approve', 'review', 'decline'] as const;
+export type RiskLevel = (typeof riskLevels)[number];
+export type Decision = (typeof decisions)[number];
+
+const conditionSchema = z.object({
+  feature: z.enum(featureNames),
+  op: z.enum(['gt', 'gte', 'lt', 'lte', 'eq', 'neq']),
+  value: z.number().finite(),
+});
+export type Condition = z.infer<typeof conditionSchema>;
+
+export const ruleSchema = conditionSchema.extend({
+  id: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lowercase letters, digits and _, starting with a letter'),
+  weight: z.number().min(0).max(1),
+  message: z.string().min(1).max(300),
+  enabled: z.boolean().default(true),
+  /** Further conditions that must all hold too. */
+  and: z.array(conditionSchema).max(8).default([]),
+});
+export type Rule = z.infer<typeof ruleSchema>;
+
+export const thresholdsSchema = z
+  .object({ medium: z.number().min(0).max(1), high: z.number().min(0).max(1), critical: z.number().min(0).max(1) })
+  .refine((t) => t.medium < t.high && t.high < t.critical, { message: 'thresholds must rise: medium < high < critical' });
+export type Thresholds = z.infer<typeof thresholdsSchema>;
+
+export const ruleSetSchema = z
+  .object({
+    rules: z.array(ruleSchema).max(200),
+    thresholds: thresholdsSchema.default({ medium: 0.3, high: 0.5, critical: 0.8 }),
+    /** Share of the final score taken from the model's probability when a model is active. */
+    modelWeight: z.number().min(0).max(1).default(0.6),
+  })
+  .superRefine((set, ctx) => {
+    const seen = new Set<string>();
+    set.rules.forEach((rule, i) => {
+      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${rule.id}` });
+      seen.add(rule.id);
+    });
+  });
+export type RuleSet = z.infer<typeof ruleSetSchema>;
+
+export interface Reason {
+  code: string;
+  message: string;
+  weight: number;
+}
+
+const rule = (id: string, feature: Rule['feature'], op: Rule['op'], value: number, weight: number, message: string, and: Condition[] = []): Rule => ({
+  id,
+  feature,
+  op,
+  value,
+  weight,
+  message,
+  enabled: true,
+  and,
+});
+
+/** The built-in rule set (version 0): card testing, velocity, identity spread, account takeover, amount outliers. */
+export const defaultRuleSet: RuleSet = {
+  thresholds: { medium: 0.3, high: 0.5, critical: 0.8 },
+  modelWeight: 0.6,
+  rules: [
+    rule('card_testing_card', 'card_declines_1h', 'gte', 3, 0.6, 'The card was declined 3 or more times in the last hour (card testing)'),
+    rule('card_testing_customer', 'customer_declines_1h', 'gte', 3, 0.45, 'The customer had 3 or more declines in the last hour'),
+    rule('card_velocity_1h', 'card_count_1h', 'gte', 5, 0.4, 'The card was used 5 or more times in the last hour'),
+    rule('customer_velocity_1h', 'customer_count_1h', 'gte', 5, 0.3, 'The customer paid 5 or more times in the last hour'),
+    rule('customer_velocity_24h', 'customer_count_24h', 'gte', 15, 0.2, 'The customer paid 15 or more times in the last 24 hours'),
+    rule('customer_many_cards', 'customer_distinct_cards_24h', 'gte', 3, 0.4, 'The customer used 3 or more cards in the last 24 hours'),
+    rule('device_many_cards', 'device_distinct_cards_24h', 'gte', 3, 0.45, 'The device used 3 or more cards in the last 24 hours'),
+    rule('ip_many_customers', 'ip_distinct_customers_24h', 'gte', 5, 0.35, 'The IP address was used by 5 or more customers in the last 24 hours'),
+    rule('country_mismatch', 'country_mismatch', 'eq', 1, 0.2, 'The card country differs from the IP country'),
+    rule('amount_spike', 'amount_vs_usual', 'gte', 5, 0.35, "The amount is 5 or more times the customer's usual amount"),
+    rule('high_amount', 'amount_usd', 'gte', 1000, 0.15, 'The amount is 1,000 USD or more'),
+    rule('account_takeover', 'first_seen_device', 'eq', 1, 0.5, 'A known customer on a new device, from another country, paying far above usual', [
+      { feature: 'first_seen_customer', op: 'eq', value: 0 },
+      { feature: 'country_mismatch', op: 'eq', value: 1 },
+      { feature: 'amount_vs_usual', op: 'gte', value: 3 },
+    ]),
+    rule('merchant_declines', 'merchant_decline_rate_1h', 'gte', 0.4, 0.3, 'The merchant saw 40% or more declines in the last hour', [
+      { feature: 'merchant_count_1h', op: 'gte', value: 10 },
+    ]),
+    rule('new_customer_new_card', 'first_seen_customer', 'eq', 1, 0.05, 'A first payment from a new customer with a new card', [{ feature: 'first_seen_card', op: 'eq', value: 1 }]),
+  ],
+};
+
+function holds(c: Condition, features: Features): boolean {
+  const v = features[c.feature];
+  switch (c.op) {
+    case 'gt':
+      return v > c.value;
+    case 'gte':
+      return v >= c.value;
+    case 'lt':
+      return v < c.value;
+    case 'lte':
+      return v <= c.value;
+    case 'eq':
+      return v === c.value;
+    case 'neq':
+      return v !== c.value;
+  }
+}
+
+/**
+ * Fired rules combine as independent evidence (noisy-OR): score = 1 − Π(1 − weight). One strong
+ * rule dominates, several weak ones add up, and the score never leaves [0, 1].
+ */
+export function evaluateRules(set: RuleSet, features: Features): { score: number; reasons: Reason[] } {
+  let keep = 1;
+  const reasons: Reason[] = [];
+  for (const r of set.rules) {
+    if (!r.enabled || !holds(r, features) || !r.and.every((c) => holds(c, features))) continue;
+    keep *= 1 - r.weight;
+    reasons.push({ code: r.id, message: r.message, weight: r.weight });
+  }
+  reasons.sort((a, b) => b.weight - a.weight);
+  return { score: 1 - keep, reasons };
+}
+
+export function levelOf(score: number, t: Thresholds): RiskLevel {
+  if (score >= t.critical) return 'critical';
+  if (score >= t.high) return 'high';
+  if (score >= t.medium) return 'medium';
+  return 'low';
+}
+
+export function decisionOf(level: RiskLevel): Decision {
+  if (level === 'critical') return 'decline';
+  if (level === 'high') return 'review';
+  return 'approve';
+}
+
+export interface Verdict {
+  score: number;
+  rulesScore: number;
+  modelScore: number | null;
+  riskLevel: RiskLevel;
+  decision: Decision;
+  reasons: Reason[];
+}
+
+const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
+
+/**
+ * The final verdict: rules and model blend as modelWeight·p + (1 − modelWeight)·rules when a model
+ * is active; a block-list hit forces decline (score 1) and wins over an allow-list hit, which forces approve.
+ */
+export interface ListHit {
+  type: string;
+  action: 'block' | 'allow';
+  reason: string;
+}
+
+export function decide(set: RuleSet, features: Features, modelProbability: number | null, modelVersion: number | null, hits: ListHit[] = []): Verdict {
+  const rules = evaluateRules(set, features);
+  const reasons = [...rules.reasons];
+  let score = modelProbability === null ? rules.score : set.modelWeight * modelProbability + (1 - set.modelWeight) * rules.score;
+  if (modelProbability !== null && modelProbability >= 0.5) {
+    reasons.push({ code: 'model', message: `Model v${modelVersion} puts the fraud probability at ${Math.round(modelProbability * 100)}%`, weight: round4(modelProbability) });
+  }
+  const block = hits.find((h) => h.action === 'block');
+  const allow = hits.find((h) => h.action === 'allow');
+  if (block) {
+    score = 1;
+    reasons.unshift({ code: 'list_block', message: `Blocked (${block.type}): ${block.reason}`, weight: 1 });
+  }
+  const riskLevel = levelOf(score, set.thresholds);
+  let decision = decisionOf(riskLevel);
+  if (block) decision = 'decline';
+  else if (allow) {
+    decision = 'approve';
+    reasons.unshift({ code: 'list_allow', message: `Allowed (${allow.type}): ${allow.reason}`, weight: 0 });
+  }
+  return { score: round4(score), rulesScore: round4(rules.score), modelScore: modelProbability === null ? null : round4(modelProbability), riskLevel, decision, reasons };
+}

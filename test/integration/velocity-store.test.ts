@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MemoryVelocityStore } from '../../src/modules/risk/memory-velocity.store.js';
+import { RedisVelocityStore } from '../../src/modules/risk/redis-velocity.store.js';
+import { DAY_MS, HOUR_MS, type VelocityEvent, type VelocityStore } from '../../src/modules/risk/velocity-store.js';
+
+type Factory = { name: string; create: () => VelocityStore };
+
+function factories(): Factory[] {
+  const list: Factory[] = [{ name: 'memory', create: () => new MemoryVelocityStore() }];
+  const redisUrl = inject('redisUrl');
+  if (redisUrl) list.push({ name: 'redis', create: () => RedisVelocityStore.connect(redisUrl, `test:${randomBytes(4).toString('hex')}`) });
+  else if (process.env.CI === 'true') throw new Error('CI=true needs the harness redis-server');
+  return list;
+}
+
+const T = Date.parse('2026-03-10T12:00:00Z');
+let seq = 0;
+const tenant = () => `ten_${randomBytes(4).toString('hex')}`;
+const ev = (tenantId: string, at: number, over: Partial<VelocityEvent> = {}): VelocityEvent => ({
+  tenantId,
+  transactionId: `tx_${++seq}`,
+  at,
+  amountUsdMinor: 1000,
+  declined: false,
+  customer: 'cust-a',
+  card: 'card-1',
+  device: 'dev-1',
+  ip: '10.0.0.1',
+  merchant: 'm-1',
+  ...over,
+});
+
+describe.each(factories())('VelocityStore contract on $name', ({ create }) => {
+  let store: VelocityStore;
+  beforeAll(() => {
+    store = create();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('counts and sums a customer in 1 h / 24 h / 7 d windows by event time, before recording', async () => {
+    const t = tenant();
+    await store.observe(ev(t, T - 8 * DAY_MS, { amountUsdMinor: 99_999 }));
+    await store.observe(ev(t, T - 3 * DAY_MS, { amountUsdMinor: 4000 }));
+    await store.observe(ev(t, T - 2 * HOUR_MS, { amountUsdMinor: 2000 }));
+    await store.observe(ev(t, T - 30 * 60_000, { amountUsdMinor: 500 }));
+    const s = await store.observe(ev(t, T, { amountUsdMinor: 7000 }));
+    expect(s.customer).toMatchObject({ count1h: 1, count24h: 2, count7d: 3, amountUsdMinor1h: 500, amountUsdMinor24h: 2500, amountUsdMinor7d: 6500, seenBefore: true });
+    // The transaction itself is now history for the next one.
+    const next = await store.observe(ev(t, T + 1000));
+    expect(next.customer.count1h).toBe(2);
+    expect(next.customer.amountUsdMinor1h).toBe(7500);
+  });
+
+  it('ignores history later than the event (out-of-order arrival) and re-recording the same id', async () => {
+    const t = tenant();
+    const later = ev(t, T + 10 * 60_000);
+    await store.observe(later);
+    await store.observe({ ...later });
+    const s = await store.observe(ev(t, T + 20 * 60_000));
+    expect(s.customer.count1h).toBe(1);
+    const earlier = await store.observe(ev(t, T));
+    expect(earlier.customer.count1h).toBe(0);
+  });
+
+  it('counts declines per customer, per card and per merchant in the last hour, including ones learnt later', async () => {
+    const t = tenant();
+    await store.observe(ev(t, T - 2 * HOUR_MS, { declined: true }));
+    await store.observe(ev(t, T - 20 * 60_000, { declined: true, customer: 'other', card: 'card-1' }));
+    await store.observe(ev(t, T - 10 * 60_000, { declined: true }));
+    const approved = ev(t, T - 5 * 60_000);
+    await store.observe(approved);
+    await store.recordDecline(approved);
+    const s = await store.observe(ev(t, T));
+    expect(s.customer.declines1h).toBe(2);
+    expect(s.card.declines1h).toBe(3);
+    expect(s.card.count1h).toBe(3);
+    expect(s.merchant).toEqual({ count1h: 3, declines1h: 3 });
+  });
+
+  it('counts distinct cards per customer and device and distinct customers per IP, the current one included', async () => {
+    const t = tenant();
+    await store.observe(ev(t, T - 2 * DAY_MS, { card: 'old-card', customer: 'c0' }));
+    await store.observe(ev(t, T - 3 * HOUR_MS, { card: 'k1', customer: 'c1' }));
+    await store.observe(ev(t, T - 2 * HOUR_MS, { card: 'k2', customer: 'c1' }));
+    await store.observe(ev(t, T - HOUR_MS, { card: 'k2', customer: 'c2' }));
+    const s = await store.observe(ev(t, T, { card: 'k3', customer: 'c1' }));
+    expect(s.customer.distinctCards24h).toBe(3);
+    expect(s.device.distinctCards24h).toBe(3);
+    expect(s.device.distinctCustomers24h).toBe(2);
+    expect(s.ip.distinctCustomers24h).toBe(2);
+    expect(s.ip.count1h).toBe(1);
+    const repeat = await store.observe(ev(t, T + 1, { card: 'k1', customer: 'c3' }));
+    expect(repeat.device.distinctCards24h).toBe(3);
+    expect(repeat.ip.distinctCustomers24h).toBe(3);
+    const none = await store.observe(ev(t, T + 2, { card: null, customer: null, device: null, ip: null, merchant: null }));
+    expect(none.customer.distinctCards24h).toBe(0);
+    expect(none.customer.count7d).toBe(0);
+  });
+
+  it('knows first-seen customers, cards and devices, by event time', async () => {
+    const t = tenant();
+    const first = await store.observe(ev(t, T));
+    expect([first.customer.seenBefore, first.card.seenBefore, first.device.seenBefore]).toEqual([false, false, false]);
+    const second = await store.observe(ev(t, T + HOUR_MS, { card: 'new-card' }));
+    expect([second.customer.seenBefore, second.card.seenBefore, second.device.seenBefore]).toEqual([true, false, true]);
+    // A late event from before the first sighting is itself a first sighting.
+    const late = await store.observe(ev(t, T - DAY_MS));
+    expect(late.customer.seenBefore).toBe(false);
+    // …and moves "first seen" back.
+    const after = await store.observe(ev(t, T - DAY_MS + 1, { card: 'third' }));
+    expect(after.customer.seenBefore).toBe(true);
+  });
+
+  it('keeps tenants apart', async () => {
+    const a = tenant();
+    const b = tenant();
+    await store.observe(ev(a, T - 60_000));
+    const s = await store.observe(ev(b, T));
+    expect(s.customer.count1h).toBe(0);
+    expect(s.customer.seenBefore).toBe(false);
+  });
+});
