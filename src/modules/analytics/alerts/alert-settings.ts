@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+export const alertSettingsSchema = z.object({
+  enabled: z.boolean().default(true),
+  recentMinutes: z.number().int().min(1).max(1440).default(15).describe('The window under test, ending now'),
+  baselineMinutes: z.number().int().min(10).max(43_200).default(1440).describe('The trailing window before it that sets the norm'),
+  approvalDrop: z
+    .object({
+      enabled: z.boolean().default(true),
+      minRecentAttempts: z.number().int().min(1).default(50).describe('Approved + declined + failed in the recent window before judging'),
+      minBaselineAttempts: z.number().int().min(1).default(200),
+      zThreshold: z.number().min(0.5).max(20).default(3).describe('How many standard errors below the baseline (two-proportion z-test)'),
+      minDrop: z.number().min(0).max(1).default(0.1).describe('And at least this many points (0.1 = 10 %) below it'),
+    })
+    .prefault({}),
+  failureSpike: z
+    .object({
+      enabled: z.boolean().default(true),
+      minRecentCount: z.number().int().min(1).default(10).describe('Occurrences of the reason in the recent window before judging'),
+      minRecentAttempts: z.number().int().min(1).default(50),
+      zThreshold: z.number().min(0.5).max(20).default(3),
+      minIncrease: z.number().min(0).max(1).default(0.05).describe('Rate of the reason among attempts must rise by at least this much'),
+    })
+    .prefault({}),
+  backlog: z
+    .object({
+      enabled: z.boolean().default(true),
+      threshold: z.number().int().min(1).default(100).describe('Unprocessed raw events; opens when above and rising, resolves when below'),
+    })
+    .prefault({}),
+});
+
+export type AlertSettings = z.infer<typeof alertSettingsSchema>;
+
+export function defaultAlertSettings(): AlertSettings {
+  return alertSettingsSchema.parse({});
+}

@@ -1,0 +1,124 @@
+import type { AlertSettings } from './alert-settings.js';
+import { twoProportionZ, wilsonInterval } from './statistics.js';
+
+export const alertKinds = ['approval_rate_drop', 'failure_reason_spike', 'backlog_growing'] as const;
+export type AlertKind = (typeof alertKinds)[number];
+export type Severity = 'warning' | 'critical';
+
+/** What one provider did in one window. */
+export interface WindowStats {
+  approved: number;
+  /** approved + declined + failed */
+  attempted: number;
+  /** Failed or declined attempts per standardised reason. */
+  reasons: Record<string, number>;
+}
+
+export interface ProviderStats {
+  provider: string;
+  recent: WindowStats;
+  baseline: WindowStats;
+}
+
+export interface Finding {
+  kind: AlertKind;
+  subject: string;
+  provider: string | null;
+  severity: Severity;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * A detector's verdict on one subject: firing, clear, or not enough data to say (which leaves an
+ * open alert open rather than flapping on thin traffic).
+ */
+export type Evaluation = { subject: string; state: 'firing'; finding: Finding } | { subject: string; state: 'clear' | 'insufficient' };
+
+const pct = (p: number) => `${(p * 100).toFixed(1)} %`;
+
+export function detectApprovalDrops(stats: readonly ProviderStats[], settings: AlertSettings['approvalDrop']): Evaluation[] {
+  return stats.map(({ provider, recent, baseline }) => {
+    const subject = provider;
+    if (recent.attempted < settings.minRecentAttempts || baseline.attempted < settings.minBaselineAttempts) return { subject, state: 'insufficient' };
+    const recentRate = recent.approved / recent.attempted;
+    const baselineRate = baseline.approved / baseline.attempted;
+    const z = twoProportionZ(recent.approved, recent.attempted, baseline.approved, baseline.attempted);
+    const drop = baselineRate - recentRate;
+    if (z > -settings.zThreshold || drop < settings.minDrop) return { subject, state: 'clear' };
+    return {
+      subject,
+      state: 'firing',
+      finding: {
+        kind: 'approval_rate_drop',
+        subject,
+        provider,
+        severity: drop >= 2 * settings.minDrop && recentRate < baselineRate / 2 ? 'critical' : 'warning',
+        message: `${provider} approval rate ${pct(recentRate)} is far below its baseline ${pct(baselineRate)}`,
+        details: {
+          recent: { approved: recent.approved, attempted: recent.attempted, rate: recentRate, wilson95: wilsonInterval(recent.approved, recent.attempted) },
+          baseline: { approved: baseline.approved, attempted: baseline.attempted, rate: baselineRate },
+          z,
+          drop,
+        },
+      },
+    };
+  });
+}
+
+export function detectFailureSpikes(stats: readonly ProviderStats[], settings: AlertSettings['failureSpike'], reasons: readonly string[]): Evaluation[] {
+  return stats.flatMap(({ provider, recent, baseline }) =>
+    reasons.map((reason): Evaluation => {
+      const subject = `${provider}/${reason}`;
+      if (recent.attempted < settings.minRecentAttempts) return { subject, state: 'insufficient' };
+      const recentCount = recent.reasons[reason] ?? 0;
+      const baselineCount = baseline.reasons[reason] ?? 0;
+      const recentRate = recentCount / recent.attempted;
+      const baselineRate = baseline.attempted === 0 ? 0 : baselineCount / baseline.attempted;
+      const z = twoProportionZ(recentCount, recent.attempted, baselineCount, baseline.attempted);
+      // With no baseline there is nothing to compare against: a reason seen only now still needs the minimum count and increase.
+      const significant = baseline.attempted === 0 ? true : z >= settings.zThreshold;
+      if (recentCount < settings.minRecentCount || !significant || recentRate - baselineRate < settings.minIncrease) return { subject, state: 'clear' };
+      return {
+        subject,
+        state: 'firing',
+        finding: {
+          kind: 'failure_reason_spike',
+          subject,
+          provider,
+          severity: recentRate >= 3 * Math.max(baselineRate, settings.minIncrease) ? 'critical' : 'warning',
+          message: `${provider}: ${reason} rose to ${pct(recentRate)} of attempts (baseline ${pct(baselineRate)})`,
+          details: {
+            reason,
+            recent: { count: recentCount, attempted: recent.attempted, rate: recentRate },
+            baseline: { count: baselineCount, attempted: baseline.attempted, rate: baselineRate },
+            z,
+          },
+        },
+      };
+    }),
+  );
+}
+
+/**
+ * Opens when the backlog is above the threshold and larger than at the previous check; once open,
+ * stays open until it falls back under the threshold (growth may pause while it is still too big).
+ */
+export function detectBacklog(current: number, previous: number | null, open: boolean, settings: AlertSettings['backlog']): Evaluation {
+  const subject = 'raw_events';
+  if (current < settings.threshold) return { subject, state: 'clear' };
+  const rising = previous !== null && current > previous;
+  if (!open && !rising) return { subject, state: 'insufficient' };
+  return {
+    subject,
+    state: 'firing',
+    finding: {
+      kind: 'backlog_growing',
+      subject,
+      provider: null,
+      severity: current >= 10 * settings.threshold ? 'critical' : 'warning',
+      message: `${current} raw events are waiting unprocessed (threshold ${settings.threshold})`,
+      details: { unprocessed: current, previous, threshold: settings.threshold },
+    },
+  };
+}

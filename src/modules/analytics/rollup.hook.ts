@@ -1,0 +1,13 @@
+import type { PipelineHook } from '../ingest/pipeline-hooks.js';
+import { rollupDeltas } from './rollup.js';
+import type { RollupRepository } from './rollup.repository.js';
+
+/** Keeps the rollups in step with the stored events, in the same transaction (all or nothing with them). */
+export function rollupHook(rollups: RollupRepository): PipelineHook {
+  return {
+    name: 'analytics-rollups',
+    async inTransaction(trx, events) {
+      await rollups.apply(trx, rollupDeltas(events));
+    },
+  };
+}
