@@ -1,0 +1,200 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { charge, declinedCharge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
+import { BUILDERS, DEMO_PROVIDERS, randomSale } from '../../scripts/demo-traffic.js';
+import { createTestApp, type TestApp } from '../harness/app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds web/dist when it is missing or older than its sources, so the test drives the current dashboard. */
+function ensureDashboardBuilt(): void {
+  const built = 'web/dist/index.html';
+  const sources = Math.max(newestMtime('web/src'), statSync('web/index.html').mtimeMs, statSync('web/vite.config.ts').mtimeMs);
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  const result = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`dashboard build failed: ${result.stderr || result.stdout}`);
+}
+
+describe('dashboard (browser)', () => {
+  let t: TestApp;
+  let base: string;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const auth = () => ({ authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' });
+  const post = async (payload: unknown) => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers: auth(), payload: JSON.stringify(payload) });
+    expect(res.statusCode).toBe(201);
+    return res.json() as { rawEvent: { id: string; status: string }; events: Array<{ id: string }> };
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    ensureDashboardBuilt();
+    t = await createTestApp('pglite');
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    if (!address || typeof address === 'string') throw new Error('no address');
+    base = `http://127.0.0.1:${address.port}`;
+    userDataDir = mkdtempSync(join(tmpdir(), 'paylens-e2e-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1360, height: 900 } });
+    page = context.pages()[0] ?? (await context.newPage());
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await t?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  it('serves the dashboard at / and keeps unknown API paths as problem+json 404s', async () => {
+    const index = await fetch(`${base}/events/some-deep-link`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toContain('text/html');
+    expect(await index.text()).toContain('<div id="root">');
+    const api = await fetch(`${base}/v1/no-such-route`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toContain('application/problem+json');
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    expect(await (await fetch(`${base}/docs/json`)).json()).toHaveProperty(['paths', '/v1/events']);
+  });
+
+  it('rejects a wrong key, then signs in with the keyboard', async () => {
+    await page.goto(base);
+    const key = page.getByLabel('API key');
+    await key.fill(`pl_${'x'.repeat(43)}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+
+    await key.fill('');
+    await key.focus();
+    await page.keyboard.type(t.apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByRole('status', { name: 'Live feed live' }).waitFor();
+  });
+
+  it('shows events posted to the API live in the Events view, without a reload', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Events' }).click();
+    await page.getByRole('heading', { name: 'Events' }).waitFor();
+    await page.getByRole('status', { name: 'Live feed live' }).waitFor();
+    await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+
+    const approved = await post(stripeEvent('charge.succeeded', charge({ amount: 4242 })));
+    const declined = await post(stripeEvent('charge.failed', declinedCharge('insufficient_funds', { amount: 1999, currency: 'eur' })));
+    for (const id of [approved.events[0]!.id, declined.events[0]!.id]) {
+      await page.locator(`tr[data-event-id="${id}"]`).waitFor();
+    }
+    const declinedRow = page.locator(`tr[data-event-id="${declined.events[0]!.id}"]`);
+    expect(await declinedRow.textContent()).toContain('insufficient funds');
+    expect(await declinedRow.textContent()).toContain('€19.99');
+    // Same page instance: the rows came over the WebSocket, not from a navigation.
+    expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true);
+
+    await declinedRow.getByRole('link').click();
+    await page.getByRole('heading', { name: `Event ${declined.events[0]!.id}` }).waitFor();
+    await page.getByLabel('Raw payload').waitFor();
+    expect(await page.getByLabel('Raw payload').textContent()).toContain('"insufficient_funds"');
+  });
+
+  it('follows an event to its payment timeline', async () => {
+    const paymentId = `pi_e2e${Date.now()}`;
+    await post(stripeEvent('charge.failed', declinedCharge('insufficient_funds', { amount: 5100, payment_intent: paymentId })));
+    const approved = await post(stripeEvent('charge.succeeded', charge({ amount: 5100, payment_intent: paymentId })));
+    await page.goto(`${base}/events/${approved.events[0]!.id}`);
+    await page.getByRole('link', { name: paymentId }).click();
+    await page.getByRole('heading', { name: 'Payment timeline' }).waitFor();
+    const timeline = page.locator('ol.timeline li');
+    await expect.poll(() => timeline.count()).toBe(2);
+    expect(await timeline.first().textContent()).toContain('declined');
+    expect(await timeline.last().textContent()).toContain('approved');
+  });
+
+  it('adds and removes a block-list entry from the Risk page', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Risk' }).click();
+    await page.getByRole('heading', { name: 'Block and allow lists' }).waitFor();
+    const form = page.getByRole('form', { name: 'Add a list entry' });
+    // A label wrapping a control names it with the control's value too ("Type ip"), hence the prefixes.
+    await form.getByLabel(/^Type/).selectOption('ip');
+    await form.getByLabel(/^Value/).fill('203.0.113.77');
+    await form.getByLabel(/^Reason/).fill('card testing from this address');
+    await form.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('button', { name: 'Remove ip 203.0.113.77' }).waitFor();
+    const lists = await t.app.inject({ method: 'GET', url: '/v1/lists', headers: auth() });
+    expect(lists.json().data).toEqual([expect.objectContaining({ type: 'ip', value: '203.0.113.77', action: 'block', reason: 'card testing from this address' })]);
+
+    await page.getByRole('button', { name: 'Remove ip 203.0.113.77' }).click();
+    await page.getByText('No entries.').waitFor();
+    expect((await t.app.inject({ method: 'GET', url: '/v1/lists', headers: auth() })).json().data).toEqual([]);
+  });
+
+  it('replays a dead letter from the UI', async () => {
+    // A Stripe charge without a currency is identified but cannot be normalized: stored unprocessed.
+    const broken = stripeEvent('charge.succeeded', charge({ currency: null, amount: 3100 }));
+    const stored = await post(broken);
+    expect(stored.rawEvent.status).toBe('unprocessed');
+    // Stands for a connector fix shipped after the retries ran out: the payload now normalizes, and it is dead.
+    const fixed = { ...broken, data: { object: { ...(broken.data as { object: object }).object, currency: 'usd' } } };
+    await t.container.db.updateTable('raw_events').set({ status: 'dead', next_attempt_at: null, attempts: 5, payload: JSON.stringify(fixed) }).where('id', '=', stored.rawEvent.id).execute();
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dead letters' }).click();
+    const row = page.locator(`tr[data-raw-id="${stored.rawEvent.id}"]`);
+    await row.waitFor();
+    await row.getByRole('button', { name: `Inspect ${broken.id}` }).click();
+    await page.getByLabel('Raw payload (masked)').waitFor();
+
+    await row.getByRole('button', { name: `Replay ${broken.id}` }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Replayed' }).textContent()).toContain('1 event(s) stored');
+    await row.waitFor({ state: 'detached' });
+
+    const raw = await t.app.inject({ method: 'GET', url: `/v1/raw-events/${stored.rawEvent.id}`, headers: auth() });
+    expect(raw.json()).toMatchObject({ status: 'normalized', events: [{ amountMinor: 3100, currency: 'USD' }] });
+  });
+
+  it('renders the Overview with traffic from five providers, on a laptop and on a phone', { timeout: 120_000 }, async () => {
+    const now = Date.now();
+    const payloads = Array.from({ length: 900 }, (_, i) => {
+      const provider = DEMO_PROVIDERS[i % DEMO_PROVIDERS.length]!;
+      const at = new Date(now - Math.floor(Math.random() * 40 * 60_000));
+      // The last ten minutes of Adyen are an outage, as in `npm run demo`.
+      return BUILDERS[provider](randomSale(provider, at, provider === 'adyen' && now - at.getTime() < 10 * 60_000));
+    });
+    for (let i = 0; i < payloads.length; i += 16) {
+      const answers = await Promise.all(payloads.slice(i, i + 16).map((p) => t.app.inject({ method: 'POST', url: '/v1/events', headers: auth(), payload: JSON.stringify(p) })));
+      expect(answers.map((a) => a.statusCode).filter((code) => code !== 201)).toEqual([]);
+    }
+    // The alert detectors run on a timer in the server; run them once now so the outage shows.
+    await t.container.analytics.alerts.runOnce(new Date());
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    for (const title of ['Approval rate by provider', 'Top failure reasons', 'Risk decisions', 'Active alerts']) {
+      await page.getByRole('heading', { name: title }).waitFor();
+    }
+    await page.waitForTimeout(500);
+    mkdirSync('docs', { recursive: true });
+    await page.screenshot({ path: 'docs/dashboard.png', fullPage: true });
+    expect(statSync('docs/dashboard.png').size).toBeGreaterThan(10_000);
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1360, height: 900 });
+  });
+});

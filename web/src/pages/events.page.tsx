@@ -1,0 +1,193 @@
+import { useState, type FormEvent } from 'react';
+import { withQuery } from '../api.client.js';
+import type { Page, PaymentEvent } from '../api.types.js';
+import { Badge, Loaded } from '../components/states.js';
+import { label, money, providerName, time } from '../format.js';
+import { useLive } from '../live-feed.js';
+import { Link, navigate } from '../router.js';
+import { useApi } from '../use-api.js';
+
+export const STATUSES = ['approved', 'declined', 'failed', 'pending', 'canceled', 'refunded', 'partially_refunded', 'chargeback'];
+export const TYPES = ['authorization', 'capture', 'sale', 'refund', 'void', 'dispute'];
+export const REASONS = [
+  'insufficient_funds', 'do_not_honor', 'generic_decline', 'expired_card', 'incorrect_cvc', 'invalid_card_number',
+  'lost_or_stolen_card', 'restricted_card', 'suspected_fraud', 'blocked_by_risk_rules', 'authentication_required',
+  'authentication_failed', 'limit_exceeded', 'issuer_unavailable', 'processing_error', 'invalid_request',
+  'duplicate_transaction', 'canceled_by_customer', 'unknown',
+];
+export const PROVIDERS = ['stripe', 'adyen', 'checkout', 'paypal', 'mercadopago'];
+
+interface Filters {
+  provider: string;
+  status: string;
+  failureReason: string;
+  type: string;
+  from: string;
+  to: string;
+}
+
+const EMPTY: Filters = { provider: '', status: '', failureReason: '', type: '', from: '', to: '' };
+const PAGE_SIZE = 25;
+
+function filtersFrom(query: URLSearchParams): Filters {
+  return { provider: query.get('provider') ?? '', status: query.get('status') ?? '', failureReason: query.get('failureReason') ?? '', type: query.get('type') ?? '', from: query.get('from') ?? '', to: query.get('to') ?? '' };
+}
+
+const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+
+function matches(event: PaymentEvent, f: Filters): boolean {
+  if (f.provider && event.provider !== f.provider) return false;
+  if (f.status && event.status !== f.status) return false;
+  if (f.failureReason && event.failureReason !== f.failureReason) return false;
+  if (f.type && event.type !== f.type) return false;
+  if (f.from && Date.parse(event.occurredAt) < Date.parse(f.from)) return false;
+  if (f.to && Date.parse(event.occurredAt) >= Date.parse(f.to)) return false;
+  return true;
+}
+
+export function EventsPage({ query }: { query: URLSearchParams }) {
+  const applied = filtersFrom(query);
+  const [draft, setDraft] = useState<Filters>(applied);
+  // Cursors of the pages before the current one, so "Previous" works with a forward-only API.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  const [live, setLive] = useState<PaymentEvent[]>([]);
+  const path = withQuery('/v1/events', { provider: applied.provider, status: applied.status, failureReason: applied.failureReason, type: applied.type, from: toIso(applied.from), to: toIso(applied.to), limit: PAGE_SIZE, cursor });
+  const page = useApi<Page<PaymentEvent>>(path);
+
+  useLive((message) => {
+    if (message.type !== 'event' || cursors.length > 0 || !matches(message.data, applied)) return;
+    setLive((list) => (list.some((e) => e.id === message.data.id) ? list : [message.data, ...list].slice(0, 200)));
+  });
+
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setCursors([]);
+    setLive([]);
+    const q = new URLSearchParams(Object.entries(draft).filter(([, v]) => v !== '') as Array<[string, string]>).toString();
+    navigate(q ? `/events?${q}` : '/events');
+  };
+  const reset = () => {
+    setDraft(EMPTY);
+    setCursors([]);
+    setLive([]);
+    navigate('/events');
+  };
+  const set = (key: keyof Filters) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+
+  return (
+    <section aria-labelledby="events-title">
+      <header className="page-header">
+        <h1 id="events-title">Events</h1>
+      </header>
+      <form className="filters" onSubmit={apply} aria-label="Filter events">
+        <label>
+          Provider
+          <select value={draft.provider} onChange={set('provider')}>
+            <option value="">any</option>
+            {PROVIDERS.map((p) => (
+              <option key={p} value={p}>{providerName(p)}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <select value={draft.status} onChange={set('status')}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>{label(s)}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Failure reason
+          <select value={draft.failureReason} onChange={set('failureReason')}>
+            <option value="">any</option>
+            {REASONS.map((s) => (
+              <option key={s} value={s}>{label(s)}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Type
+          <select value={draft.type} onChange={set('type')}>
+            <option value="">any</option>
+            {TYPES.map((s) => (
+              <option key={s} value={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          From
+          <input type="datetime-local" value={draft.from} onChange={set('from')} />
+        </label>
+        <label>
+          To
+          <input type="datetime-local" value={draft.to} onChange={set('to')} />
+        </label>
+        <div className="filter-actions">
+          <button type="submit" className="primary">Apply</button>
+          <button type="button" onClick={reset}>Reset</button>
+        </div>
+      </form>
+
+      <Loaded state={page} what="Events">
+        {(p) => {
+          const seen = new Set(live.map((e) => e.id));
+          const rows = [...live, ...p.data.filter((e) => !seen.has(e.id))];
+          return (
+            <>
+              <EventTable events={rows} liveIds={seen} />
+              <nav className="pager" aria-label="Pages">
+                <button type="button" disabled={cursors.length === 0} onClick={() => { setLive([]); setCursors((c) => c.slice(0, -1)); }}>
+                  ← Newer
+                </button>
+                <span className="muted">Page {cursors.length + 1}</span>
+                <button type="button" disabled={!p.nextCursor} onClick={() => { setLive([]); setCursors((c) => [...c, p.nextCursor!]); }}>
+                  Older →
+                </button>
+              </nav>
+            </>
+          );
+        }}
+      </Loaded>
+    </section>
+  );
+}
+
+export function EventTable({ events, liveIds }: { events: PaymentEvent[]; liveIds?: Set<string> }) {
+  if (events.length === 0) return <p className="muted">No events match.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="events-table">
+        <caption className="sr-only">Payment events, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Provider</th>
+            <th scope="col">Type</th>
+            <th scope="col">Status</th>
+            <th scope="col">Reason</th>
+            <th scope="col" className="num">Amount</th>
+            <th scope="col">Risk</th>
+            <th scope="col">Event</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr key={e.id} className={liveIds?.has(e.id) ? 'fresh' : undefined} data-event-id={e.id}>
+              <td>{time(e.occurredAt)}</td>
+              <td>{providerName(e.provider)}</td>
+              <td>{e.type}</td>
+              <td><Badge value={e.status} /></td>
+              <td>{label(e.failureReason)}</td>
+              <td className="num">{money(e.amountMinor, e.currency)}</td>
+              <td>{e.risk ? <Badge value={e.risk.decision} /> : <span className="muted">—</span>}</td>
+              <td><Link to={`/events/${e.id}`}>{e.providerEventId ?? e.id}</Link></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

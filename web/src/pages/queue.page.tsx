@@ -1,0 +1,138 @@
+import { useState } from 'react';
+import { api, ApiError, withQuery } from '../api.client.js';
+import type { Page, QueueItem, RawEventDetail } from '../api.types.js';
+import { Badge, ErrorNote, Loaded } from '../components/states.js';
+import { providerName, time } from '../format.js';
+import { useApi } from '../use-api.js';
+import { prettyPayload } from './event-detail.page.js';
+
+type Tab = 'dead' | 'unprocessed';
+
+/** Events that could not be normalized: the retrying ones, and the dead letters a person must act on. */
+export function QueuePage() {
+  const [tab, setTab] = useState<Tab>('dead');
+  return (
+    <section aria-labelledby="queue-title">
+      <header className="page-header">
+        <h1 id="queue-title">Unprocessed &amp; dead letters</h1>
+        <div className="segmented" role="tablist" aria-label="Queue">
+          <button type="button" role="tab" aria-selected={tab === 'dead'} onClick={() => setTab('dead')}>Dead letters</button>
+          <button type="button" role="tab" aria-selected={tab === 'unprocessed'} onClick={() => setTab('unprocessed')}>Unprocessed</button>
+        </div>
+      </header>
+      <QueueList key={tab} kind={tab} />
+    </section>
+  );
+}
+
+function QueueList({ kind }: { kind: Tab }) {
+  const [cursor, setCursor] = useState<string | undefined>();
+  const list = useApi<Page<QueueItem>>(withQuery(kind === 'dead' ? '/v1/dead-letters' : '/v1/unprocessed', { limit: 50, cursor }));
+  const [open, setOpen] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const act = async (item: QueueItem, action: 'replay' | 'discard') => {
+    if (action === 'discard' && !window.confirm(`Discard ${item.providerEventId ?? item.id}? It will not be retried.`)) return;
+    setError(null);
+    try {
+      if (action === 'replay') {
+        const result = await api<{ rawEvent: { status: string; error: string | null }; events: unknown[] }>(`/v1/dead-letters/${encodeURIComponent(item.id)}/replay`, { method: 'POST' });
+        setNotice(
+          result.rawEvent.status === 'normalized'
+            ? `Replayed ${item.providerEventId ?? item.id}: ${result.events.length} event(s) stored.`
+            : `Replayed ${item.providerEventId ?? item.id}: still ${result.rawEvent.status}${result.rawEvent.error ? ` (${result.rawEvent.error})` : ''}.`,
+        );
+      } else {
+        await api(`/v1/dead-letters/${encodeURIComponent(item.id)}`, { method: 'DELETE' });
+        setNotice(`Discarded ${item.providerEventId ?? item.id}.`);
+      }
+      list.reload();
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError(0, 'error', String(e), false));
+    }
+  };
+
+  return (
+    <>
+      {notice ? <div className="notice ok" role="status">{notice}</div> : null}
+      {error ? <ErrorNote error={error} /> : null}
+      <Loaded state={list} what={kind === 'dead' ? 'The dead-letter queue' : 'The unprocessed queue'}>
+        {(page) =>
+          page.data.length === 0 ? (
+            <p className="muted">{kind === 'dead' ? 'No dead letters. Everything was normalized or is still being retried.' : 'Nothing waiting for a retry.'}</p>
+          ) : (
+            <>
+              <div className="table-wrap">
+                <table>
+                  <caption className="sr-only">{kind === 'dead' ? 'Dead letters' : 'Unprocessed events'}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Received</th>
+                      <th scope="col">Provider</th>
+                      <th scope="col">Provider event</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Attempts</th>
+                      <th scope="col">Error</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {page.data.map((item) => (
+                      <QueueRow key={item.id} item={item} kind={kind} open={open === item.id} onToggle={() => setOpen(open === item.id ? null : item.id)} onAct={act} />
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <nav className="pager" aria-label="Pages">
+                <button type="button" disabled={!cursor} onClick={() => setCursor(undefined)}>← First</button>
+                <button type="button" disabled={!page.nextCursor} onClick={() => setCursor(page.nextCursor ?? undefined)}>More →</button>
+              </nav>
+            </>
+          )
+        }
+      </Loaded>
+    </>
+  );
+}
+
+function QueueRow({ item, kind, open, onToggle, onAct }: { item: QueueItem; kind: Tab; open: boolean; onToggle(): void; onAct(item: QueueItem, action: 'replay' | 'discard'): void }) {
+  const name = item.providerEventId ?? item.id;
+  return (
+    <>
+      <tr data-raw-id={item.id}>
+        <td>{time(item.receivedAt)}</td>
+        <td>{providerName(item.provider)}</td>
+        <td>{name}</td>
+        <td><Badge value={item.status} /></td>
+        <td className="num">{item.attempts}{item.nextAttemptAt ? <small className="muted"> next {time(item.nextAttemptAt)}</small> : null}</td>
+        <td className="error-text">{item.error ?? '—'}</td>
+        <td className="actions">
+          <button type="button" onClick={onToggle} aria-expanded={open} aria-label={`Inspect ${name}`}>Inspect</button>
+          {kind === 'dead' ? (
+            <>
+              <button type="button" className="primary" onClick={() => onAct(item, 'replay')} aria-label={`Replay ${name}`}>Replay</button>
+              <button type="button" className="danger" onClick={() => onAct(item, 'discard')} aria-label={`Discard ${name}`}>Discard</button>
+            </>
+          ) : null}
+        </td>
+      </tr>
+      {open ? (
+        <tr className="inspect">
+          <td colSpan={7}>
+            <RawPayload id={item.id} />
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
+
+function RawPayload({ id }: { id: string }) {
+  const raw = useApi<RawEventDetail>(`/v1/raw-events/${encodeURIComponent(id)}`);
+  return (
+    <Loaded state={raw} what="The raw payload view">
+      {(r) => <pre className="code" tabIndex={0} aria-label="Raw payload (masked)">{prettyPayload(r.payload, r.contentType)}</pre>}
+    </Loaded>
+  );
+}

@@ -1,0 +1,191 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../api.client.js';
+import type { ListEntry } from '../api.types.js';
+import { ErrorNote, Loaded } from '../components/states.js';
+import { time } from '../format.js';
+import { useApi } from '../use-api.js';
+
+const LIST_TYPES = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'];
+
+interface RuleSetVersion {
+  version: number;
+  ruleSet: unknown;
+  createdBy: string;
+  createdAt: string;
+}
+
+export function RiskPage() {
+  return (
+    <section aria-labelledby="risk-title">
+      <header className="page-header">
+        <h1 id="risk-title">Risk</h1>
+      </header>
+      <div className="split">
+        <RulesEditor />
+        <Lists />
+      </div>
+    </section>
+  );
+}
+
+/** The rule set is edited as JSON: its thresholds are tenant-configurable and validated by the API; each save is a new version. */
+function RulesEditor() {
+  const rules = useApi<RuleSetVersion>('/v1/risk/rules');
+  const [version, setVersion] = useState<RuleSetVersion | null>(null);
+  const [text, setText] = useState('');
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    if (rules.data !== null) {
+      setVersion(rules.data);
+      setText(JSON.stringify(rules.data.ruleSet, null, 2));
+    }
+  }, [rules.data]);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setStatus(null);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      setError(new ApiError(0, 'invalid_json', 'The rules are not valid JSON', false));
+      return;
+    }
+    try {
+      const saved = await api<RuleSetVersion>('/v1/risk/rules', { method: 'PUT', body });
+      setVersion(saved);
+      setText(JSON.stringify(saved.ruleSet, null, 2));
+      setStatus(`Rules saved as version ${saved.version}.`);
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, 'error', String(err), false));
+    }
+  };
+  return (
+    <article className="card">
+      <h2>Rules</h2>
+      <Loaded state={rules} what="Risk rules">
+        {() => (
+          <form onSubmit={save}>
+            {version ? (
+              <p className="muted">
+                Version {version.version}, saved {time(version.createdAt)} by {version.createdBy}
+              </p>
+            ) : null}
+            <label className="block">
+              Rules and thresholds (JSON)
+              <textarea value={text} onChange={(e) => setText(e.target.value)} rows={18} spellCheck={false} className="code" />
+            </label>
+            {status ? <p className="notice ok" role="status">{status}</p> : null}
+            {error ? <ErrorNote error={error} /> : null}
+            <button type="submit" className="primary">Save rules</button>
+          </form>
+        )}
+      </Loaded>
+    </article>
+  );
+}
+
+function Lists() {
+  const lists = useApi<{ data: ListEntry[] }>('/v1/lists');
+  const [draft, setDraft] = useState({ type: 'ip', value: '', action: 'block', reason: '', expiresAt: '' });
+  const [error, setError] = useState<ApiError | null>(null);
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api('/v1/lists', {
+        method: 'POST',
+        body: { type: draft.type, value: draft.value.trim(), action: draft.action, reason: draft.reason.trim(), ...(draft.expiresAt ? { expiresAt: new Date(draft.expiresAt).toISOString() } : {}) },
+      });
+      setDraft((d) => ({ ...d, value: '', reason: '' }));
+      lists.reload();
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, 'error', String(err), false));
+    }
+  };
+  const remove = async (entry: ListEntry) => {
+    setError(null);
+    try {
+      await api(`/v1/lists/${encodeURIComponent(entry.id)}`, { method: 'DELETE' });
+      lists.reload();
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, 'error', String(err), false));
+    }
+  };
+  return (
+    <article className="card">
+      <h2>Block and allow lists</h2>
+      <Loaded state={lists} what="Block and allow lists">
+        {(l) => (
+          <>
+            <form className="filters" onSubmit={add} aria-label="Add a list entry">
+              <label>
+                Type
+                <select value={draft.type} onChange={(e) => setDraft({ ...draft, type: e.target.value })}>
+                  {LIST_TYPES.map((t) => (
+                    <option key={t} value={t}>{t.replace(/_/g, ' ')}</option>
+                  ))}
+                </select>
+              </label>
+              <label className="grow">
+                Value
+                <input required value={draft.value} onChange={(e) => setDraft({ ...draft, value: e.target.value })} />
+              </label>
+              <label>
+                Action
+                <select value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })}>
+                  <option value="block">block</option>
+                  <option value="allow">allow</option>
+                </select>
+              </label>
+              <label className="grow">
+                Reason
+                <input required value={draft.reason} onChange={(e) => setDraft({ ...draft, reason: e.target.value })} />
+              </label>
+              <label>
+                Expires
+                <input type="datetime-local" value={draft.expiresAt} onChange={(e) => setDraft({ ...draft, expiresAt: e.target.value })} />
+              </label>
+              <div className="filter-actions">
+                <button type="submit" className="primary">Add</button>
+              </div>
+            </form>
+            {error ? <ErrorNote error={error} /> : null}
+            {l.data.length === 0 ? (
+              <p className="muted">No entries.</p>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <caption className="sr-only">List entries</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Type</th>
+                      <th scope="col">Value</th>
+                      <th scope="col">Action</th>
+                      <th scope="col">Reason</th>
+                      <th scope="col">Expires</th>
+                      <th scope="col"><span className="sr-only">Remove</span></th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {l.data.map((x) => (
+                      <tr key={x.id}>
+                        <td>{x.type}</td>
+                        <td><code>{x.value}</code></td>
+                        <td><span className={`badge badge-${x.action === 'block' ? 'declined' : 'approved'}`}>{x.action}</span></td>
+                        <td>{x.reason ?? '—'}</td>
+                        <td>{x.expiresAt ? time(x.expiresAt) : 'never'}</td>
+                        <td><button type="button" className="danger" onClick={() => void remove(x)} aria-label={`Remove ${x.type} ${x.value}`}>Remove</button></td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </>
+        )}
+      </Loaded>
+    </article>
+  );
+}
