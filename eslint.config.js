@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'src/entrypoints/**', 'bench/**', 'bin/**', 'test/**'],
+    files: ['src/cli/**', 'src/entrypoints/**', 'bench/**', 'bin/**', 'test/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

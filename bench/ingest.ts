@@ -3,41 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startPostgres } from '../test/harness/processes.js';
-import { printTable, runLoad, startNode, stopProcess, waitForHttp, type LoadResult } from './lib.js';
+import { distinctStripeEvent, printTable, runLoad, startNode, stopProcess, waitForHttp, type LoadResult } from './lib.js';
 
 const KEY = `pl_${'b'.repeat(43)}`;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const serverScript = join(here, '../src/entrypoints/server.js');
 const baselineScript = join(here, 'baseline-server.js');
 
-let sequence = 0;
-/** A distinct Stripe charge.succeeded event per request, so every request is a new durable write. */
-function stripeEventBody(): string {
-  const n = ++sequence;
-  return JSON.stringify({
-    id: `evt_bench${process.pid}x${n}`,
-    object: 'event',
-    type: 'charge.succeeded',
-    created: 1732440000 + (n % 86400),
-    livemode: false,
-    data: {
-      object: {
-        id: `ch_bench${n}`,
-        object: 'charge',
-        amount: 1000 + (n % 5000),
-        currency: 'usd',
-        captured: true,
-        status: 'succeeded',
-        payment_intent: `pi_bench${n}`,
-        customer: `cus_${n % 1000}`,
-        billing_details: { email: `buyer${n % 1000}@example.com` },
-        payment_method_details: { type: 'card', card: { brand: 'visa', country: 'US', last4: '4242', funding: 'credit' } },
-        outcome: { type: 'authorized', network_status: 'approved_by_network', risk_level: 'normal' },
-        metadata: { order: `o-${n}` },
-      },
-    },
-  });
-}
 
 async function measure(label: string, script: string, env: Record<string, string>, connections: number, seconds: number): Promise<LoadResult> {
   const port = await freePort();
@@ -49,7 +21,7 @@ async function measure(label: string, script: string, env: Record<string, string
       connections,
       durationSeconds: 2,
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: stripeEventBody,
+      body: () => JSON.stringify(distinctStripeEvent('bench')),
     };
     await runLoad(`${label} warm-up`, options);
     return await runLoad(label, { ...options, durationSeconds: seconds }, child.pid);

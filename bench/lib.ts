@@ -100,3 +100,32 @@ export function printTable(title: string, rows: LoadResult[], ceiling?: LoadResu
     console.log(`| ${r.label} | ${r.requests} | ${r.non2xx + r.errors} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.peakRssMb ?? '?'} | ${ratio} |`);
   }
 }
+
+let sequence = 0;
+/** A distinct Stripe charge.succeeded event per call, so every request is a new durable write. */
+export function distinctStripeEvent(tag: string): Record<string, unknown> {
+  const n = ++sequence;
+  return {
+    id: `evt_${tag}${process.pid}x${n}`,
+    object: 'event',
+    type: 'charge.succeeded',
+    created: 1732440000 + (n % 86400),
+    livemode: false,
+    data: {
+      object: {
+        id: `ch_${tag}${n}`,
+        object: 'charge',
+        amount: 1000 + (n % 5000),
+        currency: 'usd',
+        captured: true,
+        status: 'succeeded',
+        payment_intent: `pi_${tag}${n}`,
+        customer: `cus_${n % 1000}`,
+        billing_details: { email: `buyer${n % 1000}@example.com` },
+        payment_method_details: { type: 'card', card: { brand: 'visa', country: 'US', last4: '4242', funding: 'credit' } },
+        outcome: { type: 'authorized', network_status: 'approved_by_network', risk_level: 'normal' },
+        metadata: { order: `o-${n}` },
+      },
+    },
+  };
+}

@@ -11,10 +11,20 @@ import { healthRoutes } from './platform/http/health.routes.js';
 import type { App } from './platform/http/types.js';
 import { loggerOptions } from './platform/logging/logger.js';
 import { newId } from './platform/ids.js';
+import { endRequestSpan, startRequestSpan } from './platform/tracing.js';
+import type { Span } from '@opentelemetry/api';
 import { eventReadRoutes, ingestRoutes } from './modules/ingest/events.routes.js';
+import { deadLetterRoutes } from './modules/ingest/dead-letters.routes.js';
+import { paymentRoutes } from './modules/payments/payments.routes.js';
+import { dashboardStatic } from './modules/live/dashboard.plugin.js';
+import { liveRoutes } from './modules/live/live.routes.js';
+import { riskRoutes } from './modules/risk/risk.routes.js';
+import { analyticsRoutes } from './modules/analytics/analytics.routes.js';
 import { adminRoutes } from './modules/tenancy/admin.routes.js';
 import { apiKeyRoutes } from './modules/tenancy/api-keys.routes.js';
 import { apiKeyAuth } from './modules/tenancy/auth.plugin.js';
+import { webhookDeliveryRoutes } from './modules/webhooks/webhook-delivery.routes.js';
+import { webhookEndpointRoutes } from './modules/webhooks/webhook-endpoints.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -45,10 +55,14 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   app.decorateRequest('principal', null);
   registerProblemHandler(app);
 
+  const spans = new WeakMap<object, Span>();
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
+    spans.set(request, startRequestSpan(request.method, request.routeOptions.url ?? 'unmatched'));
   });
   app.addHook('onResponse', async (request, reply) => {
+    const span = spans.get(request);
+    if (span) endRequestSpan(span, reply.statusCode);
     container.metrics.httpRequestDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` },
       reply.elapsedTime / 1000,
@@ -70,7 +84,10 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
 
   await app.register(async (ops) => healthRoutes(ops as App, container));
   await app.register(async (admin) => adminRoutes(admin as App, container), { prefix: '/admin/v1' });
+  await app.register(async (live) => liveRoutes(live as App, container));
+  await app.register(async (web) => dashboardStatic(web as App));
 
+  await app.register(async (webhooks) => webhookDeliveryRoutes(webhooks as App, container), { prefix: '/v1' });
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', apiKeyAuth(container.apiKeys));
@@ -79,11 +96,18 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
           max: config.RATE_LIMIT_PER_MINUTE,
           timeWindow: 60_000,
           keyGenerator: (request) => request.principal?.tenantId ?? request.ip,
+          // With Redis the limit holds across every instance; without it, per process.
+          ...(container.redis ? { redis: container.redis, nameSpace: 'paylens:ratelimit:' } : {}),
         });
       }
       await v1.register(async (ingest) => ingestRoutes(ingest as App, container));
       await v1.register(async (read) => eventReadRoutes(read as App, container));
       await v1.register(async (keys) => apiKeyRoutes(keys as App, container));
+      await v1.register(async (dead) => deadLetterRoutes(dead as App, container));
+      await v1.register(async (payments) => paymentRoutes(payments as App, container));
+      await v1.register(async (endpoints) => webhookEndpointRoutes(endpoints as App, container));
+      await v1.register(async (risk) => riskRoutes(risk as App, container));
+      await v1.register(async (analytics) => analyticsRoutes(analytics as App, container));
     },
     { prefix: '/v1' },
   );

@@ -1,5 +1,9 @@
 import { Command } from 'commander';
 import { registerTenancyCommands } from '../cli/commands/tenancy.commands.js';
+import { registerRiskCommands } from '../cli/commands/risk.commands.js';
+import { registerImportCommand } from '../cli/commands/import.command.js';
+import { registerWorkerCommand } from '../cli/commands/worker.command.js';
+import { registerDatalakeCommands } from '../cli/commands/datalake.command.js';
 import { withContainer } from '../cli/cli-context.js';
 import { ConfigError } from '../platform/config/config.js';
 
@@ -16,6 +20,10 @@ program
   });
 
 registerTenancyCommands(program);
+registerRiskCommands(program);
+registerImportCommand(program);
+registerWorkerCommand(program);
+registerDatalakeCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : error);

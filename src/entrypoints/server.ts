@@ -1,10 +1,12 @@
 import { buildApp } from '../app.js';
 import { createContainer } from '../container.js';
-import { ConfigError, loadConfig } from '../platform/config/config.js';
+import { ConfigError, isEmbedded, loadConfig } from '../platform/config/config.js';
+import { startTracing } from '../platform/tracing.js';
 import { bootstrapFirstTenant } from '../modules/tenancy/bootstrap.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const tracing = startTracing(config.OTEL_EXPORTER_OTLP_ENDPOINT, 'paylens-api');
   const container = await createContainer(config);
   const { logger } = container;
 
@@ -30,7 +32,9 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await app.close();
+      await container.analytics.alerts.stop();
       await container.close();
+      await tracing?.shutdown();
       logger.info('shutdown complete');
       process.exit(0);
     } catch (error) {
@@ -43,6 +47,10 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ store: container.database.kind, location: container.database.location }, 'paylens ready');
+  // Embedded mode is one process, so the retry worker lives here; with PostgreSQL run `paylens worker` (container.close() stops it).
+  if (config.RUN_WORKER_IN_SERVER ?? isEmbedded(config)) container.retryWorker.start();
+  // Alert detectors run in every server; the open-alert index keeps concurrent instances from opening duplicates.
+  if (config.ALERT_CHECK_INTERVAL_MS > 0) container.analytics.alerts.start(config.ALERT_CHECK_INTERVAL_MS);
 }
 
 main().catch((error: unknown) => {

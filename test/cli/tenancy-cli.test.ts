@@ -47,7 +47,7 @@ describe('paylens CLI: tenants and keys against the embedded store', () => {
       await app.close();
       await container.close();
     }
-  });
+  }, 180_000);
 
   it('fails fast on bad configuration, naming the variable', async () => {
     const result = await runCli(['migrate'], { ...env, PORT: 'not-a-port' });

@@ -5,7 +5,7 @@ import type { PaymentEvent } from '../normalize/canonical.js';
 import { eventToRow } from './payment-event.mapper.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
-import type { NewRawEventRow, RawEventRepository } from './raw-event.repository.js';
+import type { NewRawEventRow, RawEventGuard, RawEventRepository, RawEventUpdate } from './raw-event.repository.js';
 
 export interface StoreRequest {
   raw: NewRawEventRow;
@@ -13,6 +13,17 @@ export interface StoreRequest {
 }
 
 export type StoreResult = { outcome: 'stored' } | { outcome: 'duplicate' };
+
+/** A new outcome for an already stored raw event (retry, replay, discard). */
+export interface RawOutcomeRequest {
+  tenantId: string;
+  rawEventId: string;
+  guard: RawEventGuard;
+  changes: RawEventUpdate;
+  events: PaymentEvent[];
+  /** Recorded with the change when an operator asked for it. */
+  action?: { name: string; keyId: string | null; at: Date } | undefined;
+}
 
 function dedupeKey(raw: NewRawEventRow): string | null {
   return raw.provider && raw.provider_event_id ? `${raw.tenant_id}\u0000${raw.provider}\u0000${raw.provider_event_id}` : null;
@@ -39,6 +50,22 @@ export class EventWriter {
 
   store(request: StoreRequest): Promise<StoreResult> {
     return this.committer.submit(request);
+  }
+
+  /**
+   * Changes a stored raw event's status and inserts its normalized events in one transaction;
+   * nothing happens (false) when the row is no longer in the guarded state, so a retry and a replay
+   * racing on the same event cannot both write its events.
+   */
+  async commitRawOutcome(request: RawOutcomeRequest): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const applied = await this.rawEvents.updateGuarded(trx, request.tenantId, request.rawEventId, request.guard, request.changes);
+      if (!applied) return false;
+      await this.paymentEvents.insert(trx, request.events.map((e, seq) => eventToRow(e, seq)));
+      await this.hooks.inTransaction(trx, request.events);
+      if (request.action) await this.rawEvents.recordAction(trx, request.tenantId, request.rawEventId, request.action.name, request.action.keyId, request.action.at);
+      return true;
+    });
   }
 
   flush(): Promise<void> {

@@ -5,6 +5,9 @@ import { problemResponses, type App } from '../../platform/http/types.js';
 import { eventStatuses, eventTypes, failureReasons, paymentEventSchema } from '../normalize/canonical.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
 import { rawEventStatuses } from './raw-event.js';
+import { checkBatchSize, checkProviderHint, ingestRecords } from './batch-intake.js';
+import { batchResponseSchema, batchRoute } from './batch.routes.js';
+import { formatOf, parseAs } from './payload-parser.js';
 import { decodeCursor } from './payment-event.repository.js';
 
 export const rawEventSummarySchema = z.object({
@@ -44,16 +47,26 @@ export async function ingestRoutes(app: App, container: Container): Promise<void
       schema: {
         summary: 'Ingest one provider payload',
         description:
-          'The body is the provider payload exactly as received (JSON). The raw payload is stored durably, with card numbers masked, before the answer. Sending the same provider event again answers 200 with the original result and `Idempotent-Replayed: true`.',
+          'The body is the provider payload exactly as received (JSON, XML, CSV with a header row, or NDJSON). The raw payload is stored durably, with card numbers masked, before the answer. Sending the same provider event again answers 200 with the original result and `Idempotent-Replayed: true`. A body holding several records (NDJSON lines, CSV rows, an XML list) answers 200 like `/v1/events/batch`, one item per record in order.',
         tags: ['events'],
         querystring: z.object({ provider: z.string().min(1).max(64).optional() }),
         headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }).passthrough(),
-        response: { 200: ingestResponseSchema, 201: ingestResponseSchema, ...problemResponses(400, 401, 413, 415, 422, 503) },
+        response: { 200: z.union([ingestResponseSchema, batchResponseSchema()]), 201: ingestResponseSchema, ...problemResponses(400, 401, 413, 415, 422, 503) },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      if (!Buffer.isBuffer(body)) throw new AppError('invalid_json', 'The body is empty');
+      const format = formatOf(request.headers['content-type']);
+      if (!Buffer.isBuffer(body)) throw new AppError(format === 'json' ? 'invalid_json' : 'invalid_body', 'The body is empty');
+      if (format !== 'json') {
+        checkProviderHint(container.registry, request.query.provider);
+        const parsed = parseAs(format, body.toString('utf8'));
+        if (parsed.multi) {
+          checkBatchSize(parsed.records.length);
+          const input = { tenantId: tenantOf(request), source: 'api' as const, providerHint: request.query.provider, idempotencyKey: request.headers['idempotency-key'] };
+          return reply.code(200).send(await ingestRecords(container.intake, input, parsed));
+        }
+      }
       const result = await container.intake.ingest({
         tenantId: tenantOf(request),
         source: 'api',
@@ -66,6 +79,7 @@ export async function ingestRoutes(app: App, container: Container): Promise<void
       return reply.code(result.replayed ? 200 : 201).send({ rawEvent: result.rawEvent, events: result.events });
     },
   );
+  batchRoute(app, container);
 }
 
 export async function eventReadRoutes(app: App, container: Container): Promise<void> {

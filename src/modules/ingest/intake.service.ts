@@ -44,6 +44,44 @@ export interface IngestResult {
   events: PaymentEvent[];
 }
 
+interface NormalizeTarget {
+  tenantId: string;
+  rawId: string;
+  source: string;
+  receivedAt: Date;
+  resolveContext?: ResolveContext | undefined;
+}
+
+export interface ReprocessPolicy {
+  maxAttempts: number;
+  /** When the next attempt is due after `attempts` failed ones (backoff with jitter). */
+  nextAttemptAt(attempts: number): Date;
+  /** An operator's request (replay), recorded with the outcome. */
+  action?: { name: string; keyId: string | null; at: Date };
+  /** The webhook endpoint's settings, for connectors that fetch the payment (as at intake). */
+  resolveContext?: ResolveContext | undefined;
+}
+
+export interface ReprocessResult {
+  /** False when another worker or replay changed the event first; the result is then its current state. */
+  applied: boolean;
+  rawEvent: RawEvent;
+  events: PaymentEvent[];
+}
+
+/** The stored text of a raw event back to the payload its connector reads (the stored copy is already masked). */
+function parseStored(raw: RawEvent): { payload: unknown } | { error: string } {
+  try {
+    return { payload: parseBody(raw.payload, raw.contentType).records[0] };
+  } catch (error) {
+    try {
+      return { payload: JSON.parse(raw.payload) as unknown };
+    } catch {
+      return { error: `the stored payload cannot be parsed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+}
+
 export interface IntakeDeps {
   registry: ConnectorRegistry;
   writer: EventWriter;
@@ -95,32 +133,28 @@ export class IntakeService {
     return this.ingestPayload(input, payload, stored, hint);
   }
 
+  /**
+   * One record already parsed out of a multi-record body (a batch item, NDJSON line, CSV row, XML
+   * list item): `text` is that record's own text, stored as its raw event. The hint is checked by
+   * the caller once per body.
+   */
+  async ingestRecord(input: IngestInput, record: unknown, text: string): Promise<IngestResult> {
+    const { value: payload } = maskPansDeep(record);
+    return this.ingestPayload(input, payload, maskPans(text).text, input.providerHint?.toLowerCase());
+  }
+
   private async ingestPayload(input: IngestInput, payload: unknown, storedText: string, hint: string | undefined): Promise<IngestResult> {
     const receivedAt = this.clock();
-    const identification = identify(this.deps.registry, payload, hint);
     const payloadSha256 = sha256Hex(storedText);
-    const dedupeId = input.idempotencyKey ? `idem:${input.idempotencyKey}` : (identification.providerEventId ?? `sha256:${payloadSha256}`);
-    const result: NormalizeResult = await normalizePayload(
-      identification,
-      payload,
-      { customerKey: this.deps.customerKey, now: receivedAt },
-      this.deps.fallback,
-      input.resolveContext ?? null,
-    );
     const rawId = newId('raw', receivedAt.getTime());
-    const normalizedAt = this.clock();
-    const events = result.events.map((draft) =>
-      draftToEvent(draft, {
-        id: newId('evt', receivedAt.getTime()),
-        tenantId: input.tenantId,
-        rawEventId: rawId,
-        source: input.source,
-        provider: identification.provider,
-        receivedAt,
-        normalizedAt,
-        amountUsdMinor: toUsdMinor(draft.amountMinor, draft.currency, draft.occurredAt),
-      }),
-    );
+    const { identification, result, events, normalizedAt } = await this.normalizeToEvents(payload, hint, {
+      tenantId: input.tenantId,
+      rawId,
+      source: input.source,
+      receivedAt,
+      resolveContext: input.resolveContext,
+    });
+    const dedupeId = input.idempotencyKey ? `idem:${input.idempotencyKey}` : (identification.providerEventId ?? `sha256:${payloadSha256}`);
     const raw = {
       id: rawId,
       tenant_id: input.tenantId,
@@ -171,6 +205,75 @@ export class IntakeService {
       }),
       events,
     };
+  }
+
+  /** identify → normalize → canonical events: the one normalization path of the intake and of retries/replays. */
+  private async normalizeToEvents(payload: unknown, hint: string | undefined, target: NormalizeTarget) {
+    const identification = identify(this.deps.registry, payload, hint);
+    const result: NormalizeResult = await normalizePayload(
+      identification,
+      payload,
+      { customerKey: this.deps.customerKey, now: target.receivedAt },
+      this.deps.fallback,
+      target.resolveContext ?? null,
+    );
+    const normalizedAt = this.clock();
+    const events = result.events.map((draft) =>
+      draftToEvent(draft, {
+        id: newId('evt', target.receivedAt.getTime()),
+        tenantId: target.tenantId,
+        rawEventId: target.rawId,
+        source: target.source,
+        provider: identification.provider,
+        receivedAt: target.receivedAt,
+        normalizedAt,
+        amountUsdMinor: toUsdMinor(draft.amountMinor, draft.currency, draft.occurredAt),
+      }),
+    );
+    return { identification, result, events, normalizedAt };
+  }
+
+  /**
+   * Runs a stored raw event through normalization again (retry worker, dead-letter replay): the
+   * new status and its events are written in one transaction, guarded so that concurrent attempts on
+   * the same event write its events once.
+   */
+  async reprocess(raw: RawEvent, policy: ReprocessPolicy): Promise<ReprocessResult> {
+    const hint = raw.provider && this.deps.registry.get(raw.provider) ? raw.provider : undefined;
+    const parsed = parseStored(raw);
+    const attempts = raw.attempts + 1;
+    const { identification, result, events, normalizedAt } =
+      'error' in parsed
+        ? { identification: null, result: { status: 'unprocessed' as const, events: [], note: parsed.error }, events: [], normalizedAt: this.clock() }
+        : await this.normalizeToEvents(parsed.payload, hint, { tenantId: raw.tenantId, rawId: raw.id, source: raw.source, receivedAt: raw.receivedAt, resolveContext: policy.resolveContext });
+    const failed = result.status === 'unprocessed';
+    const status: RawEventStatus = failed ? (raw.status === 'dead' || attempts >= policy.maxAttempts ? 'dead' : 'unprocessed') : result.status;
+    await this.deps.hooks.beforeStore(events);
+    const applied = await this.deps.writer.commitRawOutcome({
+      tenantId: raw.tenantId,
+      rawEventId: raw.id,
+      guard: { statuses: [raw.status], attempts: raw.attempts },
+      changes: {
+        status,
+        error: result.note,
+        attempts,
+        next_attempt_at: status === 'unprocessed' ? policy.nextAttemptAt(attempts) : null,
+        processed_at: failed ? null : normalizedAt,
+      },
+      events,
+      action: policy.action,
+    });
+    const provider = identification?.provider ?? raw.provider ?? 'unknown';
+    if (applied) {
+      // Not counted again in eventsIngested: the intake counted this raw event when it arrived.
+      this.deps.hooks.afterStore(events);
+      for (const draft of result.events) {
+        if (draft.unmappedCode) this.deps.metrics.unmappedCodes.inc({ provider, code: draft.unmappedCode });
+      }
+    }
+    const current = await this.deps.rawEvents.findById(raw.tenantId, raw.id);
+    if (!current) throw new AppError('not_found', `No raw event ${raw.id}`);
+    return { applied, rawEvent: current, events: await this.deps.paymentEvents.findByRawEvent(raw.tenantId, raw.id) };
   }
 
   private async replay(tenantId: string, provider: string, providerEventId: string): Promise<IngestResult> {

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { PaymentEventsTable } from '../../platform/db/schema.js';
-import type { Card, Merchant, NormalizedEventDraft, PaymentEvent } from '../normalize/canonical.js';
+import type { Card, EventRisk, Merchant, NormalizedEventDraft, PaymentEvent } from '../normalize/canonical.js';
 
 export type PaymentEventRow = Selectable<PaymentEventsTable>;
 export type NewPaymentEventRow = Insertable<PaymentEventsTable>;
@@ -48,6 +48,7 @@ export function draftToEvent(draft: NormalizedEventDraft, identity: EventIdentit
     normalizationMethod: draft.normalizationMethod,
     confidence: draft.confidence,
     metadata: draft.metadata,
+    risk: null,
   };
 }
 
@@ -84,6 +85,7 @@ export function eventToRow(event: PaymentEvent, seq: number): NewPaymentEventRow
     normalization_method: event.normalizationMethod,
     confidence: event.confidence,
     metadata: JSON.stringify(event.metadata),
+    risk: event.risk ? JSON.stringify(event.risk) : null,
   };
 }
 
@@ -128,5 +130,6 @@ export function rowToPaymentEvent(row: PaymentEventRow): PaymentEvent {
     normalizationMethod: row.normalization_method as PaymentEvent['normalizationMethod'],
     confidence: Number(row.confidence),
     metadata: toJsonObject<Record<string, unknown>>(row.metadata) ?? {},
+    risk: toJsonObject<EventRisk>(row.risk),
   };
 }

@@ -1,8 +1,9 @@
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database, RawEventsTable } from '../../platform/db/schema.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';
 
 export type NewRawEventRow = Insertable<RawEventsTable>;
+export type RawEventUpdate = Updateable<RawEventsTable>;
 type RawEventRow = Selectable<RawEventsTable>;
 
 export function rowToRawEvent(row: RawEventRow): RawEvent {
@@ -23,6 +24,33 @@ export function rowToRawEvent(row: RawEventRow): RawEvent {
     receivedAt: new Date(row.received_at),
     processedAt: row.processed_at ? new Date(row.processed_at) : null,
   };
+}
+
+export interface RawEventCursor {
+  receivedAt: string;
+  id: string;
+}
+
+export function encodeRawCursor(cursor: RawEventCursor): string {
+  return Buffer.from(`${cursor.receivedAt}|${cursor.id}`).toString('base64url');
+}
+
+export function decodeRawCursor(value: string): RawEventCursor | null {
+  const [receivedAt, id, extra] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+  if (!receivedAt || !id || extra !== undefined || Number.isNaN(Date.parse(receivedAt)) || !/^raw_[0-9a-z]{26}$/.test(id)) return null;
+  return { receivedAt, id };
+}
+
+/** Guards a status change so that only the process that saw the row in this state applies it. */
+export interface RawEventGuard {
+  statuses: RawEventStatus[];
+  attempts?: number;
+}
+
+export interface RawEventAction {
+  action: string;
+  keyId: string | null;
+  at: string;
 }
 
 export interface DedupeKey {
@@ -75,5 +103,60 @@ export class RawEventRepository {
       .where('tenant_id', '=', tenantId)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /**
+   * Claims due unprocessed events for one worker: their next attempt moves to `leaseUntil`, so a
+   * worker that dies mid-attempt only delays them. SKIP LOCKED lets several workers claim at once
+   * without waiting on or double-claiming each other's rows.
+   */
+  async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<RawEvent[]> {
+    const result = await sql<RawEventRow>`
+      UPDATE raw_events SET next_attempt_at = ${leaseUntil}
+      WHERE id IN (
+        SELECT id FROM raw_events
+        WHERE status = 'unprocessed' AND next_attempt_at <= ${now}
+        ORDER BY next_attempt_at, id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING *`.execute(this.db);
+    return result.rows.map(rowToRawEvent);
+  }
+
+  /** Applies `changes` only while the row is still as the caller saw it; returns whether it did. */
+  async updateGuarded(trx: Transaction<Database> | Kysely<Database>, tenantId: string, id: string, guard: RawEventGuard, changes: RawEventUpdate): Promise<boolean> {
+    let query = trx.updateTable('raw_events').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).where('status', 'in', guard.statuses);
+    if (guard.attempts !== undefined) query = query.where('attempts', '=', guard.attempts);
+    // RETURNING rather than the affected-row count: PGlite's driver does not report the count.
+    const row = await query.returning('id').executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Newest first by receipt time, then id; the cursor is the last row's (receivedAt, id). */
+  async listByStatus(tenantId: string, statuses: RawEventStatus[], limit: number, cursor: RawEventCursor | null): Promise<{ data: RawEvent[]; nextCursor: string | null }> {
+    let query = this.db.selectFrom('raw_events').selectAll().where('tenant_id', '=', tenantId).where('status', 'in', statuses);
+    if (cursor) query = query.where(sql<boolean>`(received_at, id) < (${new Date(cursor.receivedAt)}::timestamptz, ${cursor.id})`);
+    const rows = await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const data = rows.slice(0, limit).map(rowToRawEvent);
+    const last = data[data.length - 1];
+    const nextCursor = rows.length > limit && last ? encodeRawCursor({ receivedAt: last.receivedAt.toISOString(), id: last.id }) : null;
+    return { data, nextCursor };
+  }
+
+  async recordAction(trx: Transaction<Database> | Kysely<Database>, tenantId: string, rawEventId: string, action: string, keyId: string | null, at: Date): Promise<void> {
+    await trx.insertInto('raw_event_actions').values({ tenant_id: tenantId, raw_event_id: rawEventId, action, key_id: keyId, at }).execute();
+  }
+
+  async actionsOf(tenantId: string, rawEventId: string): Promise<RawEventAction[]> {
+    const rows = await this.db
+      .selectFrom('raw_event_actions')
+      .select(['action', 'key_id', 'at'])
+      .where('tenant_id', '=', tenantId)
+      .where('raw_event_id', '=', rawEventId)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ action: r.action, keyId: r.key_id, at: new Date(r.at).toISOString() }));
   }
 }

@@ -102,6 +102,17 @@ export interface NormalizedEventDraft {
   unmappedCode?: string;
 }
 
+/** The inline risk verdict stored with an authorization or sale (see src/modules/risk). */
+export const eventRiskSchema = z.object({
+  score: z.number().min(0).max(1),
+  riskLevel: z.enum(['low', 'medium', 'high', 'critical']),
+  decision: z.enum(['approve', 'review', 'decline']),
+  reasons: z.array(z.object({ code: z.string(), message: z.string(), weight: z.number() })),
+  modelVersion: z.number().int().nullable(),
+  rulesVersion: z.number().int(),
+});
+export type EventRisk = z.infer<typeof eventRiskSchema>;
+
 export const paymentEventSchema = z.object({
   id: z.string(),
   tenantId: z.string(),
@@ -133,5 +144,6 @@ export const paymentEventSchema = z.object({
   normalizationMethod: z.enum(normalizationMethods),
   confidence: z.number().min(0).max(1),
   metadata: z.record(z.string(), z.unknown()),
+  risk: eventRiskSchema.nullable().optional(),
 });
 export type PaymentEvent = z.infer<typeof paymentEventSchema>;

@@ -26,6 +26,7 @@ export const configSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  MAX_BATCH_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
   PAYLENS_BOOTSTRAP_API_KEY: optionalString.refine(
     (v) => v === undefined || /^pl_[A-Za-z0-9_-]{43,}$/.test(v),
     'must look like pl_<at least 43 base64url characters> (32 random bytes)',
@@ -48,6 +49,7 @@ export const configSchema = z.object({
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   WORKER_POLL_MS: z.coerce.number().int().min(10).default(1000),
   RUN_WORKER_IN_SERVER: booleanFromEnv.optional(),
+  ALERT_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   DATALAKE_DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
   CORS_ORIGINS: optionalString,

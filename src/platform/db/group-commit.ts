@@ -1,3 +1,5 @@
+import { withSpan } from '../tracing.js';
+
 /**
  * Group commit: callers enqueue items and await their own result, while one flush writes a whole
  * batch in a single transaction. A batch goes out when it is full or `maxDelayMs` after its first
@@ -70,7 +72,7 @@ export class GroupCommitter<TItem, TResult> {
     this.inFlight++;
     const started = performance.now();
     try {
-      const results = await this.flushBatch(batch.map((p) => p.item));
+      const results = await withSpan('db.group_commit', { 'paylens.batch_size': batch.length }, () => this.flushBatch(batch.map((p) => p.item)));
       batch.forEach((p, i) => p.resolve(results[i] as TResult));
     } catch (error) {
       for (const p of batch) p.reject(error);

@@ -1,4 +1,9 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { WebhookTables } from '../../modules/webhooks/webhook-endpoint.tables.js';
+import type { PaymentTables } from '../../modules/payments/payments.tables.js';
+import type { RawEventActionTables } from '../../modules/ingest/raw-event-action.tables.js';
+import type { AnalyticsTables } from '../../modules/analytics/analytics.tables.js';
+import type { RiskTables } from '../../modules/risk/risk.tables.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -83,9 +88,11 @@ export interface PaymentEventsTable {
   normalization_method: string;
   confidence: number;
   metadata: Json<Record<string, unknown>>;
+  /** Inline risk assessment (migration 030); optional on insert. */
+  risk: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
-export interface Database {
+export interface Database extends WebhookTables, PaymentTables, RawEventActionTables, AnalyticsTables, RiskTables {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   settings: SettingsTable;

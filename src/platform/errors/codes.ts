@@ -10,6 +10,7 @@ export const errorCodes = {
   not_found: { status: 404, title: 'Resource not found' },
   conflict: { status: 409, title: 'Conflict with the current state' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  batch_too_large: { status: 413, title: 'Too many events in one batch' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   validation_failed: { status: 422, title: 'Validation failed' },
   rate_limited: { status: 429, title: 'Too many requests' },

@@ -37,6 +37,12 @@ export function createMetrics() {
       labelNames: ['provider'] as const,
       registers: [registry],
     }),
+    retryOutcomes: new Counter({
+      name: 'paylens_retry_attempts_total',
+      help: 'Retry-worker attempts by resulting raw-event status (normalized, ignored, unprocessed, dead)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
     writeBatchSize: new Histogram({
       name: 'paylens_write_batch_size',
       help: 'Events per group-commit transaction',

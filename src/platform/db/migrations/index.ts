@@ -1,5 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_foundation.js';
+import * as m010 from './010_webhook_endpoints.js';
+import * as m020 from './020_payments.js';
+import * as m021 from './021_raw_event_actions.js';
+import * as m030 from './030_risk.js';
+import * as m040 from './040_analytics_rollups.js';
+import * as m041 from './041_alerts.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -7,6 +13,12 @@ import * as m001 from './001_foundation.js';
  */
 const migrations: Record<string, Migration> = {
   '001_foundation': m001,
+  '010_webhook_endpoints': m010,
+  '020_payments': m020,
+  '021_raw_event_actions': m021,
+  '030_risk': m030,
+  '040_analytics_rollups': m040,
+  '041_alerts': m041,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,26 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { expectEvents, expectSingleEvent, testNormalizeContext } from '../connector-testing.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
-import type { NormalizeContext, NormalizeOutcome, VerifyInput } from '../../connector.js';
+import type { VerifyInput } from '../../connector.js';
 import { adyenConnector, adyenSigningString } from './adyen.connector.js';
 import { adyenDelivery, adyenItem, modificationItem, refusedItem, signDelivery } from './__fixtures__/adyen-notifications.js';
 
-const ctx: NormalizeContext = { customerKey: (kind, value) => `ck_${kind}_${value.trim().toLowerCase()}`, now: new Date('2024-11-24T12:00:00Z') };
+const ctx = testNormalizeContext;
 
-function events(outcome: NormalizeOutcome) {
-  expect(outcome.kind).toBe('events');
-  if (outcome.kind !== 'events') throw new Error('expected events');
-  return outcome.events;
-}
-
-function single(outcome: NormalizeOutcome) {
-  const list = events(outcome);
-  expect(list).toHaveLength(1);
-  return list[0]!;
-}
-
-const normalizeItem = (item: Record<string, unknown>) => single(adyenConnector.normalize(adyenDelivery([item]), ctx));
+const normalizeItem = (item: Record<string, unknown>) => expectSingleEvent(adyenConnector.normalize(adyenDelivery([item]), ctx));
 
 /** Adyen refusal reasons 0–46 exactly as docs.adyen.com/development-resources/refusal-reasons lists their text. */
 const documentedRefusalReasons: [number, string][] = [
@@ -210,7 +199,7 @@ describe('adyen connector: deliveries with several items', () => {
     const auth = adyenItem();
     const capture = modificationItem('CAPTURE', auth.pspReference as string, { amount: { currency: 'EUR', value: 2000 } });
     const refund = modificationItem('REFUND', auth.pspReference as string, { amount: { currency: 'EUR', value: 500 } });
-    const list = events(adyenConnector.normalize(adyenDelivery([auth, capture, refund]), ctx));
+    const list = expectEvents(adyenConnector.normalize(adyenDelivery([auth, capture, refund]), ctx));
     expect(list.map((e) => [e.type, e.status, e.amountMinor, e.providerPaymentId])).toEqual([
       ['authorization', 'approved', 2599, auth.pspReference],
       ['capture', 'approved', 2000, auth.pspReference],
@@ -221,7 +210,7 @@ describe('adyen connector: deliveries with several items', () => {
 
   it('normalizes the JSON fixture batch (KWD, REFUND_FAILED) and skips the report item', () => {
     const payload = JSON.parse(readFileSync(new URL('./__fixtures__/capture-and-refund-batch.json', import.meta.url), 'utf8'));
-    const list = events(adyenConnector.normalize(payload, ctx));
+    const list = expectEvents(adyenConnector.normalize(payload, ctx));
     expect(list).toHaveLength(2);
     expect(list[0]).toMatchObject({ type: 'capture', status: 'approved', amountMinor: 12345, currency: 'KWD', providerPaymentId: 'KX7Q4M2P9R1T6V3W', customerKey: 'ck_id_cust-0192', merchant: { id: 'PaylensGulf' } });
     expect(list[1]).toMatchObject({ type: 'refund', status: 'failed', amountMinor: 2500, currency: 'KWD', providerPaymentId: 'KX7Q4M2P9R1T6V3W' });

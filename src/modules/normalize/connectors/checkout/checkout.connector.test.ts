@@ -1,23 +1,16 @@
 import { createHmac } from 'node:crypto';
+import { expectSingleEvent, testNormalizeContext } from '../connector-testing.js';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
-import type { NormalizeContext, NormalizeOutcome } from '../../connector.js';
 import { checkoutConnector } from './checkout.connector.js';
 import { checkoutApprovedCodes } from './checkout.codes.js';
 import { checkoutEvent, declinedData, disputeData, paymentData } from './__fixtures__/checkout-events.js';
 
-const ctx: NormalizeContext = { customerKey: (kind, value) => `ck_${kind}_${value.trim().toLowerCase()}`, now: new Date('2024-11-24T12:00:00Z') };
+const ctx = testNormalizeContext;
 
-function single(outcome: NormalizeOutcome) {
-  expect(outcome.kind).toBe('events');
-  if (outcome.kind !== 'events') throw new Error('expected events');
-  expect(outcome.events).toHaveLength(1);
-  return outcome.events[0]!;
-}
-
-const normalize = (type: string, data: Record<string, unknown>) => single(checkoutConnector.normalize(checkoutEvent(type, data), ctx));
+const normalize = (type: string, data: Record<string, unknown>) => expectSingleEvent(checkoutConnector.normalize(checkoutEvent(type, data), ctx));
 
 /** Codes listed in Checkout.com's API response-code documentation; every one must be in our table. */
 const documentedSoftDeclines = `20001 20002 20003 20005 20006 20009 20012 20013 20014 20015 20019 20021 20030 20031 20051 20052 20053
@@ -47,7 +40,7 @@ describe('checkout connector: payments', () => {
   it('normalizes payment_approved exactly', () => {
     const data = paymentData();
     const event = checkoutEvent('payment_approved', data);
-    const e = single(checkoutConnector.normalize(event, ctx));
+    const e = expectSingleEvent(checkoutConnector.normalize(event, ctx));
     expect(e).toMatchObject({
       providerEventId: event.id,
       providerPaymentId: data.id,
@@ -75,7 +68,7 @@ describe('checkout connector: payments', () => {
 
   it('normalizes the JSON fixture decline: JPY amount, masked email ignored, 20051 insufficient funds', () => {
     const payload = JSON.parse(readFileSync(new URL('./__fixtures__/payment_declined.json', import.meta.url), 'utf8'));
-    const e = single(checkoutConnector.normalize(payload, ctx));
+    const e = expectSingleEvent(checkoutConnector.normalize(payload, ctx));
     expect(e).toMatchObject({
       providerEventId: 'evt_pltestdeclinedfixture0001ab',
       providerPaymentId: 'pay_pltestdeclinedfixture001ab',

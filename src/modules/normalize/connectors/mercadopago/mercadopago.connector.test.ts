@@ -1,23 +1,17 @@
 import { createHmac } from 'node:crypto';
+import { expectSingleEvent, testNormalizeContext } from '../connector-testing.js';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
-import type { NormalizeContext, NormalizeOutcome, VerifyInput } from '../../connector.js';
+import type { VerifyInput } from '../../connector.js';
 import { mercadoPagoConnector, mercadoPagoManifest } from './mercadopago.connector.js';
 import { mercadoPagoNonFailureDetails } from './mercadopago.codes.js';
 import { notification, payment } from './__fixtures__/mercadopago-payments.js';
 
-const ctx: NormalizeContext = { customerKey: (kind, value) => `ck_${kind}_${value.trim().toLowerCase()}`, now: new Date('2024-11-24T12:00:00Z') };
-
-function single(outcome: NormalizeOutcome) {
-  expect(outcome.kind).toBe('events');
-  if (outcome.kind !== 'events') throw new Error('expected events');
-  expect(outcome.events).toHaveLength(1);
-  return outcome.events[0]!;
-}
+const ctx = testNormalizeContext;
 
 /** Every status_detail of FORMATS §4.2: documented ones and the hedged in-the-wild ones. */
 const documentedDetails = `accredited pending_contingency pending_review_manual cc_rejected_bad_filled_card_number
@@ -48,7 +42,7 @@ describe('mercadopago connector: detection and ids', () => {
 describe('mercadopago connector: payments', () => {
   it('normalizes an approved BRL payment exactly', () => {
     const p = payment({ id: 777001 });
-    const e = single(mercadoPagoConnector.normalize(p, ctx));
+    const e = expectSingleEvent(mercadoPagoConnector.normalize(p, ctx));
     expect(e).toMatchObject({
       providerEventId: '777001:approved:2024-11-24T10:00:02.000-03:00',
       providerPaymentId: '777001',
@@ -71,7 +65,7 @@ describe('mercadopago connector: payments', () => {
 
   it('normalizes a rejected CLP payment from a JSON fixture (0-decimal currency)', () => {
     const payload = JSON.parse(readFileSync(new URL('./__fixtures__/payment.rejected.json', import.meta.url), 'utf8'));
-    const e = single(mercadoPagoConnector.normalize(payload, ctx));
+    const e = expectSingleEvent(mercadoPagoConnector.normalize(payload, ctx));
     expect(e).toMatchObject({
       providerPaymentId: '20240001001',
       type: 'sale',
@@ -95,7 +89,7 @@ describe('mercadopago connector: payments', () => {
     [19999.99, 'COP', 1999999],
     [100, 'UYU', 10000],
   ])('transaction_amount %d %s is %i minor units', (amount, currency, expected) => {
-    const e = single(mercadoPagoConnector.normalize(payment({ transaction_amount: amount, currency_id: currency }), ctx));
+    const e = expectSingleEvent(mercadoPagoConnector.normalize(payment({ transaction_amount: amount, currency_id: currency }), ctx));
     expect(e.amountMinor).toBe(expected);
     expect(e.currency).toBe(currency);
   });
@@ -111,25 +105,25 @@ describe('mercadopago connector: payments', () => {
     ['refunded', 'refunded', 'refund', 'refunded'],
     ['charged_back', 'settled', 'dispute', 'chargeback'],
   ])('status %s (%s) is %s/%s', (status, detail, type, expected) => {
-    const e = single(mercadoPagoConnector.normalize(payment({ status, status_detail: detail }), ctx));
+    const e = expectSingleEvent(mercadoPagoConnector.normalize(payment({ status, status_detail: detail }), ctx));
     expect(e).toMatchObject({ type, status: expected, providerCode: detail });
     expect(e.failureReason === null).toBe(expected !== 'declined');
   });
 
   it('a refund carries the refunded amount; a partial refund is partially_refunded', () => {
-    const full = single(mercadoPagoConnector.normalize(payment({ status: 'refunded', status_detail: 'refunded', transaction_amount_refunded: 12.34 }), ctx));
+    const full = expectSingleEvent(mercadoPagoConnector.normalize(payment({ status: 'refunded', status_detail: 'refunded', transaction_amount_refunded: 12.34 }), ctx));
     expect(full).toMatchObject({ type: 'refund', status: 'refunded', amountMinor: 1234 });
-    const partial = single(mercadoPagoConnector.normalize(payment({ status: 'approved', status_detail: 'partially_refunded', transaction_amount_refunded: 5.5 }), ctx));
+    const partial = expectSingleEvent(mercadoPagoConnector.normalize(payment({ status: 'approved', status_detail: 'partially_refunded', transaction_amount_refunded: 5.5 }), ctx));
     expect(partial).toMatchObject({ type: 'refund', status: 'partially_refunded', amountMinor: 550 });
   });
 
   it('an unmapped rejection detail is unknown and reported, never guessed', () => {
-    const e = single(mercadoPagoConnector.normalize(payment({ status: 'rejected', status_detail: 'cc_rejected_new_2027' }), ctx));
+    const e = expectSingleEvent(mercadoPagoConnector.normalize(payment({ status: 'rejected', status_detail: 'cc_rejected_new_2027' }), ctx));
     expect(e).toMatchObject({ failureReason: 'unknown', unmappedCode: 'cc_rejected_new_2027' });
   });
 
   it('keys the customer by payer id when there is no email; Pix has no card', () => {
-    const e = single(mercadoPagoConnector.normalize(payment({ payer: { id: '42' }, payment_method_id: 'pix', payment_type_id: 'bank_transfer', card: {} }), ctx));
+    const e = expectSingleEvent(mercadoPagoConnector.normalize(payment({ payer: { id: '42' }, payment_method_id: 'pix', payment_type_id: 'bank_transfer', card: {} }), ctx));
     expect(e).toMatchObject({ customerKey: 'ck_id_42', emailDomain: null, card: null });
   });
 
@@ -183,7 +177,7 @@ describe('mercadopago connector: status_detail table', () => {
     ['cc_rejected_3ds_challenge', 'authentication_failed', 'soft', 'retry_with_authentication'],
     ['rejected_by_regulations', 'restricted_card', 'hard', 'do_not_retry'],
   ])('%s → %s (%s, %s)', (detail, reason, declineType, action) => {
-    const e = single(mercadoPagoConnector.normalize(payment({ status: 'rejected', status_detail: detail }), ctx));
+    const e = expectSingleEvent(mercadoPagoConnector.normalize(payment({ status: 'rejected', status_detail: detail }), ctx));
     expect(e).toMatchObject({ failureReason: reason, declineType, recommendedAction: action });
   });
 });
@@ -215,7 +209,7 @@ describe('mercadopago connector: resolve', () => {
   it('fetches the notified payment with the access token and normalizes it', async () => {
     const resolved = await mercadoPagoConnector.resolve!(notification('123456789012'), resolveCtx());
     expect(requests.at(-1)).toEqual({ url: '/v1/payments/123456789012', auth: 'Bearer APP_USR-test-token' });
-    const e = single(mercadoPagoConnector.normalize(resolved, ctx));
+    const e = expectSingleEvent(mercadoPagoConnector.normalize(resolved, ctx));
     expect(e).toMatchObject({ providerPaymentId: '123456789012', amountMinor: 25050, currency: 'MXN', status: 'approved' });
   });
 

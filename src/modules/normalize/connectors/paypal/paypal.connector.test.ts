@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { expectSingleEvent, testNormalizeContext } from '../connector-testing.js';
 import { createSign } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -10,19 +11,12 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
-import type { NormalizeContext, NormalizeOutcome, VerifyInput } from '../../connector.js';
+import type { VerifyInput } from '../../connector.js';
 import { paypalConnector } from './paypal.connector.js';
 import { paypalSignedMessage } from './paypal.signature.js';
 import { authorization, capture, declinedCapture, dispute, order, paypalEvent, refund } from './__fixtures__/paypal-events.js';
 
-const ctx: NormalizeContext = { customerKey: (kind, value) => `ck_${kind}_${value.trim().toLowerCase()}`, now: new Date('2024-11-24T12:00:00Z') };
-
-function single(outcome: NormalizeOutcome) {
-  expect(outcome.kind).toBe('events');
-  if (outcome.kind !== 'events') throw new Error('expected events');
-  expect(outcome.events).toHaveLength(1);
-  return outcome.events[0]!;
-}
+const ctx = testNormalizeContext;
 
 /** Processor response codes named in FORMATS §3.2 and the capture status_details.reason vocabulary. */
 const documentedCodes = `0000 00N7 0100 0390 0500 0580 1330 1380 5100 5110 5120 5130 5140 5150 5180 5200 5400 5700 9100 9500
@@ -46,7 +40,7 @@ describe('paypal connector: detection and ids', () => {
 describe('paypal connector: captures', () => {
   it('normalizes a capture from a JSON fixture exactly (JPY has no decimals)', () => {
     const payload = JSON.parse(readFileSync(new URL('./__fixtures__/payment.capture.completed.json', import.meta.url), 'utf8'));
-    const e = single(paypalConnector.normalize(payload, ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(payload, ctx));
     expect(e).toMatchObject({
       providerEventId: 'WH-4PL00000FIXTURE1-8AB12345CD678901E',
       providerPaymentId: '1PLAUTH0FIXTURE',
@@ -64,7 +58,7 @@ describe('paypal connector: captures', () => {
   });
 
   it('a capture of an intent=CAPTURE order is a sale linked to its order', () => {
-    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture()), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture()), ctx));
     expect(e).toMatchObject({ type: 'sale', status: 'approved', providerPaymentId: 'ORDER0001PL', amountMinor: 4999, currency: 'USD' });
   });
 
@@ -76,13 +70,13 @@ describe('paypal connector: captures', () => {
     ['12.345', 'TND', 12345],
     ['12.3', 'KWD', 12300],
   ])('decimal string %s %s is %i minor units', (value, currency, expected) => {
-    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture({ amount: { currency_code: currency, value } })), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture({ amount: { currency_code: currency, value } })), ctx));
     expect(e.amountMinor).toBe(expected);
     expect(e.currency).toBe(currency);
   });
 
   it('a malformed amount is NaN so the pipeline keeps the event unprocessed instead of storing 0', () => {
-    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture({ amount: { currency_code: 'USD', value: '1,000.00' } })), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture({ amount: { currency_code: 'USD', value: '1,000.00' } })), ctx));
     expect(Number.isNaN(e.amountMinor)).toBe(true);
   });
 
@@ -92,47 +86,47 @@ describe('paypal connector: captures', () => {
     ['PAYMENT.CAPTURE.DENIED', '00N7', 'incorrect_cvc', 'soft', 'ask_customer_to_check_details'],
     ['PAYMENT.CAPTURE.DECLINED', '5400', 'expired_card', 'hard', 'ask_customer_for_new_card'],
   ])('%s with processor code %s → %s', (eventType, code, reason, declineType, action) => {
-    const e = single(paypalConnector.normalize(paypalEvent(eventType, 'capture', declinedCapture(code)), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent(eventType, 'capture', declinedCapture(code)), ctx));
     expect(e).toMatchObject({ status: 'declined', providerCode: code, failureReason: reason, declineType, recommendedAction: action });
     expect(e.unmappedCode).toBeUndefined();
   });
 
   it('a denial without a processor code falls back to status_details.reason', () => {
-    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.DENIED', 'capture', declinedCapture(null, { status_details: { reason: 'PENDING_REVIEW' } })), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.DENIED', 'capture', declinedCapture(null, { status_details: { reason: 'PENDING_REVIEW' } })), ctx));
     expect(e).toMatchObject({ status: 'declined', providerCode: 'PENDING_REVIEW', failureReason: 'blocked_by_risk_rules', recommendedAction: 'review_manually' });
   });
 
   it('a FAILED capture is a failure, not a decline', () => {
-    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.DECLINED', 'capture', declinedCapture('8000', { status: 'FAILED' })), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.DECLINED', 'capture', declinedCapture('8000', { status: 'FAILED' })), ctx));
     expect(e).toMatchObject({ status: 'failed', failureReason: 'processing_error' });
   });
 
   it('an unmapped processor code is unknown and reported, never guessed', () => {
-    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.DENIED', 'capture', declinedCapture('ZZ99')), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.DENIED', 'capture', declinedCapture('ZZ99')), ctx));
     expect(e).toMatchObject({ failureReason: 'unknown', declineType: 'soft', recommendedAction: 'review_manually', unmappedCode: 'ZZ99' });
   });
 
   it('a pending capture is pending and keeps its reason as the provider code', () => {
-    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.PENDING', 'capture', capture({ status: 'PENDING', status_details: { reason: 'ECHECK' } })), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.PENDING', 'capture', capture({ status: 'PENDING', status_details: { reason: 'ECHECK' } })), ctx));
     expect(e).toMatchObject({ status: 'pending', providerCode: 'ECHECK', failureReason: null });
   });
 
   it('a reversal for a chargeback is a dispute; any other reversal is a refund', () => {
-    const chargeback = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REVERSED', 'capture', capture({ status: 'REVERSED', status_details: { reason: 'CHARGEBACK' } })), ctx));
+    const chargeback = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REVERSED', 'capture', capture({ status: 'REVERSED', status_details: { reason: 'CHARGEBACK' } })), ctx));
     expect(chargeback).toMatchObject({ type: 'dispute', status: 'chargeback', providerCode: 'CHARGEBACK' });
-    const reversed = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REVERSED', 'capture', capture({ status: 'REVERSED' })), ctx));
+    const reversed = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REVERSED', 'capture', capture({ status: 'REVERSED' })), ctx));
     expect(reversed).toMatchObject({ type: 'refund', status: 'refunded' });
   });
 
   it('a refunded capture resource is a refund (partial when PayPal says so)', () => {
-    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'capture', capture({ status: 'PARTIALLY_REFUNDED' })), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'capture', capture({ status: 'PARTIALLY_REFUNDED' })), ctx));
     expect(e).toMatchObject({ type: 'refund', status: 'partially_refunded' });
   });
 });
 
 describe('paypal connector: refunds, orders, authorizations, disputes', () => {
   it('a refund resource carries its own amount and links up to its capture', () => {
-    const e = single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refund('CAPPARENT01')), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refund('CAPPARENT01')), ctx));
     expect(e).toMatchObject({ type: 'refund', status: 'refunded', amountMinor: 1000, currency: 'USD', providerPaymentId: 'CAPPARENT01', providerMessage: 'Partial refund for a missing item' });
     expect(e.metadata).toMatchObject({ captureId: 'CAPPARENT01', totalRefundedMinor: 1000 });
     expect(e.occurredAt.toISOString()).toBe('2024-11-24T20:00:01.000Z');
@@ -143,12 +137,12 @@ describe('paypal connector: refunds, orders, authorizations, disputes', () => {
     ['FAILED', 'failed'],
     ['CANCELLED', 'canceled'],
   ])('a %s refund is %s', (status, expected) => {
-    expect(single(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refund('CAP1', { status })), ctx)).status).toBe(expected);
+    expect(expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refund('CAP1', { status })), ctx)).status).toBe(expected);
   });
 
   it('CHECKOUT.ORDER.APPROVED sums purchase units exactly and keys the customer by payer email', () => {
     const o = order();
-    const e = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.APPROVED', 'checkout-order', o), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.APPROVED', 'checkout-order', o), ctx));
     expect(e).toMatchObject({
       type: 'authorization',
       status: 'approved',
@@ -163,38 +157,38 @@ describe('paypal connector: refunds, orders, authorizations, disputes', () => {
 
   it('CHECKOUT.ORDER.COMPLETED is a sale (or an authorization for intent=AUTHORIZE) with its captures in metadata', () => {
     const completed = order({ status: 'COMPLETED', purchase_units: [{ amount: { currency_code: 'USD', value: '5.00' }, payments: { captures: [{ id: 'CAPX1' }] } }] });
-    const e = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.COMPLETED', 'checkout-order', completed), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.COMPLETED', 'checkout-order', completed), ctx));
     expect(e).toMatchObject({ type: 'sale', status: 'approved', amountMinor: 500 });
     expect(e.metadata.captureIds).toEqual(['CAPX1']);
-    const auth = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.COMPLETED', 'checkout-order', order({ intent: 'AUTHORIZE', status: 'COMPLETED' })), ctx));
+    const auth = expectSingleEvent(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.COMPLETED', 'checkout-order', order({ intent: 'AUTHORIZE', status: 'COMPLETED' })), ctx));
     expect(auth.type).toBe('authorization');
   });
 
   it('an order in mixed currencies has no single amount', () => {
     const mixed = order({ purchase_units: [{ amount: { currency_code: 'USD', value: '1.00' } }, { amount: { currency_code: 'EUR', value: '1.00' } }] });
-    const e = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.APPROVED', 'checkout-order', mixed), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.APPROVED', 'checkout-order', mixed), ctx));
     expect(Number.isNaN(e.amountMinor)).toBe(true);
   });
 
   it('an order paid by card carries the card it names', () => {
     const o = order({ payment_source: { card: { last_digits: '1881', brand: 'VISA', type: 'CREDIT' } } });
-    const e = single(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.APPROVED', 'checkout-order', o), ctx));
+    const e = expectSingleEvent(paypalConnector.normalize(paypalEvent('CHECKOUT.ORDER.APPROVED', 'checkout-order', o), ctx));
     expect(e.card).toEqual({ brand: 'visa', bin: null, last4: '1881', country: null, funding: 'credit' });
   });
 
   it('authorization created is an approved authorization of its order; voided is a void', () => {
-    const created = single(paypalConnector.normalize(paypalEvent('PAYMENT.AUTHORIZATION.CREATED', 'authorization', authorization()), ctx));
+    const created = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.AUTHORIZATION.CREATED', 'authorization', authorization()), ctx));
     expect(created).toMatchObject({ type: 'authorization', status: 'approved', amountMinor: 12000, currency: 'GBP', providerPaymentId: 'ORDER0002PL' });
-    const voided = single(paypalConnector.normalize(paypalEvent('PAYMENT.AUTHORIZATION.VOIDED', 'authorization', authorization({ status: 'VOIDED' })), ctx));
+    const voided = expectSingleEvent(paypalConnector.normalize(paypalEvent('PAYMENT.AUTHORIZATION.VOIDED', 'authorization', authorization({ status: 'VOIDED' })), ctx));
     expect(voided).toMatchObject({ type: 'void', status: 'canceled', providerPaymentId: 'ORDER0002PL' });
   });
 
   it('a dispute is a chargeback on the seller transaction; a dispute won by the seller is approved', () => {
-    const created = single(paypalConnector.normalize(paypalEvent('CUSTOMER.DISPUTE.CREATED', 'dispute', dispute()), ctx));
+    const created = expectSingleEvent(paypalConnector.normalize(paypalEvent('CUSTOMER.DISPUTE.CREATED', 'dispute', dispute()), ctx));
     expect(created).toMatchObject({ type: 'dispute', status: 'chargeback', providerCode: 'UNAUTHORISED', providerPaymentId: 'CAPDISPUTED01', amountMinor: 4999, failureReason: null });
-    const won = single(paypalConnector.normalize(paypalEvent('CUSTOMER.DISPUTE.RESOLVED', 'dispute', dispute({ status: 'RESOLVED', dispute_outcome: { outcome_code: 'RESOLVED_SELLER_FAVOUR' } })), ctx));
+    const won = expectSingleEvent(paypalConnector.normalize(paypalEvent('CUSTOMER.DISPUTE.RESOLVED', 'dispute', dispute({ status: 'RESOLVED', dispute_outcome: { outcome_code: 'RESOLVED_SELLER_FAVOUR' } })), ctx));
     expect(won.status).toBe('approved');
-    const lost = single(paypalConnector.normalize(paypalEvent('CUSTOMER.DISPUTE.RESOLVED', 'dispute', dispute({ status: 'RESOLVED', dispute_outcome: { outcome_code: 'RESOLVED_BUYER_FAVOUR' } })), ctx));
+    const lost = expectSingleEvent(paypalConnector.normalize(paypalEvent('CUSTOMER.DISPUTE.RESOLVED', 'dispute', dispute({ status: 'RESOLVED', dispute_outcome: { outcome_code: 'RESOLVED_BUYER_FAVOUR' } })), ctx));
     expect(lost.status).toBe('chargeback');
   });
 

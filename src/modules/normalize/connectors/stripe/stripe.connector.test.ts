@@ -1,19 +1,12 @@
 import { createHmac } from 'node:crypto';
+import { expectSingleEvent, testNormalizeContext } from '../connector-testing.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
-import type { NormalizeContext, NormalizeOutcome } from '../../connector.js';
 import { stripeConnector } from './stripe.connector.js';
 import { charge, declinedCharge, dispute, paymentIntent, stripeEvent } from './__fixtures__/stripe-events.js';
 
-const ctx: NormalizeContext = { customerKey: (kind, value) => `ck_${kind}_${value.trim().toLowerCase()}`, now: new Date('2024-11-24T12:00:00Z') };
-
-function single(outcome: NormalizeOutcome) {
-  expect(outcome.kind).toBe('events');
-  if (outcome.kind !== 'events') throw new Error('expected events');
-  expect(outcome.events).toHaveLength(1);
-  return outcome.events[0]!;
-}
+const ctx = testNormalizeContext;
 
 /** Stripe's documented decline codes (docs.stripe.com/declines/codes); every one must be in our table. */
 const documentedDeclineCodes = `authentication_required approve_with_id call_issuer card_not_supported card_velocity_exceeded
@@ -43,7 +36,7 @@ describe('stripe connector: detection and ids', () => {
 describe('stripe connector: charges', () => {
   it('normalizes a captured charge from a JSON fixture exactly', () => {
     const payload = JSON.parse(readFileSync(new URL('./__fixtures__/charge.succeeded.json', import.meta.url), 'utf8'));
-    const e = single(stripeConnector.normalize(payload, ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(payload, ctx));
     expect(e).toMatchObject({
       providerEventId: 'evt_1QFixtureSucceeded01',
       providerPaymentId: 'pi_1QFixtureIntent0001',
@@ -63,55 +56,55 @@ describe('stripe connector: charges', () => {
   });
 
   it('an uncaptured successful charge is an authorization', () => {
-    const e = single(stripeConnector.normalize(stripeEvent('charge.succeeded', charge({ captured: false, amount_captured: 0 })), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.succeeded', charge({ captured: false, amount_captured: 0 })), ctx));
     expect(e.type).toBe('authorization');
     expect(e.status).toBe('approved');
   });
 
   it('an issuer decline takes its reason from outcome.reason', () => {
-    const e = single(stripeConnector.normalize(stripeEvent('charge.failed', declinedCharge('insufficient_funds')), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.failed', declinedCharge('insufficient_funds')), ctx));
     expect(e).toMatchObject({ status: 'declined', failureReason: 'insufficient_funds', declineType: 'soft', recommendedAction: 'retry_later', providerCode: 'insufficient_funds' });
   });
 
   it('a specific failure_code (expired_card) is used when there is no decline code', () => {
     const failed = declinedCharge('expired_card', { failure_code: 'expired_card', outcome: { type: 'issuer_declined', network_status: 'declined_by_network', reason: null } });
-    const e = single(stripeConnector.normalize(stripeEvent('charge.failed', failed), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.failed', failed), ctx));
     expect(e).toMatchObject({ failureReason: 'expired_card', declineType: 'hard', recommendedAction: 'ask_customer_for_new_card' });
   });
 
   it('a Radar block is blocked_by_risk_rules', () => {
     const blocked = declinedCharge('highest_risk_level', { outcome: { type: 'blocked', network_status: 'not_sent_to_network', reason: 'highest_risk_level', risk_level: 'highest' } });
-    const e = single(stripeConnector.normalize(stripeEvent('charge.failed', blocked), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.failed', blocked), ctx));
     expect(e.failureReason).toBe('blocked_by_risk_rules');
   });
 
   it('a processing error is a failure, not a decline', () => {
     const failed = declinedCharge('processing_error', { failure_code: 'processing_error', outcome: { type: 'invalid', reason: null, network_status: 'not_sent_to_network' } });
-    const e = single(stripeConnector.normalize(stripeEvent('charge.failed', failed), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.failed', failed), ctx));
     expect(e).toMatchObject({ status: 'failed', failureReason: 'processing_error', declineType: 'soft' });
   });
 
   it('an unmapped decline code is unknown and reported, never guessed', () => {
-    const e = single(stripeConnector.normalize(stripeEvent('charge.failed', declinedCharge('brand_new_code_2027')), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.failed', declinedCharge('brand_new_code_2027')), ctx));
     expect(e.failureReason).toBe('unknown');
     expect(e.unmappedCode).toBe('brand_new_code_2027');
   });
 
   it('a pending charge is pending', () => {
-    expect(single(stripeConnector.normalize(stripeEvent('charge.pending', charge({ status: 'pending' })), ctx)).status).toBe('pending');
+    expect(expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.pending', charge({ status: 'pending' })), ctx)).status).toBe('pending');
   });
 
   it('charge.captured carries the captured amount', () => {
-    const e = single(stripeConnector.normalize(stripeEvent('charge.captured', charge({ amount: 5000, amount_captured: 3000 })), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.captured', charge({ amount: 5000, amount_captured: 3000 })), ctx));
     expect(e).toMatchObject({ type: 'capture', status: 'approved', amountMinor: 3000 });
   });
 
   it('a partial refund carries this refund amount, a full one is refunded', () => {
     const partial = stripeEvent('charge.refunded', charge({ amount_refunded: 1500, refunded: false }), {});
     (partial.data as Record<string, unknown>).previous_attributes = { amount_refunded: 500 };
-    expect(single(stripeConnector.normalize(partial, ctx))).toMatchObject({ type: 'refund', status: 'partially_refunded', amountMinor: 1000 });
+    expect(expectSingleEvent(stripeConnector.normalize(partial, ctx))).toMatchObject({ type: 'refund', status: 'partially_refunded', amountMinor: 1000 });
     const full = stripeEvent('charge.refunded', charge({ amount_refunded: 4999, refunded: true }));
-    expect(single(stripeConnector.normalize(full, ctx))).toMatchObject({ type: 'refund', status: 'refunded', amountMinor: 4999 });
+    expect(expectSingleEvent(stripeConnector.normalize(full, ctx))).toMatchObject({ type: 'refund', status: 'refunded', amountMinor: 4999 });
   });
 
   it('charge.updated without a state change is ignored; with one it is an event', () => {
@@ -120,13 +113,13 @@ describe('stripe connector: charges', () => {
     expect(stripeConnector.normalize(cosmetic, ctx).kind).toBe('ignored');
     const captured = stripeEvent('charge.updated', charge());
     (captured.data as Record<string, unknown>).previous_attributes = { captured: false };
-    expect(single(stripeConnector.normalize(captured, ctx)).status).toBe('approved');
+    expect(expectSingleEvent(stripeConnector.normalize(captured, ctx)).status).toBe('approved');
   });
 });
 
 describe('stripe connector: payment intents and disputes', () => {
   it('payment_intent.succeeded is an approved sale of amount_received', () => {
-    const e = single(stripeConnector.normalize(stripeEvent('payment_intent.succeeded', paymentIntent({ amount: 12000, amount_received: 11000 })), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('payment_intent.succeeded', paymentIntent({ amount: 12000, amount_received: 11000 })), ctx));
     expect(e).toMatchObject({ type: 'sale', status: 'approved', amountMinor: 11000, currency: 'EUR', emailDomain: 'shop.example' });
     expect(e.providerPaymentId).toMatch(/^pi_/);
   });
@@ -143,21 +136,21 @@ describe('stripe connector: payment intents and disputes', () => {
         payment_method: { card: { brand: 'amex', country: 'GB', last4: '0005', funding: 'credit' }, billing_details: { email: 'x@y.example' } },
       },
     });
-    const e = single(stripeConnector.normalize(stripeEvent('payment_intent.payment_failed', pi), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('payment_intent.payment_failed', pi), ctx));
     expect(e).toMatchObject({ status: 'declined', failureReason: 'lost_or_stolen_card', declineType: 'hard', recommendedAction: 'do_not_retry', card: { brand: 'amex', last4: '0005' } });
   });
 
   it('manual capture makes authorizations; cancel is a void', () => {
-    const auth = single(stripeConnector.normalize(stripeEvent('payment_intent.amount_capturable_updated', paymentIntent({ capture_method: 'manual', status: 'requires_capture', amount_capturable: 12000 })), ctx));
+    const auth = expectSingleEvent(stripeConnector.normalize(stripeEvent('payment_intent.amount_capturable_updated', paymentIntent({ capture_method: 'manual', status: 'requires_capture', amount_capturable: 12000 })), ctx));
     expect(auth).toMatchObject({ type: 'authorization', status: 'approved', amountMinor: 12000 });
-    const voided = single(stripeConnector.normalize(stripeEvent('payment_intent.canceled', paymentIntent({ status: 'canceled', cancellation_reason: 'requested_by_customer' })), ctx));
+    const voided = expectSingleEvent(stripeConnector.normalize(stripeEvent('payment_intent.canceled', paymentIntent({ status: 'canceled', cancellation_reason: 'requested_by_customer' })), ctx));
     expect(voided).toMatchObject({ type: 'void', status: 'canceled', providerCode: 'requested_by_customer' });
   });
 
   it('charge.dispute.created is a chargeback linked to the payment intent; a won dispute is approved', () => {
-    const created = single(stripeConnector.normalize(stripeEvent('charge.dispute.created', dispute()), ctx));
+    const created = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.dispute.created', dispute()), ctx));
     expect(created).toMatchObject({ type: 'dispute', status: 'chargeback', providerCode: 'fraudulent', providerPaymentId: 'pi_Test0001', amountMinor: 4999 });
-    const won = single(stripeConnector.normalize(stripeEvent('charge.dispute.closed', dispute({ status: 'won' })), ctx));
+    const won = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.dispute.closed', dispute({ status: 'won' })), ctx));
     expect(won.status).toBe('approved');
   });
 
@@ -175,7 +168,7 @@ describe('stripe connector: money', () => {
     ['kwd', 12340, 12340],
     ['isk', 10000, 100],
   ])('%s %i from Stripe is %i ISO minor units', (currency, stripeAmount, expected) => {
-    const e = single(stripeConnector.normalize(stripeEvent('charge.succeeded', charge({ currency, amount: stripeAmount })), ctx));
+    const e = expectSingleEvent(stripeConnector.normalize(stripeEvent('charge.succeeded', charge({ currency, amount: stripeAmount })), ctx));
     expect(e.amountMinor).toBe(expected);
     expect(e.currency).toBe(currency.toUpperCase());
   });
