@@ -35,4 +35,15 @@ describe('PAN masking', () => {
       }),
     );
   });
+
+  it('leaves the input untouched and copies only the branches that held a PAN', () => {
+    const clean = { id: 'evt_1', amount: 1200, tags: ['a'] };
+    const input = { clean, card: { number: '4111111111111111' }, list: ['x', 4111111111111111] };
+    const { value, masked } = maskPansDeep(input);
+    expect(masked).toBe(2);
+    expect(value).toEqual({ clean, card: { number: '411111******1111' }, list: ['x', '411111******1111'] });
+    expect((value as typeof input).clean).toBe(clean);
+    expect(input.card.number).toBe('4111111111111111');
+    expect(maskPansDeep(clean).value).toBe(clean);
+  });
 });

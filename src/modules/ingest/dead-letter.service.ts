@@ -15,6 +15,7 @@ export interface DeadLetterDeps {
   writer: EventWriter;
   maxAttempts: number;
   baseDelayMs: number;
+  maxDelayMs: number;
   clock: () => Date;
   resolveContextFor?: ResolveContextLookup;
 }
@@ -48,7 +49,7 @@ export class DeadLetterService {
     const now = this.deps.clock();
     const { rawEvent, events } = await this.deps.intake.reprocess(raw, {
       maxAttempts: this.deps.maxAttempts,
-      nextAttemptAt: (attempts) => new Date(this.deps.clock().getTime() + retryDelayMs(attempts, this.deps.baseDelayMs, 3_600_000)),
+      nextAttemptAt: (attempts) => new Date(this.deps.clock().getTime() + retryDelayMs(attempts, this.deps.baseDelayMs, this.deps.maxDelayMs)),
       action: { name: 'replay', keyId, at: now },
       resolveContext: await this.deps.resolveContextFor?.(raw),
     });

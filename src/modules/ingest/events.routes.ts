@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
+import { acceptRawBodies } from '../../platform/http/raw-body.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { eventStatuses, eventTypes, failureReasons, paymentEventSchema } from '../normalize/canonical.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
@@ -38,8 +39,7 @@ const listQuerySchema = z.object({
 
 /** Ingest routes read the body as raw bytes whatever its type: the stored copy is the payload as sent. */
 export async function ingestRoutes(app: App, container: Container): Promise<void> {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  acceptRawBodies(app);
 
   app.post(
     '/events',
@@ -58,23 +58,26 @@ export async function ingestRoutes(app: App, container: Container): Promise<void
       const body = request.body;
       const format = formatOf(request.headers['content-type']);
       if (!Buffer.isBuffer(body)) throw new AppError(format === 'json' ? 'invalid_json' : 'invalid_body', 'The body is empty');
-      if (format !== 'json') {
-        checkProviderHint(container.registry, request.query.provider);
-        const parsed = parseAs(format, body.toString('utf8'));
-        if (parsed.multi) {
-          checkBatchSize(parsed.records.length);
-          const input = { tenantId: tenantOf(request), source: 'api' as const, providerHint: request.query.provider, idempotencyKey: request.headers['idempotency-key'] };
-          return reply.code(200).send(await ingestRecords(container.intake, input, parsed));
-        }
-      }
-      const result = await container.intake.ingest({
+      const input = {
         tenantId: tenantOf(request),
-        source: 'api',
+        source: 'api' as const,
         body,
         contentType: request.headers['content-type'],
         providerHint: request.query.provider,
         idempotencyKey: request.headers['idempotency-key'],
-      });
+      };
+      let result;
+      if (format === 'json') result = await container.intake.ingest(input);
+      else {
+        checkProviderHint(container.registry, request.query.provider);
+        const parsed = parseAs(format, body.toString('utf8'));
+        if (parsed.multi) {
+          checkBatchSize(parsed.records.length);
+          return reply.code(200).send(await ingestRecords(container.intake, input, parsed));
+        }
+        // Parsed once here: a single XML document goes to the intake as its record.
+        result = await container.intake.ingestRecord(input, parsed.records[0], parsed.texts[0]!);
+      }
       if (result.replayed) reply.header('Idempotent-Replayed', 'true');
       return reply.code(result.replayed ? 200 : 201).send({ rawEvent: result.rawEvent, events: result.events });
     },

@@ -9,6 +9,7 @@ import { toUsdMinor } from '../normalize/money.js';
 import { identify, normalizePayload, type FallbackNormalizer, type NormalizeResult } from '../normalize/normalize.service.js';
 import type { EventWriter } from './event-writer.js';
 import { maskPans, maskPansDeep } from './pan-mask.js';
+import { checkProviderHint } from './batch-intake.js';
 import { draftToEvent } from './payment-event.mapper.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
@@ -123,14 +124,8 @@ export class IntakeService {
 
   async ingest(input: IngestInput): Promise<IngestResult> {
     const text = typeof input.body === 'string' ? input.body : input.body.toString('utf8');
-    const hint = input.providerHint?.toLowerCase();
-    if (hint !== undefined && !this.deps.registry.get(hint)) {
-      throw new AppError('unknown_provider', `Unknown provider "${input.providerHint}"; known: ${this.deps.registry.ids().join(', ')}`);
-    }
-    const parsed = parseBody(text, input.contentType);
-    const { value: payload } = maskPansDeep(parsed.records[0]);
-    const stored = maskPans(text).text;
-    return this.ingestPayload(input, payload, stored, hint);
+    checkProviderHint(this.deps.registry, input.providerHint);
+    return this.ingestRecord(input, parseBody(text, input.contentType).records[0], text);
   }
 
   /**

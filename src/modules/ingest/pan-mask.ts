@@ -45,14 +45,17 @@ export function maskPans(text: string): { text: string; masked: number } {
   return { text: out, masked };
 }
 
-/** Masks PANs inside a parsed JSON value; a PAN sent as a bare number becomes a masked string. */
+/**
+ * Masks PANs inside a parsed JSON value; a PAN sent as a bare number becomes a masked string.
+ * Copy-on-write: a value without PANs (nearly every payload) is returned as is, unallocated.
+ */
 export function maskPansDeep(value: unknown): { value: unknown; masked: number } {
   let masked = 0;
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') {
       const r = maskPans(v);
       masked += r.masked;
-      return r.text;
+      return r.masked > 0 ? r.text : v;
     }
     if (typeof v === 'number' && Number.isInteger(v)) {
       const text = String(v);
@@ -63,11 +66,21 @@ export function maskPansDeep(value: unknown): { value: unknown; masked: number }
       }
       return v;
     }
-    if (Array.isArray(v)) return v.map(walk);
+    if (Array.isArray(v)) {
+      let out: unknown[] | null = null;
+      for (let i = 0; i < v.length; i++) {
+        const child = walk(v[i]);
+        if (child !== v[i]) (out ??= v.slice())[i] = child;
+      }
+      return out ?? v;
+    }
     if (typeof v === 'object' && v !== null) {
-      const out: Record<string, unknown> = {};
-      for (const [k, child] of Object.entries(v)) out[k] = walk(child);
-      return out;
+      let out: Record<string, unknown> | null = null;
+      for (const [k, child] of Object.entries(v)) {
+        const next = walk(child);
+        if (next !== child) (out ??= { ...v })[k] = next;
+      }
+      return out ?? v;
     }
     return v;
   };

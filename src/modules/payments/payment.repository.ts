@@ -53,7 +53,10 @@ export class PaymentRepository {
    * returns its state. Keys go in sorted order so two batches cannot deadlock.
    */
   async lockStates(trx: Transaction<Database>, keys: PaymentKey[]): Promise<Map<string, PaymentState | null>> {
-    const sorted = [...keys].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    const sorted = keys
+      .map((key) => ({ key, id: keyOf(key) }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((entry) => entry.key);
     const epoch = new Date(0);
     const rows = await trx
       .insertInto('payments')

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isRecord } from '../../normalize/payload-access.js';
 import type { IngestResult, IntakeService } from '../intake.service.js';
 import { formatContentTypes, parseBody } from '../payload-parser.js';
 import type { LakePosition, LakeRow, LakeSource } from './datalake.source.js';
@@ -14,8 +15,8 @@ export interface LakeBody {
  */
 export function lakeRowBody(data: unknown): LakeBody {
   const record = typeof data === 'string' ? safeParse(data) : data;
-  if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
-    const content = (record as Record<string, unknown>).content;
+  if (isRecord(record)) {
+    const content = record.content;
     if (typeof content === 'string' && Object.keys(record).length === 1) return { body: content, contentType: sniffContentType(content) };
   }
   return { body: JSON.stringify(record), contentType: 'application/json' };

@@ -1,5 +1,6 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AppError } from '../../../platform/errors/app-error.js';
+import { isRecord } from '../../normalize/payload-access.js';
 import type { RecordList } from './json.format.js';
 
 const options = {
@@ -21,10 +22,6 @@ function isListOf(rootName: string, child: string): boolean {
   const root = rootName.toLowerCase();
   const item = child.toLowerCase();
   return listRoots.test(rootName) || root === `${item}s` || root === `${item}es`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
