@@ -36,6 +36,23 @@ export interface ResolveContext {
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
+/** The first value of a request header; an empty value counts as absent. */
+export function headerValue(headers: VerifyInput['headers'], name: string): string | null {
+  const raw = headers[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value && value.length > 0 ? value : null;
+}
+
+/** The trimmed `key=value` pairs of a comma-separated signature header (Stripe-Signature, x-signature). */
+export function signatureHeaderParts(header: string): [key: string, value: string][] {
+  const parts: [string, string][] = [];
+  for (const part of header.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq >= 0) parts.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
+  }
+  return parts;
+}
+
 export interface Connector {
   id: string;
   displayName: string;

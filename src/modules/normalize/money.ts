@@ -14,6 +14,13 @@ export function isCurrencyCode(value: unknown): value is string {
   return typeof value === 'string' && /^[A-Za-z]{3}$/.test(value);
 }
 
+const isoCurrencies = new Set<string>(Intl.supportedValuesOf('currency'));
+
+/** Whether the code (any case) is an ISO 4217 currency the runtime knows, not just three letters. */
+export function isIsoCurrency(code: string): boolean {
+  return isoCurrencies.has(code.toUpperCase());
+}
+
 /**
  * Moves an integer amount between two exponents exactly; when precision would be lost the amount is
  * rounded half away from zero (a provider sending 1005 in a 2-decimal view of a 0-decimal currency).

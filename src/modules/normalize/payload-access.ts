@@ -50,6 +50,15 @@ export function countryCode(value: string | null): string | null {
   return value && /^[A-Za-z]{2}$/.test(value) ? value.toUpperCase() : null;
 }
 
+/** A card BIN/IIN (6–8 digits), or null for anything masked or malformed. */
+export function cardBin(value: string | null): string | null {
+  return value && /^\d{6,8}$/.test(value) ? value : null;
+}
+
+export function cardLast4(value: string | null): string | null {
+  return value && /^\d{4}$/.test(value) ? value : null;
+}
+
 export function unixSecondsToDate(value: number | null): Date | null {
   return value === null ? null : new Date(value * 1000);
 }
@@ -66,4 +75,9 @@ export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
   return out;
+}
+
+/** The `providerMetadata` entry of an event's metadata, spread in only when the map holds anything. */
+export function providerMetadataField(map: Record<string, string>): { providerMetadata?: Record<string, string> } {
+  return Object.keys(map).length > 0 ? { providerMetadata: map } : {};
 }

@@ -1,10 +1,11 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import CircuitBreaker from 'opossum';
 import OpenAI from 'openai';
 import type { Logger } from 'pino';
 import type { Config } from '../../../platform/config/config.js';
 import type { NormalizedEventDraft } from '../canonical.js';
 import type { NormalizeContext } from '../connector.js';
-import { currencyExponent, decimalToMinor } from '../money.js';
+import { currencyExponent, decimalToMinor, isIsoCurrency } from '../money.js';
 import type { FallbackNormalizer, NormalizeResult } from '../normalize.service.js';
 import { emailDomain } from '../payload-access.js';
 import { aiDraftJsonSchema, aiDraftSchema, type AiDraft } from './ai-draft.schema.js';
@@ -31,29 +32,11 @@ const instructions = [
   'Card numbers in the payload are already masked.',
 ].join(' ');
 
-class Limiter {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly max: number) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 /** The checked answer as a draft; throws on anything the schema allows but the model got wrong. */
-export function draftFromAi(answer: AiDraft, ctx: NormalizeContext): NormalizedEventDraft {
+function draftFromAi(answer: AiDraft, ctx: NormalizeContext): NormalizedEventDraft {
   const amountMinor = decimalToMinor(answer.amount, answer.currency);
   if (amountMinor === null) throw new Error(`amount "${answer.amount}" is not a decimal in ${answer.currency} (exponent ${currencyExponent(answer.currency)})`);
-  if (!Intl.supportedValuesOf('currency').includes(answer.currency)) throw new Error(`currency ${answer.currency} is not an ISO 4217 code`);
+  if (!isIsoCurrency(answer.currency)) throw new Error(`currency ${answer.currency} is not an ISO 4217 code`);
   const occurredAt = answer.occurredAt ? new Date(answer.occurredAt) : ctx.now;
   if (Number.isNaN(occurredAt.getTime())) throw new Error(`occurredAt "${answer.occurredAt}" is not a time`);
   const declined = answer.status === 'declined' || answer.status === 'failed';
@@ -91,12 +74,12 @@ export function draftFromAi(answer: AiDraft, ctx: NormalizeContext): NormalizedE
 export class AiNormalizer implements FallbackNormalizer {
   private readonly client: OpenAI;
   private readonly breaker: CircuitBreaker<[string], string>;
-  private readonly limiter: Limiter;
+  private readonly limit: LimitFunction;
   private readonly schema = aiDraftJsonSchema();
 
   constructor(private readonly options: AiNormalizerOptions) {
     this.client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey, timeout: options.timeoutMs, maxRetries: options.maxRetries });
-    this.limiter = new Limiter(options.concurrency);
+    this.limit = pLimit(options.concurrency);
     this.breaker = new CircuitBreaker((payload: string) => this.complete(payload), {
       // The client enforces the per-attempt timeout; retries make the whole call longer.
       timeout: false,
@@ -114,7 +97,7 @@ export class AiNormalizer implements FallbackNormalizer {
   async normalize(payload: unknown, ctx: NormalizeContext): Promise<NormalizeResult> {
     let content: string;
     try {
-      content = await this.limiter.run(() => this.breaker.fire(JSON.stringify(payload).slice(0, MAX_PAYLOAD_CHARS)));
+      content = await this.limit(() => this.breaker.fire(JSON.stringify(payload).slice(0, MAX_PAYLOAD_CHARS)));
     } catch (error) {
       const open = (error as { code?: string }).code === 'EOPENBREAKER';
       return { status: 'unprocessed', events: [], note: open ? 'AI normalizer unavailable: circuit open after repeated failures' : `AI normalizer failed: ${messageOf(error)}` };

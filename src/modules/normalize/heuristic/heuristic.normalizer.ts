@@ -1,8 +1,9 @@
 import type { EventStatus, EventType, NormalizedEventDraft } from '../canonical.js';
 import type { NormalizeContext } from '../connector.js';
 import type { FallbackNormalizer, NormalizeResult } from '../normalize.service.js';
-import { emailDomain } from '../payload-access.js';
-import { currencyIn, isEmail, isIsoCurrency, masked, minorValue, moneyToMinor, reasonOf, statusOf, timeOf, typeForStatus, typeOf } from './heuristic.values.js';
+import { emailDomain, int } from '../payload-access.js';
+import { isIsoCurrency } from '../money.js';
+import { currencyIn, isEmail, masked, moneyToMinor, reasonOf, statusOf, timeOf, typeForStatus, typeOf } from './heuristic.values.js';
 
 type Scalar = string | number | boolean;
 
@@ -115,7 +116,8 @@ export function guessEvent(payload: unknown, ctx: NormalizeContext): HeuristicGu
     return t === null ? null : currencyIn(t);
   });
   let amountMinor: number | null = null;
-  const minor = first(leaves, keys.amountMinor, (leaf) => (typeof leaf.value === 'boolean' ? null : minorValue(leaf.value)));
+  // A value already in minor units (keys like amount_cents): an integer, kept in the currency's exponent.
+  const minor = first(leaves, keys.amountMinor, (leaf) => int(leaf.value));
   const major = minor ? null : first(leaves, keys.amount, (leaf) => (typeof leaf.value === 'boolean' ? null : leaf.value));
   if (!currency && major && typeof major.value === 'string') {
     const embedded = currencyIn(major.value);

@@ -1,5 +1,5 @@
 import type { EventStatus, EventType, FailureReason } from '../canonical.js';
-import { currencyExponent, decimalToMinor } from '../money.js';
+import { decimalToMinor, isIsoCurrency } from '../money.js';
 
 /** Lower case, accents dropped, separators unified: "Aprovação" → "aprovacao", "in-process" → "in_process". */
 export function fold(text: string): string {
@@ -9,12 +9,6 @@ export function fold(text: string): string {
     .toLowerCase()
     .trim()
     .replace(/[\s-]+/g, '_');
-}
-
-const isoCurrencies = new Set<string>(Intl.supportedValuesOf('currency'));
-
-export function isIsoCurrency(code: string): boolean {
-  return isoCurrencies.has(code.toUpperCase());
 }
 
 /** Symbols, longest first so "R$" wins over "$". `ambiguous` symbols stand for several currencies. */
@@ -100,14 +94,6 @@ export function moneyToMinor(value: string | number, currency: string): number |
   const plain = plainDecimal(value);
   return plain === null ? null : decimalToMinor(plain, currency);
 }
-
-/** A value already in minor units (keys like amount_cents): an integer, kept in the currency's exponent. */
-export function minorValue(value: string | number): number | null {
-  const n = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
-  return Number.isSafeInteger(n) ? n : null;
-}
-
-export { currencyExponent };
 
 const statusWords: Record<EventStatus, string[]> = {
   approved: ['approved', 'approve', 'success', 'succeeded', 'successful', 'paid', 'completed', 'complete', 'captured', 'authorized', 'authorised', 'settled', 'ok', 'accepted',

@@ -33,6 +33,9 @@ describe('adyen connector: detection and ids', () => {
     expect(adyenConnector.detect({ id: 'evt_1', object: 'event', type: 'charge.succeeded', data: { object: {} } })).toBe(0);
     expect(adyenConnector.detect({ notificationItems: 'nope' })).toBe(0);
     expect(adyenConnector.detect([adyenItem()])).toBe(0);
+    // One NotificationRequestItem anywhere in the list is enough; a list without any is only a weak match.
+    expect(adyenConnector.detect({ notificationItems: [{}, { NotificationRequestItem: adyenItem() }] })).toBe(0.99);
+    expect(adyenConnector.detect({ live: 'false', notificationItems: [{ other: 1 }] })).toBe(0.6);
   });
 
   it('the dedupe id covers the whole delivery and is stable across redeliveries', () => {

@@ -1,7 +1,7 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
 import { mapDeclineCode, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
-import { countryCode, emailDomain, int, isRecord, isoToDate, record, str } from '../../payload-access.js';
+import { cardBin, cardLast4, countryCode, emailDomain, int, isoToDate, isRecord, providerMetadataField, record, str } from '../../payload-access.js';
 import { hmacSha256, safeEqual, sha256Hex } from '../../../../platform/crypto/hashing.js';
 import { adyenCodes, adyenExponentOverrides, adyenReasonKey } from './adyen.codes.js';
 
@@ -12,7 +12,7 @@ const MAX_EVENT_ID_LENGTH = 256;
 const fundings: Record<string, Card['funding']> = { CREDIT: 'credit', DEBIT: 'debit', PREPAID: 'prepaid', PREPAID_RELOADABLE: 'prepaid', PREPAID_NONRELOADABLE: 'prepaid', DEFERRED_DEBIT: 'debit' };
 
 /** The NotificationRequestItems of a delivery; anything else in the array is skipped. */
-export function adyenItems(payload: unknown): Item[] {
+function adyenItems(payload: unknown): Item[] {
   const list = isRecord(payload) ? payload.notificationItems : undefined;
   if (!Array.isArray(list)) return [];
   return list.map((entry) => record(entry, 'NotificationRequestItem')).filter((item): item is Item => item !== null);
@@ -120,8 +120,8 @@ function readCard(item: Item, success: boolean, code: string): Card | null {
   // A successful card AUTHORISATION's reason is "authCode:last4:expiry".
   if (!last4 && success && code === 'AUTHORISATION') last4 = (str(item, 'reason') ?? '').split(':')[1] ?? null;
   const bin = str(extra, 'cardBin');
-  const validLast4 = last4 && /^\d{4}$/.test(last4) ? last4 : null;
-  const validBin = bin && /^\d{6,8}$/.test(bin) ? bin : null;
+  const validLast4 = cardLast4(last4);
+  const validBin = cardBin(bin);
   if (!validLast4 && !validBin) return null;
   return {
     brand: str(extra, 'paymentMethodVariant') ?? str(item, 'paymentMethod') ?? str(extra, 'paymentMethod'),
@@ -186,7 +186,6 @@ function normalizeItem(item: Item, live: string | null, ctx: NormalizeContext): 
     const value = str(extra, key);
     if (value !== null) kept[key] = value.trim();
   }
-  const providerMetadata = merchantMetadata(extra);
   const draft: NormalizedEventDraft = {
     providerEventId: `${pspReference ?? ''}:${code}:${success ? 'true' : 'false'}`,
     providerPaymentId: originalReference ?? pspReference,
@@ -218,7 +217,7 @@ function normalizeItem(item: Item, live: string | null, ctx: NormalizeContext): 
       merchantReference: str(item, 'merchantReference'),
       paymentMethod: str(item, 'paymentMethod'),
       ...kept,
-      ...(Object.keys(providerMetadata).length > 0 ? { providerMetadata } : {}),
+      ...providerMetadataField(merchantMetadata(extra)),
     },
   };
   if (refused?.unmapped && refused.code) draft.unmappedCode = refused.code;
@@ -241,7 +240,7 @@ export function adyenSigningString(item: Item): string {
   ].join(':');
 }
 
-export function verifyAdyenSignature({ rawBody, secret }: VerifyInput): VerifyResult {
+function verifyAdyenSignature({ rawBody, secret }: VerifyInput): VerifyResult {
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(secret)) return { ok: false, reason: 'the Adyen HMAC key must be a hex string' };
   let payload: unknown;
   try {
@@ -268,7 +267,8 @@ export const adyenConnector: Connector = {
 
   detect(payload) {
     if (!isRecord(payload) || !Array.isArray(payload.notificationItems)) return 0;
-    if (adyenItems(payload).length > 0) return 0.99;
+    // Detection runs on every ingested payload: stop at the first item instead of collecting them all.
+    if (payload.notificationItems.some((entry) => record(entry, 'NotificationRequestItem') !== null)) return 0.99;
     return typeof payload.live === 'string' ? 0.6 : 0;
   },
 

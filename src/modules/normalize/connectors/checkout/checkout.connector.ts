@@ -1,7 +1,7 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { mapDeclineCode, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { headerValue, mapDeclineCode, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
-import { at, countryCode, emailDomain, int, isRecord, isoToDate, record, str, stringMap } from '../../payload-access.js';
+import { at, cardBin, cardLast4, countryCode, emailDomain, int, isoToDate, isRecord, providerMetadataField, record, str, stringMap } from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
 import { checkoutApprovedCodes, checkoutCodes, checkoutExponentOverrides } from './checkout.codes.js';
 
@@ -10,8 +10,8 @@ type Data = Record<string, unknown>;
 interface Envelope {
   id: string;
   type: string;
-  occurredAt: Date;
   data: Data;
+  root: Data;
 }
 
 interface Classification {
@@ -55,8 +55,12 @@ function readEnvelope(payload: unknown): Envelope | null {
   const type = str(payload, 'type');
   const data = record(payload, 'data');
   if (!id || !type || !data) return null;
-  const occurredAt = isoToDate(str(payload, 'created_on')) ?? isoToDate(str(payload, 'timestamp')) ?? isoToDate(str(data, 'processed_on')) ?? new Date(Number.NaN);
-  return { id, type, occurredAt, data };
+  return { id, type, data, root: payload };
+}
+
+/** Parsed only when building the event, so detection (run on every ingested payload) parses no dates. */
+function occurredAt({ root, data }: Envelope): Date {
+  return isoToDate(str(root, 'created_on')) ?? isoToDate(str(root, 'timestamp')) ?? isoToDate(str(data, 'processed_on')) ?? new Date(Number.NaN);
 }
 
 /** Checkout.com amounts are minor units in its own exponent; the canonical model uses ISO 4217's. */
@@ -73,8 +77,8 @@ function readCard(data: Data): Card | null {
   const funding = (str(source, 'card_type') ?? '').toLowerCase();
   return {
     brand: str(source, 'scheme')?.toLowerCase() ?? null,
-    bin: bin && /^\d{6,8}$/.test(bin) ? bin : null,
-    last4: last4 && /^\d{4}$/.test(last4) ? last4 : null,
+    bin: cardBin(bin),
+    last4: cardLast4(last4),
     country: countryCode(str(source, 'issuer_country')),
     funding: cardFundings[funding] ?? null,
   };
@@ -107,7 +111,6 @@ function build(env: Envelope, ctx: NormalizeContext, kind: Classification): Norm
   const customerId = str(data, 'customer.id');
   const customerKey = email ? ctx.customerKey('email', email) : customerId ? ctx.customerKey('id', customerId) : null;
   const channel = str(data, 'processing_channel_id');
-  const providerMetadata = stringMap(data.metadata);
   const draft: NormalizedEventDraft = {
     providerEventId: env.id,
     providerPaymentId: isDispute ? str(data, 'payment_id') : str(data, 'id'),
@@ -127,7 +130,7 @@ function build(env: Envelope, ctx: NormalizeContext, kind: Classification): Norm
     ipCountry: null,
     deviceId: null,
     card: readCard(data),
-    occurredAt: env.occurredAt,
+    occurredAt: occurredAt(env),
     normalizationMethod: 'rules',
     confidence: 1,
     metadata: {
@@ -141,16 +144,15 @@ function build(env: Envelope, ctx: NormalizeContext, kind: Classification): Norm
       partnerResponseCode: str(data, 'processing.partner_response_code'),
       merchantAdviceCode: str(data, 'processing.partner_merchant_advice_code'),
       ...(isDispute ? { disputeId: str(data, 'id'), evidenceRequiredBy: str(data, 'evidence_required_by') } : {}),
-      ...(Object.keys(providerMetadata).length > 0 ? { providerMetadata } : {}),
+      ...providerMetadataField(stringMap(data.metadata)),
     },
   };
   if (unmapped && code) draft.unmappedCode = code;
   return draft;
 }
 
-export function verifyCheckoutSignature({ rawBody, headers, secret }: VerifyInput): VerifyResult {
-  const raw = headers['cko-signature'];
-  const given = (Array.isArray(raw) ? raw[0] : raw)?.trim().toLowerCase();
+function verifyCheckoutSignature({ rawBody, headers, secret }: VerifyInput): VerifyResult {
+  const given = headerValue(headers, 'cko-signature')?.trim().toLowerCase();
   if (!given) return { ok: false, reason: 'missing Cko-Signature header' };
   const expected = hmacSha256(secret, rawBody).toString('hex');
   return safeEqual(given, expected) ? { ok: true } : { ok: false, reason: 'Cko-Signature does not match the body' };

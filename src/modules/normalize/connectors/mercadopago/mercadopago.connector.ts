@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { mapDeclineCode, type Connector, type NormalizeContext, type NormalizeOutcome, type ResolveContext, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { headerValue, mapDeclineCode, signatureHeaderParts, type Connector, type NormalizeContext, type NormalizeOutcome, type ResolveContext, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
-import { at, emailDomain, isRecord, isoToDate, record, str, stringMap } from '../../payload-access.js';
+import { at, cardBin, cardLast4, emailDomain, isoToDate, isRecord, providerMetadataField, record, str, stringMap } from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
 import { mercadoPagoCodes } from './mercadopago.codes.js';
 
@@ -59,8 +59,8 @@ function cardOf(payment: Resource): Card | null {
   if (!card || (!bin && !last4)) return null;
   return {
     brand: methodId ? (brands[methodId] ?? methodId) : null,
-    bin: bin && /^\d{6,8}$/.test(bin) ? bin : null,
-    last4: last4 && /^\d{4}$/.test(last4) ? last4 : null,
+    bin: cardBin(bin),
+    last4: cardLast4(last4),
     country: null,
     funding: fundings[str(payment, 'payment_type_id') ?? ''] ?? null,
   };
@@ -150,7 +150,7 @@ function normalizePayment(payment: Resource, ctx: NormalizeContext): NormalizeOu
       installments: typeof payment.installments === 'number' ? payment.installments : null,
       externalReference: str(payment, 'external_reference'),
       liveMode: typeof payment.live_mode === 'boolean' ? payment.live_mode : null,
-      ...(Object.keys(stringMap(payment.metadata)).length > 0 ? { providerMetadata: stringMap(payment.metadata) } : {}),
+      ...providerMetadataField(stringMap(payment.metadata)),
     },
   };
   if (failure && unmapped && detail) draft.unmappedCode = detail;
@@ -164,7 +164,7 @@ const resolveSettingsSchema = z.object({
 });
 
 /** Fetches the payment a notification points at; any failure throws so the raw event stays unprocessed and is retried. */
-export async function resolveMercadoPagoPayment(payload: unknown, { settings, fetch }: ResolveContext): Promise<unknown> {
+async function resolveMercadoPagoPayment(payload: unknown, { settings, fetch }: ResolveContext): Promise<unknown> {
   if (!isNotification(payload) || payload.type !== 'payment') return payload;
   const parsed = resolveSettingsSchema.safeParse(settings);
   if (!parsed.success) throw new Error('Mercado Pago endpoint settings need an accessToken to fetch the notified payment');
@@ -188,12 +188,6 @@ export async function resolveMercadoPagoPayment(payload: unknown, { settings, fe
   return body;
 }
 
-function header(headers: VerifyInput['headers'], name: string): string | null {
-  const raw = headers[name];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  return value && value.length > 0 ? value : null;
-}
-
 /** The `x-signature` manifest (`id:…;request-id:…;ts:…;`, absent parts dropped) of Mercado Pago's webhook doc. */
 export function mercadoPagoManifest(dataId: string | null, requestId: string | null, ts: string): string {
   // The doc asks for alphanumeric ids in lower case; numeric payment ids are unaffected.
@@ -206,21 +200,17 @@ export function mercadoPagoManifest(dataId: string | null, requestId: string | n
  * documents no replay window (and is ambiguous on the unit of ts), so none is enforced; redeliveries are
  * absorbed by dedupe on the notification id.
  */
-export function verifyMercadoPagoSignature({ headers, query, secret }: VerifyInput): VerifyResult {
-  const signature = header(headers, 'x-signature');
+function verifyMercadoPagoSignature({ headers, query, secret }: VerifyInput): VerifyResult {
+  const signature = headerValue(headers, 'x-signature');
   if (!signature) return { ok: false, reason: 'missing x-signature header' };
   let ts: string | null = null;
   let v1: string | null = null;
-  for (const part of signature.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
+  for (const [key, value] of signatureHeaderParts(signature)) {
     if (key === 'ts') ts = value;
     if (key === 'v1') v1 = value.toLowerCase();
   }
   if (!ts || !v1) return { ok: false, reason: 'x-signature lacks ts or v1' };
-  const manifest = mercadoPagoManifest(query['data.id'] ?? null, header(headers, 'x-request-id'), ts);
+  const manifest = mercadoPagoManifest(query['data.id'] ?? null, headerValue(headers, 'x-request-id'), ts);
   const expected = hmacSha256(secret, manifest).toString('hex');
   return safeEqual(v1, expected) ? { ok: true } : { ok: false, reason: 'x-signature v1 does not match' };
 }

@@ -1,7 +1,7 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
 import { mapDeclineCode, type Connector, type NormalizeContext, type NormalizeOutcome } from '../../connector.js';
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
-import { at, emailDomain, isRecord, isoToDate, record, str } from '../../payload-access.js';
+import { at, cardLast4, emailDomain, isoToDate, isRecord, record, str } from '../../payload-access.js';
 import { paypalCodes } from './paypal.codes.js';
 import { verifyPaypalWebhook } from './paypal.signature.js';
 
@@ -102,7 +102,7 @@ function orderCard(order: Resource): Card | null {
   return {
     brand: str(card, 'brand')?.toLowerCase() ?? null,
     bin: null,
-    last4: last4 && /^\d{4}$/.test(last4) ? last4 : null,
+    last4: cardLast4(last4),
     country: null,
     funding: type === 'CREDIT' ? 'credit' : type === 'DEBIT' ? 'debit' : type === 'PREPAID' ? 'prepaid' : null,
   };

@@ -2,10 +2,10 @@ import { createVerify, X509Certificate } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import type { VerifyInput, VerifyResult } from '../../connector.js';
+import { headerValue, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { sha256Hex } from '../../../../platform/crypto/hashing.js';
 
-export const defaultPaypalCertPrefixes = [
+const defaultPaypalCertPrefixes = [
   'https://api.paypal.com/',
   'https://api-m.paypal.com/',
   'https://api.sandbox.paypal.com/',
@@ -36,17 +36,10 @@ const postbackSettings = z.object({
  * secret: certificate mode ignores the endpoint's `secret`; postback mode uses it as the OAuth client
  * secret when `clientSecret` is not in the settings (so the secret can stay in the encrypted column).
  */
-export const paypalVerifySettingsSchema = z.union([postbackSettings, certificateSettings]);
-export type PaypalVerifySettings = z.infer<typeof paypalVerifySettingsSchema>;
+const paypalVerifySettingsSchema = z.union([postbackSettings, certificateSettings]);
 
 const certCache = new LRUCache<string, X509Certificate>({ max: 64, ttl: 24 * 60 * 60 * 1000 });
 const tokenCache = new LRUCache<string, string>({ max: 64, ttl: 60 * 1000 });
-
-function header(headers: VerifyInput['headers'], name: string): string | null {
-  const raw = headers[name];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  return value && value.length > 0 ? value : null;
-}
 
 interface Transmission {
   id: string;
@@ -57,11 +50,11 @@ interface Transmission {
 }
 
 function readTransmission(headers: VerifyInput['headers']): Transmission | null {
-  const id = header(headers, 'paypal-transmission-id');
-  const time = header(headers, 'paypal-transmission-time');
-  const sig = header(headers, 'paypal-transmission-sig');
+  const id = headerValue(headers, 'paypal-transmission-id');
+  const time = headerValue(headers, 'paypal-transmission-time');
+  const sig = headerValue(headers, 'paypal-transmission-sig');
   if (!id || !time || !sig) return null;
-  return { id, time, sig, certUrl: header(headers, 'paypal-cert-url'), authAlgo: header(headers, 'paypal-auth-algo') };
+  return { id, time, sig, certUrl: headerValue(headers, 'paypal-cert-url'), authAlgo: headerValue(headers, 'paypal-auth-algo') };
 }
 
 /** The signed message of PayPal's offline scheme: CRC32 of the raw bytes, as an unsigned decimal. */

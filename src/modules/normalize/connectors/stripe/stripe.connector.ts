@@ -1,7 +1,7 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { mapDeclineCode, type Connector, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { headerValue, mapDeclineCode, signatureHeaderParts, type Connector, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
-import { at, countryCode, emailDomain, int, isRecord, record, str, stringMap, unixSecondsToDate } from '../../payload-access.js';
+import { at, cardBin, countryCode, emailDomain, int, isRecord, providerMetadataField, record, str, stringMap, unixSecondsToDate } from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
 import { stripeCodes, stripeExponentOverrides } from './stripe.codes.js';
 
@@ -51,7 +51,7 @@ function readCard(source: unknown): Card | null {
   const iin = str(card, 'iin');
   return {
     brand: str(card, 'brand'),
-    bin: iin && /^\d{6,8}$/.test(iin) ? iin : null,
+    bin: cardBin(iin),
     last4: str(card, 'last4'),
     country: countryCode(str(card, 'country')),
     funding: funding && cardFundings.has(funding) ? (funding as Card['funding']) : null,
@@ -136,7 +136,7 @@ class StripeNormalizer {
         objectId: str(resource, 'id'),
         livemode: this.env.livemode,
         ...extra,
-        ...(Object.keys(stringMap(resource.metadata)).length > 0 ? { providerMetadata: stringMap(resource.metadata) } : {}),
+        ...providerMetadataField(stringMap(resource.metadata)),
       },
     };
     if (failure && unmapped && outcome.code) draft.unmappedCode = outcome.code;
@@ -255,11 +255,7 @@ class StripeNormalizer {
 function parseSignatureHeader(header: string): { timestamp: number | null; signatures: string[] } {
   let timestamp: number | null = null;
   const signatures: string[] = [];
-  for (const part of header.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
+  for (const [key, value] of signatureHeaderParts(header)) {
     if (key === 't' && /^\d+$/.test(value)) timestamp = Number(value);
     if (key === 'v1') signatures.push(value);
   }
@@ -267,8 +263,7 @@ function parseSignatureHeader(header: string): { timestamp: number | null; signa
 }
 
 export function verifyStripeSignature({ rawBody, headers, secret, now }: VerifyInput): VerifyResult {
-  const raw = headers['stripe-signature'];
-  const header = Array.isArray(raw) ? raw[0] : raw;
+  const header = headerValue(headers, 'stripe-signature');
   if (!header) return { ok: false, reason: 'missing Stripe-Signature header' };
   const { timestamp, signatures } = parseSignatureHeader(header);
   if (timestamp === null) return { ok: false, reason: 'Stripe-Signature has no timestamp' };

@@ -9,7 +9,7 @@ type Obj = Record<string, unknown>;
 
 let counter = 0;
 /** A 16-character reference shaped like Adyen's pspReference. */
-export const nextPsp = () => `PL${String(++counter).padStart(8, '0')}TEST82`;
+const nextPsp = () => `PL${String(++counter).padStart(8, '0')}TEST82`;
 
 export function adyenItem(overrides: Obj = {}, additionalData: Obj = {}): Obj {
   return {

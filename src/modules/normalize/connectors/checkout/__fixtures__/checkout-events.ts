@@ -7,7 +7,7 @@ type Obj = Record<string, unknown>;
 let counter = 0;
 const nextId = (prefix: string) => `${prefix}_pltest${String(++counter).padStart(6, '0')}abcdefghijklmn`.slice(0, prefix.length + 27);
 
-export function cardSource(overrides: Obj = {}): Obj {
+function cardSource(overrides: Obj = {}): Obj {
   return {
     id: 'src_pltestsource000000000000000',
     type: 'card',
