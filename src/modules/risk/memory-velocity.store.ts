@@ -5,8 +5,10 @@ import {
   RETENTION_MS,
   summarize,
   txMember,
+  velocityKeys,
   WEEK_MS,
   type VelocityEvent,
+  type VelocityKeys,
   type VelocitySnapshot,
   type VelocityStore,
 } from './velocity-store.js';
@@ -25,11 +27,11 @@ class TimeIndex {
     return this.byMember.get(member);
   }
 
-  /** mode: 'set' replaces the time, 'max' keeps the latest, 'min' keeps the earliest (Redis ZADD, GT, LT). */
-  add(member: string, at: number, mode: 'set' | 'max' | 'min' = 'set'): void {
+  /** mode: 'set' replaces the time, 'max' keeps the latest (Redis ZADD, ZADD GT). */
+  add(member: string, at: number, mode: 'set' | 'max' = 'set'): void {
     const current = this.byMember.get(member);
     if (current !== undefined) {
-      if (current === at || (mode === 'max' && current >= at) || (mode === 'min' && current <= at)) return;
+      if (current === at || (mode === 'max' && current >= at)) return;
       this.remove(member, current);
     }
     const i = this.lowerBound(at + 1);
@@ -79,29 +81,34 @@ class TimeIndex {
 }
 
 /**
- * The embedded velocity history: per-entity time indexes in an LRU, so memory stays bounded by the
- * number of active entities however long the process runs.
+ * The embedded velocity history: per-entity time indexes and first-seen times in LRUs, so memory
+ * stays bounded by the number of active entities however long the process runs.
  */
 export class MemoryVelocityStore implements VelocityStore {
   readonly kind = 'memory' as const;
   private readonly indexes: LRUCache<string, TimeIndex>;
+  /** First-seen event time per customer/card/device key: only looked up, never ranged. */
+  private readonly firstSeen: LRUCache<string, number>;
 
   constructor(maxKeys = 1_000_000) {
     this.indexes = new LRUCache({ max: maxKeys });
+    this.firstSeen = new LRUCache({ max: maxKeys });
   }
 
   async observe(e: VelocityEvent): Promise<VelocitySnapshot> {
-    const snapshot = this.read(e);
-    this.write(e);
+    const k = velocityKeys(`${e.tenantId}:`, e);
+    const snapshot = this.read(e, k);
+    this.write(e, k);
     return snapshot;
   }
 
   async recordDecline(e: VelocityEvent): Promise<void> {
-    this.writeDecline(e);
+    this.writeDecline(e, velocityKeys(`${e.tenantId}:`, e));
   }
 
   async close(): Promise<void> {
     this.indexes.clear();
+    this.firstSeen.clear();
   }
 
   private index(key: string): TimeIndex {
@@ -113,28 +120,22 @@ export class MemoryVelocityStore implements VelocityStore {
     return index;
   }
 
-  private peek(key: string): TimeIndex | undefined {
-    return this.indexes.get(key);
-  }
-
-  private read(e: VelocityEvent): VelocitySnapshot {
-    const p = `${e.tenantId}:`;
+  private read(e: VelocityEvent, k: VelocityKeys): VelocitySnapshot {
     const hour = e.at - HOUR_MS;
     const day = e.at - DAY_MS;
-    const count = (key: string, from: number) => this.peek(key)?.count(from, e.at) ?? 0;
-    const distinct = (key: string, member: string | null) => {
-      const index = this.peek(key);
+    const count = (key: string | null, from: number) => (key ? (this.indexes.get(key)?.count(from, e.at) ?? 0) : 0);
+    const distinct = (key: string | null, member: string | null) => {
+      const index = key ? this.indexes.get(key) : undefined;
       const n = index?.count(day) ?? 0;
       if (member === null) return n;
       const last = index?.score(member);
       return n + (last === undefined || last < day ? 1 : 0);
     };
-    const seen = (kind: string, id: string | null) => {
-      if (id === null) return false;
-      const first = this.peek(`${p}seen:${kind}`)?.score(id);
+    const seen = (key: string | null) => {
+      const first = key ? this.firstSeen.get(key) : undefined;
       return first !== undefined && first < e.at;
     };
-    const customerTx = e.customer ? this.peek(`${p}c:${e.customer}:tx`) : undefined;
+    const customerTx = k.customerTx ? this.indexes.get(k.customerTx) : undefined;
     const sums = summarize(customerTx ? customerTx.range(e.at - WEEK_MS, e.at) : [], e.at);
     return {
       customer: {
@@ -144,66 +145,49 @@ export class MemoryVelocityStore implements VelocityStore {
         amountUsdMinor1h: sums.amount1h,
         amountUsdMinor24h: sums.amount24h,
         amountUsdMinor7d: sums.amount7d,
-        declines1h: e.customer ? count(`${p}c:${e.customer}:dc`, hour) : 0,
-        distinctCards24h: e.customer ? distinct(`${p}c:${e.customer}:cards`, e.card) : e.card ? 1 : 0,
-        seenBefore: seen('c', e.customer),
+        declines1h: count(k.customerDeclines, hour),
+        distinctCards24h: distinct(k.customerCards, e.card),
+        seenBefore: seen(k.seenCustomer),
       },
-      card: {
-        count1h: e.card ? count(`${p}k:${e.card}:tx`, hour) : 0,
-        declines1h: e.card ? count(`${p}k:${e.card}:dc`, hour) : 0,
-        seenBefore: seen('k', e.card),
-      },
+      card: { count1h: count(k.cardTx, hour), declines1h: count(k.cardDeclines, hour), seenBefore: seen(k.seenCard) },
       device: {
-        distinctCards24h: e.device ? distinct(`${p}d:${e.device}:cards`, e.card) : e.card ? 1 : 0,
-        distinctCustomers24h: e.device ? distinct(`${p}d:${e.device}:custs`, e.customer) : e.customer ? 1 : 0,
-        seenBefore: seen('d', e.device),
+        distinctCards24h: distinct(k.deviceCards, e.card),
+        distinctCustomers24h: distinct(k.deviceCustomers, e.customer),
+        seenBefore: seen(k.seenDevice),
       },
-      ip: {
-        count1h: e.ip ? count(`${p}i:${e.ip}:tx`, hour) : 0,
-        distinctCustomers24h: e.ip ? distinct(`${p}i:${e.ip}:custs`, e.customer) : e.customer ? 1 : 0,
-      },
-      merchant: {
-        count1h: e.merchant ? count(`${p}m:${e.merchant}:tx`, hour) : 0,
-        declines1h: e.merchant ? count(`${p}m:${e.merchant}:dc`, hour) : 0,
-      },
+      ip: { count1h: count(k.ipTx, hour), distinctCustomers24h: distinct(k.ipCustomers, e.customer) },
+      merchant: { count1h: count(k.merchantTx, hour), declines1h: count(k.merchantDeclines, hour) },
     };
   }
 
-  private write(e: VelocityEvent): void {
-    const p = `${e.tenantId}:`;
+  private write(e: VelocityEvent, k: VelocityKeys): void {
     const cutoff = e.at - RETENTION_MS;
-    const add = (key: string, member: string, mode: 'set' | 'max' = 'set') => {
+    const add = (key: string | null, member: string, mode: 'set' | 'max' = 'set') => {
+      if (!key) return;
       const index = this.index(key);
       index.add(member, e.at, mode);
       index.trimBefore(cutoff);
     };
-    const member = txMember(e.transactionId, e.amountUsdMinor);
-    if (e.customer) {
-      add(`${p}c:${e.customer}:tx`, member);
-      if (e.card) add(`${p}c:${e.customer}:cards`, e.card, 'max');
-      this.index(`${p}seen:c`).add(e.customer, e.at, 'min');
+    add(k.customerTx, txMember(e.transactionId, e.amountUsdMinor));
+    if (e.card) add(k.customerCards, e.card, 'max');
+    add(k.cardTx, e.transactionId);
+    if (e.card) add(k.deviceCards, e.card, 'max');
+    if (e.customer) add(k.deviceCustomers, e.customer, 'max');
+    add(k.ipTx, e.transactionId);
+    if (e.customer) add(k.ipCustomers, e.customer, 'max');
+    add(k.merchantTx, e.transactionId);
+    for (const key of [k.seenCustomer, k.seenCard, k.seenDevice]) {
+      if (!key) continue;
+      // Keep the earliest event time: a late, older event moves "first seen" back, never forward.
+      const first = this.firstSeen.get(key);
+      if (first === undefined || first > e.at) this.firstSeen.set(key, e.at);
     }
-    if (e.card) {
-      add(`${p}k:${e.card}:tx`, e.transactionId);
-      this.index(`${p}seen:k`).add(e.card, e.at, 'min');
-    }
-    if (e.device) {
-      if (e.card) add(`${p}d:${e.device}:cards`, e.card, 'max');
-      if (e.customer) add(`${p}d:${e.device}:custs`, e.customer, 'max');
-      this.index(`${p}seen:d`).add(e.device, e.at, 'min');
-    }
-    if (e.ip) {
-      add(`${p}i:${e.ip}:tx`, e.transactionId);
-      if (e.customer) add(`${p}i:${e.ip}:custs`, e.customer, 'max');
-    }
-    if (e.merchant) add(`${p}m:${e.merchant}:tx`, e.transactionId);
-    if (e.declined) this.writeDecline(e);
+    if (e.declined) this.writeDecline(e, k);
   }
 
-  private writeDecline(e: VelocityEvent): void {
-    const p = `${e.tenantId}:`;
+  private writeDecline(e: VelocityEvent, k: VelocityKeys): void {
     const cutoff = e.at - RETENTION_MS;
-    for (const key of [e.customer && `${p}c:${e.customer}:dc`, e.card && `${p}k:${e.card}:dc`, e.merchant && `${p}m:${e.merchant}:dc`]) {
+    for (const key of [k.customerDeclines, k.cardDeclines, k.merchantDeclines]) {
       if (!key) continue;
       const index = this.index(key);
       index.add(e.transactionId, e.at);

@@ -5,8 +5,10 @@ import {
   RETENTION_MS,
   summarize,
   txMember,
+  velocityKeys,
   WEEK_MS,
   type VelocityEvent,
+  type VelocityKeys,
   type VelocitySnapshot,
   type VelocityStore,
 } from './velocity-store.js';
@@ -38,24 +40,8 @@ export class RedisVelocityStore implements VelocityStore {
     return new RedisVelocityStore(redis, prefix);
   }
 
-  private keys(e: VelocityEvent) {
-    const p = `${this.prefix}:{${e.tenantId}}:`;
-    return {
-      customerTx: e.customer && `${p}c:${e.customer}:tx`,
-      customerDeclines: e.customer && `${p}c:${e.customer}:dc`,
-      customerCards: e.customer && `${p}c:${e.customer}:cards`,
-      cardTx: e.card && `${p}k:${e.card}:tx`,
-      cardDeclines: e.card && `${p}k:${e.card}:dc`,
-      deviceCards: e.device && `${p}d:${e.device}:cards`,
-      deviceCustomers: e.device && `${p}d:${e.device}:custs`,
-      ipTx: e.ip && `${p}i:${e.ip}:tx`,
-      ipCustomers: e.ip && `${p}i:${e.ip}:custs`,
-      merchantTx: e.merchant && `${p}m:${e.merchant}:tx`,
-      merchantDeclines: e.merchant && `${p}m:${e.merchant}:dc`,
-      seenCustomer: e.customer && `${p}seen:c:${e.customer}`,
-      seenCard: e.card && `${p}seen:k:${e.card}`,
-      seenDevice: e.device && `${p}seen:d:${e.device}`,
-    };
+  private keys(e: VelocityEvent): VelocityKeys {
+    return velocityKeys(`${this.prefix}:{${e.tenantId}}:`, e);
   }
 
   async observe(e: VelocityEvent): Promise<VelocitySnapshot> {
@@ -65,9 +51,10 @@ export class RedisVelocityStore implements VelocityStore {
     const pipe = this.redis.pipeline();
     // Reads first: the pipeline runs in order, so they see the history before this transaction.
     const reads: Record<string, number> = {};
+    let queued = 0;
     const read = (name: string, key: string | null, queue: () => void) => {
       if (!key) return;
-      reads[name] = Object.keys(reads).length;
+      reads[name] = queued++;
       queue();
     };
     read('customerTx', k.customerTx, () => pipe.zrangebyscore(k.customerTx!, e.at - WEEK_MS, e.at, 'WITHSCORES'));
@@ -142,7 +129,7 @@ export class RedisVelocityStore implements VelocityStore {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private queueWrites(pipe: ReturnType<Redis['pipeline']>, e: VelocityEvent, k: ReturnType<RedisVelocityStore['keys']>): void {
+  private queueWrites(pipe: ReturnType<Redis['pipeline']>, e: VelocityEvent, k: VelocityKeys): void {
     const cutoff = e.at - RETENTION_MS;
     const add = (key: string | null, member: string, gt = false) => {
       if (!key) return;
@@ -167,7 +154,7 @@ export class RedisVelocityStore implements VelocityStore {
     if (e.declined) this.queueDeclines(pipe, e, k);
   }
 
-  private queueDeclines(pipe: ReturnType<Redis['pipeline']>, e: VelocityEvent, k: ReturnType<RedisVelocityStore['keys']>): void {
+  private queueDeclines(pipe: ReturnType<Redis['pipeline']>, e: VelocityEvent, k: VelocityKeys): void {
     const cutoff = e.at - RETENTION_MS;
     for (const key of [k.customerDeclines, k.cardDeclines, k.merchantDeclines]) {
       if (!key) continue;

@@ -8,8 +8,6 @@ export interface SimulationSummary {
   frauds: number;
   byPattern: Partial<Record<SimPattern, number>>;
   decisions: Record<Decision, number>;
-  /** Scoring latencies in milliseconds, in order. */
-  latencies: number[];
   seconds: number;
 }
 
@@ -19,20 +17,16 @@ export async function scoreSimulation(
   tenantId: string,
   traffic: SimTransaction[],
   hash: CustomerKeyHasher,
-  onProgress?: (done: number) => void,
 ): Promise<SimulationSummary> {
-  const summary: SimulationSummary = { transactions: 0, frauds: 0, byPattern: {}, decisions: { approve: 0, review: 0, decline: 0 }, latencies: [], seconds: 0 };
+  const summary: SimulationSummary = { transactions: 0, frauds: 0, byPattern: {}, decisions: { approve: 0, review: 0, decline: 0 }, seconds: 0 };
   const started = performance.now();
   const now = new Date();
   for (const tx of traffic) {
-    const t0 = performance.now();
     const assessment = await risk.scorer.score(subjectFromRequest(tenantId, tx.request, hash, now, 'simulate'));
-    summary.latencies.push(performance.now() - t0);
     summary.transactions++;
     if (tx.label === 'fraud') summary.frauds++;
     summary.byPattern[tx.pattern] = (summary.byPattern[tx.pattern] ?? 0) + 1;
     summary.decisions[assessment.decision]++;
-    if (summary.transactions % 1000 === 0) onProgress?.(summary.transactions);
   }
   summary.seconds = (performance.now() - started) / 1000;
   await risk.recorder.flush();
@@ -40,6 +34,5 @@ export async function scoreSimulation(
     tenantId,
     traffic.map((t) => ({ transactionId: t.request.transactionId, label: t.label })),
   );
-  onProgress?.(summary.transactions);
   return summary;
 }

@@ -116,7 +116,6 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
   const push = (pattern: SimPattern, label: 'fraud' | 'legit', at: number, req: Omit<SimTransaction['request'], 'transactionId' | 'occurredAt'>) => {
     out.push({ pattern, label, request: { transactionId: nextId(), occurredAt: new Date(Math.min(at, end - 1)).toISOString(), ...req } });
   };
-  const cardOf = (c: Card) => ({ bin: c.bin, last4: c.last4, country: c.country, fingerprint: c.fingerprint });
 
   // Ordinary traffic, customer by customer, day by day.
   for (const [i, c] of customers.entries()) {
@@ -146,7 +145,7 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
         push(pattern, 'legit', at, {
           amount: money(usd, c.currency, c.fx),
           customer: { id: c.id, email: c.email },
-          card: cardOf(pick(c.cards)),
+          card: pick(c.cards),
           ip,
           ipCountry,
           deviceId: device,
@@ -178,7 +177,7 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
       push('card_testing', 'fraud', t0 + Math.floor(uniform(0, 25) * 60_000), {
         amount: money(uniform(0.5, 3), 'USD', 1),
         customer: { email },
-        card: cardOf(pick(cards)),
+        card: pick(cards),
         ip,
         ipCountry,
         deviceId: device,
@@ -200,7 +199,7 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
       push('account_takeover', 'fraud', t0 + a * int(2, 20) * 60_000, {
         amount: money(c.usualUsd * uniform(4, 15), c.currency, c.fx),
         customer: { id: c.id, email: c.email },
-        card: cardOf(pick(c.cards)),
+        card: pick(c.cards),
         ip,
         ipCountry,
         deviceId: device,
@@ -220,7 +219,7 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
     push('compromised_merchant', 'fraud', at, {
       amount: money(uniform(80, 600), 'USD', 1),
       customer: { email: `${prefix}.buyer${made}@mailbox.example` },
-      card: cardOf(newCard(cardCountry, `cm${made}`)),
+      card: newCard(cardCountry, `cm${made}`),
       ip: pick(ringIps),
       ipCountry: chance(0.5) ? cardCountry : pick(fraudCountries),
       deviceId: pick(ringDevices),
@@ -235,7 +234,7 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
     push('amount_outlier', 'fraud', randomTime(2), {
       amount: money(c.usualUsd * uniform(10, 40), c.currency, c.fx),
       customer: { id: c.id, email: c.email },
-      card: cardOf(pick(c.cards)),
+      card: pick(c.cards),
       ip: ipOf(),
       ipCountry: c.country,
       deviceId: `${prefix}_out_${made}`,
