@@ -1,7 +1,7 @@
 import { eventStatuses } from '../normalize/canonical.js';
-import { histogramQuantile, LAG_BUCKETS } from './lag-histogram.js';
-import type { SliceDimension } from './rollup.js';
-import type { DimensionColumn, RollupFilter, RollupRepository, SeriesRow, Totals } from './rollup.repository.js';
+import { histogramQuantile } from './lag-histogram.js';
+import { addCounters, emptyCounters, type SliceDimension } from './rollup.js';
+import type { DimensionColumn, RollupFilter, RollupRepository, SeriesRow } from './rollup.repository.js';
 import { effectiveWindow, floorTo, granularityMs, type Granularity } from './time-ranges.js';
 
 export const metrics = ['approval_rate', 'count', 'volume_usd'] as const;
@@ -58,10 +58,6 @@ export function approvalRate(approved: number, attempted: number): number | null
   return attempted === 0 ? null : approved / attempted;
 }
 
-function emptyTotals(): Totals {
-  return { count: 0, usdCount: 0, volumeUsdMinor: 0, lag: new Array<number>(LAG_BUCKETS).fill(0) };
-}
-
 /** An interval that keeps a provider's approval-rate chart readable for the window. */
 export function intervalFor(window: { from: number; to: number }): Granularity {
   const span = window.to - window.from;
@@ -79,14 +75,11 @@ export class AnalyticsService {
     const rows = filter.providers?.length
       ? await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'provider', filter.providers, ['status', 'risk_decision'])
       : await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'all', undefined, ['status', 'risk_decision']);
-    const total = emptyTotals();
+    const total = emptyCounters();
     const byStatus: Record<string, number> = Object.fromEntries(eventStatuses.map((s) => [s, 0]));
     const riskDecisions = { approve: 0, review: 0, decline: 0 };
     for (const row of rows) {
-      total.count += row.count;
-      total.usdCount += row.usdCount;
-      total.volumeUsdMinor += row.volumeUsdMinor;
-      row.lag.forEach((n, i) => (total.lag[i] = (total.lag[i] ?? 0) + n));
+      addCounters(total, row);
       byStatus[row.status] = (byStatus[row.status] ?? 0) + row.count;
       if (row.risk_decision === 'approve' || row.risk_decision === 'review' || row.risk_decision === 'decline') riskDecisions[row.risk_decision] += row.count;
     }

@@ -1,11 +1,11 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import { LAG_BOUNDS_MS, lagColumns } from './lag-histogram.js';
-import { sliceDimensions, type RollupDelta, type SliceDelta, type SliceDimension } from './rollup.js';
+import { sliceDimensions, type Counters, type RollupDelta, type SliceDelta, type SliceDimension } from './rollup.js';
 import { planRanges, type BucketRange, type Granularity } from './time-ranges.js';
 
 /** Rollup columns a query may group by; the API's names map onto these and nothing else reaches SQL. */
-export const dimensionColumns = ['provider', 'status', 'failure_reason', 'decline_type', 'currency', 'card_country', 'card_brand', 'risk_decision'] as const;
+const dimensionColumns = ['provider', 'status', 'failure_reason', 'decline_type', 'currency', 'card_country', 'card_brand', 'risk_decision'] as const;
 export type DimensionColumn = (typeof dimensionColumns)[number];
 
 const keyColumns = ['tenant_id', 'granularity', 'bucket', ...dimensionColumns] as const;
@@ -21,12 +21,8 @@ export interface RollupFilter {
   providers?: readonly string[] | undefined;
 }
 
-export interface Totals {
-  count: number;
-  usdCount: number;
-  volumeUsdMinor: number;
-  lag: number[];
-}
+/** Summed counters of a group of rollup rows. */
+export type Totals = Counters;
 
 export type BreakdownRow<D extends DimensionColumn> = Record<D, string> & Totals;
 
@@ -115,56 +111,58 @@ function toSeriesRow(row: Record<string, unknown>): SeriesRow {
   };
 }
 
+/** Inserts rows keyed by `keyOf`, adding their counters to any row already under the same key. */
+async function upsertCounters<D extends Totals>(
+  trx: Transaction<Database>,
+  table: 'analytics_rollups' | 'analytics_slices',
+  conflictColumns: readonly string[],
+  deltas: readonly D[],
+  keyOf: (d: D) => Record<string, unknown>,
+): Promise<void> {
+  const increments = Object.fromEntries(counterColumns.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`]));
+  for (let i = 0; i < deltas.length; i += UPSERT_CHUNK) {
+    const rows = deltas.slice(i, i + UPSERT_CHUNK).map((d) => ({
+      ...keyOf(d),
+      count: d.count,
+      usd_count: d.usdCount,
+      volume_usd_minor: d.volumeUsdMinor,
+      ...Object.fromEntries(lagColumns.map((column, index) => [column, d.lag[index] ?? 0])),
+    }));
+    await trx
+      .insertInto(table)
+      .values(rows as never)
+      .onConflict((oc) => oc.columns([...conflictColumns] as never).doUpdateSet(increments as never))
+      .execute();
+  }
+}
+
 export class RollupRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Adds deltas to their rows; `count = count + excluded.count` keeps concurrent writers exact. */
   async apply(trx: Transaction<Database>, deltas: { cube: readonly RollupDelta[]; slices: readonly SliceDelta[] }): Promise<void> {
-    const increments = (table: string) => Object.fromEntries(counterColumns.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`]));
-    const counterValues = (d: RollupDelta | SliceDelta) => ({
-      count: d.count,
-      usd_count: d.usdCount,
-      volume_usd_minor: d.volumeUsdMinor,
-      ...Object.fromEntries(lagColumns.map((column, index) => [column, d.lag[index] ?? 0])),
-    });
-    for (let i = 0; i < deltas.cube.length; i += UPSERT_CHUNK) {
-      const rows = deltas.cube.slice(i, i + UPSERT_CHUNK).map((d) => ({
-        tenant_id: d.tenantId,
-        granularity: d.granularity,
-        bucket: new Date(d.bucket),
-        provider: d.provider,
-        status: d.status,
-        failure_reason: d.failureReason,
-        decline_type: d.declineType,
-        currency: d.currency,
-        card_country: d.cardCountry,
-        card_brand: d.cardBrand,
-        risk_decision: d.riskDecision,
-        ...counterValues(d),
-      }));
-      await trx
-        .insertInto('analytics_rollups')
-        .values(rows as never)
-        .onConflict((oc) => oc.columns([...keyColumns]).doUpdateSet(increments('analytics_rollups') as never))
-        .execute();
-    }
-    for (let i = 0; i < deltas.slices.length; i += UPSERT_CHUNK) {
-      const rows = deltas.slices.slice(i, i + UPSERT_CHUNK).map((d) => ({
-        tenant_id: d.tenantId,
-        dimension: d.dimension,
-        granularity: d.granularity,
-        bucket: new Date(d.bucket),
-        value: d.value,
-        status: d.status,
-        risk_decision: d.riskDecision,
-        ...counterValues(d),
-      }));
-      await trx
-        .insertInto('analytics_slices')
-        .values(rows as never)
-        .onConflict((oc) => oc.columns([...sliceKeyColumns]).doUpdateSet(increments('analytics_slices') as never))
-        .execute();
-    }
+    await upsertCounters(trx, 'analytics_rollups', keyColumns, deltas.cube, (d) => ({
+      tenant_id: d.tenantId,
+      granularity: d.granularity,
+      bucket: new Date(d.bucket),
+      provider: d.provider,
+      status: d.status,
+      failure_reason: d.failureReason,
+      decline_type: d.declineType,
+      currency: d.currency,
+      card_country: d.cardCountry,
+      card_brand: d.cardBrand,
+      risk_decision: d.riskDecision,
+    }));
+    await upsertCounters(trx, 'analytics_slices', sliceKeyColumns, deltas.slices, (d) => ({
+      tenant_id: d.tenantId,
+      dimension: d.dimension,
+      granularity: d.granularity,
+      bucket: new Date(d.bucket),
+      value: d.value,
+      status: d.status,
+      risk_decision: d.riskDecision,
+    }));
   }
 
   /** Adds the rollups of a tenant's events in one pass (a bulk load: those events must not be counted yet). */

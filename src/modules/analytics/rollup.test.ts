@@ -42,6 +42,9 @@ describe('rollup deltas', () => {
 
     const hourSlices = slices.filter((d) => d.granularity === 'hour');
     expect(hourSlices.filter((d) => d.dimension === 'all').map((d) => [d.status, d.count])).toEqual([['approved', 2], ['declined', 1]]);
+    // Slices carry every counter of the events they cut, not only the count.
+    expect(hourSlices.find((d) => d.dimension === 'currency' && d.status === 'approved')).toMatchObject({ value: 'EUR', usdCount: 1, volumeUsdMinor: 1080 });
+    expect(hourSlices.find((d) => d.dimension === 'all' && d.status === 'approved')!.lag).toEqual(deltas.find((d) => d.granularity === 'hour' && d.status === 'approved')!.lag);
     expect(hourSlices.filter((d) => d.dimension === 'failure_decline').map((d) => [d.value, d.count])).toEqual([['', 2], ['expired_card/hard', 1]]);
     expect(hourSlices.filter((d) => d.dimension === 'card_brand').map((d) => d.value)).toEqual(['visa', 'visa']);
   });

@@ -50,7 +50,7 @@ const riskDecisions = new Set(['approve', 'review', 'decline']);
  * The risk decision is attached by the risk module when it runs; read it defensively so analytics
  * works with or without it.
  */
-export function riskDecisionOf(event: PaymentEvent): string {
+function riskDecisionOf(event: PaymentEvent): string {
   const decision = (event as { risk?: { decision?: unknown } | null }).risk?.decision;
   return typeof decision === 'string' && riskDecisions.has(decision) ? decision : '';
 }
@@ -73,7 +73,12 @@ function compareKeys<T>([a]: [string, T], [b]: [string, T]): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function emptyCounters(): Counters {
+/** Fixed-width time, placed right after tenant and granularity, so sorting by key orders rows like the primary key. */
+function bucketKey(bucket: number): string {
+  return String(bucket).padStart(16, '0');
+}
+
+export function emptyCounters(): Counters {
   return { count: 0, usdCount: 0, volumeUsdMinor: 0, lag: new Array<number>(LAG_BUCKETS).fill(0) };
 }
 
@@ -105,39 +110,49 @@ function sliceValue(dimension: SliceDimension, d: RollupDimensions): string {
   }
 }
 
+export function addCounters(target: Counters, source: Counters): void {
+  target.count += source.count;
+  target.usdCount += source.usdCount;
+  target.volumeUsdMinor += source.volumeUsdMinor;
+  source.lag.forEach((n, i) => (target.lag[i] = (target.lag[i] ?? 0) + n));
+}
+
+const sortedValues = <T>(rows: Map<string, T>): T[] => [...rows.entries()].sort(compareKeys).map(([, d]) => d);
+
 /**
  * Folds a batch of events into one delta per row, for the full cube and for the one-dimension
  * slices, at every granularity, each list in a stable order: one upsert per row, and concurrent
- * writers lock rows in the same order, so they cannot deadlock.
+ * writers lock rows in the same order, so they cannot deadlock. Slices are summed from the cube
+ * deltas (every slice is a cut of the cube), so per-event work is one cube row per granularity.
  */
 export function rollupDeltas(events: readonly PaymentEvent[]): { cube: RollupDelta[]; slices: SliceDelta[] } {
   const cube = new Map<string, RollupDelta>();
-  const slices = new Map<string, SliceDelta>();
   for (const event of events) {
     const dimensions = dimensionsOf(event);
     const occurredAt = Date.parse(event.occurredAt);
     const lagIndex = lagBucket(Date.parse(event.receivedAt) - occurredAt);
     for (const granularity of granularities) {
       const bucket = floorTo(occurredAt, granularity);
-      // Fixed-width time first so sorting by key orders rows like the primary key.
-      const head = [event.tenantId, granularity, String(bucket).padStart(16, '0')];
-      const cubeKey = [...head, ...Object.values(dimensions)].join('\u0000');
+      const cubeKey = [event.tenantId, granularity, bucketKey(bucket), ...Object.values(dimensions)].join('\u0000');
       let row = cube.get(cubeKey);
       if (!row) cube.set(cubeKey, (row = { tenantId: event.tenantId, granularity, bucket, ...dimensions, ...emptyCounters() }));
       add(row, event, lagIndex);
-      for (const dimension of sliceDimensions) {
-        const value = sliceValue(dimension, dimensions);
-        // Only the summaries (whole tenant, per provider) report the risk mix; the other slices stay 3× smaller without it.
-        const riskDecision = dimension === 'all' || dimension === 'provider' ? dimensions.riskDecision : '';
-        const sliceKey = [...head, dimension, value, dimensions.status, riskDecision].join('\u0000');
-        let slice = slices.get(sliceKey);
-        if (!slice) {
-          slice = { tenantId: event.tenantId, granularity, bucket, dimension, value, status: dimensions.status, riskDecision, ...emptyCounters() };
-          slices.set(sliceKey, slice);
-        }
-        add(slice, event, lagIndex);
-      }
     }
   }
-  return { cube: [...cube.entries()].sort(compareKeys).map(([, d]) => d), slices: [...slices.entries()].sort(compareKeys).map(([, d]) => d) };
+  const slices = new Map<string, SliceDelta>();
+  for (const row of cube.values()) {
+    for (const dimension of sliceDimensions) {
+      const value = sliceValue(dimension, row);
+      // Only the summaries (whole tenant, per provider) report the risk mix; the other slices stay 3× smaller without it.
+      const riskDecision = dimension === 'all' || dimension === 'provider' ? row.riskDecision : '';
+      const sliceKey = [row.tenantId, row.granularity, bucketKey(row.bucket), dimension, value, row.status, riskDecision].join('\u0000');
+      let slice = slices.get(sliceKey);
+      if (!slice) {
+        slice = { tenantId: row.tenantId, granularity: row.granularity, bucket: row.bucket, dimension, value, status: row.status, riskDecision, ...emptyCounters() };
+        slices.set(sliceKey, slice);
+      }
+      addCounters(slice, row);
+    }
+  }
+  return { cube: sortedValues(cube), slices: sortedValues(slices) };
 }

@@ -3,7 +3,7 @@ import { hmacSha256 } from '../../../platform/crypto/hashing.js';
 export const SIGNATURE_HEADER = 'Paylens-Signature';
 
 /** Waits after attempt n (1-based) before attempt n + 1; after the last one the delivery has failed. */
-export const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000, 21_600_000] as const;
+const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000, 21_600_000] as const;
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 const TIMEOUT_MS = 10_000;
 
