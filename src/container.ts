@@ -27,7 +27,7 @@ import { allConnectors } from './modules/normalize/connectors/index.js';
 import { ApiKeyRepository } from './modules/tenancy/api-key.repository.js';
 import { ApiKeyService } from './modules/tenancy/api-key.service.js';
 import { TenantRepository } from './modules/tenancy/tenant.repository.js';
-import { createWebhookEndpointService } from './modules/webhooks/webhooks.factory.js';
+import { createEncryptionKeys, createWebhookEndpointService } from './modules/webhooks/webhooks.factory.js';
 
 export interface ContainerOptions {
   logger?: Logger;
@@ -72,7 +72,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
   hooks.register(paymentsHook(payments));
   const risk = createRisk({ db, redisUrl: config.REDIS_URL, logger, customerKey, clock });
   hooks.register(risk.hook);
-  const analytics = createAnalytics({ config, db, settings, logger, clock, onAlertChange: (tenantId, alert) => live.publish(tenantId, { type: 'alert', data: alert }) });
+  const keys = createEncryptionKeys(config, settings, logger);
+  const analytics = createAnalytics({ db, keys, logger, clock, onAlertChange: (tenantId, alert) => live.publish(tenantId, { type: 'alert', data: alert }) });
   hooks.register(analytics.hook);
   const writer = new EventWriter(
     db,
@@ -91,8 +92,10 @@ export async function createContainer(config: Config, options: ContainerOptions 
       metrics.writeBatchSeconds.observe(ms / 1000);
     },
   );
-  const webhookEndpoints = createWebhookEndpointService({ config, db, settings, registry, logger, clock });
+  const webhookEndpoints = createWebhookEndpointService({ db, keys, registry, clock });
   const resolveContextFor = endpointResolveContext(webhookEndpoints);
+  // One backoff schedule for the intake's first retry, the worker and operator replays.
+  const retryBackoff = { baseDelayMs: 1000, maxDelayMs: 3_600_000 };
   const intake = new IntakeService({
     registry,
     writer,
@@ -102,7 +105,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     hooks,
     customerKey,
     fallback: new HeuristicNormalizer(config.NORMALIZE_MIN_CONFIDENCE, createAiNormalizer(config, logger)),
-    retryDelayMs: 1000,
+    retryDelayMs: retryBackoff.baseDelayMs,
     clock,
   });
   const retryWorker = new RetryWorker({
@@ -112,14 +115,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
     maxAttempts: config.MAX_ATTEMPTS,
     metrics,
     pollMs: config.WORKER_POLL_MS,
-    baseDelayMs: 1000,
-    maxDelayMs: 3_600_000,
+    ...retryBackoff,
     batchSize: 50,
     leaseMs: 300_000,
     clock,
     resolveContextFor,
   });
-  const deadLetters = new DeadLetterService({ rawEvents, paymentEvents, intake, writer, maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: 1000, clock, resolveContextFor });
+  const deadLetters = new DeadLetterService({ rawEvents, paymentEvents, intake, writer, maxAttempts: config.MAX_ATTEMPTS, ...retryBackoff, clock, resolveContextFor });
 
   let closed = false;
   return {

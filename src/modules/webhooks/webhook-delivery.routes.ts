@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { sendProblem } from '../../platform/errors/problem-handler.js';
+import { acceptRawBodies } from '../../platform/http/raw-body.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { rawEventStatuses } from '../ingest/raw-event.js';
 import { WebhookDeliveryService } from './webhook-delivery.service.js';
@@ -29,8 +30,7 @@ function firstValues(query: unknown): Record<string, string | undefined> {
  * outside the /v1 API-key scope. The body is kept as raw bytes: signatures cover them exactly.
  */
 export async function webhookDeliveryRoutes(app: App, container: Container): Promise<void> {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  acceptRawBodies(app);
 
   const deliveries = new WebhookDeliveryService({
     endpoints: container.webhookEndpoints,

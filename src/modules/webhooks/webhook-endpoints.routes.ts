@@ -24,7 +24,7 @@ export const webhookEndpointSchema = z.object({
 const settingsSchema = z
   .record(z.string().min(1).max(64), z.unknown())
   .refine((s) => JSON.stringify(s).length <= MAX_SETTINGS_BYTES, `settings must serialize to at most ${MAX_SETTINGS_BYTES} bytes`)
-  .describe('Provider settings, e.g. PayPal `webhookId`, Mercado Pago `accessToken` / `apiBaseUrl`; names containing secret/token/key/password are encrypted');
+  .describe('Provider settings, e.g. PayPal `webhookId`, Mercado Pago `accessToken` / `apiBaseUrl`; credential-like names (containing secret, token, password…, or ending in key) are encrypted');
 
 const params = z.object({ id: z.string().max(64) });
 

@@ -11,12 +11,15 @@ import { WebhookEndpointService } from './webhook-endpoint.service.js';
 /** Short enough that a rotation or deletion made by another instance takes effect within seconds. */
 const ENDPOINT_CACHE_TTL_MS = 5_000;
 
+/** One provider per container: every stored secret (webhook endpoints, alert webhooks) uses the same key. */
+export function createEncryptionKeys(config: Config, settings: SettingsRepository, logger: Logger): EncryptionKeyProvider {
+  return new EncryptionKeyProvider({ configuredKey: config.PAYLENS_ENCRYPTION_KEY, embedded: isEmbedded(config), settings, logger });
+}
+
 export interface WebhookServiceDeps {
-  config: Config;
   db: Kysely<Database>;
-  settings: SettingsRepository;
+  keys: EncryptionKeyProvider;
   registry: ConnectorRegistry;
-  logger: Logger;
   clock: () => Date;
 }
 
@@ -24,12 +27,7 @@ export function createWebhookEndpointService(deps: WebhookServiceDeps): WebhookE
   return new WebhookEndpointService({
     repo: new WebhookEndpointRepository(deps.db),
     registry: deps.registry,
-    keys: new EncryptionKeyProvider({
-      configuredKey: deps.config.PAYLENS_ENCRYPTION_KEY,
-      embedded: isEmbedded(deps.config),
-      settings: deps.settings,
-      logger: deps.logger,
-    }),
+    keys: deps.keys,
     clock: deps.clock,
     cacheTtlMs: ENDPOINT_CACHE_TTL_MS,
   });

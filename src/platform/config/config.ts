@@ -22,7 +22,6 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PAYLENS_DATA_DIR: z.string().min(1).default('./.paylens/data'),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
-  DATABASE_READ_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
