@@ -9,15 +9,12 @@ import { buildApp } from '../src/app.js';
 import { createContainer } from '../src/container.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { startPostgres } from '../test/harness/processes.js';
+import { percentile } from './lib.js';
 
 const DAY_MS = 86_400_000;
 const SEED_CHUNK = 1_000_000;
 /** payment_events reference a raw event each; one raw "batch" per 1000 events keeps that table small. */
 const EVENTS_PER_RAW = 1000;
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 /** Correlated, skewed synthetic events over the last 30 days (country → currency, mostly visa, mostly approved). */
 function seedEventsSql(tenantId: string, from: number, to: number): string {

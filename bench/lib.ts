@@ -129,3 +129,8 @@ export function distinctStripeEvent(tag: string): Record<string, unknown> {
     },
   };
 }
+
+/** The q-quantile (0–1) of an ascending array; NaN when empty. */
+export function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { freePort } from '../test/harness/processes.js';
-import { stopProcess, waitForHttp } from './lib.js';
+import { distinctStripeEvent, percentile, stopProcess, waitForHttp } from './lib.js';
 
 const KEY = `pl_${'w'.repeat(43)}`;
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -30,25 +30,6 @@ function rssMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | null
   } catch {
     return null;
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function chargeEvent(n: number): { id: string; body: string } {
-  const id = `evt_wsbench${process.pid}x${n}`;
-  return {
-    id,
-    body: JSON.stringify({
-      id,
-      object: 'event',
-      type: 'charge.succeeded',
-      created: Math.floor(Date.now() / 1000),
-      data: { object: { id: `ch_wsbench${n}`, object: 'charge', amount: 1000 + n, currency: 'usd', captured: true, status: 'succeeded', payment_intent: `pi_wsbench${n}`, outcome: { type: 'authorized', network_status: 'approved_by_network' } } },
-    }),
-  };
 }
 
 export async function run(): Promise<void> {
@@ -88,7 +69,9 @@ export async function run(): Promise<void> {
     const spreads: number[] = [];
     let delivered = 0;
     for (let n = 0; n < broadcasts + 2; n++) {
-      const { id, body } = chargeEvent(n);
+      const event = distinctStripeEvent('wsbench');
+      const id = String(event.id);
+      const body = JSON.stringify(event);
       const list: number[] = [];
       arrivals.set(id, list);
       const sent = performance.now();
@@ -112,7 +95,7 @@ export async function run(): Promise<void> {
     console.log('| clients | deliveries | latency p50 | latency p99 | fan-out spread p50 (first→last client) | connect time | server RSS idle → connected (peak) |');
     console.log('|---:|---:|---:|---:|---:|---:|---:|');
     console.log(
-      `| ${clients} | ${delivered}/${clients * broadcasts} | ${percentile(latencies, 50).toFixed(1)} ms | ${percentile(latencies, 99).toFixed(1)} ms | ${percentile(spreads, 50).toFixed(1)} ms | ${connectSeconds.toFixed(1)} s | ${idleRss} → ${connectedRss} MB (${rssMb(server.pid, 'VmHWM')} MB) |`,
+      `| ${clients} | ${delivered}/${clients * broadcasts} | ${percentile(latencies, 0.5).toFixed(1)} ms | ${percentile(latencies, 0.99).toFixed(1)} ms | ${percentile(spreads, 0.5).toFixed(1)} ms | ${connectSeconds.toFixed(1)} s | ${idleRss} → ${connectedRss} MB (${rssMb(server.pid, 'VmHWM')} MB) |`,
     );
   } finally {
     for (const s of sockets) s.terminate();

@@ -1,46 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { freePort } from '../harness/processes.js';
 import { createPostgresDatabase } from '../harness/stores.js';
+import { startServer, type ServerProcess } from './server-process.js';
 
 type Message = { type: string; data: Record<string, unknown> };
 
-interface Instance {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
+async function startInstance(env: Record<string, string>): Promise<ServerProcess> {
+  return startServer({ NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env }, await freePort());
 }
 
-async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/server.ts'], {
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${output}`);
-    if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
-    const up = await fetch(`${base}/health/live`).then((r) => r.ok, () => false);
-    if (up) return { child, base, output: () => output };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stopInstance(instance: Instance | undefined): Promise<void> {
+async function stopInstance(instance: ServerProcess | undefined): Promise<void> {
   if (!instance || instance.child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    instance.child.once('exit', () => resolve());
-    instance.child.kill('SIGTERM');
-    setTimeout(() => instance.child.kill('SIGKILL'), 10_000).unref();
-  });
+  instance.child.kill('SIGTERM');
+  setTimeout(() => instance.child.kill('SIGKILL'), 10_000).unref();
+  await instance.exited;
 }
 
 function openFeed(url: string): Promise<{ socket: WebSocket; messages: Message[]; next: (p: (m: Message) => boolean) => Promise<Message> }> {
@@ -71,8 +47,8 @@ function openFeed(url: string): Promise<{ socket: WebSocket; messages: Message[]
 describe('live feed fan-out across two instances through Redis', () => {
   const apiKey = `pl_${randomBytes(32).toString('base64url')}`;
   const adminToken = randomBytes(24).toString('hex');
-  let a: Instance | undefined;
-  let b: Instance | undefined;
+  let a: ServerProcess | undefined;
+  let b: ServerProcess | undefined;
 
   beforeAll(async () => {
     const redisUrl = inject('redisUrl');
@@ -94,7 +70,7 @@ describe('live feed fan-out across two instances through Redis', () => {
 
   it('an event posted to instance A reaches a client of B, and not a client of another tenant', async () => {
     if (!a || !b) throw new Error('instances not started');
-    const created = await fetch(`${a.base}/admin/v1/tenants`, {
+    const created = await fetch(`${a.baseUrl}/admin/v1/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'other-co' }),
@@ -102,12 +78,12 @@ describe('live feed fan-out across two instances through Redis', () => {
     expect(created.status).toBe(201);
     const otherKey = ((await created.json()) as { apiKey: string }).apiKey;
 
-    const wsB = b.base.replace('http', 'ws');
+    const wsB = b.baseUrl.replace('http', 'ws');
     const mine = await openFeed(`${wsB}/ws?token=${apiKey}`);
     const theirs = await openFeed(`${wsB}/ws?token=${otherKey}`);
 
     const event = stripeEvent('charge.succeeded', charge({ amount: 4321 }));
-    const posted = await fetch(`${a.base}/v1/events`, {
+    const posted = await fetch(`${a.baseUrl}/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify(event),
@@ -120,7 +96,7 @@ describe('live feed fan-out across two instances through Redis', () => {
 
     // The other tenant's own event, sent later through A, is the first and only event its client sees.
     const marker = stripeEvent('charge.succeeded', charge({ amount: 99 }));
-    const own = await fetch(`${a.base}/v1/events`, {
+    const own = await fetch(`${a.baseUrl}/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
       body: JSON.stringify(marker),

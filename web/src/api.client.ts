@@ -23,6 +23,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Any caught value as an ApiError, so every view renders failures the same way. */
+export function asApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, 'error', String(error), false);
+}
+
 type Query = Record<string, string | number | undefined | null>;
 
 export function withQuery(path: string, query: Query = {}): string {

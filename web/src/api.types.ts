@@ -1,52 +1,13 @@
-/** The API shapes the dashboard reads (mirrors of the server's zod schemas). */
-export interface RiskReason {
-  code: string;
-  message: string;
-  weight: number;
-}
+/**
+ * The API shapes the dashboard reads. Where the server declares the wire shape, it is imported as a
+ * type (erased at build time, so no server code reaches the bundle); the rest mirror route schemas.
+ */
+import type { Series as Timeseries, Summary, FailureReasonShare as FailureReasonRow } from '../../src/modules/analytics/analytics.service.js';
+import type { PaymentEvent } from '../../src/modules/normalize/canonical.js';
 
-export interface RiskAssessment {
-  score: number;
-  riskLevel: string;
-  decision: 'approve' | 'review' | 'decline';
-  reasons: RiskReason[];
-  modelVersion: string | null;
-  rulesVersion: string | null;
-}
-
-export interface PaymentEvent {
-  id: string;
-  tenantId: string;
-  source: string;
-  rawEventId: string;
-  provider: string;
-  providerEventId: string | null;
-  providerPaymentId: string | null;
-  type: string;
-  status: string;
-  failureReason: string | null;
-  declineType: string | null;
-  recommendedAction: string | null;
-  providerCode: string | null;
-  providerMessage: string | null;
-  amountMinor: number;
-  currency: string;
-  amountUsdMinor: number | null;
-  merchant: { id: string | null; name: string | null; country: string | null } | null;
-  customerKey: string | null;
-  emailDomain: string | null;
-  ip: string | null;
-  ipCountry: string | null;
-  deviceId: string | null;
-  card: { brand: string | null; bin: string | null; last4: string | null; country: string | null; funding: string | null } | null;
-  occurredAt: string;
-  receivedAt: string;
-  normalizedAt: string;
-  normalizationMethod: string;
-  confidence: number;
-  metadata: Record<string, unknown>;
-  risk?: RiskAssessment | null;
-}
+export type { FailureReasonRow, PaymentEvent, Summary, Timeseries };
+export type { ListEntry } from '../../src/modules/risk/list.repository.js';
+export type Series = Timeseries['series'][number];
 
 export interface Page<T> {
   data: T[];
@@ -91,37 +52,6 @@ export interface Payment {
   lastEventAt: string;
 }
 
-export interface Summary {
-  from: string;
-  to: string;
-  count: number;
-  approvalRate: number | null;
-  volumeUsdMinor: number;
-  averageTicketUsdMinor: number | null;
-  byStatus: Record<string, number>;
-  ingestionLagMs: { p50: number | null; p95: number | null };
-  riskDecisions: { approve: number; review: number; decline: number };
-}
-
-export interface Series {
-  key: string | null;
-  points: Array<{ t: string; value: number | null }>;
-}
-
-export interface Timeseries {
-  metric: string;
-  interval: string;
-  groupBy: string | null;
-  series: Series[];
-}
-
-export interface FailureReasonRow {
-  reason: string;
-  count: number;
-  share: number;
-  declineType: string | null;
-}
-
 export interface Alert {
   id: string;
   kind: string;
@@ -132,15 +62,6 @@ export interface Alert {
   details: unknown;
   openedAt: string;
   resolvedAt: string | null;
-}
-
-export interface ListEntry {
-  id: string;
-  type: string;
-  value: string;
-  action: 'block' | 'allow';
-  reason: string | null;
-  expiresAt: string | null;
 }
 
 export type LiveMessage =

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from './api.client.js';
+import { api, asApiError, type ApiError } from './api.client.js';
 
 export interface Loadable<T> {
   data: T | null;
@@ -21,7 +21,7 @@ export function useApi<T>(path: string | null): Loadable<T> {
       (data) => id === latest.current && setState({ data, error: null, loading: false }),
       (error: unknown) =>
         id === latest.current &&
-        setState({ data: null, error: error instanceof ApiError ? error : new ApiError(0, 'error', String(error), false), loading: false }),
+        setState({ data: null, error: asApiError(error), loading: false }),
     );
   }, [path, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);

@@ -71,5 +71,6 @@ describe('LiveHub', () => {
     expect(() => hub.publish('t1', { type: 'risk', data: { score: 0.4 } })).not.toThrow();
     expect(closing.received).toEqual([]);
     expect(healthy.received).toEqual([{ type: 'risk', data: { score: 0.4 } }]);
+    expect(hub.stats()).toMatchObject({ delivered: 1, dropped: 1 });
   });
 });

@@ -1,5 +1,7 @@
-/** What the live feed pushes to a tenant's dashboards. */
-/** `ready` greets a new client; `lagged` tells a slow client how many messages it missed. */
+/**
+ * What the live feed pushes to a tenant's dashboards. `ready` greets a new client; `lagged` tells a
+ * slow client how many messages it missed.
+ */
 export type LiveMessageType = 'event' | 'risk' | 'alert' | 'ready' | 'lagged';
 
 export interface LiveMessage {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, ApiError, withQuery } from '../api.client.js';
+import { api, asApiError, type ApiError, withQuery } from '../api.client.js';
 import type { Page, QueueItem, RawEventDetail } from '../api.types.js';
 import { Badge, ErrorNote, Loaded } from '../components/states.js';
 import { providerName, time } from '../format.js';
@@ -49,7 +49,7 @@ function QueueList({ kind }: { kind: Tab }) {
       }
       list.reload();
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, 'error', String(e), false));
+      setError(asApiError(e));
     }
   };
 

@@ -1,11 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api.client.js';
+import { api, ApiError, asApiError } from '../api.client.js';
 import type { ListEntry } from '../api.types.js';
 import { ErrorNote, Loaded } from '../components/states.js';
 import { time } from '../format.js';
 import { useApi } from '../use-api.js';
 
-const LIST_TYPES = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'];
+const LIST_TYPES = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] satisfies Array<ListEntry['type']>;
 
 interface RuleSetVersion {
   version: number;
@@ -58,7 +58,7 @@ function RulesEditor() {
       setText(JSON.stringify(saved.ruleSet, null, 2));
       setStatus(`Rules saved as version ${saved.version}.`);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'error', String(err), false));
+      setError(asApiError(err));
     }
   };
   return (
@@ -90,6 +90,7 @@ function Lists() {
   const lists = useApi<{ data: ListEntry[] }>('/v1/lists');
   const [draft, setDraft] = useState({ type: 'ip', value: '', action: 'block', reason: '', expiresAt: '' });
   const [error, setError] = useState<ApiError | null>(null);
+  const set = (key: keyof typeof draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
   const add = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
@@ -101,7 +102,7 @@ function Lists() {
       setDraft((d) => ({ ...d, value: '', reason: '' }));
       lists.reload();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'error', String(err), false));
+      setError(asApiError(err));
     }
   };
   const remove = async (entry: ListEntry) => {
@@ -110,7 +111,7 @@ function Lists() {
       await api(`/v1/lists/${encodeURIComponent(entry.id)}`, { method: 'DELETE' });
       lists.reload();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'error', String(err), false));
+      setError(asApiError(err));
     }
   };
   return (
@@ -122,7 +123,7 @@ function Lists() {
             <form className="filters" onSubmit={add} aria-label="Add a list entry">
               <label>
                 Type
-                <select value={draft.type} onChange={(e) => setDraft({ ...draft, type: e.target.value })}>
+                <select value={draft.type} onChange={set('type')}>
                   {LIST_TYPES.map((t) => (
                     <option key={t} value={t}>{t.replace(/_/g, ' ')}</option>
                   ))}
@@ -130,22 +131,22 @@ function Lists() {
               </label>
               <label className="grow">
                 Value
-                <input required value={draft.value} onChange={(e) => setDraft({ ...draft, value: e.target.value })} />
+                <input required value={draft.value} onChange={set('value')} />
               </label>
               <label>
                 Action
-                <select value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })}>
+                <select value={draft.action} onChange={set('action')}>
                   <option value="block">block</option>
                   <option value="allow">allow</option>
                 </select>
               </label>
               <label className="grow">
                 Reason
-                <input required value={draft.reason} onChange={(e) => setDraft({ ...draft, reason: e.target.value })} />
+                <input required value={draft.reason} onChange={set('reason')} />
               </label>
               <label>
                 Expires
-                <input type="datetime-local" value={draft.expiresAt} onChange={(e) => setDraft({ ...draft, expiresAt: e.target.value })} />
+                <input type="datetime-local" value={draft.expiresAt} onChange={set('expiresAt')} />
               </label>
               <div className="filter-actions">
                 <button type="submit" className="primary">Add</button>
