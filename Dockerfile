@@ -14,6 +14,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist
 COPY --from=build /app/bin ./bin
 COPY package.json ./
+# The embedded mode (no DATABASE_URL) keeps PGlite in /data, which the unprivileged user must own.
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080
 CMD ["node", "dist/src/entrypoints/server.js"]
