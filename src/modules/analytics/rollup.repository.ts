@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
+import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { LAG_BOUNDS_MS, lagColumns } from './lag-histogram.js';
 import { sliceDimensions, type Counters, type RollupDelta, type SliceDelta, type SliceDimension } from './rollup.js';
 import { planRanges, type BucketRange, type Granularity } from './time-ranges.js';
@@ -11,8 +12,6 @@ export type DimensionColumn = (typeof dimensionColumns)[number];
 const keyColumns = ['tenant_id', 'granularity', 'bucket', ...dimensionColumns] as const;
 const sliceKeyColumns = ['tenant_id', 'dimension', 'granularity', 'bucket', 'value', 'status', 'risk_decision'] as const;
 const counterColumns = ['count', 'usd_count', 'volume_usd_minor', ...lagColumns] as const;
-/** 11 key + 18 counter columns per row: well under PostgreSQL's 65,535 bind parameters. */
-const UPSERT_CHUNK = 500;
 
 /** Slice columns a slice query may group by. */
 export type SliceColumn = 'value' | 'status' | 'risk_decision';
@@ -111,29 +110,30 @@ function toSeriesRow(row: Record<string, unknown>): SeriesRow {
   };
 }
 
+const counterTypes = Object.fromEntries(counterColumns.map((c) => [c, 'bigint'])) as ColumnSpec;
+const rollupColumns: ColumnSpec = { ...Object.fromEntries(keyColumns.map((c) => [c, c === 'bucket' ? 'timestamptz' : 'text'])), ...counterTypes };
+const sliceColumns: ColumnSpec = { ...Object.fromEntries(sliceKeyColumns.map((c) => [c, c === 'bucket' ? 'timestamptz' : 'text'])), ...counterTypes };
+
 /** Inserts rows keyed by `keyOf`, adding their counters to any row already under the same key. */
 async function upsertCounters<D extends Totals>(
   trx: Transaction<Database>,
   table: 'analytics_rollups' | 'analytics_slices',
+  columns: ColumnSpec,
   conflictColumns: readonly string[],
   deltas: readonly D[],
   keyOf: (d: D) => Record<string, unknown>,
 ): Promise<void> {
-  const increments = Object.fromEntries(counterColumns.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`]));
-  for (let i = 0; i < deltas.length; i += UPSERT_CHUNK) {
-    const rows = deltas.slice(i, i + UPSERT_CHUNK).map((d) => ({
-      ...keyOf(d),
-      count: d.count,
-      usd_count: d.usdCount,
-      volume_usd_minor: d.volumeUsdMinor,
-      ...Object.fromEntries(lagColumns.map((column, index) => [column, d.lag[index] ?? 0])),
-    }));
-    await trx
-      .insertInto(table)
-      .values(rows as never)
-      .onConflict((oc) => oc.columns([...conflictColumns] as never).doUpdateSet(increments as never))
-      .execute();
-  }
+  if (deltas.length === 0) return;
+  const increments = sql.join(counterColumns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`));
+  const rows = deltas.map((d) => {
+    const row: Record<string, unknown> = keyOf(d);
+    row.count = d.count;
+    row.usd_count = d.usdCount;
+    row.volume_usd_minor = d.volumeUsdMinor;
+    lagColumns.forEach((column, index) => (row[column] = d.lag[index] ?? 0));
+    return row;
+  });
+  await insertJsonRows(table, columns, rows, sql`ON CONFLICT (${sql.join(conflictColumns.map((c) => sql.ref(c)))}) DO UPDATE SET ${increments}`).execute(trx);
 }
 
 export class RollupRepository {
@@ -141,7 +141,7 @@ export class RollupRepository {
 
   /** Adds deltas to their rows; `count = count + excluded.count` keeps concurrent writers exact. */
   async apply(trx: Transaction<Database>, deltas: { cube: readonly RollupDelta[]; slices: readonly SliceDelta[] }): Promise<void> {
-    await upsertCounters(trx, 'analytics_rollups', keyColumns, deltas.cube, (d) => ({
+    await upsertCounters(trx, 'analytics_rollups', rollupColumns, keyColumns, deltas.cube, (d) => ({
       tenant_id: d.tenantId,
       granularity: d.granularity,
       bucket: new Date(d.bucket),
@@ -154,7 +154,7 @@ export class RollupRepository {
       card_brand: d.cardBrand,
       risk_decision: d.riskDecision,
     }));
-    await upsertCounters(trx, 'analytics_slices', sliceKeyColumns, deltas.slices, (d) => ({
+    await upsertCounters(trx, 'analytics_slices', sliceColumns, sliceKeyColumns, deltas.slices, (d) => ({
       tenant_id: d.tenantId,
       dimension: d.dimension,
       granularity: d.granularity,

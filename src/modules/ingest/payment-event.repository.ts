@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
+import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import type { PaymentEvent } from '../normalize/canonical.js';
 import { rowToPaymentEvent, type NewPaymentEventRow } from './payment-event.mapper.js';
 
@@ -28,20 +29,71 @@ export function decodeCursor(value: string): EventCursor | null {
   return { occurredAt, id };
 }
 
-const INSERT_CHUNK = 1000;
+const paymentEventColumns: ColumnSpec = {
+  id: 'text',
+  tenant_id: 'text',
+  raw_event_id: 'text',
+  seq: 'integer',
+  source: 'text',
+  provider: 'text',
+  provider_event_id: 'text',
+  provider_payment_id: 'text',
+  type: 'text',
+  status: 'text',
+  failure_reason: 'text',
+  decline_type: 'text',
+  recommended_action: 'text',
+  provider_code: 'text',
+  provider_message: 'text',
+  amount_minor: 'bigint',
+  currency: 'text',
+  amount_usd_minor: 'bigint',
+  merchant: 'jsonb',
+  customer_key: 'text',
+  email_domain: 'text',
+  ip: 'text',
+  ip_country: 'text',
+  device_id: 'text',
+  card: 'jsonb',
+  occurred_at: 'timestamptz',
+  received_at: 'timestamptz',
+  normalized_at: 'timestamptz',
+  normalization_method: 'text',
+  confidence: 'real',
+  metadata: 'jsonb',
+  risk: 'jsonb',
+};
 
 export class PaymentEventRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(trx: Transaction<Database> | Kysely<Database>, rows: NewPaymentEventRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await trx.insertInto('payment_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
-    }
+    if (rows.length > 0) await insertJsonRows('payment_events', paymentEventColumns, rows).execute(trx);
   }
 
   async findById(tenantId: string, id: string): Promise<PaymentEvent | null> {
     const row = await this.db.selectFrom('payment_events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
     return row ? rowToPaymentEvent(row) : null;
+  }
+
+  /** The events of many raw events of one tenant, grouped by raw event id, each group in `seq` order. */
+  async findByRawEvents(tenantId: string, rawEventIds: string[]): Promise<Map<string, PaymentEvent[]>> {
+    const grouped = new Map<string, PaymentEvent[]>();
+    if (rawEventIds.length === 0) return grouped;
+    const rows = await this.db
+      .selectFrom('payment_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('raw_event_id', 'in', sql<string>`(SELECT json_array_elements_text(${JSON.stringify(rawEventIds)}::json))`)
+      .orderBy('raw_event_id')
+      .orderBy('seq')
+      .execute();
+    for (const row of rows) {
+      const list = grouped.get(row.raw_event_id) ?? [];
+      list.push(rowToPaymentEvent(row));
+      grouped.set(row.raw_event_id, list);
+    }
+    return grouped;
   }
 
   async findByRawEvent(tenantId: string, rawEventId: string): Promise<PaymentEvent[]> {

@@ -1,6 +1,30 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database, RawEventsTable } from '../../platform/db/schema.js';
+import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';
+
+const rawEventColumns: ColumnSpec = {
+  id: 'text',
+  tenant_id: 'text',
+  source: 'text',
+  provider: 'text',
+  provider_event_id: 'text',
+  content_type: 'text',
+  payload: 'text',
+  payload_sha256: 'text',
+  status: 'text',
+  error: 'text',
+  attempts: 'integer',
+  next_attempt_at: 'timestamptz',
+  endpoint_id: 'text',
+  received_at: 'timestamptz',
+  processed_at: 'timestamptz',
+};
+
+/** How findByDedupeKeys keys its answer. */
+export function dedupeKeyOf(provider: string, providerEventId: string): string {
+  return `${provider}\u0000${providerEventId}`;
+}
 
 export type NewRawEventRow = Insertable<RawEventsTable>;
 export type RawEventUpdate = Updateable<RawEventsTable>;
@@ -65,19 +89,27 @@ export class RawEventRepository {
   /** Inserts rows, skipping those whose dedupe key already exists; returns the ids actually inserted. */
   async insertIgnoringDuplicates(trx: Transaction<Database> | Kysely<Database>, rows: NewRawEventRow[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const inserted = await trx
-      .insertInto('raw_events')
-      .values(rows)
-      .onConflict((oc) =>
-        oc
-          .columns(['tenant_id', 'provider', 'provider_event_id'])
-          .where('provider', 'is not', null)
-          .where('provider_event_id', 'is not', null)
-          .doNothing(),
-      )
-      .returning('id')
-      .execute();
-    return new Set(inserted.map((r) => r.id));
+    const complete = rows.map((row) => ({ ...row, attempts: row.attempts ?? 0 }));
+    const inserted = await insertJsonRows(
+      'raw_events',
+      rawEventColumns,
+      complete,
+      sql`ON CONFLICT (tenant_id, provider, provider_event_id) WHERE provider IS NOT NULL AND provider_event_id IS NOT NULL DO NOTHING RETURNING id`,
+    ).execute(trx);
+    return new Set((inserted.rows as { id: string }[]).map((r) => r.id));
+  }
+
+  /** The stored raw events of many dedupe keys of one tenant, in one query (a re-sent batch). */
+  async findByDedupeKeys(tenantId: string, keys: { provider: string; providerEventId: string }[]): Promise<Map<string, RawEvent>> {
+    const found = new Map<string, RawEvent>();
+    if (keys.length === 0) return found;
+    const rows = await sql<RawEventRow>`
+      SELECT r.* FROM raw_events r
+      JOIN json_to_recordset(${JSON.stringify(keys)}::json) AS k(provider text, "providerEventId" text)
+        ON r.provider = k.provider AND r.provider_event_id = k."providerEventId"
+      WHERE r.tenant_id = ${tenantId}`.execute(this.db);
+    for (const row of rows.rows) found.set(dedupeKeyOf(row.provider ?? '', row.provider_event_id ?? ''), rowToRawEvent(row));
+    return found;
   }
 
   async findByDedupeKey(key: DedupeKey): Promise<RawEvent | null> {

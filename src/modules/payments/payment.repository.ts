@@ -4,6 +4,22 @@ import type { PaymentEvent } from '../normalize/canonical.js';
 import { rowToPaymentEvent } from '../ingest/payment-event.mapper.js';
 import { effectiveStatus, flagsOf, type PaymentFlag, type PaymentState, type PaymentStatus } from './payment.domain.js';
 import type { PaymentsTable } from './payments.tables.js';
+import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+
+const paymentColumns: ColumnSpec = {
+  tenant_id: 'text',
+  provider: 'text',
+  provider_payment_id: 'text',
+  status: 'text',
+  amount_minor: 'bigint',
+  currency: 'text',
+  captured_minor: 'bigint',
+  refunded_minor: 'bigint',
+  first_event_at: 'timestamptz',
+  last_event_at: 'timestamptz',
+  flags: 'jsonb',
+  state: 'jsonb',
+};
 
 export interface PaymentKey {
   tenantId: string;
@@ -47,38 +63,53 @@ export class PaymentRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
+   * Writes payments seen for the first time with their folded state, in one statement; returns the
+   * keys written. A key that exists already (or that a concurrent transaction just created: the
+   * insert waits for it) is skipped, and the caller merges it through lockStates/saveAll.
+   */
+  async insertNew(trx: Transaction<Database>, entries: { key: PaymentKey; state: PaymentState }[]): Promise<Set<string>> {
+    if (entries.length === 0) return new Set();
+    const sorted = [...entries].sort((a, b) => compareKeys(a.key, b.key));
+    const result = await insertJsonRows(
+      'payments',
+      paymentColumns,
+      sorted.map(paymentRow),
+      sql`ON CONFLICT (tenant_id, provider, provider_payment_id) DO NOTHING RETURNING tenant_id, provider, provider_payment_id`,
+    ).execute(trx);
+    const rows = result.rows as { tenant_id: string; provider: string; provider_payment_id: string }[];
+    return new Set(rows.map((row) => keyOf({ tenantId: row.tenant_id, provider: row.provider, providerPaymentId: row.provider_payment_id })));
+  }
+
+  /**
    * Locks the payments of `keys` for the rest of the transaction and returns their merge state, in
    * one statement: a missing row is created (so a concurrent first event for the same payment waits
    * on the lock instead of racing), an existing one is "updated" to itself, which locks it and
    * returns its state. Keys go in sorted order so two batches cannot deadlock.
    */
   async lockStates(trx: Transaction<Database>, keys: PaymentKey[]): Promise<Map<string, PaymentState | null>> {
-    const sorted = keys
-      .map((key) => ({ key, id: keyOf(key) }))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((entry) => entry.key);
+    const sorted = [...keys].sort(compareKeys);
     const epoch = new Date(0);
-    const rows = await trx
-      .insertInto('payments')
-      .values(
-        sorted.map((key) => ({
-          tenant_id: key.tenantId,
-          provider: key.provider,
-          provider_payment_id: key.providerPaymentId,
-          status: 'pending',
-          amount_minor: 0,
-          currency: '',
-          captured_minor: 0,
-          refunded_minor: 0,
-          first_event_at: epoch,
-          last_event_at: epoch,
-          flags: '[]',
-          state: 'null',
-        })),
-      )
-      .onConflict((oc) => oc.columns(['tenant_id', 'provider', 'provider_payment_id']).doUpdateSet((eb) => ({ state: eb.ref('payments.state') })))
-      .returning(['tenant_id', 'provider', 'provider_payment_id', 'state'])
-      .execute();
+    const placeholders = sorted.map((key) => ({
+      tenant_id: key.tenantId,
+      provider: key.provider,
+      provider_payment_id: key.providerPaymentId,
+      status: 'pending',
+      amount_minor: 0,
+      currency: '',
+      captured_minor: 0,
+      refunded_minor: 0,
+      first_event_at: epoch,
+      last_event_at: epoch,
+      flags: '[]',
+      state: 'null',
+    }));
+    const result = await insertJsonRows(
+      'payments',
+      paymentColumns,
+      placeholders,
+      sql`ON CONFLICT (tenant_id, provider, provider_payment_id) DO UPDATE SET state = payments.state RETURNING tenant_id, provider, provider_payment_id, state`,
+    ).execute(trx);
+    const rows = result.rows as { tenant_id: string; provider: string; provider_payment_id: string; state: unknown }[];
     const states = new Map<string, PaymentState | null>();
     for (const row of rows) {
       states.set(keyOf({ tenantId: row.tenant_id, provider: row.provider, providerPaymentId: row.provider_payment_id }), parseJson<PaymentState | null>(row.state));
@@ -92,39 +123,17 @@ export class PaymentRepository {
    */
   async saveAll(trx: Transaction<Database>, entries: { key: PaymentKey; state: PaymentState }[]): Promise<void> {
     if (entries.length === 0) return;
-    await trx
-      .insertInto('payments')
-      .values(
-        entries.map(({ key, state }) => ({
-          tenant_id: key.tenantId,
-          provider: key.provider,
-          provider_payment_id: key.providerPaymentId,
-          status: effectiveStatus(state),
-          amount_minor: state.amountMinor,
-          currency: state.currency,
-          captured_minor: state.capturedMinor,
-          refunded_minor: state.refundedMinor,
-          first_event_at: state.firstEventAt,
-          last_event_at: state.lastEventAt,
-          flags: JSON.stringify(flagsOf(state)),
-          state: JSON.stringify(state),
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['tenant_id', 'provider', 'provider_payment_id']).doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          amount_minor: eb.ref('excluded.amount_minor'),
-          currency: eb.ref('excluded.currency'),
-          captured_minor: eb.ref('excluded.captured_minor'),
-          refunded_minor: eb.ref('excluded.refunded_minor'),
-          first_event_at: eb.ref('excluded.first_event_at'),
-          last_event_at: eb.ref('excluded.last_event_at'),
-          flags: eb.ref('excluded.flags'),
-          state: eb.ref('excluded.state'),
-          updated_at: sql<Date>`now()`,
-        })),
-      )
-      .execute();
+    const rows = entries.map(paymentRow);
+    await insertJsonRows(
+      'payments',
+      paymentColumns,
+      rows,
+      sql`ON CONFLICT (tenant_id, provider, provider_payment_id) DO UPDATE SET
+            status = excluded.status, amount_minor = excluded.amount_minor, currency = excluded.currency,
+            captured_minor = excluded.captured_minor, refunded_minor = excluded.refunded_minor,
+            first_event_at = excluded.first_event_at, last_event_at = excluded.last_event_at,
+            flags = excluded.flags, state = excluded.state, updated_at = now()`,
+    ).execute(trx);
   }
 
   async find(key: PaymentKey): Promise<Payment | null> {
@@ -152,6 +161,28 @@ export class PaymentRepository {
       .execute();
     return rows.map(rowToPaymentEvent);
   }
+}
+
+function paymentRow({ key, state }: { key: PaymentKey; state: PaymentState }) {
+  return {
+    tenant_id: key.tenantId,
+    provider: key.provider,
+    provider_payment_id: key.providerPaymentId,
+    status: effectiveStatus(state),
+    amount_minor: state.amountMinor,
+    currency: state.currency,
+    captured_minor: state.capturedMinor,
+    refunded_minor: state.refundedMinor,
+    first_event_at: state.firstEventAt,
+    last_event_at: state.lastEventAt,
+    flags: JSON.stringify(flagsOf(state)),
+    state: JSON.stringify(state),
+  };
+}
+
+/** Primary-key order, so every transaction takes payment row locks in the same order. */
+function compareKeys(a: PaymentKey, b: PaymentKey): number {
+  return a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : a.providerPaymentId < b.providerPaymentId ? -1 : a.providerPaymentId > b.providerPaymentId ? 1 : 0;
 }
 
 export function keyOf(key: PaymentKey): string {

@@ -18,11 +18,19 @@ export function paymentsHook(payments: PaymentRepository): PipelineHook {
         groups.set(id, group);
       }
       if (groups.size === 0) return;
+      // Most payments of a batch are new: their state needs no read, one insert writes it.
+      const fresh = [...groups].map(([id, group]) => ({ id, key: group.key, state: foldEvents(group.events, null) }));
+      const inserted = await payments.insertNew(
+        trx,
+        fresh.filter((f): f is typeof f & { state: NonNullable<typeof f.state> } => f.state !== null),
+      );
+      const existing = [...groups].filter(([id]) => !inserted.has(id));
+      if (existing.length === 0) return;
       const states = await payments.lockStates(
         trx,
-        [...groups.values()].map((g) => g.key),
+        existing.map(([, g]) => g.key),
       );
-      const folded = [...groups].map(([id, group]) => ({ key: group.key, state: foldEvents(group.events, states.get(id) ?? null) }));
+      const folded = existing.map(([id, group]) => ({ key: group.key, state: foldEvents(group.events, states.get(id) ?? null) }));
       await payments.saveAll(
         trx,
         folded.filter((f): f is { key: PaymentKey; state: NonNullable<typeof f.state> } => f.state !== null),
