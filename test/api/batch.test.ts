@@ -41,6 +41,7 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     const again = await batch(JSON.stringify(events));
     expect(again.json().summary).toEqual({ stored: 0, duplicates: 300, failed: 0 });
     expect(again.json().items[7].rawEvent.id).toBe(items[7].rawEvent.id);
+    expect(again.json().items.map((i: { events: { id: string }[] }) => i.events.map((e) => e.id))).toEqual(items.slice(0, 300).map((i: { events: { id: string }[] }) => i.events.map((e) => e.id)));
   });
 
   it('takes NDJSON with a provider hint and per-item idempotency keys', async () => {

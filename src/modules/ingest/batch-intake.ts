@@ -2,7 +2,7 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { errorCodes, problemType, type ErrorCode } from '../../platform/errors/codes.js';
 import type { PaymentEvent } from '../normalize/canonical.js';
 import type { ConnectorRegistry } from '../normalize/connector-registry.js';
-import type { IngestInput, IntakeService, RawEventSummary } from './intake.service.js';
+import type { IngestInput, IntakeService, RawEventSummary, RecordOutcome } from './intake.service.js';
 import { formatContentTypes, type ParsedBody } from './payload-parser.js';
 
 /** Above this a batch is refused whole: the answer lists every item and must stay bounded. */
@@ -39,8 +39,6 @@ export interface BatchResult {
 export type BatchInput = Omit<IngestInput, 'body' | 'contentType'>;
 
 export interface BatchOptions {
-  /** Items in flight at once: enough to fill the group-commit writer's batches, bounded for memory. */
-  concurrency?: number;
   /** Called once per finished item, in completion order (progress bars). */
   onItem?: (item: BatchItemResult) => void;
 }
@@ -72,43 +70,59 @@ export function checkProviderHint(registry: ConnectorRegistry, hint: string | un
 }
 
 /**
- * Ingests every record of a parsed body through the intake, many at once so the group-commit writer
- * fills its transactions, and answers per item in the body's order. Each record follows the single
- * event rules: its own raw event, dedupe by provider event id or content hash, and with an
- * Idempotency-Key the item's key is `<key>:<index>`.
+ * Records per intake call: one transaction each. Large enough that statements and commits are paid
+ * per thousand events, small enough that one bad row's fallback (each alone) stays cheap.
+ */
+const CHUNK_RECORDS = 1000;
+/** Chunks in flight: the next chunk is normalized and scored while the previous one is written. */
+const CHUNKS_IN_FLIGHT = 2;
+
+/**
+ * Ingests every record of a parsed body in chunks through the intake's bulk path and answers per
+ * item in the body's order. Each record follows the single-event rules: its own raw event, dedupe by
+ * provider event id or content hash, and with an Idempotency-Key the item's key is `<key>:<index>`.
  */
 export async function ingestRecords(intake: IntakeService, input: BatchInput, parsed: ParsedBody, options: BatchOptions = {}): Promise<BatchResult> {
   const contentType = formatContentTypes[parsed.format];
   const items = new Array<BatchItemResult>(parsed.records.length);
-  const one = async (index: number): Promise<BatchItemResult> => {
-    const record = parsed.records[index];
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      return { index, status: 422, error: itemProblem('validation_failed', `Item ${index} must be an object holding one provider event`, { errors: [{ field: `body.${index}`, message: 'expected an object' }] }) };
+  const chunk = async (start: number, end: number): Promise<void> => {
+    const indexes: number[] = [];
+    for (let index = start; index < end; index++) {
+      const record = parsed.records[index];
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+        const item = { index, status: 422, error: itemProblem('validation_failed', `Item ${index} must be an object holding one provider event`, { errors: [{ field: `body.${index}`, message: 'expected an object' }] }) };
+        items[index] = item;
+        options.onItem?.(item);
+      } else indexes.push(index);
     }
+    let outcomes: RecordOutcome[];
     try {
-      const result = await intake.ingestRecord(
-        { ...input, contentType, body: '', idempotencyKey: input.idempotencyKey ? `${input.idempotencyKey}:${index}` : undefined },
-        record,
-        parsed.texts[index]!,
+      outcomes = await intake.ingestMany(
+        { ...input, contentType },
+        indexes.map((index) => ({ record: parsed.records[index], text: parsed.texts[index]!, idempotencyKey: input.idempotencyKey ? `${input.idempotencyKey}:${index}` : undefined })),
       );
-      return { index, status: result.replayed ? 200 : 201, rawEvent: result.rawEvent, events: result.events };
     } catch (error) {
-      const problem = problemFrom(error);
-      return { index, status: problem.status, error: problem };
+      outcomes = indexes.map(() => ({ error }));
     }
-  };
-
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      const item = await one(index);
+    indexes.forEach((index, i) => {
+      const outcome = outcomes[i]!;
+      let item: BatchItemResult;
+      if ('result' in outcome) item = { index, status: outcome.result.replayed ? 200 : 201, rawEvent: outcome.result.rawEvent, events: outcome.result.events };
+      else {
+        const problem = problemFrom(outcome.error);
+        item = { index, status: problem.status, error: problem };
+      }
       items[index] = item;
       options.onItem?.(item);
-    }
+    });
   };
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4096, items.length));
-  await Promise.all(Array.from({ length: concurrency }, worker));
+
+  const inFlight: Promise<void>[] = [];
+  for (let start = 0; start < items.length; start += CHUNK_RECORDS) {
+    inFlight.push(chunk(start, Math.min(items.length, start + CHUNK_RECORDS)));
+    if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
 
   const summary: BatchSummary = { stored: 0, duplicates: 0, failed: 0 };
   for (const item of items) {

@@ -52,6 +52,11 @@ export class EventWriter {
     return this.committer.submit(request);
   }
 
+  /** A set already batched by the caller (a multi-record body): one transaction, no queueing. */
+  storeMany(requests: StoreRequest[]): Promise<StoreResult[]> {
+    return requests.length === 0 ? Promise.resolve([]) : this.writeBatch(requests);
+  }
+
   /**
    * Changes a stored raw event's status and inserts its normalized events in one transaction;
    * nothing happens (false) when the row is no longer in the guarded state, so a retry and a replay

@@ -15,7 +15,7 @@ import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
 import { parseBody } from './payload-parser.js';
 import type { RawEvent, RawEventStatus, IngestSource } from './raw-event.js';
-import type { RawEventRepository } from './raw-event.repository.js';
+import { dedupeKeyOf, type NewRawEventRow, type RawEventRepository } from './raw-event.repository.js';
 
 export interface IngestInput {
   tenantId: string;
@@ -43,6 +43,28 @@ export interface IngestResult {
   replayed: boolean;
   rawEvent: RawEventSummary;
   events: PaymentEvent[];
+}
+
+/** What a multi-record body shares across its records. */
+export type ManyInput = Omit<IngestInput, 'body' | 'idempotencyKey'>;
+
+type PrepareInput = Omit<IngestInput, 'body'>;
+
+export interface RecordInput {
+  record: unknown;
+  /** The record's own text, stored as its raw event. */
+  text: string;
+  idempotencyKey?: string | undefined;
+}
+
+export type RecordOutcome = { result: IngestResult } | { error: unknown };
+
+interface PreparedRecord {
+  raw: NewRawEventRow & { attempts: number; next_attempt_at: Date | null; endpoint_id: string | null; received_at: Date; processed_at: Date | null };
+  events: PaymentEvent[];
+  result: NormalizeResult;
+  provider: string;
+  dedupeId: string;
 }
 
 interface NormalizeTarget {
@@ -138,7 +160,52 @@ export class IntakeService {
     return this.ingestPayload(input, payload, maskPans(text).text, input.providerHint?.toLowerCase());
   }
 
+  /**
+   * Many records of one body at once (batch, multi-record formats, imports): each is prepared like a
+   * single event, then the whole set is scored in one pass and written in one transaction, and
+   * duplicates are read back with two queries. Per record: its result, or the error that kept it out.
+   */
+  async ingestMany(input: ManyInput, records: readonly RecordInput[]): Promise<RecordOutcome[]> {
+    const hint = input.providerHint?.toLowerCase();
+    const prepared = await Promise.all(
+      records.map((r) => {
+        const { value: payload } = maskPansDeep(r.record);
+        return this.prepare({ ...input, idempotencyKey: r.idempotencyKey }, payload, maskPans(r.text).text, hint).catch((error: unknown) => ({ error }));
+      }),
+    );
+    const ready = prepared.filter((p): p is PreparedRecord => !('error' in p));
+    await this.deps.hooks.beforeStore(ready.flatMap((p) => p.events));
+    const results = await this.deps.writer.storeMany(ready.map((p) => ({ raw: p.raw, events: p.events })));
+    const stored = new Set(ready.filter((_, i) => results[i]!.outcome === 'stored'));
+    this.deps.hooks.afterStore([...stored].flatMap((p) => p.events));
+    for (const p of stored) this.countStored(input.source, p);
+    const replays = await this.replayMany(
+      input.tenantId,
+      ready.filter((_, i) => results[i]!.outcome === 'duplicate'),
+    );
+    return prepared.map((p): RecordOutcome => {
+      if ('error' in p) return { error: p.error };
+      if (stored.has(p)) return { result: this.storedResult(p) };
+      const replay = replays.get(p);
+      return replay ? { result: replay } : { error: new AppError('unavailable', 'The original event could not be read back; retry') };
+    });
+  }
+
   private async ingestPayload(input: IngestInput, payload: unknown, storedText: string, hint: string | undefined): Promise<IngestResult> {
+    const prepared = await this.prepare(input, payload, storedText, hint);
+    await this.deps.hooks.beforeStore(prepared.events);
+    const { outcome } = await this.deps.writer.store({ raw: prepared.raw, events: prepared.events });
+    if (outcome === 'duplicate') {
+      this.deps.metrics.duplicates.inc({ provider: prepared.provider });
+      return this.replay(input.tenantId, prepared.provider, prepared.dedupeId);
+    }
+    this.deps.hooks.afterStore(prepared.events);
+    this.countStored(input.source, prepared);
+    return this.storedResult(prepared);
+  }
+
+  /** Normalizes one masked payload into the raw row and events to store (nothing is written yet). */
+  private async prepare(input: PrepareInput, payload: unknown, storedText: string, hint: string | undefined): Promise<PreparedRecord> {
     const receivedAt = this.clock();
     const payloadSha256 = sha256Hex(storedText);
     const rawId = newId('raw', receivedAt.getTime());
@@ -167,35 +234,35 @@ export class IntakeService {
       received_at: receivedAt,
       processed_at: result.status === 'unprocessed' ? null : normalizedAt,
     };
+    return { raw, events, result, provider: identification.provider, dedupeId };
+  }
 
-    await this.deps.hooks.beforeStore(events);
-    const { outcome } = await this.deps.writer.store({ raw, events });
-    if (outcome === 'duplicate') {
-      this.deps.metrics.duplicates.inc({ provider: identification.provider });
-      return this.replay(input.tenantId, identification.provider, dedupeId);
-    }
-    this.deps.hooks.afterStore(events);
-    this.deps.metrics.eventsIngested.inc({ provider: identification.provider, source: input.source, status: result.status });
+  private countStored(source: IngestSource, prepared: PreparedRecord): void {
+    const { provider, result } = prepared;
+    this.deps.metrics.eventsIngested.inc({ provider, source, status: result.status });
     for (const draft of result.events) {
-      if (draft.unmappedCode) this.deps.metrics.unmappedCodes.inc({ provider: identification.provider, code: draft.unmappedCode });
+      if (draft.unmappedCode) this.deps.metrics.unmappedCodes.inc({ provider, code: draft.unmappedCode });
     }
+  }
+
+  private storedResult({ raw, events, provider, dedupeId, result }: PreparedRecord): IngestResult {
     return {
       replayed: false,
       rawEvent: summarizeRawEvent({
-        id: rawId,
-        tenantId: input.tenantId,
-        source: input.source,
-        provider: identification.provider,
+        id: raw.id,
+        tenantId: raw.tenant_id,
+        source: raw.source as IngestSource,
+        provider,
         providerEventId: dedupeId,
         contentType: raw.content_type,
-        payload: storedText,
-        payloadSha256,
+        payload: raw.payload,
+        payloadSha256: raw.payload_sha256,
         status: result.status,
         error: result.note,
         attempts: raw.attempts,
         nextAttemptAt: raw.next_attempt_at,
         endpointId: raw.endpoint_id,
-        receivedAt,
+        receivedAt: raw.received_at,
         processedAt: raw.processed_at,
       }),
       events,
@@ -276,5 +343,22 @@ export class IntakeService {
     if (!existing) throw new AppError('unavailable', 'The original event could not be read back; retry');
     const events = await this.deps.paymentEvents.findByRawEvent(tenantId, existing.id);
     return { replayed: true, rawEvent: summarizeRawEvent(existing), events };
+  }
+
+  /** The stored originals of many duplicates: two queries whatever their number. */
+  private async replayMany(tenantId: string, duplicates: PreparedRecord[]): Promise<Map<PreparedRecord, IngestResult>> {
+    const replays = new Map<PreparedRecord, IngestResult>();
+    if (duplicates.length === 0) return replays;
+    for (const d of duplicates) this.deps.metrics.duplicates.inc({ provider: d.provider });
+    const originals = await this.deps.rawEvents.findByDedupeKeys(
+      tenantId,
+      duplicates.map((d) => ({ provider: d.provider, providerEventId: d.dedupeId })),
+    );
+    const events = await this.deps.paymentEvents.findByRawEvents(tenantId, [...originals.values()].map((o) => o.id));
+    for (const d of duplicates) {
+      const original = originals.get(dedupeKeyOf(d.provider, d.dedupeId));
+      if (original) replays.set(d, { replayed: true, rawEvent: summarizeRawEvent(original), events: events.get(original.id) ?? [] });
+    }
+    return replays;
   }
 }
