@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { expectSingleEvent, testNormalizeContext } from '../connector-testing.js';
 import { createSign } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -229,17 +229,55 @@ const execFileAsync = promisify(execFile);
 
 interface CertKit {
   dir: string;
+  /** The test root CA (PEM), standing in for the public roots a real PayPal certificate chains to. */
+  ca: string;
   key: string;
+  /** Signed by the CA, named like PayPal's under `.paylens.test`. */
   cert: string;
+  /** Signed by an intermediate CA; served together with it. */
+  chainedKey: string;
+  chained: string;
+  /** Self-signed with the right name: chains to nothing trusted. */
+  rogueKey: string;
+  rogue: string;
+  /** Signed by the CA for another name. */
+  wrongNameKey: string;
+  wrongName: string;
   otherKey: string;
 }
 
-async function makeCertificate(): Promise<CertKit> {
+const PAYPAL_TEST_CN = 'messageverificationcerts.paylens.test';
+
+async function makeCertificates(): Promise<CertKit> {
   const dir = await mkdtemp(join(tmpdir(), 'paylens-paypal-'));
-  const make = (name: string) =>
-    execFileAsync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`), '-days', '2', '-subj', '/CN=messageverificationcerts.paylens.test']);
-  await Promise.all([make('paypal'), make('other')]);
-  return { dir, key: await readFile(join(dir, 'paypal.key'), 'utf8'), cert: await readFile(join(dir, 'paypal.pem'), 'utf8'), otherKey: await readFile(join(dir, 'other.key'), 'utf8') };
+  const at = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileAsync('openssl', args);
+  const selfSigned = (name: string, cn: string) => openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', at(`${name}.key`), '-out', at(`${name}.pem`), '-days', '3', '-subj', `/CN=${cn}`);
+  const issued = async (name: string, cn: string, issuer: string, extensions?: string) => {
+    await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', at(`${name}.key`), '-out', at(`${name}.csr`), '-subj', `/CN=${cn}`);
+    const ext = extensions ? ['-extfile', at(`${name}.ext`)] : [];
+    if (extensions) await writeFile(at(`${name}.ext`), extensions);
+    await openssl('x509', '-req', '-in', at(`${name}.csr`), '-CA', at(`${issuer}.pem`), '-CAkey', at(`${issuer}.key`), '-CAcreateserial', '-out', at(`${name}.pem`), '-days', '2', ...ext);
+  };
+  await Promise.all([selfSigned('ca', 'Paylens Test Root CA'), selfSigned('rogue', PAYPAL_TEST_CN), selfSigned('other', PAYPAL_TEST_CN)]);
+  await issued('paypal', PAYPAL_TEST_CN, 'ca');
+  await issued('wrongname', 'certs.evil.example', 'ca');
+  await issued('intermediate', 'Paylens Test Intermediate CA', 'ca', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n');
+  await issued('chained', PAYPAL_TEST_CN, 'intermediate');
+  const read = (name: string) => readFile(at(name), 'utf8');
+  return {
+    dir,
+    ca: await read('ca.pem'),
+    key: await read('paypal.key'),
+    cert: await read('paypal.pem'),
+    chainedKey: await read('chained.key'),
+    chained: (await read('chained.pem')) + (await read('intermediate.pem')),
+    rogueKey: await read('rogue.key'),
+    rogue: await read('rogue.pem'),
+    wrongNameKey: await read('wrongname.key'),
+    wrongName: await read('wrongname.pem'),
+    otherKey: await read('other.key'),
+  };
 }
 
 async function listen(server: Server): Promise<string> {
@@ -264,11 +302,12 @@ describe('paypal connector: certificate verification', () => {
   const transmissionTime = '2024-11-24T10:15:31Z';
 
   beforeAll(async () => {
-    kit = await makeCertificate();
+    kit = await makeCertificates();
+    const served: Record<string, string> = { 'CERT-chained': kit.chained, 'CERT-rogue': kit.rogue, 'CERT-wrongname': kit.wrongName };
     server = createServer((req, res) => {
       certRequests.push(req.url ?? '');
       if (req.url?.startsWith('/v1/notifications/certs/')) {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end(kit.cert);
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(served[req.url.slice('/v1/notifications/certs/'.length)] ?? kit.cert);
       } else {
         res.writeHead(404).end();
       }
@@ -280,6 +319,8 @@ describe('paypal connector: certificate verification', () => {
     await rm(kit.dir, { recursive: true, force: true });
   });
 
+  const trustingTestCa = () => ({ allowedUrlPrefixes: [`${base}/v1/notifications/certs/`], trustedCaPem: kit.ca, subjectSuffix: '.paylens.test' });
+  const signedWith = (key: string) => ({ 'paypal-transmission-sig': sign(paypalSignedMessage(transmissionId, transmissionTime, webhookId, rawBody), key) });
   const sign = (message: string, key = kit.key) => createSign('RSA-SHA256').update(message).sign(key, 'base64');
   const input = (overrides: { headers?: Record<string, string>; settings?: Record<string, unknown>; body?: Buffer; now?: Date; certPath?: string } = {}): VerifyInput => ({
     rawBody: overrides.body ?? rawBody,
@@ -293,7 +334,7 @@ describe('paypal connector: certificate verification', () => {
     },
     query: {},
     secret: '',
-    settings: overrides.settings ?? { webhookId, certificateSource: { allowedUrlPrefixes: [`${base}/v1/notifications/certs/`] } },
+    settings: overrides.settings ?? { webhookId, certificateSource: trustingTestCa() },
     now: overrides.now ?? new Date(),
   });
 
@@ -317,7 +358,7 @@ describe('paypal connector: certificate verification', () => {
   });
 
   it('rejects a signature made with another key', async () => {
-    const result = await paypalConnector.verify!(input({ headers: { 'paypal-transmission-sig': sign(paypalSignedMessage(transmissionId, transmissionTime, webhookId, rawBody), kit.otherKey) } }));
+    const result = await paypalConnector.verify!(input({ headers: signedWith(kit.otherKey) }));
     expect(result).toEqual({ ok: false, reason: expect.stringContaining('does not match') });
   });
 
@@ -328,7 +369,7 @@ describe('paypal connector: certificate verification', () => {
   });
 
   it('rejects a delivery signed for another webhook id', async () => {
-    const settings = { webhookId: 'OTHERWEBHOOK', certificateSource: { allowedUrlPrefixes: [`${base}/v1/notifications/certs/`] } };
+    const settings = { webhookId: 'OTHERWEBHOOK', certificateSource: trustingTestCa() };
     expect((await paypalConnector.verify!(input({ settings }))).ok).toBe(false);
   });
 
@@ -344,6 +385,26 @@ describe('paypal connector: certificate verification', () => {
   it('rejects a prefix without a path boundary in the settings', async () => {
     const result = await paypalConnector.verify!(input({ settings: { webhookId, certificateSource: { allowedUrlPrefixes: [base] } } }));
     expect(result).toEqual({ ok: false, reason: expect.stringContaining('invalid') });
+  });
+
+  it('accepts a certificate that chains to the trusted CA through the intermediate sent with it', async () => {
+    expect(await paypalConnector.verify!(input({ certPath: 'CERT-chained', headers: signedWith(kit.chainedKey) }))).toEqual({ ok: true });
+  });
+
+  it('rejects a certificate with the right name that chains to no trusted CA, and trusts only public roots by default', async () => {
+    expect(await paypalConnector.verify!(input({ certPath: 'CERT-rogue', headers: signedWith(kit.rogueKey) }))).toEqual({ ok: false, reason: expect.stringContaining('does not chain') });
+    // Without trustedCaPem the anchors are the public roots, which never include a private test CA.
+    const publicRootsOnly = { webhookId, certificateSource: { allowedUrlPrefixes: [`${base}/v1/notifications/certs/`], subjectSuffix: '.paylens.test' } };
+    expect(await paypalConnector.verify!(input({ certPath: 'CERT-public', settings: publicRootsOnly }))).toEqual({ ok: false, reason: expect.stringContaining('does not chain') });
+  });
+
+  it("rejects a trusted CA's certificate issued to a name that is not PayPal's", async () => {
+    expect(await paypalConnector.verify!(input({ certPath: 'CERT-wrongname', headers: signedWith(kit.wrongNameKey) }))).toEqual({
+      ok: false,
+      reason: expect.stringContaining('does not end with .paylens.test'),
+    });
+    const paypalDefault = { webhookId, certificateSource: { allowedUrlPrefixes: [`${base}/v1/notifications/certs/`], trustedCaPem: kit.ca } };
+    expect(await paypalConnector.verify!(input({ certPath: 'CERT-default-name', settings: paypalDefault }))).toEqual({ ok: false, reason: expect.stringContaining('does not end with .paypal.com') });
   });
 
   it('rejects a certificate outside its validity period', async () => {

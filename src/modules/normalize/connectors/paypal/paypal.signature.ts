@@ -1,4 +1,5 @@
 import { createVerify, X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 import { crc32 } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -20,7 +21,18 @@ const urlPrefix = z.string().url().refine((p) => p.endsWith('/'), 'a certificate
 const certificateSettings = z.object({
   webhookId: z.string().min(1),
   verification: z.literal('certificate').optional(),
-  certificateSource: z.union([z.object({ allowedUrlPrefixes: z.array(urlPrefix).min(1) }), z.object({ pem: z.string().min(1) })]).optional(),
+  certificateSource: z
+    .union([
+      z.object({
+        allowedUrlPrefixes: z.array(urlPrefix).min(1),
+        /** PEM bundle of the CAs a downloaded certificate must chain to; Node's bundled public roots by default. */
+        trustedCaPem: z.string().min(1).optional(),
+        /** The certificate's common name must end with this; `.paypal.com` by default. */
+        subjectSuffix: z.string().min(1).optional(),
+      }),
+      z.object({ pem: z.string().min(1) }),
+    ])
+    .optional(),
 });
 
 const postbackSettings = z.object({
@@ -38,7 +50,9 @@ const postbackSettings = z.object({
  */
 const paypalVerifySettingsSchema = z.union([postbackSettings, certificateSettings]);
 
-const certCache = new LRUCache<string, X509Certificate>({ max: 64, ttl: 24 * 60 * 60 * 1000 });
+const certCache = new LRUCache<string, X509Certificate[]>({ max: 64, ttl: 24 * 60 * 60 * 1000 });
+let publicRoots: X509Certificate[] | null = null;
+const PAYPAL_SUBJECT_SUFFIX = '.paypal.com';
 const tokenCache = new LRUCache<string, string>({ max: 64, ttl: 60 * 1000 });
 
 interface Transmission {
@@ -62,7 +76,12 @@ export function paypalSignedMessage(transmissionId: string, transmissionTime: st
   return `${transmissionId}|${transmissionTime}|${webhookId}|${crc32(rawBody) >>> 0}`;
 }
 
-async function fetchCertificate(url: string): Promise<X509Certificate | string> {
+function parsePemBundle(pem: string): X509Certificate[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((block) => new X509Certificate(block));
+}
+
+/** The downloaded PEM: the signing certificate first, then any intermediates PayPal sends with it. */
+async function fetchCertificates(url: string): Promise<X509Certificate[] | string> {
   const cached = certCache.get(url);
   if (cached) return cached;
   let res: Response;
@@ -73,17 +92,46 @@ async function fetchCertificate(url: string): Promise<X509Certificate | string> 
   }
   if (!res.ok) return `certificate download answered HTTP ${res.status}`;
   try {
-    const cert = new X509Certificate(await res.text());
-    certCache.set(url, cert);
-    return cert;
+    const chain = parsePemBundle(await res.text());
+    if (chain.length === 0) return 'certificate URL did not return a PEM certificate';
+    certCache.set(url, chain);
+    return chain;
   } catch {
     return 'certificate URL did not return a PEM certificate';
   }
 }
 
-async function certificateFor(settings: z.infer<typeof certificateSettings>, certUrl: string | null): Promise<X509Certificate | string> {
+const issuedBy = (cert: X509Certificate, issuer: X509Certificate) => cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+const validAt = (cert: X509Certificate, now: number) => now >= Date.parse(cert.validFrom) && now <= Date.parse(cert.validTo);
+
+function commonName(cert: X509Certificate): string | null {
+  return /^CN=(.+)$/m.exec(cert.subject)?.[1] ?? null;
+}
+
+/**
+ * What PayPal's SDKs check before trusting a downloaded certificate: its name is PayPal's, and it
+ * chains, through the certificates sent with it, to a trusted CA, every link valid now. The TLS
+ * download from an allowed host vouches for the URL; this vouches for the certificate itself.
+ */
+function checkChain(chain: X509Certificate[], anchors: X509Certificate[], subjectSuffix: string, now: number): string | null {
+  const leaf = chain[0]!;
+  const name = commonName(leaf);
+  if (!name || !name.toLowerCase().endsWith(subjectSuffix.toLowerCase())) return `PayPal certificate subject ${name ?? '(none)'} does not end with ${subjectSuffix}`;
+  let current = leaf;
+  for (let depth = 0; depth <= chain.length; depth++) {
+    if (!validAt(current, now)) return 'PayPal certificate is outside its validity period';
+    if (anchors.some((anchor) => anchor.fingerprint256 === current.fingerprint256 || issuedBy(current, anchor))) return null;
+    const issuer = chain.find((candidate) => candidate !== current && issuedBy(current, candidate));
+    if (!issuer) break;
+    current = issuer;
+  }
+  return 'PayPal certificate does not chain to a trusted CA';
+}
+
+async function certificateFor(settings: z.infer<typeof certificateSettings>, certUrl: string | null, now: number): Promise<X509Certificate | string> {
   const source = settings.certificateSource;
   if (source && 'pem' in source) {
+    // A pinned certificate is trusted as configured: the operator chose it.
     try {
       return new X509Certificate(source.pem);
     } catch {
@@ -94,7 +142,16 @@ async function certificateFor(settings: z.infer<typeof certificateSettings>, cer
   const prefixes = source?.allowedUrlPrefixes ?? defaultPaypalCertPrefixes;
   // Only a TLS-authenticated download from PayPal's own hosts makes the key PayPal's; any other URL is attacker-chosen.
   if (!prefixes.some((p) => certUrl.startsWith(p))) return 'PAYPAL-CERT-URL is not an allowed PayPal certificate location';
-  return fetchCertificate(certUrl);
+  const chain = await fetchCertificates(certUrl);
+  if (typeof chain === 'string') return chain;
+  let anchors: X509Certificate[];
+  try {
+    anchors = source?.trustedCaPem ? parsePemBundle(source.trustedCaPem) : (publicRoots ??= rootCertificates.map((pem) => new X509Certificate(pem)));
+  } catch {
+    return 'configured trustedCaPem is not a PEM bundle';
+  }
+  const problem = checkChain(chain, anchors, source?.subjectSuffix ?? PAYPAL_SUBJECT_SUFFIX, now);
+  return problem ?? chain[0]!;
 }
 
 function signatureMatches(message: string, cert: X509Certificate, signature: string): boolean {
@@ -107,10 +164,10 @@ function signatureMatches(message: string, cert: X509Certificate, signature: str
 
 async function verifyWithCertificate(input: VerifyInput, settings: z.infer<typeof certificateSettings>, t: Transmission): Promise<VerifyResult> {
   if (t.authAlgo && t.authAlgo !== 'SHA256withRSA') return { ok: false, reason: `unsupported PAYPAL-AUTH-ALGO ${t.authAlgo}` };
-  const cert = await certificateFor(settings, t.certUrl);
-  if (typeof cert === 'string') return { ok: false, reason: cert };
   const now = input.now.getTime();
-  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return { ok: false, reason: 'PayPal certificate is outside its validity period' };
+  const cert = await certificateFor(settings, t.certUrl, now);
+  if (typeof cert === 'string') return { ok: false, reason: cert };
+  if (!validAt(cert, now)) return { ok: false, reason: 'PayPal certificate is outside its validity period' };
   const message = paypalSignedMessage(t.id, t.time, settings.webhookId, input.rawBody);
   return signatureMatches(message, cert, t.sig) ? { ok: true } : { ok: false, reason: 'PAYPAL-TRANSMISSION-SIG does not match' };
 }
