@@ -52,7 +52,8 @@ export class RedisLiveBus implements LiveBus {
     private readonly logger: Logger,
     private readonly readyTimeoutMs = 5000,
   ) {
-    this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    // A stored batch publishes one message per event in the same tick: auto-pipelining sends them in one write.
+    this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
     this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
     this.publisher.on('error', (error) => this.warn('redis publisher error', error));
     this.subscriber.on('error', (error) => this.warn('redis subscriber error', error));
