@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { PREPARED_STATEMENT_MARKER } from './prepared-statements.js';
 
 export type SqlColumnType = 'text' | 'integer' | 'bigint' | 'real' | 'double precision' | 'timestamptz' | 'jsonb';
 
@@ -20,8 +21,12 @@ export function jsonRows(columns: ColumnSpec, rows: readonly object[]): RawBuild
   return sql`SELECT ${sql.join(select)} FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(${sql.join(definitions)})`;
 }
 
-/** `INSERT INTO <table> (<columns>) SELECT … FROM json_to_recordset($1) <tail>` (tail: ON CONFLICT, RETURNING). */
+/**
+ * `INSERT INTO <table> (<columns>) SELECT … FROM json_to_recordset($1) <tail>` (tail: ON CONFLICT,
+ * RETURNING; it must not vary with the rows): one statement text per call site, prepared once per
+ * connection on PostgreSQL.
+ */
 export function insertJsonRows(table: string, columns: ColumnSpec, rows: readonly object[], tail: RawBuilder<unknown> = sql``): RawBuilder<unknown> {
   const names = Object.keys(columns).map((name) => sql.ref(name));
-  return sql`INSERT INTO ${sql.table(table)} (${sql.join(names)}) ${jsonRows(columns, rows)} ${tail}`;
+  return sql`${sql.raw(PREPARED_STATEMENT_MARKER)} INSERT INTO ${sql.table(table)} (${sql.join(names)}) ${jsonRows(columns, rows)} ${tail}`;
 }
