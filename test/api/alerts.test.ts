@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, declinedCharge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const ENCRYPTION_KEY = 'ab'.repeat(32);
@@ -42,8 +42,7 @@ describe.each(storeKinds())('alerts on %s', (store) => {
   let t: TestApp;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const headers = (apiKey: string) => ({ authorization: `Bearer ${apiKey}` });
-  const post = (apiKey: string, payload: unknown) =>
-    t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...headers(apiKey), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+  const post = (apiKey: string, payload: unknown) => postEvent(t, payload, { apiKey });
   const putSettings = (apiKey: string, body: unknown) => t.app.inject({ method: 'PUT', url: '/v1/alerts/settings', headers: headers(apiKey), payload: body as object });
   const alerts = async (apiKey: string, query = '') => (await t.app.inject({ method: 'GET', url: `/v1/alerts${query}`, headers: headers(apiKey) })).json().data;
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollupSelectFromEvents, slicesSelectFromCube } from '../../src/modules/analytics/rollup.repository.js';
 import { charge, declinedCharge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const HOUR = 3_600_000;
@@ -47,8 +47,7 @@ function eventFor(spec: Spec, reference: number): Record<string, unknown> {
 describe.each(storeKinds())('analytics API on %s', (store) => {
   let t: TestApp;
   const get = (url: string, apiKey = t.apiKey) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${apiKey}` } });
-  const post = (payload: unknown, apiKey = t.apiKey) =>
-    t.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+  const post = (payload: unknown, apiKey = t.apiKey) => postEvent(t, payload, { apiKey });
 
   async function ingest(specs: Spec[], reference: number, apiKey = t.apiKey): Promise<void> {
     for (const spec of specs) {

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adyenDelivery, adyenItem, modificationItem } from '../../src/modules/normalize/connectors/adyen/__fixtures__/adyen-notifications.js';
 import { checkoutEvent, declinedData } from '../../src/modules/normalize/connectors/checkout/__fixtures__/checkout-events.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 describe.each(storeKinds())('Adyen and Checkout.com through /v1/events on %s', (store) => {
   let t: TestApp;
-  const post = (payload: unknown) =>
-    t.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+  const post = (payload: unknown) => postEvent(t, payload);
 
   beforeAll(async () => {
     t = await createTestApp(store);

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capture, declinedCapture, paypalEvent } from '../../src/modules/normalize/connectors/paypal/__fixtures__/paypal-events.js';
 import { notification, payment } from '../../src/modules/normalize/connectors/mercadopago/__fixtures__/mercadopago-payments.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 describe.each(storeKinds())('PayPal and Mercado Pago through /v1/events on %s', (store) => {
   let t: TestApp;
   const auth = () => ({ authorization: `Bearer ${t.apiKey}` });
-  const post = (payload: unknown) =>
-    t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth(), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+  const post = (payload: unknown) => postEvent(t, payload);
 
   beforeAll(async () => {
     t = await createTestApp(store);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { RetryWorker } from '../../src/modules/ingest/worker/retry.worker.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const MAX_ATTEMPTS = 3;
@@ -11,7 +11,7 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
   let now = Date.now();
   const auth = (key = t.apiKey) => ({ authorization: `Bearer ${key}` });
   const post = async (payload: unknown) => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth(), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+    const res = await postEvent(t, payload);
     expect(res.statusCode).toBe(201);
     return res.json().rawEvent.id as string;
   };

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { charge, declinedCharge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 describe.each(storeKinds())('events API on %s', (store) => {
   let t: TestApp;
   const auth = () => ({ authorization: `Bearer ${t.apiKey}` });
-  const post = (payload: unknown, query = '', headers: Record<string, string> = {}) =>
-    t.app.inject({ method: 'POST', url: `/v1/events${query}`, headers: { ...auth(), 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  const post = (payload: unknown, query = '', headers: Record<string, string> = {}) => postEvent(t, payload, { query, headers });
 
   beforeAll(async () => {
     t = await createTestApp(store);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const xmlPayment = (id: string, amount: string, status: string) =>
@@ -9,8 +9,7 @@ const xmlPayment = (id: string, amount: string, status: string) =>
 
 describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
   let t: TestApp;
-  const post = (payload: string, contentType: string, query = '') =>
-    t.app.inject({ method: 'POST', url: `/v1/events${query}`, headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': contentType }, payload });
+  const post = (payload: string, contentType: string, query = '') => postEvent(t, payload, { contentType, query });
 
   beforeAll(async () => {
     t = await createTestApp(store);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, dispute, paymentIntent, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const T0 = 1_767_000_000;
@@ -22,7 +22,7 @@ describe.each(storeKinds())('payments API on %s', (store) => {
   let t: TestApp;
   const auth = (key = t.apiKey) => ({ authorization: `Bearer ${key}` });
   const post = async (payload: unknown) => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth(), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+    const res = await postEvent(t, payload);
     expect(res.statusCode).toBe(201);
   };
   const get = (pi: string, key?: string) => t.app.inject({ method: 'GET', url: `/v1/payments/stripe/${pi}`, headers: auth(key) });

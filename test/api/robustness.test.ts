@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
 
 describe('ingest never answers 5xx to arbitrary input', () => {
   let t: TestApp;
@@ -11,8 +11,7 @@ describe('ingest never answers 5xx to arbitrary input', () => {
     await t.close();
   });
 
-  const post = (payload: string | Buffer, contentType = 'application/json', query = '') =>
-    t.app.inject({ method: 'POST', url: `/v1/events${query}`, headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': contentType }, payload });
+  const post = (payload: string | Buffer, contentType = 'application/json', query = '') => postEvent(t, payload, { contentType, query });
 
   it('random JSON values are stored (2xx) or refused with a 4xx problem', async () => {
     await fc.assert(

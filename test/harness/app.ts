@@ -14,6 +14,25 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface PostEventOptions {
+  apiKey?: string;
+  /** Query string including its `?`. */
+  query?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** POST /v1/events as a client would: a value is sent as JSON, a string or buffer as is. */
+export function postEvent(t: TestApp, payload: unknown, options: PostEventOptions = {}) {
+  const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+  return t.app.inject({
+    method: 'POST',
+    url: `/v1/events${options.query ?? ''}`,
+    headers: { authorization: `Bearer ${options.apiKey ?? t.apiKey}`, 'content-type': options.contentType ?? 'application/json', ...options.headers },
+    payload: body,
+  });
+}
+
 export async function configFor(store: StoreKind, env: Record<string, string> = {}) {
   return loadConfig({
     LOG_LEVEL: 'silent',
