@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   if (config.RUN_WORKER_IN_SERVER ?? isEmbedded(config)) container.retryWorker.start();
   // Alert detectors run in every server; the open-alert index keeps concurrent instances from opening duplicates.
   if (config.ALERT_CHECK_INTERVAL_MS > 0) container.analytics.alerts.start(config.ALERT_CHECK_INTERVAL_MS);
+  // Pruning is idempotent, so every instance may run it; an hourly pass keeps minute rollups bounded.
+  container.analytics.retention.start();
 }
 
 main().catch((error: unknown) => {

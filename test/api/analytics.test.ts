@@ -237,6 +237,48 @@ describe.each(storeKinds())('analytics API on %s', (store) => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/analytics/summary' })).statusCode).toBe(401);
   });
 
+  it('prunes minute rollups past the retention; older windows then resolve to the hour, still exact', async () => {
+    const short = await createTestApp(store, { ROLLUP_MINUTE_RETENTION_DAYS: '1' });
+    try {
+      const now = Date.now();
+      const oldHour = Math.floor((now - 3 * 86_400_000) / HOUR) * HOUR;
+      const spec = (ageSeconds: number): Spec => ({ outcome: 'succeeded', decline: 'do_not_honor', amount: 1000, currency: 'usd', country: 'US', brand: 'visa', ageSeconds, repeat: 0 });
+      const ageAt = (time: number) => Math.floor((now - time) / 1000);
+      for (const s of [spec(ageAt(oldHour + 10 * 60_000)), spec(ageAt(oldHour + 40 * 60_000)), spec(120)]) {
+        expect((await postEvent(short, eventFor(s, now))).statusCode).toBe(201);
+      }
+      const minuteRows = async (before: number) => {
+        const { rows } = await sql<{ n: string | number }>`
+          select (select count(*) from analytics_rollups where tenant_id = ${short.tenantId} and granularity = 'minute' and bucket < ${new Date(before)})
+               + (select count(*) from analytics_slices where tenant_id = ${short.tenantId} and granularity = 'minute' and bucket < ${new Date(before)}) as n`.execute(short.container.db);
+        return Number(rows[0]!.n);
+      };
+      const horizon = short.container.analytics.retention.minuteHorizon();
+      expect(horizon % HOUR).toBe(0);
+      expect(await minuteRows(horizon)).toBeGreaterThan(0);
+      expect(await short.container.analytics.retention.runOnce()).toBeGreaterThan(0);
+      expect(await minuteRows(horizon)).toBe(0);
+      expect(await minuteRows(now + HOUR)).toBeGreaterThan(0);
+
+      const at = (time: number) => new Date(time).toISOString();
+      const query = `from=${at(oldHour + 5 * 60_000)}&to=${at(oldHour + 35 * 60_000)}`;
+      const old = (await short.app.inject({ method: 'GET', url: `/v1/analytics/summary?${query}`, headers: { authorization: `Bearer ${short.apiKey}` } })).json();
+      // Widened outward to the hour the rollups still hold, and reported as such: both events count.
+      expect(old).toMatchObject({ from: at(oldHour), to: at(oldHour + HOUR), count: 2, volumeUsdMinor: 2000 });
+      const minutes = await short.app.inject({ method: 'GET', url: `/v1/analytics/timeseries?interval=minute&${query}`, headers: { authorization: `Bearer ${short.apiKey}` } });
+      expect(minutes.statusCode).toBe(422);
+      expect(minutes.json().detail).toContain('interval=hour');
+      const hours = (await short.app.inject({ method: 'GET', url: `/v1/analytics/timeseries?interval=hour&${query}`, headers: { authorization: `Bearer ${short.apiKey}` } })).json();
+      expect(hours.series[0].points).toEqual([{ t: at(oldHour), value: 2 }]);
+      // Recent windows keep minute resolution.
+      const recentFrom = Math.floor((now - 30 * 60_000) / 60_000) * 60_000 + 17_000;
+      const recent = (await short.app.inject({ method: 'GET', url: `/v1/analytics/summary?from=${at(recentFrom)}`, headers: { authorization: `Bearer ${short.apiKey}` } })).json();
+      expect(recent).toMatchObject({ from: at(recentFrom - 17_000), count: 1 });
+    } finally {
+      await short.close();
+    }
+  });
+
   it('documents the analytics routes in OpenAPI', async () => {
     const spec = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
     for (const path of ['/v1/analytics/summary', '/v1/analytics/timeseries', '/v1/analytics/failure-reasons', '/v1/analytics/providers/{provider}']) {

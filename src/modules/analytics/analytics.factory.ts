@@ -7,6 +7,7 @@ import { AlertService, type AlertServiceDeps } from './alerts/alert.service.js';
 import { AnalyticsService } from './analytics.service.js';
 import { rollupHook } from './rollup.hook.js';
 import { RollupRepository } from './rollup.repository.js';
+import { RollupRetention } from './rollup-retention.js';
 
 export interface AnalyticsDeps {
   db: Kysely<Database>;
@@ -15,17 +16,20 @@ export interface AnalyticsDeps {
   logger: Logger;
   clock: () => Date;
   onAlertChange?: AlertServiceDeps['onChange'];
+  minuteRetentionMs: number;
 }
 
 /** Rollups (the pipeline hook that keeps them), the queries over them, and the alerts built on both. */
 export function createAnalytics(deps: AnalyticsDeps) {
   const rollups = new RollupRepository(deps.db);
   const alertRepository = new AlertRepository(deps.db);
+  const retention = new RollupRetention({ rollups, tenantIds: () => alertRepository.tenantIds(), minuteRetentionMs: deps.minuteRetentionMs, clock: deps.clock, logger: deps.logger });
   return {
     rollups,
     alertRepository,
+    retention,
     hook: rollupHook(rollups),
-    queries: new AnalyticsService(rollups),
+    queries: new AnalyticsService(rollups, () => retention.minuteHorizon()),
     alerts: new AlertService({ alerts: alertRepository, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, onChange: deps.onAlertChange }),
   };
 }

@@ -6,7 +6,7 @@ import { eventStatuses } from '../normalize/canonical.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
 import { alertRoutes } from './alerts/alerts.routes.js';
 import { groupByColumns, intervalFor, MAX_POINTS, metrics, type Window } from './analytics.service.js';
-import { effectiveWindow, granularities } from './time-ranges.js';
+import { granularities } from './time-ranges.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 
@@ -58,6 +58,11 @@ const failureReasonsSchema = z.object({
   data: z.array(z.object({ reason: z.string(), count: z.number().int(), share: z.number(), declineType: z.string().nullable().describe('The most common decline type for the reason') })),
 });
 
+function minutesPruned(horizon: number): AppError {
+  const message = `minute resolution is kept from ${new Date(horizon).toISOString()} on; use interval=hour for earlier windows`;
+  return new AppError('validation_failed', `querystring.interval: ${message}`, { errors: [{ field: 'querystring.interval', message }] });
+}
+
 function tooManyPoints(): AppError {
   const message = `the window holds more than ${MAX_POINTS} points at this interval; choose a coarser interval or a shorter window`;
   return new AppError('validation_failed', `querystring.interval: ${message}`, { errors: [{ field: 'querystring.interval', message }] });
@@ -103,7 +108,9 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
     },
     async (request) => {
       const q = request.query;
-      const series = await queries.timeseries(tenantOf(request), windowOf(q, container.clock()), q.metric, q.interval, q.groupBy ?? null, { providers: q.provider });
+      const window = windowOf(q, container.clock());
+      if (q.interval === 'minute' && queries.windowFor(window).from < queries.minuteHorizon()) throw minutesPruned(queries.minuteHorizon());
+      const series = await queries.timeseries(tenantOf(request), window, q.metric, q.interval, q.groupBy ?? null, { providers: q.provider });
       if (!series) throw tooManyPoints();
       return series;
     },
@@ -141,7 +148,7 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
       const provider = request.params.provider.toLowerCase();
       const window = windowOf(request.query, container.clock());
       const filter = { providers: [provider] };
-      const interval = intervalFor(effectiveWindow(window.from, window.to));
+      const interval = intervalFor(queries.windowFor(window), queries.minuteHorizon());
       const [summary, reasons, approvalRate] = await Promise.all([
         queries.summary(tenantId, window, filter),
         queries.failureReasons(tenantId, window, filter),

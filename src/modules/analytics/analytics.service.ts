@@ -58,20 +58,29 @@ export function approvalRate(approved: number, attempted: number): number | null
   return attempted === 0 ? null : approved / attempted;
 }
 
-/** An interval that keeps a provider's approval-rate chart readable for the window. */
-export function intervalFor(window: { from: number; to: number }): Granularity {
+/** An interval that keeps a provider's approval-rate chart readable for the window (minutes only where they are kept). */
+export function intervalFor(window: { from: number; to: number }, minuteHorizon = Number.NEGATIVE_INFINITY): Granularity {
   const span = window.to - window.from;
-  if (span <= 6 * 3_600_000) return 'minute';
+  if (span <= 6 * 3_600_000 && window.from >= minuteHorizon) return 'minute';
   if (span <= 14 * 86_400_000) return 'hour';
   return 'day';
 }
 
 /** Answers the analytics API from the rollups only; nothing here reads events. */
 export class AnalyticsService {
-  constructor(private readonly rollups: RollupRepository) {}
+  constructor(
+    private readonly rollups: RollupRepository,
+    /** Where minute rollups begin (older ones are pruned): an epoch-ms hour boundary. */
+    readonly minuteHorizon: () => number = () => Number.NEGATIVE_INFINITY,
+  ) {}
+
+  /** The window the rollups can answer for what was asked (see effectiveWindow). */
+  windowFor(window: Window): { from: number; to: number } {
+    return effectiveWindow(window.from, window.to, this.minuteHorizon());
+  }
 
   async summary(tenantId: string, window: Window, filter: RollupFilter): Promise<Summary> {
-    const w = effectiveWindow(window.from, window.to);
+    const w = this.windowFor(window);
     const rows = filter.providers?.length
       ? await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'provider', filter.providers, ['status', 'risk_decision'])
       : await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'all', undefined, ['status', 'risk_decision']);
@@ -99,7 +108,7 @@ export class AnalyticsService {
 
   /** Null when the window would need more than MAX_POINTS points at that interval. */
   async timeseries(tenantId: string, window: Window, metric: Metric, interval: Granularity, groupBy: GroupBy | null, filter: RollupFilter): Promise<Series | null> {
-    const w = effectiveWindow(window.from, window.to);
+    const w = this.windowFor(window);
     const from = floorTo(w.from, interval);
     const step = granularityMs(interval);
     const buckets = Math.ceil((w.to - from) / step);
@@ -144,7 +153,7 @@ export class AnalyticsService {
   }
 
   async failureReasons(tenantId: string, window: Window, filter: RollupFilter): Promise<FailureReasonShare[]> {
-    const w = effectiveWindow(window.from, window.to);
+    const w = this.windowFor(window);
     const byReason = filter.providers?.length
       ? (await this.rollups.breakdown(tenantId, w.from, w.to, filter, ['failure_reason', 'decline_type'])).map((r) => ({ reason: r.failure_reason, declineType: r.decline_type, count: r.count }))
       : (await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'failure_decline', undefined, ['value'])).map((r) => {

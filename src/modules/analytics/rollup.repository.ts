@@ -165,6 +165,19 @@ export class RollupRepository {
     }));
   }
 
+  /** Deletes a tenant's minute rollups (cube and slices) before `before`; returns how many rows went. */
+  async pruneMinutes(tenantId: string, before: Date): Promise<number> {
+    let deleted = 0;
+    for (const table of ['analytics_rollups', 'analytics_slices'] as const) {
+      // Counted in SQL: PGlite's driver reports no affected-row count, and RETURNING would ship every row.
+      const result = await sql<{ n: string | number }>`
+        WITH gone AS (DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId} AND granularity = 'minute' AND bucket < ${before} RETURNING 1)
+        SELECT count(*) AS n FROM gone`.execute(this.db);
+      deleted += Number(result.rows[0]?.n ?? 0);
+    }
+    return deleted;
+  }
+
   /** Adds the rollups of a tenant's events in one pass (a bulk load: those events must not be counted yet). */
   async loadFromEvents(tenantId: string): Promise<void> {
     await sql`insert into analytics_rollups (${sql.raw([...keyColumns, ...counterColumns].join(', '))}) ${rollupSelectFromEvents(sql`tenant_id = ${tenantId}`)}`.execute(this.db);

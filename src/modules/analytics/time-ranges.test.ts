@@ -48,3 +48,22 @@ describe('effectiveWindow', () => {
     expect(effectiveWindow(new Date('2026-01-01T10:05:00Z'), new Date('2026-01-01T11:00:00Z'))).toEqual({ from: t('2026-01-01T10:05:00Z'), to: t('2026-01-01T11:00:00Z') });
   });
 });
+
+describe('effectiveWindow with a minute horizon', () => {
+  it('covers the asked window and never plans a minute bucket before the horizon', () => {
+    const HOUR = 3_600_000;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2_000_000 }), fc.integer({ min: 1, max: 400_000 }), fc.integer({ min: 0, max: 600 }), (fromSeconds, lengthSeconds, horizonHours) => {
+        const from = fromSeconds * 1000 * 37;
+        const to = from + lengthSeconds * 1000;
+        const horizon = horizonHours * HOUR;
+        const w = effectiveWindow(new Date(from), new Date(to), horizon);
+        expect(w.from).toBeLessThanOrEqual(from);
+        expect(w.to).toBeGreaterThanOrEqual(to);
+        for (const range of planRanges(w.from, w.to)) {
+          if (range.granularity === 'minute') expect(range.start).toBeGreaterThanOrEqual(horizon);
+        }
+      }),
+    );
+  });
+});

@@ -44,8 +44,12 @@ export function planRanges(from: number, to: number, granularity: Granularity = 
 
 /**
  * Rollups resolve time to the minute: a window starts at the minute holding `from` and ends after
- * the minute holding the instant before `to`, so "now" includes the current minute.
+ * the minute holding the instant before `to`, so "now" includes the current minute. Before
+ * `minuteHorizon` (hour-aligned: minute rollups older than it are pruned) an edge resolves to the hour
+ * instead, outward, so the window still covers every instant asked for.
  */
-export function effectiveWindow(from: Date, to: Date): { from: number; to: number } {
-  return { from: floorTo(from.getTime(), 'minute'), to: ceilTo(to.getTime(), 'minute') };
+export function effectiveWindow(from: Date, to: Date, minuteHorizon = Number.NEGATIVE_INFINITY): { from: number; to: number } {
+  const start = floorTo(from.getTime(), 'minute');
+  const end = ceilTo(to.getTime(), 'minute');
+  return { from: start < minuteHorizon ? floorTo(start, 'hour') : start, to: end <= minuteHorizon ? ceilTo(end, 'hour') : end };
 }

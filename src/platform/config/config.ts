@@ -49,6 +49,7 @@ export const configSchema = z.object({
   WORKER_POLL_MS: z.coerce.number().int().min(10).default(1000),
   RUN_WORKER_IN_SERVER: booleanFromEnv.optional(),
   ALERT_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  ROLLUP_MINUTE_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
   DATALAKE_DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
   CORS_ORIGINS: optionalString,
