@@ -1,10 +1,11 @@
 import Fastify from 'fastify';
+import { readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from '../src/app.js';
 import { createContainer } from '../src/container.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { startPostgres } from '../test/harness/processes.js';
-import { distinctStripeEvent } from './lib.js';
+import { distinctStripeEvent, percentile } from './lib.js';
 
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 5000);
@@ -21,14 +22,33 @@ interface Figures {
   p99: number;
   peakRssMb: number;
   failures: number;
+  /** CPU per event in this process (API work, its GC threads included) and in PostgreSQL, µs. */
+  apiCpuUs: number;
+  pgCpuUs: number | null;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+/** CPU seconds used so far by every PostgreSQL process on the machine (the harness's cluster is the only one). */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return ticks / 100;
+}
+
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
-async function measure(label: string, bodies: string[], post: (body: string) => Promise<{ ok: boolean }>): Promise<Figures> {
+async function measure(label: string, bodies: string[], post: (body: string) => Promise<{ ok: boolean }>, withPostgres = false): Promise<Figures> {
   const durations: number[] = [];
   let failures = 0;
+  const cpu0 = process.cpuUsage();
+  const pg0 = withPostgres ? postgresCpuSeconds() : 0;
   const started = performance.now();
   for (const body of bodies) {
     const t0 = performance.now();
@@ -37,8 +57,19 @@ async function measure(label: string, bodies: string[], post: (body: string) => 
     if (!res.ok) failures++;
   }
   const seconds = (performance.now() - started) / 1000;
+  const events = bodies.length * BATCH_SIZE;
+  const cpu = process.cpuUsage(cpu0);
   durations.sort((a, b) => a - b);
-  return { label, eventsPerSecond: Math.round((bodies.length * BATCH_SIZE) / seconds), p50: Math.round(percentile(durations, 50)), p99: Math.round(percentile(durations, 99)), peakRssMb: peakRssMb(), failures };
+  return {
+    label,
+    eventsPerSecond: Math.round(events / seconds),
+    p50: Math.round(percentile(durations, 0.5)),
+    p99: Math.round(percentile(durations, 0.99)),
+    peakRssMb: peakRssMb(),
+    failures,
+    apiCpuUs: Math.round((cpu.user + cpu.system) / events),
+    pgCpuUs: withPostgres ? Math.round(((postgresCpuSeconds() - pg0) * 1e6) / events) : null,
+  };
 }
 
 /** The ceiling: a bare Fastify handler that only parses the same body and answers its length. */
@@ -86,7 +117,7 @@ export async function run(): Promise<void> {
         return { ok };
       };
       await measure('warm-up', warmup, post);
-      const paylens = await measure(`Paylens on PostgreSQL (fsync on, WRITE_BATCH_MAX=${config.WRITE_BATCH_MAX})`, bodies, post);
+      const paylens = await measure('Paylens on PostgreSQL (fsync on; 1,000 records per transaction)', bodies, post, true);
       print([ceiling, paylens], ceiling);
     } finally {
       await app.close();
@@ -99,10 +130,10 @@ export async function run(): Promise<void> {
 
 function print(rows: Figures[], ceiling: Figures): void {
   console.log(`\n## POST /v1/events/batch — ${BATCHES} batches × ${BATCH_SIZE} distinct Stripe events, app.inject, sequential`);
-  console.log('| run | events/s | p50 ms/batch | p99 ms/batch | peak RSS MB | failed batches | vs ceiling |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| run | events/s | p50 ms/batch | p99 ms/batch | peak RSS MB | CPU µs/event: API / PostgreSQL | failed batches | vs ceiling |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.label} | ${r.eventsPerSecond} | ${r.p50} | ${r.p99} | ${r.peakRssMb} | ${r.failures} | ${Math.round((r.eventsPerSecond / ceiling.eventsPerSecond) * 100)}% |`);
+    console.log(`| ${r.label} | ${r.eventsPerSecond} | ${r.p50} | ${r.p99} | ${r.peakRssMb} | ${r.apiCpuUs} / ${r.pgCpuUs ?? '–'} | ${r.failures} | ${Math.round((r.eventsPerSecond / ceiling.eventsPerSecond) * 100)}% |`);
   }
 }
 
