@@ -1,42 +1,39 @@
 import { LRUCache } from 'lru-cache';
-import {
-  DAY_MS,
-  HOUR_MS,
-  RETENTION_MS,
-  summarize,
-  txMember,
-  velocityKeys,
-  WEEK_MS,
-  type VelocityEvent,
-  type VelocityKeys,
-  type VelocitySnapshot,
-  type VelocityStore,
-} from './velocity-store.js';
+import { DAY_MS, HOUR_MS, RETENTION_MS, txMember, WEEK_MS, type VelocityEvent, type VelocitySnapshot, type VelocityStore } from './velocity-store.js';
 
-/** Members ordered by time with O(log n) range counts; a member appears once (re-adding moves it). */
+/**
+ * Members ordered by time with O(log n) range counts; a member appears once (re-adding moves it).
+ * Each entry carries a number (the amount for a customer's transactions), so sums need no parsing.
+ */
 class TimeIndex {
   private readonly times: number[] = [];
   private readonly members: string[] = [];
+  private readonly values: number[] = [];
   private readonly byMember = new Map<string, number>();
-
-  get size(): number {
-    return this.times.length;
-  }
 
   score(member: string): number | undefined {
     return this.byMember.get(member);
   }
 
   /** mode: 'set' replaces the time, 'max' keeps the latest (Redis ZADD, ZADD GT). */
-  add(member: string, at: number, mode: 'set' | 'max' = 'set'): void {
+  add(member: string, at: number, mode: 'set' | 'max', value = 0): void {
     const current = this.byMember.get(member);
     if (current !== undefined) {
       if (current === at || (mode === 'max' && current >= at)) return;
       this.remove(member, current);
     }
-    const i = this.lowerBound(at + 1);
-    this.times.splice(i, 0, at);
-    this.members.splice(i, 0, member);
+    // Events mostly arrive in time order: appending skips the search and the shift.
+    const n = this.times.length;
+    const i = n === 0 || this.times[n - 1]! <= at ? n : this.lowerBound(at + 1);
+    if (i === n) {
+      this.times.push(at);
+      this.members.push(member);
+      this.values.push(value);
+    } else {
+      this.times.splice(i, 0, at);
+      this.members.splice(i, 0, member);
+      this.values.splice(i, 0, value);
+    }
     this.byMember.set(member, at);
   }
 
@@ -44,16 +41,35 @@ class TimeIndex {
     return this.lowerBound(to === Number.POSITIVE_INFINITY ? to : to + 1) - this.lowerBound(from);
   }
 
-  *range(from: number, to: number): Iterable<{ member: string; at: number }> {
-    for (let i = this.lowerBound(from); i < this.times.length && this.times[i]! <= to; i++) yield { member: this.members[i]!, at: this.times[i]! };
+  /** Counts and value sums in the 1 h / 24 h / 7 d windows ending at `at` (inclusive at both ends). */
+  windows(at: number): WindowSums {
+    const out: WindowSums = { count1h: 0, count24h: 0, count7d: 0, amount1h: 0, amount24h: 0, amount7d: 0 };
+    const day = at - DAY_MS;
+    const hour = at - HOUR_MS;
+    for (let i = this.lowerBound(at - WEEK_MS); i < this.times.length && this.times[i]! <= at; i++) {
+      const t = this.times[i]!;
+      const v = this.values[i]!;
+      out.count7d++;
+      out.amount7d += v;
+      if (t >= day) {
+        out.count24h++;
+        out.amount24h += v;
+      }
+      if (t >= hour) {
+        out.count1h++;
+        out.amount1h += v;
+      }
+    }
+    return out;
   }
 
   trimBefore(cutoff: number): void {
+    if (this.times.length === 0 || this.times[0]! >= cutoff) return;
     const n = this.lowerBound(cutoff);
-    if (n === 0) return;
-    for (const member of this.members.slice(0, n)) this.byMember.delete(member);
+    for (let i = 0; i < n; i++) this.byMember.delete(this.members[i]!);
     this.times.splice(0, n);
     this.members.splice(0, n);
+    this.values.splice(0, n);
   }
 
   private remove(member: string, at: number): void {
@@ -61,6 +77,7 @@ class TimeIndex {
       if (this.members[i] === member) {
         this.times.splice(i, 1);
         this.members.splice(i, 1);
+        this.values.splice(i, 1);
         break;
       }
     }
@@ -80,64 +97,90 @@ class TimeIndex {
   }
 }
 
+interface WindowSums {
+  count1h: number;
+  count24h: number;
+  count7d: number;
+  amount1h: number;
+  amount24h: number;
+  amount7d: number;
+}
+
 /**
- * The embedded velocity history: per-entity time indexes and first-seen times in LRUs, so memory
- * stays bounded by the number of active entities however long the process runs.
+ * Everything kept about one customer, card, device, IP or merchant, so a score costs one cache
+ * lookup per entity; which indexes an entity uses follows the Redis key layout (velocityKeys).
+ */
+class Entity {
+  tx: TimeIndex | undefined;
+  declines: TimeIndex | undefined;
+  cards: TimeIndex | undefined;
+  customers: TimeIndex | undefined;
+  /** Earliest event time seen, for customers, cards and devices. */
+  firstSeen = Number.POSITIVE_INFINITY;
+
+  seenBefore(at: number): boolean {
+    return this.firstSeen < at;
+  }
+
+  see(at: number): void {
+    // Keep the earliest event time: a late, older event moves "first seen" back, never forward.
+    if (at < this.firstSeen) this.firstSeen = at;
+  }
+}
+
+const countIn = (index: TimeIndex | undefined, from: number, to: number) => (index ? index.count(from, to) : 0);
+
+/** Members last seen from `since` on, plus `member` itself when it is not among them. */
+function distinct(index: TimeIndex | undefined, since: number, member: string | null): number {
+  const n = index ? index.count(since) : 0;
+  if (member === null) return n;
+  const last = index?.score(member);
+  return n + (last === undefined || last < since ? 1 : 0);
+}
+
+type IndexName = 'tx' | 'declines' | 'cards' | 'customers';
+
+function record(entity: Entity, name: IndexName, member: string, at: number, mode: 'set' | 'max', value = 0): void {
+  const index = (entity[name] ??= new TimeIndex());
+  index.add(member, at, mode, value);
+  index.trimBefore(at - RETENTION_MS);
+}
+
+const NO_CUSTOMER_WINDOWS: WindowSums = { count1h: 0, count24h: 0, count7d: 0, amount1h: 0, amount24h: 0, amount7d: 0 };
+
+/**
+ * The embedded velocity history: per-entity time indexes in an LRU, so memory stays bounded by the
+ * number of active entities however long the process runs.
  */
 export class MemoryVelocityStore implements VelocityStore {
   readonly kind = 'memory' as const;
-  private readonly indexes: LRUCache<string, TimeIndex>;
-  /** First-seen event time per customer/card/device key: only looked up, never ranged. */
-  private readonly firstSeen: LRUCache<string, number>;
+  private readonly entities: LRUCache<string, Entity>;
 
-  constructor(maxKeys = 1_000_000) {
-    this.indexes = new LRUCache({ max: maxKeys });
-    this.firstSeen = new LRUCache({ max: maxKeys });
-  }
-
-  async observe(e: VelocityEvent): Promise<VelocitySnapshot> {
-    const k = velocityKeys(`${e.tenantId}:`, e);
-    const snapshot = this.read(e, k);
-    this.write(e, k);
-    return snapshot;
+  constructor(maxEntities = 1_000_000) {
+    this.entities = new LRUCache({ max: maxEntities });
   }
 
   async recordDecline(e: VelocityEvent): Promise<void> {
-    this.writeDecline(e, velocityKeys(`${e.tenantId}:`, e));
+    this.writeDecline(e, this.entity(e, 'c', e.customer), this.entity(e, 'k', e.card), this.entity(e, 'm', e.merchant));
   }
 
   async close(): Promise<void> {
-    this.indexes.clear();
-    this.firstSeen.clear();
+    this.entities.clear();
   }
 
-  private index(key: string): TimeIndex {
-    let index = this.indexes.get(key);
-    if (!index) {
-      index = new TimeIndex();
-      this.indexes.set(key, index);
-    }
-    return index;
-  }
+  /** Reads each entity's history up to the event, then records the event into it (entities never share indexes). */
+  async observe(e: VelocityEvent): Promise<VelocitySnapshot> {
+    const at = e.at;
+    const hour = at - HOUR_MS;
+    const day = at - DAY_MS;
+    const customer = this.entity(e, 'c', e.customer);
+    const card = this.entity(e, 'k', e.card);
+    const device = this.entity(e, 'd', e.device);
+    const ip = this.entity(e, 'i', e.ip);
+    const merchant = this.entity(e, 'm', e.merchant);
 
-  private read(e: VelocityEvent, k: VelocityKeys): VelocitySnapshot {
-    const hour = e.at - HOUR_MS;
-    const day = e.at - DAY_MS;
-    const count = (key: string | null, from: number) => (key ? (this.indexes.get(key)?.count(from, e.at) ?? 0) : 0);
-    const distinct = (key: string | null, member: string | null) => {
-      const index = key ? this.indexes.get(key) : undefined;
-      const n = index?.count(day) ?? 0;
-      if (member === null) return n;
-      const last = index?.score(member);
-      return n + (last === undefined || last < day ? 1 : 0);
-    };
-    const seen = (key: string | null) => {
-      const first = key ? this.firstSeen.get(key) : undefined;
-      return first !== undefined && first < e.at;
-    };
-    const customerTx = k.customerTx ? this.indexes.get(k.customerTx) : undefined;
-    const sums = summarize(customerTx ? customerTx.range(e.at - WEEK_MS, e.at) : [], e.at);
-    return {
+    const sums = customer?.tx ? customer.tx.windows(at) : NO_CUSTOMER_WINDOWS;
+    const snapshot: VelocitySnapshot = {
       customer: {
         count1h: sums.count1h,
         count24h: sums.count24h,
@@ -145,53 +188,60 @@ export class MemoryVelocityStore implements VelocityStore {
         amountUsdMinor1h: sums.amount1h,
         amountUsdMinor24h: sums.amount24h,
         amountUsdMinor7d: sums.amount7d,
-        declines1h: count(k.customerDeclines, hour),
-        distinctCards24h: distinct(k.customerCards, e.card),
-        seenBefore: seen(k.seenCustomer),
+        declines1h: countIn(customer?.declines, hour, at),
+        distinctCards24h: distinct(customer?.cards, day, e.card),
+        seenBefore: customer?.seenBefore(at) ?? false,
       },
-      card: { count1h: count(k.cardTx, hour), declines1h: count(k.cardDeclines, hour), seenBefore: seen(k.seenCard) },
+      card: {
+        count1h: countIn(card?.tx, hour, at),
+        declines1h: countIn(card?.declines, hour, at),
+        seenBefore: card?.seenBefore(at) ?? false,
+      },
       device: {
-        distinctCards24h: distinct(k.deviceCards, e.card),
-        distinctCustomers24h: distinct(k.deviceCustomers, e.customer),
-        seenBefore: seen(k.seenDevice),
+        distinctCards24h: distinct(device?.cards, day, e.card),
+        distinctCustomers24h: distinct(device?.customers, day, e.customer),
+        seenBefore: device?.seenBefore(at) ?? false,
       },
-      ip: { count1h: count(k.ipTx, hour), distinctCustomers24h: distinct(k.ipCustomers, e.customer) },
-      merchant: { count1h: count(k.merchantTx, hour), declines1h: count(k.merchantDeclines, hour) },
+      ip: { count1h: countIn(ip?.tx, hour, at), distinctCustomers24h: distinct(ip?.customers, day, e.customer) },
+      merchant: { count1h: countIn(merchant?.tx, hour, at), declines1h: countIn(merchant?.declines, hour, at) },
     };
+
+    if (customer) {
+      record(customer, 'tx', txMember(e.transactionId, e.amountUsdMinor), at, 'set', Math.round(e.amountUsdMinor));
+      if (e.card) record(customer, 'cards', e.card, at, 'max');
+      customer.see(at);
+    }
+    if (card) {
+      record(card, 'tx', e.transactionId, at, 'set');
+      card.see(at);
+    }
+    if (device) {
+      if (e.card) record(device, 'cards', e.card, at, 'max');
+      if (e.customer) record(device, 'customers', e.customer, at, 'max');
+      device.see(at);
+    }
+    if (ip) {
+      record(ip, 'tx', e.transactionId, at, 'set');
+      if (e.customer) record(ip, 'customers', e.customer, at, 'max');
+    }
+    if (merchant) record(merchant, 'tx', e.transactionId, at, 'set');
+    if (e.declined) this.writeDecline(e, customer, card, merchant);
+    return snapshot;
   }
 
-  private write(e: VelocityEvent, k: VelocityKeys): void {
-    const cutoff = e.at - RETENTION_MS;
-    const add = (key: string | null, member: string, mode: 'set' | 'max' = 'set') => {
-      if (!key) return;
-      const index = this.index(key);
-      index.add(member, e.at, mode);
-      index.trimBefore(cutoff);
-    };
-    add(k.customerTx, txMember(e.transactionId, e.amountUsdMinor));
-    if (e.card) add(k.customerCards, e.card, 'max');
-    add(k.cardTx, e.transactionId);
-    if (e.card) add(k.deviceCards, e.card, 'max');
-    if (e.customer) add(k.deviceCustomers, e.customer, 'max');
-    add(k.ipTx, e.transactionId);
-    if (e.customer) add(k.ipCustomers, e.customer, 'max');
-    add(k.merchantTx, e.transactionId);
-    for (const key of [k.seenCustomer, k.seenCard, k.seenDevice]) {
-      if (!key) continue;
-      // Keep the earliest event time: a late, older event moves "first seen" back, never forward.
-      const first = this.firstSeen.get(key);
-      if (first === undefined || first > e.at) this.firstSeen.set(key, e.at);
-    }
-    if (e.declined) this.writeDecline(e, k);
+  private writeDecline(e: VelocityEvent, customer: Entity | null, card: Entity | null, merchant: Entity | null): void {
+    for (const entity of [customer, card, merchant]) if (entity) record(entity, 'declines', e.transactionId, e.at, 'set');
   }
 
-  private writeDecline(e: VelocityEvent, k: VelocityKeys): void {
-    const cutoff = e.at - RETENTION_MS;
-    for (const key of [k.customerDeclines, k.cardDeclines, k.merchantDeclines]) {
-      if (!key) continue;
-      const index = this.index(key);
-      index.add(e.transactionId, e.at);
-      index.trimBefore(cutoff);
+  /** The entity's history, created on first sight; null when the transaction does not name it. */
+  private entity(e: VelocityEvent, kind: 'c' | 'k' | 'd' | 'i' | 'm', id: string | null): Entity | null {
+    if (!id) return null;
+    const key = `${e.tenantId}:${kind}:${id}`;
+    let entity = this.entities.get(key);
+    if (!entity) {
+      entity = new Entity();
+      this.entities.set(key, entity);
     }
+    return entity;
   }
 }

@@ -53,7 +53,8 @@ export interface VelocityStore {
 
 /**
  * The history's keys for one transaction, null where the entity is absent: sorted sets scored by
- * event time, plus a first-seen marker per customer, card and device. Both stores use this layout.
+ * event time, plus a first-seen marker per customer, card and device. Redis stores these keys; the
+ * memory store keeps the same indexes grouped per entity.
  */
 export function velocityKeys(prefix: string, e: VelocityEvent) {
   return {
@@ -81,29 +82,5 @@ export function txMember(transactionId: string, amountUsdMinor: number): string 
   return `${transactionId}|${Math.round(amountUsdMinor)}`;
 }
 
-export function memberAmount(member: string): number {
-  return Number(member.slice(member.lastIndexOf('|') + 1));
-}
-
 /** Retention of per-entity history: the longest window plus slack for late events. */
 export const RETENTION_MS = WEEK_MS + HOUR_MS;
-
-/** Counts and sums of a customer's transactions in the 1 h / 24 h / 7 d windows ending at `at`. */
-export function summarize(entries: Iterable<{ member: string; at: number }>, at: number) {
-  const out = { count1h: 0, count24h: 0, count7d: 0, amount1h: 0, amount24h: 0, amount7d: 0 };
-  for (const entry of entries) {
-    if (entry.at > at || entry.at < at - WEEK_MS) continue;
-    const amount = memberAmount(entry.member);
-    out.count7d++;
-    out.amount7d += amount;
-    if (entry.at >= at - DAY_MS) {
-      out.count24h++;
-      out.amount24h += amount;
-    }
-    if (entry.at >= at - HOUR_MS) {
-      out.count1h++;
-      out.amount1h += amount;
-    }
-  }
-  return out;
-}
