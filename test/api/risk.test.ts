@@ -9,6 +9,7 @@ import { charge, declinedCharge, stripeEvent } from '../../src/modules/normalize
 import { scoreSimulation } from '../../src/modules/risk/simulation-runner.js';
 import { simulateTraffic } from '../../src/modules/risk/traffic-simulator.js';
 import { defaultRuleSet } from '../../src/modules/risk/rules.js';
+import { assessmentSchema } from '../../src/modules/risk/risk.routes.js';
 import { createTestApp, type TestApp } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
@@ -50,6 +51,12 @@ describe.each(storeKinds())('risk API on %s', (store) => {
     expect(body.features).toMatchObject({ first_seen_customer: 1, first_seen_card: 1, first_seen_device: 1, amount_usd: 25, customer_count_1h: 0 });
     const again = (await score(tx({ customer: { email: 'NEW@Example.com' }, deviceId: 'dev-new', card: { bin: '400000', last4: '0001', country: 'US' }, occurredAt: at(5) }))).json();
     expect(again.features).toMatchObject({ first_seen_customer: 0, first_seen_card: 0, customer_count_1h: 1, customer_amount_usd_1h: 25 });
+  });
+
+  it('answers exactly the documented assessment shape (the 200 body skips the response schema check)', async () => {
+    const res = await score(tx({ ipCountry: 'NG', amount: { minor: 990_000, currency: 'USD' } }));
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe(JSON.stringify(assessmentSchema.encode(res.json())));
   });
 
   it('declines a card-testing burst with the reason, and records every assessment', async () => {

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { coerceFeatures, type Features } from './features.js';
@@ -6,6 +7,27 @@ import type { LogisticModel } from './logistic-regression.js';
 import type { Decision, Reason, RiskLevel, RuleSet } from './rules.js';
 import type { Insertable } from 'kysely';
 import type { RiskAssessmentsTable } from './risk.tables.js';
+
+const assessmentColumns: ColumnSpec = {
+  id: 'text',
+  tenant_id: 'text',
+  transaction_id: 'text',
+  event_id: 'text',
+  source: 'text',
+  occurred_at: 'timestamptz',
+  scored_at: 'timestamptz',
+  score: 'double precision',
+  rules_score: 'double precision',
+  model_score: 'double precision',
+  risk_level: 'text',
+  decision: 'text',
+  reasons: 'jsonb',
+  features: 'jsonb',
+  rules_version: 'integer',
+  model_version: 'integer',
+  amount_usd_minor: 'bigint',
+  latency_ms: 'double precision',
+};
 
 export const labelValues = ['fraud', 'legit', 'chargeback'] as const;
 export type LabelValue = (typeof labelValues)[number];
@@ -49,8 +71,9 @@ const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOStr
 export class RiskRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** One statement whatever the batch size (see insertJsonRows); prepared once per connection on PostgreSQL. */
   async insertAssessments(trx: Kysely<Database> | Transaction<Database>, rows: NewAssessmentRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('risk_assessments').values(rows.slice(i, i + 500)).execute();
+    if (rows.length > 0) await insertJsonRows('risk_assessments', assessmentColumns, rows).execute(trx);
   }
 
   async hasAssessment(tenantId: string, transactionId: string): Promise<boolean> {
