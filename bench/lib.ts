@@ -134,3 +134,64 @@ export function distinctStripeEvent(tag: string): Record<string, unknown> {
 export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
+
+export interface PacedOptions {
+  url: string;
+  /** Requests per second, sent evenly spaced (one every 1000/rate ms), whatever the answers' pace. */
+  rate: number;
+  durationSeconds: number;
+  headers: Record<string, string>;
+  body: () => string;
+}
+
+/**
+ * Open-loop load at a steady rate: each request has a due time and its latency runs from that due
+ * time, so a stalled server is charged for the requests it held up (no coordinated omission).
+ * autocannon's `overallRate` instead fires each connection's whole per-second quota at the start of
+ * every second, which measures bursts of 1,000 requests, not a steady 1,000 req/s.
+ */
+export async function runPaced(label: string, options: PacedOptions, pid?: number): Promise<LoadResult> {
+  const { request, Agent } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const url = new URL(options.url);
+  const interval = 1000 / options.rate;
+  const total = Math.round(options.rate * options.durationSeconds);
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  let done = 0;
+  const start = performance.now() + 10;
+  await new Promise<void>((resolve) => {
+    const send = (due: number) => {
+      const body = options.body();
+      const req = request(
+        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...options.headers, 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latencies.push(performance.now() - due);
+            if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+            if (++done === total) resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        if (++done === total) resolve();
+      });
+      req.end(body);
+    };
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && start + sent * interval <= now) send(start + sent++ * interval);
+      if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+    };
+    setTimeout(tick, 10);
+  });
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => Math.round(percentile(latencies, p) * 10) / 10;
+  return { label, requests: done - errors, non2xx, errors, perSecond: Math.round((done - errors) / seconds), p50: q(0.5), p99: q(0.99), peakRssMb: peakRssMb(pid) };
+}

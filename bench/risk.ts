@@ -10,7 +10,7 @@ import { defaultRuleSet } from '../src/modules/risk/rules.js';
 import { seededRandom, simulateTraffic } from '../src/modules/risk/traffic-simulator.js';
 import { DAY_MS } from '../src/modules/risk/velocity-store.js';
 import { findPostgresBin, findRedisServer, freePort, startPostgres, startRedis } from '../test/harness/processes.js';
-import { printTable, runLoad, stopProcess, waitForHttp, type LoadResult } from './lib.js';
+import { printTable, runLoad, runPaced, stopProcess, waitForHttp, type LoadResult } from './lib.js';
 
 const KEY = `pl_${'r'.repeat(43)}`;
 const START = new Date('2026-01-01T00:00:00Z');
@@ -129,7 +129,8 @@ async function overHttp(seconds: number): Promise<void> {
       await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
       const url = `http://127.0.0.1:${port}/v1/risk/score`;
       await runLoad('warm-up', { url, connections: 20, durationSeconds: 2, headers, body: scoreBody() });
-      rows.push(await runLoad(`${label} — 1,000 req/s fixed`, { url, connections: 20, durationSeconds: seconds, headers, body: scoreBody(), overallRate: 1000 }, child.pid));
+      rows.push(await runLoad(`${label} — 1,000 req/s fixed (autocannon: per-second bursts)`, { url, connections: 20, durationSeconds: seconds, headers, body: scoreBody(), overallRate: 1000 }, child.pid));
+      rows.push(await runPaced(`${label} — 1,000 req/s paced (open loop, 1 per ms)`, { url, rate: 1000, durationSeconds: seconds, headers, body: scoreBody() }, child.pid));
       rows.push(await runLoad(`${label} — max throughput`, { url, connections: 50, durationSeconds: seconds, headers, body: scoreBody() }, child.pid));
     } finally {
       await stopProcess(child);
@@ -148,7 +149,7 @@ async function overHttp(seconds: number): Promise<void> {
       await Promise.all([pg.stop(), redis.stop()]);
     }
   }
-  printTable(`POST /v1/risk/score over HTTP on 127.0.0.1 — ${seconds} s per run (autocannon)`, rows, rows[1]);
+  printTable(`POST /v1/risk/score over HTTP on 127.0.0.1 — ${seconds} s per run`, rows, rows[2]);
 }
 
 export async function run(): Promise<void> {
@@ -162,7 +163,7 @@ export async function run(): Promise<void> {
   if (findRedisServer()) {
     const redis = await startRedis();
     try {
-      await inProcessLatency('Redis (loopback, one pipeline per score)', { REDIS_URL: redis.url }, 20_000);
+      await inProcessLatency('Redis (loopback, one script call per score)', { REDIS_URL: redis.url }, 20_000);
     } finally {
       await redis.stop();
     }
