@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { KyselyPGlite } from 'kysely-pglite';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { exclusiveDialect } from './exclusive-driver.js';
 import { migrationProvider } from './migrations/index.js';
 import { prepareMarkedStatements } from './prepared-statements.js';
 
@@ -42,7 +43,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const location = inMemory ? 'memory://' : resolve(options.dataDir);
   if (!inMemory) mkdirSync(location, { recursive: true });
   const { dialect } = await KyselyPGlite.create(inMemory ? undefined : location);
-  const db = new Kysely<Database>({ dialect });
+  const db = new Kysely<Database>({ dialect: exclusiveDialect(dialect) });
   return { db, kind: 'pglite', location, close: () => db.destroy() };
 }
 
