@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
-import { KyselyPGlite } from 'kysely-pglite';
 import pg from 'pg';
 import type { Database } from './schema.js';
-import { exclusiveDialect } from './exclusive-driver.js';
 import { migrationProvider } from './migrations/index.js';
+import { PGliteThread, pgliteThreadDialect } from './pglite-thread.js';
 import { prepareMarkedStatements } from './prepared-statements.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -42,8 +41,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const inMemory = options.dataDir === 'memory://';
   const location = inMemory ? 'memory://' : resolve(options.dataDir);
   if (!inMemory) mkdirSync(location, { recursive: true });
-  const { dialect } = await KyselyPGlite.create(inMemory ? undefined : location);
-  const db = new Kysely<Database>({ dialect: exclusiveDialect(dialect) });
+  const thread = await PGliteThread.start(inMemory ? undefined : location);
+  const db = new Kysely<Database>({ dialect: pgliteThreadDialect(thread) });
   return { db, kind: 'pglite', location, close: () => db.destroy() };
 }
 

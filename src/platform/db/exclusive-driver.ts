@@ -1,9 +1,9 @@
-import type { DatabaseConnection, Dialect, Driver, TransactionSettings } from 'kysely';
+import type { DatabaseConnection, Driver, TransactionSettings } from 'kysely';
 
 /**
- * Hands out its one connection to one holder at a time. PGlite is a single session: without this,
- * kysely-pglite lets two transactions interleave on it, so one's COMMIT commits the other's
- * half-done work and its ROLLBACK undoes nothing (reproduced with two concurrent transactions).
+ * Hands out its one connection to one holder at a time. PGlite is a single session: without this
+ * (kysely-pglite's driver has no such lock) two transactions interleave on it, so one's COMMIT
+ * commits the other's half-done work and its ROLLBACK undoes nothing.
  * Queries inside a transaction hold the connection until COMMIT/ROLLBACK, others wait their turn.
  */
 export class ExclusiveDriver implements Driver {
@@ -47,14 +47,4 @@ export class ExclusiveDriver implements Driver {
   destroy(): Promise<void> {
     return this.inner.destroy();
   }
-}
-
-/** The dialect with its driver made exclusive (see ExclusiveDriver). */
-export function exclusiveDialect(dialect: Dialect): Dialect {
-  return {
-    createAdapter: () => dialect.createAdapter(),
-    createDriver: () => new ExclusiveDriver(dialect.createDriver()),
-    createIntrospector: (db) => dialect.createIntrospector(db),
-    createQueryCompiler: () => dialect.createQueryCompiler(),
-  };
 }
