@@ -29,6 +29,7 @@ PGlite.create(workerData.dataDir ? { dataDir: workerData.dataDir } : {}).then(
         return;
       }
       try {
+        if (m.begin) await db.query('BEGIN');
         const result = await db.query(m.sql, m.params);
         parentPort.postMessage({ id: m.id, rows: result.rows, affectedRows: result.affectedRows ?? 0 });
       } catch (error) {
@@ -104,8 +105,9 @@ export class PGliteThread {
     return new PGliteThread(worker);
   }
 
-  async query(sql: string, params: readonly unknown[]): Promise<QueryResult<unknown>> {
-    const reply = await this.send({ sql, params });
+  /** `begin`: open a transaction first, in the same round trip. */
+  async query(sql: string, params: readonly unknown[], begin = false): Promise<QueryResult<unknown>> {
+    const reply = await this.send(begin ? { sql, params, begin } : { sql, params });
     if (reply.error) throw new DatabaseError(reply.error.message, reply.error.fields);
     return { rows: reply.rows ?? [], numAffectedRows: BigInt(reply.affectedRows ?? 0) };
   }
@@ -127,10 +129,27 @@ export class PGliteThread {
 }
 
 class ThreadConnection implements DatabaseConnection {
+  /**
+   * BEGIN travels with the transaction's first statement: every message waits behind whatever the
+   * main thread is doing, so a round trip saved is latency saved. A transaction that ran nothing
+   * has nothing to commit or roll back.
+   */
+  beginPending = false;
+
   constructor(private readonly thread: PGliteThread) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return this.thread.query(query.sql, query.parameters) as Promise<QueryResult<R>>;
+    const begin = this.beginPending;
+    this.beginPending = false;
+    return this.thread.query(query.sql, query.parameters, begin) as Promise<QueryResult<R>>;
+  }
+
+  async endTransaction(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    if (this.beginPending) {
+      this.beginPending = false;
+      return;
+    }
+    await this.executeQuery(CompiledQuery.raw(statement));
   }
 
   // eslint-disable-next-line require-yield -- Kysely's interface; PGlite cannot stream
@@ -152,16 +171,16 @@ class ThreadDriver implements Driver {
     return this.connection;
   }
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('BEGIN'));
+  async beginTransaction(): Promise<void> {
+    this.connection.beginPending = true;
   }
 
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('COMMIT'));
+  commitTransaction(): Promise<void> {
+    return this.connection.endTransaction('COMMIT');
   }
 
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
+  rollbackTransaction(): Promise<void> {
+    return this.connection.endTransaction('ROLLBACK');
   }
 
   async releaseConnection(): Promise<void> {}

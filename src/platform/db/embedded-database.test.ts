@@ -33,4 +33,17 @@ describe('embedded database transactions', () => {
     const rows = await sql<{ v: string }>`SELECT v FROM t`.execute(db);
     expect(rows.rows.map((r) => r.v)).toEqual(['committed']);
   });
+
+  it('passes PostgreSQL errors back from the database thread with their fields, and keeps working after them', async () => {
+    handle = await openDatabase({ dataDir: 'memory://', poolSize: 1 });
+    const { db } = handle;
+    await sql`CREATE TABLE u (k text CONSTRAINT u_k_key UNIQUE)`.execute(db);
+    await sql`INSERT INTO u VALUES ('a')`.execute(db);
+    const failure = await sql`INSERT INTO u VALUES ('a')`.execute(db).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).toMatchObject({ code: '23505', constraint: 'u_k_key' });
+    const inserted = await db.insertInto('u' as never).values({ k: 'b' } as never).executeTakeFirst();
+    expect(inserted.numInsertedOrUpdatedRows).toBe(1n);
+    expect((await sql<{ k: string }>`SELECT k FROM u ORDER BY k`.execute(db)).rows).toEqual([{ k: 'a' }, { k: 'b' }]);
+  });
 });
