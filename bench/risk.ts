@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContainer, type Container } from '../src/container.js';
 import { loadConfig } from '../src/platform/config/config.js';
@@ -83,11 +85,14 @@ async function inProcessLatency(label: string, env: Record<string, string>, coun
   }
 }
 
+/** The embedded server keeps its data on disk, as `npm start` does (an in-memory PGlite grows its files by copying them). */
+const dataDir = mkdtempSync(join(tmpdir(), 'paylens-bench-risk-'));
+
 function startServer(port: number, env: Record<string, string> = {}): ChildProcess {
   const built = fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url));
   const args = existsSync(built) ? [built] : ['--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))];
   return spawn(process.execPath, args, {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PAYLENS_DATA_DIR: 'memory://', PAYLENS_BOOTSTRAP_API_KEY: KEY, RUN_WORKER_IN_SERVER: 'false', REDIS_URL: '', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: KEY, RUN_WORKER_IN_SERVER: 'false', REDIS_URL: '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -168,7 +173,11 @@ export async function run(): Promise<void> {
       await redis.stop();
     }
   }
-  await overHttp(seconds);
+  try {
+    await overHttp(seconds);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();
