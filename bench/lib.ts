@@ -135,14 +135,10 @@ export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-export interface PacedOptions {
-  url: string;
+export type PacedOptions = Omit<LoadOptions, 'connections' | 'overallRate'> & {
   /** Requests per second, sent evenly spaced (one every 1000/rate ms), whatever the answers' pace. */
   rate: number;
-  durationSeconds: number;
-  headers: Record<string, string>;
-  body: () => string;
-}
+};
 
 /**
  * Open-loop load at a steady rate: each request has a due time and its latency runs from that due
