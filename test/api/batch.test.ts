@@ -79,4 +79,19 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     expect(res.statusCode).toBe(200);
     expect(res.json().summary).toEqual({ stored: 2_000, duplicates: 0, failed: 0 });
   });
+
+  it('dedupes across the transactions a large batch is written in, and stores every payment once', async () => {
+    const events = Array.from({ length: 2_500 }, (_, i) => stripeEvent('charge.succeeded', charge({ amount: 100 + i, payment_intent: `pi_chunks_${store}_${i}` })));
+    // Items 1,200 and 2,400 repeat items 5 and 1,300: each copy lands in another 1,000-record chunk.
+    const body = [...events.slice(0, 1_200), events[5], ...events.slice(1_200, 2_399), events[1_300], ...events.slice(2_399)];
+    const res = await batch(JSON.stringify(body));
+    const { items, summary } = res.json();
+    expect(summary).toEqual({ stored: 2_500, duplicates: 2, failed: 0 });
+    expect(items[1_200]).toMatchObject({ status: 200, rawEvent: { id: items[5].rawEvent.id } });
+    expect(items[2_400]).toMatchObject({ status: 200, rawEvent: { id: items[1_301].rawEvent.id } });
+    expect(items[1_200].events.map((e: { id: string }) => e.id)).toEqual(items[5].events.map((e: { id: string }) => e.id));
+    const payments = await t.app.inject({ method: 'GET', url: `/v1/payments/stripe/pi_chunks_${store}_1300`, headers: { authorization: `Bearer ${t.apiKey}` } });
+    expect(payments.statusCode).toBe(200);
+    expect(payments.json().timeline).toHaveLength(1);
+  });
 });
