@@ -5,7 +5,7 @@ import type { PaymentEvent } from '../normalize/canonical.js';
 import { eventToRow } from './payment-event.mapper.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
-import type { NewRawEventRow, RawEventGuard, RawEventRepository, RawEventUpdate } from './raw-event.repository.js';
+import { dedupeKeyOf, type NewRawEventRow, type RawEventGuard, type RawEventRepository, type RawEventUpdate } from './raw-event.repository.js';
 
 export interface StoreRequest {
   raw: NewRawEventRow;
@@ -26,7 +26,7 @@ export interface RawOutcomeRequest {
 }
 
 function dedupeKey(raw: NewRawEventRow): string | null {
-  return raw.provider && raw.provider_event_id ? `${raw.tenant_id}\u0000${raw.provider}\u0000${raw.provider_event_id}` : null;
+  return raw.provider && raw.provider_event_id ? `${raw.tenant_id}\u0000${dedupeKeyOf(raw.provider, raw.provider_event_id)}` : null;
 }
 
 /**

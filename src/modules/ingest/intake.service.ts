@@ -2,7 +2,7 @@ import { sha256Hex } from '../../platform/crypto/hashing.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
-import type { PaymentEvent } from '../normalize/canonical.js';
+import type { NormalizedEventDraft, PaymentEvent } from '../normalize/canonical.js';
 import type { NormalizeContext, ResolveContext } from '../normalize/connector.js';
 import type { ConnectorRegistry } from '../normalize/connector-registry.js';
 import { toUsdMinor } from '../normalize/money.js';
@@ -92,6 +92,13 @@ export interface ReprocessResult {
   events: PaymentEvent[];
 }
 
+/** A record and its text with card numbers masked: what is normalized and what is stored. */
+function masked(record: unknown, text: string): { payload: unknown; storedText: string } {
+  return { payload: maskPansDeep(record).value, storedText: maskPans(text).text };
+}
+
+const NOT_READ_BACK = 'The original event could not be read back; retry';
+
 /** The stored text of a raw event back to the payload its connector reads (the stored copy is already masked). */
 function parseStored(raw: RawEvent): { payload: unknown } | { error: string } {
   try {
@@ -156,8 +163,8 @@ export class IntakeService {
    * the caller once per body.
    */
   async ingestRecord(input: IngestInput, record: unknown, text: string): Promise<IngestResult> {
-    const { value: payload } = maskPansDeep(record);
-    return this.ingestPayload(input, payload, maskPans(text).text, input.providerHint?.toLowerCase());
+    const { payload, storedText } = masked(record, text);
+    return this.ingestPayload(input, payload, storedText, input.providerHint?.toLowerCase());
   }
 
   /**
@@ -169,8 +176,8 @@ export class IntakeService {
     const hint = input.providerHint?.toLowerCase();
     const prepared = await Promise.all(
       records.map((r) => {
-        const { value: payload } = maskPansDeep(r.record);
-        return this.prepare({ ...input, idempotencyKey: r.idempotencyKey }, payload, maskPans(r.text).text, hint).catch((error: unknown) => ({ error }));
+        const { payload, storedText } = masked(r.record, r.text);
+        return this.prepare({ ...input, idempotencyKey: r.idempotencyKey }, payload, storedText, hint).catch((error: unknown) => ({ error }));
       }),
     );
     const ready = prepared.filter((p): p is PreparedRecord => !('error' in p));
@@ -187,7 +194,7 @@ export class IntakeService {
       if ('error' in p) return { error: p.error };
       if (stored.has(p)) return { result: this.storedResult(p) };
       const replay = replays.get(p);
-      return replay ? { result: replay } : { error: new AppError('unavailable', 'The original event could not be read back; retry') };
+      return replay ? { result: replay } : { error: new AppError('unavailable', NOT_READ_BACK) };
     });
   }
 
@@ -196,8 +203,9 @@ export class IntakeService {
     await this.deps.hooks.beforeStore(prepared.events);
     const { outcome } = await this.deps.writer.store({ raw: prepared.raw, events: prepared.events });
     if (outcome === 'duplicate') {
-      this.deps.metrics.duplicates.inc({ provider: prepared.provider });
-      return this.replay(input.tenantId, prepared.provider, prepared.dedupeId);
+      const replay = (await this.replayMany(input.tenantId, [prepared])).get(prepared);
+      if (!replay) throw new AppError('unavailable', NOT_READ_BACK);
+      return replay;
     }
     this.deps.hooks.afterStore(prepared.events);
     this.countStored(input.source, prepared);
@@ -237,10 +245,13 @@ export class IntakeService {
     return { raw, events, result, provider: identification.provider, dedupeId };
   }
 
-  private countStored(source: IngestSource, prepared: PreparedRecord): void {
-    const { provider, result } = prepared;
+  private countStored(source: IngestSource, { provider, result }: PreparedRecord): void {
     this.deps.metrics.eventsIngested.inc({ provider, source, status: result.status });
-    for (const draft of result.events) {
+    this.countUnmapped(provider, result.events);
+  }
+
+  private countUnmapped(provider: string, drafts: readonly NormalizedEventDraft[]): void {
+    for (const draft of drafts) {
       if (draft.unmappedCode) this.deps.metrics.unmappedCodes.inc({ provider, code: draft.unmappedCode });
     }
   }
@@ -329,20 +340,11 @@ export class IntakeService {
     if (applied) {
       // Not counted again in eventsIngested: the intake counted this raw event when it arrived.
       this.deps.hooks.afterStore(events);
-      for (const draft of result.events) {
-        if (draft.unmappedCode) this.deps.metrics.unmappedCodes.inc({ provider, code: draft.unmappedCode });
-      }
+      this.countUnmapped(provider, result.events);
     }
     const current = await this.deps.rawEvents.findById(raw.tenantId, raw.id);
     if (!current) throw new AppError('not_found', `No raw event ${raw.id}`);
     return { applied, rawEvent: current, events: await this.deps.paymentEvents.findByRawEvent(raw.tenantId, raw.id) };
-  }
-
-  private async replay(tenantId: string, provider: string, providerEventId: string): Promise<IngestResult> {
-    const existing = await this.deps.rawEvents.findByDedupeKey({ tenantId, provider, providerEventId });
-    if (!existing) throw new AppError('unavailable', 'The original event could not be read back; retry');
-    const events = await this.deps.paymentEvents.findByRawEvent(tenantId, existing.id);
-    return { replayed: true, rawEvent: summarizeRawEvent(existing), events };
   }
 
   /** The stored originals of many duplicates: two queries whatever their number. */

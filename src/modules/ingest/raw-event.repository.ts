@@ -77,12 +77,6 @@ export interface RawEventAction {
   at: string;
 }
 
-export interface DedupeKey {
-  tenantId: string;
-  provider: string;
-  providerEventId: string;
-}
-
 export class RawEventRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -110,17 +104,6 @@ export class RawEventRepository {
       WHERE r.tenant_id = ${tenantId}`.execute(this.db);
     for (const row of rows.rows) found.set(dedupeKeyOf(row.provider ?? '', row.provider_event_id ?? ''), rowToRawEvent(row));
     return found;
-  }
-
-  async findByDedupeKey(key: DedupeKey): Promise<RawEvent | null> {
-    const row = await this.db
-      .selectFrom('raw_events')
-      .selectAll()
-      .where('tenant_id', '=', key.tenantId)
-      .where('provider', '=', key.provider)
-      .where('provider_event_id', '=', key.providerEventId)
-      .executeTakeFirst();
-    return row ? rowToRawEvent(row) : null;
   }
 
   async findById(tenantId: string, id: string): Promise<RawEvent | null> {
