@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -13,16 +14,19 @@ export interface LoadResult {
   peakRssMb: number | null;
 }
 
-/** Peak resident set size of a process (VmHWM), read from /proc. */
-export function peakRssMb(pid: number | undefined): number | null {
+/** A process's resident set size now (VmRSS) or at its peak (VmHWM), in MB, read from /proc. */
+export function rssMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | null {
   if (!pid) return null;
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+    const match = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Math.round(Number(match[1]) / 1024) : null;
   } catch {
     return null;
   }
+}
+
+export function peakRssMb(pid: number | undefined): number | null {
+  return rssMb(pid, 'VmHWM');
 }
 
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
@@ -40,8 +44,15 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
 }
 
 export function startNode(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  return child;
+  return spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** The Paylens server: the build next to this bench (dist/bench → dist/src), or the sources through tsx. */
+export function startPaylens(env: Record<string, string>): ChildProcess {
+  const built = fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url));
+  if (existsSync(built)) return startNode(built, env);
+  const source = fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url));
+  return spawn(process.execPath, ['--import', 'tsx', source], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createContainer, type Container } from '../src/container.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { isFraud, quality, rescore, trainOnAssessments, type QualityReport } from '../src/modules/risk/model-training.js';
@@ -12,7 +11,7 @@ import { defaultRuleSet } from '../src/modules/risk/rules.js';
 import { seededRandom, simulateTraffic } from '../src/modules/risk/traffic-simulator.js';
 import { DAY_MS } from '../src/modules/risk/velocity-store.js';
 import { findPostgresBin, findRedisServer, freePort, startPostgres, startRedis } from '../test/harness/processes.js';
-import { printTable, runLoad, runPaced, stopProcess, waitForHttp, type LoadResult } from './lib.js';
+import { printTable, runLoad, runPaced, startPaylens, stopProcess, waitForHttp, type LoadResult } from './lib.js';
 
 const KEY = `pl_${'r'.repeat(43)}`;
 const START = new Date('2026-01-01T00:00:00Z');
@@ -89,12 +88,7 @@ async function inProcessLatency(label: string, env: Record<string, string>, coun
 const dataDir = mkdtempSync(join(tmpdir(), 'paylens-bench-risk-'));
 
 function startServer(port: number, env: Record<string, string> = {}): ChildProcess {
-  const built = fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url));
-  const args = existsSync(built) ? [built] : ['--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))];
-  return spawn(process.execPath, args, {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: KEY, RUN_WORKER_IN_SERVER: 'false', REDIS_URL: '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  return startPaylens({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: KEY, RUN_WORKER_IN_SERVER: 'false', REDIS_URL: '', ...env });
 }
 
 /** The ceiling: a bare Fastify handler answering a fixed verdict, same machine, same load. */

@@ -3,41 +3,22 @@
  * embedded server; each broadcast is a real event POSTed to the API, timed from the POST to its
  * arrival at every client. Prints p50/p99 latency, fan-out spread and the server's RSS.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { freePort } from '../test/harness/processes.js';
-import { distinctStripeEvent, percentile, stopProcess, waitForHttp } from './lib.js';
+import { distinctStripeEvent, percentile, rssMb, startPaylens, stopProcess, waitForHttp } from './lib.js';
 
 const KEY = `pl_${'w'.repeat(43)}`;
-const here = fileURLToPath(new URL('.', import.meta.url));
-
-function startServer(env: Record<string, string>): ChildProcess {
-  // Built (dist/bench/ws.js next to dist/src) or from source through tsx.
-  const built = join(here, '../src/entrypoints/server.js');
-  const args = existsSync(built) ? [built] : ['--import', 'tsx', join(here, '../src/entrypoints/server.ts')];
-  return spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-function rssMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | null {
-  if (!pid) return null;
-  try {
-    const match = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round(Number(match[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
-}
 
 export async function run(): Promise<void> {
   const clients = Number(process.env.BENCH_WS_CLIENTS ?? 10_000);
   const broadcasts = Number(process.env.BENCH_WS_BROADCASTS ?? 20);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'paylens-bench-ws-'));
-  const server = startServer({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: KEY, RUN_WORKER_IN_SERVER: 'false' });
+  const server = startPaylens({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: KEY, RUN_WORKER_IN_SERVER: 'false' });
   const sockets: WebSocket[] = [];
   try {
     await waitForHttp(`http://127.0.0.1:${port}/health/live`);
