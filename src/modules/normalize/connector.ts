@@ -1,9 +1,15 @@
 import type { DeclineType, FailureReason, NormalizedEventDraft, RecommendedAction } from './canonical.js';
+import { str } from './payload-access.js';
 
 export interface DeclineMapping {
   reason: FailureReason;
   declineType: DeclineType;
   action: RecommendedAction;
+}
+
+/** One row of a connector's code table (the codes files import it as `m` to keep rows short). */
+export function declineMapping(reason: FailureReason, declineType: DeclineType, action: RecommendedAction): DeclineMapping {
+  return { reason, declineType, action };
 }
 
 /** What a connector needs from outside; pure functions only, so connectors stay testable. */
@@ -51,6 +57,11 @@ export function signatureHeaderParts(header: string): [key: string, value: strin
     if (eq >= 0) parts.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
   }
   return parts;
+}
+
+/** The dedupe id of providers whose envelope names itself in a top-level `id` (Stripe, PayPal, Checkout.com). */
+export function envelopeEventId(payload: unknown): string | null {
+  return str(payload, 'id');
 }
 
 export interface Connector {

@@ -1,10 +1,4 @@
-import type { DeclineMapping } from '../../connector.js';
-
-const m = (reason: DeclineMapping['reason'], declineType: DeclineMapping['declineType'], action: DeclineMapping['action']): DeclineMapping => ({
-  reason,
-  declineType,
-  action,
-});
+import { declineMapping as m, type DeclineMapping } from '../../connector.js';
 
 /**
  * Adyen refusal reasons 0–46 (docs.adyen.com/development-resources/refusal-reasons), keyed by the

@@ -1,5 +1,5 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { headerValue, mapDeclineCode, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { envelopeEventId, headerValue, mapDeclineCode, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
 import { at, cardBin, cardLast4, countryCode, emailDomain, int, isoToDate, isRecord, providerMetadataField, record, str, stringMap } from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
@@ -173,9 +173,7 @@ export const checkoutConnector: Connector = {
     return ours ? 0.75 : 0;
   },
 
-  eventId(payload) {
-    return isRecord(payload) ? str(payload, 'id') : null;
-  },
+  eventId: envelopeEventId,
 
   normalize(payload, ctx): NormalizeOutcome {
     const env = readEnvelope(payload);

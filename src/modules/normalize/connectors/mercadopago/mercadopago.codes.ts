@@ -1,10 +1,4 @@
-import type { DeclineMapping } from '../../connector.js';
-
-const m = (reason: DeclineMapping['reason'], declineType: DeclineMapping['declineType'], action: DeclineMapping['action']): DeclineMapping => ({
-  reason,
-  declineType,
-  action,
-});
+import { declineMapping as m, type DeclineMapping } from '../../connector.js';
 
 /**
  * Mercado Pago `status_detail` values that explain a payment that did not (yet) succeed: the documented

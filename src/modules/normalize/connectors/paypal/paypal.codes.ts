@@ -1,10 +1,4 @@
-import type { DeclineMapping } from '../../connector.js';
-
-const m = (reason: DeclineMapping['reason'], declineType: DeclineMapping['declineType'], action: DeclineMapping['action']): DeclineMapping => ({
-  reason,
-  declineType,
-  action,
-});
+import { declineMapping as m, type DeclineMapping } from '../../connector.js';
 
 const issuerRetry = m('issuer_unavailable', 'soft', 'retry_later');
 const processing = m('processing_error', 'soft', 'retry_later');

@@ -1,5 +1,5 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { mapDeclineCode, type Connector, type NormalizeContext, type NormalizeOutcome } from '../../connector.js';
+import { envelopeEventId, mapDeclineCode, type Connector, type NormalizeContext, type NormalizeOutcome } from '../../connector.js';
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
 import { at, cardLast4, emailDomain, isoToDate, isRecord, record, str } from '../../payload-access.js';
 import { paypalCodes } from './paypal.codes.js';
@@ -317,9 +317,7 @@ export const paypalConnector: Connector = {
     return typeof payload.resource_type === 'string' ? 0.7 : 0;
   },
 
-  eventId(payload) {
-    return isRecord(payload) ? str(payload, 'id') : null;
-  },
+  eventId: envelopeEventId,
 
   normalize(payload, ctx) {
     const env = readEnvelope(payload);

@@ -1,10 +1,4 @@
-import type { DeclineMapping } from '../../connector.js';
-
-const m = (reason: DeclineMapping['reason'], declineType: DeclineMapping['declineType'], action: DeclineMapping['action']): DeclineMapping => ({
-  reason,
-  declineType,
-  action,
-});
+import { declineMapping as m, type DeclineMapping } from '../../connector.js';
 
 /**
  * Every Stripe decline code (`decline_code`, `outcome.reason`), error code (`failure_code`,

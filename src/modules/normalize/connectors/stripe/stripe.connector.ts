@@ -1,5 +1,5 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { headerValue, mapDeclineCode, signatureHeaderParts, type Connector, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { envelopeEventId, headerValue, mapDeclineCode, signatureHeaderParts, type Connector, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
 import { at, cardBin, countryCode, emailDomain, int, isRecord, providerMetadataField, record, str, stringMap, unixSecondsToDate } from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
@@ -288,9 +288,7 @@ export const stripeConnector: Connector = {
     return 0;
   },
 
-  eventId(payload) {
-    return isRecord(payload) ? str(payload, 'id') : null;
-  },
+  eventId: envelopeEventId,
 
   normalize(payload, ctx) {
     const env = readEnvelope(payload);
