@@ -1,5 +1,5 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { mapDeclineCode, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { mapDeclineCode, unknownDecline, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
 import { cardBin, cardLast4, countryCode, emailDomain, int, isoToDate, isRecord, providerMetadataField, record, str } from '../../payload-access.js';
 import { hmacSha256, safeEqual, sha256Hex } from '../../../../platform/crypto/hashing.js';
@@ -103,9 +103,9 @@ function refusal(item: Item): { mapping: DeclineMapping; code: string | null; un
     const { mapping, unmapped } = mapDeclineCode(adyenCodes, adyenReasonKey(text));
     if (!unmapped) return { mapping, code: text, unmapped: false };
   }
+  // Every candidate missed the table: the first one is what gets reported.
   const code = candidates[0] ?? null;
-  const { mapping, unmapped } = mapDeclineCode(adyenCodes, code === null ? null : adyenReasonKey(code));
-  return { mapping, code, unmapped };
+  return { mapping: unknownDecline, code, unmapped: code !== null };
 }
 
 /** Adyen amounts are minor units in Adyen's own exponent; the canonical model uses ISO 4217's. */
@@ -114,8 +114,7 @@ function toIsoMinor(value: number, currency: string): number {
   return rescaleMinor(value, adyenExponentOverrides[currency] ?? iso, iso);
 }
 
-function readCard(item: Item, success: boolean, code: string): Card | null {
-  const extra = record(item, 'additionalData') ?? {};
+function readCard(item: Item, extra: Record<string, unknown>, success: boolean, code: string): Card | null {
   let last4 = str(extra, 'cardSummary');
   // A successful card AUTHORISATION's reason is "authCode:last4:expiry".
   if (!last4 && success && code === 'AUTHORISATION') last4 = (str(item, 'reason') ?? '').split(':')[1] ?? null;
@@ -204,7 +203,7 @@ function normalizeItem(item: Item, live: string | null, ctx: NormalizeContext): 
     ip: str(extra, 'shopperIP') ?? str(item, 'shopperIP'),
     ipCountry: null,
     deviceId: null,
-    card: readCard(item, success, code),
+    card: readCard(item, extra, success, code),
     occurredAt: isoToDate(str(item, 'eventDate')) ?? new Date(Number.NaN),
     normalizationMethod: 'rules',
     confidence: 1,
@@ -282,7 +281,7 @@ export const adyenConnector: Connector = {
   normalize(payload, ctx): NormalizeOutcome {
     const items = adyenItems(payload);
     if (items.length === 0) return { kind: 'ignored', reason: 'not an Adyen notification with NotificationRequestItems' };
-    const live = isRecord(payload) ? str(payload, 'live') : null;
+    const live = str(payload, 'live');
     const events = items.map((item) => normalizeItem(item, live, ctx)).filter((e): e is NormalizedEventDraft => e !== null);
     if (events.length === 0) {
       const codes = [...new Set(items.map((item) => str(item, 'eventCode') ?? '?'))].join(', ');
