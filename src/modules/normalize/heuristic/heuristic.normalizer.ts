@@ -1,9 +1,9 @@
 import type { EventStatus, EventType, NormalizedEventDraft } from '../canonical.js';
 import type { NormalizeContext } from '../connector.js';
 import type { FallbackNormalizer, NormalizeResult } from '../normalize.service.js';
-import { emailDomain, int } from '../payload-access.js';
+import { cardBin, cardLast4, emailDomain, int } from '../payload-access.js';
 import { isIsoCurrency } from '../money.js';
-import { currencyIn, isEmail, masked, moneyToMinor, reasonOf, statusOf, timeOf, typeForStatus, typeOf } from './heuristic.values.js';
+import { currencyIn, fold, isEmail, masked, moneyToMinor, reasonOf, statusOf, timeOf, typeForStatus, typeOf } from './heuristic.values.js';
 
 type Scalar = string | number | boolean;
 
@@ -19,12 +19,7 @@ interface Leaf {
 const MAX_DEPTH = 8;
 const MAX_LEAVES = 5000;
 
-const squash = (key: string) =>
-  key
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
+const squash = (key: string) => fold(key).replace(/[^a-z0-9]/g, '');
 
 function leavesOf(payload: unknown): Leaf[] {
   const out: Leaf[] = [];
@@ -164,8 +159,8 @@ export function guessEvent(payload: unknown, ctx: NormalizeContext): HeuristicGu
     (anyEmail ? { value: String(anyEmail.value).trim(), path: anyEmail.path } : null);
   const customerId = email ? null : first(leaves, keys.customerId, text);
   const maskedPan = first(leaves, keys.maskedPan, (leaf) => (typeof leaf.value === 'string' ? masked(leaf.value) : null));
-  const last4 = first(leaves, keys.last4, (leaf) => { const t = text(leaf); return t && /^\d{4}$/.test(t) ? t : null; })?.value ?? maskedPan?.value.last4 ?? null;
-  const bin = first(leaves, keys.bin, (leaf) => { const t = text(leaf); return t && /^\d{6,8}$/.test(t) ? t : null; })?.value ?? maskedPan?.value.bin ?? null;
+  const last4 = first(leaves, keys.last4, (leaf) => cardLast4(text(leaf)))?.value ?? maskedPan?.value.last4 ?? null;
+  const bin = first(leaves, keys.bin, (leaf) => cardBin(text(leaf)))?.value ?? maskedPan?.value.bin ?? null;
   const brand = first(leaves, keys.brand, (leaf) => (typeof leaf.value === 'string' && /^[a-z _-]{2,24}$/i.test(leaf.value) ? leaf.value.toLowerCase() : null));
   const ip = first(leaves, keys.ip, (leaf) => (typeof leaf.value === 'string' && /^[\d.]{7,15}$|^[0-9a-f:]{3,39}$/i.test(leaf.value) ? leaf.value : null));
   const extras = [email ?? customerId, last4 ?? bin, typeField].filter((x) => x !== null && x !== undefined).length;
