@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { expectSingleEvent, testNormalizeContext } from '../connector-testing.js';
-import { readFileSync } from 'node:fs';
+import { expectSingleEvent, readJsonFixture, testNormalizeContext } from '../connector-testing.js';
 import { describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
 import { stripeConnector } from './stripe.connector.js';
@@ -35,7 +34,7 @@ describe('stripe connector: detection and ids', () => {
 
 describe('stripe connector: charges', () => {
   it('normalizes a captured charge from a JSON fixture exactly', () => {
-    const payload = JSON.parse(readFileSync(new URL('./__fixtures__/charge.succeeded.json', import.meta.url), 'utf8'));
+    const payload = readJsonFixture(new URL('./__fixtures__/charge.succeeded.json', import.meta.url));
     const e = expectSingleEvent(stripeConnector.normalize(payload, ctx));
     expect(e).toMatchObject({
       providerEventId: 'evt_1QFixtureSucceeded01',
