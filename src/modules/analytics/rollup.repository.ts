@@ -42,8 +42,9 @@ function rangeCondition(ranges: readonly BucketRange[]): RawBuilder<unknown> {
   )})`;
 }
 
-function providerCondition(filter: RollupFilter): RawBuilder<unknown> {
-  return filter.providers && filter.providers.length > 0 ? sql`provider in (${sql.join([...filter.providers])})` : sql`true`;
+/** `column in (values)`, or no condition when there are no values. */
+function inCondition(column: string, values: readonly string[] | undefined): RawBuilder<unknown> {
+  return values && values.length > 0 ? sql`${sql.ref(column)} in (${sql.join([...values])})` : sql`true`;
 }
 
 function toDate(value: unknown): number {
@@ -86,6 +87,13 @@ export function slicesSelectFromCube(where: RawBuilder<unknown> = sql`true`): Ra
 
 function counters(row: Record<string, unknown>): Totals {
   return { count: Number(row.count), usdCount: Number(row.usd_count), volumeUsdMinor: Number(row.volume_usd_minor), lag: lagColumns.map((c) => Number(row[c])) };
+}
+
+/** Rows of a grouped totals query: the group columns as strings, then the counters (an empty ungrouped sum is no row). */
+function groupedTotals<K extends string>(rows: readonly Record<string, unknown>[], groups: readonly K[]): (Record<K, string> & Totals)[] {
+  return rows
+    .filter((row) => row.count !== null)
+    .map((row) => ({ ...(Object.fromEntries(groups.map((c) => [c, String(row[c])])) as Record<K, string>), ...counters(row) }));
 }
 
 const totalsSelect = () => [
@@ -198,11 +206,9 @@ export class RollupRepository {
       select ${sql.join([...groups, ...totalsSelect()])}
       from analytics_slices
       where tenant_id = ${tenantId} and dimension = ${dimension} and ${rangeCondition(planRanges(from, to))}
-        and ${values && values.length > 0 ? sql`value in (${sql.join([...values])})` : sql`true`}
+        and ${inCondition('value', values)}
       ${groups.length > 0 ? sql`group by ${sql.join(groups)}` : sql``}`.execute(this.db);
-    return result.rows
-      .filter((row) => row.count !== null)
-      .map((row) => ({ ...(Object.fromEntries(groupBy.map((c) => [c, String(row[c])])) as Record<C, string>), ...counters(row) }));
+    return groupedTotals(result.rows, groupBy);
   }
 
   /** Per-bucket counts of one slice dimension at one granularity, keyed by value (or summed over values). */
@@ -212,7 +218,7 @@ export class RollupRepository {
       from analytics_slices
       where tenant_id = ${tenantId} and dimension = ${dimension} and granularity = ${granularity}
         and bucket >= ${new Date(from)} and bucket < ${new Date(to)}
-        and ${values && values.length > 0 ? sql`value in (${sql.join([...values])})` : sql`true`}
+        and ${inCondition('value', values)}
       group by 1, 2`.execute(this.db);
     return result.rows.map(toSeriesRow);
   }
@@ -223,11 +229,9 @@ export class RollupRepository {
     const result = await sql<Record<string, unknown>>`
       select ${sql.join([...groups, ...totalsSelect()])}
       from analytics_rollups
-      where tenant_id = ${tenantId} and ${rangeCondition(planRanges(from, to))} and ${providerCondition(filter)}
+      where tenant_id = ${tenantId} and ${rangeCondition(planRanges(from, to))} and ${inCondition('provider', filter.providers)}
       ${groups.length > 0 ? sql`group by ${sql.join(groups)}` : sql``}`.execute(this.db);
-    return result.rows
-      .filter((row) => row.count !== null)
-      .map((row) => ({ ...(Object.fromEntries(dimensions.map((d) => [d, String(row[d])])) as Record<D, string>), ...counters(row) }));
+    return groupedTotals(result.rows, dimensions);
   }
 
   /** Per-bucket counts at one granularity from the cube, optionally split by one dimension. */
@@ -236,7 +240,7 @@ export class RollupRepository {
       select bucket, ${groupBy ? sql.ref(groupBy) : sql`''`} as key, ${seriesSelect()}
       from analytics_rollups
       where tenant_id = ${tenantId} and granularity = ${granularity} and bucket >= ${new Date(from)} and bucket < ${new Date(to)}
-        and ${providerCondition(filter)}
+        and ${inCondition('provider', filter.providers)}
       group by 1, 2`.execute(this.db);
     return result.rows.map(toSeriesRow);
   }
