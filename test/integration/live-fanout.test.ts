@@ -19,6 +19,14 @@ async function stopInstance(instance: ServerProcess | undefined): Promise<void> 
   await instance.exited;
 }
 
+function postEvent(baseUrl: string, key: string, event: unknown): Promise<Response> {
+  return fetch(`${baseUrl}/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+}
+
 function openFeed(url: string): Promise<{ socket: WebSocket; messages: Message[]; next: (p: (m: Message) => boolean) => Promise<Message> }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
@@ -83,11 +91,7 @@ describe('live feed fan-out across two instances through Redis', () => {
     const theirs = await openFeed(`${wsB}/ws?token=${otherKey}`);
 
     const event = stripeEvent('charge.succeeded', charge({ amount: 4321 }));
-    const posted = await fetch(`${a.baseUrl}/v1/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(event),
-    });
+    const posted = await postEvent(a.baseUrl, apiKey, event);
     expect(posted.status).toBe(201);
     const stored = ((await posted.json()) as { events: Array<Record<string, unknown>> }).events[0];
 
@@ -96,11 +100,7 @@ describe('live feed fan-out across two instances through Redis', () => {
 
     // The other tenant's own event, sent later through A, is the first and only event its client sees.
     const marker = stripeEvent('charge.succeeded', charge({ amount: 99 }));
-    const own = await fetch(`${a.baseUrl}/v1/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(marker),
-    });
+    const own = await postEvent(a.baseUrl, otherKey, marker);
     expect(own.status).toBe(201);
     const theirsFirst = await theirs.next((m) => m.type === 'event');
     expect(theirsFirst.data.providerEventId).toBe(marker.id);
