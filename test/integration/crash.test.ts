@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { freePort } from '../harness/processes.js';
 import { createPostgresDatabase, storeKinds } from '../harness/stores.js';
+import { postEventOverHttp } from './server-process.js';
 
 const API_KEY = `pl_${randomBytes(32).toString('base64url')}`;
 const LOAD_MS = 1500;
@@ -36,8 +37,7 @@ function killed(child: ChildProcess): Promise<void> {
   });
 }
 
-const post = (base: string, body: string) =>
-  fetch(`${base}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+const post = (base: string, body: string) => postEventOverHttp(base, API_KEY, body, AbortSignal.timeout(10_000));
 
 describe.runIf(storeKinds().includes('postgres'))('a server killed under load', () => {
   const children: ChildProcess[] = [];

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { freePort } from '../harness/processes.js';
 import { createPostgresDatabase } from '../harness/stores.js';
-import { startServer, type ServerProcess } from './server-process.js';
+import { postEventOverHttp, startServer, type ServerProcess } from './server-process.js';
 
 type Message = { type: string; data: Record<string, unknown> };
 
@@ -17,14 +17,6 @@ async function stopInstance(instance: ServerProcess | undefined): Promise<void> 
   instance.child.kill('SIGTERM');
   setTimeout(() => instance.child.kill('SIGKILL'), 10_000).unref();
   await instance.exited;
-}
-
-function postEvent(baseUrl: string, key: string, event: unknown): Promise<Response> {
-  return fetch(`${baseUrl}/v1/events`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(event),
-  });
 }
 
 function openFeed(url: string): Promise<{ socket: WebSocket; messages: Message[]; next: (p: (m: Message) => boolean) => Promise<Message> }> {
@@ -91,7 +83,7 @@ describe('live feed fan-out across two instances through Redis', () => {
     const theirs = await openFeed(`${wsB}/ws?token=${otherKey}`);
 
     const event = stripeEvent('charge.succeeded', charge({ amount: 4321 }));
-    const posted = await postEvent(a.baseUrl, apiKey, event);
+    const posted = await postEventOverHttp(a.baseUrl, apiKey, event);
     expect(posted.status).toBe(201);
     const stored = ((await posted.json()) as { events: Array<Record<string, unknown>> }).events[0];
 
@@ -100,7 +92,7 @@ describe('live feed fan-out across two instances through Redis', () => {
 
     // The other tenant's own event, sent later through A, is the first and only event its client sees.
     const marker = stripeEvent('charge.succeeded', charge({ amount: 99 }));
-    const own = await postEvent(a.baseUrl, otherKey, marker);
+    const own = await postEventOverHttp(a.baseUrl, otherKey, marker);
     expect(own.status).toBe(201);
     const theirsFirst = await theirs.next((m) => m.type === 'event');
     expect(theirsFirst.data.providerEventId).toBe(marker.id);

@@ -8,7 +8,7 @@ import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stri
 import { configFor } from '../harness/app.js';
 import { freePort } from '../harness/processes.js';
 import { storeKinds } from '../harness/stores.js';
-import { startServer } from './server-process.js';
+import { postEventOverHttp, startServer } from './server-process.js';
 
 describe('the server process (embedded PGlite)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'paylens-server-'));
@@ -23,7 +23,7 @@ describe('the server process (embedded PGlite)', () => {
 
     const events = Array.from({ length: 40 }, () => stripeEvent('charge.succeeded', charge()));
     const responses = await Promise.all(
-      events.map((e) => fetch(`${first.baseUrl}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(e) })),
+      events.map((e) => postEventOverHttp(first.baseUrl, key!, e)),
     );
     expect(responses.every((r) => r.status === 201)).toBe(true);
     first.child.kill('SIGTERM');
