@@ -2,7 +2,7 @@ import { atThreshold, prAuc, rocAuc, type AtThreshold, type Scored } from './eva
 import { featureNames, type Features } from './features.js';
 import { defaultTrainOptions, predictLogistic, trainLogistic, type LogisticModel, type TrainOptions } from './logistic-regression.js';
 import type { LabelValue, StoredAssessment } from './risk.repository.js';
-import { decide, type RuleSet } from './rules.js';
+import { decide, type ListHit, type RuleSet } from './rules.js';
 
 /** The model learns from behaviour only: list hits are overrides, not evidence to generalise from. */
 export const modelFeatureNames = featureNames.filter((n) => n !== 'list_block' && n !== 'list_allow');
@@ -43,14 +43,24 @@ export function quality(items: Scored[], review: number, decline: number): Quali
   };
 }
 
-/** Scores stored features again under a rule set and model, as the scorer would now (list hits kept from the stored flags). */
-export function rescore(a: StoredAssessment, ruleSet: RuleSet, model: { version: number; model: LogisticModel } | null): number {
-  const probability = model ? predictLogistic(model.model, featureVector(a.features, model.model.featureNames)) : null;
-  return decide(ruleSet, a.features, probability, model?.version ?? null, storedHits(a.features)).score;
+/** A model as scoring uses it: the fitted model and the version it is stored as. */
+export interface VersionedModel {
+  version: number;
+  model: LogisticModel;
 }
 
-export function storedHits(features: Features) {
-  const hits: { type: string; action: 'block' | 'allow'; reason: string }[] = [];
+/** The model's fraud probability for these features; null without a model. */
+export function modelProbability(model: VersionedModel | null, features: Features): number | null {
+  return model ? predictLogistic(model.model, featureVector(features, model.model.featureNames)) : null;
+}
+
+/** Scores stored features again under a rule set and model, as the scorer would now (list hits kept from the stored flags). */
+export function rescore(a: StoredAssessment, ruleSet: RuleSet, model: VersionedModel | null): number {
+  return decide(ruleSet, a.features, modelProbability(model, a.features), model?.version ?? null, storedHits(a.features)).score;
+}
+
+export function storedHits(features: Features): ListHit[] {
+  const hits: ListHit[] = [];
   if (features.list_block === 1) hits.push({ type: 'stored', action: 'block', reason: 'on the block list when scored' });
   if (features.list_allow === 1) hits.push({ type: 'stored', action: 'allow', reason: 'on the allow list when scored' });
   return hits;
@@ -69,11 +79,11 @@ export interface VersionQuality extends QualityReport {
 export function evaluateVersions(
   labeled: StoredAssessment[],
   thresholdsOf: (rulesVersion: number) => RuleSet['thresholds'],
-  active: { ruleSet: RuleSet; rulesVersion: number; model: { version: number; model: LogisticModel } | null },
+  active: { ruleSet: RuleSet; rulesVersion: number; model: VersionedModel | null },
 ): VersionQuality[] {
+  const all = labeled.filter((a) => a.label !== null);
   const groups = new Map<string, StoredAssessment[]>();
-  for (const a of labeled) {
-    if (a.label === null) continue;
+  for (const a of all) {
     const key = `${a.rulesVersion}/${a.modelVersion ?? '-'}`;
     const group = groups.get(key);
     if (group) group.push(a);
@@ -91,7 +101,6 @@ export function evaluateVersions(
     });
   }
   out.sort((a, b) => (a.rulesVersion ?? 0) - (b.rulesVersion ?? 0) || (a.modelVersion ?? 0) - (b.modelVersion ?? 0));
-  const all = labeled.filter((a) => a.label !== null);
   if (all.length > 0) {
     out.push({
       rulesVersion: active.rulesVersion,

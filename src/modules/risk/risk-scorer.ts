@@ -1,6 +1,6 @@
 import { newId } from '../../platform/ids.js';
 import { computeFeatures, type Features } from './features.js';
-import { predictLogistic } from './logistic-regression.js';
+import { modelProbability } from './model-training.js';
 import type { AssessmentRecorder } from './assessment-recorder.js';
 import type { NewAssessmentRow } from './risk.repository.js';
 import { listHits, velocityEventOf, type RiskSubject } from './risk-subject.js';
@@ -56,8 +56,7 @@ export class RiskScorer {
       snapshot,
     );
     const model = config.model;
-    const probability = model ? predictLogistic(model.model, model.model.featureNames.map((name) => features[name as keyof Features] ?? 0)) : null;
-    const verdict = decide(config.ruleSet, features, probability, model?.version ?? null, hits);
+    const verdict = decide(config.ruleSet, features, modelProbability(model, features), model?.version ?? null, hits);
     // Our own decline is a failed attempt for the fraudster too: it feeds the card-testing counters.
     // An ingested event already happened, so its own status is the outcome, never our advice.
     if (verdict.decision === 'decline' && !subject.declined && subject.source !== 'ingest') await this.velocity.recordDecline(event);

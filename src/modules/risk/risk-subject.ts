@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PaymentEvent } from '../normalize/canonical.js';
 import { toUsdMinor } from '../normalize/money.js';
-import type { ListMatcher, ListType } from './list.repository.js';
+import { listTypes, type ListMatcher, type ListType } from './list.repository.js';
 import type { ListHit } from './rules.js';
 import type { VelocityEvent } from './velocity-store.js';
 
@@ -180,13 +180,11 @@ export function buildListIndex(matchers: ListMatcher[]): ListIndex {
   return index;
 }
 
-const allListTypes: ListType[] = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'];
-
 /** Unexpired list entries this transaction matches, judged at the time it is scored. */
 export function listHits(s: RiskSubject, index: ListIndex, now: number): ListHit[] {
   const hits: ListHit[] = [];
   if (index.size === 0) return hits;
-  for (const type of allListTypes) {
+  for (const type of listTypes) {
     for (const key of subjectKeys(s, type)) {
       for (const m of index.get(`${type}\u0000${key}`) ?? []) {
         if (m.expiresAt === null || m.expiresAt > now) hits.push({ type: m.type, action: m.action, reason: m.reason });

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ListRepository } from './list.repository.js';
-import type { LogisticModel } from './logistic-regression.js';
+import type { VersionedModel } from './model-training.js';
 import type { RiskRepository } from './risk.repository.js';
 import { buildListIndex, type ListIndex } from './risk-subject.js';
 import { defaultRuleSet, type RuleSet } from './rules.js';
@@ -8,7 +8,7 @@ import { defaultRuleSet, type RuleSet } from './rules.js';
 export interface TenantRiskConfig {
   ruleSet: RuleSet;
   rulesVersion: number;
-  model: { version: number; model: LogisticModel } | null;
+  model: VersionedModel | null;
   lists: ListIndex;
 }
 
