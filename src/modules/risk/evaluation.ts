@@ -52,16 +52,8 @@ export interface AtThreshold {
 }
 
 export function atThreshold(items: Scored[], threshold: number): AtThreshold {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (const i of items) {
-    const flagged = i.score >= threshold;
-    if (flagged && i.label === 1) tp++;
-    else if (flagged) fp++;
-    else if (i.label === 1) fn++;
-  }
-  return { threshold, flagged: tp + fp, precision: tp + fp > 0 ? tp / (tp + fp) : null, recall: tp + fn > 0 ? tp / (tp + fn) : null };
+  const flags = items.map((i) => ({ flagged: i.score >= threshold, label: i.label }));
+  return { threshold, flagged: flags.filter((f) => f.flagged).length, ...precisionRecall(flags) };
 }
 
 export function precisionRecall(flags: { flagged: boolean; label: 0 | 1 }[]): { precision: number | null; recall: number | null } {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 
@@ -56,6 +56,14 @@ function toEntry(row: EntryRow): ListEntry {
   };
 }
 
+/** Writes the audit record of one change to an entry, in the change's transaction. */
+async function audited(trx: Transaction<Database>, tenantId: string, row: EntryRow, operation: AuditRecord['operation'], actor: string): Promise<void> {
+  await trx
+    .insertInto('risk_list_audit')
+    .values({ id: newId('aud'), tenant_id: tenantId, entry_id: row.id, operation, type: row.type, value: row.value, action: row.action, reason: row.reason, actor })
+    .execute();
+}
+
 /** Block/allow lists; every change writes its audit record in the same transaction. */
 export class ListRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -103,10 +111,7 @@ export class ListRepository {
         .returningAll()
         .executeTakeFirst();
       if (!row) return null;
-      await trx
-        .insertInto('risk_list_audit')
-        .values({ id: newId('aud'), tenant_id: tenantId, entry_id: row.id, operation: 'add', type: row.type, value: row.value, action: row.action, reason: row.reason, actor })
-        .execute();
+      await audited(trx, tenantId, row, 'add', actor);
       return toEntry(row);
     });
   }
@@ -115,10 +120,7 @@ export class ListRepository {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx.deleteFrom('risk_lists').where('tenant_id', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst();
       if (!row) return null;
-      await trx
-        .insertInto('risk_list_audit')
-        .values({ id: newId('aud'), tenant_id: tenantId, entry_id: row.id, operation: 'remove', type: row.type, value: row.value, action: row.action, reason: row.reason, actor })
-        .execute();
+      await audited(trx, tenantId, row, 'remove', actor);
       return toEntry(row);
     });
   }

@@ -28,9 +28,11 @@ const auditSchema = z.object({
   at: z.string(),
 });
 
+/** Who made a change: the API key id, recorded with rule versions and list audit records. */
+export const actorOf = (request: { principal: { keyId: string } | null }) => request.principal?.keyId ?? 'unknown';
+
 export async function listRoutes(app: App, container: Container): Promise<void> {
   const { risk } = container;
-  const actor = (request: { principal: { keyId: string } | null }) => request.principal?.keyId ?? 'unknown';
 
   app.get(
     '/lists',
@@ -64,7 +66,7 @@ export async function listRoutes(app: App, container: Container): Promise<void> 
     },
     async (request, reply) => {
       const { expiresAt, ...entry } = request.body;
-      const added = await risk.service.addListEntry(tenantOf(request), { ...entry, expiresAt: expiresAt ? new Date(expiresAt) : null }, actor(request));
+      const added = await risk.service.addListEntry(tenantOf(request), { ...entry, expiresAt: expiresAt ? new Date(expiresAt) : null }, actorOf(request));
       if (!added) throw new AppError('conflict', `${entry.type} ${entry.value} is already on the ${entry.action} list`);
       return reply.code(201).send(added);
     },
@@ -81,7 +83,7 @@ export async function listRoutes(app: App, container: Container): Promise<void> 
       },
     },
     async (request) => {
-      const removed = await risk.service.removeListEntry(tenantOf(request), request.params.id, actor(request));
+      const removed = await risk.service.removeListEntry(tenantOf(request), request.params.id, actorOf(request));
       if (!removed) throw new AppError('not_found', `No list entry ${request.params.id}`);
       return removed;
     },

@@ -1,11 +1,10 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { coerceFeatures, type Features } from './features.js';
 import type { LogisticModel } from './logistic-regression.js';
-import type { Decision, Reason, RiskLevel, RuleSet } from './rules.js';
-import type { Insertable } from 'kysely';
+import type { Decision, Reason, RiskLevel, RuleSet, Verdict } from './rules.js';
 import type { RiskAssessmentsTable } from './risk.tables.js';
 
 const assessmentColumns: ColumnSpec = {
@@ -34,15 +33,10 @@ export type LabelValue = (typeof labelValues)[number];
 
 export type NewAssessmentRow = Insertable<RiskAssessmentsTable>;
 
-export interface StoredAssessment {
+/** A stored verdict with what it was scored on. */
+export interface StoredAssessment extends Verdict {
   transactionId: string;
   occurredAt: Date;
-  score: number;
-  rulesScore: number;
-  modelScore: number | null;
-  riskLevel: RiskLevel;
-  decision: Decision;
-  reasons: Reason[];
   features: Features;
   rulesVersion: number;
   modelVersion: number | null;
@@ -67,6 +61,10 @@ export interface StoredModel {
 
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
+
+function toRuleSetVersion(row: { version: number; definition: unknown; created_by: string; created_at: Date | string }): RuleSetVersion {
+  return { version: Number(row.version), ruleSet: json<RuleSet>(row.definition), createdBy: row.created_by, createdAt: iso(row.created_at) };
+}
 
 export class RiskRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -150,12 +148,12 @@ export class RiskRepository {
 
   async latestRuleSet(tenantId: string): Promise<RuleSetVersion | null> {
     const row = await this.db.selectFrom('risk_rule_sets').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').limit(1).executeTakeFirst();
-    return row ? { version: Number(row.version), ruleSet: json<RuleSet>(row.definition), createdBy: row.created_by, createdAt: iso(row.created_at) } : null;
+    return row ? toRuleSetVersion(row) : null;
   }
 
   async ruleSetVersions(tenantId: string): Promise<RuleSetVersion[]> {
     const rows = await this.db.selectFrom('risk_rule_sets').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').execute();
-    return rows.map((row) => ({ version: Number(row.version), ruleSet: json<RuleSet>(row.definition), createdBy: row.created_by, createdAt: iso(row.created_at) }));
+    return rows.map(toRuleSetVersion);
   }
 
   /** Appends a version (the unique (tenant, version) key makes two concurrent writers fail rather than overwrite). */

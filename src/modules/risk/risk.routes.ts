@@ -5,7 +5,7 @@ import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
-import { listRoutes } from './list.routes.js';
+import { actorOf, listRoutes } from './list.routes.js';
 import { labelValues } from './risk.repository.js';
 import { scoreRequestSchema, subjectFromRequest } from './risk-subject.js';
 import { decisions, riskLevels, ruleSetSchema } from './rules.js';
@@ -36,8 +36,6 @@ const sideSchema = z.object({ decisions: z.record(z.enum(decisions), z.number().
  */
 const assessmentSerializer = <T>(route: Parameters<FastifySerializerCompiler<T>>[0]) =>
   route.httpStatus === '200' ? (data: unknown) => JSON.stringify(data) : serializerCompiler(route as Parameters<typeof serializerCompiler>[0]);
-
-const actorOf = (request: { principal: { keyId: string } | null }) => request.principal?.keyId ?? 'unknown';
 
 /** /risk/* and /lists: one plugin, so the app registers risk with one line. */
 export async function riskRoutes(app: App, container: Container): Promise<void> {

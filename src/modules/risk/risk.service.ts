@@ -17,6 +17,9 @@ export interface TrainResult {
   training: QualityReport;
 }
 
+/** Version 0: the built-in rules, in force until a tenant saves its own. */
+const defaultVersion: RuleSetVersion = { version: 0, ruleSet: defaultRuleSet, createdBy: 'paylens', createdAt: new Date(0).toISOString() };
+
 /** Everything about risk besides scoring itself: rules, lists, labels, models, backtests. */
 export class RiskService {
   constructor(
@@ -28,12 +31,12 @@ export class RiskService {
   ) {}
 
   async currentRules(tenantId: string): Promise<RuleSetVersion> {
-    return (await this.repo.latestRuleSet(tenantId)) ?? { version: 0, ruleSet: defaultRuleSet, createdBy: 'paylens', createdAt: new Date(0).toISOString() };
+    return (await this.repo.latestRuleSet(tenantId)) ?? defaultVersion;
   }
 
   async ruleVersions(tenantId: string): Promise<RuleSetVersion[]> {
     const stored = await this.repo.ruleSetVersions(tenantId);
-    return [...stored, { version: 0, ruleSet: defaultRuleSet, createdBy: 'paylens', createdAt: new Date(0).toISOString() }];
+    return [...stored, defaultVersion];
   }
 
   async putRules(tenantId: string, ruleSet: RuleSet, actor: string): Promise<RuleSetVersion> {
@@ -42,7 +45,7 @@ export class RiskService {
     return saved;
   }
 
-  /** Null when no assessment exists for the transaction (labels are for scored transactions). */
+  /** False when no assessment exists for the transaction (labels are for scored transactions). */
   async label(tenantId: string, transactionId: string, label: LabelValue): Promise<boolean> {
     if (!(await this.repo.hasAssessment(tenantId, transactionId))) {
       await this.recorder.flush();
@@ -88,7 +91,7 @@ export class RiskService {
     return evaluateVersions(labeled, (v) => (byVersion.get(v) ?? defaultRuleSet).thresholds, {
       ruleSet: current.ruleSet,
       rulesVersion: current.version,
-      model: active ? { version: active.version, model: active.model } : null,
+      model: active,
     });
   }
 
