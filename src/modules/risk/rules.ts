@@ -147,19 +147,19 @@ export interface Verdict {
 
 const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
 
-/**
- * The final verdict: rules and model blend as modelWeight·p + (1 − modelWeight)·rules when a model
- * is active; a block-list hit forces decline (score 1) and wins over an allow-list hit, which forces approve.
- */
 export interface ListHit {
   type: string;
   action: 'block' | 'allow';
   reason: string;
 }
 
+/**
+ * The final verdict: rules and model blend as modelWeight·p + (1 − modelWeight)·rules when a model
+ * is active; a block-list hit forces decline (score 1) and wins over an allow-list hit, which forces approve.
+ */
 export function decide(set: RuleSet, features: Features, modelProbability: number | null, modelVersion: number | null, hits: ListHit[] = []): Verdict {
   const rules = evaluateRules(set, features);
-  const reasons = [...rules.reasons];
+  const reasons = rules.reasons;
   let score = modelProbability === null ? rules.score : set.modelWeight * modelProbability + (1 - set.modelWeight) * rules.score;
   if (modelProbability !== null && modelProbability >= 0.5) {
     reasons.push({ code: 'model', message: `Model v${modelVersion} puts the fraud probability at ${Math.round(modelProbability * 100)}%`, weight: round4(modelProbability) });

@@ -33,6 +33,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** [country, currency, units per USD]; a repeated row weighs the draw (a quarter of customers are in the US). */
 const homeCountries = [
   ['US', 'USD', 1],
   ['US', 'USD', 1],
