@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { ApiError } from '../api.client.js';
+import { label } from '../format.js';
 import type { Loadable } from '../use-api.js';
 
 export function NotAvailable({ what }: { what: string }) {
@@ -30,5 +31,5 @@ export function Loaded<T>({ state, what, children }: { state: Loadable<T>; what:
 
 export function Badge({ value, kind }: { value: string | null | undefined; kind?: string }) {
   if (!value) return <span className="muted">—</span>;
-  return <span className={`badge badge-${kind ?? value}`}>{value.replace(/_/g, ' ')}</span>;
+  return <span className={`badge badge-${kind ?? value}`}>{label(value)}</span>;
 }

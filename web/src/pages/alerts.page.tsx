@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { Alert } from '../api.types.js';
 import { Badge, Loaded } from '../components/states.js';
-import { providerName, time } from '../format.js';
+import { label, providerName, time } from '../format.js';
 import { useLive } from '../live-feed.js';
 import { useApi, useThrottled } from '../use-api.js';
 
@@ -34,7 +34,7 @@ export function AlertsPage() {
               {rows.map((x) => (
                 <li key={x.id} className={`alert alert-${x.severity}`}>
                   <div>
-                    <Badge value={x.severity} /> <Badge value={x.status} kind="neutral" /> <b>{x.kind.replace(/_/g, ' ')}</b>
+                    <Badge value={x.severity} /> <Badge value={x.status} kind="neutral" /> <b>{label(x.kind)}</b>
                     {x.provider ? <> · {providerName(x.provider)}</> : null}
                   </div>
                   <p>{x.message}</p>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { withQuery } from '../api.client.js';
 import type { Page, PaymentEvent } from '../api.types.js';
+import { Choice } from '../components/choice.js';
 import { Badge, Loaded } from '../components/states.js';
 import { label, money, providerName, time } from '../format.js';
 import { useLive } from '../live-feed.js';
@@ -82,10 +83,10 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
         <h1 id="events-title">Events</h1>
       </header>
       <form className="filters" onSubmit={apply} aria-label="Filter events">
-        <Choice label="Provider" value={draft.provider} onChange={set('provider')} options={PROVIDERS} show={providerName} />
-        <Choice label="Status" value={draft.status} onChange={set('status')} options={STATUSES} show={label} />
-        <Choice label="Failure reason" value={draft.failureReason} onChange={set('failureReason')} options={REASONS} show={label} />
-        <Choice label="Type" value={draft.type} onChange={set('type')} options={TYPES} show={(t) => t} />
+        <Choice any label="Provider" value={draft.provider} onChange={set('provider')} options={PROVIDERS} show={providerName} />
+        <Choice any label="Status" value={draft.status} onChange={set('status')} options={STATUSES} show={label} />
+        <Choice any label="Failure reason" value={draft.failureReason} onChange={set('failureReason')} options={REASONS} show={label} />
+        <Choice any label="Type" value={draft.type} onChange={set('type')} options={TYPES} />
         <label>
           From
           <input type="datetime-local" value={draft.from} onChange={set('from')} />
@@ -121,21 +122,6 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
         }}
       </Loaded>
     </section>
-  );
-}
-
-/** A filter select whose empty value means "any". */
-function Choice(props: { label: string; value: string; onChange: (e: { target: { value: string } }) => void; options: string[]; show: (value: string) => string }) {
-  return (
-    <label>
-      {props.label}
-      <select value={props.value} onChange={props.onChange}>
-        <option value="">any</option>
-        {props.options.map((o) => (
-          <option key={o} value={o}>{props.show(o)}</option>
-        ))}
-      </select>
-    </label>
   );
 }
 

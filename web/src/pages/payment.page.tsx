@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Payment, PaymentEvent } from '../api.types.js';
 import { Badge, Loaded } from '../components/states.js';
-import { money, providerName, time } from '../format.js';
+import { label, money, providerName, time } from '../format.js';
 import { navigate } from '../router.js';
 import { useApi } from '../use-api.js';
 import { EventTable, PROVIDERS } from './events.page.js';
@@ -62,7 +62,7 @@ export function PaymentPage({ provider, paymentId }: { provider: string | null; 
                   .map((e) => (
                     <li key={e.id}>
                       <time dateTime={e.occurredAt}>{time(e.occurredAt)}</time> <b>{e.type}</b> <Badge value={e.status} /> {money(e.amountMinor, e.currency)}
-                      {e.failureReason ? <span className="muted"> · {e.failureReason.replace(/_/g, ' ')}</span> : null}
+                      {e.failureReason ? <span className="muted"> · {label(e.failureReason)}</span> : null}
                     </li>
                   ))}
               </ol>

@@ -1,18 +1,14 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, asApiError } from '../api.client.js';
-import type { ListEntry } from '../api.types.js';
-import { ErrorNote, Loaded } from '../components/states.js';
-import { time } from '../format.js';
+import type { ListEntry, RuleSetVersion } from '../api.types.js';
+import { Choice } from '../components/choice.js';
+import { Badge, ErrorNote, Loaded } from '../components/states.js';
+import { label, time } from '../format.js';
 import { useApi } from '../use-api.js';
 
+// Checked against the server's enums at compile time; values are not imported so no server code reaches the bundle.
 const LIST_TYPES = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] satisfies Array<ListEntry['type']>;
-
-interface RuleSetVersion {
-  version: number;
-  ruleSet: unknown;
-  createdBy: string;
-  createdAt: string;
-}
+const LIST_ACTIONS = ['block', 'allow'] satisfies Array<ListEntry['action']>;
 
 export function RiskPage() {
   return (
@@ -121,25 +117,12 @@ function Lists() {
         {(l) => (
           <>
             <form className="filters" onSubmit={add} aria-label="Add a list entry">
-              <label>
-                Type
-                <select value={draft.type} onChange={set('type')}>
-                  {LIST_TYPES.map((t) => (
-                    <option key={t} value={t}>{t.replace(/_/g, ' ')}</option>
-                  ))}
-                </select>
-              </label>
+              <Choice label="Type" value={draft.type} onChange={set('type')} options={LIST_TYPES} show={label} />
               <label className="grow">
                 Value
                 <input required value={draft.value} onChange={set('value')} />
               </label>
-              <label>
-                Action
-                <select value={draft.action} onChange={set('action')}>
-                  <option value="block">block</option>
-                  <option value="allow">allow</option>
-                </select>
-              </label>
+              <Choice label="Action" value={draft.action} onChange={set('action')} options={LIST_ACTIONS} />
               <label className="grow">
                 Reason
                 <input required value={draft.reason} onChange={set('reason')} />
@@ -174,8 +157,8 @@ function Lists() {
                       <tr key={x.id}>
                         <td>{x.type}</td>
                         <td><code>{x.value}</code></td>
-                        <td><span className={`badge badge-${x.action === 'block' ? 'declined' : 'approved'}`}>{x.action}</span></td>
-                        <td>{x.reason ?? '—'}</td>
+                        <td><Badge value={x.action} kind={x.action === 'block' ? 'declined' : 'approved'} /></td>
+                        <td>{x.reason}</td>
                         <td>{x.expiresAt ? time(x.expiresAt) : 'never'}</td>
                         <td><button type="button" className="danger" onClick={() => void remove(x)} aria-label={`Remove ${x.type} ${x.value}`}>Remove</button></td>
                       </tr>
