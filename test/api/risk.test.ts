@@ -138,6 +138,15 @@ describe.each(storeKinds())('risk API on %s', (store) => {
     expect(fields).toEqual(expect.arrayContaining(['body.rules.0.feature', 'body.rules.0.weight', 'body.thresholds']));
 
     const strict = { ...defaultRuleSet, rules: [...defaultRuleSet.rules, { id: 'any_amount', feature: 'amount_usd', op: 'gte', value: 0, weight: 0.55, message: 'Everything is reviewed' }] };
+    const racer = await t.newTenant(`rules-race-${store}`);
+    const racing = await Promise.all(Array.from({ length: 8 }, () => call('PUT', '/v1/risk/rules', defaultRuleSet, racer.apiKey)));
+    // Writers that read the same latest version race for the next number: one wins it, the others
+    // are told to reread (409), never a 500; every 200 is its own stored version.
+    const won = racing.filter((r) => r.statusCode === 200);
+    expect(won.length).toBeGreaterThan(0);
+    for (const lost of racing.filter((r) => r.statusCode !== 200)) expect(lost.json()).toMatchObject({ status: 409, code: 'conflict' });
+    const stored = (await call('GET', '/v1/risk/rules/versions', undefined, racer.apiKey)).json().data;
+    expect(stored.map((v: { version: number }) => v.version).sort()).toEqual([0, ...won.map((r) => r.json().version)].sort());
     const v1 = await call('PUT', '/v1/risk/rules', strict);
     expect(v1.statusCode).toBe(200);
     expect(v1.json()).toMatchObject({ version: 1, createdBy: expect.stringMatching(/^key_/) });

@@ -101,14 +101,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         response: { 200: ruleSetVersionSchema, ...problemResponses(401, 409, 422) },
       },
     },
-    async (request) => {
-      try {
-        return await risk.service.putRules(tenantOf(request), request.body, actorOf(request));
-      } catch (error) {
-        if (/duplicate key|unique/i.test(String((error as Error).message))) throw new AppError('conflict', 'The rule set changed concurrently; read it again and retry');
-        throw error;
-      }
-    },
+    async (request) => risk.service.putRules(tenantOf(request), request.body, actorOf(request)),
   );
 
   app.get(

@@ -1,3 +1,5 @@
+import { AppError } from '../../platform/errors/app-error.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { AssessmentRecorder } from './assessment-recorder.js';
 import { backtest, type BacktestReport } from './backtest.js';
 import type { ListAction, ListEntry, ListRepository, ListType } from './list.repository.js';
@@ -39,8 +41,12 @@ export class RiskService {
     return [...stored, defaultVersion];
   }
 
+  /** The next version; two writers racing for the same version number: the second gets a conflict. */
   async putRules(tenantId: string, ruleSet: RuleSet, actor: string): Promise<RuleSetVersion> {
-    const saved = await this.repo.insertRuleSet(tenantId, ruleSet, actor);
+    const saved = await this.repo.insertRuleSet(tenantId, ruleSet, actor).catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw new AppError('conflict', 'The rule set changed concurrently; read it again and retry');
+      throw error;
+    });
     this.config.invalidate(tenantId);
     return saved;
   }

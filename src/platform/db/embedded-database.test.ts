@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from './client.js';
+import { isUniqueViolation } from './errors.js';
 
 describe('embedded database transactions', () => {
   let handle: DatabaseHandle | null = null;
@@ -42,6 +43,8 @@ describe('embedded database transactions', () => {
     const failure = await sql`INSERT INTO u VALUES ('a')`.execute(db).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Error);
     expect(failure).toMatchObject({ code: '23505', constraint: 'u_k_key' });
+    expect(isUniqueViolation(failure)).toBe(true);
+    expect(isUniqueViolation(new Error('duplicate key value'))).toBe(false);
     const inserted = await db.insertInto('u' as never).values({ k: 'b' } as never).executeTakeFirst();
     expect(inserted.numInsertedOrUpdatedRows).toBe(1n);
     expect((await sql<{ k: string }>`SELECT k FROM u ORDER BY k`.execute(db)).rows).toEqual([{ k: 'a' }, { k: 'b' }]);
