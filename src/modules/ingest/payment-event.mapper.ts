@@ -93,11 +93,6 @@ function toDate(value: Date | string): Date {
   return value instanceof Date ? value : new Date(value);
 }
 
-function toJsonObject<T>(value: unknown): T | null {
-  if (value === null || value === undefined) return null;
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
-
 export function rowToPaymentEvent(row: PaymentEventRow): PaymentEvent {
   return {
     id: row.id,
@@ -117,19 +112,19 @@ export function rowToPaymentEvent(row: PaymentEventRow): PaymentEvent {
     amountMinor: Number(row.amount_minor),
     currency: row.currency,
     amountUsdMinor: row.amount_usd_minor === null ? null : Number(row.amount_usd_minor),
-    merchant: toJsonObject<Merchant>(row.merchant),
+    merchant: (row.merchant as Merchant | null),
     customerKey: row.customer_key,
     emailDomain: row.email_domain,
     ip: row.ip,
     ipCountry: row.ip_country,
     deviceId: row.device_id,
-    card: toJsonObject<Card>(row.card),
+    card: (row.card as Card | null),
     occurredAt: toDate(row.occurred_at).toISOString(),
     receivedAt: toDate(row.received_at).toISOString(),
     normalizedAt: toDate(row.normalized_at).toISOString(),
     normalizationMethod: row.normalization_method as PaymentEvent['normalizationMethod'],
     confidence: Number(row.confidence),
-    metadata: toJsonObject<Record<string, unknown>>(row.metadata) ?? {},
-    risk: toJsonObject<EventRisk>(row.risk),
+    metadata: (row.metadata as Record<string, unknown> | null) ?? {},
+    risk: (row.risk as EventRisk | null),
   };
 }

@@ -40,10 +40,6 @@ export interface Payment {
   lastEventAt: string;
 }
 
-function parseJson<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
-
 function rowToPayment(row: Selectable<PaymentsTable>): Payment {
   return {
     provider: row.provider,
@@ -53,7 +49,7 @@ function rowToPayment(row: Selectable<PaymentsTable>): Payment {
     currency: row.currency,
     capturedMinor: Number(row.captured_minor),
     refundedMinor: Number(row.refunded_minor),
-    flags: parseJson<PaymentFlag[]>(row.flags),
+    flags: row.flags as PaymentFlag[],
     firstEventAt: new Date(row.first_event_at).toISOString(),
     lastEventAt: new Date(row.last_event_at).toISOString(),
   };
@@ -112,7 +108,7 @@ export class PaymentRepository {
     const rows = result.rows as { tenant_id: string; provider: string; provider_payment_id: string; state: unknown }[];
     const states = new Map<string, PaymentState | null>();
     for (const row of rows) {
-      states.set(keyOf({ tenantId: row.tenant_id, provider: row.provider, providerPaymentId: row.provider_payment_id }), parseJson<PaymentState | null>(row.state));
+      states.set(keyOf({ tenantId: row.tenant_id, provider: row.provider, providerPaymentId: row.provider_payment_id }), row.state as PaymentState | null);
     }
     return states;
   }

@@ -59,11 +59,10 @@ export interface StoredModel {
   createdAt: string;
 }
 
-const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
 
 function toRuleSetVersion(row: { version: number; definition: unknown; created_by: string; created_at: Date | string }): RuleSetVersion {
-  return { version: Number(row.version), ruleSet: json<RuleSet>(row.definition), createdBy: row.created_by, createdAt: iso(row.created_at) };
+  return { version: Number(row.version), ruleSet: row.definition as RuleSet, createdBy: row.created_by, createdAt: iso(row.created_at) };
 }
 
 export class RiskRepository {
@@ -118,11 +117,11 @@ export class RiskRepository {
         modelScore: r.model_score === null ? null : Number(r.model_score),
         riskLevel: r.risk_level as RiskLevel,
         decision: r.decision as Decision,
-        reasons: json<Reason[]>(r.reasons),
-        features: coerceFeatures(json<Record<string, unknown>>(r.features)),
+        reasons: r.reasons as Reason[],
+        features: coerceFeatures(r.features as Record<string, unknown>),
         rulesVersion: Number(r.rules_version),
         modelVersion: r.model_version === null ? null : Number(r.model_version),
-        label: (r.label as LabelValue | null) ?? null,
+        label: r.label as LabelValue | null ?? null,
       });
     }
     return [...latest.values()];
@@ -196,8 +195,8 @@ export class RiskRepository {
   private toModel(row: { version: number; model: unknown; metrics: unknown; training_size: number; active: boolean; created_at: Date | string }): StoredModel {
     return {
       version: Number(row.version),
-      model: json<LogisticModel>(row.model),
-      metrics: json<Record<string, unknown>>(row.metrics),
+      model: row.model as LogisticModel,
+      metrics: row.metrics as Record<string, unknown>,
       trainingSize: Number(row.training_size),
       active: Boolean(row.active),
       createdAt: iso(row.created_at),

@@ -18,8 +18,6 @@ export interface WebhookEndpointRow {
 
 function toRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRow {
   const date = (v: Date | string | null) => (v === null ? null : new Date(v));
-  // PGlite and pg both parse jsonb, but a value written by another client as text would arrive as a string.
-  const settings = typeof row.settings === 'string' ? (JSON.parse(row.settings) as Record<string, unknown>) : row.settings;
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -28,7 +26,7 @@ function toRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRow {
     secretCiphertext: row.secret_ciphertext,
     previousSecretCiphertext: row.previous_secret_ciphertext,
     previousSecretExpiresAt: date(row.previous_secret_expires_at),
-    settings,
+    settings: row.settings,
     settingsCiphertext: row.settings_ciphertext,
     createdAt: new Date(row.created_at),
     secretRotatedAt: date(row.secret_rotated_at),

@@ -27,10 +27,6 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
-function parseJson<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
-
 export class AlertRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -51,7 +47,7 @@ export class AlertRepository {
 
   async getSettings(tenantId: string) {
     const row = await this.db.selectFrom('alert_settings').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
-    return row ? { ...row, settings: parseJson<Record<string, unknown>>(row.settings) } : null;
+    return row ? { ...row, settings: row.settings as Record<string, unknown> } : null;
   }
 
   async putSettings(tenantId: string, settings: Record<string, unknown>, webhook: { url: string; secret: string } | null, now: Date): Promise<void> {
@@ -67,7 +63,7 @@ export class AlertRepository {
     let query = this.db.selectFrom('alerts').selectAll().where('tenant_id', '=', tenantId);
     if (status) query = query.where('status', '=', status);
     const rows = await query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ ...r, details: parseJson(r.details) }));
+    return rows.map((r) => ({ ...r, details: r.details }));
   }
 
   async openAlerts(tenantId: string): Promise<AlertRow[]> {
@@ -94,7 +90,7 @@ export class AlertRepository {
       .onConflict((oc) => oc.columns(['tenant_id', 'kind', 'subject']).where('status', '=', 'open').doNothing())
       .returningAll()
       .executeTakeFirst();
-    return row ? { ...row, details: parseJson(row.details) } : null;
+    return row ? { ...row, details: row.details } : null;
   }
 
   async resolve(tenantId: string, id: string, at: Date): Promise<AlertRow | null> {
@@ -106,7 +102,7 @@ export class AlertRepository {
       .where('status', '=', 'open')
       .returningAll()
       .executeTakeFirst();
-    return row ? { ...row, details: parseJson(row.details) } : null;
+    return row ? { ...row, details: row.details } : null;
   }
 
   async addDelivery(delivery: { id: string; tenantId: string; alertId: string; event: string; url: string; payload: string; createdAt: Date }): Promise<void> {
@@ -143,7 +139,7 @@ export class AlertRepository {
         order by next_attempt_at limit ${limit}
         for update skip locked)
       returning *`.execute(this.db);
-    return result.rows.map((r) => ({ ...r, log: parseJson(r.log) }));
+    return result.rows.map((r) => ({ ...r, log: r.log }));
   }
 
   async recordAttempt(id: string, attempt: AttemptRecord): Promise<void> {
@@ -174,11 +170,11 @@ export class AlertRepository {
       .orderBy('id', 'desc')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ ...r, log: parseJson(r.log) }));
+    return rows.map((r) => ({ ...r, log: r.log }));
   }
 
   async findDelivery(tenantId: string, id: string): Promise<DeliveryRow | null> {
     const row = await this.db.selectFrom('alert_deliveries').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
-    return row ? { ...row, log: parseJson(row.log) } : null;
+    return row ? { ...row, log: row.log } : null;
   }
 }
