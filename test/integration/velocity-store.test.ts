@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MemoryVelocityStore } from '../../src/modules/risk/memory-velocity.store.js';
 import { RedisVelocityStore } from '../../src/modules/risk/redis-velocity.store.js';
@@ -114,6 +115,14 @@ describe.each(factories())('VelocityStore contract on $name', ({ create }) => {
     expect(after.customer.seenBefore).toBe(true);
   });
 
+  it('gives an event up to an hour late its complete windows', async () => {
+    const t = tenant();
+    for (let i = 0; i < 30; i++) await store.observe(ev(t, T + i * 4 * 60_000, { customer: `c${i}`, card: `k${i}` }));
+    // The newest event is at T + 116 min; one at T + 60 min arrives 56 minutes late.
+    const late = await store.observe(ev(t, T + 60 * 60_000, { customer: 'late', card: 'late' }));
+    expect(late.merchant.count1h).toBe(16);
+  });
+
   it('keeps tenants apart', async () => {
     const a = tenant();
     const b = tenant();
@@ -121,5 +130,42 @@ describe.each(factories())('VelocityStore contract on $name', ({ create }) => {
     const s = await store.observe(ev(b, T));
     expect(s.customer.count1h).toBe(0);
     expect(s.customer.seenBefore).toBe(false);
+  });
+});
+
+describe('memory velocity retention', () => {
+  it("drops a merchant's transactions once they are older than their 1 h window plus the slack", async () => {
+    const store = new MemoryVelocityStore();
+    const t = tenant();
+    for (let i = 0; i < 200; i++) await store.observe(ev(t, T + i * 3 * 60_000, { customer: `c${i}`, card: `k${i}` }));
+    // Five hours before the newest event: far beyond the slack, so that hour's history is gone.
+    const tooLate = await store.observe(ev(t, T + 300 * 60_000, { customer: 'late', card: 'late' }));
+    expect(tooLate.merchant.count1h).toBe(0);
+    // The customer's 7-day history is kept in full.
+    const again = await store.observe(ev(t, T + 600 * 60_000, { customer: 'c0', card: 'k0' }));
+    expect(again.customer.count7d).toBe(1);
+  });
+});
+
+describe.runIf(inject('redisUrl'))('Redis velocity keys', () => {
+  it("keep a busy merchant's transactions for their 1 h window plus the late-event slack, not for the week", async () => {
+    const prefix = `test:${randomBytes(4).toString('hex')}`;
+    const store = RedisVelocityStore.connect(inject('redisUrl')!, prefix);
+    const redis = new Redis(inject('redisUrl')!);
+    try {
+      const t = tenant();
+      // 200 transactions three minutes apart: ten hours of one merchant's traffic, each from a new customer.
+      for (let i = 0; i < 200; i++) await store.observe(ev(t, T + i * 3 * 60_000, { customer: `c${i}`, card: `k${i}`, device: `d${i}`, ip: `10.0.${i}.1` }));
+      const kept = await redis.zcard(`${prefix}:{${t}}:m:m-1:tx`);
+      // Two hours hold 40 of them; trimming runs on one score in eight, so up to 7 more may wait for it.
+      expect(kept).toBeGreaterThanOrEqual(40);
+      expect(kept).toBeLessThanOrEqual(48);
+      // Every written key expires by itself.
+      expect(await redis.ttl(`${prefix}:{${t}}:m:m-1:tx`)).toBeGreaterThan(0);
+      expect(await redis.ttl(`${prefix}:{${t}}:seen:c:c0`)).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+      redis.disconnect();
+    }
   });
 });

@@ -1,14 +1,17 @@
 import { LRUCache } from 'lru-cache';
-import { DAY_MS, HOUR_MS, RETENTION_MS, txMember, WEEK_MS, type VelocityEvent, type VelocitySnapshot, type VelocityStore } from './velocity-store.js';
+import { DAY_MS, HOUR_MS, RETENTION_MS, WEEK_MS, type RetentionClass, type VelocityEvent, type VelocitySnapshot, type VelocityStore } from './velocity-store.js';
 
 /**
  * Members ordered by time with O(log n) range counts; a member appears once (re-adding moves it).
  * Each entry carries a number (the amount for a customer's transactions), so sums need no parsing.
+ * Trimming advances `head` instead of shifting the arrays: a busy merchant's index holds hours of
+ * traffic and loses a few entries on nearly every write; the dead prefix is dropped once it is half.
  */
 class TimeIndex {
-  private readonly times: number[] = [];
-  private readonly members: string[] = [];
-  private readonly values: number[] = [];
+  private times: number[] = [];
+  private members: string[] = [];
+  private values: number[] = [];
+  private head = 0;
   private readonly byMember = new Map<string, number>();
 
   score(member: string): number | undefined {
@@ -24,7 +27,7 @@ class TimeIndex {
     }
     // Events mostly arrive in time order: appending skips the search and the shift.
     const n = this.times.length;
-    const i = n === 0 || this.times[n - 1]! <= at ? n : this.lowerBound(at + 1);
+    const i = n === this.head || this.times[n - 1]! <= at ? n : this.lowerBound(at + 1);
     if (i === n) {
       this.times.push(at);
       this.members.push(member);
@@ -64,12 +67,16 @@ class TimeIndex {
   }
 
   trimBefore(cutoff: number): void {
-    if (this.times.length === 0 || this.times[0]! >= cutoff) return;
-    const n = this.lowerBound(cutoff);
-    for (let i = 0; i < n; i++) this.byMember.delete(this.members[i]!);
-    this.times.splice(0, n);
-    this.members.splice(0, n);
-    this.values.splice(0, n);
+    if (this.head === this.times.length || this.times[this.head]! >= cutoff) return;
+    const end = this.lowerBound(cutoff);
+    for (let i = this.head; i < end; i++) this.byMember.delete(this.members[i]!);
+    this.head = end;
+    if (this.head * 2 >= this.times.length) {
+      this.times = this.times.slice(end);
+      this.members = this.members.slice(end);
+      this.values = this.values.slice(end);
+      this.head = 0;
+    }
   }
 
   private remove(member: string, at: number): void {
@@ -84,9 +91,9 @@ class TimeIndex {
     this.byMember.delete(member);
   }
 
-  /** First index whose time is >= t. */
+  /** First live index whose time is >= t. */
   private lowerBound(t: number): number {
-    let lo = 0;
+    let lo = this.head;
     let hi = this.times.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -140,10 +147,10 @@ function distinct(index: TimeIndex | undefined, since: number, member: string | 
 
 type IndexName = 'tx' | 'declines' | 'cards' | 'customers';
 
-function record(entity: Entity, name: IndexName, member: string, at: number, mode: 'set' | 'max', value = 0): void {
+function record(entity: Entity, name: IndexName, retention: RetentionClass, member: string, at: number, mode: 'set' | 'max', value = 0): void {
   const index = (entity[name] ??= new TimeIndex());
   index.add(member, at, mode, value);
-  index.trimBefore(at - RETENTION_MS);
+  index.trimBefore(at - RETENTION_MS[retention]);
 }
 
 const NO_CUSTOMER_WINDOWS: WindowSums = { count1h: 0, count24h: 0, count7d: 0, amount1h: 0, amount24h: 0, amount7d: 0 };
@@ -207,30 +214,31 @@ export class MemoryVelocityStore implements VelocityStore {
     };
 
     if (customer) {
-      record(customer, 'tx', txMember(e.transactionId, e.amountUsdMinor), at, 'set', Math.round(e.amountUsdMinor));
-      if (e.card) record(customer, 'cards', e.card, at, 'max');
+      // The amount rides as the entry's value, so the member is the id alone (Redis folds it into the member).
+      record(customer, 'tx', 'week', e.transactionId, at, 'set', Math.round(e.amountUsdMinor));
+      if (e.card) record(customer, 'cards', 'day', e.card, at, 'max');
       customer.see(at);
     }
     if (card) {
-      record(card, 'tx', e.transactionId, at, 'set');
+      record(card, 'tx', 'hour', e.transactionId, at, 'set');
       card.see(at);
     }
     if (device) {
-      if (e.card) record(device, 'cards', e.card, at, 'max');
-      if (e.customer) record(device, 'customers', e.customer, at, 'max');
+      if (e.card) record(device, 'cards', 'day', e.card, at, 'max');
+      if (e.customer) record(device, 'customers', 'day', e.customer, at, 'max');
       device.see(at);
     }
     if (ip) {
-      record(ip, 'tx', e.transactionId, at, 'set');
-      if (e.customer) record(ip, 'customers', e.customer, at, 'max');
+      record(ip, 'tx', 'hour', e.transactionId, at, 'set');
+      if (e.customer) record(ip, 'customers', 'day', e.customer, at, 'max');
     }
-    if (merchant) record(merchant, 'tx', e.transactionId, at, 'set');
+    if (merchant) record(merchant, 'tx', 'hour', e.transactionId, at, 'set');
     if (e.declined) this.writeDecline(e, customer, card, merchant);
     return snapshot;
   }
 
   private writeDecline(e: VelocityEvent, customer: Entity | null, card: Entity | null, merchant: Entity | null): void {
-    for (const entity of [customer, card, merchant]) if (entity) record(entity, 'declines', e.transactionId, e.at, 'set');
+    for (const entity of [customer, card, merchant]) if (entity) record(entity, 'declines', 'hour', e.transactionId, e.at, 'set');
   }
 
   /** The entity's history, created on first sight; null when the transaction does not name it. */

@@ -13,8 +13,10 @@ import {
 } from './velocity-store.js';
 import { OBSERVE_SCRIPT } from './redis-velocity.lua.js';
 
-/** Keys outlive their newest entry by the retention plus a day, so idle entities disappear by themselves. */
-const TTL_SECONDS = Math.ceil((RETENTION_MS + DAY_MS) / 1000);
+/** Keys outlive their newest entry by the longest retention plus a day, so idle entities disappear by themselves. */
+const TTL_SECONDS = Math.ceil((RETENTION_MS.week + DAY_MS) / 1000);
+/** One score in this many trims the keys it writes; a busy key is trimmed every few writes, an idle one expires. */
+const TRIM_EVERY = 8;
 /** First-seen markers live longer than the windows: "new customer" must mean new for months, not a week. */
 const SEEN_TTL_SECONDS = 180 * 24 * 3600;
 
@@ -49,6 +51,7 @@ export class RedisVelocityStore implements VelocityStore {
   readonly kind = 'redis' as const;
 
   private readonly redis: ScriptedRedis;
+  private observed = 0;
 
   constructor(
     redis: Redis,
@@ -81,7 +84,7 @@ export class RedisVelocityStore implements VelocityStore {
       e.at - HOUR_MS,
       e.at - DAY_MS,
       e.at - WEEK_MS,
-      e.at - RETENTION_MS,
+      this.observed++ % TRIM_EVERY === 0 ? 1 : 0,
       e.transactionId,
       txMember(e.transactionId, e.amountUsdMinor),
       e.card ?? '',
@@ -90,6 +93,9 @@ export class RedisVelocityStore implements VelocityStore {
       SEEN_TTL_SECONDS,
       e.declined ? 1 : 0,
       flags,
+      e.at - RETENTION_MS.hour,
+      e.at - RETENTION_MS.day,
+      e.at - RETENTION_MS.week,
     );
     const [c1h, c24h, c7d, a1h, a24h, a7d, customerDeclines, customerCards, customerSeen, cardTx, cardDeclines, cardSeen, deviceCards, deviceCustomers, deviceSeen, ipTx, ipCustomers, merchantTx, merchantDeclines] = r;
     return {
@@ -124,7 +130,7 @@ export class RedisVelocityStore implements VelocityStore {
   }
 
   private queueDeclines(pipe: ReturnType<Redis['pipeline']>, e: VelocityEvent, k: VelocityKeys): void {
-    const cutoff = e.at - RETENTION_MS;
+    const cutoff = e.at - RETENTION_MS.hour;
     for (const key of [k.customerDeclines, k.cardDeclines, k.merchantDeclines]) {
       if (!key) continue;
       pipe.zadd(key, e.at, e.transactionId);

@@ -82,5 +82,13 @@ export function txMember(transactionId: string, amountUsdMinor: number): string 
   return `${transactionId}|${Math.round(amountUsdMinor)}`;
 }
 
-/** Retention of per-entity history: the longest window plus slack for late events. */
-export const RETENTION_MS = WEEK_MS + HOUR_MS;
+/** How late an event may arrive and still find its windows' history complete. */
+export const LATE_EVENT_SLACK_MS = HOUR_MS;
+
+/**
+ * How long each index keeps its members, by event time: its window plus the slack. Only the
+ * customer's transactions are read over 7 days; a busy merchant's or IP's transactions are read over
+ * one hour, so keeping them for a week would hold a week of the merchant's traffic for nothing.
+ */
+export const RETENTION_MS = { hour: HOUR_MS + LATE_EVENT_SLACK_MS, day: DAY_MS + LATE_EVENT_SLACK_MS, week: WEEK_MS + LATE_EVENT_SLACK_MS } as const;
+export type RetentionClass = keyof typeof RETENTION_MS;
