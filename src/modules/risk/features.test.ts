@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coerceFeatures, computeFeatures, type FeatureInput } from './features.js';
+import { coerceFeatures, computeFeatures, storedFeatures, type FeatureInput } from './features.js';
 import type { VelocitySnapshot } from './velocity-store.js';
 
 const empty: VelocitySnapshot = {
@@ -42,5 +42,13 @@ describe('computeFeatures', () => {
     expect(f.amount_usd).toBe(12.5);
     expect(f.card_count_1h).toBe(0);
     expect('bogus' in f).toBe(false);
+  });
+
+  it('stores features without their zeros and reads them back whole', () => {
+    const f = computeFeatures(input, empty);
+    const stored = JSON.parse(storedFeatures(f)) as Record<string, number>;
+    expect(Object.values(stored)).not.toContain(0);
+    expect(Object.keys(stored).length).toBeLessThan(Object.keys(f).length);
+    expect(coerceFeatures(stored)).toEqual(f);
   });
 });

@@ -83,6 +83,16 @@ export function computeFeatures(input: FeatureInput, v: VelocitySnapshot): Featu
   };
 }
 
+/**
+ * The stored form of features: JSON without the zeros, which are most of them on most transactions
+ * (a quarter of an assessment row's bytes); coerceFeatures reads a missing name back as 0.
+ */
+export function storedFeatures(features: Features): string {
+  const nonZero: Partial<Features> = {};
+  for (const name of featureNames) if (features[name] !== 0) nonZero[name] = features[name];
+  return JSON.stringify(nonZero);
+}
+
 /** Features read back from storage: unknown names dropped, missing ones 0, so old rows stay usable. */
 export function coerceFeatures(stored: Record<string, unknown>): Features {
   const out = {} as Features;

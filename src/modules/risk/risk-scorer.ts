@@ -1,5 +1,5 @@
 import { newId } from '../../platform/ids.js';
-import { computeFeatures, type Features } from './features.js';
+import { computeFeatures, storedFeatures, type Features } from './features.js';
 import { modelProbability } from './model-training.js';
 import type { AssessmentRecorder } from './assessment-recorder.js';
 import type { NewAssessmentRow } from './risk.repository.js';
@@ -86,7 +86,7 @@ export class RiskScorer {
       risk_level: verdict.riskLevel,
       decision: verdict.decision,
       reasons: JSON.stringify(verdict.reasons),
-      features: JSON.stringify(features),
+      features: storedFeatures(features),
       rules_version: config.rulesVersion,
       model_version: model?.version ?? null,
       amount_usd_minor: subject.amountUsdMinor,
