@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -8,6 +7,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Container } from './container.js';
 import { registerProblemHandler } from './platform/errors/problem-handler.js';
 import { healthRoutes } from './platform/http/health.routes.js';
+import { securityHeaders } from './platform/http/security-headers.js';
 import type { App } from './platform/http/types.js';
 import { loggerOptions } from './platform/logging/logger.js';
 import { newId } from './platform/ids.js';
@@ -56,7 +56,9 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   registerProblemHandler(app);
 
   const spans = new WeakMap<object, Span>();
+  const security = securityHeaders({ contentSecurityPolicy: false });
   app.addHook('onRequest', async (request, reply) => {
+    reply.headers(security);
     reply.header('X-Request-ID', request.id);
     spans.set(request, startRequestSpan(request.method, request.routeOptions.url ?? 'unmatched'));
   });
@@ -69,7 +71,6 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     );
   });
 
-  await app.register(helmet, { contentSecurityPolicy: false, global: true });
   await app.register(cors, { origin: config.CORS_ORIGINS ? config.CORS_ORIGINS.split(',').map((o) => o.trim()) : false });
   await app.register(swagger, {
     openapi: {

@@ -31,6 +31,27 @@ describe.each(storeKinds())('tenancy and API keys on %s', (store) => {
     expect(wrongToken.statusCode).toBe(401);
   });
 
+  it("sends helmet's security headers and a request id on every answer, errors and health checks included", async () => {
+    const answers = await Promise.all([
+      t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${t.apiKey}` } }),
+      t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: 'Bearer pl_wrong' } }),
+      t.app.inject({ method: 'GET', url: '/health/ready' }),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 401, 200]);
+    for (const a of answers) {
+      expect(a.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-frame-options': 'SAMEORIGIN',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'same-origin',
+      });
+      expect(a.headers['x-request-id']).toMatch(/^req_/);
+      expect(a.headers['content-security-policy']).toBeUndefined();
+    }
+  });
+
   it('stores keys only as SHA-256 hashes with a display prefix', async () => {
     const rows = await t.container.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', t.tenantId).execute();
     expect(rows).toHaveLength(1);
