@@ -123,6 +123,23 @@ describe.each(factories())('VelocityStore contract on $name', ({ create }) => {
     expect(late.merchant.count1h).toBe(16);
   });
 
+  it('keeps the same counts on a busy IP as on a quiet one: repeats and re-recorded ids count once', async () => {
+    const t = tenant();
+    const seen: VelocityEvent[] = [];
+    for (let i = 0; i < 40; i++) {
+      const e = ev(t, T - 50 * 60_000 + i * 60_000, { customer: `c${i % 30}`, card: `k${i}`, device: `d${i}` });
+      seen.push(e);
+      await store.observe(e);
+    }
+    // The same transactions again (a retried score): nothing changes.
+    for (const e of seen.slice(0, 20)) await store.observe({ ...e });
+    const s = await store.observe(ev(t, T, { customer: 'c5', card: 'k5', device: 'd-new' }));
+    expect(s.ip).toEqual({ count1h: 40, distinctCustomers24h: 30 });
+    expect(s.merchant.count1h).toBe(40);
+    const fresh = await store.observe(ev(t, T + 1, { customer: 'c-new', card: 'k-new', device: 'd-new2' }));
+    expect(fresh.ip).toEqual({ count1h: 41, distinctCustomers24h: 31 });
+  });
+
   it('keeps tenants apart', async () => {
     const a = tenant();
     const b = tenant();

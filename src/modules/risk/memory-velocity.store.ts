@@ -1,26 +1,37 @@
 import { LRUCache } from 'lru-cache';
 import { DAY_MS, HOUR_MS, RETENTION_MS, WEEK_MS, type RetentionClass, type VelocityEvent, type VelocitySnapshot, type VelocityStore } from './velocity-store.js';
 
+/** Up to this many members, a scan of the members finds one faster than a Map would, and costs no memory. */
+const SCAN_LIMIT = 16;
+
 /**
  * Members ordered by time with O(log n) range counts; a member appears once (re-adding moves it).
- * Each entry carries a number (the amount for a customer's transactions), so sums need no parsing.
+ * Most indexes hold a handful of members (a customer's cards, a device's customers), so the
+ * member → time map is only built once an index outgrows a scan, and only a customer's
+ * transactions carry values (their amounts): a small index is two short arrays, not three and a Map.
  * Trimming advances `head` instead of shifting the arrays: a busy merchant's index holds hours of
  * traffic and loses a few entries on nearly every write; the dead prefix is dropped once it is half.
  */
 class TimeIndex {
   private times: number[] = [];
   private members: string[] = [];
-  private values: number[] = [];
+  private values: number[] | null;
   private head = 0;
-  private readonly byMember = new Map<string, number>();
+  private byMember: Map<string, number> | null = null;
+
+  constructor(withValues: boolean) {
+    this.values = withValues ? [] : null;
+  }
 
   score(member: string): number | undefined {
-    return this.byMember.get(member);
+    if (this.byMember) return this.byMember.get(member);
+    for (let i = this.head; i < this.members.length; i++) if (this.members[i] === member) return this.times[i];
+    return undefined;
   }
 
   /** mode: 'set' replaces the time, 'max' keeps the latest (Redis ZADD, ZADD GT). */
   add(member: string, at: number, mode: 'set' | 'max', value = 0): void {
-    const current = this.byMember.get(member);
+    const current = this.score(member);
     if (current !== undefined) {
       if (current === at || (mode === 'max' && current >= at)) return;
       this.remove(member, current);
@@ -31,13 +42,17 @@ class TimeIndex {
     if (i === n) {
       this.times.push(at);
       this.members.push(member);
-      this.values.push(value);
+      this.values?.push(value);
     } else {
       this.times.splice(i, 0, at);
       this.members.splice(i, 0, member);
-      this.values.splice(i, 0, value);
+      this.values?.splice(i, 0, value);
     }
-    this.byMember.set(member, at);
+    if (this.byMember) this.byMember.set(member, at);
+    else if (n + 1 - this.head > SCAN_LIMIT) {
+      this.byMember = new Map();
+      for (let j = this.head; j <= n; j++) this.byMember.set(this.members[j]!, this.times[j]!);
+    }
   }
 
   count(from: number, to: number = Number.POSITIVE_INFINITY): number {
@@ -49,9 +64,10 @@ class TimeIndex {
     const out: WindowSums = { count1h: 0, count24h: 0, count7d: 0, amount1h: 0, amount24h: 0, amount7d: 0 };
     const day = at - DAY_MS;
     const hour = at - HOUR_MS;
+    const values = this.values;
     for (let i = this.lowerBound(at - WEEK_MS); i < this.times.length && this.times[i]! <= at; i++) {
       const t = this.times[i]!;
-      const v = this.values[i]!;
+      const v = values ? values[i]! : 0;
       out.count7d++;
       out.amount7d += v;
       if (t >= day) {
@@ -69,12 +85,12 @@ class TimeIndex {
   trimBefore(cutoff: number): void {
     if (this.head === this.times.length || this.times[this.head]! >= cutoff) return;
     const end = this.lowerBound(cutoff);
-    for (let i = this.head; i < end; i++) this.byMember.delete(this.members[i]!);
+    if (this.byMember) for (let i = this.head; i < end; i++) this.byMember.delete(this.members[i]!);
     this.head = end;
     if (this.head * 2 >= this.times.length) {
       this.times = this.times.slice(end);
       this.members = this.members.slice(end);
-      this.values = this.values.slice(end);
+      if (this.values) this.values = this.values.slice(end);
       this.head = 0;
     }
   }
@@ -84,11 +100,11 @@ class TimeIndex {
       if (this.members[i] === member) {
         this.times.splice(i, 1);
         this.members.splice(i, 1);
-        this.values.splice(i, 1);
+        this.values?.splice(i, 1);
         break;
       }
     }
-    this.byMember.delete(member);
+    this.byMember?.delete(member);
   }
 
   /** First live index whose time is >= t. */
@@ -147,8 +163,9 @@ function distinct(index: TimeIndex | undefined, since: number, member: string | 
 
 type IndexName = 'tx' | 'declines' | 'cards' | 'customers';
 
-function record(entity: Entity, name: IndexName, retention: RetentionClass, member: string, at: number, mode: 'set' | 'max', value = 0): void {
-  const index = (entity[name] ??= new TimeIndex());
+/** `value` is given by the one index that sums values (a customer's transaction amounts). */
+function record(entity: Entity, name: IndexName, retention: RetentionClass, member: string, at: number, mode: 'set' | 'max', value?: number): void {
+  const index = (entity[name] ??= new TimeIndex(value !== undefined));
   index.add(member, at, mode, value);
   index.trimBefore(at - RETENTION_MS[retention]);
 }
