@@ -102,13 +102,15 @@ process.on('SIGTERM', () => app.close().then(() => process.exit(0)));`;
   return spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/** Every run draws the same customers, but each transaction id is new: a repeated id would be a re-score. */
+let transactions = 0;
+
 function scoreBody(): () => string {
   const rnd = seededRandom(99);
-  let n = 0;
   return () => {
     const c = Math.floor(rnd() * 20_000);
     return JSON.stringify({
-      transactionId: `bench_${process.pid}_${++n}`,
+      transactionId: `bench_${process.pid}_${++transactions}`,
       amount: { minor: 500 + Math.floor(rnd() * 20_000), currency: 'USD' },
       customer: { email: `buyer${c}@example.com` },
       card: { bin: '424242', last4: String(1000 + (c % 9000)), country: 'US' },
@@ -120,8 +122,17 @@ function scoreBody(): () => string {
   };
 }
 
+const BATCH = 100;
+
+/** A batch body of BATCH distinct transactions, drawn from the same traffic as the single scores. */
+function scoreBatchBody(): () => string {
+  const one = scoreBody();
+  return () => `{"transactions":[${Array.from({ length: BATCH }, one).join(',')}]}`;
+}
+
 async function overHttp(seconds: number): Promise<void> {
   const rows: LoadResult[] = [];
+  const batches: LoadResult[] = [];
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
   const measure = async (label: string, child: ChildProcess, port: number) => {
     try {
@@ -131,6 +142,9 @@ async function overHttp(seconds: number): Promise<void> {
       rows.push(await runLoad(`${label} — 1,000 req/s fixed (autocannon: per-second bursts)`, { url, connections: 20, durationSeconds: seconds, headers, body: scoreBody(), overallRate: 1000 }, child.pid));
       rows.push(await runPaced(`${label} — 1,000 req/s paced (open loop, 1 per ms)`, { url, rate: 1000, durationSeconds: seconds, headers, body: scoreBody() }, child.pid));
       rows.push(await runLoad(`${label} — max throughput`, { url, connections: 50, durationSeconds: seconds, headers, body: scoreBody() }, child.pid));
+      if (!label.startsWith('bare')) {
+        batches.push(await runLoad(label, { url: `${url}/batch`, connections: 4, durationSeconds: seconds, headers, body: scoreBatchBody() }, child.pid));
+      }
     } finally {
       await stopProcess(child);
     }
@@ -149,6 +163,10 @@ async function overHttp(seconds: number): Promise<void> {
     }
   }
   printTable(`POST /v1/risk/score over HTTP on 127.0.0.1 — ${seconds} s per run`, rows, rows[2]);
+  console.log(`\n## POST /v1/risk/score/batch, ${BATCH} transactions per request, 4 connections — ${seconds} s per run`);
+  console.log('| store | requests | non-2xx | scores/s | p50 ms per request | p99 ms per request | peak RSS MB |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const b of batches) console.log(`| ${b.label} | ${b.requests} | ${b.non2xx + b.errors} | ${b.perSecond * BATCH} | ${b.p50} | ${b.p99} | ${b.peakRssMb ?? '?'} |`);
 }
 
 export async function run(): Promise<void> {

@@ -131,6 +131,8 @@ export async function startRedis(): Promise<RunningProcess> {
     async () => {
       if (child.exitCode !== null) throw new Error('redis-server exited');
       const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      // Refused connections while redis-server starts are expected; connect() reports them.
+      client.on('error', () => undefined);
       try {
         await client.connect();
         await client.ping();
