@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -27,6 +27,49 @@ export function rssMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number
 
 export function peakRssMb(pid: number | undefined): number | null {
   return rssMb(pid, 'VmHWM');
+}
+
+/** CPU time (user + system, ms) of every process and of every thread of `pid`, read from /proc. */
+export type CpuSnapshot = Map<string, number>;
+
+function statCpuMs(path: string): [name: string, ms: number] | null {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), (Number(fields[11]) + Number(fields[12])) * 10];
+  } catch {
+    return null;
+  }
+}
+
+export function cpuSnapshot(serverPid: number | undefined): CpuSnapshot {
+  const out: CpuSnapshot = new Map();
+  if (!existsSync('/proc/self/stat')) return out;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    if (Number(pid) === serverPid || Number(pid) === process.pid) continue;
+    const cpu = statCpuMs(`/proc/${pid}/stat`);
+    if (cpu) out.set(`${cpu[0]} (${pid})`, cpu[1]);
+  }
+  if (serverPid) {
+    for (const tid of readdirSync(`/proc/${serverPid}/task`)) {
+      const cpu = statCpuMs(`/proc/${serverPid}/task/${tid}/stat`);
+      if (cpu) out.set(Number(tid) === serverPid ? 'server main thread' : `server thread ${tid}`, cpu[1]);
+    }
+  }
+  out.set('load generator (this process)', Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000));
+  return out;
+}
+
+/** Where the CPU went between two snapshots, per request served; anything under 2 µs per request is left out. */
+export function printCpuPerRequest(title: string, before: CpuSnapshot, after: CpuSnapshot, requests: number): void {
+  const rows = [...after]
+    .map(([name, ms]) => [name, ((ms - (before.get(name) ?? 0)) * 1000) / Math.max(1, requests)] as const)
+    .filter(([, us]) => us >= 2)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(`\n${title}: CPU per request, µs (all processes on the machine, /proc)`);
+  for (const [name, us] of rows) console.log(`- ${name}: ${us.toFixed(1)}`);
+  console.log(`- total: ${rows.reduce((sum, [, us]) => sum + us, 0).toFixed(1)}`);
 }
 
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
