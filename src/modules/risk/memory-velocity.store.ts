@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { DAY_MS, HOUR_MS, RETENTION_MS, WEEK_MS, type RetentionClass, type VelocityEvent, type VelocitySnapshot, type VelocityStore } from './velocity-store.js';
+import { DAY_MS, HOUR_MS, RETENTION_MS, txMember, WEEK_MS, type RetentionClass, type VelocityEvent, type VelocitySnapshot, type VelocityStore } from './velocity-store.js';
 
 /** Up to this many members, a scan of the members finds one faster than a Map would, and costs no memory. */
 const SCAN_LIMIT = 16;
@@ -231,8 +231,8 @@ export class MemoryVelocityStore implements VelocityStore {
     };
 
     if (customer) {
-      // The amount rides as the entry's value, so the member is the id alone (Redis folds it into the member).
-      record(customer, 'tx', 'week', e.transactionId, at, 'set', Math.round(e.amountUsdMinor));
+      // The same member as in Redis (id and amount), so a re-score with another amount counts as Redis counts it.
+      record(customer, 'tx', 'week', txMember(e.transactionId, e.amountUsdMinor), at, 'set', Math.round(e.amountUsdMinor));
       if (e.card) record(customer, 'cards', 'day', e.card, at, 'max');
       customer.see(at);
     }
