@@ -118,6 +118,16 @@ export interface LoadOptions {
   overallRate?: number;
 }
 
+/**
+ * Bodies made before the run instead of during it, so the load generator, which shares the cores
+ * with the server, spends less of them; after `count`, bodies are made as needed.
+ */
+export function pregenerated(make: () => string, count: number): () => string {
+  const bodies = Array.from({ length: count }, make);
+  let next = 0;
+  return () => (next < bodies.length ? bodies[next++]! : make());
+}
+
 export async function runLoad(label: string, options: LoadOptions, pid?: number): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,

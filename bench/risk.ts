@@ -11,7 +11,7 @@ import { defaultRuleSet } from '../src/modules/risk/rules.js';
 import { seededRandom, simulateTraffic } from '../src/modules/risk/traffic-simulator.js';
 import { DAY_MS } from '../src/modules/risk/velocity-store.js';
 import { findPostgresBin, findRedisServer, freePort, startPostgres, startRedis } from '../test/harness/processes.js';
-import { cpuSnapshot, printCpuPerRequest, printTable, runLoad, runPaced, startPaylens, stopProcess, waitForHttp, type LoadResult } from './lib.js';
+import { cpuSnapshot, pregenerated, printCpuPerRequest, printTable, runLoad, runPaced, startPaylens, stopProcess, waitForHttp, type LoadResult } from './lib.js';
 
 const KEY = `pl_${'r'.repeat(43)}`;
 const START = new Date('2026-01-01T00:00:00Z');
@@ -145,8 +145,9 @@ async function overHttp(seconds: number): Promise<void> {
       await runLoad('warm-up', { url, connections: 20, durationSeconds: 2, headers, body: scoreBody() });
       rows.push(await runLoad(`${label} — 1,000 req/s fixed (autocannon: per-second bursts)`, { url, connections: 20, durationSeconds: seconds, headers, body: scoreBody(), overallRate: 1000 }, child.pid));
       rows.push(await runPaced(`${label} — 1,000 req/s paced (open loop, 1 per ms, ${PACED_SECONDS} s)`, { url, rate: 1000, durationSeconds: PACED_SECONDS, headers, body: scoreBody() }, child.pid));
+      const bodies = pregenerated(scoreBody(), seconds * 15_000);
       const before = cpuSnapshot(child.pid);
-      const max = await runLoad(`${label} — max throughput`, { url, connections: 50, durationSeconds: seconds, headers, body: scoreBody() }, child.pid);
+      const max = await runLoad(`${label} — max throughput`, { url, connections: 50, durationSeconds: seconds, headers, body: bodies }, child.pid);
       printCpuPerRequest(max.label, before, cpuSnapshot(child.pid), max.requests);
       rows.push(max);
       if (!label.startsWith('bare')) {
