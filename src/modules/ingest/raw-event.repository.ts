@@ -2,6 +2,7 @@ import { sql, type Insertable, type Kysely, type Selectable, type Transaction, t
 import type { Database, RawEventsTable } from '../../platform/db/schema.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';
+import { isoTimestamp } from '../../platform/db/timestamps.js';
 
 const rawEventColumns: ColumnSpec = {
   id: 'text',
@@ -172,6 +173,6 @@ export class RawEventRepository {
       .orderBy('at')
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({ action: r.action, keyId: r.key_id, at: new Date(r.at).toISOString() }));
+    return rows.map((r) => ({ action: r.action, keyId: r.key_id, at: isoTimestamp(r.at) }));
   }
 }

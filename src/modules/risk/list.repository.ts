@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
+import { isoTimestamp } from '../../platform/db/timestamps.js';
 
 export const listTypes = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] as const;
 export const listActions = ['block', 'allow'] as const;
@@ -39,8 +40,6 @@ export interface AuditRecord {
   at: string;
 }
 
-const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
-
 type EntryRow = { id: string; type: string; value: string; action: string; reason: string; expires_at: Date | string | null; created_by: string; created_at: Date | string };
 
 function toEntry(row: EntryRow): ListEntry {
@@ -50,9 +49,9 @@ function toEntry(row: EntryRow): ListEntry {
     value: row.value,
     action: row.action as ListAction,
     reason: row.reason,
-    expiresAt: row.expires_at === null ? null : iso(row.expires_at),
+    expiresAt: row.expires_at === null ? null : isoTimestamp(row.expires_at),
     createdBy: row.created_by,
-    createdAt: iso(row.created_at),
+    createdAt: isoTimestamp(row.created_at),
   };
 }
 
@@ -136,7 +135,7 @@ export class ListRepository {
       action: r.action as ListAction,
       reason: r.reason,
       actor: r.actor,
-      at: iso(r.at),
+      at: isoTimestamp(r.at),
     }));
   }
 }

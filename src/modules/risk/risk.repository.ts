@@ -6,6 +6,7 @@ import { coerceFeatures, type Features } from './features.js';
 import type { LogisticModel } from './logistic-regression.js';
 import type { Decision, Reason, RiskLevel, RuleSet, Verdict } from './rules.js';
 import type { RiskAssessmentsTable } from './risk.tables.js';
+import { isoTimestamp } from '../../platform/db/timestamps.js';
 
 const assessmentColumns: ColumnSpec = {
   id: 'text',
@@ -59,10 +60,8 @@ export interface StoredModel {
   createdAt: string;
 }
 
-const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
-
 function toRuleSetVersion(row: { version: number; definition: unknown; created_by: string; created_at: Date | string }): RuleSetVersion {
-  return { version: Number(row.version), ruleSet: row.definition as RuleSet, createdBy: row.created_by, createdAt: iso(row.created_at) };
+  return { version: Number(row.version), ruleSet: row.definition as RuleSet, createdBy: row.created_by, createdAt: isoTimestamp(row.created_at) };
 }
 
 export class RiskRepository {
@@ -164,7 +163,7 @@ export class RiskRepository {
       .values({ id: newId('rul'), tenant_id: tenantId, version, definition: JSON.stringify(ruleSet), created_by: createdBy })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { version, ruleSet, createdBy, createdAt: iso(row.created_at) };
+    return { version, ruleSet, createdBy, createdAt: isoTimestamp(row.created_at) };
   }
 
   async activeModel(tenantId: string): Promise<StoredModel | null> {
@@ -199,7 +198,7 @@ export class RiskRepository {
       metrics: row.metrics as Record<string, unknown>,
       trainingSize: Number(row.training_size),
       active: Boolean(row.active),
-      createdAt: iso(row.created_at),
+      createdAt: isoTimestamp(row.created_at),
     };
   }
 }

@@ -8,6 +8,7 @@ import { alertSettingsSchema } from './alert-settings.js';
 import type { DeliveryRow } from './alert.repository.js';
 import { presentAlert } from './alert.service.js';
 import { alertKinds } from './detectors.js';
+import { isoTimestamp } from '../../../platform/db/timestamps.js';
 
 const alertSchema = z.object({
   id: z.string(),
@@ -60,7 +61,7 @@ function presentDelivery(row: DeliveryRow): z.infer<typeof deliverySchema> {
     nextAttemptAt: row.status === 'pending' && row.next_attempt_at ? new Date(row.next_attempt_at).toISOString() : null,
     lastStatusCode: row.last_status_code,
     lastError: row.last_error,
-    createdAt: new Date(row.created_at).toISOString(),
+    createdAt: isoTimestamp(row.created_at),
     deliveredAt: row.delivered_at ? new Date(row.delivered_at).toISOString() : null,
     log: row.log as z.infer<typeof deliverySchema>['log'],
     payload: row.payload,
