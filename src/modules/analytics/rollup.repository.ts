@@ -4,6 +4,7 @@ import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js'
 import { LAG_BOUNDS_MS, lagColumns } from './lag-histogram.js';
 import { sliceDimensions, type Counters, type RollupDelta, type SliceDelta, type SliceDimension } from './rollup.js';
 import { planRanges, type BucketRange, type Granularity } from './time-ranges.js';
+import { toDate } from '../../platform/db/timestamps.js';
 
 /** Rollup columns a query may group by; the API's names map onto these and nothing else reaches SQL. */
 const dimensionColumns = ['provider', 'status', 'failure_reason', 'decline_type', 'currency', 'card_country', 'card_brand', 'risk_decision'] as const;
@@ -45,10 +46,6 @@ function rangeCondition(ranges: readonly BucketRange[]): RawBuilder<unknown> {
 /** `column in (values)`, or no condition when there are no values. */
 function inCondition(column: string, values: readonly string[] | undefined): RawBuilder<unknown> {
   return values && values.length > 0 ? sql`${sql.ref(column)} in (${sql.join([...values])})` : sql`true`;
-}
-
-function toDate(value: unknown): number {
-  return value instanceof Date ? value.getTime() : Date.parse(String(value));
 }
 
 /**
@@ -109,7 +106,7 @@ const seriesSelect = () => sql`sum(count) as count, sum(volume_usd_minor) as vol
 
 function toSeriesRow(row: Record<string, unknown>): SeriesRow {
   return {
-    bucket: toDate(row.bucket),
+    bucket: toDate(row.bucket as Date | string).getTime(),
     key: String(row.key),
     count: Number(row.count),
     volumeUsdMinor: Number(row.volume_usd_minor),

@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { PaymentEventsTable } from '../../platform/db/schema.js';
 import type { Card, EventRisk, Merchant, NormalizedEventDraft, PaymentEvent } from '../normalize/canonical.js';
+import { toDate } from '../../platform/db/timestamps.js';
 
 export type PaymentEventRow = Selectable<PaymentEventsTable>;
 export type NewPaymentEventRow = Insertable<PaymentEventsTable>;
@@ -89,9 +90,6 @@ export function eventToRow(event: PaymentEvent, seq: number): NewPaymentEventRow
   };
 }
 
-function toDate(value: Date | string): Date {
-  return value instanceof Date ? value : new Date(value);
-}
 
 export function rowToPaymentEvent(row: PaymentEventRow): PaymentEvent {
   return {

@@ -5,6 +5,7 @@ import { rowToPaymentEvent } from '../ingest/payment-event.mapper.js';
 import { effectiveStatus, flagsOf, type PaymentFlag, type PaymentState, type PaymentStatus } from './payment.domain.js';
 import type { PaymentsTable } from './payments.tables.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { isoTimestamp } from '../../platform/db/timestamps.js';
 
 const paymentColumns: ColumnSpec = {
   tenant_id: 'text',
@@ -50,8 +51,8 @@ function rowToPayment(row: Selectable<PaymentsTable>): Payment {
     capturedMinor: Number(row.captured_minor),
     refundedMinor: Number(row.refunded_minor),
     flags: row.flags as PaymentFlag[],
-    firstEventAt: new Date(row.first_event_at).toISOString(),
-    lastEventAt: new Date(row.last_event_at).toISOString(),
+    firstEventAt: isoTimestamp(row.first_event_at),
+    lastEventAt: isoTimestamp(row.last_event_at),
   };
 }
 

@@ -1,4 +1,9 @@
-/** A timestamptz column as ISO-8601 text: drivers hand back a Date, raw SQL results may carry the text form. */
+/** A timestamptz column read back: drivers hand back a Date, raw SQL results may carry the text form. */
+export function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+/** A timestamptz column as ISO-8601 text. */
 export function isoTimestamp(value: Date | string): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
+  return toDate(value).toISOString();
 }

@@ -58,11 +58,11 @@ function presentDelivery(row: DeliveryRow): z.infer<typeof deliverySchema> {
     url: row.url,
     status: row.status as 'pending' | 'delivered' | 'failed',
     attempts: row.attempts,
-    nextAttemptAt: row.status === 'pending' && row.next_attempt_at ? new Date(row.next_attempt_at).toISOString() : null,
+    nextAttemptAt: row.status === 'pending' && row.next_attempt_at ? isoTimestamp(row.next_attempt_at) : null,
     lastStatusCode: row.last_status_code,
     lastError: row.last_error,
     createdAt: isoTimestamp(row.created_at),
-    deliveredAt: row.delivered_at ? new Date(row.delivered_at).toISOString() : null,
+    deliveredAt: row.delivered_at ? isoTimestamp(row.delivered_at) : null,
     log: row.log as z.infer<typeof deliverySchema>['log'],
     payload: row.payload,
   };
