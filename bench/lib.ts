@@ -57,7 +57,8 @@ export function cpuSnapshot(serverPid: number | undefined): CpuSnapshot {
       if (cpu) out.set(Number(tid) === serverPid ? 'server main thread' : `server thread ${tid}`, cpu[1]);
     }
   }
-  out.set('load generator (this process)', Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000));
+  const own = process.cpuUsage();
+  out.set('load generator (this process)', Math.round((own.user + own.system) / 1000));
   return out;
 }
 
