@@ -73,7 +73,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const risk = createRisk({ db, redisUrl: config.REDIS_URL, logger, customerKey, clock });
   hooks.register(risk.hook);
   const keys = createEncryptionKeys(config, settings, logger);
-  const analytics = createAnalytics({ db, keys, logger, clock, minuteRetentionMs: config.ROLLUP_MINUTE_RETENTION_DAYS * 86_400_000, onAlertChange: (tenantId, alert) => live.publish(tenantId, { type: 'alert', data: alert }) });
+  const analytics = createAnalytics({ db, keys, logger, clock, tenantIds: () => tenants.ids(), minuteRetentionMs: config.ROLLUP_MINUTE_RETENTION_DAYS * 86_400_000, onAlertChange: (tenantId, alert) => live.publish(tenantId, { type: 'alert', data: alert }) });
   hooks.register(analytics.hook);
   const writer = new EventWriter(
     db,

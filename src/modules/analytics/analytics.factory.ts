@@ -15,6 +15,8 @@ export interface AnalyticsDeps {
   keys: EncryptionKeyProvider;
   logger: Logger;
   clock: () => Date;
+  /** The tenants the alert checks and the rollup retention visit. */
+  tenantIds: () => Promise<string[]>;
   onAlertChange?: AlertServiceDeps['onChange'];
   minuteRetentionMs: number;
 }
@@ -23,14 +25,14 @@ export interface AnalyticsDeps {
 export function createAnalytics(deps: AnalyticsDeps) {
   const rollups = new RollupRepository(deps.db);
   const alertRepository = new AlertRepository(deps.db);
-  const retention = new RollupRetention({ rollups, tenantIds: () => alertRepository.tenantIds(), minuteRetentionMs: deps.minuteRetentionMs, clock: deps.clock, logger: deps.logger });
+  const retention = new RollupRetention({ rollups, tenantIds: deps.tenantIds, minuteRetentionMs: deps.minuteRetentionMs, clock: deps.clock, logger: deps.logger });
   return {
     rollups,
     alertRepository,
     retention,
     hook: rollupHook(rollups),
     queries: new AnalyticsService(rollups, () => retention.minuteHorizon()),
-    alerts: new AlertService({ alerts: alertRepository, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, onChange: deps.onAlertChange }),
+    alerts: new AlertService({ alerts: alertRepository, tenantIds: deps.tenantIds, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, onChange: deps.onAlertChange }),
   };
 }
 

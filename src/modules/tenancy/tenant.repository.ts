@@ -31,6 +31,12 @@ export class TenantRepository {
     return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at) } : null;
   }
 
+  /** Every tenant's id, for jobs that visit each tenant in turn. */
+  async ids(): Promise<string[]> {
+    const rows = await this.db.selectFrom('tenants').select('id').orderBy('id').execute();
+    return rows.map((r) => r.id);
+  }
+
   async list(): Promise<Tenant[]> {
     const rows = await this.db.selectFrom('tenants').selectAll().orderBy('created_at').execute();
     return rows.map((row) => ({ id: row.id, name: row.name, createdAt: new Date(row.created_at) }));

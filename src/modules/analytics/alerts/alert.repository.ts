@@ -30,11 +30,6 @@ export interface AttemptRecord {
 export class AlertRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async tenantIds(): Promise<string[]> {
-    const rows = await this.db.selectFrom('tenants').select('id').orderBy('id').execute();
-    return rows.map((r) => r.id);
-  }
-
   async unprocessedCount(tenantId: string): Promise<number> {
     const row = await this.db
       .selectFrom('raw_events')

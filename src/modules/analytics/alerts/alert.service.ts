@@ -11,6 +11,8 @@ import { detectApprovalDrops, detectBacklog, detectFailureSpikes, type AlertKind
 
 export interface AlertServiceDeps {
   alerts: AlertRepository;
+  /** The tenants to check, each in turn. */
+  tenantIds: () => Promise<string[]>;
   rollups: RollupRepository;
   /** Null when secrets cannot be encrypted (PostgreSQL without PAYLENS_ENCRYPTION_KEY). */
   secretBox: () => Promise<SecretBox | null>;
@@ -99,7 +101,7 @@ export class AlertService {
 
   async runOnce(now: Date): Promise<RunReport> {
     const report: RunReport = { opened: [], resolved: [], deliveriesAttempted: 0 };
-    for (const tenantId of await this.deps.alerts.tenantIds()) {
+    for (const tenantId of await this.deps.tenantIds()) {
       const { opened, resolved } = await this.checkTenant(tenantId, now);
       report.opened.push(...opened);
       report.resolved.push(...resolved);
