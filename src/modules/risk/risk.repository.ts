@@ -127,19 +127,16 @@ export class RiskRepository {
   }
 
   async upsertLabel(tenantId: string, transactionId: string, label: LabelValue): Promise<void> {
-    await this.db
-      .insertInto('risk_labels')
-      .values({ tenant_id: tenantId, transaction_id: transactionId, label })
-      .onConflict((c) => c.columns(['tenant_id', 'transaction_id']).doUpdateSet({ label, created_at: new Date() }))
-      .execute();
+    await this.upsertLabels(tenantId, [{ transactionId, label }]);
   }
 
+  /** A replaced label takes the new value and the time it was given. */
   async upsertLabels(tenantId: string, labels: { transactionId: string; label: LabelValue }[]): Promise<void> {
     for (let i = 0; i < labels.length; i += 500) {
       await this.db
         .insertInto('risk_labels')
         .values(labels.slice(i, i + 500).map((l) => ({ tenant_id: tenantId, transaction_id: l.transactionId, label: l.label })))
-        .onConflict((c) => c.columns(['tenant_id', 'transaction_id']).doUpdateSet((eb) => ({ label: eb.ref('excluded.label') })))
+        .onConflict((c) => c.columns(['tenant_id', 'transaction_id']).doUpdateSet((eb) => ({ label: eb.ref('excluded.label'), created_at: eb.ref('excluded.created_at') })))
         .execute();
     }
   }
