@@ -26,6 +26,13 @@ import { apiKeyAuth } from './modules/tenancy/auth.plugin.js';
 import { webhookDeliveryRoutes } from './modules/webhooks/webhook-delivery.routes.js';
 import { webhookEndpointRoutes } from './modules/webhooks/webhook-endpoints.routes.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's trace span, from onRequest to onResponse (a property: a WeakMap entry per request is work for every GC). */
+    span: Span | null;
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface BuildAppOptions {
@@ -53,20 +60,19 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
+  app.decorateRequest('span', null);
   registerProblemHandler(app);
 
-  const spans = new WeakMap<object, Span>();
   const security = securityHeaders({ contentSecurityPolicy: false });
   // Callback hooks: nothing here waits, so they need not cost a promise per request each.
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(security);
     reply.header('X-Request-ID', request.id);
-    spans.set(request, startRequestSpan(request.method, request.routeOptions.url ?? 'unmatched'));
+    request.span = startRequestSpan(request.method, request.routeOptions.url ?? 'unmatched');
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const span = spans.get(request);
-    if (span) endRequestSpan(span, reply.statusCode);
+    if (request.span) endRequestSpan(request.span, reply.statusCode);
     container.metrics.httpRequestDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` },
       reply.elapsedTime / 1000,
@@ -74,7 +80,8 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     done();
   });
 
-  await app.register(cors, { origin: config.CORS_ORIGINS ? config.CORS_ORIGINS.split(',').map((o) => o.trim()) : false });
+  // Without allowed origins there is nothing to answer a browser with, and the plugin would still run on every request.
+  if (config.CORS_ORIGINS) await app.register(cors, { origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()) });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

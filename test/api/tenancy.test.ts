@@ -88,3 +88,28 @@ describe.each(storeKinds())('tenancy and API keys on %s', (store) => {
     expect(foreign.statusCode).toBe(404);
   });
 });
+
+describe('CORS', () => {
+  it('answers browsers from the configured origins only, and sends no CORS headers when none are configured', async () => {
+    const [open, closed] = await Promise.all([createTestApp('pglite', { CORS_ORIGINS: 'https://ops.example.com, https://risk.example.com' }), createTestApp('pglite')]);
+    try {
+      const preflight = (t: TestApp, origin: string) =>
+        t.app.inject({ method: 'OPTIONS', url: '/v1/events', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+      const allowed = await preflight(open, 'https://risk.example.com');
+      expect(allowed.statusCode).toBe(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://risk.example.com');
+      expect(String(allowed.headers['access-control-allow-headers'])).toContain('authorization');
+      const get = await open.app.inject({ method: 'GET', url: '/v1/events', headers: { origin: 'https://ops.example.com', authorization: `Bearer ${open.apiKey}` } });
+      expect(get.statusCode).toBe(200);
+      expect(get.headers['access-control-allow-origin']).toBe('https://ops.example.com');
+
+      const stranger = await preflight(open, 'https://evil.example.com');
+      expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
+      const unconfigured = await closed.app.inject({ method: 'GET', url: '/v1/events', headers: { origin: 'https://ops.example.com', authorization: `Bearer ${closed.apiKey}` } });
+      expect(unconfigured.statusCode).toBe(200);
+      expect(unconfigured.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await Promise.all([open.close(), closed.close()]);
+    }
+  });
+});
