@@ -127,6 +127,62 @@ describe.each(storeKinds())('risk API on %s', (store) => {
     expect((await call('POST', '/v1/lists', { type: 'phone', value: 'x', action: 'block', reason: 'r' })).statusCode).toBe(422);
   });
 
+  it('lists stored assessments newest first, filters and pages them, and shows one transaction with its label', async () => {
+    const other = await t.newTenant(`assessments-${store}`);
+    const as = (method: 'GET' | 'POST', url: string, body?: unknown) => call(method, url, body, other.apiKey);
+    await as('POST', '/v1/lists', { type: 'ip', value: '203.0.113.66', action: 'block', reason: 'proxy farm' });
+    const first = tx({ occurredAt: at(0) });
+    const blocked = tx({ ip: '203.0.113.66', occurredAt: at(1) });
+    const later = tx({ occurredAt: at(2) });
+    for (const body of [first, blocked, later, { ...first, occurredAt: at(3) }]) expect((await as('POST', '/v1/risk/score', body)).statusCode).toBe(200);
+    expect((await as('POST', '/v1/risk/labels', { transactionId: later.transactionId, label: 'legit' })).statusCode).toBe(201);
+
+    const all = (await as('GET', '/v1/risk/assessments')).json();
+    expect(all.nextCursor).toBeNull();
+    expect(all.data.map((a: { transactionId: string; occurredAt: string }) => [a.transactionId, a.occurredAt])).toEqual([
+      [first.transactionId, at(3)],
+      [later.transactionId, at(2)],
+      [blocked.transactionId, at(1)],
+      [first.transactionId, at(0)],
+    ]);
+    expect(all.data[2]).toMatchObject({ id: expect.stringMatching(/^rsk_/), source: 'api', eventId: null, decision: 'decline', score: 1, label: null, amountUsdMinor: 2500 });
+    expect(all.data[2].reasons[0]).toMatchObject({ code: 'list_block', message: expect.stringContaining('proxy farm') });
+    expect(all.data[1]).toMatchObject({ label: 'legit', decision: 'approve', rulesVersion: 0, modelVersion: null, modelScore: null });
+    expect(all.data[0].features).toMatchObject({ customer_count_1h: 3, first_seen_customer: 0, list_block: 0 });
+    expect(Date.parse(all.data[0].scoredAt)).toBeGreaterThanOrEqual(Date.parse(all.data[3].scoredAt));
+
+    const ids = (query: string) => as('GET', `/v1/risk/assessments?${query}`).then((r) => r.json().data.map((a: { transactionId: string }) => a.transactionId));
+    expect(await ids('decision=decline')).toEqual([blocked.transactionId]);
+    expect(await ids('labeled=true')).toEqual([later.transactionId]);
+    expect(await ids('labeled=false')).toEqual([first.transactionId, blocked.transactionId, first.transactionId]);
+    expect(await ids(`from=${at(1)}&to=${at(3)}`)).toEqual([later.transactionId, blocked.transactionId]);
+    expect(await ids('source=ingest')).toEqual([]);
+
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await as('GET', `/v1/risk/assessments?limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      expect(page.data).toHaveLength(1);
+      paged.push(page.data[0].id);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all.data.map((a: { id: string }) => a.id));
+    const badCursor = await as('GET', '/v1/risk/assessments?cursor=bm9wZQ');
+    expect(badCursor.statusCode).toBe(422);
+    expect(badCursor.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'querystring.cursor' }] });
+    expect((await as('GET', '/v1/risk/assessments?decision=maybe')).statusCode).toBe(422);
+
+    const history = (await as('GET', `/v1/risk/assessments/${first.transactionId}`)).json();
+    expect(history).toMatchObject({ transactionId: first.transactionId, label: null });
+    expect(history.assessments.map((a: { occurredAt: string }) => a.occurredAt)).toEqual([at(3), at(0)]);
+    expect((await as('GET', `/v1/risk/assessments/${later.transactionId}`)).json().label).toBe('legit');
+    expect((await as('GET', '/v1/risk/assessments/no-such-tx')).statusCode).toBe(404);
+    // Another tenant sees none of it.
+    expect((await call('GET', `/v1/risk/assessments/${first.transactionId}`)).statusCode).toBe(404);
+    const mine = (await call('GET', '/v1/risk/assessments?limit=500')).json().data.map((a: { transactionId: string }) => a.transactionId);
+    expect(mine).not.toContain(blocked.transactionId);
+  });
+
   it('versions rule sets per tenant, validates them (422) and scores with the newest', async () => {
     const current = (await call('GET', '/v1/risk/rules')).json();
     expect(current).toMatchObject({ version: 0, ruleSet: { thresholds: { medium: 0.3, high: 0.5, critical: 0.8 } } });
@@ -210,6 +266,8 @@ describe.each(storeKinds())('risk API on %s', (store) => {
     expect(read.risk).toEqual(last.risk);
     const rows = await t.container.db.selectFrom('risk_assessments').select(['event_id', 'source', 'score']).where('event_id', '=', last.id).execute();
     expect(rows).toEqual([{ event_id: last.id, source: 'ingest', score: last.risk.score }]);
+    const listed = (await t.app.inject({ method: 'GET', url: '/v1/risk/assessments?source=ingest&limit=1', headers: auth() })).json().data;
+    expect(listed).toEqual([expect.objectContaining({ eventId: last.id, source: 'ingest', score: last.risk.score, decision: last.risk.decision })]);
 
     const ok = (await t.app.inject({ method: 'POST', url: '/v1/events', headers, payload: JSON.stringify(stripeEvent('charge.succeeded', charge(email))) })).json().events[0];
     expect(ok.risk).toMatchObject({ score: expect.any(Number), riskLevel: expect.any(String) });

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
+import { cursorParam } from '../../platform/http/cursor-param.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { paymentEventSchema } from '../normalize/canonical.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
 import { maskPans } from './pan-mask.js';
 import { rawEventStatuses, type RawEvent, type RawEventStatus } from './raw-event.js';
-import { decodeRawCursor } from './raw-event.repository.js';
 
 export const rawEventInfoSchema = z.object({
   id: z.string(),
@@ -45,13 +45,7 @@ const actionSchema = z.object({ action: z.string(), keyId: z.string().nullable()
 /** Raw events that could not be normalized: list, inspect, replay, discard. */
 export async function deadLetterRoutes(app: App, container: Container): Promise<void> {
   const listPage = async (tenantId: string, statuses: RawEventStatus[], query: z.infer<typeof listQuery>) => {
-    const cursor = query.cursor ? decodeRawCursor(query.cursor) : null;
-    if (query.cursor && !cursor) {
-      throw new AppError('validation_failed', 'querystring.cursor: not a cursor this API returned', {
-        errors: [{ field: 'querystring.cursor', message: 'not a cursor this API returned' }],
-      });
-    }
-    const page = await container.rawEvents.listByStatus(tenantId, statuses, query.limit, cursor);
+    const page = await container.rawEvents.listByStatus(tenantId, statuses, query.limit, cursorParam(query.cursor, 'raw'));
     return { data: page.data.map(rawEventInfo), nextCursor: page.nextCursor };
   };
 

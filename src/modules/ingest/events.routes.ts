@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
+import { cursorParam } from '../../platform/http/cursor-param.js';
 import { acceptRawBodies } from '../../platform/http/raw-body.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { eventStatuses, eventTypes, failureReasons, paymentEventSchema } from '../normalize/canonical.js';
@@ -9,7 +10,6 @@ import { rawEventStatuses } from './raw-event.js';
 import { checkBatchSize, checkProviderHint, ingestRecords } from './batch-intake.js';
 import { batchResponseSchema, batchRoute } from './batch.routes.js';
 import { formatOf, parseAs } from './payload-parser.js';
-import { decodeCursor } from './payment-event.repository.js';
 
 export const rawEventSummarySchema = z.object({
   id: z.string(),
@@ -116,12 +116,6 @@ export async function eventReadRoutes(app: App, container: Container): Promise<v
     },
     async (request) => {
       const q = request.query;
-      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-      if (q.cursor && !cursor) {
-        throw new AppError('validation_failed', 'querystring.cursor: not a cursor this API returned', {
-          errors: [{ field: 'querystring.cursor', message: 'not a cursor this API returned' }],
-        });
-      }
       return container.paymentEvents.list(
         tenantOf(request),
         {
@@ -133,7 +127,7 @@ export async function eventReadRoutes(app: App, container: Container): Promise<v
           to: q.to ? new Date(q.to) : undefined,
         },
         q.limit,
-        cursor,
+        cursorParam(q.cursor, 'evt'),
       );
     },
   );

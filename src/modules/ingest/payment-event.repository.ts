@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { encodeCursor, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { PaymentEvent } from '../normalize/canonical.js';
 import { rowToPaymentEvent, type NewPaymentEventRow } from './payment-event.mapper.js';
 
@@ -11,22 +12,6 @@ export interface EventFilter {
   type?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
-}
-
-export interface EventCursor {
-  occurredAt: string;
-  id: string;
-}
-
-export function encodeCursor(cursor: EventCursor): string {
-  return Buffer.from(`${cursor.occurredAt}|${cursor.id}`).toString('base64url');
-}
-
-export function decodeCursor(value: string): EventCursor | null {
-  const text = Buffer.from(value, 'base64url').toString('utf8');
-  const [occurredAt, id, extra] = text.split('|');
-  if (!occurredAt || !id || extra !== undefined || Number.isNaN(Date.parse(occurredAt)) || !/^evt_[0-9a-z]{26}$/.test(id)) return null;
-  return { occurredAt, id };
 }
 
 const paymentEventColumns: ColumnSpec = {
@@ -108,7 +93,7 @@ export class PaymentEventRepository {
   }
 
   /** Newest first by provider time, then id; the cursor is the last row's (occurredAt, id). */
-  async list(tenantId: string, filter: EventFilter, limit: number, cursor: EventCursor | null): Promise<{ data: PaymentEvent[]; nextCursor: string | null }> {
+  async list(tenantId: string, filter: EventFilter, limit: number, cursor: KeysetCursor | null): Promise<{ data: PaymentEvent[]; nextCursor: string | null }> {
     let query = this.db.selectFrom('payment_events').selectAll().where('tenant_id', '=', tenantId);
     if (filter.provider) query = query.where('provider', '=', filter.provider);
     if (filter.status) query = query.where('status', '=', filter.status);
@@ -117,12 +102,12 @@ export class PaymentEventRepository {
     if (filter.from) query = query.where('occurred_at', '>=', filter.from);
     if (filter.to) query = query.where('occurred_at', '<', filter.to);
     if (cursor) {
-      query = query.where(sql<boolean>`(occurred_at, id) < (${new Date(cursor.occurredAt)}::timestamptz, ${cursor.id})`);
+      query = query.where(sql<boolean>`(occurred_at, id) < (${new Date(cursor.at)}::timestamptz, ${cursor.id})`);
     }
     const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
     const data = rows.slice(0, limit).map(rowToPaymentEvent);
     const last = data[data.length - 1];
-    const nextCursor = rows.length > limit && last ? encodeCursor({ occurredAt: last.occurredAt, id: last.id }) : null;
+    const nextCursor = rows.length > limit && last ? encodeCursor({ at: last.occurredAt, id: last.id }) : null;
     return { data, nextCursor };
   }
 }

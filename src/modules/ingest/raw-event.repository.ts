@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database, RawEventsTable } from '../../platform/db/schema.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { encodeCursor, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';
 import { isoTimestamp } from '../../platform/db/timestamps.js';
 
@@ -49,21 +50,6 @@ export function rowToRawEvent(row: RawEventRow): RawEvent {
     receivedAt: new Date(row.received_at),
     processedAt: row.processed_at ? new Date(row.processed_at) : null,
   };
-}
-
-export interface RawEventCursor {
-  receivedAt: string;
-  id: string;
-}
-
-export function encodeRawCursor(cursor: RawEventCursor): string {
-  return Buffer.from(`${cursor.receivedAt}|${cursor.id}`).toString('base64url');
-}
-
-export function decodeRawCursor(value: string): RawEventCursor | null {
-  const [receivedAt, id, extra] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-  if (!receivedAt || !id || extra !== undefined || Number.isNaN(Date.parse(receivedAt)) || !/^raw_[0-9a-z]{26}$/.test(id)) return null;
-  return { receivedAt, id };
 }
 
 /** Guards a status change so that only the process that saw the row in this state applies it. */
@@ -150,13 +136,13 @@ export class RawEventRepository {
   }
 
   /** Newest first by receipt time, then id; the cursor is the last row's (receivedAt, id). */
-  async listByStatus(tenantId: string, statuses: RawEventStatus[], limit: number, cursor: RawEventCursor | null): Promise<{ data: RawEvent[]; nextCursor: string | null }> {
+  async listByStatus(tenantId: string, statuses: RawEventStatus[], limit: number, cursor: KeysetCursor | null): Promise<{ data: RawEvent[]; nextCursor: string | null }> {
     let query = this.db.selectFrom('raw_events').selectAll().where('tenant_id', '=', tenantId).where('status', 'in', statuses);
-    if (cursor) query = query.where(sql<boolean>`(received_at, id) < (${new Date(cursor.receivedAt)}::timestamptz, ${cursor.id})`);
+    if (cursor) query = query.where(sql<boolean>`(received_at, id) < (${new Date(cursor.at)}::timestamptz, ${cursor.id})`);
     const rows = await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
     const data = rows.slice(0, limit).map(rowToRawEvent);
     const last = data[data.length - 1];
-    const nextCursor = rows.length > limit && last ? encodeRawCursor({ receivedAt: last.receivedAt.toISOString(), id: last.id }) : null;
+    const nextCursor = rows.length > limit && last ? encodeCursor({ at: last.receivedAt.toISOString(), id: last.id }) : null;
     return { data, nextCursor };
   }
 

@@ -28,6 +28,10 @@ export const scoreRequestSchema = z.object({
 });
 export type ScoreRequest = z.infer<typeof scoreRequestSchema>;
 
+/** Where a scored transaction came from: the score API, an ingested event, or `paylens simulate`. */
+export const riskSources = ['api', 'ingest', 'simulate'] as const;
+export type RiskSource = (typeof riskSources)[number];
+
 /** One transaction as risk sees it, from either the score API or an ingested event; identities keyed. */
 export interface RiskSubject {
   tenantId: string;
@@ -38,7 +42,7 @@ export interface RiskSubject {
    * event id, so a redelivered webhook (scored again before dedupe finds it) does not count twice.
    */
   attemptKey: string | null;
-  source: 'api' | 'ingest' | 'simulate';
+  source: RiskSource;
   occurredAt: Date;
   amountUsdMinor: number;
   /** The key velocity links the customer by (email first, then customer id, as the connectors do). */

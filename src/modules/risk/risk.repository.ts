@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
@@ -6,7 +6,9 @@ import { coerceFeatures, type Features } from './features.js';
 import type { LogisticModel } from './logistic-regression.js';
 import type { Decision, Reason, RiskLevel, RuleSet, Verdict } from './rules.js';
 import type { RiskAssessmentsTable } from './risk.tables.js';
-import { isoTimestamp } from '../../platform/db/timestamps.js';
+import type { RiskSource } from './risk-subject.js';
+import { isoTimestamp, toDate } from '../../platform/db/timestamps.js';
+import { encodeCursor, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 
 const assessmentColumns: ColumnSpec = {
   id: 'text',
@@ -44,6 +46,26 @@ export interface StoredAssessment extends Verdict {
   label: LabelValue | null;
 }
 
+/** An assessment read back on its own (the list and history routes): the verdict and where it came from. */
+export interface AssessmentRecord extends StoredAssessment {
+  id: string;
+  eventId: string | null;
+  source: RiskSource;
+  scoredAt: Date;
+  amountUsdMinor: number;
+  latencyMs: number;
+}
+
+export interface AssessmentFilter {
+  decision?: Decision | undefined;
+  riskLevel?: RiskLevel | undefined;
+  source?: RiskSource | undefined;
+  /** true: only labeled transactions; false: only unlabeled ones (what is left to review). */
+  labeled?: boolean | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
 export interface RuleSetVersion {
   version: number;
   ruleSet: RuleSet;
@@ -62,6 +84,40 @@ export interface StoredModel {
 
 function toRuleSetVersion(row: { version: number; definition: unknown; created_by: string; created_at: Date | string }): RuleSetVersion {
   return { version: Number(row.version), ruleSet: row.definition as RuleSet, createdBy: row.created_by, createdAt: isoTimestamp(row.created_at) };
+}
+
+type AssessmentRow = Pick<
+  Selectable<RiskAssessmentsTable>,
+  'transaction_id' | 'occurred_at' | 'score' | 'rules_score' | 'model_score' | 'risk_level' | 'decision' | 'reasons' | 'features' | 'rules_version' | 'model_version'
+> & { label: string | null };
+
+function toStoredAssessment(r: AssessmentRow): StoredAssessment {
+  return {
+    transactionId: r.transaction_id,
+    occurredAt: toDate(r.occurred_at),
+    score: Number(r.score),
+    rulesScore: Number(r.rules_score),
+    modelScore: r.model_score === null ? null : Number(r.model_score),
+    riskLevel: r.risk_level as RiskLevel,
+    decision: r.decision as Decision,
+    reasons: r.reasons as Reason[],
+    features: coerceFeatures(r.features),
+    rulesVersion: Number(r.rules_version),
+    modelVersion: r.model_version === null ? null : Number(r.model_version),
+    label: (r.label as LabelValue | null) ?? null,
+  };
+}
+
+function toAssessmentRecord(r: Selectable<RiskAssessmentsTable> & { label: string | null }): AssessmentRecord {
+  return {
+    ...toStoredAssessment(r),
+    id: r.id,
+    eventId: r.event_id,
+    source: r.source as RiskSource,
+    scoredAt: toDate(r.scored_at),
+    amountUsdMinor: Number(r.amount_usd_minor),
+    latencyMs: Number(r.latency_ms),
+  };
 }
 
 export class RiskRepository {
@@ -108,22 +164,40 @@ export class RiskRepository {
     const latest = new Map<string, StoredAssessment>();
     for (const r of rows) {
       latest.delete(r.transaction_id);
-      latest.set(r.transaction_id, {
-        transactionId: r.transaction_id,
-        occurredAt: new Date(r.occurred_at),
-        score: Number(r.score),
-        rulesScore: Number(r.rules_score),
-        modelScore: r.model_score === null ? null : Number(r.model_score),
-        riskLevel: r.risk_level as RiskLevel,
-        decision: r.decision as Decision,
-        reasons: r.reasons as Reason[],
-        features: coerceFeatures(r.features as Record<string, unknown>),
-        rulesVersion: Number(r.rules_version),
-        modelVersion: r.model_version === null ? null : Number(r.model_version),
-        label: r.label as LabelValue | null ?? null,
-      });
+      latest.set(r.transaction_id, toStoredAssessment(r));
     }
     return [...latest.values()];
+  }
+
+  /** Every stored assessment (a rescore is a row of its own), newest first by event time, a page at a time. */
+  async listAssessments(tenantId: string, filter: AssessmentFilter, limit: number, cursor: KeysetCursor | null): Promise<{ data: AssessmentRecord[]; nextCursor: string | null }> {
+    let q = this.withLabels(tenantId);
+    if (filter.decision) q = q.where('a.decision', '=', filter.decision);
+    if (filter.riskLevel) q = q.where('a.risk_level', '=', filter.riskLevel);
+    if (filter.source) q = q.where('a.source', '=', filter.source);
+    if (filter.labeled !== undefined) q = q.where('l.label', filter.labeled ? 'is not' : 'is', null);
+    if (filter.from) q = q.where('a.occurred_at', '>=', filter.from);
+    if (filter.to) q = q.where('a.occurred_at', '<', filter.to);
+    if (cursor) q = q.where(sql<boolean>`(a.occurred_at, a.id) < (${new Date(cursor.at)}::timestamptz, ${cursor.id})`);
+    const rows = await q.orderBy('a.occurred_at', 'desc').orderBy('a.id', 'desc').limit(limit + 1).execute();
+    const data = rows.slice(0, limit).map(toAssessmentRecord);
+    const last = data[data.length - 1];
+    return { data, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.occurredAt.toISOString(), id: last.id }) : null };
+  }
+
+  /** One transaction's assessments, the latest scoring first. */
+  async assessmentsOf(tenantId: string, transactionId: string): Promise<AssessmentRecord[]> {
+    const rows = await this.withLabels(tenantId).where('a.transaction_id', '=', transactionId).orderBy('a.scored_at', 'desc').orderBy('a.id', 'desc').execute();
+    return rows.map(toAssessmentRecord);
+  }
+
+  private withLabels(tenantId: string) {
+    return this.db
+      .selectFrom('risk_assessments as a')
+      .leftJoin('risk_labels as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.transaction_id', '=', 'a.transaction_id'))
+      .selectAll('a')
+      .select('l.label')
+      .where('a.tenant_id', '=', tenantId);
   }
 
   async upsertLabel(tenantId: string, transactionId: string, label: LabelValue): Promise<void> {

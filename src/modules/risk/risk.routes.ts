@@ -6,8 +6,9 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
 import { actorOf, listRoutes } from './list.routes.js';
-import { labelValues } from './risk.repository.js';
-import { scoreRequestSchema, subjectFromRequest } from './risk-subject.js';
+import { cursorParam } from '../../platform/http/cursor-param.js';
+import { labelValues, type AssessmentRecord } from './risk.repository.js';
+import { riskSources, scoreRequestSchema, subjectFromRequest } from './risk-subject.js';
 import { decisions, riskLevels, ruleSetSchema } from './rules.js';
 
 const reasonSchema = z.object({ code: z.string(), message: z.string(), weight: z.number() });
@@ -24,8 +25,61 @@ export const assessmentSchema = z.object({
   latencyMs: z.number(),
 });
 
-const ruleSetVersionSchema = z.object({ version: z.number().int(), ruleSet: ruleSetSchema, createdBy: z.string(), createdAt: z.string() });
 const rangeSchema = z.object({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() });
+
+/** A stored assessment read back: the verdict as it was made, where it came from, and the label since given. */
+const storedAssessmentSchema = z.object({
+  id: z.string(),
+  transactionId: z.string(),
+  eventId: z.string().nullable().describe('The ingested event it was made for; null when scored through the API'),
+  source: z.enum(riskSources),
+  occurredAt: z.string(),
+  scoredAt: z.string(),
+  score: z.number().min(0).max(1),
+  rulesScore: z.number(),
+  modelScore: z.number().nullable().describe("The active model's probability when it was scored; null without a model"),
+  riskLevel: z.enum(riskLevels),
+  decision: z.enum(decisions),
+  reasons: z.array(reasonSchema),
+  features: z.record(z.string(), z.number()),
+  rulesVersion: z.number().int(),
+  modelVersion: z.number().int().nullable(),
+  amountUsdMinor: z.number().int(),
+  latencyMs: z.number(),
+  label: z.enum(labelValues).nullable(),
+});
+
+const assessmentView = (a: AssessmentRecord): z.input<typeof storedAssessmentSchema> => ({
+  id: a.id,
+  transactionId: a.transactionId,
+  eventId: a.eventId,
+  source: a.source,
+  occurredAt: a.occurredAt.toISOString(),
+  scoredAt: a.scoredAt.toISOString(),
+  score: a.score,
+  rulesScore: a.rulesScore,
+  modelScore: a.modelScore,
+  riskLevel: a.riskLevel,
+  decision: a.decision,
+  reasons: a.reasons,
+  features: a.features,
+  rulesVersion: a.rulesVersion,
+  modelVersion: a.modelVersion,
+  amountUsdMinor: a.amountUsdMinor,
+  latencyMs: a.latencyMs,
+  label: a.label,
+});
+
+const assessmentListQuery = rangeSchema.extend({
+  decision: z.enum(decisions).optional(),
+  riskLevel: z.enum(riskLevels).optional(),
+  source: z.enum(riskSources).optional(),
+  labeled: z.enum(['true', 'false']).optional().describe('false: only transactions without a label (with decision=review, the review queue)'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const ruleSetVersionSchema = z.object({ version: z.number().int(), ruleSet: ruleSetSchema, createdBy: z.string(), createdAt: z.string() });
 const prSchema = z.object({ precision: z.number().nullable(), recall: z.number().nullable() });
 const sideSchema = z.object({ decisions: z.record(z.enum(decisions), z.number().int()), flagged: prSchema, declined: prSchema });
 
@@ -82,6 +136,51 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       // In order: each transaction's features see the ones before it in the batch.
       for (const tx of request.body.transactions) results.push(announce(tenantId, await risk.scorer.score(subjectFromRequest(tenantId, tx, customerKey, clock()))));
       return { results };
+    },
+  );
+
+  app.get(
+    '/risk/assessments',
+    {
+      schema: {
+        summary: 'Stored assessments, newest first by event time',
+        description:
+          'Every scoring is listed (a rescored transaction appears once per scoring). Filters combine with AND; `from` is inclusive and `to` exclusive on the event time. `decision=review&labeled=false` is the review queue: label each transaction with `POST /v1/risk/labels`. Pass `nextCursor` back as `cursor` for the next page.',
+        tags: ['risk'],
+        querystring: assessmentListQuery,
+        response: { 200: z.object({ data: z.array(storedAssessmentSchema), nextCursor: z.string().nullable() }), ...problemResponses(401, 422) },
+      },
+    },
+    async (request) => {
+      const { decision, riskLevel, source, labeled, from, to, limit, cursor } = request.query;
+      const page = await risk.service.listAssessments(
+        tenantOf(request),
+        { decision, riskLevel, source, labeled: labeled === undefined ? undefined : labeled === 'true', from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined },
+        limit,
+        cursorParam(cursor, 'rsk'),
+      );
+      return { data: page.data.map(assessmentView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/risk/assessments/:transactionId',
+    {
+      schema: {
+        summary: "One transaction's assessments, the latest scoring first, with its label",
+        tags: ['risk'],
+        params: z.object({ transactionId: z.string().min(1).max(128) }),
+        response: {
+          200: z.object({ transactionId: z.string(), label: z.enum(labelValues).nullable(), assessments: z.array(storedAssessmentSchema) }),
+          ...problemResponses(401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { transactionId } = request.params;
+      const assessments = await risk.service.assessmentsOf(tenantOf(request), transactionId);
+      if (assessments.length === 0) throw new AppError('not_found', `No scored transaction ${transactionId}`);
+      return { transactionId, label: assessments[0]!.label, assessments: assessments.map(assessmentView) };
     },
   );
 

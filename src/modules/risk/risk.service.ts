@@ -4,7 +4,8 @@ import type { AssessmentRecorder } from './assessment-recorder.js';
 import { backtest, type BacktestReport } from './backtest.js';
 import type { ListAction, ListEntry, ListRepository, ListType } from './list.repository.js';
 import { evaluateVersions, isFraud, quality, rescore, trainOnAssessments, type QualityReport, type VersionQuality } from './model-training.js';
-import type { LabelValue, RiskRepository, RuleSetVersion, StoredModel } from './risk.repository.js';
+import type { KeysetCursor } from '../../platform/db/keyset-cursor.js';
+import type { AssessmentFilter, AssessmentRecord, LabelValue, RiskRepository, RuleSetVersion, StoredModel } from './risk.repository.js';
 import { listMatchKey, type CustomerKeyHasher } from './risk-subject.js';
 import { defaultRuleSet, type RuleSet } from './rules.js';
 import type { TenantRiskConfigCache } from './tenant-risk-config.js';
@@ -59,6 +60,17 @@ export class RiskService {
     }
     await this.repo.upsertLabel(tenantId, transactionId, label);
     return true;
+  }
+
+  /** Reads what was just scored too: the recorder writes behind the answers, so it is flushed first. */
+  async listAssessments(tenantId: string, filter: AssessmentFilter, limit: number, cursor: KeysetCursor | null) {
+    await this.recorder.flush();
+    return this.repo.listAssessments(tenantId, filter, limit, cursor);
+  }
+
+  async assessmentsOf(tenantId: string, transactionId: string): Promise<AssessmentRecord[]> {
+    await this.recorder.flush();
+    return this.repo.assessmentsOf(tenantId, transactionId);
   }
 
   async backtest(tenantId: string, candidate: RuleSet, range: TimeRange): Promise<BacktestReport> {

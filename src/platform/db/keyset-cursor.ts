@@ -1,0 +1,21 @@
+import type { IdPrefix } from '../ids.js';
+
+/**
+ * A page boundary for newest-first keyset pagination: the last row's time and id. The next page is
+ * the rows whose (time, id) sort before it, so pages stay stable while new rows arrive.
+ */
+export interface KeysetCursor {
+  at: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: KeysetCursor): string {
+  return Buffer.from(`${cursor.at}|${cursor.id}`).toString('base64url');
+}
+
+/** Null unless the value is a cursor we returned for rows with this id prefix. */
+export function decodeCursor(value: string, idPrefix: IdPrefix): KeysetCursor | null {
+  const [at, id, extra] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+  if (!at || !id || extra !== undefined || Number.isNaN(Date.parse(at)) || !new RegExp(`^${idPrefix}_[0-9a-z]{26}$`).test(id)) return null;
+  return { at, id };
+}
