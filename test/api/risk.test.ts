@@ -161,9 +161,9 @@ describe.each(storeKinds())('risk API on %s', (store) => {
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await as('GET', `/v1/risk/assessments?limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      const page: { data: { id: string }[]; nextCursor: string | null } = (await as('GET', `/v1/risk/assessments?limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
       expect(page.data).toHaveLength(1);
-      paged.push(page.data[0].id);
+      paged.push(page.data[0]!.id);
       cursor = page.nextCursor;
     } while (cursor);
     expect(paged).toEqual(all.data.map((a: { id: string }) => a.id));
