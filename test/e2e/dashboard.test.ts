@@ -142,6 +142,32 @@ describe('dashboard (browser)', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/lists', headers: auth() })).json().data).toEqual([]);
   });
 
+  it('settles a declined transaction from the Risk page review queue with a label', async () => {
+    const block = await t.app.inject({ method: 'POST', url: '/v1/lists', headers: auth(), payload: JSON.stringify({ type: 'ip', value: '198.51.100.99', action: 'block', reason: 'e2e proxy' }) });
+    expect(block.statusCode).toBe(201);
+    const scored = await t.app.inject({
+      method: 'POST',
+      url: '/v1/risk/score',
+      headers: auth(),
+      payload: JSON.stringify({ transactionId: 'e2e-review-1', amount: { minor: 4200, currency: 'USD' }, customer: { email: 'e2e@example.com' }, ip: '198.51.100.99' }),
+    });
+    expect(scored.json().decision).toBe('decline');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Risk' }).click();
+    await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+    await page.getByLabel(/^Decision/).selectOption('decline');
+    const row = page.locator('tr[data-transaction-id="e2e-review-1"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('e2e proxy');
+    await row.getByRole('button', { name: 'Label e2e-review-1 fraud' }).click();
+    await page.getByRole('status').filter({ hasText: 'e2e-review-1 labelled fraud.' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    const history = await t.app.inject({ method: 'GET', url: '/v1/risk/assessments/e2e-review-1', headers: auth() });
+    expect(history.json()).toMatchObject({ transactionId: 'e2e-review-1', label: 'fraud' });
+
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/lists/${block.json().id}`, headers: { authorization: `Bearer ${t.apiKey}` } })).statusCode).toBe(200);
+  });
+
   it('replays a dead letter from the UI', async () => {
     // A Stripe charge without a currency is identified but cannot be normalized: stored unprocessed.
     const broken = stripeEvent('charge.succeeded', charge({ currency: null, amount: 3100 }));

@@ -8,6 +8,7 @@ import type { PaymentEvent } from '../../src/modules/normalize/canonical.js';
 export type { FailureReasonRow, PaymentEvent, Summary, Timeseries };
 export type { ListEntry } from '../../src/modules/risk/list.repository.js';
 export type { RuleSetVersion } from '../../src/modules/risk/risk.repository.js';
+export type { StoredAssessmentView as StoredAssessment } from '../../src/modules/risk/risk.routes.js';
 export type Series = Timeseries['series'][number];
 
 export interface Page<T> {

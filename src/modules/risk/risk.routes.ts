@@ -49,7 +49,10 @@ const storedAssessmentSchema = z.object({
   label: z.enum(labelValues).nullable(),
 });
 
-const assessmentView = (a: AssessmentRecord): z.input<typeof storedAssessmentSchema> => ({
+/** The wire shape of a stored assessment (the dashboard imports it as a type). */
+export type StoredAssessmentView = z.output<typeof storedAssessmentSchema>;
+
+const assessmentView = (a: AssessmentRecord): StoredAssessmentView => ({
   id: a.id,
   transactionId: a.transactionId,
   eventId: a.eventId,

@@ -1,14 +1,16 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, asApiError } from '../api.client.js';
-import type { ListEntry, RuleSetVersion } from '../api.types.js';
+import { api, ApiError, asApiError, withQuery } from '../api.client.js';
+import type { ListEntry, Page, RuleSetVersion, StoredAssessment } from '../api.types.js';
 import { Choice } from '../components/choice.js';
 import { Badge, ErrorNote, Loaded } from '../components/states.js';
-import { label, time } from '../format.js';
+import { label, money, time } from '../format.js';
 import { useApi } from '../use-api.js';
 
 // Checked against the server's enums at compile time; values are not imported so no server code reaches the bundle.
 const LIST_TYPES = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] satisfies Array<ListEntry['type']>;
 const LIST_ACTIONS = ['block', 'allow'] satisfies Array<ListEntry['action']>;
+const QUEUE_DECISIONS = ['review', 'decline'] satisfies Array<StoredAssessment['decision']>;
+const QUEUE_LABELS = ['fraud', 'legit'] satisfies Array<NonNullable<StoredAssessment['label']>>;
 
 export function RiskPage() {
   return (
@@ -16,6 +18,7 @@ export function RiskPage() {
       <header className="page-header">
         <h1 id="risk-title">Risk</h1>
       </header>
+      <ReviewQueue />
       <div className="split">
         <RulesEditor />
         <Lists />
@@ -169,6 +172,77 @@ function Lists() {
             )}
           </>
         )}
+      </Loaded>
+    </article>
+  );
+}
+
+/** Unlabeled verdicts that need a human: a label settles one here and feeds the next model. */
+function ReviewQueue() {
+  const [decision, setDecision] = useState<string>('review');
+  const queue = useApi<Page<StoredAssessment>>(withQuery('/v1/risk/assessments', { decision, labeled: 'false', limit: 20 }));
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const settle = async (a: StoredAssessment, verdict: string) => {
+    setError(null);
+    setStatus(null);
+    try {
+      await api('/v1/risk/labels', { method: 'POST', body: { transactionId: a.transactionId, label: verdict } });
+      setStatus(`${a.transactionId} labelled ${verdict}.`);
+      queue.reload();
+    } catch (err) {
+      setError(asApiError(err));
+    }
+  };
+  return (
+    <article className="card">
+      <h2>Review queue</h2>
+      <p className="muted">Unlabeled transactions the rules sent to review or declined, newest first. A label settles one and trains the next model.</p>
+      <div className="filters">
+        <Choice label="Decision" value={decision} onChange={(e) => setDecision(e.target.value)} options={QUEUE_DECISIONS} show={label} />
+      </div>
+      {status ? <p className="notice ok" role="status">{status}</p> : null}
+      {error ? <ErrorNote error={error} /> : null}
+      <Loaded state={queue} what="Review queue">
+        {(q) =>
+          q.data.length === 0 ? (
+            <p className="muted">Nothing to review.</p>
+          ) : (
+            <div className="table-wrap">
+              <table>
+                <caption className="sr-only">Transactions to review</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Transaction</th>
+                    <th scope="col">When</th>
+                    <th scope="col">Amount (USD)</th>
+                    <th scope="col">Score</th>
+                    <th scope="col">Why</th>
+                    <th scope="col"><span className="sr-only">Label</span></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {q.data.map((a) => (
+                    <tr key={a.id} data-transaction-id={a.transactionId}>
+                      <td><code>{a.transactionId}</code></td>
+                      <td>{time(a.occurredAt)}</td>
+                      <td>{money(a.amountUsdMinor)}</td>
+                      <td><Badge value={a.riskLevel} /> {a.score.toFixed(2)}</td>
+                      <td>{a.reasons.slice(0, 2).map((r) => r.message).join('; ') || '—'}</td>
+                      <td className="actions">
+                        {QUEUE_LABELS.map((verdict) => (
+                          <button key={verdict} type="button" className={verdict === 'fraud' ? 'danger' : undefined} onClick={() => void settle(a, verdict)} aria-label={`Label ${a.transactionId} ${verdict}`}>
+                            {label(verdict)}
+                          </button>
+                        ))}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
       </Loaded>
     </article>
   );
