@@ -165,6 +165,11 @@ describe('dashboard (browser)', () => {
     const history = await t.app.inject({ method: 'GET', url: '/v1/risk/assessments/e2e-review-1', headers: auth() });
     expect(history.json()).toMatchObject({ transactionId: 'e2e-review-1', label: 'fraud' });
 
+    // A new decline arrives over the live feed and joins the queue without a reload.
+    const again = await t.app.inject({ method: 'POST', url: '/v1/risk/score', headers: auth(), payload: JSON.stringify({ transactionId: 'e2e-review-2', amount: { minor: 900, currency: 'USD' }, ip: '198.51.100.99' }) });
+    expect(again.json().decision).toBe('decline');
+    await page.locator('tr[data-transaction-id="e2e-review-2"]').waitFor();
+
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/lists/${block.json().id}`, headers: { authorization: `Bearer ${t.apiKey}` } })).statusCode).toBe(200);
   });
 

@@ -8,7 +8,8 @@ import type { PaymentEvent } from '../../src/modules/normalize/canonical.js';
 export type { FailureReasonRow, PaymentEvent, Summary, Timeseries };
 export type { ListEntry } from '../../src/modules/risk/list.repository.js';
 export type { RuleSetVersion } from '../../src/modules/risk/risk.repository.js';
-export type { StoredAssessmentView as StoredAssessment } from '../../src/modules/risk/risk.routes.js';
+import type { StoredAssessmentView as StoredAssessment } from '../../src/modules/risk/risk.routes.js';
+export type { StoredAssessment };
 export type Series = Timeseries['series'][number];
 
 export interface Page<T> {
@@ -68,7 +69,7 @@ export interface Alert {
 
 export type LiveMessage =
   | { type: 'event'; data: PaymentEvent }
-  | { type: 'risk'; data: unknown }
+  | { type: 'risk'; data: Pick<StoredAssessment, 'transactionId' | 'score' | 'riskLevel' | 'decision' | 'reasons'> }
   | { type: 'alert'; data: Alert }
   | { type: 'ready'; data: { tenantId: string } }
   | { type: 'lagged'; data: { dropped: number } };

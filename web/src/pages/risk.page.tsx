@@ -4,7 +4,8 @@ import type { ListEntry, Page, RuleSetVersion, StoredAssessment } from '../api.t
 import { Choice } from '../components/choice.js';
 import { Badge, ErrorNote, Loaded } from '../components/states.js';
 import { label, money, time } from '../format.js';
-import { useApi } from '../use-api.js';
+import { useLive } from '../live-feed.js';
+import { useApi, useThrottled } from '../use-api.js';
 
 // Checked against the server's enums at compile time; values are not imported so no server code reaches the bundle.
 const LIST_TYPES = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] satisfies Array<ListEntry['type']>;
@@ -181,6 +182,11 @@ function Lists() {
 function ReviewQueue() {
   const [decision, setDecision] = useState<string>('review');
   const queue = useApi<Page<StoredAssessment>>(withQuery('/v1/risk/assessments', { decision, labeled: 'false', limit: 20 }));
+  // Review and decline verdicts are announced on the live feed: the queue refills as they happen.
+  const refresh = useThrottled(queue.reload, 1000);
+  useLive((m) => {
+    if (m.type === 'risk' && m.data.decision === decision) refresh();
+  });
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const settle = async (a: StoredAssessment, verdict: string) => {
