@@ -290,6 +290,24 @@ describe.each(storeKinds())('risk API on %s', (store) => {
     ]);
     expect(report[1]!.rocAuc).toBeGreaterThan(report[0]!.rocAuc! - 0.05);
     expect(report[0]!.transactions).toBe(traffic.length);
+
+    // A second version, then a rollback to the first: listed with metrics, and scoring follows the active one.
+    expect((await t.container.risk.service.train(tenant.tenantId, { to: new Date('2026-01-06T00:00:00Z') }))?.model.version).toBe(2);
+    const models = (await call('GET', '/v1/risk/models', undefined, tenant.apiKey)).json().data;
+    expect(models.map((m: { version: number; active: boolean }) => [m.version, m.active])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
+    expect(models[1]).toMatchObject({ trainingSize: traffic.length, metrics: { training: { rocAuc: expect.any(Number) } }, model: { featureNames: expect.arrayContaining(['card_declines_1h']) } });
+    expect(models[0].trainingSize).toBeLessThan(traffic.length);
+    expect((await score(tx({ customer: { id: 'cus_v2' }, occurredAt: '2026-01-08T00:01:00Z' }), tenant.apiKey)).json().modelVersion).toBe(2);
+    const rolledBack = await call('POST', '/v1/risk/models/1/activate', undefined, tenant.apiKey);
+    expect(rolledBack.json()).toMatchObject({ version: 1, active: true });
+    expect((await score(tx({ customer: { id: 'cus_v1' }, occurredAt: '2026-01-08T00:02:00Z' }), tenant.apiKey)).json().modelVersion).toBe(1);
+    expect((await call('GET', '/v1/risk/models', undefined, tenant.apiKey)).json().data.filter((m: { active: boolean }) => m.active).map((m: { version: number }) => m.version)).toEqual([1]);
+    expect((await call('POST', '/v1/risk/models/9/activate', undefined, tenant.apiKey)).statusCode).toBe(404);
+    expect((await call('POST', '/v1/risk/models/1/activate')).statusCode).toBe(404);
+    expect((await call('POST', '/v1/risk/models/latest/activate', undefined, tenant.apiKey)).statusCode).toBe(422);
   });
 });
 

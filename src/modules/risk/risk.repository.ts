@@ -262,6 +262,17 @@ export class RiskRepository {
     });
   }
 
+  /** Makes a stored version the active one (a rollback, or forward again); null when there is no such version. */
+  async activateModel(tenantId: string, version: number): Promise<StoredModel | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('risk_models').select('id').where('tenant_id', '=', tenantId).where('version', '=', version).forUpdate().executeTakeFirst();
+      if (!row) return null;
+      await trx.updateTable('risk_models').set({ active: false }).where('tenant_id', '=', tenantId).where('active', '=', true).execute();
+      const activated = await trx.updateTable('risk_models').set({ active: true }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+      return this.toModel(activated);
+    });
+  }
+
   private toModel(row: { version: number; model: unknown; metrics: unknown; training_size: number; active: boolean; created_at: Date | string }): StoredModel {
     return {
       version: Number(row.version),

@@ -82,6 +82,14 @@ const assessmentListQuery = rangeSchema.extend({
   cursor: z.string().max(200).optional(),
 });
 
+const modelSchema = z.object({
+  version: z.number().int(),
+  active: z.boolean(),
+  trainingSize: z.number().int().describe('Labeled transactions it was fitted on'),
+  metrics: z.record(z.string(), z.unknown()).describe('Quality on its training data and the range it was trained on'),
+  model: z.object({ featureNames: z.array(z.string()), means: z.array(z.number()), stds: z.array(z.number()), weights: z.array(z.number()), bias: z.number() }),
+  createdAt: z.string(),
+});
 const ruleSetVersionSchema = z.object({ version: z.number().int(), ruleSet: ruleSetSchema, createdBy: z.string(), createdAt: z.string() });
 const prSchema = z.object({ precision: z.number().nullable(), recall: z.number().nullable() });
 const sideSchema = z.object({ decisions: z.record(z.enum(decisions), z.number().int()), flagged: prSchema, declined: prSchema });
@@ -236,6 +244,36 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     async (request) => {
       const { ruleSet, from, to } = request.body;
       return risk.service.backtest(tenantOf(request), ruleSet, { from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined });
+    },
+  );
+
+  app.get(
+    '/risk/models',
+    {
+      schema: {
+        summary: 'Every trained model version, newest first, with its training metrics and which one is active',
+        tags: ['risk'],
+        response: { 200: z.object({ data: z.array(modelSchema) }), ...problemResponses(401) },
+      },
+    },
+    async (request) => ({ data: await risk.service.models(tenantOf(request)) }),
+  );
+
+  app.post(
+    '/risk/models/:version/activate',
+    {
+      schema: {
+        summary: 'Make a trained model version the active one (roll back or forward)',
+        description: 'Scoring blends the active model from the next score on; `paylens train` activates each new version it stores.',
+        tags: ['risk'],
+        params: z.object({ version: z.coerce.number().int().min(1) }),
+        response: { 200: modelSchema, ...problemResponses(401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const model = await risk.service.activateModel(tenantOf(request), request.params.version);
+      if (!model) throw new AppError('not_found', `No model version ${request.params.version}`);
+      return model;
     },
   );
 

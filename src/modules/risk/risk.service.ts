@@ -97,6 +97,17 @@ export class RiskService {
     return { model: stored, training };
   }
 
+  models(tenantId: string): Promise<StoredModel[]> {
+    return this.repo.models(tenantId);
+  }
+
+  /** Scoring uses the version from the next score on (at once here, within the cache TTL on other instances). */
+  async activateModel(tenantId: string, version: number): Promise<StoredModel | null> {
+    const model = await this.repo.activateModel(tenantId, version);
+    if (model) this.config.invalidate(tenantId);
+    return model;
+  }
+
   async evaluate(tenantId: string, range: TimeRange): Promise<VersionQuality[]> {
     await this.recorder.flush();
     const [labeled, versions, active] = await Promise.all([
