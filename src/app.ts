@@ -23,6 +23,8 @@ import { analyticsRoutes } from './modules/analytics/analytics.routes.js';
 import { adminRoutes } from './modules/tenancy/admin.routes.js';
 import { apiKeyRoutes } from './modules/tenancy/api-keys.routes.js';
 import { apiKeyAuth } from './modules/tenancy/auth.plugin.js';
+import { auditTrail } from './modules/tenancy/audit.hook.js';
+import { auditRoutes } from './modules/tenancy/audit.routes.js';
 import { webhookDeliveryRoutes } from './modules/webhooks/webhook-delivery.routes.js';
 import { webhookEndpointRoutes } from './modules/webhooks/webhook-endpoints.routes.js';
 
@@ -102,6 +104,13 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', apiKeyAuth(container.apiKeys));
+      // Only routes that name an audit action get the hook: the hot paths (ingest, scoring) pay nothing for it.
+      const recordAudit = auditTrail(container.audit);
+      v1.addHook('onRoute', (route) => {
+        if (!route.config?.audit) return;
+        const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
+        route.onSend = [...own, recordAudit];
+      });
       if (config.RATE_LIMIT_PER_MINUTE > 0) {
         await v1.register(rateLimit, {
           max: config.RATE_LIMIT_PER_MINUTE,
@@ -114,6 +123,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       await v1.register(async (ingest) => ingestRoutes(ingest as App, container));
       await v1.register(async (read) => eventReadRoutes(read as App, container));
       await v1.register(async (keys) => apiKeyRoutes(keys as App, container));
+      await v1.register(async (audit) => auditRoutes(audit as App, container));
       await v1.register(async (dead) => deadLetterRoutes(dead as App, container));
       await v1.register(async (payments) => paymentRoutes(payments as App, container));
       await v1.register(async (endpoints) => webhookEndpointRoutes(endpoints as App, container));

@@ -25,6 +25,8 @@ import { createAnalytics } from './modules/analytics/analytics.factory.js';
 import { ConnectorRegistry } from './modules/normalize/connector-registry.js';
 import { allConnectors } from './modules/normalize/connectors/index.js';
 import { ApiKeyRepository } from './modules/tenancy/api-key.repository.js';
+import { AuditLog } from './modules/tenancy/audit.service.js';
+import { AuditRepository } from './modules/tenancy/audit.repository.js';
 import { ApiKeyService } from './modules/tenancy/api-key.service.js';
 import { TenantRepository } from './modules/tenancy/tenant.repository.js';
 import { createEncryptionKeys, createWebhookEndpointService } from './modules/webhooks/webhooks.factory.js';
@@ -62,6 +64,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
 
   const tenants = new TenantRepository(db);
   const apiKeys = new ApiKeyService(new ApiKeyRepository(db), config.API_KEY_CACHE_TTL_MS, clock);
+  const audit = new AuditLog(new AuditRepository(db), clock);
   const rawEvents = new RawEventRepository(db);
   const paymentEvents = new PaymentEventRepository(db);
   const registry = new ConnectorRegistry(allConnectors);
@@ -135,6 +138,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     settings,
     tenants,
     apiKeys,
+    audit,
     rawEvents,
     paymentEvents,
     registry,

@@ -106,6 +106,7 @@ export async function deadLetterRoutes(app: App, container: Container): Promise<
   app.post(
     '/dead-letters/:id/replay',
     {
+      config: { audit: 'dead_letter.replay' },
       schema: {
         summary: 'Normalize a dead or unprocessed event again, now',
         description: 'Idempotent: replaying an event that is already normalized answers its existing events; events are never doubled. A discarded event answers 409.',
@@ -123,6 +124,7 @@ export async function deadLetterRoutes(app: App, container: Container): Promise<
   app.delete(
     '/dead-letters/:id',
     {
+      config: { audit: 'dead_letter.discard' },
       schema: {
         summary: 'Discard a dead or unprocessed event (recorded: the event stays, marked discarded with when and by which key)',
         tags: ['dead letters'],

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
-import { encodeCursor, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
+import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { PaymentEvent } from '../normalize/canonical.js';
 import { rowToPaymentEvent, type NewPaymentEventRow } from './payment-event.mapper.js';
 
@@ -101,13 +101,8 @@ export class PaymentEventRepository {
     if (filter.type) query = query.where('type', '=', filter.type);
     if (filter.from) query = query.where('occurred_at', '>=', filter.from);
     if (filter.to) query = query.where('occurred_at', '<', filter.to);
-    if (cursor) {
-      query = query.where(sql<boolean>`(occurred_at, id) < (${new Date(cursor.at)}::timestamptz, ${cursor.id})`);
-    }
+    if (cursor) query = query.where(afterCursor('occurred_at', 'id', cursor));
     const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    const data = rows.slice(0, limit).map(rowToPaymentEvent);
-    const last = data[data.length - 1];
-    const nextCursor = rows.length > limit && last ? encodeCursor({ at: last.occurredAt, id: last.id }) : null;
-    return { data, nextCursor };
+    return keysetPage(rows.map(rowToPaymentEvent), limit, (last) => ({ at: last.occurredAt, id: last.id }));
   }
 }

@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database, RawEventsTable } from '../../platform/db/schema.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
-import { encodeCursor, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
+import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';
 import { isoTimestamp } from '../../platform/db/timestamps.js';
 
@@ -138,12 +138,9 @@ export class RawEventRepository {
   /** Newest first by receipt time, then id; the cursor is the last row's (receivedAt, id). */
   async listByStatus(tenantId: string, statuses: RawEventStatus[], limit: number, cursor: KeysetCursor | null): Promise<{ data: RawEvent[]; nextCursor: string | null }> {
     let query = this.db.selectFrom('raw_events').selectAll().where('tenant_id', '=', tenantId).where('status', 'in', statuses);
-    if (cursor) query = query.where(sql<boolean>`(received_at, id) < (${new Date(cursor.at)}::timestamptz, ${cursor.id})`);
+    if (cursor) query = query.where(afterCursor('received_at', 'id', cursor));
     const rows = await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    const data = rows.slice(0, limit).map(rowToRawEvent);
-    const last = data[data.length - 1];
-    const nextCursor = rows.length > limit && last ? encodeCursor({ at: last.receivedAt.toISOString(), id: last.id }) : null;
-    return { data, nextCursor };
+    return keysetPage(rows.map(rowToRawEvent), limit, (last) => ({ at: last.receivedAt.toISOString(), id: last.id }));
   }
 
   async recordAction(trx: Transaction<Database> | Kysely<Database>, tenantId: string, rawEventId: string, action: string, keyId: string | null, at: Date): Promise<void> {

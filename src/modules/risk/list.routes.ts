@@ -50,6 +50,7 @@ export async function listRoutes(app: App, container: Container): Promise<void> 
   app.post(
     '/lists',
     {
+      config: { audit: 'list_entry.add' },
       schema: {
         summary: 'Add a block or allow entry',
         description: 'Block → decline with the reason; allow → approve whatever the score. Emails and customer ids are matched by their salted hash. Audited.',
@@ -75,6 +76,7 @@ export async function listRoutes(app: App, container: Container): Promise<void> 
   app.delete(
     '/lists/:id',
     {
+      config: { audit: 'list_entry.remove' },
       schema: {
         summary: 'Remove a list entry (audited)',
         tags: ['risk'],

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
@@ -8,7 +8,7 @@ import type { Decision, Reason, RiskLevel, RuleSet, Verdict } from './rules.js';
 import type { RiskAssessmentsTable } from './risk.tables.js';
 import type { RiskSource } from './risk-subject.js';
 import { isoTimestamp, toDate } from '../../platform/db/timestamps.js';
-import { encodeCursor, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
+import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 
 const assessmentColumns: ColumnSpec = {
   id: 'text',
@@ -178,11 +178,9 @@ export class RiskRepository {
     if (filter.labeled !== undefined) q = q.where('l.label', filter.labeled ? 'is not' : 'is', null);
     if (filter.from) q = q.where('a.occurred_at', '>=', filter.from);
     if (filter.to) q = q.where('a.occurred_at', '<', filter.to);
-    if (cursor) q = q.where(sql<boolean>`(a.occurred_at, a.id) < (${new Date(cursor.at)}::timestamptz, ${cursor.id})`);
+    if (cursor) q = q.where(afterCursor('a.occurred_at', 'a.id', cursor));
     const rows = await q.orderBy('a.occurred_at', 'desc').orderBy('a.id', 'desc').limit(limit + 1).execute();
-    const data = rows.slice(0, limit).map(toAssessmentRecord);
-    const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.occurredAt.toISOString(), id: last.id }) : null };
+    return keysetPage(rows.map(toAssessmentRecord), limit, (last) => ({ at: last.occurredAt.toISOString(), id: last.id }));
   }
 
   /** One transaction's assessments, the latest scoring first. */

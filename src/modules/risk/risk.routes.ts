@@ -204,6 +204,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
   app.put(
     '/risk/rules',
     {
+      config: { audit: 'risk_rules.update' },
       schema: {
         summary: 'Replace the rule set (a new version; old versions are kept)',
         tags: ['risk'],
@@ -262,6 +263,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
   app.post(
     '/risk/models/:version/activate',
     {
+      config: { audit: 'risk_model.activate' },
       schema: {
         summary: 'Make a trained model version the active one (roll back or forward)',
         description: 'Scoring blends the active model from the next score on; `paylens train` activates each new version it stores.',

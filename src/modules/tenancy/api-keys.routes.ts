@@ -35,6 +35,7 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
   app.post(
     '/api-keys',
     {
+      config: { audit: 'api_key.create' },
       schema: {
         summary: 'Create an API key; the secret is in this response only',
         tags: ['api-keys'],
@@ -51,6 +52,7 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
   app.post(
     '/api-keys/:id/rotate',
     {
+      config: { audit: 'api_key.rotate' },
       schema: {
         summary: 'Replace a key; the old one keeps working for the grace period',
         tags: ['api-keys'],
@@ -69,6 +71,7 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
   app.delete(
     '/api-keys/:id',
     {
+      config: { audit: 'api_key.revoke' },
       schema: {
         summary: 'Revoke a key at once',
         tags: ['api-keys'],

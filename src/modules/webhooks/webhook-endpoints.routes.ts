@@ -58,6 +58,7 @@ export async function webhookEndpointRoutes(app: App, container: Container): Pro
   app.post(
     '/webhook-endpoints',
     {
+      config: { audit: 'webhook_endpoint.create' },
       schema: {
         summary: 'Create a webhook endpoint for one provider',
         description:
@@ -102,6 +103,7 @@ export async function webhookEndpointRoutes(app: App, container: Container): Pro
   app.post(
     '/webhook-endpoints/:id/rotate-secret',
     {
+      config: { audit: 'webhook_endpoint.rotate_secret' },
       schema: {
         summary: 'Replace the signing secret; the old one is accepted for the grace period',
         tags: ['webhooks'],
@@ -122,6 +124,7 @@ export async function webhookEndpointRoutes(app: App, container: Container): Pro
   app.delete(
     '/webhook-endpoints/:id',
     {
+      config: { audit: 'webhook_endpoint.delete' },
       schema: {
         summary: 'Delete a webhook endpoint; its deliveries answer 404 from then on',
         tags: ['webhooks'],

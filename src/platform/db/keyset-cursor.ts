@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { IdPrefix } from '../ids.js';
 
 /**
@@ -18,4 +19,16 @@ export function decodeCursor(value: string, idPrefix: IdPrefix): KeysetCursor | 
   const [at, id, extra] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   if (!at || !id || extra !== undefined || Number.isNaN(Date.parse(at)) || !new RegExp(`^${idPrefix}_[0-9a-z]{26}$`).test(id)) return null;
   return { at, id };
+}
+
+/** The rows after the cursor in newest-first order: `(time, id) < (cursor.at, cursor.id)`. */
+export function afterCursor(timeColumn: string, idColumn: string, cursor: KeysetCursor): RawBuilder<boolean> {
+  return sql<boolean>`(${sql.ref(timeColumn)}, ${sql.ref(idColumn)}) < (${new Date(cursor.at)}::timestamptz, ${cursor.id})`;
+}
+
+/** A page from `limit + 1` rows read newest first: the first `limit`, and the cursor to the rest when there is more. */
+export function keysetPage<T>(items: T[], limit: number, boundary: (last: T) => KeysetCursor): { data: T[]; nextCursor: string | null } {
+  const data = items.slice(0, limit);
+  const last = data[data.length - 1];
+  return { data, nextCursor: items.length > limit && last ? encodeCursor(boundary(last)) : null };
 }

@@ -4,6 +4,7 @@ import type { PaymentTables } from '../../modules/payments/payments.tables.js';
 import type { RawEventActionTables } from '../../modules/ingest/raw-event-action.tables.js';
 import type { AnalyticsTables } from '../../modules/analytics/analytics.tables.js';
 import type { RiskTables } from '../../modules/risk/risk.tables.js';
+import type { AuditTables } from '../../modules/tenancy/audit.tables.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -92,7 +93,7 @@ export interface PaymentEventsTable {
   risk: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
-export interface Database extends WebhookTables, PaymentTables, RawEventActionTables, AnalyticsTables, RiskTables {
+export interface Database extends WebhookTables, PaymentTables, RawEventActionTables, AnalyticsTables, RiskTables, AuditTables {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   settings: SettingsTable;

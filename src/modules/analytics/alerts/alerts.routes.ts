@@ -97,6 +97,7 @@ export async function alertRoutes(app: App, container: Container): Promise<void>
   app.put(
     '/alerts/settings',
     {
+      config: { audit: 'alert_settings.update' },
       schema: {
         summary: "Replace this tenant's alert thresholds and webhook",
         description: 'Fields left out take their defaults.',
@@ -129,6 +130,7 @@ export async function alertRoutes(app: App, container: Container): Promise<void>
   app.post(
     '/alerts/deliveries/:id/resend',
     {
+      config: { audit: 'alert_delivery.resend' },
       schema: {
         summary: 'Send a delivery again now',
         tags,

@@ -6,6 +6,7 @@ import * as m021 from './021_raw_event_actions.js';
 import * as m030 from './030_risk.js';
 import * as m040 from './040_analytics_rollups.js';
 import * as m041 from './041_alerts.js';
+import * as m050 from './050_audit_log.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '030_risk': m030,
   '040_analytics_rollups': m040,
   '041_alerts': m041,
+  '050_audit_log': m050,
 };
 
 export const migrationProvider: MigrationProvider = {

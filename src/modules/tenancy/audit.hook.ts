@@ -1,0 +1,47 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from './audit.service.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Records every successful call of the route in the tenant's audit log under this action name. */
+    audit?: string;
+  }
+}
+
+/** What the call acted on: the id in the path, else the id of what it created (never the rest of the answer). */
+function targetOf(params: unknown, payload: unknown): string | null {
+  const path = params as Record<string, string | number | undefined>;
+  const fromPath = path.id ?? path.version;
+  if (fromPath !== undefined) return String(fromPath);
+  if (typeof payload !== 'string' || !payload.startsWith('{')) return null;
+  try {
+    const body = JSON.parse(payload) as { id?: unknown; apiKey?: { id?: unknown } };
+    const id = body.id ?? body.apiKey?.id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * onSend for routes that name an audit action (see buildApp): an entry for every successful call,
+ * stored before the answer leaves, so a 2xx means the entry is stored. The change itself is already
+ * made by then, so a failed audit write is logged rather than turned into an error answer.
+ */
+export function auditTrail(audit: AuditLog) {
+  return async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    const action = request.routeOptions.config.audit;
+    if (!action || reply.statusCode >= 400 || !request.principal) return payload;
+    try {
+      await audit.record(request.principal.tenantId, {
+        actor: request.principal.keyId,
+        action,
+        target: targetOf(request.params, payload),
+        details: { method: request.method, route: request.routeOptions.url ?? null, status: reply.statusCode, requestId: request.id },
+      });
+    } catch (error) {
+      request.log.error({ err: error, action }, 'audit entry could not be stored');
+    }
+    return payload;
+  };
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { Container } from '../../container.js';
+import { cursorParam } from '../../platform/http/cursor-param.js';
+import { problemResponses, type App } from '../../platform/http/types.js';
+import { tenantOf } from './auth.plugin.js';
+
+const entrySchema = z.object({
+  seq: z.number().int(),
+  id: z.string(),
+  at: z.string(),
+  actor: z.string().describe('The API key id that made the call'),
+  action: z.string(),
+  target: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+const linkSchema = z.object({ seq: z.number().int(), hash: z.string() });
+
+export async function auditRoutes(app: App, container: Container): Promise<void> {
+  app.get(
+    '/audit',
+    {
+      schema: {
+        summary: 'Who changed what and when: the tenant audit log, newest first',
+        description:
+          'Every successful change through the API (keys, webhook endpoints, rules, lists, models, dead letters, alert settings) is an entry in a per-tenant hash chain. Pass `nextCursor` back as `cursor` for the next page.',
+        tags: ['audit'],
+        querystring: z.object({
+          action: z.string().max(64).optional(),
+          actor: z.string().max(64).optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          cursor: z.string().max(200).optional(),
+        }),
+        response: { 200: z.object({ data: z.array(entrySchema), nextCursor: z.string().nullable() }), ...problemResponses(401, 422) },
+      },
+    },
+    async (request) => {
+      const { action, actor, from, to, limit, cursor } = request.query;
+      return container.audit.list(tenantOf(request), { action, actor, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, limit, cursorParam(cursor, 'aud'));
+    },
+  );
+
+  app.get(
+    '/audit/verify',
+    {
+      schema: {
+        summary: 'Recompute the audit hash chain and report the first altered entry, if any',
+        description:
+          'Each entry hashes the one before it, so an edited, removed or reordered entry breaks the chain from there on. Entries cut off the end leave a valid, shorter chain: keep the reported last `seq` and `hash` elsewhere to notice that.',
+        tags: ['audit'],
+        response: {
+          200: z.object({
+            valid: z.boolean(),
+            entries: z.number().int().describe('Entries verified before the first break (all of them when valid)'),
+            last: linkSchema.nullable().describe('The last verified entry'),
+            broken: z.object({ seq: z.number().int(), reason: z.enum(['sequence gap', 'previous hash mismatch', 'hash mismatch']) }).nullable(),
+          }),
+          ...problemResponses(401),
+        },
+      },
+    },
+    async (request) => container.audit.verify(tenantOf(request)),
+  );
+}
