@@ -45,7 +45,7 @@ describe.each(storeKinds())('audit log on %s', (store) => {
     expect(log.map((e) => [e.seq, e.action, e.target])).toEqual([
       [5, 'api_key.revoke', created.apiKey.id],
       [4, 'list_entry.remove', entry.id],
-      [3, 'risk_rules.update', null],
+      [3, 'risk_rules.update', '1'],
       [2, 'list_entry.add', entry.id],
       [1, 'api_key.create', created.apiKey.id],
     ]);

@@ -8,16 +8,16 @@ declare module 'fastify' {
   }
 }
 
-/** What the call acted on: the id in the path, else the id of what it created (never the rest of the answer). */
+/** What the call acted on: the id in the path, else the id or version of what it made (never the rest of the answer). */
 function targetOf(params: unknown, payload: unknown): string | null {
   const path = params as Record<string, string | number | undefined>;
   const fromPath = path.id ?? path.version;
   if (fromPath !== undefined) return String(fromPath);
   if (typeof payload !== 'string' || !payload.startsWith('{')) return null;
   try {
-    const body = JSON.parse(payload) as { id?: unknown; apiKey?: { id?: unknown } };
-    const id = body.id ?? body.apiKey?.id;
-    return typeof id === 'string' ? id : null;
+    const body = JSON.parse(payload) as { id?: unknown; apiKey?: { id?: unknown }; version?: unknown };
+    const id = body.id ?? body.apiKey?.id ?? body.version;
+    return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
   } catch {
     return null;
   }
