@@ -173,6 +173,20 @@ describe('dashboard (browser)', () => {
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/lists/${block.json().id}`, headers: { authorization: `Bearer ${t.apiKey}` } })).statusCode).toBe(200);
   });
 
+  it('shows the audit log of those changes and verifies its hash chain', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    const actions = page.locator('tr[data-audit-seq] td:nth-child(3)');
+    await expect.poll(() => actions.allTextContents()).toEqual(['list_entry.remove', 'list_entry.add', 'list_entry.remove', 'list_entry.add']);
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByRole('status').filter({ hasText: 'Chain intact: 4 entries' }).waitFor();
+
+    // An entry edited behind the API's back is found, and named.
+    await t.container.db.updateTable('audit_log').set({ actor: 'key_someone_else' }).where('tenant_id', '=', t.tenantId).where('seq', '=', '2').execute();
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByRole('status').filter({ hasText: 'Chain broken at entry #2: hash mismatch (1 entry verified before it).' }).waitFor();
+  });
+
   it('replays a dead letter from the UI', async () => {
     // A Stripe charge without a currency is identified but cannot be normalized: stored unprocessed.
     const broken = stripeEvent('charge.succeeded', charge({ currency: null, amount: 3100 }));

@@ -10,6 +10,7 @@ export type { ListEntry } from '../../src/modules/risk/list.repository.js';
 export type { RuleSetVersion } from '../../src/modules/risk/risk.repository.js';
 import type { StoredAssessmentView as StoredAssessment } from '../../src/modules/risk/risk.routes.js';
 export type { StoredAssessment };
+export type { AuditEntryView as AuditEntry, ChainReportView as ChainReport } from '../../src/modules/tenancy/audit.routes.js';
 export type Series = Timeseries['series'][number];
 
 export interface Page<T> {

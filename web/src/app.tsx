@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { storedKey, storeKey, UNAUTHORIZED_EVENT } from './api.client.js';
 import { LiveFeedProvider, useLiveStatus } from './live-feed.js';
 import { AlertsPage } from './pages/alerts.page.js';
+import { AuditPage } from './pages/audit.page.js';
 import { EventDetailPage } from './pages/event-detail.page.js';
 import { EventsPage } from './pages/events.page.js';
 import { OverviewPage } from './pages/overview.page.js';
@@ -18,6 +19,7 @@ const NAV = [
   { to: '/queue', name: 'Dead letters' },
   { to: '/alerts', name: 'Alerts' },
   { to: '/risk', name: 'Risk' },
+  { to: '/audit', name: 'Audit' },
 ];
 
 export function App() {
@@ -99,6 +101,8 @@ function Page({ path, query }: { path: string; query: URLSearchParams }) {
       return <AlertsPage />;
     case 'risk':
       return <RiskPage />;
+    case 'audit':
+      return <AuditPage />;
     default:
       return (
         <section>

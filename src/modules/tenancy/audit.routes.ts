@@ -16,7 +16,18 @@ const entrySchema = z.object({
   hash: z.string(),
 });
 
+/** Wire shapes (the dashboard imports them as types). */
+export type AuditEntryView = z.output<typeof entrySchema>;
+
 const linkSchema = z.object({ seq: z.number().int(), hash: z.string() });
+
+const chainReportSchema = z.object({
+  valid: z.boolean(),
+  entries: z.number().int().describe('Entries verified before the first break (all of them when valid)'),
+  last: linkSchema.nullable().describe('The last verified entry'),
+  broken: z.object({ seq: z.number().int(), reason: z.enum(['sequence gap', 'previous hash mismatch', 'hash mismatch']) }).nullable(),
+});
+export type ChainReportView = z.output<typeof chainReportSchema>;
 
 export async function auditRoutes(app: App, container: Container): Promise<void> {
   app.get(
@@ -53,12 +64,7 @@ export async function auditRoutes(app: App, container: Container): Promise<void>
           'Each entry hashes the one before it, so an edited, removed or reordered entry breaks the chain from there on. Entries cut off the end leave a valid, shorter chain: keep the reported last `seq` and `hash` elsewhere to notice that.',
         tags: ['audit'],
         response: {
-          200: z.object({
-            valid: z.boolean(),
-            entries: z.number().int().describe('Entries verified before the first break (all of them when valid)'),
-            last: linkSchema.nullable().describe('The last verified entry'),
-            broken: z.object({ seq: z.number().int(), reason: z.enum(['sequence gap', 'previous hash mismatch', 'hash mismatch']) }).nullable(),
-          }),
+          200: chainReportSchema,
           ...problemResponses(401),
         },
       },
