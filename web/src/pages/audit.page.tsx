@@ -1,14 +1,16 @@
 import { useState } from 'react';
 import { api, asApiError, withQuery, type ApiError } from '../api.client.js';
 import type { AuditEntry, ChainReport, Page } from '../api.types.js';
+import { DataTable } from '../components/data-table.js';
+import { Pager, useCursorPages } from '../components/pager.js';
 import { ErrorNote, Loaded } from '../components/states.js';
 import { time } from '../format.js';
 import { useApi } from '../use-api.js';
 
 /** Who changed what: the tenant's audit log, and a check of its hash chain. */
 export function AuditPage() {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const log = useApi<Page<AuditEntry>>(withQuery('/v1/audit', { limit: 50, cursor: cursors[cursors.length - 1] }));
+  const pages = useCursorPages();
+  const log = useApi<Page<AuditEntry>>(withQuery('/v1/audit', { limit: 50, cursor: pages.cursor }));
   const [report, setReport] = useState<ChainReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const entries = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
@@ -41,42 +43,19 @@ export function AuditPage() {
             <p className="muted">No changes recorded yet.</p>
           ) : (
             <>
-              <div className="table-wrap">
-                <table>
-                  <caption className="sr-only">Audit entries, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">#</th>
-                      <th scope="col">When</th>
-                      <th scope="col">Action</th>
-                      <th scope="col">Target</th>
-                      <th scope="col">By (API key)</th>
-                      <th scope="col">Hash</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.data.map((e) => (
-                      <tr key={e.id} data-audit-seq={e.seq}>
-                        <td className="num">{e.seq}</td>
-                        <td>{time(e.at)}</td>
-                        <td><code>{e.action}</code></td>
-                        <td>{e.target ? <code>{e.target}</code> : '—'}</td>
-                        <td><code>{e.actor}</code></td>
-                        <td><code title={e.hash}>{e.hash.slice(0, 12)}…</code></td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <nav className="pager" aria-label="Pages">
-                <button type="button" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                  ← Newer
-                </button>
-                <span className="muted">Page {cursors.length + 1}</span>
-                <button type="button" disabled={!p.nextCursor} onClick={() => setCursors((c) => [...c, p.nextCursor!])}>
-                  Older →
-                </button>
-              </nav>
+              <DataTable caption="Audit entries, newest first" columns={['#', 'When', 'Action', 'Target', 'By (API key)', 'Hash']}>
+                {p.data.map((e) => (
+                  <tr key={e.id} data-audit-seq={e.seq}>
+                    <td className="num">{e.seq}</td>
+                    <td>{time(e.at)}</td>
+                    <td><code>{e.action}</code></td>
+                    <td>{e.target ? <code>{e.target}</code> : '—'}</td>
+                    <td><code>{e.actor}</code></td>
+                    <td><code title={e.hash}>{e.hash.slice(0, 12)}…</code></td>
+                  </tr>
+                ))}
+              </DataTable>
+              <Pager pages={pages} nextCursor={p.nextCursor} />
             </>
           )
         }

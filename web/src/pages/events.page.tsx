@@ -2,6 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { withQuery } from '../api.client.js';
 import type { Page, PaymentEvent } from '../api.types.js';
 import { Choice } from '../components/choice.js';
+import { DataTable } from '../components/data-table.js';
+import { Pager, useCursorPages } from '../components/pager.js';
 import { Badge, Loaded } from '../components/states.js';
 import { label, money, providerName, time } from '../format.js';
 import { useLive } from '../live-feed.js';
@@ -50,28 +52,26 @@ function matches(event: PaymentEvent, f: Filters): boolean {
 export function EventsPage({ query }: { query: URLSearchParams }) {
   const applied = filtersFrom(query);
   const [draft, setDraft] = useState<Filters>(applied);
-  // Cursors of the pages before the current one, so "Previous" works with a forward-only API.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
   const [live, setLive] = useState<PaymentEvent[]>([]);
-  const path = withQuery('/v1/events', { provider: applied.provider, status: applied.status, failureReason: applied.failureReason, type: applied.type, from: toIso(applied.from), to: toIso(applied.to), limit: PAGE_SIZE, cursor });
+  const path = withQuery('/v1/events', { provider: applied.provider, status: applied.status, failureReason: applied.failureReason, type: applied.type, from: toIso(applied.from), to: toIso(applied.to), limit: PAGE_SIZE, cursor: pages.cursor });
   const page = useApi<Page<PaymentEvent>>(path);
 
   useLive((message) => {
-    if (message.type !== 'event' || cursors.length > 0 || !matches(message.data, applied)) return;
+    if (message.type !== 'event' || pages.page > 1 || !matches(message.data, applied)) return;
     setLive((list) => (list.some((e) => e.id === message.data.id) ? list : [message.data, ...list].slice(0, 200)));
   });
 
   const apply = (e: FormEvent) => {
     e.preventDefault();
-    setCursors([]);
+    pages.first();
     setLive([]);
     const q = new URLSearchParams(Object.entries(draft).filter(([, v]) => v !== '') as Array<[string, string]>).toString();
     navigate(q ? `/events?${q}` : '/events');
   };
   const reset = () => {
     setDraft(EMPTY);
-    setCursors([]);
+    pages.first();
     setLive([]);
     navigate('/events');
   };
@@ -108,15 +108,7 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
           return (
             <>
               <EventTable events={rows} liveIds={seen} />
-              <nav className="pager" aria-label="Pages">
-                <button type="button" disabled={cursors.length === 0} onClick={() => { setLive([]); setCursors((c) => c.slice(0, -1)); }}>
-                  ← Newer
-                </button>
-                <span className="muted">Page {cursors.length + 1}</span>
-                <button type="button" disabled={!p.nextCursor} onClick={() => { setLive([]); setCursors((c) => [...c, p.nextCursor!]); }}>
-                  Older →
-                </button>
-              </nav>
+              <Pager pages={pages} nextCursor={p.nextCursor} onMove={() => setLive([])} />
             </>
           );
         }}
@@ -128,36 +120,23 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
 export function EventTable({ events, liveIds }: { events: PaymentEvent[]; liveIds?: Set<string> }) {
   if (events.length === 0) return <p className="muted">No events match.</p>;
   return (
-    <div className="table-wrap">
-      <table className="events-table">
-        <caption className="sr-only">Payment events, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Provider</th>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col">Reason</th>
-            <th scope="col" className="num">Amount</th>
-            <th scope="col">Risk</th>
-            <th scope="col">Event</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.id} className={liveIds?.has(e.id) ? 'fresh' : undefined} data-event-id={e.id}>
-              <td>{time(e.occurredAt)}</td>
-              <td>{providerName(e.provider)}</td>
-              <td>{e.type}</td>
-              <td><Badge value={e.status} /></td>
-              <td>{label(e.failureReason)}</td>
-              <td className="num">{money(e.amountMinor, e.currency)}</td>
-              <td>{e.risk ? <Badge value={e.risk.decision} /> : <span className="muted">—</span>}</td>
-              <td><Link to={`/events/${e.id}`}>{e.providerEventId ?? e.id}</Link></td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Payment events, newest first"
+      className="events-table"
+      columns={['Time', 'Provider', 'Type', 'Status', 'Reason', { label: 'Amount', className: 'num' }, 'Risk', 'Event']}
+    >
+      {events.map((e) => (
+        <tr key={e.id} className={liveIds?.has(e.id) ? 'fresh' : undefined} data-event-id={e.id}>
+          <td>{time(e.occurredAt)}</td>
+          <td>{providerName(e.provider)}</td>
+          <td>{e.type}</td>
+          <td><Badge value={e.status} /></td>
+          <td>{label(e.failureReason)}</td>
+          <td className="num">{money(e.amountMinor, e.currency)}</td>
+          <td>{e.risk ? <Badge value={e.risk.decision} /> : <span className="muted">—</span>}</td>
+          <td><Link to={`/events/${e.id}`}>{e.providerEventId ?? e.id}</Link></td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, asApiError, type ApiError, withQuery } from '../api.client.js';
 import type { Page, QueueItem, RawEventDetail } from '../api.types.js';
+import { DataTable } from '../components/data-table.js';
 import { Badge, ErrorNote, Loaded } from '../components/states.js';
 import { providerName, time } from '../format.js';
 import { useApi } from '../use-api.js';
@@ -63,27 +64,11 @@ function QueueList({ kind }: { kind: Tab }) {
             <p className="muted">{kind === 'dead' ? 'No dead letters. Everything was normalized or is still being retried.' : 'Nothing waiting for a retry.'}</p>
           ) : (
             <>
-              <div className="table-wrap">
-                <table>
-                  <caption className="sr-only">{kind === 'dead' ? 'Dead letters' : 'Unprocessed events'}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Received</th>
-                      <th scope="col">Provider</th>
-                      <th scope="col">Provider event</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Attempts</th>
-                      <th scope="col">Error</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.data.map((item) => (
-                      <QueueRow key={item.id} item={item} kind={kind} open={open === item.id} onToggle={() => setOpen(open === item.id ? null : item.id)} onAct={act} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable caption={kind === 'dead' ? 'Dead letters' : 'Unprocessed events'} columns={['Received', 'Provider', 'Provider event', 'Status', 'Attempts', 'Error', 'Actions']}>
+                {page.data.map((item) => (
+                  <QueueRow key={item.id} item={item} kind={kind} open={open === item.id} onToggle={() => setOpen(open === item.id ? null : item.id)} onAct={act} />
+                ))}
+              </DataTable>
               <nav className="pager" aria-label="Pages">
                 <button type="button" disabled={!cursor} onClick={() => setCursor(undefined)}>← First</button>
                 <button type="button" disabled={!page.nextCursor} onClick={() => setCursor(page.nextCursor ?? undefined)}>More →</button>

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, asApiError, withQuery } from '../api.client.js';
 import type { ListEntry, Page, RuleSetVersion, StoredAssessment } from '../api.types.js';
 import { Choice } from '../components/choice.js';
+import { DataTable } from '../components/data-table.js';
 import { Badge, ErrorNote, Loaded } from '../components/states.js';
 import { label, money, time } from '../format.js';
 import { useLive } from '../live-feed.js';
@@ -143,33 +144,18 @@ function Lists() {
             {l.data.length === 0 ? (
               <p className="muted">No entries.</p>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <caption className="sr-only">List entries</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Type</th>
-                      <th scope="col">Value</th>
-                      <th scope="col">Action</th>
-                      <th scope="col">Reason</th>
-                      <th scope="col">Expires</th>
-                      <th scope="col"><span className="sr-only">Remove</span></th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {l.data.map((x) => (
-                      <tr key={x.id}>
-                        <td>{x.type}</td>
-                        <td><code>{x.value}</code></td>
-                        <td><Badge value={x.action} kind={x.action === 'block' ? 'declined' : 'approved'} /></td>
-                        <td>{x.reason}</td>
-                        <td>{x.expiresAt ? time(x.expiresAt) : 'never'}</td>
-                        <td><button type="button" className="danger" onClick={() => void remove(x)} aria-label={`Remove ${x.type} ${x.value}`}>Remove</button></td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable caption="List entries" columns={['Type', 'Value', 'Action', 'Reason', 'Expires', { label: 'Remove', hidden: true }]}>
+                {l.data.map((x) => (
+                  <tr key={x.id}>
+                    <td>{x.type}</td>
+                    <td><code>{x.value}</code></td>
+                    <td><Badge value={x.action} kind={x.action === 'block' ? 'declined' : 'approved'} /></td>
+                    <td>{x.reason}</td>
+                    <td>{x.expiresAt ? time(x.expiresAt) : 'never'}</td>
+                    <td><button type="button" className="danger" onClick={() => void remove(x)} aria-label={`Remove ${x.type} ${x.value}`}>Remove</button></td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
           </>
         )}
@@ -214,39 +200,24 @@ function ReviewQueue() {
           q.data.length === 0 ? (
             <p className="muted">Nothing to review.</p>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <caption className="sr-only">Transactions to review</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Transaction</th>
-                    <th scope="col">When</th>
-                    <th scope="col">Amount (USD)</th>
-                    <th scope="col">Score</th>
-                    <th scope="col">Why</th>
-                    <th scope="col"><span className="sr-only">Label</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {q.data.map((a) => (
-                    <tr key={a.id} data-transaction-id={a.transactionId}>
-                      <td><code>{a.transactionId}</code></td>
-                      <td>{time(a.occurredAt)}</td>
-                      <td>{money(a.amountUsdMinor)}</td>
-                      <td><Badge value={a.riskLevel} /> {a.score.toFixed(2)}</td>
-                      <td>{a.reasons.slice(0, 2).map((r) => r.message).join('; ') || '—'}</td>
-                      <td className="actions">
-                        {QUEUE_LABELS.map((verdict) => (
-                          <button key={verdict} type="button" className={verdict === 'fraud' ? 'danger' : undefined} onClick={() => void settle(a, verdict)} aria-label={`Label ${a.transactionId} ${verdict}`}>
-                            {label(verdict)}
-                          </button>
-                        ))}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable caption="Transactions to review" columns={['Transaction', 'When', 'Amount (USD)', 'Score', 'Why', { label: 'Label', hidden: true }]}>
+              {q.data.map((a) => (
+                <tr key={a.id} data-transaction-id={a.transactionId}>
+                  <td><code>{a.transactionId}</code></td>
+                  <td>{time(a.occurredAt)}</td>
+                  <td>{money(a.amountUsdMinor)}</td>
+                  <td><Badge value={a.riskLevel} /> {a.score.toFixed(2)}</td>
+                  <td>{a.reasons.slice(0, 2).map((r) => r.message).join('; ') || '—'}</td>
+                  <td className="actions">
+                    {QUEUE_LABELS.map((verdict) => (
+                      <button key={verdict} type="button" className={verdict === 'fraud' ? 'danger' : undefined} onClick={() => void settle(a, verdict)} aria-label={`Label ${a.transactionId} ${verdict}`}>
+                        {label(verdict)}
+                      </button>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>
