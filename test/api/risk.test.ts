@@ -53,10 +53,13 @@ describe.each(storeKinds())('risk API on %s', (store) => {
     expect(again.features).toMatchObject({ first_seen_customer: 0, first_seen_card: 0, customer_count_1h: 1, customer_amount_usd_1h: 25 });
   });
 
-  it('answers exactly the documented assessment shape (the 200 body skips the response schema check)', async () => {
+  it('answers exactly the documented assessment shape, one or a batch (the 200 bodies skip the response schema check)', async () => {
     const res = await score(tx({ ipCountry: 'NG', amount: { minor: 990_000, currency: 'USD' } }));
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe(JSON.stringify(assessmentSchema.encode(res.json())));
+    const batch = await call('POST', '/v1/risk/score/batch', { transactions: [tx({ ipCountry: 'NG' }), tx()] });
+    expect(batch.statusCode).toBe(200);
+    expect(batch.body).toBe(JSON.stringify({ results: batch.json().results.map((a: unknown) => assessmentSchema.encode(a as never)) }));
   });
 
   it('declines a card-testing burst with the reason, and records every assessment', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
-import { cursorParam } from '../../platform/http/cursor-param.js';
+import { cursorParam, pageOf, pageQuery } from '../../platform/http/list-query.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { paymentEventSchema } from '../normalize/canonical.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
@@ -34,17 +34,13 @@ export function rawEventInfo(raw: RawEvent): z.infer<typeof rawEventInfoSchema> 
   };
 }
 
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-});
-const listResponse = z.object({ data: z.array(rawEventInfoSchema), nextCursor: z.string().nullable() });
+const listResponse = pageOf(rawEventInfoSchema);
 const idParams = z.object({ id: z.string().max(64) });
 const actionSchema = z.object({ action: z.string(), keyId: z.string().nullable(), at: z.string() });
 
 /** Raw events that could not be normalized: list, inspect, replay, discard. */
 export async function deadLetterRoutes(app: App, container: Container): Promise<void> {
-  const listPage = async (tenantId: string, statuses: RawEventStatus[], query: z.infer<typeof listQuery>) => {
+  const listPage = async (tenantId: string, statuses: RawEventStatus[], query: z.infer<typeof pageQuery>) => {
     const page = await container.rawEvents.listByStatus(tenantId, statuses, query.limit, cursorParam(query.cursor, 'raw'));
     return { data: page.data.map(rawEventInfo), nextCursor: page.nextCursor };
   };
@@ -55,7 +51,7 @@ export async function deadLetterRoutes(app: App, container: Container): Promise<
       schema: {
         summary: 'Raw events waiting for a normalization retry, newest first',
         tags: ['dead letters'],
-        querystring: listQuery,
+        querystring: pageQuery,
         response: { 200: listResponse, ...problemResponses(401, 422) },
       },
     },
@@ -68,7 +64,7 @@ export async function deadLetterRoutes(app: App, container: Container): Promise<
       schema: {
         summary: 'Raw events that failed every normalization attempt, newest first',
         tags: ['dead letters'],
-        querystring: listQuery,
+        querystring: pageQuery,
         response: { 200: listResponse, ...problemResponses(401, 422) },
       },
     },

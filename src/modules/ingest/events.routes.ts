@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
-import { cursorParam } from '../../platform/http/cursor-param.js';
+import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
 import { acceptRawBodies } from '../../platform/http/raw-body.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { eventStatuses, eventTypes, failureReasons, paymentEventSchema } from '../normalize/canonical.js';
@@ -31,10 +31,8 @@ const listQuerySchema = z.object({
   status: z.enum(eventStatuses).optional(),
   failureReason: z.enum(failureReasons).optional(),
   type: z.enum(eventTypes).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  ...timeRangeQuery.shape,
+  ...pageQuery.shape,
 });
 
 /** Ingest routes read the body as raw bytes whatever its type: the stored copy is the payload as sent. */
@@ -111,7 +109,7 @@ export async function eventReadRoutes(app: App, container: Container): Promise<v
         description: 'Filters combine with AND; `from` is inclusive and `to` exclusive on the provider time. Pass `nextCursor` back as `cursor` for the next page.',
         tags: ['events'],
         querystring: listQuerySchema,
-        response: { 200: z.object({ data: z.array(paymentEventSchema), nextCursor: z.string().nullable() }), ...problemResponses(401, 422) },
+        response: { 200: pageOf(paymentEventSchema), ...problemResponses(401, 422) },
       },
     },
     async (request) => {
@@ -123,8 +121,7 @@ export async function eventReadRoutes(app: App, container: Container): Promise<v
           status: q.status,
           failureReason: q.failureReason,
           type: q.type,
-          from: q.from ? new Date(q.from) : undefined,
-          to: q.to ? new Date(q.to) : undefined,
+          ...toTimeRange(q),
         },
         q.limit,
         cursorParam(q.cursor, 'evt'),

@@ -56,14 +56,18 @@ export interface AssessmentRecord extends StoredAssessment {
   latencyMs: number;
 }
 
-export interface AssessmentFilter {
+/** Event time: `from` inclusive, `to` exclusive. */
+export interface TimeRange {
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+export interface AssessmentFilter extends TimeRange {
   decision?: Decision | undefined;
   riskLevel?: RiskLevel | undefined;
   source?: RiskSource | undefined;
   /** true: only labeled transactions; false: only unlabeled ones (what is left to review). */
   labeled?: boolean | undefined;
-  from?: Date | undefined;
-  to?: Date | undefined;
 }
 
 export interface RuleSetVersion {
@@ -137,28 +141,22 @@ export class RiskRepository {
    * Stored assessments in event-time order with their labels; the latest assessment of a
    * transaction stands for it (a rescore replaces, never doubles, it).
    */
-  async assessments(tenantId: string, range: { from?: Date | undefined; to?: Date | undefined; labeledOnly?: boolean } = {}): Promise<StoredAssessment[]> {
-    let q = this.db
-      .selectFrom('risk_assessments as a')
-      .leftJoin('risk_labels as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.transaction_id', '=', 'a.transaction_id'))
-      .select([
-        'a.transaction_id',
-        'a.occurred_at',
-        'a.scored_at',
-        'a.score',
-        'a.rules_score',
-        'a.model_score',
-        'a.risk_level',
-        'a.decision',
-        'a.reasons',
-        'a.features',
-        'a.rules_version',
-        'a.model_version',
-        'l.label',
-      ])
-      .where('a.tenant_id', '=', tenantId);
-    if (range.from) q = q.where('a.occurred_at', '>=', range.from);
-    if (range.to) q = q.where('a.occurred_at', '<', range.to);
+  async assessments(tenantId: string, range: TimeRange & { labeledOnly?: boolean } = {}): Promise<StoredAssessment[]> {
+    let q = this.withLabels(tenantId, range).select([
+      'a.transaction_id',
+      'a.occurred_at',
+      'a.scored_at',
+      'a.score',
+      'a.rules_score',
+      'a.model_score',
+      'a.risk_level',
+      'a.decision',
+      'a.reasons',
+      'a.features',
+      'a.rules_version',
+      'a.model_version',
+      'l.label',
+    ]);
     if (range.labeledOnly) q = q.where('l.label', 'is not', null);
     const rows = await q.orderBy('a.occurred_at').orderBy('a.scored_at').orderBy('a.id').execute();
     const latest = new Map<string, StoredAssessment>();
@@ -171,13 +169,11 @@ export class RiskRepository {
 
   /** Every stored assessment (a rescore is a row of its own), newest first by event time, a page at a time. */
   async listAssessments(tenantId: string, filter: AssessmentFilter, limit: number, cursor: KeysetCursor | null): Promise<{ data: AssessmentRecord[]; nextCursor: string | null }> {
-    let q = this.withLabels(tenantId);
+    let q = this.withLabels(tenantId, filter).selectAll('a').select('l.label');
     if (filter.decision) q = q.where('a.decision', '=', filter.decision);
     if (filter.riskLevel) q = q.where('a.risk_level', '=', filter.riskLevel);
     if (filter.source) q = q.where('a.source', '=', filter.source);
     if (filter.labeled !== undefined) q = q.where('l.label', filter.labeled ? 'is not' : 'is', null);
-    if (filter.from) q = q.where('a.occurred_at', '>=', filter.from);
-    if (filter.to) q = q.where('a.occurred_at', '<', filter.to);
     if (cursor) q = q.where(afterCursor('a.occurred_at', 'a.id', cursor));
     const rows = await q.orderBy('a.occurred_at', 'desc').orderBy('a.id', 'desc').limit(limit + 1).execute();
     return keysetPage(rows.map(toAssessmentRecord), limit, (last) => ({ at: last.occurredAt.toISOString(), id: last.id }));
@@ -185,17 +181,19 @@ export class RiskRepository {
 
   /** One transaction's assessments, the latest scoring first. */
   async assessmentsOf(tenantId: string, transactionId: string): Promise<AssessmentRecord[]> {
-    const rows = await this.withLabels(tenantId).where('a.transaction_id', '=', transactionId).orderBy('a.scored_at', 'desc').orderBy('a.id', 'desc').execute();
+    const rows = await this.withLabels(tenantId).selectAll('a').select('l.label').where('a.transaction_id', '=', transactionId).orderBy('a.scored_at', 'desc').orderBy('a.id', 'desc').execute();
     return rows.map(toAssessmentRecord);
   }
 
-  private withLabels(tenantId: string) {
-    return this.db
+  /** A tenant's assessments joined with their labels, within an event-time range; callers choose the columns. */
+  private withLabels(tenantId: string, range: TimeRange = {}) {
+    let q = this.db
       .selectFrom('risk_assessments as a')
       .leftJoin('risk_labels as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.transaction_id', '=', 'a.transaction_id'))
-      .selectAll('a')
-      .select('l.label')
       .where('a.tenant_id', '=', tenantId);
+    if (range.from) q = q.where('a.occurred_at', '>=', range.from);
+    if (range.to) q = q.where('a.occurred_at', '<', range.to);
+    return q;
   }
 
   async upsertLabel(tenantId: string, transactionId: string, label: LabelValue): Promise<void> {
@@ -232,7 +230,7 @@ export class RiskRepository {
       .values({ id: newId('rul'), tenant_id: tenantId, version, definition: JSON.stringify(ruleSet), created_by: createdBy })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { version, ruleSet, createdBy, createdAt: isoTimestamp(row.created_at) };
+    return toRuleSetVersion(row);
   }
 
   async activeModel(tenantId: string): Promise<StoredModel | null> {

@@ -1,12 +1,11 @@
-import type { FastifySerializerCompiler } from 'fastify';
-import { serializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
 import { actorOf, listRoutes } from './list.routes.js';
-import { cursorParam } from '../../platform/http/cursor-param.js';
+import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
+import { trustedOkSerializer } from '../../platform/http/trusted-serializer.js';
 import { labelValues, type AssessmentRecord } from './risk.repository.js';
 import { riskSources, scoreRequestSchema, subjectFromRequest } from './risk-subject.js';
 import { decisions, riskLevels, ruleSetSchema } from './rules.js';
@@ -25,61 +24,31 @@ export const assessmentSchema = z.object({
   latencyMs: z.number(),
 });
 
-const rangeSchema = z.object({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() });
-
-/** A stored assessment read back: the verdict as it was made, where it came from, and the label since given. */
-const storedAssessmentSchema = z.object({
+/** A stored assessment read back: the verdict as it was answered, plus where it came from and the label since given. */
+const storedAssessmentSchema = assessmentSchema.extend({
   id: z.string(),
-  transactionId: z.string(),
   eventId: z.string().nullable().describe('The ingested event it was made for; null when scored through the API'),
   source: z.enum(riskSources),
   occurredAt: z.string(),
   scoredAt: z.string(),
-  score: z.number().min(0).max(1),
   rulesScore: z.number(),
   modelScore: z.number().nullable().describe("The active model's probability when it was scored; null without a model"),
-  riskLevel: z.enum(riskLevels),
-  decision: z.enum(decisions),
-  reasons: z.array(reasonSchema),
-  features: z.record(z.string(), z.number()),
-  rulesVersion: z.number().int(),
-  modelVersion: z.number().int().nullable(),
   amountUsdMinor: z.number().int(),
-  latencyMs: z.number(),
   label: z.enum(labelValues).nullable(),
 });
 
 /** The wire shape of a stored assessment (the dashboard imports it as a type). */
 export type StoredAssessmentView = z.output<typeof storedAssessmentSchema>;
 
-const assessmentView = (a: AssessmentRecord): StoredAssessmentView => ({
-  id: a.id,
-  transactionId: a.transactionId,
-  eventId: a.eventId,
-  source: a.source,
-  occurredAt: a.occurredAt.toISOString(),
-  scoredAt: a.scoredAt.toISOString(),
-  score: a.score,
-  rulesScore: a.rulesScore,
-  modelScore: a.modelScore,
-  riskLevel: a.riskLevel,
-  decision: a.decision,
-  reasons: a.reasons,
-  features: a.features,
-  rulesVersion: a.rulesVersion,
-  modelVersion: a.modelVersion,
-  amountUsdMinor: a.amountUsdMinor,
-  latencyMs: a.latencyMs,
-  label: a.label,
-});
+const assessmentView = (a: AssessmentRecord): StoredAssessmentView => ({ ...a, occurredAt: a.occurredAt.toISOString(), scoredAt: a.scoredAt.toISOString() });
 
-const assessmentListQuery = rangeSchema.extend({
+const assessmentListQuery = z.object({
   decision: z.enum(decisions).optional(),
   riskLevel: z.enum(riskLevels).optional(),
   source: z.enum(riskSources).optional(),
   labeled: z.enum(['true', 'false']).optional().describe('false: only transactions without a label (with decision=review, the review queue)'),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  ...timeRangeQuery.shape,
+  ...pageQuery.shape,
 });
 
 const modelSchema = z.object({
@@ -94,13 +63,6 @@ const ruleSetVersionSchema = z.object({ version: z.number().int(), ruleSet: rule
 const prSchema = z.object({ precision: z.number().nullable(), recall: z.number().nullable() });
 const sideSchema = z.object({ decisions: z.record(z.enum(decisions), z.number().int()), flagged: prSchema, declined: prSchema });
 
-/**
- * A score's 200 body is our own typed Assessment, built field by field in the schema's order, so it
- * serializes to the same bytes without the schema; re-checking it on every score cost about 5% of the
- * CPU at full load. Other statuses keep the checked serializer.
- */
-const assessmentSerializer = <T>(route: Parameters<FastifySerializerCompiler<T>>[0]) =>
-  route.httpStatus === '200' ? (data: unknown) => JSON.stringify(data) : serializerCompiler(route as Parameters<typeof serializerCompiler>[0]);
 
 /** /risk/* and /lists: one plugin, so the app registers risk with one line. */
 export async function riskRoutes(app: App, container: Container): Promise<void> {
@@ -125,7 +87,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         body: scoreRequestSchema,
         response: { 200: assessmentSchema, ...problemResponses(401, 422) },
       },
-      serializerCompiler: assessmentSerializer,
+      serializerCompiler: trustedOkSerializer,
     },
     async (request) => announce(tenantOf(request), await risk.scorer.score(subjectFromRequest(tenantOf(request), request.body, customerKey, clock()))),
   );
@@ -139,7 +101,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         body: z.object({ transactions: z.array(scoreRequestSchema).min(1).max(1000) }),
         response: { 200: z.object({ results: z.array(assessmentSchema) }), ...problemResponses(401, 422) },
       },
-      serializerCompiler: assessmentSerializer,
+      serializerCompiler: trustedOkSerializer,
     },
     async (request) => {
       const tenantId = tenantOf(request);
@@ -159,14 +121,14 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
           'Every scoring is listed (a rescored transaction appears once per scoring). Filters combine with AND; `from` is inclusive and `to` exclusive on the event time. `decision=review&labeled=false` is the review queue: label each transaction with `POST /v1/risk/labels`. Pass `nextCursor` back as `cursor` for the next page.',
         tags: ['risk'],
         querystring: assessmentListQuery,
-        response: { 200: z.object({ data: z.array(storedAssessmentSchema), nextCursor: z.string().nullable() }), ...problemResponses(401, 422) },
+        response: { 200: pageOf(storedAssessmentSchema), ...problemResponses(401, 422) },
       },
     },
     async (request) => {
-      const { decision, riskLevel, source, labeled, from, to, limit, cursor } = request.query;
+      const { decision, riskLevel, source, labeled, limit, cursor } = request.query;
       const page = await risk.service.listAssessments(
         tenantOf(request),
-        { decision, riskLevel, source, labeled: labeled === undefined ? undefined : labeled === 'true', from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined },
+        { decision, riskLevel, source, labeled: labeled === undefined ? undefined : labeled === 'true', ...toTimeRange(request.query) },
         limit,
         cursorParam(cursor, 'rsk'),
       );
@@ -235,7 +197,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         description:
           'Uses each stored assessment\'s features and model probability as they were when scored; reports decisions before (as stored) and after, the transitions, and precision/recall against labels where present ("flagged" = review or decline).',
         tags: ['risk'],
-        body: rangeSchema.extend({ ruleSet: ruleSetSchema }),
+        body: timeRangeQuery.extend({ ruleSet: ruleSetSchema }),
         response: {
           200: z.object({ transactions: z.number().int(), labeled: z.number().int(), changed: z.number().int(), transitions: z.record(z.string(), z.number().int()), before: sideSchema, after: sideSchema }),
           ...problemResponses(401, 422),
@@ -243,8 +205,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       },
     },
     async (request) => {
-      const { ruleSet, from, to } = request.body;
-      return risk.service.backtest(tenantOf(request), ruleSet, { from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined });
+      return risk.service.backtest(tenantOf(request), request.body.ruleSet, toTimeRange(request.body));
     },
   );
 

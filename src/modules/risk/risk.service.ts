@@ -5,15 +5,10 @@ import { backtest, type BacktestReport } from './backtest.js';
 import type { ListAction, ListEntry, ListRepository, ListType } from './list.repository.js';
 import { evaluateVersions, isFraud, quality, rescore, trainOnAssessments, type QualityReport, type VersionQuality } from './model-training.js';
 import type { KeysetCursor } from '../../platform/db/keyset-cursor.js';
-import type { AssessmentFilter, AssessmentRecord, LabelValue, RiskRepository, RuleSetVersion, StoredModel } from './risk.repository.js';
+import type { AssessmentFilter, AssessmentRecord, LabelValue, RiskRepository, RuleSetVersion, StoredModel, TimeRange } from './risk.repository.js';
 import { listMatchKey, type CustomerKeyHasher } from './risk-subject.js';
 import { defaultRuleSet, type RuleSet } from './rules.js';
 import type { TenantRiskConfigCache } from './tenant-risk-config.js';
-
-export interface TimeRange {
-  from?: Date | undefined;
-  to?: Date | undefined;
-}
 
 export interface TrainResult {
   model: StoredModel;

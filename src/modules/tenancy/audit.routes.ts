@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Container } from '../../container.js';
-import { cursorParam } from '../../platform/http/cursor-param.js';
+import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { tenantOf } from './auth.plugin.js';
 
@@ -41,17 +41,15 @@ export async function auditRoutes(app: App, container: Container): Promise<void>
         querystring: z.object({
           action: z.string().max(64).optional(),
           actor: z.string().max(64).optional(),
-          from: z.iso.datetime({ offset: true }).optional(),
-          to: z.iso.datetime({ offset: true }).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          cursor: z.string().max(200).optional(),
+          ...timeRangeQuery.shape,
+          ...pageQuery.shape,
         }),
-        response: { 200: z.object({ data: z.array(entrySchema), nextCursor: z.string().nullable() }), ...problemResponses(401, 422) },
+        response: { 200: pageOf(entrySchema), ...problemResponses(401, 422) },
       },
     },
     async (request) => {
-      const { action, actor, from, to, limit, cursor } = request.query;
-      return container.audit.list(tenantOf(request), { action, actor, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, limit, cursorParam(cursor, 'aud'));
+      const q = request.query;
+      return container.audit.list(tenantOf(request), { action: q.action, actor: q.actor, ...toTimeRange(q) }, q.limit, cursorParam(q.cursor, 'aud'));
     },
   );
 
