@@ -25,8 +25,8 @@ function side(items: { decision: Decision; label: 0 | 1 | null }[]): BacktestSid
   const labeled = items.filter((i): i is { decision: Decision; label: 0 | 1 } => i.label !== null);
   return {
     decisions: counts,
-    flagged: precisionRecall(labeled.map((i) => ({ flagged: i.decision !== 'approve', label: i.label }))),
-    declined: precisionRecall(labeled.map((i) => ({ flagged: i.decision === 'decline', label: i.label }))),
+    flagged: precisionRecall(labeled, (i) => i.decision !== 'approve'),
+    declined: precisionRecall(labeled, (i) => i.decision === 'decline'),
   };
 }
 

@@ -52,18 +52,28 @@ export interface AtThreshold {
 }
 
 export function atThreshold(items: Scored[], threshold: number): AtThreshold {
-  const flags = items.map((i) => ({ flagged: i.score >= threshold, label: i.label }));
-  return { threshold, flagged: flags.filter((f) => f.flagged).length, ...precisionRecall(flags) };
+  const c = confusion(items, (i) => i.score >= threshold);
+  return { threshold, flagged: c.tp + c.fp, ...ratios(c) };
 }
 
-export function precisionRecall(flags: { flagged: boolean; label: 0 | 1 }[]): { precision: number | null; recall: number | null } {
+/** Precision and recall of a flagging rule over labeled items; null where the denominator is 0. */
+export function precisionRecall<T extends { label: 0 | 1 }>(items: T[], isFlagged: (item: T) => boolean): { precision: number | null; recall: number | null } {
+  return ratios(confusion(items, isFlagged));
+}
+
+function confusion<T extends { label: 0 | 1 }>(items: T[], isFlagged: (item: T) => boolean): { tp: number; fp: number; fn: number } {
   let tp = 0;
   let fp = 0;
   let fn = 0;
-  for (const f of flags) {
-    if (f.flagged && f.label === 1) tp++;
-    else if (f.flagged) fp++;
-    else if (f.label === 1) fn++;
+  for (const item of items) {
+    const flagged = isFlagged(item);
+    if (flagged && item.label === 1) tp++;
+    else if (flagged) fp++;
+    else if (item.label === 1) fn++;
   }
+  return { tp, fp, fn };
+}
+
+function ratios({ tp, fp, fn }: { tp: number; fp: number; fn: number }): { precision: number | null; recall: number | null } {
   return { precision: tp + fp > 0 ? tp / (tp + fp) : null, recall: tp + fn > 0 ? tp / (tp + fn) : null };
 }

@@ -59,9 +59,8 @@ class TimeIndex {
     return this.lowerBound(to === Number.POSITIVE_INFINITY ? to : to + 1) - this.lowerBound(from);
   }
 
-  /** Counts and value sums in the 1 h / 24 h / 7 d windows ending at `at` (inclusive at both ends). */
-  windows(at: number): WindowSums {
-    const out: WindowSums = { count1h: 0, count24h: 0, count7d: 0, amount1h: 0, amount24h: 0, amount7d: 0 };
+  /** Adds the counts and value sums in the 1 h / 24 h / 7 d windows ending at `at` (inclusive at both ends) into `out`. */
+  addWindows(at: number, out: WindowSums): void {
     const day = at - DAY_MS;
     const hour = at - HOUR_MS;
     const values = this.values;
@@ -69,17 +68,16 @@ class TimeIndex {
       const t = this.times[i]!;
       const v = values ? values[i]! : 0;
       out.count7d++;
-      out.amount7d += v;
+      out.amountUsdMinor7d += v;
       if (t >= day) {
         out.count24h++;
-        out.amount24h += v;
+        out.amountUsdMinor24h += v;
       }
       if (t >= hour) {
         out.count1h++;
-        out.amount1h += v;
+        out.amountUsdMinor1h += v;
       }
     }
-    return out;
   }
 
   trimBefore(cutoff: number): void {
@@ -120,18 +118,12 @@ class TimeIndex {
   }
 }
 
-interface WindowSums {
-  count1h: number;
-  count24h: number;
-  count7d: number;
-  amount1h: number;
-  amount24h: number;
-  amount7d: number;
-}
+/** A customer's transaction counts and USD sums per window, named as the snapshot names them. */
+type WindowSums = Pick<VelocitySnapshot['customer'], 'count1h' | 'count24h' | 'count7d' | 'amountUsdMinor1h' | 'amountUsdMinor24h' | 'amountUsdMinor7d'>;
 
 /**
  * Everything kept about one customer, card, device, IP or merchant, so a score costs one cache
- * lookup per entity; which indexes an entity uses follows the Redis key layout (velocityKeys).
+ * lookup per entity; which indexes an entity uses follows the Redis key layout (velocityKeys in redis-velocity.store.ts).
  */
 class Entity {
   tx: TimeIndex | undefined;
@@ -170,7 +162,6 @@ function record(entity: Entity, name: IndexName, retention: RetentionClass, memb
   index.trimBefore(at - RETENTION_MS[retention]);
 }
 
-const NO_CUSTOMER_WINDOWS: WindowSums = { count1h: 0, count24h: 0, count7d: 0, amount1h: 0, amount24h: 0, amount7d: 0 };
 
 /**
  * The embedded velocity history: per-entity time indexes in an LRU, so memory stays bounded by the
@@ -203,15 +194,15 @@ export class MemoryVelocityStore implements VelocityStore {
     const ip = this.entity(e, 'i', e.ip);
     const merchant = this.entity(e, 'm', e.merchant);
 
-    const sums = customer?.tx ? customer.tx.windows(at) : NO_CUSTOMER_WINDOWS;
     const snapshot: VelocitySnapshot = {
       customer: {
-        count1h: sums.count1h,
-        count24h: sums.count24h,
-        count7d: sums.count7d,
-        amountUsdMinor1h: sums.amount1h,
-        amountUsdMinor24h: sums.amount24h,
-        amountUsdMinor7d: sums.amount7d,
+        // Counts and sums are added in below, from the customer's transactions in one pass.
+        count1h: 0,
+        count24h: 0,
+        count7d: 0,
+        amountUsdMinor1h: 0,
+        amountUsdMinor24h: 0,
+        amountUsdMinor7d: 0,
         declines1h: countIn(customer?.declines, hour, at),
         distinctCards24h: distinct(customer?.cards, day, e.card),
         seenBefore: customer?.seenBefore(at) ?? false,
@@ -229,6 +220,7 @@ export class MemoryVelocityStore implements VelocityStore {
       ip: { count1h: countIn(ip?.tx, hour, at), distinctCustomers24h: distinct(ip?.customers, day, e.customer) },
       merchant: { count1h: countIn(merchant?.tx, hour, at), declines1h: countIn(merchant?.declines, hour, at) },
     };
+    customer?.tx?.addWindows(at, snapshot.customer);
 
     if (customer) {
       // The same member as in Redis (id and amount), so a re-score with another amount counts as Redis counts it.

@@ -4,14 +4,38 @@ import {
   HOUR_MS,
   RETENTION_MS,
   txMember,
-  velocityKeys,
   WEEK_MS,
   type VelocityEvent,
-  type VelocityKeys,
   type VelocitySnapshot,
   type VelocityStore,
 } from './velocity-store.js';
 import { OBSERVE_SCRIPT } from './redis-velocity.lua.js';
+
+/**
+ * The history's keys for one transaction, null where the entity is absent: sorted sets scored by
+ * event time, plus a first-seen marker per customer, card and device. the memory store keeps the
+ * same indexes grouped per entity.
+ */
+function velocityKeys(prefix: string, e: VelocityEvent) {
+  return {
+    customerTx: e.customer && `${prefix}c:${e.customer}:tx`,
+    customerDeclines: e.customer && `${prefix}c:${e.customer}:dc`,
+    customerCards: e.customer && `${prefix}c:${e.customer}:cards`,
+    cardTx: e.card && `${prefix}k:${e.card}:tx`,
+    cardDeclines: e.card && `${prefix}k:${e.card}:dc`,
+    deviceCards: e.device && `${prefix}d:${e.device}:cards`,
+    deviceCustomers: e.device && `${prefix}d:${e.device}:custs`,
+    ipTx: e.ip && `${prefix}i:${e.ip}:tx`,
+    ipCustomers: e.ip && `${prefix}i:${e.ip}:custs`,
+    merchantTx: e.merchant && `${prefix}m:${e.merchant}:tx`,
+    merchantDeclines: e.merchant && `${prefix}m:${e.merchant}:dc`,
+    seenCustomer: e.customer && `${prefix}seen:c:${e.customer}`,
+    seenCard: e.card && `${prefix}seen:k:${e.card}`,
+    seenDevice: e.device && `${prefix}seen:d:${e.device}`,
+  };
+}
+
+type VelocityKeys = ReturnType<typeof velocityKeys>;
 
 /** Keys outlive their newest entry by the longest retention plus a day, so idle entities disappear by themselves. */
 const TTL_SECONDS = Math.ceil((RETENTION_MS.week + DAY_MS) / 1000);

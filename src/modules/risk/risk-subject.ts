@@ -69,7 +69,7 @@ function cardKeyOf(fingerprint: string | null | undefined, bin: string | null | 
   return null;
 }
 
-export function subjectFromRequest(tenantId: string, req: ScoreRequest, hash: CustomerKeyHasher, now: Date, source: 'api' | 'simulate' = 'api'): RiskSubject {
+export function subjectFromRequest(tenantId: string, req: ScoreRequest, hash: CustomerKeyHasher, now: Date, source: Exclude<RiskSource, 'ingest'> = 'api'): RiskSubject {
   const occurredAt = req.occurredAt ? new Date(req.occurredAt) : now;
   const emailKey = req.customer.email ? hash('email', req.customer.email) : null;
   const idKey = req.customer.id ? hash('id', req.customer.id) : null;

@@ -51,39 +51,13 @@ export interface VelocityStore {
   close(): Promise<void>;
 }
 
-/**
- * The history's keys for one transaction, null where the entity is absent: sorted sets scored by
- * event time, plus a first-seen marker per customer, card and device. Redis stores these keys; the
- * memory store keeps the same indexes grouped per entity.
- */
-export function velocityKeys(prefix: string, e: VelocityEvent) {
-  return {
-    customerTx: e.customer && `${prefix}c:${e.customer}:tx`,
-    customerDeclines: e.customer && `${prefix}c:${e.customer}:dc`,
-    customerCards: e.customer && `${prefix}c:${e.customer}:cards`,
-    cardTx: e.card && `${prefix}k:${e.card}:tx`,
-    cardDeclines: e.card && `${prefix}k:${e.card}:dc`,
-    deviceCards: e.device && `${prefix}d:${e.device}:cards`,
-    deviceCustomers: e.device && `${prefix}d:${e.device}:custs`,
-    ipTx: e.ip && `${prefix}i:${e.ip}:tx`,
-    ipCustomers: e.ip && `${prefix}i:${e.ip}:custs`,
-    merchantTx: e.merchant && `${prefix}m:${e.merchant}:tx`,
-    merchantDeclines: e.merchant && `${prefix}m:${e.merchant}:dc`,
-    seenCustomer: e.customer && `${prefix}seen:c:${e.customer}`,
-    seenCard: e.card && `${prefix}seen:k:${e.card}`,
-    seenDevice: e.device && `${prefix}seen:d:${e.device}`,
-  };
-}
-
-export type VelocityKeys = ReturnType<typeof velocityKeys>;
-
 /** Encodes an id and amount in one sorted-set member, so one range read yields counts and sums. */
 export function txMember(transactionId: string, amountUsdMinor: number): string {
   return `${transactionId}|${Math.round(amountUsdMinor)}`;
 }
 
 /** How late an event may arrive and still find its windows' history complete. */
-export const LATE_EVENT_SLACK_MS = HOUR_MS;
+const LATE_EVENT_SLACK_MS = HOUR_MS;
 
 /**
  * How long each index keeps its members, by event time: its window plus the slack. Only the
