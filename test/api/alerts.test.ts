@@ -175,3 +175,36 @@ describe.each(storeKinds())('alerts on %s', (store) => {
     expect(spec.paths['/v1/alerts/deliveries/{id}/resend']?.post).toBeDefined();
   });
 });
+
+describe('alerts past the minute-rollup retention', () => {
+  it('reads a baseline that starts before the minute horizon from the hour, as the analytics queries do', async () => {
+    const t = await createTestApp('pglite', { ROLLUP_MINUTE_RETENTION_DAYS: '1' });
+    try {
+      const HOUR = 3_600_000;
+      const now = new Date();
+      const oldHour = Math.floor((now.getTime() - 3 * 86_400_000) / HOUR) * HOUR;
+      const post = (payload: unknown) => postEvent(t, payload).then((r) => expect(r.statusCode).toBe(201));
+      // 20 approvals 40 minutes into an hour three days ago; 10 declines a minute ago.
+      const old = Math.floor((oldHour + 40 * 60_000) / 1000);
+      for (let i = 0; i < 20; i++) await post(stripeEvent('charge.succeeded', charge({ created: old }), { created: old }));
+      const recent = Math.floor(now.getTime() / 1000) - 60;
+      for (let i = 0; i < 10; i++) await post(stripeEvent('charge.failed', declinedCharge('insufficient_funds', { created: recent }), { created: recent }));
+      expect(await t.container.analytics.retention.runOnce()).toBeGreaterThan(0);
+
+      // The baseline asked for starts 20 minutes into that hour, where only the hour rollup is left.
+      const recentStart = Math.ceil((now.getTime() + 1) / 60_000) * 60_000 - 15 * 60_000;
+      const settings = {
+        recentMinutes: 15,
+        baselineMinutes: (recentStart - (oldHour + 20 * 60_000)) / 60_000,
+        approvalDrop: { minRecentAttempts: 5, minBaselineAttempts: 10, zThreshold: 1, minDrop: 0.1 },
+        failureSpike: { enabled: false },
+        backlog: { enabled: false },
+      };
+      expect((await t.app.inject({ method: 'PUT', url: '/v1/alerts/settings', headers: { authorization: `Bearer ${t.apiKey}` }, payload: settings })).statusCode).toBe(200);
+      const { opened } = await t.container.analytics.alerts.runOnce(now);
+      expect(opened.map((a) => [a.kind, (a.details as { baseline: { attempted: number } }).baseline.attempted])).toEqual([['approval_rate_drop', 20]]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -32,7 +32,7 @@ export function createAnalytics(deps: AnalyticsDeps) {
     retention,
     hook: rollupHook(rollups),
     queries: new AnalyticsService(rollups, () => retention.minuteHorizon()),
-    alerts: new AlertService({ alerts: alertRepository, tenantIds: deps.tenantIds, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, onChange: deps.onAlertChange }),
+    alerts: new AlertService({ alerts: alertRepository, tenantIds: deps.tenantIds, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, minuteHorizon: () => retention.minuteHorizon(), onChange: deps.onAlertChange }),
   };
 }
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Container } from '../../container.js';
-import { AppError } from '../../platform/errors/app-error.js';
+import { fieldError, type AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { eventStatuses } from '../normalize/canonical.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
 import { alertRoutes } from './alerts/alerts.routes.js';
-import { groupByColumns, intervalFor, MAX_POINTS, metrics, type Window } from './analytics.service.js';
+import { groupByColumns, intervalFor, MAX_POINTS, metrics, type SeriesRefusal, type Window } from './analytics.service.js';
 import { granularities } from './time-ranges.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
@@ -58,14 +58,13 @@ const failureReasonsSchema = z.object({
   data: z.array(z.object({ reason: z.string(), count: z.number().int(), share: z.number(), declineType: z.string().nullable().describe('The most common decline type for the reason') })),
 });
 
-function minutesPruned(horizon: number): AppError {
-  const message = `minute resolution is kept from ${new Date(horizon).toISOString()} on; use interval=hour for earlier windows`;
-  return new AppError('validation_failed', `querystring.interval: ${message}`, { errors: [{ field: 'querystring.interval', message }] });
-}
-
-function tooManyPoints(): AppError {
-  const message = `the window holds more than ${MAX_POINTS} points at this interval; choose a coarser interval or a shorter window`;
-  return new AppError('validation_failed', `querystring.interval: ${message}`, { errors: [{ field: 'querystring.interval', message }] });
+function refusal(refused: SeriesRefusal): AppError {
+  return fieldError(
+    'querystring.interval',
+    refused.refused === 'minutes_pruned'
+      ? `minute resolution is kept from ${new Date(refused.horizon).toISOString()} on; use interval=hour for earlier windows`
+      : `the window holds more than ${MAX_POINTS} points at this interval; choose a coarser interval or a shorter window`,
+  );
 }
 
 /** Analytics (from the rollups) and alerts: one plugin for the /v1 scope. */
@@ -109,9 +108,8 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
     async (request) => {
       const q = request.query;
       const window = windowOf(q, container.clock());
-      if (q.interval === 'minute' && queries.windowFor(window).from < queries.minuteHorizon()) throw minutesPruned(queries.minuteHorizon());
       const series = await queries.timeseries(tenantOf(request), window, q.metric, q.interval, q.groupBy ?? null, { providers: q.provider });
-      if (!series) throw tooManyPoints();
+      if ('refused' in series) throw refusal(series);
       return series;
     },
   );
@@ -154,7 +152,7 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
         queries.failureReasons(tenantId, window, filter),
         queries.timeseries(tenantId, window, 'approval_rate', interval, null, filter),
       ]);
-      if (!approvalRate) throw tooManyPoints();
+      if ('refused' in approvalRate) throw refusal(approvalRate);
       return { provider, summary, failureReasons: reasons.slice(0, 10), approvalRate };
     },
   );

@@ -59,19 +59,22 @@ export function approvalRate(approved: number, attempted: number): number | null
 }
 
 /** An interval that keeps a provider's approval-rate chart readable for the window (minutes only where they are kept). */
-export function intervalFor(window: { from: number; to: number }, minuteHorizon = Number.NEGATIVE_INFINITY): Granularity {
+export function intervalFor(window: { from: number; to: number }, minuteHorizon: number): Granularity {
   const span = window.to - window.from;
   if (span <= 6 * 3_600_000 && window.from >= minuteHorizon) return 'minute';
   if (span <= 14 * 86_400_000) return 'hour';
   return 'day';
 }
 
+/** Why a series cannot be answered at the interval asked for. */
+export type SeriesRefusal = { refused: 'too_many_points' } | { refused: 'minutes_pruned'; horizon: number };
+
 /** Answers the analytics API from the rollups only; nothing here reads events. */
 export class AnalyticsService {
   constructor(
     private readonly rollups: RollupRepository,
     /** Where minute rollups begin (older ones are pruned): an epoch-ms hour boundary. */
-    readonly minuteHorizon: () => number = () => Number.NEGATIVE_INFINITY,
+    readonly minuteHorizon: () => number,
   ) {}
 
   /** The window the rollups can answer for what was asked (see effectiveWindow). */
@@ -107,12 +110,24 @@ export class AnalyticsService {
   }
 
   /** Null when the window would need more than MAX_POINTS points at that interval. */
-  async timeseries(tenantId: string, window: Window, metric: Metric, interval: Granularity, groupBy: GroupBy | null, filter: RollupFilter): Promise<Series | null> {
+  /** The series, or why it cannot be answered at this interval (422s for the caller to word). */
+  async timeseries(
+    tenantId: string,
+    window: Window,
+    metric: Metric,
+    interval: Granularity,
+    groupBy: GroupBy | null,
+    filter: RollupFilter,
+  ): Promise<Series | SeriesRefusal> {
     const w = this.windowFor(window);
+    if (interval === 'minute') {
+      const horizon = this.minuteHorizon();
+      if (w.from < horizon) return { refused: 'minutes_pruned', horizon };
+    }
     const from = floorTo(w.from, interval);
     const step = granularityMs(interval);
     const buckets = Math.ceil((w.to - from) / step);
-    if (buckets > MAX_POINTS) return null;
+    if (buckets > MAX_POINTS) return { refused: 'too_many_points' };
     const rows = await this.seriesRows(tenantId, interval, from, w.to, groupBy, filter);
     const byKey = new Map<string, Map<number, { count: number; volume: number; approved: number; attempted: number }>>();
     // Ungrouped, there is always exactly one series, even over an empty window.

@@ -26,8 +26,8 @@ export class RollupRetention {
     this.loop = new PollingLoop(() => this.runOnce(), { pollMs: HOUR_MS, fullBatch: Number.POSITIVE_INFINITY, logger: deps.logger, name: 'rollup retention' });
   }
 
-  minuteHorizon(now = this.deps.clock()): number {
-    return floorTo(now.getTime() - this.deps.minuteRetentionMs, 'hour');
+  minuteHorizon(): number {
+    return floorTo(this.deps.clock().getTime() - this.deps.minuteRetentionMs, 'hour');
   }
 
   /** Prunes every tenant's minute rollups older than the horizon; returns the rows deleted. */

@@ -13,3 +13,8 @@ export class AppError extends Error {
     this.status = errorCodes[code].status;
   }
 }
+
+/** A 422 about one request field, shaped as schema validation reports them: "field: message" and `errors`. */
+export function fieldError(field: string, message: string): AppError {
+  return new AppError('validation_failed', `${field}: ${message}`, { errors: [{ field, message }] });
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decodeCursor, type KeysetCursor } from '../db/keyset-cursor.js';
-import { AppError } from '../errors/app-error.js';
+import { fieldError } from '../errors/app-error.js';
 import type { IdPrefix } from '../ids.js';
 
 /** `from` inclusive, `to` exclusive, ISO 8601 with an offset. */
@@ -23,10 +23,6 @@ export const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array
 export function cursorParam(value: string | undefined, idPrefix: IdPrefix): KeysetCursor | null {
   if (value === undefined) return null;
   const cursor = decodeCursor(value, idPrefix);
-  if (!cursor) {
-    throw new AppError('validation_failed', 'querystring.cursor: not a cursor this API returned', {
-      errors: [{ field: 'querystring.cursor', message: 'not a cursor this API returned' }],
-    });
-  }
+  if (!cursor) throw fieldError('querystring.cursor', 'not a cursor this API returned');
   return cursor;
 }

@@ -3,7 +3,7 @@ import { newId } from '../../../platform/ids.js';
 import type { SecretBox } from '../../webhooks/secret-box.js';
 import { failureReasons } from '../../normalize/canonical.js';
 import type { RollupRepository } from '../rollup.repository.js';
-import { ceilTo } from '../time-ranges.js';
+import { ceilTo, effectiveWindow } from '../time-ranges.js';
 import { alertSettingsSchema, defaultAlertSettings, type AlertSettings } from './alert-settings.js';
 import { MAX_ATTEMPTS, nextAttemptAt, sendWebhook, SIGNATURE_HEADER, signPayload } from './alert-webhook.js';
 import type { AlertRepository, AlertRow, DeliveryRow } from './alert.repository.js';
@@ -18,6 +18,8 @@ export interface AlertServiceDeps {
   secretBox: () => Promise<SecretBox | null>;
   logger: Pick<Logger, 'warn' | 'error'>;
   clock: () => Date;
+  /** Where minute rollups begin (older ones are pruned), as the analytics queries see it. */
+  minuteHorizon: () => number;
   /** Told of every alert opened or resolved (the live feed pushes it to dashboards). */
   onChange?: (tenantId: string, alert: ReturnType<typeof presentAlert>) => void;
 }
@@ -157,7 +159,8 @@ export class AlertService {
   private async providerStats(tenantId: string, now: Date, settings: AlertSettings): Promise<ProviderStats[]> {
     const end = ceilTo(now.getTime() + 1, 'minute');
     const recentStart = end - settings.recentMinutes * 60_000;
-    const baselineStart = recentStart - settings.baselineMinutes * 60_000;
+    // A baseline reaching past the minute horizon starts at the hour instead: those minutes are pruned.
+    const baselineStart = effectiveWindow(new Date(recentStart - settings.baselineMinutes * 60_000), new Date(recentStart), this.deps.minuteHorizon()).from;
     const [recentRows, baselineRows] = await Promise.all([
       this.deps.rollups.breakdown(tenantId, recentStart, end, {}, ['provider', 'status', 'failure_reason']),
       this.deps.rollups.breakdown(tenantId, baselineStart, recentStart, {}, ['provider', 'status', 'failure_reason']),
