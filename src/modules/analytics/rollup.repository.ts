@@ -174,11 +174,8 @@ export class RollupRepository {
   async pruneMinutes(tenantId: string, before: Date): Promise<number> {
     let deleted = 0;
     for (const table of ['analytics_rollups', 'analytics_slices'] as const) {
-      // Counted in SQL: PGlite's driver reports no affected-row count, and RETURNING would ship every row.
-      const result = await sql<{ n: string | number }>`
-        WITH gone AS (DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId} AND granularity = 'minute' AND bucket < ${before} RETURNING 1)
-        SELECT count(*) AS n FROM gone`.execute(this.db);
-      deleted += Number(result.rows[0]?.n ?? 0);
+      const result = await this.db.deleteFrom(table).where('tenant_id', '=', tenantId).where('granularity', '=', 'minute').where('bucket', '<', before).executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
     }
     return deleted;
   }

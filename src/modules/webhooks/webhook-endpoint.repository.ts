@@ -125,15 +125,14 @@ export class WebhookEndpointRepository {
   }
 
   async softDelete(tenantId: string, id: string, at: Date): Promise<boolean> {
-    // RETURNING rather than numUpdatedRows: the PGlite dialect does not report affected rows.
-    const deleted = await this.db
+    const result = await this.db
       .updateTable('webhook_endpoints')
       .set({ deleted_at: at })
       .where('id', '=', id)
       .where('tenant_id', '=', tenantId)
       .where('deleted_at', 'is', null)
-      .returning('id')
       .executeTakeFirst();
-    return deleted !== undefined;
+    return result.numUpdatedRows > 0n;
   }
+
 }
