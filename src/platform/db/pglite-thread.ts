@@ -10,7 +10,6 @@ import {
   type Driver,
   type QueryResult,
 } from 'kysely';
-import { ExclusiveDriver } from './exclusive-driver.js';
 
 /**
  * The worker's whole program. Evaluated from a string so it runs the same under the compiled build
@@ -158,8 +157,15 @@ class ThreadConnection implements DatabaseConnection {
   }
 }
 
+/**
+ * Hands its one connection to one holder at a time. PGlite is a single session: two transactions
+ * interleaving on it would let one's COMMIT commit the other's half-done work and its ROLLBACK undo
+ * nothing. Queries inside a transaction hold the connection until COMMIT/ROLLBACK; others wait their turn.
+ */
 class ThreadDriver implements Driver {
   private readonly connection: ThreadConnection;
+  private tail: Promise<void> = Promise.resolve();
+  private release: (() => void) | null = null;
 
   constructor(private readonly thread: PGliteThread) {
     this.connection = new ThreadConnection(thread);
@@ -168,7 +174,18 @@ class ThreadDriver implements Driver {
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    this.release = release;
     return this.connection;
+  }
+
+  async releaseConnection(): Promise<void> {
+    const release = this.release;
+    this.release = null;
+    release?.();
   }
 
   async beginTransaction(): Promise<void> {
@@ -183,10 +200,10 @@ class ThreadDriver implements Driver {
     return this.connection.endTransaction('ROLLBACK');
   }
 
-  async releaseConnection(): Promise<void> {}
-
-  destroy(): Promise<void> {
-    return this.thread.close();
+  /** Waits for the holder and everyone queued behind it, as a pool's end() waits for its clients. */
+  async destroy(): Promise<void> {
+    await this.tail;
+    await this.thread.close();
   }
 }
 
@@ -194,7 +211,7 @@ class ThreadDriver implements Driver {
 export function pgliteThreadDialect(thread: PGliteThread): Dialect {
   return {
     createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new ExclusiveDriver(new ThreadDriver(thread)),
+    createDriver: () => new ThreadDriver(thread),
     createIntrospector: (db) => new PostgresIntrospector(db),
     createQueryCompiler: () => new PostgresQueryCompiler(),
   };
