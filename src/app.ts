@@ -66,11 +66,13 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   registerProblemHandler(app);
 
   const security = securityHeaders({ contentSecurityPolicy: false });
+  // Request spans only when traces are exported: the no-op tracer still costs a span object and its attributes.
+  const traced = config.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
   // Callback hooks: nothing here waits, so they need not cost a promise per request each.
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(security);
     reply.header('X-Request-ID', request.id);
-    request.span = startRequestSpan(request.method, request.routeOptions.url ?? 'unmatched');
+    if (traced) request.span = startRequestSpan(request.method, request.routeOptions.url ?? 'unmatched');
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {

@@ -20,8 +20,9 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    tracing = startTracing(`http://127.0.0.1:${(collector.address() as AddressInfo).port}`, 'paylens-test');
-    t = await createTestApp('pglite');
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    tracing = startTracing(endpoint, 'paylens-test');
+    t = await createTestApp('pglite', { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
   });
   afterAll(async () => {
     await t.close();
