@@ -107,11 +107,11 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     async (v1) => {
       v1.addHook('onRequest', apiKeyAuth(container.apiKeys));
       // Only routes that name an audit action get the hook: the hot paths (ingest, scoring) pay nothing for it.
-      const recordAudit = auditTrail(container.audit);
       v1.addHook('onRoute', (route) => {
-        if (!route.config?.audit) return;
+        const action = route.config?.audit;
+        if (!action) return;
         const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
-        route.onSend = [...own, recordAudit];
+        route.onSend = [...own, auditTrail(container.audit, action)];
       });
       if (config.RATE_LIMIT_PER_MINUTE > 0) {
         await v1.register(rateLimit, {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { tenantOf } from '../tenancy/auth.plugin.js';
+import { actorOf, tenantOf } from '../tenancy/auth.plugin.js';
 import { listActions, listTypes } from './list.repository.js';
 
 const entrySchema = z.object({
@@ -29,7 +29,6 @@ const auditSchema = z.object({
 });
 
 /** Who made a change: the API key id, recorded with rule versions and list audit records. */
-export const actorOf = (request: { principal: { keyId: string } | null }) => request.principal?.keyId ?? 'unknown';
 
 export async function listRoutes(app: App, container: Container): Promise<void> {
   const { risk } = container;

@@ -1,9 +1,6 @@
 import stringify from 'safe-stable-stringify';
 import { sha256Hex } from '../../platform/crypto/hashing.js';
 
-/** The "previous hash" of a tenant's first entry. */
-export const GENESIS_HASH = '0'.repeat(64);
-
 export interface AuditEntry {
   seq: number;
   id: string;
@@ -24,7 +21,8 @@ export interface ChainLink {
   hash: string;
 }
 
-export const GENESIS: ChainLink = { seq: 0, hash: GENESIS_HASH };
+/** Where every tenant's chain starts: its first entry's "previous hash" is all zeros. */
+export const GENESIS: ChainLink = { seq: 0, hash: '0'.repeat(64) };
 
 /**
  * SHA-256 over the previous hash and the entry as canonical JSON (keys sorted): the stored jsonb may
@@ -35,7 +33,8 @@ export function entryHash(prevHash: string, e: AuditEntry): string {
   return sha256Hex(`${prevHash}\n${canonical}`);
 }
 
-export type ChainBreak = { seq: number; reason: 'sequence gap' | 'previous hash mismatch' | 'hash mismatch' };
+export const chainBreakReasons = ['sequence gap', 'previous hash mismatch', 'hash mismatch'] as const;
+export type ChainBreak = { seq: number; reason: (typeof chainBreakReasons)[number] };
 
 /**
  * Checks entries in sequence order, continuing the chain from `prev`: the last sound link, and the

@@ -24,14 +24,13 @@ function targetOf(params: unknown, payload: unknown): string | null {
 }
 
 /**
- * onSend for routes that name an audit action (see buildApp): an entry for every successful call,
- * stored before the answer leaves, so a 2xx means the entry is stored. The change itself is already
- * made by then, so a failed audit write is logged rather than turned into an error answer.
+ * onSend for a route that names an audit action (attached in buildApp): an entry for every successful
+ * call, stored before the answer leaves, so a 2xx means the entry is stored. The change itself is
+ * already made by then, so a failed audit write is logged rather than turned into an error answer.
  */
-export function auditTrail(audit: AuditLog) {
+export function auditTrail(audit: AuditLog, action: string) {
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
-    const action = request.routeOptions.config.audit;
-    if (!action || reply.statusCode >= 400 || !request.principal) return payload;
+    if (reply.statusCode >= 400 || !request.principal) return payload;
     try {
       await audit.record(request.principal.tenantId, {
         actor: request.principal.keyId,

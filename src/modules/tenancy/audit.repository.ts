@@ -3,15 +3,11 @@ import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/ke
 import type { Database } from '../../platform/db/schema.js';
 import { isoTimestamp } from '../../platform/db/timestamps.js';
 import { newId } from '../../platform/ids.js';
-import { entryHash, GENESIS_HASH, type ChainedEntry } from './audit-chain.js';
+import { entryHash, GENESIS, type AuditEntry, type ChainedEntry } from './audit-chain.js';
 import type { AuditLogTable } from './audit.tables.js';
 
-export interface NewAuditEntry {
-  actor: string;
-  action: string;
-  target: string | null;
-  details: Record<string, unknown>;
-}
+/** What a caller records; the chain adds the sequence number, id, time and hashes. */
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'id' | 'at'>;
 
 export interface AuditFilter {
   action?: string | undefined;
@@ -33,7 +29,7 @@ export class AuditRepository {
       await sql`SELECT pg_advisory_xact_lock(hashtext(${`audit:${tenantId}`}))`.execute(trx);
       const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).where('tenant_id', '=', tenantId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
       const e = { seq: Number(last?.seq ?? 0) + 1, id: newId('aud', at.getTime()), at: at.toISOString(), ...entry };
-      const prevHash = last?.hash ?? GENESIS_HASH;
+      const prevHash = last?.hash ?? GENESIS.hash;
       const hash = entryHash(prevHash, e);
       await trx
         .insertInto('audit_log')

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
+import { chainBreakReasons } from './audit-chain.js';
 import { tenantOf } from './auth.plugin.js';
 
 const entrySchema = z.object({
@@ -25,7 +26,7 @@ const chainReportSchema = z.object({
   valid: z.boolean(),
   entries: z.number().int().describe('Entries verified before the first break (all of them when valid)'),
   last: linkSchema.nullable().describe('The last verified entry'),
-  broken: z.object({ seq: z.number().int(), reason: z.enum(['sequence gap', 'previous hash mismatch', 'hash mismatch']) }).nullable(),
+  broken: z.object({ seq: z.number().int(), reason: z.enum(chainBreakReasons) }).nullable(),
 });
 export type ChainReportView = z.output<typeof chainReportSchema>;
 
@@ -36,7 +37,7 @@ export async function auditRoutes(app: App, container: Container): Promise<void>
       schema: {
         summary: 'Who changed what and when: the tenant audit log, newest first',
         description:
-          'Every successful change through the API (keys, webhook endpoints, rules, lists, models, dead letters, alert settings) is an entry in a per-tenant hash chain. Pass `nextCursor` back as `cursor` for the next page.',
+          'Every successful configuration change through the tenant API (API keys, webhook endpoints, risk rules, list entries, model activation, dead-letter replays and discards, alert settings and resends) is an entry in a per-tenant hash chain. Pass `nextCursor` back as `cursor` for the next page.',
         tags: ['audit'],
         querystring: z.object({
           action: z.string().max(64).optional(),

@@ -30,3 +30,6 @@ export function tenantOf(request: FastifyRequest): string {
   if (!request.principal) throw new AppError('unauthorized');
   return request.principal.tenantId;
 }
+
+/** Who made the call, for audit trails: the API key id. */
+export const actorOf = (request: { principal: { keyId: string } | null }) => request.principal?.keyId ?? 'unknown';
