@@ -1,11 +1,9 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { LagColumn } from './lag-histogram.js';
+import type { Json, NullableTimestamp, Timestamp } from '../../platform/db/column-types.js';
 
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
 /** bigint columns come back from pg as strings and from PGlite as numbers; converted at the repository edge. */
 type Counter = ColumnType<string | number, string | number | bigint, string | number | bigint>;
-type Json<T> = ColumnType<T, string, string>;
 
 /**
  * One row per (tenant, granularity, bucket, dimensions). Missing dimension values are stored as ''

@@ -1,7 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { PaymentEventsTable } from '../../platform/db/schema.js';
 import type { Card, EventRisk, Merchant, NormalizedEventDraft, PaymentEvent } from '../normalize/canonical.js';
-import { toDate } from '../../platform/db/timestamps.js';
+import { isoTimestamp } from '../../platform/db/timestamps.js';
 
 export type PaymentEventRow = Selectable<PaymentEventsTable>;
 export type NewPaymentEventRow = Insertable<PaymentEventsTable>;
@@ -117,9 +117,9 @@ export function rowToPaymentEvent(row: PaymentEventRow): PaymentEvent {
     ipCountry: row.ip_country,
     deviceId: row.device_id,
     card: (row.card as Card | null),
-    occurredAt: toDate(row.occurred_at).toISOString(),
-    receivedAt: toDate(row.received_at).toISOString(),
-    normalizedAt: toDate(row.normalized_at).toISOString(),
+    occurredAt: isoTimestamp(row.occurred_at),
+    receivedAt: isoTimestamp(row.received_at),
+    normalizedAt: isoTimestamp(row.normalized_at),
     normalizationMethod: row.normalization_method as PaymentEvent['normalizationMethod'],
     confidence: Number(row.confidence),
     metadata: (row.metadata as Record<string, unknown> | null) ?? {},

@@ -3,7 +3,7 @@ import type { Database, RawEventsTable } from '../../platform/db/schema.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';
-import { isoTimestamp } from '../../platform/db/timestamps.js';
+import { isoTimestamp, toDate, toDateOrNull } from '../../platform/db/timestamps.js';
 
 const rawEventColumns: ColumnSpec = {
   id: 'text',
@@ -45,10 +45,10 @@ export function rowToRawEvent(row: RawEventRow): RawEvent {
     status: row.status as RawEventStatus,
     error: row.error,
     attempts: Number(row.attempts),
-    nextAttemptAt: row.next_attempt_at ? new Date(row.next_attempt_at) : null,
+    nextAttemptAt: toDateOrNull(row.next_attempt_at),
     endpointId: row.endpoint_id,
-    receivedAt: new Date(row.received_at),
-    processedAt: row.processed_at ? new Date(row.processed_at) : null,
+    receivedAt: toDate(row.received_at),
+    processedAt: toDateOrNull(row.processed_at),
   };
 }
 

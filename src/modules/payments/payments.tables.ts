@@ -1,8 +1,5 @@
 import type { ColumnType } from 'kysely';
-
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type BigIntColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
-type Json<T> = ColumnType<T, string, string>;
+import type { BigIntColumn, Json, Timestamp } from '../../platform/db/column-types.js';
 
 export interface PaymentsTable {
   tenant_id: string;

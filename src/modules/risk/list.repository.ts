@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
-import { isoTimestamp, toDate } from '../../platform/db/timestamps.js';
+import { isoTimestamp, toDateOrNull } from '../../platform/db/timestamps.js';
 
 export const listTypes = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] as const;
 export const listActions = ['block', 'allow'] as const;
@@ -82,7 +82,7 @@ export class ListRepository {
       matchKey: r.match_key,
       action: r.action as ListAction,
       reason: r.reason,
-      expiresAt: r.expires_at === null ? null : toDate(r.expires_at).getTime(),
+      expiresAt: toDateOrNull(r.expires_at)?.getTime() ?? null,
     }));
   }
 

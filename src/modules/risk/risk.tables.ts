@@ -1,11 +1,5 @@
-import type { ColumnType, Generated } from 'kysely';
-
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-/** JSON columns are written as serialized text and read back parsed (PGlite and pg both parse jsonb). */
-type Json<T> = ColumnType<T, string, string>;
-type BigIntColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
+import type { Generated } from 'kysely';
+import type { BigIntColumn, GeneratedTimestamp, Json, NullableTimestamp, Timestamp } from '../../platform/db/column-types.js';
 
 export interface RiskAssessmentsTable {
   id: string;

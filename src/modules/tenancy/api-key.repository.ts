@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../../platform/db/schema.js';
+import { toDate, toDateOrNull } from '../../platform/db/timestamps.js';
 
 export interface ApiKeyRecord {
   id: string;
@@ -13,16 +14,15 @@ export interface ApiKeyRecord {
 }
 
 function toRecord(row: Selectable<ApiKeysTable>): ApiKeyRecord {
-  const date = (v: Date | null) => (v ? new Date(v) : null);
   return {
     id: row.id,
     tenantId: row.tenant_id,
     name: row.name,
     prefix: row.prefix,
-    createdAt: new Date(row.created_at),
-    expiresAt: date(row.expires_at),
-    revokedAt: date(row.revoked_at),
-    lastUsedAt: date(row.last_used_at),
+    createdAt: toDate(row.created_at),
+    expiresAt: toDateOrNull(row.expires_at),
+    revokedAt: toDateOrNull(row.revoked_at),
+    lastUsedAt: toDateOrNull(row.last_used_at),
   };
 }
 

@@ -1,7 +1,4 @@
-import type { ColumnType } from 'kysely';
-
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type BigIntColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
+import type { BigIntColumn, Json, Timestamp } from '../../platform/db/column-types.js';
 
 export interface AuditLogTable {
   tenant_id: string;
@@ -11,8 +8,7 @@ export interface AuditLogTable {
   actor: string;
   action: string;
   target: string | null;
-  /** Written as JSON text, read back parsed. */
-  details: ColumnType<Record<string, unknown>, string, string>;
+  details: Json<Record<string, unknown>>;
   prev_hash: string;
   hash: string;
 }

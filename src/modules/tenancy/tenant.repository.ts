@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
+import { toDate } from '../../platform/db/timestamps.js';
 
 export interface Tenant {
   id: string;
@@ -18,17 +19,17 @@ export class TenantRepository {
       .onConflict((oc) => oc.column('name').doNothing())
       .returningAll()
       .executeTakeFirst();
-    return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at) } : null;
+    return row ? { id: row.id, name: row.name, createdAt: toDate(row.created_at) } : null;
   }
 
   async findByName(name: string): Promise<Tenant | null> {
     const row = await this.db.selectFrom('tenants').selectAll().where('name', '=', name).executeTakeFirst();
-    return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at) } : null;
+    return row ? { id: row.id, name: row.name, createdAt: toDate(row.created_at) } : null;
   }
 
   async findById(id: string): Promise<Tenant | null> {
     const row = await this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at) } : null;
+    return row ? { id: row.id, name: row.name, createdAt: toDate(row.created_at) } : null;
   }
 
   /** Every tenant's id, for jobs that visit each tenant in turn. */
@@ -39,7 +40,7 @@ export class TenantRepository {
 
   async list(): Promise<Tenant[]> {
     const rows = await this.db.selectFrom('tenants').selectAll().orderBy('created_at').execute();
-    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: new Date(row.created_at) }));
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: toDate(row.created_at) }));
   }
 
   async count(): Promise<number> {

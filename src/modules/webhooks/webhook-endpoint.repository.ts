@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import type { WebhookEndpointsTable } from './webhook-endpoint.tables.js';
+import { toDate, toDateOrNull } from '../../platform/db/timestamps.js';
 
 export interface WebhookEndpointRow {
   id: string;
@@ -17,7 +18,6 @@ export interface WebhookEndpointRow {
 }
 
 function toRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRow {
-  const date = (v: Date | string | null) => (v === null ? null : new Date(v));
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -25,11 +25,11 @@ function toRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRow {
     description: row.description,
     secretCiphertext: row.secret_ciphertext,
     previousSecretCiphertext: row.previous_secret_ciphertext,
-    previousSecretExpiresAt: date(row.previous_secret_expires_at),
+    previousSecretExpiresAt: toDateOrNull(row.previous_secret_expires_at),
     settings: row.settings,
     settingsCiphertext: row.settings_ciphertext,
-    createdAt: new Date(row.created_at),
-    secretRotatedAt: date(row.secret_rotated_at),
+    createdAt: toDate(row.created_at),
+    secretRotatedAt: toDateOrNull(row.secret_rotated_at),
   };
 }
 

@@ -1,7 +1,5 @@
 import type { ColumnType } from 'kysely';
-
-type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+import type { GeneratedTimestamp, NullableTimestamp } from '../../platform/db/column-types.js';
 
 export interface WebhookEndpointsTable {
   id: string;

@@ -5,16 +5,7 @@ import type { RawEventActionTables } from '../../modules/ingest/raw-event-action
 import type { AnalyticsTables } from '../../modules/analytics/analytics.tables.js';
 import type { RiskTables } from '../../modules/risk/risk.tables.js';
 import type { AuditTables } from '../../modules/tenancy/audit.tables.js';
-
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-/** JSON columns are written as serialized text and read back parsed. */
-type Json<T> = ColumnType<T, string, string>;
-type NullableJson<T> = ColumnType<T | null, string | null, string | null>;
-type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
-/** bigint columns come back from pg as strings; we convert at the repository edge. */
-type BigIntColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
-type NullableBigIntColumn = ColumnType<string | null, string | number | bigint | null, string | number | bigint | null>;
+import type { BigIntColumn, GeneratedTimestamp, Json, NullableBigIntColumn, NullableJson, NullableTimestamp, Timestamp } from './column-types.js';
 
 export interface TenantsTable {
   id: string;

@@ -7,3 +7,8 @@ export function toDate(value: Date | string): Date {
 export function isoTimestamp(value: Date | string): string {
   return toDate(value).toISOString();
 }
+
+/** A nullable timestamptz column read back. */
+export function toDateOrNull(value: Date | string | null): Date | null {
+  return value === null ? null : toDate(value);
+}
