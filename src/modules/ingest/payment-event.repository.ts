@@ -103,6 +103,6 @@ export class PaymentEventRepository {
     if (filter.to) query = query.where('occurred_at', '<', filter.to);
     if (cursor) query = query.where(afterCursor('occurred_at', 'id', cursor));
     const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    return keysetPage(rows.map(rowToPaymentEvent), limit, (last) => ({ at: last.occurredAt, id: last.id }));
+    return keysetPage(rows, limit, rowToPaymentEvent, (last) => ({ at: last.occurredAt, id: last.id }));
   }
 }

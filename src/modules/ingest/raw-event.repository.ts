@@ -140,7 +140,7 @@ export class RawEventRepository {
     let query = this.db.selectFrom('raw_events').selectAll().where('tenant_id', '=', tenantId).where('status', 'in', statuses);
     if (cursor) query = query.where(afterCursor('received_at', 'id', cursor));
     const rows = await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    return keysetPage(rows.map(rowToRawEvent), limit, (last) => ({ at: last.receivedAt.toISOString(), id: last.id }));
+    return keysetPage(rows, limit, rowToRawEvent, (last) => ({ at: last.receivedAt.toISOString(), id: last.id }));
   }
 
   async recordAction(trx: Transaction<Database> | Kysely<Database>, tenantId: string, rawEventId: string, action: string, keyId: string | null, at: Date): Promise<void> {

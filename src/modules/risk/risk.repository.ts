@@ -176,7 +176,7 @@ export class RiskRepository {
     if (filter.labeled !== undefined) q = q.where('l.label', filter.labeled ? 'is not' : 'is', null);
     if (cursor) q = q.where(afterCursor('a.occurred_at', 'a.id', cursor));
     const rows = await q.orderBy('a.occurred_at', 'desc').orderBy('a.id', 'desc').limit(limit + 1).execute();
-    return keysetPage(rows.map(toAssessmentRecord), limit, (last) => ({ at: last.occurredAt.toISOString(), id: last.id }));
+    return keysetPage(rows, limit, toAssessmentRecord, (last) => ({ at: last.occurredAt.toISOString(), id: last.id }));
   }
 
   /** One transaction's assessments, the latest scoring first. */

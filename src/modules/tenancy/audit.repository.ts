@@ -48,7 +48,7 @@ export class AuditRepository {
     if (filter.to) q = q.where('at', '<', filter.to);
     if (cursor) q = q.where(afterCursor('at', 'id', cursor));
     const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    return keysetPage(rows.map(toEntry), limit, (last) => ({ at: last.at, id: last.id }));
+    return keysetPage(rows, limit, toEntry, (last) => ({ at: last.at, id: last.id }));
   }
 
   /** The chain in sequence order, `size` entries after `afterSeq`. */
