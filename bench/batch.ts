@@ -1,11 +1,11 @@
 import Fastify from 'fastify';
-import { readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from '../src/app.js';
 import { createContainer } from '../src/container.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { startPostgres } from '../test/harness/processes.js';
-import { distinctStripeEvent, percentile } from './lib.js';
+import { cpuSnapshot, distinctStripeEvent, percentile } from './lib.js';
+import { CHUNK_RECORDS } from '../src/modules/ingest/batch-intake.js';
 
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 5000);
@@ -29,17 +29,9 @@ interface Figures {
 
 /** CPU seconds used so far by every PostgreSQL process on the machine (the harness's cluster is the only one). */
 function postgresCpuSeconds(): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // the process ended between listing and reading
-    }
-  }
-  return ticks / 100;
+  let ms = 0;
+  for (const [name, used] of cpuSnapshot(undefined)) if (name.startsWith('postgres (')) ms += used;
+  return ms / 1000;
 }
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -117,7 +109,7 @@ export async function run(): Promise<void> {
         return { ok };
       };
       await measure('warm-up', warmup, post);
-      const paylens = await measure('Paylens on PostgreSQL (fsync on; 1,000 records per transaction)', bodies, post, true);
+      const paylens = await measure(`Paylens on PostgreSQL (fsync on; ${CHUNK_RECORDS.toLocaleString('en-US')} records per transaction)`, bodies, post, true);
       print([ceiling, paylens], ceiling);
     } finally {
       await app.close();

@@ -25,12 +25,8 @@ export function rssMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number
   }
 }
 
-export function peakRssMb(pid: number | undefined): number | null {
-  return rssMb(pid, 'VmHWM');
-}
-
 /** CPU time (user + system, ms) of every process and of every thread of `pid`, read from /proc. */
-export type CpuSnapshot = Map<string, number>;
+type CpuSnapshot = Map<string, number>;
 
 function statCpuMs(path: string): [name: string, ms: number] | null {
   try {
@@ -87,16 +83,16 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-export function startNode(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+/** Node with these arguments (a script, or flags then a script) and this environment on top of ours. */
+export function startNode(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** The Paylens server: the build next to this bench (dist/bench → dist/src), or the sources through tsx. */
 export function startPaylens(env: Record<string, string>): ChildProcess {
   const built = fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url));
-  if (existsSync(built)) return startNode(built, env);
-  const source = fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url));
-  return spawn(process.execPath, ['--import', 'tsx', source], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (existsSync(built)) return startNode([built], env);
+  return startNode(['--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))], env);
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {
@@ -108,7 +104,7 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export interface LoadOptions {
+interface LoadOptions {
   url: string;
   connections: number;
   durationSeconds: number;
@@ -152,7 +148,7 @@ export async function runLoad(label: string, options: LoadOptions, pid?: number)
     perSecond: Math.round(result.requests.total / options.durationSeconds),
     p50: result.latency.p50,
     p99: result.latency.p99,
-    peakRssMb: peakRssMb(pid),
+    peakRssMb: rssMb(pid, 'VmHWM'),
   };
 }
 
@@ -200,7 +196,7 @@ export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-export type PacedOptions = Omit<LoadOptions, 'connections' | 'overallRate'> & {
+type PacedOptions = Omit<LoadOptions, 'connections' | 'overallRate'> & {
   /** Requests per second, sent evenly spaced (one every 1000/rate ms), whatever the answers' pace. */
   rate: number;
 };
@@ -254,5 +250,5 @@ export async function runPaced(label: string, options: PacedOptions, pid?: numbe
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => Math.round(percentile(latencies, p) * 10) / 10;
-  return { label, requests: done - errors, non2xx, errors, perSecond: Math.round((done - errors) / seconds), p50: q(0.5), p99: q(0.99), peakRssMb: peakRssMb(pid) };
+  return { label, requests: done - errors, non2xx, errors, perSecond: Math.round((done - errors) / seconds), p50: q(0.5), p99: q(0.99), peakRssMb: rssMb(pid, 'VmHWM') };
 }

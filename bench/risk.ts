@@ -11,12 +11,11 @@ import { defaultRuleSet } from '../src/modules/risk/rules.js';
 import { seededRandom, simulateTraffic } from '../src/modules/risk/traffic-simulator.js';
 import { DAY_MS } from '../src/modules/risk/velocity-store.js';
 import { findPostgresBin, findRedisServer, freePort, startPostgres, startRedis } from '../test/harness/processes.js';
-import { cpuSnapshot, pregenerated, printCpuPerRequest, printTable, runLoad, runPaced, startPaylens, stopProcess, waitForHttp, type LoadResult } from './lib.js';
+import { cpuSnapshot, percentile, pregenerated, printCpuPerRequest, printTable, runLoad, runPaced, startPaylens, stopProcess, waitForHttp, type LoadResult } from './lib.js';
 
 const KEY = `pl_${'r'.repeat(43)}`;
 const START = new Date('2026-01-01T00:00:00Z');
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 const f3 = (v: number | null) => (v === null ? '–' : v.toFixed(3));
 
 async function embedded(env: Record<string, string> = {}): Promise<Container> {

@@ -73,7 +73,7 @@ export function checkProviderHint(registry: ConnectorRegistry, hint: string | un
  * Records per intake call: one transaction each. Large enough that statements and commits are paid
  * per thousand events, small enough that one bad row's fallback (each alone) stays cheap.
  */
-const CHUNK_RECORDS = 1000;
+export const CHUNK_RECORDS = 1000;
 /** Chunks in flight: the next chunk is normalized and scored while the previous one is written. */
 const CHUNKS_IN_FLIGHT = 2;
 
