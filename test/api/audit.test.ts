@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { callApi, createTestApp, type TestApp } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 interface Entry {
@@ -23,8 +23,7 @@ describe.each(storeKinds())('audit log on %s', (store) => {
     await t.close();
   });
 
-  const call = (apiKey: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
-    t.app.inject({ method, url, headers: { authorization: `Bearer ${apiKey}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
+  const call = (apiKey: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => callApi(t, method, url, payload, apiKey);
   const entries = async (apiKey: string, query = ''): Promise<Entry[]> => (await call(apiKey, 'GET', `/v1/audit${query}`)).json().data;
   const keyIdOf = async (tenantId: string) => (await t.container.apiKeys.list(tenantId))[0]!.id;
 

@@ -91,7 +91,7 @@ describe.each(storeKinds())('events API on %s', (store) => {
 
     expect((await post(stripeEvent('charge.succeeded', charge()), '?provider=nopay')).json()).toMatchObject({ status: 400, code: 'unknown_provider' });
     expect((await post('[1,2]')).json()).toMatchObject({ status: 422, code: 'validation_failed' });
-    const unsupported = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth(), 'content-type': 'image/png' }, payload: Buffer.from([1, 2, 3]) });
+    const unsupported = await postEvent(t, Buffer.from([1, 2, 3]), { contentType: 'image/png' });
     expect(unsupported.json()).toMatchObject({ status: 415, code: 'unsupported_media_type' });
     const huge = await post(JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) }));
     expect(huge.json()).toMatchObject({ status: 413, code: 'payload_too_large' });
@@ -120,7 +120,7 @@ describe.each(storeKinds())('events API on %s', (store) => {
     // The same provider event id under another tenant is that tenant's own event, not a duplicate.
     const event = stripeEvent('charge.succeeded', charge());
     await post(event);
-    const theirs = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${other.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify(event) });
+    const theirs = await postEvent(t, event, { apiKey: other.apiKey });
     expect(theirs.statusCode).toBe(201);
   });
 
@@ -132,7 +132,7 @@ describe.each(storeKinds())('events API on %s', (store) => {
       const failed = i % 2 === 0;
       const obj = failed ? declinedCharge(i === 0 ? 'expired_card' : 'insufficient_funds') : charge();
       created.push(1732400000 + i * 60);
-      await t.app.inject({ method: 'POST', url: '/v1/events', headers, payload: JSON.stringify(stripeEvent(failed ? 'charge.failed' : 'charge.succeeded', obj, { created: 1732400000 + i * 60 })) });
+      await postEvent(t, stripeEvent(failed ? 'charge.failed' : 'charge.succeeded', obj, { created: 1732400000 + i * 60 }), { apiKey: tenant.apiKey });
     }
     const pages: string[][] = [];
     let cursor: string | null = null;

@@ -69,7 +69,7 @@ describe.each(storeKinds())('payments API on %s', (store) => {
   it('concurrent arrival of all events of one payment gives the same state', async () => {
     const pi = `pi_concurrent_${store}`;
     const events = lifeOf(pi);
-    const responses = await Promise.all(events.map((e) => t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth(), 'content-type': 'application/json' }, payload: JSON.stringify(e) })));
+    const responses = await Promise.all(events.map((e) => postEvent(t, e)));
     expect(responses.map((r) => r.statusCode)).toEqual(Array(events.length).fill(201));
     expect((await get(pi)).json().payment).toMatchObject({ status: 'chargeback', capturedMinor: 12000, refundedMinor: 2000, amountMinor: 12000 });
   });

@@ -10,7 +10,7 @@ import { scoreSimulation } from '../../src/modules/risk/simulation-runner.js';
 import { simulateTraffic } from '../../src/modules/risk/traffic-simulator.js';
 import { defaultRuleSet } from '../../src/modules/risk/rules.js';
 import { assessmentSchema } from '../../src/modules/risk/risk.routes.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { callApi, createTestApp, postEvent, type TestApp } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const T0 = Date.parse('2026-02-01T10:00:00Z');
@@ -32,8 +32,7 @@ const tx = (over: Record<string, unknown> = {}) => ({
 describe.each(storeKinds())('risk API on %s', (store) => {
   let t: TestApp;
   const auth = () => ({ authorization: `Bearer ${t.apiKey}` });
-  const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, apiKey = t.apiKey) =>
-    t.app.inject({ method, url, headers: { authorization: `Bearer ${apiKey}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, apiKey?: string) => callApi(t, method, url, payload, apiKey);
   const score = (body: unknown, apiKey?: string) => call('POST', '/v1/risk/score', body, apiKey);
 
   beforeAll(async () => {
@@ -259,11 +258,10 @@ describe.each(storeKinds())('risk API on %s', (store) => {
   });
 
   it('scores ingested authorizations and sales inline; the verdict is stored with the event', async () => {
-    const headers = { ...auth(), 'content-type': 'application/json' };
     const email = { billing_details: { email: 'inline@example.com', name: 'In Line' } };
     let last;
     for (let i = 0; i < 4; i++) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers, payload: JSON.stringify(stripeEvent('charge.failed', declinedCharge('do_not_honor', email), { created: 1732445000 + i * 60 })) });
+      const res = await postEvent(t, stripeEvent('charge.failed', declinedCharge('do_not_honor', email), { created: 1732445000 + i * 60 }));
       expect(res.statusCode).toBe(201);
       last = res.json().events[0];
     }
@@ -276,7 +274,7 @@ describe.each(storeKinds())('risk API on %s', (store) => {
     const listed = (await t.app.inject({ method: 'GET', url: '/v1/risk/assessments?source=ingest&limit=1', headers: auth() })).json().data;
     expect(listed).toEqual([expect.objectContaining({ eventId: last.id, source: 'ingest', score: last.risk.score, decision: last.risk.decision })]);
 
-    const ok = (await t.app.inject({ method: 'POST', url: '/v1/events', headers, payload: JSON.stringify(stripeEvent('charge.succeeded', charge(email))) })).json().events[0];
+    const ok = (await postEvent(t, stripeEvent('charge.succeeded', charge(email)))).json().events[0];
     expect(ok.risk).toMatchObject({ score: expect.any(Number), riskLevel: expect.any(String) });
   });
 

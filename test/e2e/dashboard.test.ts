@@ -6,7 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, declinedCharge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { BUILDERS, DEMO_PROVIDERS, randomSale } from '../../scripts/demo-traffic.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, postEvent, type TestApp } from '../harness/app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -37,7 +37,7 @@ describe('dashboard (browser)', () => {
   let userDataDir: string;
   const auth = () => ({ authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' });
   const post = async (payload: unknown) => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers: auth(), payload: JSON.stringify(payload) });
+    const res = await postEvent(t, payload);
     expect(res.statusCode).toBe(201);
     return res.json() as { rawEvent: { id: string; status: string }; events: Array<{ id: string }> };
   };
@@ -219,7 +219,7 @@ describe('dashboard (browser)', () => {
       return BUILDERS[provider](randomSale(provider, at, provider === 'adyen' && now - at.getTime() < 10 * 60_000));
     });
     for (let i = 0; i < payloads.length; i += 16) {
-      const answers = await Promise.all(payloads.slice(i, i + 16).map((p) => t.app.inject({ method: 'POST', url: '/v1/events', headers: auth(), payload: JSON.stringify(p) })));
+      const answers = await Promise.all(payloads.slice(i, i + 16).map((p) => postEvent(t, p)));
       expect(answers.map((a) => a.statusCode).filter((code) => code !== 201)).toEqual([]);
     }
     // The alert detectors run on a timer in the server; run them once now so the outage shows.

@@ -33,6 +33,16 @@ export function postEvent(t: TestApp, payload: unknown, options: PostEventOption
   });
 }
 
+/** A call as an API client makes it: its key, and the payload (when there is one) as JSON. */
+export function callApi(t: TestApp, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, apiKey = t.apiKey) {
+  return t.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${apiKey}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+  });
+}
+
 export async function configFor(store: StoreKind, env: Record<string, string> = {}) {
   return loadConfig({
     LOG_LEVEL: 'silent',

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { startTracing, type Tracing } from '../../src/platform/tracing.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, postEvent, type TestApp } from '../harness/app.js';
 
 describe('OpenTelemetry tracing over OTLP/HTTP', () => {
   const received: string[] = [];
@@ -31,7 +31,7 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
   });
 
   it('exports a span per request and per group commit', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify(stripeEvent('charge.succeeded', charge())) });
+    const res = await postEvent(t, stripeEvent('charge.succeeded', charge()));
     expect(res.statusCode).toBe(201);
     await tracing!.flush();
     const exported = received.join('\n');

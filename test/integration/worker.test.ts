@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createContainer } from '../../src/container.js';
 import { freePort } from '../harness/processes.js';
 import { configFor } from '../harness/app.js';
+import { postEventOverHttp } from './server-process.js';
 import { storeKinds } from '../harness/stores.js';
 
 const API_KEY = `pl_${randomBytes(32).toString('base64url')}`;
@@ -46,7 +47,7 @@ async function embeddedServer(extra: Record<string, string>): Promise<string> {
 
 const auth = { authorization: `Bearer ${API_KEY}` };
 const postUnknown = async (base: string) => {
-  const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ no: 'connector', at: Date.now() }) });
+  const res = await postEventOverHttp(base, API_KEY, { no: 'connector', at: Date.now() });
   expect(res.status).toBe(201);
   return ((await res.json()) as { rawEvent: { id: string } }).rawEvent.id;
 };
