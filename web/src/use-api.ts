@@ -44,3 +44,28 @@ export function useThrottled(fn: () => void, ms: number): () => void {
     }, ms);
   }, [ms]);
 }
+
+export interface Action {
+  /** The last failure, for an ErrorNote; cleared when the next action starts. */
+  error: ApiError | null;
+  /** Reports a failure found before calling the API (an unparsable form, say). */
+  fail(error: ApiError): void;
+  /** Runs the action; true when it succeeded, false when it failed (and `error` says why). */
+  run(action: () => Promise<void>): Promise<boolean>;
+}
+
+/** A user action that calls the API, with its failure kept for display. */
+export function useAction(): Action {
+  const [error, setError] = useState<ApiError | null>(null);
+  const run = useCallback(async (action: () => Promise<void>) => {
+    setError(null);
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      setError(asApiError(err));
+      return false;
+    }
+  }, []);
+  return { error, fail: setError, run };
+}

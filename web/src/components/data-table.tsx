@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 
 /** A column heading; a `hidden` one is named for screen readers only (a column of buttons). */
-export type Column = string | { label: string; hidden?: boolean; className?: string };
+type Column = string | { label: string; hidden?: boolean; className?: string };
 
 /** The dashboard's tables: scrollable wrapper, a caption for screen readers, headings, then the rows given. */
 export function DataTable({ caption, columns, className, children }: { caption: string; columns: Column[]; className?: string; children: ReactNode }) {

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-export interface CursorPages {
+interface CursorPages {
   /** The cursor of the page shown; undefined on the first. */
   cursor: string | undefined;
   /** 1-based. */

@@ -1,27 +1,22 @@
 import { useState } from 'react';
-import { api, asApiError, withQuery, type ApiError } from '../api.client.js';
+import { api, withQuery } from '../api.client.js';
 import type { AuditEntry, ChainReport, Page } from '../api.types.js';
 import { DataTable } from '../components/data-table.js';
 import { Pager, useCursorPages } from '../components/pager.js';
 import { ErrorNote, Loaded } from '../components/states.js';
 import { time } from '../format.js';
-import { useApi } from '../use-api.js';
+import { useAction, useApi } from '../use-api.js';
 
 /** Who changed what: the tenant's audit log, and a check of its hash chain. */
 export function AuditPage() {
   const pages = useCursorPages();
   const log = useApi<Page<AuditEntry>>(withQuery('/v1/audit', { limit: 50, cursor: pages.cursor }));
   const [report, setReport] = useState<ChainReport | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const action = useAction();
   const entries = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
-  const verify = async () => {
-    setError(null);
+  const verify = () => {
     setReport(null);
-    try {
-      setReport(await api<ChainReport>('/v1/audit/verify'));
-    } catch (err) {
-      setError(asApiError(err));
-    }
+    return action.run(async () => setReport(await api<ChainReport>('/v1/audit/verify')));
   };
   return (
     <section aria-labelledby="audit-title">
@@ -36,7 +31,7 @@ export function AuditPage() {
             : `Chain broken at entry #${report.broken?.seq}: ${report.broken?.reason} (${entries(report.entries)} verified before it).`}
         </p>
       ) : null}
-      {error ? <ErrorNote error={error} /> : null}
+      {action.error ? <ErrorNote error={action.error} /> : null}
       <Loaded state={log} what="Audit log">
         {(p) =>
           p.data.length === 0 ? (

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { Payment, PaymentEvent } from '../api.types.js';
+import { Choice } from '../components/choice.js';
 import { Badge, Loaded } from '../components/states.js';
 import { label, money, providerName, time } from '../format.js';
 import { navigate } from '../router.js';
@@ -24,14 +25,7 @@ export function PaymentPage({ provider, paymentId }: { provider: string | null; 
         <h1 id="payment-title">Payment timeline</h1>
       </header>
       <form className="filters" onSubmit={lookUp} aria-label="Find a payment">
-        <label>
-          Provider
-          <select value={p} onChange={(e) => setP(e.target.value)}>
-            {PROVIDERS.map((x) => (
-              <option key={x} value={x}>{providerName(x)}</option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Provider" value={p} onChange={(e) => setP(e.target.value)} options={PROVIDERS} show={providerName} />
         <label className="grow">
           Provider payment id
           <input value={id} onChange={(e) => setId(e.target.value)} placeholder="pi_…, PSP reference, pay_…" />

@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { api, asApiError, type ApiError, withQuery } from '../api.client.js';
+import { api, withQuery } from '../api.client.js';
 import type { Page, QueueItem, RawEventDetail } from '../api.types.js';
 import { DataTable } from '../components/data-table.js';
+import { useCursorPages } from '../components/pager.js';
 import { Badge, ErrorNote, Loaded } from '../components/states.js';
 import { providerName, time } from '../format.js';
-import { useApi } from '../use-api.js';
+import { useAction, useApi } from '../use-api.js';
 import { prettyPayload } from './event-detail.page.js';
 
 type Tab = 'dead' | 'unprocessed';
@@ -27,17 +28,16 @@ export function QueuePage() {
 }
 
 function QueueList({ kind }: { kind: Tab }) {
-  const [cursor, setCursor] = useState<string | undefined>();
-  const list = useApi<Page<QueueItem>>(withQuery(kind === 'dead' ? '/v1/dead-letters' : '/v1/unprocessed', { limit: 50, cursor }));
+  const pages = useCursorPages();
+  const list = useApi<Page<QueueItem>>(withQuery(kind === 'dead' ? '/v1/dead-letters' : '/v1/unprocessed', { limit: 50, cursor: pages.cursor }));
   const [open, setOpen] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const action = useAction();
 
-  const act = async (item: QueueItem, action: 'replay' | 'discard') => {
-    if (action === 'discard' && !window.confirm(`Discard ${item.providerEventId ?? item.id}? It will not be retried.`)) return;
-    setError(null);
-    try {
-      if (action === 'replay') {
+  const act = async (item: QueueItem, kind: 'replay' | 'discard') => {
+    if (kind === 'discard' && !window.confirm(`Discard ${item.providerEventId ?? item.id}? It will not be retried.`)) return;
+    await action.run(async () => {
+      if (kind === 'replay') {
         const result = await api<{ rawEvent: { status: string; error: string | null }; events: unknown[] }>(`/v1/dead-letters/${encodeURIComponent(item.id)}/replay`, { method: 'POST' });
         setNotice(
           result.rawEvent.status === 'normalized'
@@ -49,15 +49,13 @@ function QueueList({ kind }: { kind: Tab }) {
         setNotice(`Discarded ${item.providerEventId ?? item.id}.`);
       }
       list.reload();
-    } catch (e) {
-      setError(asApiError(e));
-    }
+    });
   };
 
   return (
     <>
       {notice ? <div className="notice ok" role="status">{notice}</div> : null}
-      {error ? <ErrorNote error={error} /> : null}
+      {action.error ? <ErrorNote error={action.error} /> : null}
       <Loaded state={list} what={kind === 'dead' ? 'The dead-letter queue' : 'The unprocessed queue'}>
         {(page) =>
           page.data.length === 0 ? (
@@ -70,8 +68,8 @@ function QueueList({ kind }: { kind: Tab }) {
                 ))}
               </DataTable>
               <nav className="pager" aria-label="Pages">
-                <button type="button" disabled={!cursor} onClick={() => setCursor(undefined)}>← First</button>
-                <button type="button" disabled={!page.nextCursor} onClick={() => setCursor(page.nextCursor ?? undefined)}>More →</button>
+                <button type="button" disabled={pages.page === 1} onClick={pages.first}>← First</button>
+                <button type="button" disabled={!page.nextCursor} onClick={() => page.nextCursor && pages.older(page.nextCursor)}>More →</button>
               </nav>
             </>
           )

@@ -1,12 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, asApiError, withQuery } from '../api.client.js';
+import { api, ApiError, withQuery } from '../api.client.js';
 import type { ListEntry, Page, RuleSetVersion, StoredAssessment } from '../api.types.js';
 import { Choice } from '../components/choice.js';
 import { DataTable } from '../components/data-table.js';
 import { Badge, ErrorNote, Loaded } from '../components/states.js';
 import { label, money, time } from '../format.js';
 import { useLive } from '../live-feed.js';
-import { useApi, useThrottled } from '../use-api.js';
+import { useAction, useApi, useThrottled } from '../use-api.js';
 
 // Checked against the server's enums at compile time; values are not imported so no server code reaches the bundle.
 const LIST_TYPES = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] satisfies Array<ListEntry['type']>;
@@ -35,7 +35,7 @@ function RulesEditor() {
   const [version, setVersion] = useState<RuleSetVersion | null>(null);
   const [text, setText] = useState('');
   const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const action = useAction();
   useEffect(() => {
     if (rules.data !== null) {
       setVersion(rules.data);
@@ -44,23 +44,20 @@ function RulesEditor() {
   }, [rules.data]);
   const save = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
     setStatus(null);
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      setError(new ApiError(0, 'invalid_json', 'The rules are not valid JSON', false));
+      action.fail(new ApiError(0, 'invalid_json', 'The rules are not valid JSON', false));
       return;
     }
-    try {
+    await action.run(async () => {
       const saved = await api<RuleSetVersion>('/v1/risk/rules', { method: 'PUT', body });
       setVersion(saved);
       setText(JSON.stringify(saved.ruleSet, null, 2));
       setStatus(`Rules saved as version ${saved.version}.`);
-    } catch (err) {
-      setError(asApiError(err));
-    }
+    });
   };
   return (
     <article className="card">
@@ -78,7 +75,7 @@ function RulesEditor() {
               <textarea value={text} onChange={(e) => setText(e.target.value)} rows={18} spellCheck={false} className="code" />
             </label>
             {status ? <p className="notice ok" role="status">{status}</p> : null}
-            {error ? <ErrorNote error={error} /> : null}
+            {action.error ? <ErrorNote error={action.error} /> : null}
             <button type="submit" className="primary">Save rules</button>
           </form>
         )}
@@ -90,31 +87,24 @@ function RulesEditor() {
 function Lists() {
   const lists = useApi<{ data: ListEntry[] }>('/v1/lists');
   const [draft, setDraft] = useState({ type: 'ip', value: '', action: 'block', reason: '', expiresAt: '' });
-  const [error, setError] = useState<ApiError | null>(null);
+  const action = useAction();
   const set = (key: keyof typeof draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
-    try {
+    await action.run(async () => {
       await api('/v1/lists', {
         method: 'POST',
         body: { type: draft.type, value: draft.value.trim(), action: draft.action, reason: draft.reason.trim(), ...(draft.expiresAt ? { expiresAt: new Date(draft.expiresAt).toISOString() } : {}) },
       });
       setDraft((d) => ({ ...d, value: '', reason: '' }));
       lists.reload();
-    } catch (err) {
-      setError(asApiError(err));
-    }
+    });
   };
-  const remove = async (entry: ListEntry) => {
-    setError(null);
-    try {
+  const remove = (entry: ListEntry) =>
+    action.run(async () => {
       await api(`/v1/lists/${encodeURIComponent(entry.id)}`, { method: 'DELETE' });
       lists.reload();
-    } catch (err) {
-      setError(asApiError(err));
-    }
-  };
+    });
   return (
     <article className="card">
       <h2>Block and allow lists</h2>
@@ -140,7 +130,7 @@ function Lists() {
                 <button type="submit" className="primary">Add</button>
               </div>
             </form>
-            {error ? <ErrorNote error={error} /> : null}
+            {action.error ? <ErrorNote error={action.error} /> : null}
             {l.data.length === 0 ? (
               <p className="muted">No entries.</p>
             ) : (
@@ -174,17 +164,14 @@ function ReviewQueue() {
     if (m.type === 'risk' && m.data.decision === decision) refresh();
   });
   const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const settle = async (a: StoredAssessment, verdict: string) => {
-    setError(null);
+  const action = useAction();
+  const settle = (a: StoredAssessment, verdict: string) => {
     setStatus(null);
-    try {
+    return action.run(async () => {
       await api('/v1/risk/labels', { method: 'POST', body: { transactionId: a.transactionId, label: verdict } });
       setStatus(`${a.transactionId} labelled ${verdict}.`);
       queue.reload();
-    } catch (err) {
-      setError(asApiError(err));
-    }
+    });
   };
   return (
     <article className="card">
@@ -194,7 +181,7 @@ function ReviewQueue() {
         <Choice label="Decision" value={decision} onChange={(e) => setDecision(e.target.value)} options={QUEUE_DECISIONS} show={label} />
       </div>
       {status ? <p className="notice ok" role="status">{status}</p> : null}
-      {error ? <ErrorNote error={error} /> : null}
+      {action.error ? <ErrorNote error={action.error} /> : null}
       <Loaded state={queue} what="Review queue">
         {(q) =>
           q.data.length === 0 ? (
