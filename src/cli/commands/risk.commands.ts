@@ -4,6 +4,8 @@ import type { VersionQuality } from '../../modules/risk/model-training.js';
 import { scoreSimulation } from '../../modules/risk/simulation-runner.js';
 import { simulateTraffic, type SimTransaction } from '../../modules/risk/traffic-simulator.js';
 import { fail, withContainer } from '../cli-context.js';
+import { gbdtSplitCounts } from '../../modules/risk/model/gbdt.js';
+import { isGbdt } from '../../modules/risk/model/risk-model.js';
 
 const fmt = (v: number | null, digits = 3) => (v === null ? '–' : v.toFixed(digits));
 
@@ -100,7 +102,7 @@ export function registerRiskCommands(program: Command): void {
       });
     });
 
-  labeledHistoryCommand(program, 'train', 'fit the logistic-regression model on labeled history, store it as a new version and activate it')
+  labeledHistoryCommand(program, 'train', 'fit gradient-boosted trees (calibrated) on labeled history, store them as a new model version and activate it')
     .action(async (opts: { tenant: string; from?: string; to?: string; json?: boolean }) => {
       await withContainer(async (c) => {
         const id = await tenantId(c, opts.tenant);
@@ -113,8 +115,9 @@ export function registerRiskCommands(program: Command): void {
         const { model } = result.model;
         console.log(`model v${result.model.version} active for ${opts.tenant}: ${result.model.trainingSize} labeled transactions`);
         console.log(`training fit: ROC AUC ${fmt(result.training.rocAuc)}, PR AUC ${fmt(result.training.prAuc)}`);
-        const top = model.featureNames.map((n, i) => [n, model.weights[i]!] as const).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, 8);
-        console.log(`strongest features (standardized weights): ${top.map(([n, w]) => `${n} ${w >= 0 ? '+' : ''}${w.toFixed(2)}`).join(', ')}`);
+        if (isGbdt(model)) {
+          console.log(`${model.trees.length} trees; most used features (splits): ${gbdtSplitCounts(model).slice(0, 8).map((c) => `${c.feature} ${c.splits}`).join(', ')}`);
+        }
       });
     });
 

@@ -1,8 +1,9 @@
 import { atThreshold, prAuc, rocAuc, type AtThreshold, type Scored } from './evaluation.js';
 import { featureNames, type Features } from './features.js';
-import { defaultTrainOptions, predictLogistic, trainLogistic, type LogisticModel, type TrainOptions } from './logistic-regression.js';
+import { trainGbdt, type GbdtModel, type GbdtOptions } from './model/gbdt.js';
+import { explainModel, predictModel, type Contribution, type RiskModel } from './model/risk-model.js';
 import type { LabelValue, StoredAssessment } from './risk.repository.js';
-import { decide, type ListHit, type RuleSet } from './rules.js';
+import { decide, type ListHit, type Reason, type RuleSet } from './rules.js';
 
 /** The model learns from behaviour only: list hits are overrides, not evidence to generalise from. */
 export const modelFeatureNames = featureNames.filter((n) => n !== 'list_block' && n !== 'list_allow');
@@ -13,12 +14,30 @@ export function featureVector(features: Features, names: readonly string[] = mod
   return names.map((n) => features[n as keyof Features] ?? 0);
 }
 
-export function trainOnAssessments(labeled: StoredAssessment[], options: TrainOptions = defaultTrainOptions): LogisticModel {
-  const rows = labeled.filter((a) => a.label !== null);
-  return trainLogistic(
+/** One labelled transaction as training sees it. */
+export interface TrainingExample {
+  features: Features;
+  label: 0 | 1;
+}
+
+/**
+ * The training entry point (the CLI, the server's training worker and the benchmarks call it):
+ * gradient-boosted trees over the model features, calibrated on the latest fifth of the
+ * examples, so pass them in event-time order. Pure and deterministic.
+ */
+export function trainModel(examples: TrainingExample[], options: Partial<GbdtOptions> = {}): GbdtModel {
+  return trainGbdt(
     [...modelFeatureNames],
-    rows.map((a) => featureVector(a.features)),
-    rows.map((a) => isFraud(a.label!)),
+    examples.map((e) => featureVector(e.features)),
+    examples.map((e) => e.label),
+    options,
+  );
+}
+
+/** Trains on the labelled ones among stored assessments (they come in event-time order). */
+export function trainOnAssessments(labeled: StoredAssessment[], options: Partial<GbdtOptions> = {}): GbdtModel {
+  return trainModel(
+    labeled.filter((a) => a.label !== null).map((a) => ({ features: a.features, label: isFraud(a.label!) })),
     options,
   );
 }
@@ -46,12 +65,28 @@ export function quality(items: Scored[], review: number, decline: number): Quali
 /** A model as scoring uses it: the fitted model and the version it is stored as. */
 export interface VersionedModel {
   version: number;
-  model: LogisticModel;
+  model: RiskModel;
 }
 
 /** The model's fraud probability for these features; null without a model. */
 export function modelProbability(model: VersionedModel | null, features: Features): number | null {
-  return model ? predictLogistic(model.model, featureVector(features, model.model.featureNames)) : null;
+  return model ? predictModel(model.model, featureVector(features, model.model.featureNames)) : null;
+}
+
+/** The features that pushed this transaction's probability most, either way (log-odds), at most `top`. */
+export function modelSignals(model: VersionedModel, features: Features, top = 5): Contribution[] {
+  return explainModel(model.model, featureVector(features, model.model.featureNames)).contributions.slice(0, top);
+}
+
+/**
+ * A review or decline made with a model says why the model leaned as it did: the model's reason
+ * (added when the rules alone carried the decision) gets its top signed signals.
+ */
+export function explainModelReason(reasons: Reason[], model: VersionedModel, features: Features, probability: number): void {
+  const signals = modelSignals(model, features);
+  const existing = reasons.find((r) => r.code === 'model');
+  if (existing) existing.signals = signals;
+  else reasons.push({ code: 'model', message: `Model v${model.version} puts the fraud probability at ${Math.round(probability * 100)}%`, weight: Math.round(probability * 10_000) / 10_000, signals });
 }
 
 /** Scores stored features again under a rule set and model, as the scorer would now (list hits kept from the stored flags). */

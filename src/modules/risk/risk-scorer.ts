@@ -1,6 +1,6 @@
 import { newId } from '../../platform/ids.js';
 import { computeFeatures, storedFeatures, type Features } from './features.js';
-import { modelProbability } from './model-training.js';
+import { explainModelReason, modelProbability } from './model-training.js';
 import type { AssessmentRecorder } from './assessment-recorder.js';
 import type { NewAssessmentRow } from './risk.repository.js';
 import { listHits, velocityEventOf, type RiskSubject } from './risk-subject.js';
@@ -56,7 +56,9 @@ export class RiskScorer {
       snapshot,
     );
     const model = config.model;
-    const verdict = decide(config.ruleSet, features, modelProbability(model, features), model?.version ?? null, hits);
+    const probability = modelProbability(model, features);
+    const verdict = decide(config.ruleSet, features, probability, model?.version ?? null, hits);
+    if (model && probability !== null && verdict.decision !== 'approve') explainModelReason(verdict.reasons, model, features, probability);
     // Our own decline is a failed attempt for the fraudster too: it feeds the card-testing counters.
     // An ingested event already happened, so its own status is the outcome, never our advice.
     if (verdict.decision === 'decline' && !subject.declined && subject.source !== 'ingest') await this.velocity.recordDecline(event);

@@ -3,7 +3,7 @@ import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js'
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { coerceFeatures, type Features } from './features.js';
-import type { LogisticModel } from './logistic-regression.js';
+import type { RiskModel } from './model/risk-model.js';
 import type { Decision, Reason, RiskLevel, RuleSet, Verdict } from './rules.js';
 import type { RiskAssessmentsTable } from './risk.tables.js';
 import type { RiskSource } from './risk-subject.js';
@@ -79,7 +79,7 @@ export interface RuleSetVersion {
 
 export interface StoredModel {
   version: number;
-  model: LogisticModel;
+  model: RiskModel;
   metrics: Record<string, unknown>;
   trainingSize: number;
   active: boolean;
@@ -244,7 +244,7 @@ export class RiskRepository {
   }
 
   /** Stores a new model version and makes it the active one, in one transaction. */
-  async insertModel(tenantId: string, model: LogisticModel, metrics: Record<string, unknown>, trainingSize: number): Promise<StoredModel> {
+  async insertModel(tenantId: string, model: RiskModel, metrics: Record<string, unknown>, trainingSize: number): Promise<StoredModel> {
     return this.db.transaction().execute(async (trx) => {
       const last = await trx.selectFrom('risk_models').select('version').where('tenant_id', '=', tenantId).orderBy('version', 'desc').limit(1).executeTakeFirst();
       const version = Number(last?.version ?? 0) + 1;
@@ -272,7 +272,7 @@ export class RiskRepository {
   private toModel(row: { version: number; model: unknown; metrics: unknown; training_size: number; active: boolean; created_at: Date | string }): StoredModel {
     return {
       version: Number(row.version),
-      model: row.model as LogisticModel,
+      model: row.model as RiskModel,
       metrics: row.metrics as Record<string, unknown>,
       trainingSize: Number(row.training_size),
       active: Boolean(row.active),

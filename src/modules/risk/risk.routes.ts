@@ -10,7 +10,15 @@ import { labelValues, type AssessmentRecord } from './risk.repository.js';
 import { riskSources, scoreRequestSchema, subjectFromRequest } from './risk-subject.js';
 import { decisions, riskLevels, ruleSetSchema } from './rules.js';
 
-const reasonSchema = z.object({ code: z.string(), message: z.string(), weight: z.number() });
+const reasonSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  weight: z.number(),
+  signals: z
+    .array(z.object({ feature: z.string(), value: z.number(), contribution: z.number() }))
+    .optional()
+    .describe("On the model's reason: the features that moved its fraud log-odds most, signed (positive: towards fraud)"),
+});
 
 export const assessmentSchema = z.object({
   transactionId: z.string(),
@@ -56,7 +64,18 @@ const modelSchema = z.object({
   active: z.boolean(),
   trainingSize: z.number().int().describe('Labeled transactions it was fitted on'),
   metrics: z.record(z.string(), z.unknown()).describe('Quality on its training data and the range it was trained on'),
-  model: z.object({ featureNames: z.array(z.string()), means: z.array(z.number()), stds: z.array(z.number()), weights: z.array(z.number()), bias: z.number() }),
+  model: z
+    .union([
+      z.object({
+        kind: z.literal('gbdt'),
+        featureNames: z.array(z.string()),
+        base: z.number(),
+        trees: z.array(z.object({ feature: z.array(z.number()), threshold: z.array(z.number()), left: z.array(z.number()), right: z.array(z.number()), value: z.array(z.number()) })),
+        calibration: z.object({ a: z.number(), b: z.number() }),
+      }),
+      z.object({ featureNames: z.array(z.string()), means: z.array(z.number()), stds: z.array(z.number()), weights: z.array(z.number()), bias: z.number() }),
+    ])
+    .describe('Gradient-boosted trees (kind gbdt) or, for versions trained before them, a logistic regression'),
   createdAt: z.string(),
 });
 const ruleSetVersionSchema = z.object({ version: z.number().int(), ruleSet: ruleSetSchema, createdBy: z.string(), createdAt: z.string() });

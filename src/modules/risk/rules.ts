@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { featureNames, type Features } from './features.js';
+import type { Contribution } from './model/risk-model.js';
 
 export const riskLevels = ['low', 'medium', 'high', 'critical'] as const;
 export const decisions = ['approve', 'review', 'decline'] as const;
@@ -48,6 +49,8 @@ export interface Reason {
   code: string;
   message: string;
   weight: number;
+  /** The model's reason on a review or decline: the features that moved it most, signed. */
+  signals?: Contribution[];
 }
 
 const rule = (id: string, feature: Rule['feature'], op: Rule['op'], value: number, weight: number, message: string, and: Condition[] = []): Rule => ({
