@@ -1,3 +1,4 @@
+import { noLabelRisk, type MerchantLabelRisk } from './label-risk-store.js';
 import type { VelocitySnapshot } from './velocity-store.js';
 
 /** Every feature the rules and the model can use; values are plain numbers (flags are 0/1, amounts USD major units). */
@@ -24,6 +25,10 @@ export const featureNames = [
   'first_seen_customer',
   'first_seen_card',
   'first_seen_device',
+  'merchant_fraud_count_1d',
+  'merchant_fraud_count_7d',
+  'merchant_fraud_count_30d',
+  'merchant_fraud_rate_30d',
   'list_block',
   'list_allow',
 ] as const;
@@ -51,7 +56,7 @@ const round = (value: number, digits = 4) => {
  * over the previous 7 days; without history the ratio is 1 (neutral), so a new customer's first
  * payment is judged by the first-seen flags instead.
  */
-export function computeFeatures(input: FeatureInput, v: VelocitySnapshot): Features {
+export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels: MerchantLabelRisk = noLabelRisk): Features {
   const amount = input.amountUsdMinor / 100;
   const usual = v.customer.count7d > 0 ? v.customer.amountUsdMinor7d / 100 / v.customer.count7d : null;
   const mismatch = input.cardCountry !== null && input.ipCountry !== null && input.cardCountry.toUpperCase() !== input.ipCountry.toUpperCase();
@@ -78,6 +83,10 @@ export function computeFeatures(input: FeatureInput, v: VelocitySnapshot): Featu
     first_seen_customer: input.hasCustomer && !v.customer.seenBefore ? 1 : 0,
     first_seen_card: input.hasCard && !v.card.seenBefore ? 1 : 0,
     first_seen_device: input.hasDevice && !v.device.seenBefore ? 1 : 0,
+    merchant_fraud_count_1d: labels.frauds1d,
+    merchant_fraud_count_7d: labels.frauds7d,
+    merchant_fraud_count_30d: labels.frauds30d,
+    merchant_fraud_rate_30d: labels.transactions30d > 0 ? round(Math.min(1, labels.frauds30d / labels.transactions30d)) : 0,
     list_block: input.listBlock ? 1 : 0,
     list_allow: input.listAllow ? 1 : 0,
   };

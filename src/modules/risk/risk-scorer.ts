@@ -7,6 +7,7 @@ import { listHits, velocityEventOf, type RiskSubject } from './risk-subject.js';
 import { decide, type Decision, type Reason, type RiskLevel } from './rules.js';
 import type { TenantRiskConfigCache } from './tenant-risk-config.js';
 import type { VelocityStore } from './velocity-store.js';
+import { noLabelRisk, type LabelRiskStore } from './label-risk-store.js';
 
 export interface Assessment {
   transactionId: string;
@@ -30,6 +31,7 @@ export class RiskScorer {
   constructor(
     private readonly config: TenantRiskConfigCache,
     private readonly velocity: VelocityStore,
+    private readonly labelRisk: LabelRiskStore,
     private readonly recorder: AssessmentRecorder,
     private readonly clock: () => Date,
   ) {}
@@ -41,7 +43,10 @@ export class RiskScorer {
     const now = this.clock();
     const hits = listHits(subject, config.lists, now.getTime());
     const event = velocityEventOf(subject);
-    const snapshot = await this.velocity.observe(event);
+    const [snapshot, labels] = await Promise.all([
+      this.velocity.observe(event),
+      subject.merchantId ? this.labelRisk.observe({ tenantId: subject.tenantId, merchant: subject.merchantId, transactionId: event.transactionId, at: event.at }) : noLabelRisk,
+    ]);
     const features = computeFeatures(
       {
         amountUsdMinor: subject.amountUsdMinor,
@@ -54,6 +59,7 @@ export class RiskScorer {
         listAllow: hits.some((h) => h.action === 'allow'),
       },
       snapshot,
+      labels,
     );
     const model = config.model;
     const probability = modelProbability(model, features);

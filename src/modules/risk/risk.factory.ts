@@ -12,6 +12,9 @@ import type { CustomerKeyHasher } from './risk-subject.js';
 import { RiskScorer } from './risk-scorer.js';
 import { TenantRiskConfigCache } from './tenant-risk-config.js';
 import type { VelocityStore } from './velocity-store.js';
+import type { LabelRiskStore } from './label-risk-store.js';
+import { MemoryLabelRiskStore } from './memory-label-risk.store.js';
+import { RedisLabelRiskStore } from './redis-label-risk.store.js';
 
 export interface RiskDeps {
   db: Kysely<Database>;
@@ -21,19 +24,23 @@ export interface RiskDeps {
   clock: () => Date;
 }
 
-/** Wires the risk module: Redis velocity when REDIS_URL is set, in-process otherwise. */
+/** Wires the risk module: Redis velocity and label risk when REDIS_URL is set, in-process otherwise. */
 export function createRisk(deps: RiskDeps) {
   const velocity: VelocityStore = deps.redisUrl
     ? RedisVelocityStore.connect(deps.redisUrl, undefined, (error) => deps.logger.warn({ err: error }, 'risk velocity store: Redis connection error'))
     : new MemoryVelocityStore();
+  const labelRisk: LabelRiskStore = deps.redisUrl
+    ? RedisLabelRiskStore.connect(deps.redisUrl, undefined, (error) => deps.logger.warn({ err: error }, 'risk label store: Redis connection error'))
+    : new MemoryLabelRiskStore();
   const repo = new RiskRepository(deps.db);
   const lists = new ListRepository(deps.db);
   const config = new TenantRiskConfigCache(repo, lists);
   const recorder = new AssessmentRecorder(deps.db, repo, deps.logger);
-  const scorer = new RiskScorer(config, velocity, recorder, deps.clock);
+  const scorer = new RiskScorer(config, velocity, labelRisk, recorder, deps.clock);
   const service = new RiskService(repo, lists, config, recorder, deps.customerKey);
   return {
     velocity,
+    labelRisk,
     repo,
     scorer,
     service,
@@ -42,7 +49,7 @@ export function createRisk(deps: RiskDeps) {
     /** Stores queued assessments, then releases the velocity store. */
     async close(): Promise<void> {
       await recorder.close();
-      await velocity.close();
+      await Promise.all([velocity.close(), labelRisk.close()]);
     },
   };
 }

@@ -64,7 +64,7 @@ const rule = (id: string, feature: Rule['feature'], op: Rule['op'], value: numbe
   and,
 });
 
-/** The built-in rule set (version 0): card testing, velocity, identity spread, account takeover, amount outliers. */
+/** The built-in rule set (version 0): card testing, velocity, identity spread, account takeover, amount outliers, merchants with labelled fraud. */
 export const defaultRuleSet: RuleSet = {
   thresholds: { medium: 0.3, high: 0.5, critical: 0.8 },
   modelWeight: 0.6,
@@ -89,6 +89,10 @@ export const defaultRuleSet: RuleSet = {
       { feature: 'merchant_count_1h', op: 'gte', value: 10 },
     ]),
     rule('new_customer_new_card', 'first_seen_customer', 'eq', 1, 0.05, 'A first payment from a new customer with a new card', [{ feature: 'first_seen_card', op: 'eq', value: 1 }]),
+    // Needs labels: a merchant without labelled frauds never fires it (cold start has no effect).
+    rule('merchant_labelled_fraud', 'merchant_fraud_rate_30d', 'gte', 0.02, 0.5, "Labelled frauds are 2% or more of the merchant's transactions of the last 30 days", [
+      { feature: 'merchant_fraud_count_30d', op: 'gte', value: 3 },
+    ]),
   ],
 };
 

@@ -1,0 +1,88 @@
+import { LRUCache } from 'lru-cache';
+import { COUNT_DAYS, dayIndex, FRAUD_RETENTION_MS, type LabelRiskStore, type MerchantLabelRisk, type MerchantTransaction } from './label-risk-store.js';
+import { DAY_MS } from './velocity-store.js';
+
+/** One merchant's labelled frauds (event times, ascending) and its transaction counts per UTC day. */
+class MerchantLabels {
+  readonly fraudAt: number[] = [];
+  readonly fraudIds: string[] = [];
+  readonly perDay = new Map<number, number>();
+
+  /** Labelled frauds with event time in [from, to). */
+  frauds(from: number, to: number): number {
+    let n = 0;
+    for (const t of this.fraudAt) if (t >= from && t < to) n++;
+    return n;
+  }
+
+  addFraud(id: string, at: number): void {
+    if (this.fraudIds.includes(id)) return;
+    let i = this.fraudAt.length;
+    while (i > 0 && this.fraudAt[i - 1]! > at) i--;
+    this.fraudAt.splice(i, 0, at);
+    this.fraudIds.splice(i, 0, id);
+  }
+
+  removeFraud(id: string): void {
+    const i = this.fraudIds.indexOf(id);
+    if (i < 0) return;
+    this.fraudAt.splice(i, 1);
+    this.fraudIds.splice(i, 1);
+  }
+
+  trim(before: number): void {
+    let k = 0;
+    while (k < this.fraudAt.length && this.fraudAt[k]! < before) k++;
+    if (k > 0) {
+      this.fraudAt.splice(0, k);
+      this.fraudIds.splice(0, k);
+    }
+  }
+}
+
+/** The embedded label-risk history: per-merchant entries in an LRU, so memory stays bounded by active merchants. */
+export class MemoryLabelRiskStore implements LabelRiskStore {
+  readonly kind = 'memory' as const;
+  private readonly merchants: LRUCache<string, MerchantLabels>;
+
+  constructor(maxMerchants = 200_000) {
+    this.merchants = new LRUCache({ max: maxMerchants });
+  }
+
+  async observe(tx: MerchantTransaction): Promise<MerchantLabelRisk> {
+    const m = this.entry(tx);
+    m.trim(tx.at - FRAUD_RETENTION_MS);
+    const today = dayIndex(tx.at);
+    let transactions30d = 0;
+    for (let d = today - COUNT_DAYS + 1; d <= today; d++) transactions30d += m.perDay.get(d) ?? 0;
+    const risk: MerchantLabelRisk = {
+      frauds1d: m.frauds(tx.at - DAY_MS, tx.at),
+      frauds7d: m.frauds(tx.at - 7 * DAY_MS, tx.at),
+      frauds30d: m.frauds(tx.at - 30 * DAY_MS, tx.at),
+      transactions30d,
+    };
+    m.perDay.set(today, (m.perDay.get(today) ?? 0) + 1);
+    m.perDay.delete(today - COUNT_DAYS - 1);
+    return risk;
+  }
+
+  async recordLabel(tx: MerchantTransaction & { fraud: boolean }): Promise<void> {
+    const m = this.entry(tx);
+    if (tx.fraud) m.addFraud(tx.transactionId, tx.at);
+    else m.removeFraud(tx.transactionId);
+  }
+
+  async close(): Promise<void> {
+    this.merchants.clear();
+  }
+
+  private entry(tx: MerchantTransaction): MerchantLabels {
+    const key = `${tx.tenantId}:${tx.merchant}`;
+    let m = this.merchants.get(key);
+    if (!m) {
+      m = new MerchantLabels();
+      this.merchants.set(key, m);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,82 @@
+import { Redis } from 'ioredis';
+import { COUNT_DAYS, dayIndex, FRAUD_RETENTION_MS, type LabelRiskStore, type MerchantLabelRisk, type MerchantTransaction } from './label-risk-store.js';
+import { DAY_MS } from './velocity-store.js';
+
+/**
+ * KEYS: the merchant's day-count hash, its labelled-fraud sorted set (scored by event time).
+ * ARGV: event time, today's index, the three window starts, the retention cutoff, key TTL (s).
+ * Reads the windows (frauds strictly before the event), then counts the transaction in today's bucket.
+ */
+const OBSERVE_SCRIPT = `
+local at = ARGV[1]
+local today = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[6])
+local f1 = redis.call('ZCOUNT', KEYS[2], ARGV[3], '(' .. at)
+local f7 = redis.call('ZCOUNT', KEYS[2], ARGV[4], '(' .. at)
+local f30 = redis.call('ZCOUNT', KEYS[2], ARGV[5], '(' .. at)
+local fields = {}
+for d = today - ${COUNT_DAYS} + 1, today do fields[#fields + 1] = tostring(d) end
+local counts = redis.call('HMGET', KEYS[1], unpack(fields))
+local total = 0
+for _, c in ipairs(counts) do if c then total = total + tonumber(c) end end
+redis.call('HINCRBY', KEYS[1], tostring(today), 1)
+redis.call('HDEL', KEYS[1], tostring(today - ${COUNT_DAYS} - 1))
+redis.call('EXPIRE', KEYS[1], ARGV[7])
+return {f1, f7, f30, total}
+`;
+
+/** Keys outlive the retention by a day, so an idle merchant's history disappears by itself. */
+const TTL_SECONDS = Math.ceil((FRAUD_RETENTION_MS + DAY_MS) / 1000);
+
+type ScriptedRedis = Redis & { labelRiskObserve(...args: (string | number)[]): Promise<number[]> };
+
+/** Label risk in Redis: one script call per score; keys carry the tenant in a hash tag (one Redis Cluster slot per tenant). */
+export class RedisLabelRiskStore implements LabelRiskStore {
+  readonly kind = 'redis' as const;
+  private readonly redis: ScriptedRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix = 'pl:lr',
+  ) {
+    redis.defineCommand('labelRiskObserve', { numberOfKeys: 2, lua: OBSERVE_SCRIPT });
+    this.redis = redis as ScriptedRedis;
+  }
+
+  static connect(url: string, prefix?: string, onError?: (error: Error) => void): RedisLabelRiskStore {
+    const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+    redis.on('error', (error: Error) => onError?.(error));
+    return new RedisLabelRiskStore(redis, prefix);
+  }
+
+  private keys(tx: MerchantTransaction) {
+    const base = `${this.prefix}:{${tx.tenantId}}:m:${tx.merchant}`;
+    return { days: `${base}:days`, frauds: `${base}:frauds` };
+  }
+
+  async observe(tx: MerchantTransaction): Promise<MerchantLabelRisk> {
+    const k = this.keys(tx);
+    const [frauds1d, frauds7d, frauds30d, transactions30d] = await this.redis.labelRiskObserve(
+      k.days,
+      k.frauds,
+      tx.at,
+      dayIndex(tx.at),
+      tx.at - DAY_MS,
+      tx.at - 7 * DAY_MS,
+      tx.at - 30 * DAY_MS,
+      tx.at - FRAUD_RETENTION_MS,
+      TTL_SECONDS,
+    );
+    return { frauds1d: frauds1d!, frauds7d: frauds7d!, frauds30d: frauds30d!, transactions30d: transactions30d! };
+  }
+
+  async recordLabel(tx: MerchantTransaction & { fraud: boolean }): Promise<void> {
+    const k = this.keys(tx);
+    if (tx.fraud) await this.redis.multi().zadd(k.frauds, tx.at, tx.transactionId).expire(k.frauds, TTL_SECONDS).exec();
+    else await this.redis.zrem(k.frauds, tx.transactionId);
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { LabelRiskStore, MerchantTransaction } from '../../src/modules/risk/label-risk-store.js';
+import { MemoryLabelRiskStore } from '../../src/modules/risk/memory-label-risk.store.js';
+import { RedisLabelRiskStore } from '../../src/modules/risk/redis-label-risk.store.js';
+import { DAY_MS, HOUR_MS } from '../../src/modules/risk/velocity-store.js';
+
+type Factory = { name: string; create: () => LabelRiskStore };
+
+function factories(): Factory[] {
+  const list: Factory[] = [{ name: 'memory', create: () => new MemoryLabelRiskStore() }];
+  const redisUrl = inject('redisUrl');
+  if (redisUrl) list.push({ name: 'redis', create: () => RedisLabelRiskStore.connect(redisUrl, `test:${randomBytes(4).toString('hex')}`) });
+  else if (process.env.CI === 'true') throw new Error('CI=true needs the harness redis-server');
+  return list;
+}
+
+const T = Date.parse('2026-03-10T12:00:00Z');
+let seq = 0;
+const tenant = () => `ten_${randomBytes(4).toString('hex')}`;
+const tx = (tenantId: string, at: number, merchant = 'm-1'): MerchantTransaction => ({ tenantId, merchant, transactionId: `tx_${++seq}`, at });
+
+describe.each(factories())('LabelRiskStore contract on $name', ({ create }) => {
+  let store: LabelRiskStore;
+  beforeAll(() => {
+    store = create();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('knows nothing about a merchant without labels (cold start), however busy it is', async () => {
+    const t = tenant();
+    for (let i = 0; i < 5; i++) await store.observe(tx(t, T - i * HOUR_MS));
+    expect(await store.observe(tx(t, T + 1))).toEqual({ frauds1d: 0, frauds7d: 0, frauds30d: 0, transactions30d: 5 });
+  });
+
+  it('counts labelled frauds by the event time of the transaction, in 1 / 7 / 30-day windows before the one scored', async () => {
+    const t = tenant();
+    const old = tx(t, T - 40 * DAY_MS);
+    const month = tx(t, T - 20 * DAY_MS);
+    const week = tx(t, T - 3 * DAY_MS);
+    const day = tx(t, T - 2 * HOUR_MS);
+    const later = tx(t, T + HOUR_MS);
+    for (const x of [old, month, week, day, later]) await store.recordLabel({ ...x, fraud: true });
+    expect(await store.observe(tx(t, T))).toMatchObject({ frauds1d: 1, frauds7d: 2, frauds30d: 3 });
+  });
+
+  it('takes a label once, and a later legit label withdraws it; other merchants and tenants are apart', async () => {
+    const t = tenant();
+    const a = tx(t, T - DAY_MS * 2);
+    const b = tx(t, T - DAY_MS * 3);
+    await store.recordLabel({ ...a, fraud: true });
+    await store.recordLabel({ ...a, fraud: true });
+    await store.recordLabel({ ...b, fraud: true });
+    expect((await store.observe(tx(t, T))).frauds7d).toBe(2);
+    await store.recordLabel({ ...b, fraud: false });
+    expect((await store.observe(tx(t, T))).frauds7d).toBe(1);
+    expect((await store.observe(tx(t, T, 'm-2'))).frauds7d).toBe(0);
+    expect((await store.observe(tx(tenant(), T))).frauds7d).toBe(0);
+  });
+
+  it('counts the merchant transactions of the last 31 UTC days for the rate, before recording the one scored', async () => {
+    const t = tenant();
+    const midnight = Math.floor(T / DAY_MS) * DAY_MS;
+    await store.observe(tx(t, midnight - 31 * DAY_MS + HOUR_MS)); // 31 days before today: outside
+    await store.observe(tx(t, midnight - 30 * DAY_MS + HOUR_MS)); // the oldest day read
+    await store.observe(tx(t, midnight - 5 * DAY_MS));
+    await store.observe(tx(t, midnight + HOUR_MS));
+    expect((await store.observe(tx(t, T))).transactions30d).toBe(3);
+    expect((await store.observe(tx(t, T + 1))).transactions30d).toBe(4);
+  });
+});
