@@ -77,3 +77,44 @@ function confusion<T extends { label: 0 | 1 }>(items: T[], isFlagged: (item: T) 
 function ratios({ tp, fp, fn }: { tp: number; fp: number; fn: number }): { precision: number | null; recall: number | null } {
   return { precision: tp + fp > 0 ? tp / (tp + fp) : null, recall: tp + fn > 0 ? tp / (tp + fn) : null };
 }
+
+/** A scored transaction with the day it belongs to and the card (or customer) it charged. */
+export interface DailyScored extends Scored {
+  day: number;
+  card: string;
+}
+
+/**
+ * Card precision top-k, as the ULB handbook defines it (chapter 4, "Precision top-k metrics"):
+ * each day, cards are ranked by their highest score that day and the k first are what analysts
+ * can check; the day's figure is the share of them that had a fraud that day, and the result is the
+ * mean over days. A card found compromised (a fraud among a day's k) is left out of later days.
+ */
+export function cardPrecisionAtK(items: DailyScored[], k: number): number | null {
+  const days = new Map<number, Map<string, { score: number; label: 0 | 1 }>>();
+  for (const i of items) {
+    let cards = days.get(i.day);
+    if (!cards) days.set(i.day, (cards = new Map()));
+    const card = cards.get(i.card);
+    if (!card) cards.set(i.card, { score: i.score, label: i.label });
+    else {
+      card.score = Math.max(card.score, i.score);
+      if (i.label === 1) card.label = 1;
+    }
+  }
+  const detected = new Set<string>();
+  const perDay: number[] = [];
+  for (const day of [...days.keys()].sort((a, b) => a - b)) {
+    const ranked = [...days.get(day)!.entries()].filter(([card]) => !detected.has(card)).sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
+    const top = ranked.slice(0, k);
+    let frauds = 0;
+    for (const [card, c] of top) {
+      if (c.label === 1) {
+        frauds++;
+        detected.add(card);
+      }
+    }
+    perDay.push(frauds / k);
+  }
+  return perDay.length > 0 ? perDay.reduce((a, b) => a + b, 0) / perDay.length : null;
+}
