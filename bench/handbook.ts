@@ -14,8 +14,8 @@ import { decide, defaultRuleSet } from '../src/modules/risk/rules.js';
 import {
   examplesOf,
   handbookProtocol,
-  handbookPublishedBaselines,
   handbookStream,
+  handbookTable,
   runHandbookBenchmark,
   type ProtocolOptions,
 } from '../src/modules/risk/simulation/handbook-benchmark.js';
@@ -58,16 +58,7 @@ export async function run(): Promise<void> {
     const tenant = (await c.tenants.create('bench-handbook'))!;
     const r = await runHandbookBenchmark(c.risk, tenant.id, c.customerKey, { seed }, p);
     console.log(`\n## Handbook benchmark (ULB handbook simulator and protocol), seed ${seed}`);
-    console.log(
-      `${r.transactions} transactions over ${p.trainStartDay + p.trainDays + p.delayDays + p.testDays} days, ${r.frauds} fraud (${((100 * r.frauds) / r.transactions).toFixed(2)} %: scenario 1 ${r.byScenario[0]}, 2 ${r.byScenario[1]}, 3 ${r.byScenario[2]}); scored in ${r.scoreSeconds.toFixed(1)} s (${Math.round(r.transactions / r.scoreSeconds)}/s), labels known ${p.delayDays} days after each transaction`,
-    );
-    console.log(
-      `train days ${p.trainStartDay}–${p.trainStartDay + p.trainDays - 1}: ${r.split.train} tx, ${r.split.trainFrauds} fraud (${r.model.trees.length} trees in ${r.trainSeconds.toFixed(1)} s); test days ${p.trainStartDay + p.trainDays + p.delayDays}–${p.trainStartDay + p.trainDays + p.delayDays + p.testDays - 1}: ${r.split.test} tx, ${r.split.testFrauds} fraud (${r.split.excluded} left out: cards known compromised)`,
-    );
-    console.log('| scorer | ROC AUC | average precision | card precision@100 |');
-    console.log('|---|---:|---:|---:|');
-    for (const b of handbookPublishedBaselines) console.log(`| handbook (published): ${b.scorer} | ${b.rocAuc.toFixed(3)} | ${b.averagePrecision.toFixed(3)} | ${b.cardPrecision100.toFixed(3)} |`);
-    for (const q of r.results) console.log(`| Paylens: ${q.scorer} | ${f3(q.rocAuc)} | ${f3(q.averagePrecision)} | ${f3(q.cardPrecision)} |`);
+    for (const line of handbookTable(r, p)) console.log(line);
 
     // Latency with the trained trees active: the full in-process path (velocity + label stores, features, rules, trees, and signals on non-approvals).
     const stored = await c.risk.repo.insertModel(tenant.id, r.model, {}, r.split.train);

@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
 import type { Container } from '../../container.js';
 import type { VersionQuality } from '../../modules/risk/model-training.js';
-import { scoreSimulation } from '../../modules/risk/simulation-runner.js';
-import { simulateTraffic, type SimTransaction } from '../../modules/risk/traffic-simulator.js';
+import { scoreSimulation, type LabelledRequest } from '../../modules/risk/simulation-runner.js';
+import { handbookPublishedBaselines, handbookTable, runHandbookBenchmark } from '../../modules/risk/simulation/handbook-benchmark.js';
+import { handbookRequest, simulateHandbook } from '../../modules/risk/simulation/handbook-simulator.js';
+import { simulateTraffic } from '../../modules/risk/traffic-simulator.js';
+import { createContainer } from '../../container.js';
+import { loadConfig } from '../../platform/config/config.js';
+import { createLogger } from '../../platform/logging/logger.js';
 import { fail, withContainer } from '../cli-context.js';
 import { gbdtSplitCounts } from '../../modules/risk/model/gbdt.js';
 import { isGbdt } from '../../modules/risk/model/risk-model.js';
@@ -41,7 +46,7 @@ export function printQuality(rows: VersionQuality[]): void {
   }
 }
 
-async function postTraffic(url: string, apiKey: string, traffic: SimTransaction[]): Promise<{ decisions: Record<string, number> }> {
+async function postTraffic(url: string, apiKey: string, traffic: LabelledRequest[]): Promise<{ decisions: Record<string, number> }> {
   const base = url.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const decisions: Record<string, number> = { approve: 0, review: 0, decline: 0 };
@@ -68,38 +73,87 @@ async function postTraffic(url: string, apiKey: string, traffic: SimTransaction[
 export function registerRiskCommands(program: Command): void {
   program
     .command('simulate')
-    .description('generate deterministic labeled traffic (normal behaviour + card testing, account takeover, a compromised merchant, amount outliers) and score it')
-    .requiredOption('--customers <n>', 'number of customers')
-    .requiredOption('--days <n>', 'days of traffic')
-    .requiredOption('--fraud-rate <r>', 'share of fraudulent transactions, 0–1')
+    .description(
+      "generate deterministic labeled traffic and score it: --scenario paylens (normal behaviour + card testing, account takeover, a compromised merchant, amount outliers) or handbook (the ULB handbook's simulator: customer and terminal profiles, three fraud scenarios)",
+    )
+    .option('--scenario <name>', 'paylens or handbook', 'paylens')
+    .option('--customers <n>', 'number of customers (handbook: 5000 by default)')
+    .option('--terminals <n>', 'handbook: number of terminals (merchants)', '10000')
+    .option('--days <n>', 'days of traffic (handbook: 183 by default)')
+    .option('--fraud-rate <r>', 'paylens: share of fraudulent transactions, 0–1')
     .option('--seed <s>', 'PRNG seed (same seed → same traffic)', '1')
-    .option('--start <iso>', 'first simulated instant', '2026-01-01T00:00:00Z')
+    .option('--start <iso>', 'first simulated instant (default 2026-01-01; handbook 2018-04-01)')
     .option('--tenant <name>', 'tenant to score in-process (created when missing)', 'simulation')
     .option('--post <url>', 'send to a running Paylens instead (POST /v1/risk/score/batch and /v1/risk/labels)')
     .option('--api-key <key>', 'API key for --post')
-    .action(async (opts: { customers: string; days: string; fraudRate: string; seed: string; start: string; tenant: string; post?: string; apiKey?: string }) => {
-      const traffic = simulateTraffic({
-        customers: positive(opts.customers, '--customers', { max: 1_000_000 }),
-        days: positive(opts.days, '--days', { max: 365 }),
-        fraudRate: positive(opts.fraudRate, '--fraud-rate', { integer: false, max: 0.9 }),
-        seed: positive(opts.seed, '--seed', { max: 2 ** 32 - 1 }),
-        start: parseDate(opts.start, '--start')!,
-      });
-      const frauds = traffic.filter((t) => t.label === 'fraud').length;
-      console.log(`generated ${traffic.length} transactions, ${frauds} fraudulent`);
-      if (opts.post) {
-        if (!opts.apiKey) fail('--post needs --api-key', 2);
-        const { decisions } = await postTraffic(opts.post, opts.apiKey, traffic);
-        console.log(`scored over HTTP: approve ${decisions.approve}, review ${decisions.review}, decline ${decisions.decline}; labels sent`);
-        return;
+    .action(
+      async (opts: { scenario: string; customers?: string; terminals: string; days?: string; fraudRate?: string; seed: string; start?: string; tenant: string; post?: string; apiKey?: string }) => {
+        const seed = positive(opts.seed, '--seed', { max: 2 ** 32 - 1 });
+        let traffic: LabelledRequest[];
+        if (opts.scenario === 'handbook') {
+          const txs = simulateHandbook({
+            customers: positive(opts.customers ?? '5000', '--customers', { max: 1_000_000 }),
+            terminals: positive(opts.terminals, '--terminals', { max: 1_000_000 }),
+            days: positive(opts.days ?? '183', '--days', { max: 365 }),
+            seed,
+            ...(opts.start ? { start: parseDate(opts.start, '--start')! } : {}),
+          });
+          traffic = txs.map((t) => ({ request: handbookRequest(t, seed), label: t.fraud === 1 ? 'fraud' : 'legit', pattern: t.scenario === 0 ? 'legit' : `handbook_scenario_${t.scenario}` }));
+        } else if (opts.scenario === 'paylens') {
+          if (!opts.customers || !opts.days || !opts.fraudRate) fail('--scenario paylens needs --customers, --days and --fraud-rate', 2);
+          traffic = simulateTraffic({
+            customers: positive(opts.customers, '--customers', { max: 1_000_000 }),
+            days: positive(opts.days, '--days', { max: 365 }),
+            fraudRate: positive(opts.fraudRate, '--fraud-rate', { integer: false, max: 0.9 }),
+            seed,
+            start: parseDate(opts.start ?? '2026-01-01T00:00:00Z', '--start')!,
+          });
+        } else fail('--scenario must be paylens or handbook', 2);
+        const frauds = traffic.filter((t) => t.label === 'fraud').length;
+        console.log(`generated ${traffic.length} transactions, ${frauds} fraudulent`);
+        if (opts.post) {
+          if (!opts.apiKey) fail('--post needs --api-key', 2);
+          const { decisions } = await postTraffic(opts.post, opts.apiKey, traffic);
+          console.log(`scored over HTTP: approve ${decisions.approve}, review ${decisions.review}, decline ${decisions.decline}; labels sent`);
+          return;
+        }
+        await withContainer(async (c) => {
+          const id = await tenantId(c, opts.tenant, true);
+          const s = await scoreSimulation(c.risk, id, traffic, c.customerKey);
+          console.log(`scored in-process (${c.risk.velocity.kind} velocity) in ${s.seconds.toFixed(1)} s: approve ${s.decisions.approve}, review ${s.decisions.review}, decline ${s.decisions.decline}`);
+          console.log(`patterns: ${Object.entries(s.byPattern).map(([p, n]) => `${p} ${n}`).join(', ')}`);
+          console.log(`labels recorded for tenant ${opts.tenant}; next: paylens train --tenant ${opts.tenant}`);
+        });
+      },
+    );
+
+  program
+    .command('benchmark')
+    .description(
+      "the ULB handbook's benchmark (its simulator and protocol: a training week, a one-week label delay, a test week), scored through the Paylens pipeline in a throwaway in-memory store; prints ROC AUC, average precision and card precision@100 beside the handbook's published baselines",
+    )
+    .argument('<name>', 'handbook')
+    .option('--seed <s>', 'simulator seed', '0')
+    .option('--customers <n>', 'customers (the handbook: 5000)', '5000')
+    .option('--terminals <n>', 'terminals (the handbook: 10000)', '10000')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { seed: string; customers: string; terminals: string; json?: boolean }) => {
+      if (name !== 'handbook') fail('the only benchmark is handbook', 2);
+      const config = loadConfig({ ...process.env, PAYLENS_DATA_DIR: 'memory://', DATABASE_URL: '', REDIS_URL: '' });
+      const c = await createContainer(config, { logger: createLogger('warn') });
+      try {
+        const tenant = (await c.tenants.create('handbook-benchmark'))!;
+        const sim = {
+          seed: positive(opts.seed, '--seed', { max: 2 ** 32 - 1 }),
+          customers: positive(opts.customers, '--customers', { max: 1_000_000 }),
+          terminals: positive(opts.terminals, '--terminals', { max: 1_000_000 }),
+        };
+        const run = await runHandbookBenchmark(c.risk, tenant.id, c.customerKey, sim);
+        if (opts.json) console.log(JSON.stringify({ ...sim, split: run.split, byScenario: run.byScenario, results: run.results, published: handbookPublishedBaselines }));
+        else for (const line of handbookTable(run)) console.log(line);
+      } finally {
+        await c.close();
       }
-      await withContainer(async (c) => {
-        const id = await tenantId(c, opts.tenant, true);
-        const s = await scoreSimulation(c.risk, id, traffic, c.customerKey);
-        console.log(`scored in-process (${c.risk.velocity.kind} velocity) in ${s.seconds.toFixed(1)} s: approve ${s.decisions.approve}, review ${s.decisions.review}, decline ${s.decisions.decline}`);
-        console.log(`patterns: ${Object.entries(s.byPattern).map(([p, n]) => `${p} ${n}`).join(', ')}`);
-        console.log(`labels recorded for tenant ${opts.tenant}; next: paylens train --tenant ${opts.tenant}`);
-      });
     });
 
   labeledHistoryCommand(program, 'train', 'fit gradient-boosted trees (calibrated) on labeled history, store them as a new model version and activate it')

@@ -1,21 +1,24 @@
 import type { Risk } from './risk.factory.js';
 import { subjectFromRequest, type CustomerKeyHasher } from './risk-subject.js';
 import type { Decision } from './rules.js';
-import type { SimPattern, SimTransaction } from './traffic-simulator.js';
+import type { SimTransaction } from './traffic-simulator.js';
 
 export interface SimulationSummary {
   transactions: number;
   frauds: number;
-  byPattern: Partial<Record<SimPattern, number>>;
+  byPattern: Record<string, number>;
   decisions: Record<Decision, number>;
   seconds: number;
 }
+
+/** A generated transaction with its truth: the project's simulator's, or the handbook's (simulation/). */
+export type LabelledRequest = Pick<SimTransaction, 'request' | 'label'> & { pattern: string };
 
 /** Scores simulated traffic in-process against the configured velocity store and records the labels. */
 export async function scoreSimulation(
   risk: Risk,
   tenantId: string,
-  traffic: SimTransaction[],
+  traffic: LabelledRequest[],
   hash: CustomerKeyHasher,
 ): Promise<SimulationSummary> {
   const summary: SimulationSummary = { transactions: 0, frauds: 0, byPattern: {}, decisions: { approve: 0, review: 0, decline: 0 }, seconds: 0 };

@@ -152,3 +152,19 @@ export async function runHandbookBenchmark(risk: Risk, tenantId: string, hash: C
     trainSeconds,
   };
 }
+
+const f3 = (v: number | null) => (v === null ? '–' : v.toFixed(3));
+
+/** The benchmark as a Markdown table: the handbook's published baselines, then Paylens on the same protocol. */
+export function handbookTable(run: HandbookRun, p: ProtocolOptions = handbookProtocol): string[] {
+  const testStart = p.trainStartDay + p.trainDays + p.delayDays;
+  return [
+    `${run.transactions} transactions over ${testStart + p.testDays} days, ${run.frauds} fraud (${((100 * run.frauds) / run.transactions).toFixed(2)} %: scenario 1 ${run.byScenario[0]}, 2 ${run.byScenario[1]}, 3 ${run.byScenario[2]}); scored from day ${Math.max(0, p.trainStartDay - p.warmupDays)} in ${run.scoreSeconds.toFixed(1)} s, each fraud labelled ${p.delayDays} days after it happened`,
+    `train days ${p.trainStartDay}–${p.trainStartDay + p.trainDays - 1}: ${run.split.train} tx, ${run.split.trainFrauds} fraud (${run.model.trees.length} trees in ${run.trainSeconds.toFixed(1)} s); test days ${testStart}–${testStart + p.testDays - 1}: ${run.split.test} tx, ${run.split.testFrauds} fraud (${run.split.excluded} left out: cards known compromised)`,
+    '',
+    `| scorer | ROC AUC | average precision | card precision@${p.topK} |`,
+    '|---|---:|---:|---:|',
+    ...handbookPublishedBaselines.map((b) => `| handbook (published): ${b.scorer} | ${b.rocAuc.toFixed(3)} | ${b.averagePrecision.toFixed(3)} | ${b.cardPrecision100.toFixed(3)} |`),
+    ...run.results.map((q) => `| Paylens: ${q.scorer} | ${f3(q.rocAuc)} | ${f3(q.averagePrecision)} | ${f3(q.cardPrecision)} |`),
+  ];
+}
