@@ -11,6 +11,8 @@ import { RiskService } from './risk.service.js';
 import type { CustomerKeyHasher } from './risk-subject.js';
 import { RiskScorer } from './risk-scorer.js';
 import { TenantRiskConfigCache } from './tenant-risk-config.js';
+import { TrainingJobRepository } from './training/training-job.repository.js';
+import { TrainingJobs } from './training/training-jobs.js';
 import type { VelocityStore } from './velocity-store.js';
 import type { LabelRiskStore } from './label-risk-store.js';
 import { MemoryLabelRiskStore } from './memory-label-risk.store.js';
@@ -38,16 +40,27 @@ export function createRisk(deps: RiskDeps) {
   const recorder = new AssessmentRecorder(deps.db, repo, deps.logger);
   const scorer = new RiskScorer(config, velocity, labelRisk, recorder, deps.clock);
   const service = new RiskService(repo, lists, config, recorder, deps.customerKey);
+  const training = new TrainingJobs({
+    repo,
+    jobs: new TrainingJobRepository(deps.db),
+    flushAssessments: () => recorder.flush(),
+    currentRules: (tenantId) => service.currentRules(tenantId),
+    activated: (tenantId) => config.invalidate(tenantId),
+    logger: deps.logger,
+    clock: deps.clock,
+  });
   return {
     velocity,
     labelRisk,
     repo,
     scorer,
     service,
+    training,
     recorder,
     hook: riskPipelineHook(scorer, repo, deps.logger),
-    /** Stores queued assessments, then releases the velocity store. */
+    /** Stops training, stores queued assessments, then releases the velocity store. */
     async close(): Promise<void> {
+      await training.close();
       await recorder.close();
       await Promise.all([velocity.close(), labelRisk.close()]);
     },

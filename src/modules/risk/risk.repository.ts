@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import type { Database } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
@@ -9,6 +9,7 @@ import type { RiskAssessmentsTable } from './risk.tables.js';
 import type { RiskSource } from './risk-subject.js';
 import { isoTimestamp, toDate } from '../../platform/db/timestamps.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
+import { keepLatest } from './training/labeled-history.js';
 
 const assessmentColumns: ColumnSpec = {
   id: 'text',
@@ -29,6 +30,8 @@ const assessmentColumns: ColumnSpec = {
   model_version: 'integer',
   amount_usd_minor: 'bigint',
   latency_ms: 'double precision',
+  merchant_id: 'text',
+  declined: 'boolean',
 };
 
 export const labelValues = ['fraud', 'legit', 'chargeback'] as const;
@@ -95,6 +98,22 @@ type AssessmentRow = Pick<
   'transaction_id' | 'occurred_at' | 'score' | 'rules_score' | 'model_score' | 'risk_level' | 'decision' | 'reasons' | 'features' | 'rules_version' | 'model_version'
 > & { label: string | null };
 
+const storedAssessmentColumns = [
+  'a.transaction_id',
+  'a.occurred_at',
+  'a.scored_at',
+  'a.score',
+  'a.rules_score',
+  'a.model_score',
+  'a.risk_level',
+  'a.decision',
+  'a.reasons',
+  'a.features',
+  'a.rules_version',
+  'a.model_version',
+  'l.label',
+] as const;
+
 function toStoredAssessment(r: AssessmentRow): StoredAssessment {
   return {
     transactionId: r.transaction_id,
@@ -142,29 +161,30 @@ export class RiskRepository {
    * transaction stands for it (a rescore replaces, never doubles, it).
    */
   async assessments(tenantId: string, range: TimeRange & { labeledOnly?: boolean } = {}): Promise<StoredAssessment[]> {
-    let q = this.withLabels(tenantId, range).select([
-      'a.transaction_id',
-      'a.occurred_at',
-      'a.scored_at',
-      'a.score',
-      'a.rules_score',
-      'a.model_score',
-      'a.risk_level',
-      'a.decision',
-      'a.reasons',
-      'a.features',
-      'a.rules_version',
-      'a.model_version',
-      'l.label',
-    ]);
+    let q = this.withLabels(tenantId, range).select(storedAssessmentColumns);
     if (range.labeledOnly) q = q.where('l.label', 'is not', null);
     const rows = await q.orderBy('a.occurred_at').orderBy('a.scored_at').orderBy('a.id').execute();
     const latest = new Map<string, StoredAssessment>();
-    for (const r of rows) {
-      latest.delete(r.transaction_id);
-      latest.set(r.transaction_id, toStoredAssessment(r));
-    }
+    for (const r of rows) keepLatest(latest, toStoredAssessment(r));
     return [...latest.values()];
+  }
+
+  /**
+   * The labelled rows `assessments({labeledOnly: true})` reads, in the same order, a page at a time
+   * (feed them to keepLatest for the same transactions): model training reads history of any size
+   * without holding it, or copying it between threads, in one piece.
+   */
+  async *labeledPages(tenantId: string, range: TimeRange, pageSize = 2000): AsyncGenerator<StoredAssessment[]> {
+    let after: { occurredAt: Date; scoredAt: Date; id: string } | null = null;
+    for (;;) {
+      let q = this.withLabels(tenantId, range).select([...storedAssessmentColumns, 'a.id']).where('l.label', 'is not', null);
+      if (after) q = q.where(sql<boolean>`(a.occurred_at, a.scored_at, a.id) > (${after.occurredAt}::timestamptz, ${after.scoredAt}::timestamptz, ${after.id})`);
+      const rows = await q.orderBy('a.occurred_at').orderBy('a.scored_at').orderBy('a.id').limit(pageSize).execute();
+      if (rows.length > 0) yield rows.map(toStoredAssessment);
+      if (rows.length < pageSize) return;
+      const last = rows.at(-1)!;
+      after = { occurredAt: toDate(last.occurred_at), scoredAt: toDate(last.scored_at), id: last.id };
+    }
   }
 
   /** Every stored assessment (a rescore is a row of its own), newest first by event time, a page at a time. */
@@ -243,15 +263,15 @@ export class RiskRepository {
     return rows.map((r) => this.toModel(r));
   }
 
-  /** Stores a new model version and makes it the active one, in one transaction. */
-  async insertModel(tenantId: string, model: RiskModel, metrics: Record<string, unknown>, trainingSize: number): Promise<StoredModel> {
+  /** Stores a new model version and (unless told not to) makes it the active one, in one transaction. */
+  async insertModel(tenantId: string, model: RiskModel, metrics: Record<string, unknown>, trainingSize: number, activate = true): Promise<StoredModel> {
     return this.db.transaction().execute(async (trx) => {
       const last = await trx.selectFrom('risk_models').select('version').where('tenant_id', '=', tenantId).orderBy('version', 'desc').limit(1).executeTakeFirst();
       const version = Number(last?.version ?? 0) + 1;
-      await trx.updateTable('risk_models').set({ active: false }).where('tenant_id', '=', tenantId).execute();
+      if (activate) await trx.updateTable('risk_models').set({ active: false }).where('tenant_id', '=', tenantId).execute();
       const row = await trx
         .insertInto('risk_models')
-        .values({ id: newId('mdl'), tenant_id: tenantId, version, model: JSON.stringify(model), metrics: JSON.stringify(metrics), training_size: trainingSize, active: true })
+        .values({ id: newId('mdl'), tenant_id: tenantId, version, model: JSON.stringify(model), metrics: JSON.stringify(metrics), training_size: trainingSize, active: activate })
         .returningAll()
         .executeTakeFirstOrThrow();
       return this.toModel(row);

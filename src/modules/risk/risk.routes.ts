@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { Container } from '../../container.js';
-import { AppError } from '../../platform/errors/app-error.js';
+import { AppError, fieldError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { actorOf, tenantOf } from '../tenancy/auth.plugin.js';
 import { listRoutes } from './list.routes.js';
 import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
 import { trustedOkSerializer } from '../../platform/http/trusted-serializer.js';
 import { labelValues, type AssessmentRecord } from './risk.repository.js';
+import { jobStatuses } from './training/training-job.repository.js';
 import { riskSources, scoreRequestSchema, subjectFromRequest } from './risk-subject.js';
 import { decisions, riskLevels, ruleSetSchema } from './rules.js';
 
@@ -77,6 +78,35 @@ const modelSchema = z.object({
     ])
     .describe('Gradient-boosted trees (kind gbdt) or, for versions trained before them, a logistic regression'),
   createdAt: z.string(),
+});
+const atThresholdSchema = z.object({ threshold: z.number(), flagged: z.number().int(), precision: z.number().nullable(), recall: z.number().nullable() });
+const qualitySchema = z.object({ transactions: z.number().int(), frauds: z.number().int(), rocAuc: z.number().nullable(), prAuc: z.number().nullable(), review: atThresholdSchema, decline: atThresholdSchema });
+const trainingJobSchema = z.object({
+  jobId: z.string(),
+  status: z.enum(jobStatuses),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  requestedBy: z.string().describe('The API key that asked'),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  result: z
+    .object({
+      version: z.number().int().describe('The model version it stored (listed by GET /v1/risk/models either way)'),
+      activated: z.boolean(),
+      reason: z.string().describe('Why it was or was not activated: both configurations measured on the held-out window'),
+      trainingSize: z.number().int(),
+      holdout: z.object({
+        from: z.string(),
+        to: z.string(),
+        candidate: qualitySchema.describe('The rules blended with the new model, as scoring would use them'),
+        active: qualitySchema.describe('The configuration scoring used when the job ran'),
+        comparedWith: z.object({ rulesVersion: z.number().int(), modelVersion: z.number().int().nullable() }),
+      }),
+    })
+    .nullable()
+    .describe('Set when the job succeeded'),
+  error: z.string().nullable().describe('Why the job failed (e.g. not enough labels of both classes)'),
 });
 const ruleSetVersionSchema = z.object({ version: z.number().int(), ruleSet: ruleSetSchema, createdBy: z.string(), createdAt: z.string() });
 const prSchema = z.object({ precision: z.number().nullable(), recall: z.number().nullable() });
@@ -232,7 +262,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     '/risk/models',
     {
       schema: {
-        summary: 'Every trained model version, newest first, with its training metrics and which one is active',
+        summary: 'Every trained model version, newest first, with its metrics (on its training data and, when trained through the API, on the held-out window) and which one is active',
         tags: ['risk'],
         response: { 200: z.object({ data: z.array(modelSchema) }), ...problemResponses(401) },
       },
@@ -241,12 +271,50 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
   );
 
   app.post(
+    '/risk/models',
+    {
+      config: { audit: 'risk_model.train' },
+      schema: {
+        summary: 'Train a model version on labelled history, in the background',
+        description:
+          'Answers 202 with a job at once; the fit runs in a worker thread, so scoring and ingestion keep answering. The most recent fifth of the labelled transactions in `from`/`to` (by event time) is held out: the new version is fitted on the rest, stored with its metrics on the held-out window, and activated only if it ranks that window at least as well as the active configuration by ROC AUC and average precision, and better by one. Follow the job at `GET /v1/risk/models/jobs/{jobId}`.',
+        tags: ['risk'],
+        body: timeRangeQuery.nullish().describe('Optional: the event-time range of the labelled history to learn from (default: all of it)'),
+        response: { 202: trainingJobSchema, ...problemResponses(401, 422) },
+      },
+    },
+    async (request, reply) => {
+      const range = toTimeRange(request.body ?? {});
+      if (range.from && range.to && range.from >= range.to) throw fieldError('body.to', 'must be later than from');
+      return reply.code(202).send(await risk.training.start(tenantOf(request), range, actorOf(request)));
+    },
+  );
+
+  app.get(
+    '/risk/models/jobs/:jobId',
+    {
+      schema: {
+        summary: 'A training job: queued, running, succeeded (with the version and why it was or was not activated) or failed',
+        tags: ['risk'],
+        params: z.object({ jobId: z.string().min(1).max(64) }),
+        response: { 200: trainingJobSchema, ...problemResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const job = await risk.training.get(tenantOf(request), request.params.jobId);
+      if (!job) throw new AppError('not_found', `No training job ${request.params.jobId}`);
+      return job;
+    },
+  );
+
+  app.post(
     '/risk/models/:version/activate',
     {
       config: { audit: 'risk_model.activate' },
       schema: {
         summary: 'Make a trained model version the active one (roll back or forward)',
-        description: 'Scoring blends the active model from the next score on; `paylens train` activates each new version it stores.',
+        description:
+          'Scoring blends the active model from the next score on; `paylens train` activates each new version it stores, `POST /v1/risk/models` only one that beats the active configuration on its held-out window.',
         tags: ['risk'],
         params: z.object({ version: z.coerce.number().int().min(1) }),
         response: { 200: modelSchema, ...problemResponses(401, 404, 422) },

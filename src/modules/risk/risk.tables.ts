@@ -1,5 +1,5 @@
-import type { Generated } from 'kysely';
-import type { BigIntColumn, GeneratedTimestamp, Json, NullableTimestamp, Timestamp } from '../../platform/db/column-types.js';
+import type { ColumnType, Generated } from 'kysely';
+import type { BigIntColumn, GeneratedTimestamp, Json, NullableJson, NullableTimestamp, Timestamp } from '../../platform/db/column-types.js';
 
 export interface RiskAssessmentsTable {
   id: string;
@@ -20,6 +20,9 @@ export interface RiskAssessmentsTable {
   model_version: number | null;
   amount_usd_minor: BigIntColumn;
   latency_ms: number;
+  /** Migration 060: who was paid, and whether the payment was declined (an issuer decline or the caller's outcome); null on older rows. */
+  merchant_id: ColumnType<string | null, string | null | undefined, string | null>;
+  declined: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
 }
 
 export interface RiskLabelsTable {
@@ -27,6 +30,13 @@ export interface RiskLabelsTable {
   transaction_id: string;
   label: string;
   created_at: GeneratedTimestamp;
+  /** 'api' (an analyst), 'dispute' or 'fraud_warning' (a provider said so); migration 060. */
+  source: Generated<string>;
+  provider: string | null;
+  /** The provider's dispute or fraud-warning reason code, verbatim. */
+  reason_code: string | null;
+  /** The ingested event that set it. */
+  event_id: string | null;
 }
 
 export interface RiskRuleSetsTable {
@@ -76,6 +86,22 @@ export interface RiskModelsTable {
   created_at: GeneratedTimestamp;
 }
 
+export interface RiskTrainingJobsTable {
+  id: string;
+  tenant_id: string;
+  status: string;
+  range_from: NullableTimestamp;
+  range_to: NullableTimestamp;
+  requested_by: string;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  /** Refreshed while the job runs: a running job whose instance stopped stops refreshing it. */
+  heartbeat_at: NullableTimestamp;
+  result: NullableJson<Record<string, unknown>>;
+  error: string | null;
+}
+
 export interface RiskTables {
   risk_assessments: RiskAssessmentsTable;
   risk_labels: RiskLabelsTable;
@@ -83,4 +109,5 @@ export interface RiskTables {
   risk_lists: RiskListsTable;
   risk_list_audit: RiskListAuditTable;
   risk_models: RiskModelsTable;
+  risk_training_jobs: RiskTrainingJobsTable;
 }

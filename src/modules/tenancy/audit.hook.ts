@@ -15,8 +15,8 @@ function targetOf(params: unknown, payload: unknown): string | null {
   if (fromPath !== undefined) return String(fromPath);
   if (typeof payload !== 'string' || !payload.startsWith('{')) return null;
   try {
-    const body = JSON.parse(payload) as { id?: unknown; apiKey?: { id?: unknown }; version?: unknown };
-    const id = body.id ?? body.apiKey?.id ?? body.version;
+    const body = JSON.parse(payload) as { id?: unknown; apiKey?: { id?: unknown }; version?: unknown; jobId?: unknown };
+    const id = body.id ?? body.apiKey?.id ?? body.version ?? body.jobId;
     return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
   } catch {
     return null;

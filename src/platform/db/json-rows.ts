@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { PREPARED_STATEMENT_MARKER } from './prepared-statements.js';
 
-export type SqlColumnType = 'text' | 'integer' | 'bigint' | 'real' | 'double precision' | 'timestamptz' | 'jsonb';
+export type SqlColumnType = 'text' | 'integer' | 'bigint' | 'real' | 'double precision' | 'boolean' | 'timestamptz' | 'jsonb';
 
 /** A table's columns as written in bulk, in insert order, with their SQL types. */
 export type ColumnSpec = Readonly<Record<string, SqlColumnType>>;

@@ -7,6 +7,7 @@ import * as m030 from './030_risk.js';
 import * as m040 from './040_analytics_rollups.js';
 import * as m041 from './041_alerts.js';
 import * as m050 from './050_audit_log.js';
+import * as m060 from './060_risk_learning.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '040_analytics_rollups': m040,
   '041_alerts': m041,
   '050_audit_log': m050,
+  '060_risk_learning': m060,
 };
 
 export const migrationProvider: MigrationProvider = {
