@@ -45,6 +45,10 @@ export const configSchema = z.object({
   AI_MODEL: optionalString,
   AI_API_KEY: optionalString,
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Calls made on a tenant's behalf (alert webhooks, Mercado Pago, PayPal) may use plain http. */
+  OUTBOUND_ALLOW_HTTP: booleanFromEnv.default(false),
+  /** ...and may reach loopback, private, link-local and other non-public addresses. */
+  OUTBOUND_ALLOW_PRIVATE: booleanFromEnv.default(false),
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   WORKER_POLL_MS: z.coerce.number().int().min(10).default(1000),
   RUN_WORKER_IN_SERVER: booleanFromEnv.optional(),
