@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { dependencyTags, MissingDependencyReporter } from './test/harness/system-dependencies.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ['default'],
+    // A test tagged 'postgres', 'redis' or 'chromium' is skipped when that program is missing (never under CI=true).
+    tags: dependencyTags(),
+    reporters: ['default', new MissingDependencyReporter()],
   },
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCustomerKeyHasher } from '../../src/modules/ingest/customer-key.js';
 import { charge, declinedCharge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { scoreSimulation } from '../../src/modules/risk/simulation-runner.js';
@@ -11,7 +11,7 @@ import { simulateTraffic } from '../../src/modules/risk/traffic-simulator.js';
 import { defaultRuleSet } from '../../src/modules/risk/rules.js';
 import { assessmentSchema } from '../../src/modules/risk/risk.routes.js';
 import { callApi, createTestApp, postEvent, type TestApp } from '../harness/app.js';
-import { storeKinds } from '../harness/stores.js';
+import { harnessRedisUrl, storeKinds } from '../harness/stores.js';
 
 const T0 = Date.parse('2026-02-01T10:00:00Z');
 let seq = 0;
@@ -316,13 +316,9 @@ describe.each(storeKinds())('risk API on %s', (store) => {
   });
 });
 
-describe('risk API with REDIS_URL', () => {
+describe('risk API with REDIS_URL', { tags: ['redis'] }, () => {
   it('keeps the velocity history in Redis, shared by two instances', async () => {
-    const redisUrl = inject('redisUrl');
-    if (!redisUrl) {
-      if (process.env.CI === 'true') throw new Error('CI=true needs the harness redis-server');
-      return;
-    }
+    const redisUrl = harnessRedisUrl();
     const a = await createTestApp('pglite', { REDIS_URL: redisUrl });
     const b = await createTestApp('pglite', { REDIS_URL: redisUrl });
     try {

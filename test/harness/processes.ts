@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, chmodSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -16,24 +16,42 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function which(binary: string): string | null {
-  const r = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
+function onPath(binary: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return null;
 }
 
-/** Debian puts PostgreSQL's server binaries in /usr/lib/postgresql/<major>/bin. */
+/**
+ * Debian puts PostgreSQL's server binaries in /usr/lib/postgresql/<major>/bin, off the PATH;
+ * PAYLENS_TEST_POSTGRES_ROOT moves that root (pointing it nowhere simulates a machine without them).
+ */
 export function findPostgresBin(): string | null {
-  const root = '/usr/lib/postgresql';
+  const root = process.env.PAYLENS_TEST_POSTGRES_ROOT ?? '/usr/lib/postgresql';
   if (existsSync(root)) {
     const majors = readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
     for (const major of majors) if (existsSync(join(root, major, 'bin', 'postgres'))) return join(root, major, 'bin');
   }
-  const initdb = which('initdb');
-  return initdb ? join(initdb, '..') : null;
+  const postgres = onPath('postgres');
+  return postgres && existsSync(join(dirname(postgres), 'initdb')) ? dirname(postgres) : null;
 }
 
 export function findRedisServer(): string | null {
-  return which('redis-server');
+  return onPath('redis-server');
+}
+
+/** CHROMIUM_PATH names the browser when it is not Debian's `chromium` on the PATH. */
+export function findChromium(): string | null {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) return existsSync(configured) ? configured : null;
+  return onPath('chromium');
 }
 
 export interface RunningProcess {

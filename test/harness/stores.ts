@@ -23,3 +23,10 @@ export async function createPostgresDatabase(): Promise<string> {
   }
   return adminUrl.replace(/\/postgres$/, `/${name}`);
 }
+
+/** The harness's Redis server, for tests tagged `redis`. */
+export function harnessRedisUrl(): string {
+  const url = inject('redisUrl');
+  if (!url) throw new Error('no Redis server in this run');
+  return url;
+}

@@ -43,7 +43,7 @@ describe('data lake row bodies', () => {
   });
 });
 
-describe.runIf(storeKinds().includes('postgres')).each(storeKinds())('data lake poller into %s', (store) => {
+describe.each(storeKinds())('data lake poller into %s', { tags: ['postgres'] }, (store) => {
   let t: TestApp;
   let lake: { url: string; client: pg.Client };
   let source: LakeSource;
@@ -121,7 +121,7 @@ describe.runIf(storeKinds().includes('postgres')).each(storeKinds())('data lake 
   });
 });
 
-describe.runIf(storeKinds().includes('postgres'))('paylens datalake poll (CLI)', () => {
+describe('paylens datalake poll (CLI)', { tags: ['postgres'] }, () => {
   it('polls once for a named tenant and prints a summary', { timeout: 180_000 }, async () => {
     const t = await createTestApp('postgres');
     const lake = await createLake();

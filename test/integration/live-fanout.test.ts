@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { freePort } from '../harness/processes.js';
-import { createPostgresDatabase } from '../harness/stores.js';
+import { createPostgresDatabase, harnessRedisUrl } from '../harness/stores.js';
 import { postEventOverHttp, startServer, type ServerProcess } from './server-process.js';
 
 type Message = { type: string; data: Record<string, unknown> };
@@ -44,18 +44,16 @@ function openFeed(url: string): Promise<{ socket: WebSocket; messages: Message[]
   });
 }
 
-describe('live feed fan-out across two instances through Redis', () => {
+describe('live feed fan-out across two instances through Redis', { tags: ['postgres', 'redis'] }, () => {
   const apiKey = `pl_${randomBytes(32).toString('base64url')}`;
   const adminToken = randomBytes(24).toString('hex');
   let a: ServerProcess | undefined;
   let b: ServerProcess | undefined;
 
   beforeAll(async () => {
-    const redisUrl = inject('redisUrl');
-    if (!redisUrl) throw new Error('this test needs the harness Redis (apt-get install redis-server)');
     const env = {
       DATABASE_URL: await createPostgresDatabase(),
-      REDIS_URL: redisUrl,
+      REDIS_URL: harnessRedisUrl(),
       PAYLENS_BOOTSTRAP_API_KEY: apiKey,
       PAYLENS_ADMIN_TOKEN: adminToken,
       PAYLENS_CUSTOMER_KEY_SALT: 'fanout-test-salt-0123',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PREPARED_STATEMENT_MARKER, prepareMarkedStatements } from '../../src/platform/db/prepared-statements.js';
 import { createPostgresDatabase } from '../harness/stores.js';
 
-describe('prepared marked statements (real PostgreSQL)', () => {
+describe('prepared marked statements (real PostgreSQL)', { tags: ['postgres'] }, () => {
   let pool: pg.Pool;
 
   beforeAll(async () => {

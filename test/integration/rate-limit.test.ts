@@ -1,18 +1,17 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createContainer, type Container } from '../../src/container.js';
 import type { App } from '../../src/platform/http/types.js';
 import { configFor } from '../harness/app.js';
+import { harnessRedisUrl } from '../harness/stores.js';
 
 /** Two instances sharing one real Redis enforce one per-tenant limit between them. */
-describe('rate limits through Redis across instances', () => {
+describe('rate limits through Redis across instances', { tags: ['postgres', 'redis'] }, () => {
   const instances: { app: App; container: Container }[] = [];
   let key = '';
 
   beforeAll(async () => {
-    const redisUrl = inject('redisUrl');
-    if (!redisUrl) throw new Error('this suite needs the harness redis-server');
-    const config = await configFor('postgres', { REDIS_URL: redisUrl, RATE_LIMIT_PER_MINUTE: '6' });
+    const config = await configFor('postgres', { REDIS_URL: harnessRedisUrl(), RATE_LIMIT_PER_MINUTE: '6' });
     for (let i = 0; i < 2; i++) {
       const container = await createContainer(config);
       instances.push({ container, app: await buildApp(container, { logger: false }) });

@@ -8,7 +8,6 @@ import { createContainer } from '../../src/container.js';
 import { freePort } from '../harness/processes.js';
 import { configFor } from '../harness/app.js';
 import { postEventOverHttp } from './server-process.js';
-import { storeKinds } from '../harness/stores.js';
 
 const API_KEY = `pl_${randomBytes(32).toString('base64url')}`;
 const children: ChildProcess[] = [];
@@ -79,7 +78,7 @@ describe('the retry worker in the embedded server', () => {
   });
 });
 
-describe.runIf(storeKinds().includes('postgres'))('paylens worker (standalone)', () => {
+describe('paylens worker (standalone)', { tags: ['postgres'] }, () => {
   it('retries due events until dead, then stops gracefully on SIGTERM', { timeout: 180_000 }, async () => {
     const config = await configFor('postgres', { MAX_ATTEMPTS: '2' });
     const container = await createContainer(config);

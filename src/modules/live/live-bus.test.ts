@@ -1,6 +1,7 @@
 import pino from 'pino';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/harness/processes.js';
+import { harnessRedisUrl } from '../../../test/harness/stores.js';
 import { RedisLiveBus } from './live-bus.js';
 import type { LiveEnvelope } from './live-message.js';
 
@@ -22,9 +23,8 @@ describe('RedisLiveBus', () => {
     await Promise.all(buses.map((b) => b.close()));
   });
 
-  it('carries a message to every instance exactly once, tenant included', async () => {
-    const url = inject('redisUrl');
-    if (!url) throw new Error('this test needs the harness Redis (apt-get install redis-server)');
+  it('carries a message to every instance exactly once, tenant included', { tags: ['redis'] }, async () => {
+    const url = harnessRedisUrl();
     const a = new RedisLiveBus(url, logger);
     const b = new RedisLiveBus(url, logger);
     buses.push(a, b);
