@@ -29,7 +29,8 @@ import { AuditLog } from './modules/tenancy/audit.service.js';
 import { AuditRepository } from './modules/tenancy/audit.repository.js';
 import { ApiKeyService } from './modules/tenancy/api-key.service.js';
 import { TenantRepository } from './modules/tenancy/tenant.repository.js';
-import { createEncryptionKeys, createWebhookEndpointService } from './modules/webhooks/webhooks.factory.js';
+import { createEncryptionKeys, createWebhookDeliveryService, createWebhookEndpointService } from './modules/webhooks/webhooks.factory.js';
+import { OutboundClient } from './platform/net/outbound-client.js';
 
 export interface ContainerOptions {
   logger?: Logger;
@@ -76,7 +77,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const risk = createRisk({ db, redisUrl: config.REDIS_URL, logger, customerKey, clock });
   hooks.register(risk.hook);
   const keys = createEncryptionKeys(config, settings, logger);
-  const analytics = createAnalytics({ db, keys, logger, clock, tenantIds: () => tenants.ids(), minuteRetentionMs: config.ROLLUP_MINUTE_RETENTION_DAYS * 86_400_000, onAlertChange: (tenantId, alert) => live.publish(tenantId, { type: 'alert', data: alert }) });
+  // Every call made on a tenant's behalf (alert webhooks, Mercado Pago, PayPal) goes through this one client.
+  const outbound = new OutboundClient({ allowHttp: config.OUTBOUND_ALLOW_HTTP, allowPrivate: config.OUTBOUND_ALLOW_PRIVATE });
+  const analytics = createAnalytics({ db, keys, logger, clock, outbound, tenantIds: () => tenants.ids(), minuteRetentionMs: config.ROLLUP_MINUTE_RETENTION_DAYS * 86_400_000, onAlertChange: (tenantId, alert) => live.publish(tenantId, { type: 'alert', data: alert }) });
   hooks.register(analytics.hook);
   const writer = new EventWriter(
     db,
@@ -95,8 +98,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
       metrics.writeBatchSeconds.observe(ms / 1000);
     },
   );
-  const webhookEndpoints = createWebhookEndpointService({ db, keys, registry, clock });
-  const resolveContextFor = endpointResolveContext(webhookEndpoints);
+  const webhookEndpoints = createWebhookEndpointService({ db, keys, registry, clock, http: outbound });
+  const resolveContextFor = endpointResolveContext(webhookEndpoints, outbound);
   // One backoff schedule for the intake's first retry, the worker and operator replays.
   const retryBackoff = { baseDelayMs: 1000, maxDelayMs: 3_600_000 };
   const intake = new IntakeService({
@@ -124,6 +127,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     clock,
     resolveContextFor,
   });
+  const webhookDeliveries = createWebhookDeliveryService({ db, endpoints: webhookEndpoints, registry, intake, rawEvents, metrics, clock, http: outbound });
   const deadLetters = new DeadLetterService({ rawEvents, paymentEvents, intake, writer, maxAttempts: config.MAX_ATTEMPTS, ...retryBackoff, clock, resolveContextFor });
 
   let closed = false;
@@ -149,6 +153,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     retryWorker,
     deadLetters,
     webhookEndpoints,
+    webhookDeliveries,
+    outbound,
     live,
     risk,
     analytics,
@@ -163,6 +169,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       await risk.close();
       await live.close();
       redis?.disconnect();
+      await outbound.close();
       await database.close();
     },
   };

@@ -54,7 +54,8 @@ describe.each(storeKinds())('alerts on %s', (store) => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp(store, { PAYLENS_ENCRYPTION_KEY: ENCRYPTION_KEY });
+    // The receiver listens on loopback over http, which only an operator's opt-in allows.
+    t = await createTestApp(store, { PAYLENS_ENCRYPTION_KEY: ENCRYPTION_KEY, OUTBOUND_ALLOW_PRIVATE: 'true', OUTBOUND_ALLOW_HTTP: 'true' });
     receiver = await startReceiver();
   });
   afterAll(async () => {

@@ -317,7 +317,8 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
   const eventsOf = (rawEventId: string) => t.container.paymentEvents.findByRawEvent(t.tenantId, rawEventId);
 
   beforeAll(async () => {
-    t = await createTestApp(store, envFor(store));
+    // The stand-in APIs below listen on loopback over http, which only an operator's opt-in allows.
+    t = await createTestApp(store, { ...envFor(store), OUTBOUND_ALLOW_PRIVATE: 'true', OUTBOUND_ALLOW_HTTP: 'true' });
     // A local stand-in for Mercado Pago's GET /v1/payments/:id, which resolve() calls with the endpoint's accessToken.
     fakeApi = createServer((req, res) => {
       seenAuthorizations.push(req.headers.authorization ?? '');

@@ -32,18 +32,19 @@ describe.each(factories())('LabelRiskStore contract on $name', ({ create }) => {
   it('knows nothing about a merchant without labels (cold start), however busy it is', async () => {
     const t = tenant();
     for (let i = 0; i < 5; i++) await store.observe(tx(t, T - i * HOUR_MS));
-    expect(await store.observe(tx(t, T + 1))).toEqual({ frauds1d: 0, frauds7d: 0, frauds30d: 0, transactions30d: 5 });
+    expect(await store.observe(tx(t, T + 1))).toEqual({ frauds1d: 0, frauds7d: 0, frauds14d: 0, frauds30d: 0, transactions30d: 5, lastFraudAgeMs: null });
   });
 
-  it('counts labelled frauds by the event time of the transaction, in 1 / 7 / 30-day windows before the one scored', async () => {
+  it('counts labelled frauds by the event time of the transaction, in 1 / 7 / 14 / 30-day windows before the one scored', async () => {
     const t = tenant();
     const old = tx(t, T - 40 * DAY_MS);
     const month = tx(t, T - 20 * DAY_MS);
+    const fortnight = tx(t, T - 10 * DAY_MS);
     const week = tx(t, T - 3 * DAY_MS);
     const day = tx(t, T - 2 * HOUR_MS);
     const later = tx(t, T + HOUR_MS);
-    for (const x of [old, month, week, day, later]) await store.recordLabel({ ...x, fraud: true });
-    expect(await store.observe(tx(t, T))).toMatchObject({ frauds1d: 1, frauds7d: 2, frauds30d: 3 });
+    for (const x of [old, month, fortnight, week, day, later]) await store.recordLabel({ ...x, fraud: true });
+    expect(await store.observe(tx(t, T))).toMatchObject({ frauds1d: 1, frauds7d: 2, frauds14d: 3, frauds30d: 4, lastFraudAgeMs: 2 * HOUR_MS });
   });
 
   it('takes a label once, and a later legit label withdraws it; other merchants and tenants are apart', async () => {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../platform/db/schema.js';
+import type { OutboundHttp } from '../../platform/net/outbound-client.js';
 import type { EncryptionKeyProvider } from '../webhooks/encryption-key.js';
 import { AlertRepository } from './alerts/alert.repository.js';
 import { AlertService, type AlertServiceDeps } from './alerts/alert.service.js';
@@ -18,6 +19,8 @@ export interface AnalyticsDeps {
   /** The tenants the alert checks and the rollup retention visit. */
   tenantIds: () => Promise<string[]>;
   onAlertChange?: AlertServiceDeps['onChange'];
+  /** The outbound client alert webhooks are sent through. */
+  outbound: OutboundHttp;
   minuteRetentionMs: number;
 }
 
@@ -32,7 +35,7 @@ export function createAnalytics(deps: AnalyticsDeps) {
     retention,
     hook: rollupHook(rollups),
     queries: new AnalyticsService(rollups, () => retention.minuteHorizon()),
-    alerts: new AlertService({ alerts: alertRepository, tenantIds: deps.tenantIds, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, minuteHorizon: () => retention.minuteHorizon(), onChange: deps.onAlertChange }),
+    alerts: new AlertService({ alerts: alertRepository, tenantIds: deps.tenantIds, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, minuteHorizon: () => retention.minuteHorizon(), http: deps.outbound, onChange: deps.onAlertChange }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { OutboundHttp } from '../../platform/net/outbound-client.js';
 import type { DeclineType, FailureReason, NormalizedEventDraft, RecommendedAction } from './canonical.js';
 import { str } from './payload-access.js';
 
@@ -32,15 +33,47 @@ export interface VerifyInput {
   /** The webhook endpoint's provider settings (e.g. PayPal webhook id, certificate source). */
   settings: Record<string, unknown>;
   now: Date;
+  /** For schemes that call the provider (PayPal's certificate download and postback). */
+  http: OutboundHttp;
 }
 
 /** What resolving a reference-only notification may use: the endpoint's settings and an HTTP client. */
 export interface ResolveContext {
   settings: Record<string, unknown>;
-  fetch: typeof fetch;
+  http: OutboundHttp;
 }
 
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
+/**
+ * What a valid signature vouches for beyond the body, for schemes whose signature does not cover it
+ * all (Mercado Pago, PayPal): the provider's id of this transmission and until when the signature is
+ * fresh. The id is remembered until then, so a captured delivery is processed once at most.
+ */
+export interface SignedDelivery {
+  id: string;
+  freshUntil: Date;
+}
+
+export type VerifyResult = { ok: true; delivery?: SignedDelivery } | { ok: false; reason: string };
+
+export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
+/** Long enough for a provider whose retries keep the first signature time (PayPal retries for 3 days). */
+export const MAX_SIGNATURE_TOLERANCE_SECONDS = 3 * 86_400;
+export const MAX_DELIVERY_ID_LENGTH = 200;
+
+/** The endpoint's replay window: its `signatureToleranceSeconds` setting, 300 s by default. */
+export function signatureTolerance(settings: Record<string, unknown>): number {
+  const value = settings.signatureToleranceSeconds;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_SIGNATURE_TOLERANCE_SECONDS ? value : DEFAULT_SIGNATURE_TOLERANCE_SECONDS;
+}
+
+/** Why a signed time is too old or too far in the future to accept, or null when it is within the window. */
+export function outsideWindow(signedAtMs: number, now: Date, toleranceSeconds: number, what: string): string | null {
+  if (!Number.isFinite(signedAtMs)) return `${what} is not a time`;
+  const skewMs = now.getTime() - signedAtMs;
+  if (skewMs > toleranceSeconds * 1000) return `${what} is older than the ${toleranceSeconds} s tolerance`;
+  if (-skewMs > toleranceSeconds * 1000) return `${what} is more than ${toleranceSeconds} s in the future`;
+  return null;
+}
 
 /** The first value of a request header; an empty value counts as absent. */
 export function headerValue(headers: VerifyInput['headers'], name: string): string | null {
@@ -79,6 +112,8 @@ export interface Connector {
    * resource before `normalize`; a failure leaves the raw event unprocessed for the retry worker.
    */
   resolve?(payload: unknown, ctx: ResolveContext): Promise<unknown>;
+  /** The URLs the connector would call with these endpoint settings, checked against the outbound policy when they are saved. */
+  outboundUrls?(settings: Record<string, unknown>): { field: string; url: string }[];
   /** The body a provider expects in the webhook answer (Adyen wants `[accepted]`); JSON otherwise. */
   webhookAck?: { contentType: string; body: string };
   /** The provider's complete code → canonical reason table. */

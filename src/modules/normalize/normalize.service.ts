@@ -1,3 +1,4 @@
+import { noOutbound } from '../../platform/net/outbound-client.js';
 import type { NormalizedEventDraft } from './canonical.js';
 import type { Connector, NormalizeContext, ResolveContext } from './connector.js';
 import type { ConnectorRegistry } from './connector-registry.js';
@@ -47,7 +48,7 @@ export async function normalizePayload(
       if (fallback) return await fallback.normalize(payload, ctx);
       return { status: 'unprocessed', events: [], note: 'no connector recognised the payload' };
     }
-    const resolved = connector.resolve ? await connector.resolve(payload, resolveContext ?? { settings: {}, fetch }) : payload;
+    const resolved = connector.resolve ? await connector.resolve(payload, resolveContext ?? { settings: {}, http: noOutbound }) : payload;
     const outcome = connector.normalize(resolved, ctx);
     if (outcome.kind === 'ignored') return { status: 'ignored', events: [], note: outcome.reason };
     if (outcome.events.length === 0) return { status: 'ignored', events: [], note: 'the payload holds no payment event' };

@@ -1,5 +1,5 @@
 import { noLabelRisk, type MerchantLabelRisk } from './label-risk-store.js';
-import type { VelocitySnapshot } from './velocity-store.js';
+import { DAY_MS, type VelocitySnapshot } from './velocity-store.js';
 
 /** Every feature the rules and the model can use; values are plain numbers (flags are 0/1, amounts USD major units). */
 export const featureNames = [
@@ -27,8 +27,10 @@ export const featureNames = [
   'first_seen_device',
   'merchant_fraud_count_1d',
   'merchant_fraud_count_7d',
+  'merchant_fraud_count_14d',
   'merchant_fraud_count_30d',
   'merchant_fraud_rate_30d',
+  'merchant_days_since_fraud',
   'list_block',
   'list_allow',
 ] as const;
@@ -85,8 +87,11 @@ export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels
     first_seen_device: input.hasDevice && !v.device.seenBefore ? 1 : 0,
     merchant_fraud_count_1d: labels.frauds1d,
     merchant_fraud_count_7d: labels.frauds7d,
+    merchant_fraud_count_14d: labels.frauds14d,
     merchant_fraud_count_30d: labels.frauds30d,
     merchant_fraud_rate_30d: labels.transactions30d > 0 ? round(Math.min(1, labels.frauds30d / labels.transactions30d)) : 0,
+    // 60 (past the 31-day retention) stands for "no labelled fraud known".
+    merchant_days_since_fraud: labels.lastFraudAgeMs === null ? 60 : round(labels.lastFraudAgeMs / DAY_MS, 2),
     list_block: input.listBlock ? 1 : 0,
     list_allow: input.listAllow ? 1 : 0,
   };

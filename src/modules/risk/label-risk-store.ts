@@ -10,17 +10,20 @@ export interface MerchantTransaction {
 
 /**
  * What the labels known so far say about a merchant before a transaction: labelled frauds among
- * its transactions with event times in the 1 / 7 / 30 days before it, and its transaction count
+ * its transactions with event times in the 1 / 7 / 14 / 30 days before it (and the latest one), and its transaction count
  * over the last 31 UTC days (today's included, this transaction not) for the rate.
  */
 export interface MerchantLabelRisk {
   frauds1d: number;
   frauds7d: number;
+  frauds14d: number;
   frauds30d: number;
   transactions30d: number;
+  /** How long before the transaction (ms, by event time) the merchant's latest labelled fraud happened; null when none is known. */
+  lastFraudAgeMs: number | null;
 }
 
-export const noLabelRisk: MerchantLabelRisk = { frauds1d: 0, frauds7d: 0, frauds30d: 0, transactions30d: 0 };
+export const noLabelRisk: MerchantLabelRisk = { frauds1d: 0, frauds7d: 0, frauds14d: 0, frauds30d: 0, transactions30d: 0, lastFraudAgeMs: null };
 
 /**
  * Merchant (terminal) risk from labels, the delayed terminal-risk windows of the ULB handbook:

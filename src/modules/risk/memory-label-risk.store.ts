@@ -15,6 +15,12 @@ class MerchantLabels {
     return n;
   }
 
+  lastBefore(at: number): number | null {
+    let last: number | null = null;
+    for (const t of this.fraudAt) if (t < at) last = t;
+    return last;
+  }
+
   addFraud(id: string, at: number): void {
     if (this.fraudIds.includes(id)) return;
     let i = this.fraudAt.length;
@@ -40,6 +46,8 @@ class MerchantLabels {
   }
 }
 
+const ageOf = (last: number | null, at: number) => (last === null ? null : at - last);
+
 /** The embedded label-risk history: per-merchant entries in an LRU, so memory stays bounded by active merchants. */
 export class MemoryLabelRiskStore implements LabelRiskStore {
   readonly kind = 'memory' as const;
@@ -58,8 +66,10 @@ export class MemoryLabelRiskStore implements LabelRiskStore {
     const risk: MerchantLabelRisk = {
       frauds1d: m.frauds(tx.at - DAY_MS, tx.at),
       frauds7d: m.frauds(tx.at - 7 * DAY_MS, tx.at),
+      frauds14d: m.frauds(tx.at - 14 * DAY_MS, tx.at),
       frauds30d: m.frauds(tx.at - 30 * DAY_MS, tx.at),
       transactions30d,
+      lastFraudAgeMs: ageOf(m.lastBefore(tx.at), tx.at),
     };
     m.perDay.set(today, (m.perDay.get(today) ?? 0) + 1);
     m.perDay.delete(today - COUNT_DAYS - 1);

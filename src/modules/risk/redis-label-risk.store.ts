@@ -4,7 +4,7 @@ import { DAY_MS } from './velocity-store.js';
 
 /**
  * KEYS: the merchant's day-count hash, its labelled-fraud sorted set (scored by event time).
- * ARGV: event time, today's index, the three window starts, the retention cutoff, key TTL (s).
+ * ARGV: event time, today's index, the 1 / 7 / 30-day window starts, the retention cutoff, key TTL (s), the 14-day start.
  * Reads the windows (frauds strictly before the event), then counts the transaction in today's bucket.
  */
 const OBSERVE_SCRIPT = `
@@ -14,6 +14,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[6])
 local f1 = redis.call('ZCOUNT', KEYS[2], ARGV[3], '(' .. at)
 local f7 = redis.call('ZCOUNT', KEYS[2], ARGV[4], '(' .. at)
 local f30 = redis.call('ZCOUNT', KEYS[2], ARGV[5], '(' .. at)
+local f14 = redis.call('ZCOUNT', KEYS[2], ARGV[8], '(' .. at)
+local last = redis.call('ZREVRANGEBYSCORE', KEYS[2], '(' .. at, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
 local fields = {}
 for d = today - ${COUNT_DAYS} + 1, today do fields[#fields + 1] = tostring(d) end
 local counts = redis.call('HMGET', KEYS[1], unpack(fields))
@@ -22,13 +24,13 @@ for _, c in ipairs(counts) do if c then total = total + tonumber(c) end end
 redis.call('HINCRBY', KEYS[1], tostring(today), 1)
 redis.call('HDEL', KEYS[1], tostring(today - ${COUNT_DAYS} - 1))
 redis.call('EXPIRE', KEYS[1], ARGV[7])
-return {f1, f7, f30, total}
+return {f1, f7, f30, total, f14, last[2] or '-1'}
 `;
 
 /** Keys outlive the retention by a day, so an idle merchant's history disappears by itself. */
 const TTL_SECONDS = Math.ceil((FRAUD_RETENTION_MS + DAY_MS) / 1000);
 
-type ScriptedRedis = Redis & { labelRiskObserve(...args: (string | number)[]): Promise<number[]> };
+type ScriptedRedis = Redis & { labelRiskObserve(...args: (string | number)[]): Promise<(number | string)[]> };
 
 /** Label risk in Redis: one script call per score; keys carry the tenant in a hash tag (one Redis Cluster slot per tenant). */
 export class RedisLabelRiskStore implements LabelRiskStore {
@@ -56,7 +58,7 @@ export class RedisLabelRiskStore implements LabelRiskStore {
 
   async observe(tx: MerchantTransaction): Promise<MerchantLabelRisk> {
     const k = this.keys(tx);
-    const [frauds1d, frauds7d, frauds30d, transactions30d] = await this.redis.labelRiskObserve(
+    const [frauds1d, frauds7d, frauds30d, transactions30d, frauds14d, last] = await this.redis.labelRiskObserve(
       k.days,
       k.frauds,
       tx.at,
@@ -66,8 +68,17 @@ export class RedisLabelRiskStore implements LabelRiskStore {
       tx.at - 30 * DAY_MS,
       tx.at - FRAUD_RETENTION_MS,
       TTL_SECONDS,
+      tx.at - 14 * DAY_MS,
     );
-    return { frauds1d: frauds1d!, frauds7d: frauds7d!, frauds30d: frauds30d!, transactions30d: transactions30d! };
+    const lastFraudAt = Number(last);
+    return {
+      frauds1d: Number(frauds1d),
+      frauds7d: Number(frauds7d),
+      frauds14d: Number(frauds14d),
+      frauds30d: Number(frauds30d),
+      transactions30d: Number(transactions30d),
+      lastFraudAgeMs: last === '-1' ? null : tx.at - lastFraudAt,
+    };
   }
 
   async recordLabel(tx: MerchantTransaction & { fraud: boolean }): Promise<void> {

@@ -7,9 +7,11 @@ import type { App } from '../../platform/http/types.js';
 import { createMetrics } from '../../platform/metrics/metrics.js';
 import type { IngestInput, IngestResult } from '../ingest/intake.service.js';
 import type { Connector, VerifyInput } from '../normalize/connector.js';
+import { noOutbound } from '../../platform/net/outbound-client.js';
 import { ConnectorRegistry } from '../normalize/connector-registry.js';
 import { webhookDeliveryRoutes } from './webhook-delivery.routes.js';
-import type { DeliveryEndpoint, DeliveryLookup } from './webhook-endpoint.service.js';
+import { WebhookDeliveryService } from './webhook-delivery.service.js';
+import type { DeliveryEndpoint, DeliveryLookup, WebhookEndpointService } from './webhook-endpoint.service.js';
 
 /**
  * The delivery path against the Connector contract alone, with a provider that answers with a
@@ -46,17 +48,23 @@ describe('webhook delivery route with any connector', () => {
     rawEvent: { id: 'raw_1', status: 'ignored', provider: 'acme', providerEventId: 'e1', receivedAt: new Date().toISOString(), error: null, note: 'test' },
     events: [],
   };
+  const unused = () => Promise.reject(new Error('a delivery without a signed delivery id never reaches the seen-id store'));
   const container = {
-    webhookEndpoints: { forDelivery: async (id: string): Promise<DeliveryLookup> => (id === endpoint.id ? { kind: 'found', endpoint } : { kind: 'not_found' }) },
-    registry: new ConnectorRegistry([fakeConnector]),
-    intake: {
-      ingest: async (input: IngestInput) => {
-        ingested.push(input);
-        return result;
+    webhookDeliveries: new WebhookDeliveryService({
+      endpoints: { forDelivery: async (id: string): Promise<DeliveryLookup> => (id === endpoint.id ? { kind: 'found', endpoint } : { kind: 'not_found' }) } as unknown as WebhookEndpointService,
+      registry: new ConnectorRegistry([fakeConnector]),
+      intake: {
+        ingest: async (input: IngestInput) => {
+          ingested.push(input);
+          return result;
+        },
       },
-    },
-    metrics,
-    clock: () => new Date('2026-01-01T00:00:00Z'),
+      rawEvents: { findById: unused },
+      seen: { claim: unused, complete: unused, release: unused },
+      metrics,
+      clock: () => new Date('2026-01-01T00:00:00Z'),
+      http: noOutbound,
+    }),
   } as unknown as Container;
   let app: App;
 
@@ -88,7 +96,8 @@ describe('webhook delivery route with any connector', () => {
     expect(call.settings).toEqual(endpoint.settings);
     expect(call.now).toEqual(new Date('2026-01-01T00:00:00Z'));
     expect(ingested.at(-1)).toMatchObject({ tenantId: 'ten_1', source: 'webhook', providerHint: 'acme', endpointId: 'whe_1', contentType: 'application/json; charset=utf-8', resolveContext: { settings: endpoint.settings } });
-    expect(typeof ingested.at(-1)!.resolveContext!.fetch).toBe('function');
+    expect(ingested.at(-1)!.resolveContext!.http).toBe(noOutbound);
+    expect(call.http).toBe(noOutbound);
   });
 
   it('accepts the previous secret while it is in its grace period', async () => {

@@ -5,7 +5,6 @@ import { sendProblem } from '../../platform/errors/problem-handler.js';
 import { acceptRawBodies } from '../../platform/http/raw-body.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { rawEventStatuses } from '../ingest/raw-event.js';
-import { WebhookDeliveryService } from './webhook-delivery.service.js';
 
 const receiptSchema = z.object({
   received: z.literal(true),
@@ -32,14 +31,7 @@ function firstValues(query: unknown): Record<string, string | undefined> {
 export async function webhookDeliveryRoutes(app: App, container: Container): Promise<void> {
   acceptRawBodies(app);
 
-  const deliveries = new WebhookDeliveryService({
-    endpoints: container.webhookEndpoints,
-    registry: container.registry,
-    intake: container.intake,
-    metrics: container.metrics,
-    clock: container.clock,
-    fetch: globalThis.fetch,
-  });
+  const deliveries = container.webhookDeliveries;
 
   app.post(
     '/webhooks/:provider/:endpointId',
@@ -47,7 +39,7 @@ export async function webhookDeliveryRoutes(app: App, container: Container): Pro
       schema: {
         summary: 'Receive a provider webhook',
         description:
-          'Point the provider at the `url` of a webhook endpoint. The signature is verified over the raw body with the endpoint secret (and the previous one during a rotation grace period); the payload is stored durably before the 200. Redeliveries answer 200 and store nothing new. Adyen gets its `[accepted]` text answer.',
+          'Point the provider at the `url` of a webhook endpoint. The signature is verified over the raw body with the endpoint secret (and the previous one during a rotation grace period); the payload is stored durably before the 200. Redeliveries answer 200 and store nothing new. Signatures with a time (Stripe, Mercado Pago, PayPal) must be within the endpoint\'s tolerance (300 s by default) either way; a Mercado Pago x-request-id or PayPal transmission id already accepted answers 200 with the first delivery\'s receipt (`replayed: true`) and is not processed again, or 409 while that first delivery is still being processed. Adyen gets its `[accepted]` text answer.',
         tags: ['webhooks'],
         security: [],
         params: z.object({ provider: z.string().min(1).max(64), endpointId: z.string().min(1).max(64) }),
@@ -56,7 +48,7 @@ export async function webhookDeliveryRoutes(app: App, container: Container): Pro
             description: 'Stored (or already stored); JSON receipt, or the text answer the provider expects',
             content: { 'application/json': { schema: receiptSchema }, 'text/plain': { schema: z.string() } },
           },
-          ...problemResponses(400, 401, 404, 413, 503),
+          ...problemResponses(400, 401, 404, 409, 413, 503),
         },
       },
     },
@@ -75,6 +67,8 @@ export async function webhookDeliveryRoutes(app: App, container: Container): Pro
         case 'invalid_signature':
           request.log.info({ provider: request.params.provider, endpointId: request.params.endpointId, reason: outcome.reason }, 'webhook signature rejected');
           throw new AppError('invalid_signature', outcome.reason);
+        case 'in_flight':
+          throw new AppError('conflict', 'A delivery with this id is being processed; retry later');
         case 'undecryptable':
           request.log.error({ endpointId: request.params.endpointId }, 'webhook endpoint secret cannot be decrypted: PAYLENS_ENCRYPTION_KEY is missing or changed');
           return sendProblem(reply, 'unavailable', 'The endpoint secret cannot be decrypted with the configured PAYLENS_ENCRYPTION_KEY; retry after the operator restores it');

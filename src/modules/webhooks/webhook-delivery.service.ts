@@ -1,8 +1,11 @@
 import { AppError } from '../../platform/errors/app-error.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
-import type { IngestResult, IntakeService } from '../ingest/intake.service.js';
-import type { Connector, VerifyInput, VerifyResult } from '../normalize/connector.js';
+import type { OutboundHttp } from '../../platform/net/outbound-client.js';
+import { summarizeRawEvent, type IngestResult, type IntakeService } from '../ingest/intake.service.js';
+import type { RawEventRepository } from '../ingest/raw-event.repository.js';
+import type { Connector, SignedDelivery, VerifyInput, VerifyResult } from '../normalize/connector.js';
 import type { ConnectorRegistry } from '../normalize/connector-registry.js';
+import type { SeenDeliveries } from './seen-deliveries.js';
 import type { DeliveryEndpoint, WebhookEndpointService } from './webhook-endpoint.service.js';
 
 export interface DeliveryInput {
@@ -18,21 +21,28 @@ export type DeliveryOutcome =
   | { kind: 'not_found' }
   | { kind: 'undecryptable' }
   | { kind: 'invalid_signature'; reason: string }
+  /** The same delivery id is being processed right now; the provider's retry will get the outcome. */
+  | { kind: 'in_flight' }
   | { kind: 'accepted'; result: IngestResult; ack: Connector['webhookAck'] };
 
 export interface WebhookDeliveryDeps {
   endpoints: WebhookEndpointService;
   registry: ConnectorRegistry;
-  intake: IntakeService;
+  intake: Pick<IntakeService, 'ingest'>;
+  rawEvents: Pick<RawEventRepository, 'findById'>;
+  seen: Pick<SeenDeliveries, 'claim' | 'complete' | 'release'>;
   metrics: Metrics;
   clock: () => Date;
-  fetch: typeof fetch;
+  http: OutboundHttp;
 }
 
 /**
  * One provider delivery: find the endpoint, verify the signature over the raw bytes with the
  * current secret (then the previous one while its grace period lasts), and only then hand the
- * body to the intake, which stores it durably and dedupes redeliveries.
+ * body to the intake, which stores it durably and dedupes redeliveries. When the signature names a
+ * delivery id (schemes whose signature does not cover the whole body), that id is processed once:
+ * a replay answers 200 with the raw event the first delivery made and stores nothing, the answer
+ * a provider's own retry of an accepted delivery needs to stop retrying.
  */
 export class WebhookDeliveryService {
   constructor(private readonly deps: WebhookDeliveryDeps) {}
@@ -49,16 +59,42 @@ export class WebhookDeliveryService {
       this.deps.metrics.invalidSignatures.inc({ provider: endpoint.provider });
       return { kind: 'invalid_signature', reason: verdict.reason };
     }
-    const result = await this.deps.intake.ingest({
+    const signed = verdict.delivery;
+    if (!signed) return { kind: 'accepted', result: await this.ingest(endpoint, input), ack: connector.webhookAck };
+    const claim = await this.deps.seen.claim(endpoint.id, signed.id, signed.freshUntil);
+    if (claim.kind === 'in_flight') return claim;
+    if (claim.kind === 'seen') return this.replay(endpoint, claim.rawEventId, connector);
+    return { kind: 'accepted', result: await this.ingestClaimed(endpoint, input, signed), ack: connector.webhookAck };
+  }
+
+  private ingest(endpoint: DeliveryEndpoint, input: DeliveryInput): Promise<IngestResult> {
+    return this.deps.intake.ingest({
       tenantId: endpoint.tenantId,
       source: 'webhook',
       body: input.rawBody,
       contentType: input.contentType,
       providerHint: endpoint.provider,
       endpointId: endpoint.id,
-      resolveContext: { settings: endpoint.settings, fetch: this.deps.fetch },
+      resolveContext: { settings: endpoint.settings, http: this.deps.http },
     });
-    return { kind: 'accepted', result, ack: connector.webhookAck };
+  }
+
+  private async ingestClaimed(endpoint: DeliveryEndpoint, input: DeliveryInput, signed: SignedDelivery): Promise<IngestResult> {
+    let result: IngestResult;
+    try {
+      result = await this.ingest(endpoint, input);
+    } catch (error) {
+      await this.deps.seen.release(endpoint.id, signed.id);
+      throw error;
+    }
+    await this.deps.seen.complete(endpoint.id, signed.id, result.rawEvent.id);
+    return result;
+  }
+
+  private async replay(endpoint: DeliveryEndpoint, rawEventId: string, connector: Connector): Promise<DeliveryOutcome> {
+    const raw = await this.deps.rawEvents.findById(endpoint.tenantId, rawEventId);
+    if (!raw) throw new AppError('conflict', 'This delivery was already received');
+    return { kind: 'accepted', result: { replayed: true, rawEvent: summarizeRawEvent(raw), events: [] }, ack: connector.webhookAck };
   }
 
   private async verify(connector: Connector, endpoint: DeliveryEndpoint, input: DeliveryInput): Promise<VerifyResult> {
@@ -67,7 +103,7 @@ export class WebhookDeliveryService {
     const now = this.deps.clock();
     const attempt = async (secret: string): Promise<VerifyResult> => {
       try {
-        return await verify.call(connector, { rawBody: input.rawBody, headers: input.headers, query: input.query, secret, settings: endpoint.settings, now });
+        return await verify.call(connector, { rawBody: input.rawBody, headers: input.headers, query: input.query, secret, settings: endpoint.settings, now, http: this.deps.http });
       } catch (error) {
         // Verification that could not run (e.g. a certificate download failed) is not a bad signature: 503 makes the provider retry.
         throw new AppError('unavailable', `Could not verify the ${connector.displayName} signature right now: ${error instanceof Error ? error.message : String(error)}`);

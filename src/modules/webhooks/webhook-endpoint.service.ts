@@ -1,5 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { newId } from '../../platform/ids.js';
+import type { OutboundHttp } from '../../platform/net/outbound-client.js';
+import { MAX_SIGNATURE_TOLERANCE_SECONDS, type Connector } from '../normalize/connector.js';
 import type { ConnectorRegistry } from '../normalize/connector-registry.js';
 import type { EncryptionKeyProvider } from './encryption-key.js';
 import type { SecretBox } from './secret-box.js';
@@ -40,6 +42,8 @@ export type EndpointOutcome =
   | { kind: 'ok'; endpoint: WebhookEndpoint }
   | { kind: 'not_found' }
   | { kind: 'unknown_provider'; detail: string }
+  /** `field` is the path inside settings, e.g. `apiBaseUrl`. */
+  | { kind: 'invalid_settings'; field: string; message: string }
   | { kind: 'encryption_unavailable' };
 
 export type DeliveryLookup = { kind: 'found'; endpoint: DeliveryEndpoint } | { kind: 'not_found' } | { kind: 'undecryptable' };
@@ -72,6 +76,8 @@ export interface WebhookEndpointServiceDeps {
   clock: () => Date;
   /** How long a looked-up endpoint is reused; other instances see a rotation or deletion after this. */
   cacheTtlMs: number;
+  /** Judges the URLs a connector would call with the settings, when they are saved. */
+  http: Pick<OutboundHttp, 'urlProblem'>;
 }
 
 /** Manages webhook endpoints and resolves them, decrypted and briefly cached, for deliveries. */
@@ -87,6 +93,8 @@ export class WebhookEndpointService {
     const connector = this.deps.registry.get(provider);
     if (!connector) return { kind: 'unknown_provider', detail: `Unknown provider "${input.provider}"; known: ${this.deps.registry.ids().join(', ')}` };
     if (!connector.verify) return { kind: 'unknown_provider', detail: `The ${connector.displayName} connector cannot verify webhook signatures` };
+    const invalid = this.settingsProblem(connector, input.settings ?? {});
+    if (invalid) return invalid;
     const box = await this.deps.keys.box();
     if (!box) return { kind: 'encryption_unavailable' };
     const id = newId('whe');
@@ -132,6 +140,22 @@ export class WebhookEndpointService {
     const deleted = await this.deps.repo.softDelete(tenantId, id, this.deps.clock());
     this.cache.delete(id);
     return deleted;
+  }
+
+  /**
+   * Settings a tenant could turn against the network are refused when saved (and the outbound
+   * client checks again at every call): each URL the connector would call, and the replay window.
+   */
+  private settingsProblem(connector: Connector, settings: Record<string, unknown>): EndpointOutcome | null {
+    const tolerance = settings.signatureToleranceSeconds;
+    if (tolerance !== undefined && !(typeof tolerance === 'number' && Number.isInteger(tolerance) && tolerance >= 1 && tolerance <= MAX_SIGNATURE_TOLERANCE_SECONDS)) {
+      return { kind: 'invalid_settings', field: 'signatureToleranceSeconds', message: `must be a whole number of seconds from 1 to ${MAX_SIGNATURE_TOLERANCE_SECONDS}` };
+    }
+    for (const { field, url } of connector.outboundUrls?.(settings) ?? []) {
+      const problem = this.deps.http.urlProblem(url);
+      if (problem) return { kind: 'invalid_settings', field, message: problem };
+    }
+    return null;
   }
 
   async forDelivery(id: string): Promise<DeliveryLookup> {

@@ -1,5 +1,5 @@
 import type { ColumnType } from 'kysely';
-import type { GeneratedTimestamp, NullableTimestamp } from '../../platform/db/column-types.js';
+import type { GeneratedTimestamp, NullableTimestamp, Timestamp } from '../../platform/db/column-types.js';
 
 export interface WebhookEndpointsTable {
   id: string;
@@ -19,6 +19,17 @@ export interface WebhookEndpointsTable {
   deleted_at: NullableTimestamp;
 }
 
+/** Delivery ids (Mercado Pago x-request-id, PayPal transmission id) already accepted, until their signature goes stale. */
+export interface WebhookSeenDeliveriesTable {
+  endpoint_id: string;
+  delivery_id: string;
+  /** Null while the first delivery is being processed. */
+  raw_event_id: string | null;
+  claimed_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface WebhookTables {
   webhook_endpoints: WebhookEndpointsTable;
+  webhook_seen_deliveries: WebhookSeenDeliveriesTable;
 }

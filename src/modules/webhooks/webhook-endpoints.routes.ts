@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Container } from '../../container.js';
-import { AppError } from '../../platform/errors/app-error.js';
+import { AppError, fieldError } from '../../platform/errors/app-error.js';
 import { sendProblem } from '../../platform/errors/problem-handler.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
@@ -24,7 +24,9 @@ export const webhookEndpointSchema = z.object({
 const settingsSchema = z
   .record(z.string().min(1).max(64), z.unknown())
   .refine((s) => JSON.stringify(s).length <= MAX_SETTINGS_BYTES, `settings must serialize to at most ${MAX_SETTINGS_BYTES} bytes`)
-  .describe('Provider settings, e.g. PayPal `webhookId`, Mercado Pago `accessToken` / `apiBaseUrl`; credential-like names (containing secret, token, password…, or ending in key) are encrypted');
+  .describe(
+    'Provider settings, e.g. PayPal `webhookId`, Mercado Pago `accessToken` / `apiBaseUrl`, any provider `signatureToleranceSeconds` (replay window, 300 by default); credential-like names (containing secret, token, password…, or ending in key) are encrypted. URLs Paylens would call must be https and not name a private address (422 otherwise)',
+  );
 
 const params = z.object({ id: z.string().max(64) });
 
@@ -45,6 +47,8 @@ function sendOutcome(reply: FastifyReply, outcome: EndpointOutcome, status: 200 
       throw new AppError('not_found', `No webhook endpoint ${id}`);
     case 'unknown_provider':
       throw new AppError('unknown_provider', outcome.detail);
+    case 'invalid_settings':
+      throw fieldError(`body.settings.${outcome.field}`, outcome.message);
     case 'encryption_unavailable':
       // Sent directly: the problem handler hides the detail of a thrown 5xx, and this one tells the operator what to set.
       return sendProblem(reply, 'unavailable', ENCRYPTION_KEY_MISSING);

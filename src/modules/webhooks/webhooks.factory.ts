@@ -3,8 +3,14 @@ import type { Logger } from 'pino';
 import { isEmbedded, type Config } from '../../platform/config/config.js';
 import type { Database } from '../../platform/db/schema.js';
 import type { SettingsRepository } from '../../platform/db/settings.repository.js';
+import type { Metrics } from '../../platform/metrics/metrics.js';
+import type { OutboundHttp } from '../../platform/net/outbound-client.js';
+import type { IntakeService } from '../ingest/intake.service.js';
+import type { RawEventRepository } from '../ingest/raw-event.repository.js';
 import type { ConnectorRegistry } from '../normalize/connector-registry.js';
 import { EncryptionKeyProvider } from './encryption-key.js';
+import { SeenDeliveries } from './seen-deliveries.js';
+import { WebhookDeliveryService } from './webhook-delivery.service.js';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { WebhookEndpointService } from './webhook-endpoint.service.js';
 
@@ -21,6 +27,8 @@ export interface WebhookServiceDeps {
   keys: EncryptionKeyProvider;
   registry: ConnectorRegistry;
   clock: () => Date;
+  /** Every call made for a tenant (Mercado Pago, PayPal), and the judge of the URLs in endpoint settings. */
+  http: OutboundHttp;
 }
 
 export function createWebhookEndpointService(deps: WebhookServiceDeps): WebhookEndpointService {
@@ -30,5 +38,21 @@ export function createWebhookEndpointService(deps: WebhookServiceDeps): WebhookE
     keys: deps.keys,
     clock: deps.clock,
     cacheTtlMs: ENDPOINT_CACHE_TTL_MS,
+    http: deps.http,
   });
+}
+
+export interface DeliveryServiceDeps {
+  db: Kysely<Database>;
+  endpoints: WebhookEndpointService;
+  registry: ConnectorRegistry;
+  intake: IntakeService;
+  rawEvents: RawEventRepository;
+  metrics: Metrics;
+  clock: () => Date;
+  http: OutboundHttp;
+}
+
+export function createWebhookDeliveryService({ db, ...deps }: DeliveryServiceDeps): WebhookDeliveryService {
+  return new WebhookDeliveryService({ ...deps, seen: new SeenDeliveries(db, deps.clock) });
 }

@@ -1,4 +1,5 @@
 import { hmacSha256 } from '../../../platform/crypto/hashing.js';
+import { OutboundError, type OutboundHttp } from '../../../platform/net/outbound-client.js';
 
 export const SIGNATURE_HEADER = 'Paylens-Signature';
 
@@ -6,6 +7,8 @@ export const SIGNATURE_HEADER = 'Paylens-Signature';
 const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000, 21_600_000] as const;
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 const TIMEOUT_MS = 10_000;
+/** The receiver's answer is not used; a large one is cut off rather than read. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`: the timestamp lets receivers reject replays. */
 export function signPayload(secret: string, body: string, at: Date): string {
@@ -26,21 +29,24 @@ export interface SendOutcome {
   durationMs: number;
 }
 
-/** One POST; redirects are not followed (a 3xx counts as a failure) so a receiver cannot bounce us elsewhere. */
-export async function sendWebhook(url: string, body: string, headers: Record<string, string>): Promise<SendOutcome> {
+/**
+ * One POST through the outbound client: https and public addresses only unless the operator allows
+ * otherwise, redirects not followed (a 3xx counts as a failure, so a receiver cannot bounce us
+ * elsewhere). The error recorded is the client's stable reason, never what the receiver sent.
+ */
+export async function sendWebhook(http: OutboundHttp, url: string, body: string, headers: Record<string, string>): Promise<SendOutcome> {
   const started = performance.now();
   try {
-    const response = await fetch(url, {
+    const response = await http.request(url, {
       method: 'POST',
       body,
       headers: { 'content-type': 'application/json', 'user-agent': 'Paylens-Alerts/1', ...headers },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      timeoutMs: TIMEOUT_MS,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
     });
-    await response.body?.cancel();
     const ok = response.status >= 200 && response.status < 300;
     return { ok, statusCode: response.status, error: ok ? null : `HTTP ${response.status}`, durationMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ok: false, statusCode: null, error: error instanceof Error ? error.message : String(error), durationMs: Math.round(performance.now() - started) };
+    return { ok: false, statusCode: null, error: error instanceof OutboundError ? error.message : 'unexpected error', durationMs: Math.round(performance.now() - started) };
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { newId } from '../../../platform/ids.js';
+import type { OutboundHttp } from '../../../platform/net/outbound-client.js';
 import type { SecretBox } from '../../webhooks/secret-box.js';
 import { failureReasons } from '../../normalize/canonical.js';
 import type { RollupRepository } from '../rollup.repository.js';
@@ -20,6 +21,8 @@ export interface AlertServiceDeps {
   clock: () => Date;
   /** Where minute rollups begin (older ones are pruned), as the analytics queries see it. */
   minuteHorizon: () => number;
+  /** Sends alert webhooks and judges their URLs when they are saved. */
+  http: OutboundHttp;
   /** Told of every alert opened or resolved (the live feed pushes it to dashboards). */
   onChange?: (tenantId: string, alert: ReturnType<typeof presentAlert>) => void;
 }
@@ -28,7 +31,7 @@ export interface TenantAlertSettings extends AlertSettings {
   webhook: { url: string } | null;
 }
 
-export type PutSettingsOutcome = { kind: 'saved'; settings: TenantAlertSettings } | { kind: 'encryption_unavailable' };
+export type PutSettingsOutcome = { kind: 'saved'; settings: TenantAlertSettings } | { kind: 'encryption_unavailable' } | { kind: 'invalid_webhook_url'; message: string };
 
 export interface RunReport {
   opened: AlertRow[];
@@ -74,6 +77,8 @@ export class AlertService {
     } else if (webhook === null) {
       stored = null;
     } else {
+      const problem = this.deps.http.urlProblem(webhook.url);
+      if (problem) return { kind: 'invalid_webhook_url', message: problem };
       const box = await this.deps.secretBox();
       if (!box) return { kind: 'encryption_unavailable' };
       stored = { url: webhook.url, secret: box.encrypt(webhook.secret, secretContext(tenantId)) };
@@ -217,7 +222,7 @@ export class AlertService {
       return;
     }
     const secret = box.decrypt(row.webhook_secret, secretContext(delivery.tenant_id));
-    const outcome = await sendWebhook(delivery.url, delivery.payload, {
+    const outcome = await sendWebhook(this.deps.http, delivery.url, delivery.payload, {
       [SIGNATURE_HEADER]: signPayload(secret, delivery.payload, now),
       'Paylens-Delivery': delivery.id,
       'Paylens-Event': delivery.event,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Container } from '../../../container.js';
-import { AppError } from '../../../platform/errors/app-error.js';
+import { AppError, fieldError } from '../../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../../platform/http/types.js';
 import { ENCRYPTION_KEY_MISSING } from '../../webhooks/encryption-key.js';
 import { tenantOf } from '../../tenancy/auth.plugin.js';
@@ -27,7 +27,7 @@ const settingsOut = alertSettingsSchema.extend({ webhook: webhookOut.describe('W
 
 const webhookIn = z
   .object({
-    url: z.url({ protocol: /^https?$/ }).max(2048),
+    url: z.url({ protocol: /^https?$/ }).max(2048).describe('https, on a public address (http and private addresses only where the operator allows them: 422 otherwise)'),
     secret: z.string().min(16).max(256).describe('Signs each delivery: Paylens-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>'),
   })
   .nullable()
@@ -110,6 +110,7 @@ export async function alertRoutes(app: App, container: Container): Promise<void>
       const { webhook, ...settings } = request.body;
       const outcome = await alerts.putSettings(tenantOf(request), settings, webhook);
       if (outcome.kind === 'encryption_unavailable') throw new AppError('unavailable', ENCRYPTION_KEY_MISSING);
+      if (outcome.kind === 'invalid_webhook_url') throw fieldError('body.webhook.url', outcome.message);
       return outcome.settings;
     },
   );

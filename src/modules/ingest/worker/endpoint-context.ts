@@ -1,3 +1,4 @@
+import type { OutboundHttp } from '../../../platform/net/outbound-client.js';
 import type { ResolveContext } from '../../normalize/connector.js';
 import type { WebhookEndpointService } from '../../webhooks/webhook-endpoint.service.js';
 import type { RawEvent } from '../raw-event.js';
@@ -8,11 +9,11 @@ export type ResolveContextLookup = (raw: RawEvent) => Promise<ResolveContext | u
  * A retried webhook event needs what its delivery had: the endpoint's settings (e.g. the Mercado
  * Pago access token used to fetch the payment), looked up again from the endpoint it came through.
  */
-export function endpointResolveContext(endpoints: Pick<WebhookEndpointService, 'forDelivery'>, fetchImpl: typeof fetch = fetch): ResolveContextLookup {
+export function endpointResolveContext(endpoints: Pick<WebhookEndpointService, 'forDelivery'>, http: OutboundHttp): ResolveContextLookup {
   return async (raw) => {
     if (!raw.endpointId) return undefined;
     const lookup = await endpoints.forDelivery(raw.endpointId);
     if (lookup.kind !== 'found' || lookup.endpoint.tenantId !== raw.tenantId) return undefined;
-    return { settings: lookup.endpoint.settings, fetch: fetchImpl };
+    return { settings: lookup.endpoint.settings, http };
   };
 }

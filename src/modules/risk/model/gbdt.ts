@@ -29,7 +29,7 @@ export const defaultGbdtOptions: GbdtOptions = {
   learningRate: 0.1,
   lambda: 1,
   minChildHessian: 0.5,
-  maxBins: 64,
+  maxBins: 128,
   subsample: 1,
   seed: 1,
   calibrationShare: 0.2,
@@ -56,18 +56,22 @@ export interface GbdtModel {
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
-/** Thresholds of one feature: x ≤ t[k] falls in bin ≤ k. Midpoints between distinct values when few, quantiles otherwise. */
+/**
+ * Thresholds of one feature: x ≤ t[k] falls in bin ≤ k. Midpoints between distinct values when
+ * few; otherwise half the cuts at row quantiles (where most traffic is) and half spread over the
+ * distinct values, so a rare tail (the few very large amounts) still gets cuts of its own.
+ */
 function thresholdsOf(values: Float64Array, maxBins: number): number[] {
   const sorted = Float64Array.from(values).sort();
   const distinct: number[] = [];
   for (const v of sorted) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
   if (distinct.length <= maxBins) return distinct.slice(0, -1).map((v, i) => (v + distinct[i + 1]!) / 2);
-  const cuts: number[] = [];
-  for (let q = 1; q < maxBins; q++) {
-    const v = sorted[Math.floor((q * sorted.length) / maxBins)]!;
-    if (v !== sorted[sorted.length - 1] && (cuts.length === 0 || cuts[cuts.length - 1]! < v)) cuts.push(v);
-  }
-  return cuts;
+  const half = Math.floor(maxBins / 2);
+  const cuts = new Set<number>();
+  for (let q = 1; q < half; q++) cuts.add(sorted[Math.floor((q * sorted.length) / half)]!);
+  for (let q = 1; q < maxBins - half; q++) cuts.add(distinct[Math.floor((q * distinct.length) / (maxBins - half))]!);
+  const top = distinct[distinct.length - 1]!;
+  return [...cuts].filter((v) => v < top).sort((a, b) => a - b);
 }
 
 function binOf(thresholds: number[], x: number): number {

@@ -8,6 +8,7 @@ import * as m040 from './040_analytics_rollups.js';
 import * as m041 from './041_alerts.js';
 import * as m050 from './050_audit_log.js';
 import * as m060 from './060_risk_learning.js';
+import * as m065 from './065_webhook_seen_deliveries.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '041_alerts': m041,
   '050_audit_log': m050,
   '060_risk_learning': m060,
+  '065_webhook_seen_deliveries': m065,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -5,6 +5,7 @@ import { failureReasons } from '../../canonical.js';
 import type { VerifyInput } from '../../connector.js';
 import { adyenConnector, adyenSigningString } from './adyen.connector.js';
 import { adyenDelivery, adyenItem, modificationItem, refusedItem, signDelivery } from './__fixtures__/adyen-notifications.js';
+import { noOutbound } from '../../../../platform/net/outbound-client.js';
 
 const ctx = testNormalizeContext;
 
@@ -278,7 +279,7 @@ describe('adyen connector: refusal reason table', () => {
 describe('adyen connector: HMAC signature', () => {
   const key = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
   const verify = (body: Buffer | string, secret = key) =>
-    adyenConnector.verify!({ rawBody: Buffer.isBuffer(body) ? body : Buffer.from(body), headers: {}, query: {}, secret, settings: {}, now: new Date() } satisfies VerifyInput);
+    adyenConnector.verify!({ rawBody: Buffer.isBuffer(body) ? body : Buffer.from(body), headers: {}, query: {}, secret, settings: {}, now: new Date(), http: noOutbound } satisfies VerifyInput);
 
   it.each([
     ['DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00', { pspReference: 'pspReference', originalReference: 'originalReference', merchantAccountCode: 'merchantAccount', merchantReference: 'reference', amount: { value: 1000, currency: 'EUR' }, eventCode: 'REPORT_AVAILABLE', success: 'true' }, 'ZNBPtI+oDyyRrLyD1XirkKnQgIAlFc07Vj27TeHsDRE='],

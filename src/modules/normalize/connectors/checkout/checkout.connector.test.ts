@@ -7,6 +7,7 @@ import { failureReasons } from '../../canonical.js';
 import { checkoutConnector } from './checkout.connector.js';
 import { checkoutApprovedCodes } from './checkout.codes.js';
 import { checkoutEvent, declinedData, disputeData, paymentData } from './__fixtures__/checkout-events.js';
+import { noOutbound } from '../../../../platform/net/outbound-client.js';
 
 const ctx = testNormalizeContext;
 
@@ -225,7 +226,7 @@ describe('checkout connector: signature', () => {
   const fixture = readFileSync(new URL('./__fixtures__/payment_declined.json', import.meta.url));
   const sign = (body: Buffer, key = secret) => createHmac('sha256', key).update(body).digest('hex');
   const verify = (header: string | string[] | undefined, body = fixture, key = secret) =>
-    checkoutConnector.verify!({ rawBody: body, headers: { 'cko-signature': header }, query: {}, secret: key, settings: {}, now: new Date() });
+    checkoutConnector.verify!({ rawBody: body, headers: { 'cko-signature': header }, query: {}, secret: key, settings: {}, now: new Date(), http: noOutbound });
 
   it('accepts the signature of the fixture body, in either hex case', async () => {
     expect(sign(fixture)).toBe('9ca49b75c62668a0ce85d899cf8bbd0281cdf676220df1b6bbc4a2e47bc811bf');

@@ -151,6 +151,10 @@ function build(env: Envelope, ctx: NormalizeContext, kind: Classification): Norm
   return draft;
 }
 
+/**
+ * Checkout.com signs the raw body only: there is no timestamp or delivery id in the scheme to hold
+ * a replay window to. A replay is the same signed body, so the event-id dedupe absorbs it.
+ */
 function verifyCheckoutSignature({ rawBody, headers, secret }: VerifyInput): VerifyResult {
   const given = headerValue(headers, 'cko-signature')?.trim().toLowerCase();
   if (!given) return { ok: false, reason: 'missing Cko-Signature header' };

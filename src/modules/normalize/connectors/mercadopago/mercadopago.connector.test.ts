@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
 import type { VerifyInput } from '../../connector.js';
-import { mercadoPagoConnector, mercadoPagoManifest } from './mercadopago.connector.js';
+import { noOutbound, OutboundClient } from '../../../../platform/net/outbound-client.js';
+import { mercadoPagoConnector, mercadoPagoManifest, mercadoPagoTsMillis } from './mercadopago.connector.js';
 import { mercadoPagoNonFailureDetails } from './mercadopago.codes.js';
 import { notification, payment } from './__fixtures__/mercadopago-payments.js';
 
@@ -181,6 +182,8 @@ describe('mercadopago connector: status_detail table', () => {
 describe('mercadopago connector: resolve', () => {
   let server: Server;
   let base: string;
+  // The listener is on loopback, so this client is the one an operator gets with OUTBOUND_ALLOW_PRIVATE and OUTBOUND_ALLOW_HTTP.
+  const http = new OutboundClient({ allowHttp: true, allowPrivate: true });
   const requests: Array<{ url: string; auth: string | undefined }> = [];
   const stored = payment({ id: 123456789012, status: 'approved', transaction_amount: 250.5, currency_id: 'MXN' });
 
@@ -189,6 +192,8 @@ describe('mercadopago connector: resolve', () => {
       requests.push({ url: req.url ?? '', auth: req.headers.authorization });
       if (req.headers.authorization !== 'Bearer APP_USR-test-token') return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"invalid token"}');
       if (req.url === '/v1/payments/123456789012') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
+      if (req.url === '/v1/payments/555') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
+      if (req.url === '/v1/payments/301') return void res.writeHead(301, { location: '/v1/payments/123456789012' }).end();
       if (req.url === '/v1/payments/999') return; // never answers: the caller's timeout must fire
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Payment not found","status":404}');
     });
@@ -198,9 +203,10 @@ describe('mercadopago connector: resolve', () => {
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await http.close();
   });
 
-  const resolveCtx = (settings: Record<string, unknown> = {}) => ({ settings: { apiBaseUrl: base, accessToken: 'APP_USR-test-token', ...settings }, fetch });
+  const resolveCtx = (settings: Record<string, unknown> = {}) => ({ settings: { apiBaseUrl: base, accessToken: 'APP_USR-test-token', ...settings }, http });
 
   it('fetches the notified payment with the access token and normalizes it', async () => {
     const resolved = await mercadoPagoConnector.resolve!(notification('123456789012'), resolveCtx());
@@ -209,12 +215,19 @@ describe('mercadopago connector: resolve', () => {
     expect(e).toMatchObject({ providerPaymentId: '123456789012', amountMinor: 25050, currency: 'MXN', status: 'approved' });
   });
 
-  it('a 404 throws a clear error so the event stays unprocessed', async () => {
-    await expect(mercadoPagoConnector.resolve!(notification('404404'), resolveCtx())).rejects.toThrow(/\/v1\/payments\/404404 answered HTTP 404/);
+  it('a 404 throws a clear error without the remote body, so the event stays unprocessed', async () => {
+    await expect(mercadoPagoConnector.resolve!(notification('404404'), resolveCtx())).rejects.toThrow(/^Mercado Pago GET \/v1\/payments\/404404 answered HTTP 404$/);
   });
 
   it('a wrong token throws with the HTTP status', async () => {
     await expect(mercadoPagoConnector.resolve!(notification('123456789012'), resolveCtx({ accessToken: 'nope' }))).rejects.toThrow(/HTTP 401/);
+  });
+
+  it('a redirect is not followed, and an answer for another payment is not taken', async () => {
+    const before = requests.length;
+    await expect(mercadoPagoConnector.resolve!(notification('301'), resolveCtx())).rejects.toThrow(/answered HTTP 301/);
+    expect(requests).toHaveLength(before + 1);
+    await expect(mercadoPagoConnector.resolve!(notification('555'), resolveCtx())).rejects.toThrow(/did not return that payment/);
   });
 
   it('a silent API times out with a clear error', async () => {
@@ -223,8 +236,19 @@ describe('mercadopago connector: resolve', () => {
 
   it('missing settings and a malformed data.id throw before any request', async () => {
     const before = requests.length;
-    await expect(mercadoPagoConnector.resolve!(notification('1'), { settings: {}, fetch })).rejects.toThrow(/accessToken/);
+    await expect(mercadoPagoConnector.resolve!(notification('1'), { settings: {}, http })).rejects.toThrow(/accessToken/);
     await expect(mercadoPagoConnector.resolve!(notification('../users/me'), resolveCtx())).rejects.toThrow(/invalid data.id/);
+    expect(requests).toHaveLength(before);
+  });
+
+  it('under the default policy the loopback API is refused before any connection, and the token never leaves', async () => {
+    const strict = new OutboundClient({ allowHttp: true, allowPrivate: false });
+    const before = requests.length;
+    try {
+      await expect(mercadoPagoConnector.resolve!(notification('123456789012'), { ...resolveCtx(), http: strict })).rejects.toThrow(/refused/);
+    } finally {
+      await strict.close();
+    }
     expect(requests).toHaveLength(before);
   });
 
@@ -240,10 +264,17 @@ describe('mercadopago connector: resolve', () => {
 
 describe('mercadopago connector: signature', () => {
   const secret = 'my_webhook_secret_from_your_integrations';
-  const sign = (manifest: string, key = secret) => createHmac('sha256', key).update(manifest).digest('hex');
-  const verify = (headers: Record<string, string | undefined>, query: Record<string, string | undefined> = { 'data.id': '123456789012', type: 'payment' }, key = secret) =>
-    mercadoPagoConnector.verify!({ rawBody: Buffer.from('{}'), headers, query, secret: key, settings: {}, now: new Date() } satisfies VerifyInput);
   const requestId = 'bb56a2f1-6aae-46ac-982e-9dcd3581d08e';
+  /** The doc vector's ts (milliseconds): 2025-03-11T13:05:21Z. */
+  const signedAt = new Date(1741698321000);
+  const body = Buffer.from(JSON.stringify(notification('123456789012')));
+  const sign = (manifest: string, key = secret) => createHmac('sha256', key).update(manifest).digest('hex');
+  const verify = (
+    headers: Record<string, string | undefined>,
+    query: Record<string, string | undefined> = { 'data.id': '123456789012', type: 'payment' },
+    { key = secret, rawBody = body, now = signedAt, settings = {} }: { key?: string; rawBody?: Buffer; now?: Date; settings?: Record<string, unknown> } = {},
+  ) => mercadoPagoConnector.verify!({ rawBody, headers, query, secret: key, settings, now, http: noOutbound } satisfies VerifyInput);
+  const accepted = (freshUntilMs: number) => ({ ok: true, delivery: { id: requestId, freshUntil: new Date(freshUntilMs) } });
 
   it('builds the manifest exactly, dropping absent parts and lower-casing alphanumeric ids', () => {
     expect(mercadoPagoManifest('123456789012', requestId, '1741698321000')).toBe(`id:123456789012;request-id:${requestId};ts:1741698321000;`);
@@ -251,30 +282,57 @@ describe('mercadopago connector: signature', () => {
     expect(mercadoPagoManifest(null, requestId, '1')).toBe(`request-id:${requestId};ts:1;`);
   });
 
-  it('matches the independently computed vector of the Mercado Pago doc algorithm', async () => {
+  it('reads ts as milliseconds, and a 10-digit ts (the older doc example) as seconds', () => {
+    expect(mercadoPagoTsMillis('1741698321000')).toBe(1741698321000);
+    expect(mercadoPagoTsMillis('1741698321')).toBe(1741698321000);
+    expect(mercadoPagoTsMillis('17416983x1')).toBeNaN();
+  });
+
+  it('matches the independently computed vector of the Mercado Pago doc algorithm, and names the delivery', async () => {
     const v1 = '24bb546b3113c1e4062b73ebd220aa5e1a883d8f02d1eb1839071bfd18c51dfe';
-    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${v1}`, 'x-request-id': requestId })).toEqual({ ok: true });
+    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${v1}`, 'x-request-id': requestId })).toEqual(accepted(1741698321000 + 300_000));
   });
 
-  it('accepts a valid x-signature (spaces tolerated)', async () => {
+  it('accepts a valid x-signature (spaces tolerated) and a lower-cased alphanumeric id with a ts in seconds', async () => {
     const v1 = sign(`id:123456789012;request-id:${requestId};ts:1741698321000;`);
-    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${v1}`, 'x-request-id': requestId })).toEqual({ ok: true });
-    expect(await verify({ 'x-signature': ` ts = 1741698321000 , v1 = ${v1} `, 'x-request-id': requestId })).toEqual({ ok: true });
-  });
-
-  it('accepts a signature over a lower-cased alphanumeric id and without a request id', async () => {
-    const v1 = sign('id:abc123def;ts:1704908010;');
-    expect(await verify({ 'x-signature': `ts=1704908010,v1=${v1}` }, { 'data.id': 'ABC123DEF' })).toEqual({ ok: true });
+    expect((await verify({ 'x-signature': ` ts = 1741698321000 , v1 = ${v1} `, 'x-request-id': requestId })).ok).toBe(true);
+    const alnum = sign(`id:abc123def;request-id:${requestId};ts:1741698321;`);
+    const rawBody = Buffer.from(JSON.stringify(notification('ABC123DEF')));
+    expect(await verify({ 'x-signature': `ts=1741698321,v1=${alnum}`, 'x-request-id': requestId }, { 'data.id': 'ABC123DEF' }, { rawBody })).toEqual(accepted(1741698321000 + 300_000));
   });
 
   it('rejects a wrong secret, another data.id, another request id, a changed ts and a missing header', async () => {
     const v1 = sign(`id:123456789012;request-id:${requestId};ts:1741698321000;`);
     const headers = { 'x-signature': `ts=1741698321000,v1=${v1}`, 'x-request-id': requestId };
-    expect((await verify(headers, undefined, 'other-secret')).ok).toBe(false);
+    expect((await verify(headers, undefined, { key: 'other-secret' })).ok).toBe(false);
     expect((await verify(headers, { 'data.id': '123456789013' })).ok).toBe(false);
     expect((await verify({ ...headers, 'x-request-id': 'another' })).ok).toBe(false);
     expect((await verify({ ...headers, 'x-signature': `ts=1741698321001,v1=${v1}` })).ok).toBe(false);
     expect((await verify({ 'x-request-id': requestId })).ok).toBe(false);
     expect((await verify({ 'x-signature': `v1=${v1}` })).ok).toBe(false);
+  });
+
+  it('rejects a signature without data.id or x-request-id, which would name no payment or could be replayed unseen', async () => {
+    const noRequestId = sign('id:123456789012;ts:1741698321000;');
+    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${noRequestId}` })).toEqual({ ok: false, reason: expect.stringContaining('x-request-id') });
+    const noDataId = sign(`request-id:${requestId};ts:1741698321000;`);
+    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${noDataId}`, 'x-request-id': requestId }, {})).toEqual({ ok: false, reason: expect.stringContaining('data.id') });
+  });
+
+  it('rejects a ts outside the tolerance either way, and honours the endpoint\'s signatureToleranceSeconds', async () => {
+    const headers = { 'x-signature': `ts=1741698321000,v1=${sign(`id:123456789012;request-id:${requestId};ts:1741698321000;`)}`, 'x-request-id': requestId };
+    const at = (seconds: number) => new Date(signedAt.getTime() + seconds * 1000);
+    expect((await verify(headers, undefined, { now: at(300) })).ok).toBe(true);
+    expect(await verify(headers, undefined, { now: at(301) })).toEqual({ ok: false, reason: expect.stringContaining('older than the 300 s tolerance') });
+    expect(await verify(headers, undefined, { now: at(-301) })).toEqual({ ok: false, reason: expect.stringContaining('in the future') });
+    expect(await verify(headers, undefined, { now: at(3600), settings: { signatureToleranceSeconds: 7200 } })).toEqual(accepted(signedAt.getTime() + 7_200_000));
+  });
+
+  it('rejects a body that is not the notification of the signed data.id: the signature does not cover the body', async () => {
+    const headers = { 'x-signature': `ts=1741698321000,v1=${sign(`id:123456789012;request-id:${requestId};ts:1741698321000;`)}`, 'x-request-id': requestId };
+    const forgedResource = Buffer.from(JSON.stringify(payment({ id: 123456789012, status: 'refunded', transaction_amount: 98765.43 })));
+    expect(await verify(headers, undefined, { rawBody: forgedResource })).toEqual({ ok: false, reason: expect.stringContaining('signed data.id') });
+    expect((await verify(headers, undefined, { rawBody: Buffer.from(JSON.stringify(notification('999001'))) })).ok).toBe(false);
+    expect((await verify(headers, undefined, { rawBody: Buffer.from('not json') })).ok).toBe(false);
   });
 });

@@ -1,9 +1,23 @@
 import { z } from 'zod';
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { headerValue, mapDeclineCode, signatureHeaderParts, type Connector, type NormalizeContext, type NormalizeOutcome, type ResolveContext, type VerifyInput, type VerifyResult } from '../../connector.js';
+import {
+  headerValue,
+  mapDeclineCode,
+  MAX_DELIVERY_ID_LENGTH,
+  outsideWindow,
+  signatureHeaderParts,
+  signatureTolerance,
+  type Connector,
+  type NormalizeContext,
+  type NormalizeOutcome,
+  type ResolveContext,
+  type VerifyInput,
+  type VerifyResult,
+} from '../../connector.js';
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
 import { at, cardBin, cardLast4, emailDomain, isoToDate, isRecord, providerMetadataField, record, str, stringMap } from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
+import { jsonBody, OutboundError, type OutboundResponse } from '../../../../platform/net/outbound-client.js';
 import { mercadoPagoCodes } from './mercadopago.codes.js';
 
 const DEFAULT_API_BASE_URL = 'https://api.mercadopago.com';
@@ -163,28 +177,31 @@ const resolveSettingsSchema = z.object({
   timeoutMs: z.number().int().positive().optional(),
 });
 
-/** Fetches the payment a notification points at; any failure throws so the raw event stays unprocessed and is retried. */
-async function resolveMercadoPagoPayment(payload: unknown, { settings, fetch }: ResolveContext): Promise<unknown> {
+/**
+ * Fetches the payment a notification points at, by id, from the Mercado Pago API: the delivery's
+ * body is never taken for the payment. Any failure throws so the raw event stays unprocessed and is
+ * retried; the message names the call, never what the remote answered.
+ */
+async function resolveMercadoPagoPayment(payload: unknown, { settings, http }: ResolveContext): Promise<unknown> {
   if (!isNotification(payload) || payload.type !== 'payment') return payload;
   const parsed = resolveSettingsSchema.safeParse(settings);
   if (!parsed.success) throw new Error('Mercado Pago endpoint settings need an accessToken to fetch the notified payment');
   const paymentId = str(payload, 'data.id') ?? '';
   if (!/^[A-Za-z0-9_-]+$/.test(paymentId)) throw new Error(`Mercado Pago notification has an invalid data.id ${JSON.stringify(paymentId)}`);
   const base = (parsed.data.apiBaseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '');
-  const url = `${base}/v1/payments/${paymentId}`;
-  let res: Response;
+  const call = `Mercado Pago GET /v1/payments/${paymentId}`;
+  let res: OutboundResponse;
   try {
-    res = await fetch(url, {
+    res = await http.request(`${base}/v1/payments/${paymentId}`, {
       headers: { authorization: `Bearer ${parsed.data.accessToken}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      timeoutMs: parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    throw new Error(timedOut ? `Mercado Pago GET /v1/payments/${paymentId} timed out` : `Mercado Pago GET /v1/payments/${paymentId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${call} failed: ${error instanceof OutboundError ? error.message : 'unexpected error'}`, { cause: error });
   }
-  if (!res.ok) throw new Error(`Mercado Pago GET /v1/payments/${paymentId} answered HTTP ${res.status}`);
-  const body: unknown = await res.json().catch(() => null);
-  if (!isPaymentResource(body)) throw new Error(`Mercado Pago GET /v1/payments/${paymentId} did not return a payment`);
+  if (res.status < 200 || res.status >= 300) throw new Error(`${call} answered HTTP ${res.status}`);
+  const body = jsonBody(res);
+  if (!isPaymentResource(body) || str(body, 'id') !== paymentId) throw new Error(`${call} did not return that payment`);
   return body;
 }
 
@@ -196,11 +213,24 @@ export function mercadoPagoManifest(dataId: string | null, requestId: string | n
 }
 
 /**
- * Verifies `x-signature` (ts + hex HMAC-SHA256 of the manifest with the endpoint secret). Mercado Pago
- * documents no replay window (and is ambiguous on the unit of ts), so none is enforced; redeliveries are
- * absorbed by dedupe on the notification id.
+ * `ts` of x-signature as epoch milliseconds. Mercado Pago's doc calls it milliseconds (deliveries
+ * carry 13 digits) while an older example shows 10-digit seconds: a value below 10^11 would be a
+ * date in 1973 as milliseconds, so it is read as seconds.
  */
-function verifyMercadoPagoSignature({ headers, query, secret }: VerifyInput): VerifyResult {
+export function mercadoPagoTsMillis(ts: string): number {
+  if (!/^\d{1,16}$/.test(ts)) return Number.NaN;
+  const value = Number(ts);
+  return value < 1e11 ? value * 1000 : value;
+}
+
+/**
+ * Verifies `x-signature` (ts + hex HMAC-SHA256 of the manifest with the endpoint secret). The
+ * signature covers only data.id, x-request-id and ts, so a valid one says nothing about the body:
+ * the body must be the notification for the signed data.id (the payment is then fetched by that id),
+ * ts must be within the endpoint's tolerance, and x-request-id is remembered so the same signature
+ * is processed once.
+ */
+function verifyMercadoPagoSignature({ headers, query, secret, settings, rawBody, now }: VerifyInput): VerifyResult {
   const signature = headerValue(headers, 'x-signature');
   if (!signature) return { ok: false, reason: 'missing x-signature header' };
   let ts: string | null = null;
@@ -210,9 +240,29 @@ function verifyMercadoPagoSignature({ headers, query, secret }: VerifyInput): Ve
     if (key === 'v1') v1 = value.toLowerCase();
   }
   if (!ts || !v1) return { ok: false, reason: 'x-signature lacks ts or v1' };
-  const manifest = mercadoPagoManifest(query['data.id'] ?? null, headerValue(headers, 'x-request-id'), ts);
-  const expected = hmacSha256(secret, manifest).toString('hex');
-  return safeEqual(v1, expected) ? { ok: true } : { ok: false, reason: 'x-signature v1 does not match' };
+  const dataId = query['data.id'] ?? null;
+  const requestId = headerValue(headers, 'x-request-id');
+  // Without them the signature would name no payment or could not be told from its replays.
+  if (!dataId) return { ok: false, reason: 'missing data.id query parameter' };
+  if (!requestId || requestId.length > MAX_DELIVERY_ID_LENGTH) return { ok: false, reason: 'missing or overlong x-request-id header' };
+  const expected = hmacSha256(secret, mercadoPagoManifest(dataId, requestId, ts)).toString('hex');
+  if (!safeEqual(v1, expected)) return { ok: false, reason: 'x-signature v1 does not match' };
+  const tolerance = signatureTolerance(settings);
+  const signedAt = mercadoPagoTsMillis(ts);
+  const stale = outsideWindow(signedAt, now, tolerance, 'x-signature ts');
+  if (stale) return { ok: false, reason: stale };
+  if (!namesPayment(rawBody, dataId)) return { ok: false, reason: 'the body is not the notification for the signed data.id' };
+  return { ok: true, delivery: { id: requestId, freshUntil: new Date(signedAt + tolerance * 1000) } };
+}
+
+function namesPayment(rawBody: Buffer, dataId: string): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    return false;
+  }
+  return isNotification(body) && str(body, 'data.id')?.toLowerCase() === dataId.toLowerCase();
 }
 
 export const mercadoPagoConnector: Connector = {
@@ -242,4 +292,5 @@ export const mercadoPagoConnector: Connector = {
 
   resolve: resolveMercadoPagoPayment,
   verify: verifyMercadoPagoSignature,
+  outboundUrls: (settings) => (typeof settings.apiBaseUrl === 'string' ? [{ field: 'apiBaseUrl', url: settings.apiBaseUrl }] : []),
 };

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
 import type { VerifyInput } from '../../connector.js';
+import { OutboundClient } from '../../../../platform/net/outbound-client.js';
 import { paypalConnector } from './paypal.connector.js';
 import { paypalSignedMessage } from './paypal.signature.js';
 import { authorization, capture, declinedCapture, dispute, order, paypalEvent, refund } from './__fixtures__/paypal-events.js';
@@ -287,6 +288,16 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** PayPal's transmission-time format (whole seconds, Z), now: the test certificates are valid for days from today. */
+const transmissionTimeNow = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+// The listeners are on loopback: this is the client an operator gets with OUTBOUND_ALLOW_PRIVATE and OUTBOUND_ALLOW_HTTP.
+const http = new OutboundClient({ allowHttp: true, allowPrivate: true });
+const strict = new OutboundClient({ allowHttp: true, allowPrivate: false });
+afterAll(async () => {
+  await Promise.all([http.close(), strict.close()]);
+});
+
 describe('paypal connector: certificate verification', () => {
   let kit: CertKit;
   let server: Server;
@@ -295,7 +306,8 @@ describe('paypal connector: certificate verification', () => {
   const webhookId = '5PL11111WEBHOOK22';
   const rawBody = Buffer.from(JSON.stringify(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture())));
   const transmissionId = 'b2d3c4e0-aa11-11ef-9d6a-0242ac120002';
-  const transmissionTime = '2024-11-24T10:15:31Z';
+  const transmissionTime = transmissionTimeNow();
+  const accepted = { ok: true, delivery: { id: transmissionId, freshUntil: new Date(Date.parse(transmissionTime) + 300_000) } };
 
   beforeAll(async () => {
     kit = await makeCertificates();
@@ -318,7 +330,7 @@ describe('paypal connector: certificate verification', () => {
   const trustingTestCa = () => ({ allowedUrlPrefixes: [`${base}/v1/notifications/certs/`], trustedCaPem: kit.ca, subjectSuffix: '.paylens.test' });
   const signedWith = (key: string) => ({ 'paypal-transmission-sig': sign(paypalSignedMessage(transmissionId, transmissionTime, webhookId, rawBody), key) });
   const sign = (message: string, key = kit.key) => createSign('RSA-SHA256').update(message).sign(key, 'base64');
-  const input = (overrides: { headers?: Record<string, string>; settings?: Record<string, unknown>; body?: Buffer; now?: Date; certPath?: string } = {}): VerifyInput => ({
+  const input = (overrides: { headers?: Record<string, string>; settings?: Record<string, unknown>; body?: Buffer; now?: Date; certPath?: string; client?: OutboundClient } = {}): VerifyInput => ({
     rawBody: overrides.body ?? rawBody,
     headers: {
       'paypal-transmission-id': transmissionId,
@@ -332,6 +344,7 @@ describe('paypal connector: certificate verification', () => {
     secret: '',
     settings: overrides.settings ?? { webhookId, certificateSource: trustingTestCa() },
     now: overrides.now ?? new Date(),
+    http: overrides.client ?? http,
   });
 
   it('the signed message is id|time|webhookId|unsigned decimal CRC32 of the raw body', () => {
@@ -340,16 +353,32 @@ describe('paypal connector: certificate verification', () => {
   });
 
   it('accepts a good signature with the certificate fetched from an allowed URL, and caches the certificate', async () => {
-    expect(await paypalConnector.verify!(input())).toEqual({ ok: true });
+    expect(await paypalConnector.verify!(input())).toEqual(accepted);
     const fetched = certRequests.length;
     expect(fetched).toBe(1);
-    expect(await paypalConnector.verify!(input())).toEqual({ ok: true });
+    expect(await paypalConnector.verify!(input())).toEqual(accepted);
     expect(certRequests).toHaveLength(fetched);
   });
 
   it('accepts a good signature against a configured PEM without any download', async () => {
     const before = certRequests.length;
-    expect(await paypalConnector.verify!(input({ settings: { webhookId, certificateSource: { pem: kit.cert } } }))).toEqual({ ok: true });
+    expect(await paypalConnector.verify!(input({ settings: { webhookId, certificateSource: { pem: kit.cert } } }))).toEqual(accepted);
+    expect(certRequests).toHaveLength(before);
+  });
+
+  it('rejects a transmission time outside the tolerance either way, before downloading anything', async () => {
+    const before = certRequests.length;
+    const sentAt = Date.parse(transmissionTime);
+    expect(await paypalConnector.verify!(input({ now: new Date(sentAt + 301_000), certPath: 'CERT-stale' }))).toEqual({ ok: false, reason: expect.stringContaining('older than the 300 s tolerance') });
+    expect(await paypalConnector.verify!(input({ now: new Date(sentAt - 301_000), certPath: 'CERT-future' }))).toEqual({ ok: false, reason: expect.stringContaining('in the future') });
+    expect(await paypalConnector.verify!(input({ headers: { 'paypal-transmission-time': 'yesterday' } }))).toEqual({ ok: false, reason: expect.stringContaining('not a time') });
+    expect(certRequests).toHaveLength(before);
+  });
+
+  it('under the default policy never connects to a certificate URL on loopback, even an allowed one', async () => {
+    const before = certRequests.length;
+    const result = await paypalConnector.verify!(input({ client: strict, certPath: 'CERT-strict' }));
+    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/^certificate download failed: refused/) });
     expect(certRequests).toHaveLength(before);
   });
 
@@ -361,7 +390,7 @@ describe('paypal connector: certificate verification', () => {
   it('rejects a tampered body and a tampered transmission time', async () => {
     const tampered = Buffer.from(rawBody.toString('utf8').replace('49.99', '4.99'));
     expect((await paypalConnector.verify!(input({ body: tampered }))).ok).toBe(false);
-    expect((await paypalConnector.verify!(input({ headers: { 'paypal-transmission-time': '2024-11-24T10:15:32Z' } }))).ok).toBe(false);
+    expect((await paypalConnector.verify!(input({ headers: { 'paypal-transmission-time': transmissionTimeNow(1000) } }))).ok).toBe(false);
   });
 
   it('rejects a delivery signed for another webhook id', async () => {
@@ -384,7 +413,7 @@ describe('paypal connector: certificate verification', () => {
   });
 
   it('accepts a certificate that chains to the trusted CA through the intermediate sent with it', async () => {
-    expect(await paypalConnector.verify!(input({ certPath: 'CERT-chained', headers: signedWith(kit.chainedKey) }))).toEqual({ ok: true });
+    expect(await paypalConnector.verify!(input({ certPath: 'CERT-chained', headers: signedWith(kit.chainedKey) }))).toEqual(accepted);
   });
 
   it('rejects a certificate with the right name that chains to no trusted CA, and trusts only public roots by default', async () => {
@@ -405,7 +434,9 @@ describe('paypal connector: certificate verification', () => {
 
   it('rejects a certificate outside its validity period', async () => {
     const later = new Date(Date.now() + 10 * 24 * 60 * 60 * 1000);
-    expect(await paypalConnector.verify!(input({ now: later, certPath: 'CERT-later' }))).toEqual({ ok: false, reason: expect.stringContaining('validity') });
+    const time = later.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const headers = { 'paypal-transmission-time': time, 'paypal-transmission-sig': sign(paypalSignedMessage(transmissionId, time, webhookId, rawBody)) };
+    expect(await paypalConnector.verify!(input({ now: later, certPath: 'CERT-later', headers }))).toEqual({ ok: false, reason: expect.stringContaining('validity') });
   });
 
   it('rejects missing headers, an unknown algorithm and a certificate URL that serves no certificate', async () => {
@@ -451,11 +482,11 @@ describe('paypal connector: postback verification', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const input = (sig: string, settings: Record<string, unknown>, secret = ''): VerifyInput => ({
+  const input = (sig: string, settings: Record<string, unknown>, secret = '', client = http): VerifyInput => ({
     rawBody,
     headers: {
       'paypal-transmission-id': 'tid-1',
-      'paypal-transmission-time': '2024-11-24T10:15:31Z',
+      'paypal-transmission-time': transmissionTimeNow(),
       'paypal-transmission-sig': sig,
       'paypal-cert-url': 'https://api-m.paypal.com/v1/notifications/certs/CERT-1',
       'paypal-auth-algo': 'SHA256withRSA',
@@ -464,14 +495,22 @@ describe('paypal connector: postback verification', () => {
     secret,
     settings,
     now: new Date(),
+    http: client,
   });
 
   it('asks PayPal with an OAuth token and accepts SUCCESS, reusing the token', async () => {
     const settings = { webhookId: 'WH-ID-9', verification: 'postback', apiBaseUrl: base, clientId: 'client-1', clientSecret: 'secret-1' };
-    expect(await paypalConnector.verify!(input('genuine-signature', settings))).toEqual({ ok: true });
+    expect(await paypalConnector.verify!(input('genuine-signature', settings))).toMatchObject({ ok: true, delivery: { id: 'tid-1' } });
     expect(verifyRequests.at(-1)).toMatchObject({ auth_algo: 'SHA256withRSA', transmission_id: 'tid-1', cert_url: 'https://api-m.paypal.com/v1/notifications/certs/CERT-1', webhook_event: event });
-    expect(await paypalConnector.verify!(input('genuine-signature', settings))).toEqual({ ok: true });
+    expect(await paypalConnector.verify!(input('genuine-signature', settings))).toMatchObject({ ok: true });
     expect(tokenRequests).toHaveLength(1);
+  });
+
+  it('under the default policy never sends the client credentials to a loopback API', async () => {
+    const settings = { webhookId: 'WH-ID-9', verification: 'postback', apiBaseUrl: base, clientId: 'client-2', clientSecret: 'secret-2' };
+    const before = tokenRequests.length + verifyRequests.length;
+    expect(await paypalConnector.verify!(input('genuine-signature', settings, '', strict))).toEqual({ ok: false, reason: expect.stringMatching(/^PayPal postback verification failed: refused/) });
+    expect(tokenRequests.length + verifyRequests.length).toBe(before);
   });
 
   it('rejects on FAILURE and for another webhook id', async () => {
@@ -484,7 +523,7 @@ describe('paypal connector: postback verification', () => {
     const settings = { webhookId: 'WH-ID-9', verification: 'postback', apiBaseUrl: `${base}/`, clientId: 'client-1' };
     const bad = await paypalConnector.verify!(input('genuine-signature', settings, 'wrong-secret'));
     expect(bad).toEqual({ ok: false, reason: expect.stringContaining('HTTP 401') });
-    expect(await paypalConnector.verify!(input('genuine-signature', settings, 'secret-1'))).toEqual({ ok: true });
+    expect((await paypalConnector.verify!(input('genuine-signature', settings, 'secret-1'))).ok).toBe(true);
   });
 
   it('rejects settings without a webhook id', async () => {

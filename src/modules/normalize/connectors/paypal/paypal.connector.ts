@@ -3,7 +3,7 @@ import { envelopeEventId, mapDeclineCode, type Connector, type NormalizeContext,
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
 import { at, cardLast4, emailDomain, isoToDate, isRecord, record, str } from '../../payload-access.js';
 import { paypalCodes } from './paypal.codes.js';
-import { verifyPaypalWebhook } from './paypal.signature.js';
+import { paypalOutboundUrls, verifyPaypalWebhook } from './paypal.signature.js';
 
 type Resource = Record<string, unknown>;
 
@@ -330,4 +330,5 @@ export const paypalConnector: Connector = {
   },
 
   verify: verifyPaypalWebhook,
+  outboundUrls: paypalOutboundUrls,
 };

@@ -3,8 +3,9 @@ import { rootCertificates } from 'node:tls';
 import { crc32 } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { headerValue, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { headerValue, MAX_DELIVERY_ID_LENGTH, outsideWindow, signatureTolerance, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { sha256Hex } from '../../../../platform/crypto/hashing.js';
+import { jsonBody, OutboundError, type OutboundHttp } from '../../../../platform/net/outbound-client.js';
 
 const defaultPaypalCertPrefixes = [
   'https://api.paypal.com/',
@@ -14,6 +15,8 @@ const defaultPaypalCertPrefixes = [
 ];
 
 const HTTP_TIMEOUT_MS = 5000;
+/** A PEM chain is a few kilobytes; anything much larger is not one. */
+const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
 // A prefix must end at a path boundary, or `https://api.paypal.com` would also admit `https://api.paypal.com.evil.example`.
 const urlPrefix = z.string().url().refine((p) => p.endsWith('/'), 'a certificate URL prefix must end with "/"');
@@ -71,7 +74,13 @@ function readTransmission(headers: VerifyInput['headers']): Transmission | null 
   return { id, time, sig, certUrl: headerValue(headers, 'paypal-cert-url'), authAlgo: headerValue(headers, 'paypal-auth-algo') };
 }
 
-/** The signed message of PayPal's offline scheme: CRC32 of the raw bytes, as an unsigned decimal. */
+/**
+ * The signed message of PayPal's offline scheme: CRC32 of the raw bytes, as an unsigned decimal.
+ * CRC32 is not a cryptographic hash: anyone holding one signed delivery can make another body with
+ * the same CRC32 (four chosen bytes suffice). The transmission-time window and the transmission-id
+ * dedupe bound that to an unseen transmission within the window; postback verification, where
+ * PayPal checks the whole event, does not have the weakness.
+ */
 export function paypalSignedMessage(transmissionId: string, transmissionTime: string, webhookId: string, rawBody: Buffer): string {
   return `${transmissionId}|${transmissionTime}|${webhookId}|${crc32(rawBody) >>> 0}`;
 }
@@ -81,18 +90,18 @@ function parsePemBundle(pem: string): X509Certificate[] {
 }
 
 /** The downloaded PEM: the signing certificate first, then any intermediates PayPal sends with it. */
-async function fetchCertificates(url: string): Promise<X509Certificate[] | string> {
+async function fetchCertificates(url: string, http: OutboundHttp): Promise<X509Certificate[] | string> {
   const cached = certCache.get(url);
   if (cached) return cached;
-  let res: Response;
+  let res;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+    res = await http.request(url, { timeoutMs: HTTP_TIMEOUT_MS, maxResponseBytes: MAX_CERTIFICATE_BYTES });
   } catch (error) {
-    return `certificate download failed: ${error instanceof Error ? error.message : String(error)}`;
+    return `certificate download failed: ${error instanceof OutboundError ? error.message : 'unexpected error'}`;
   }
-  if (!res.ok) return `certificate download answered HTTP ${res.status}`;
+  if (res.status !== 200) return `certificate download answered HTTP ${res.status}`;
   try {
-    const chain = parsePemBundle(await res.text());
+    const chain = parsePemBundle(res.body.toString('utf8'));
     if (chain.length === 0) return 'certificate URL did not return a PEM certificate';
     certCache.set(url, chain);
     return chain;
@@ -128,7 +137,7 @@ function checkChain(chain: X509Certificate[], anchors: X509Certificate[], subjec
   return 'PayPal certificate does not chain to a trusted CA';
 }
 
-async function certificateFor(settings: z.infer<typeof certificateSettings>, certUrl: string | null, now: number): Promise<X509Certificate | string> {
+async function certificateFor(settings: z.infer<typeof certificateSettings>, certUrl: string | null, now: number, http: OutboundHttp): Promise<X509Certificate | string> {
   const source = settings.certificateSource;
   if (source && 'pem' in source) {
     // A pinned certificate is trusted as configured: the operator chose it.
@@ -142,7 +151,7 @@ async function certificateFor(settings: z.infer<typeof certificateSettings>, cer
   const prefixes = source?.allowedUrlPrefixes ?? defaultPaypalCertPrefixes;
   // Only a TLS-authenticated download from PayPal's own hosts makes the key PayPal's; any other URL is attacker-chosen.
   if (!prefixes.some((p) => certUrl.startsWith(p))) return 'PAYPAL-CERT-URL is not an allowed PayPal certificate location';
-  const chain = await fetchCertificates(certUrl);
+  const chain = await fetchCertificates(certUrl, http);
   if (typeof chain === 'string') return chain;
   let anchors: X509Certificate[];
   try {
@@ -165,19 +174,22 @@ function signatureMatches(message: string, cert: X509Certificate, signature: str
 async function verifyWithCertificate(input: VerifyInput, settings: z.infer<typeof certificateSettings>, t: Transmission): Promise<VerifyResult> {
   if (t.authAlgo && t.authAlgo !== 'SHA256withRSA') return { ok: false, reason: `unsupported PAYPAL-AUTH-ALGO ${t.authAlgo}` };
   const now = input.now.getTime();
-  const cert = await certificateFor(settings, t.certUrl, now);
+  const cert = await certificateFor(settings, t.certUrl, now, input.http);
   if (typeof cert === 'string') return { ok: false, reason: cert };
   if (!validAt(cert, now)) return { ok: false, reason: 'PayPal certificate is outside its validity period' };
   const message = paypalSignedMessage(t.id, t.time, settings.webhookId, input.rawBody);
   return signatureMatches(message, cert, t.sig) ? { ok: true } : { ok: false, reason: 'PAYPAL-TRANSMISSION-SIG does not match' };
 }
 
-async function accessToken(apiBaseUrl: string, clientId: string, clientSecret: string): Promise<string> {
+/** A PayPal answer we could not use, in our own words (safe to repeat to the caller). */
+class PaypalAnswerError extends Error {}
+
+async function accessToken(http: OutboundHttp, apiBaseUrl: string, clientId: string, clientSecret: string): Promise<string> {
   // The secret is part of the key so rotated (or wrong) credentials never ride on a token issued to others.
   const key = `${apiBaseUrl}|${clientId}|${sha256Hex(clientSecret)}`;
   const cached = tokenCache.get(key);
   if (cached) return cached;
-  const res = await fetch(`${apiBaseUrl}/v1/oauth2/token`, {
+  const res = await http.request(`${apiBaseUrl}/v1/oauth2/token`, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
@@ -185,11 +197,11 @@ async function accessToken(apiBaseUrl: string, clientId: string, clientSecret: s
       accept: 'application/json',
     },
     body: 'grant_type=client_credentials',
-    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    timeoutMs: HTTP_TIMEOUT_MS,
   });
-  if (!res.ok) throw new Error(`PayPal OAuth token request answered HTTP ${res.status}`);
-  const body = (await res.json()) as { access_token?: unknown; expires_in?: unknown };
-  if (typeof body.access_token !== 'string') throw new Error('PayPal OAuth answer has no access_token');
+  if (res.status !== 200) throw new PaypalAnswerError(`PayPal OAuth token request answered HTTP ${res.status}`);
+  const body = (jsonBody(res) ?? {}) as { access_token?: unknown; expires_in?: unknown };
+  if (typeof body.access_token !== 'string') throw new PaypalAnswerError('PayPal OAuth answer has no access_token');
   const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 0;
   // Refresh a minute early so a token never expires between the cache hit and PayPal's check.
   if (expiresIn > 60) tokenCache.set(key, body.access_token, { ttl: (expiresIn - 60) * 1000 });
@@ -207,8 +219,8 @@ async function verifyByPostback(input: VerifyInput, settings: z.infer<typeof pos
   }
   const base = settings.apiBaseUrl.replace(/\/+$/, '');
   try {
-    const token = await accessToken(base, settings.clientId, clientSecret);
-    const res = await fetch(`${base}/v1/notifications/verify-webhook-signature`, {
+    const token = await accessToken(input.http, base, settings.clientId, clientSecret);
+    const res = await input.http.request(`${base}/v1/notifications/verify-webhook-signature`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({
@@ -220,22 +232,47 @@ async function verifyByPostback(input: VerifyInput, settings: z.infer<typeof pos
         webhook_id: settings.webhookId,
         webhook_event: event,
       }),
-      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      timeoutMs: HTTP_TIMEOUT_MS,
     });
-    if (!res.ok) return { ok: false, reason: `PayPal verify-webhook-signature answered HTTP ${res.status}` };
-    const body = (await res.json()) as { verification_status?: unknown };
-    return body.verification_status === 'SUCCESS' ? { ok: true } : { ok: false, reason: `PayPal verification_status is ${String(body.verification_status)}` };
+    if (res.status !== 200) return { ok: false, reason: `PayPal verify-webhook-signature answered HTTP ${res.status}` };
+    const status = (jsonBody(res) as { verification_status?: unknown } | null)?.verification_status;
+    // Only the two documented words are repeated back; anything else the remote said stays out of the answer.
+    return status === 'SUCCESS' ? { ok: true } : { ok: false, reason: `PayPal verification_status is ${status === 'FAILURE' ? 'FAILURE' : 'not SUCCESS'}` };
   } catch (error) {
-    return { ok: false, reason: `PayPal postback verification failed: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, reason: `PayPal postback verification failed: ${error instanceof OutboundError || error instanceof PaypalAnswerError ? error.message : 'unexpected error'}` };
   }
 }
 
-/** Verifies a PayPal delivery with the scheme the endpoint's settings choose (offline certificate by default). */
+/**
+ * Verifies a PayPal delivery with the scheme the endpoint's settings choose (offline certificate by
+ * default). Either way the transmission time must be within the endpoint's tolerance, checked
+ * before any download, and the transmission id is handed back to be remembered.
+ */
 export async function verifyPaypalWebhook(input: VerifyInput): Promise<VerifyResult> {
   const parsed = paypalVerifySettingsSchema.safeParse(input.settings);
   if (!parsed.success) return { ok: false, reason: `PayPal endpoint settings are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
   const transmission = readTransmission(input.headers);
   if (!transmission) return { ok: false, reason: 'missing PAYPAL-TRANSMISSION-ID, -TIME or -SIG header' };
+  if (transmission.id.length > MAX_DELIVERY_ID_LENGTH) return { ok: false, reason: 'PAYPAL-TRANSMISSION-ID is too long' };
+  const tolerance = signatureTolerance(input.settings);
+  const sentAt = Date.parse(transmission.time);
+  const stale = outsideWindow(sentAt, input.now, tolerance, 'PAYPAL-TRANSMISSION-TIME');
+  if (stale) return { ok: false, reason: stale };
   const settings = parsed.data;
-  return settings.verification === 'postback' ? verifyByPostback(input, settings, transmission) : verifyWithCertificate(input, settings, transmission);
+  const verdict = settings.verification === 'postback' ? await verifyByPostback(input, settings, transmission) : await verifyWithCertificate(input, settings, transmission);
+  return verdict.ok ? { ok: true, delivery: { id: transmission.id, freshUntil: new Date(sentAt + tolerance * 1000) } } : verdict;
+}
+
+/** The URLs these settings make Paylens call: the postback API, or the certificate locations. */
+export function paypalOutboundUrls(settings: Record<string, unknown>): { field: string; url: string }[] {
+  const urls: { field: string; url: string }[] = [];
+  if (typeof settings.apiBaseUrl === 'string') urls.push({ field: 'apiBaseUrl', url: settings.apiBaseUrl });
+  const source = settings.certificateSource;
+  const prefixes = typeof source === 'object' && source !== null ? (source as { allowedUrlPrefixes?: unknown }).allowedUrlPrefixes : undefined;
+  if (Array.isArray(prefixes)) {
+    prefixes.forEach((prefix, i) => {
+      if (typeof prefix === 'string') urls.push({ field: `certificateSource.allowedUrlPrefixes.${i}`, url: prefix });
+    });
+  }
+  return urls;
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
 import { stripeConnector } from './stripe.connector.js';
 import { charge, declinedCharge, dispute, paymentIntent, stripeEvent } from './__fixtures__/stripe-events.js';
+import { noOutbound } from '../../../../platform/net/outbound-client.js';
 
 const ctx = testNormalizeContext;
 
@@ -201,17 +202,20 @@ describe('stripe connector: signature', () => {
   const sign = (t: number, payload = body, key = secret) => createHmac('sha256', key).update(`${t}.`).update(payload).digest('hex');
   const now = new Date('2024-11-24T12:00:00Z');
   const t = Math.floor(now.getTime() / 1000) - 10;
-  const verify = (header: string | undefined, at = now) => stripeConnector.verify!({ rawBody: body, headers: { 'stripe-signature': header }, query: {}, secret, settings: {}, now: at });
+  const verify = (header: string | undefined, at = now) => stripeConnector.verify!({ rawBody: body, headers: { 'stripe-signature': header }, query: {}, secret, settings: {}, now: at, http: noOutbound });
 
   it('accepts a valid signature and any matching v1 among several', async () => {
     expect(await verify(`t=${t},v1=${sign(t)}`)).toEqual({ ok: true });
     expect(await verify(`t=${t},v1=${'0'.repeat(64)},v1=${sign(t)},v0=abc`)).toEqual({ ok: true });
   });
 
-  it('rejects a tampered body, a wrong secret, a stale timestamp and a missing header', async () => {
+  it('rejects a tampered body, a wrong secret, a stale or future timestamp and a missing header', async () => {
     expect((await verify(`t=${t},v1=${sign(t, Buffer.from('{}'))}`)).ok).toBe(false);
     expect((await verify(`t=${t},v1=${sign(t, body, 'whsec_other')}`)).ok).toBe(false);
     expect((await verify(`t=${t - 400},v1=${sign(t - 400)}`)).ok).toBe(false);
+    const future = t + 10 + 301;
+    expect(await verify(`t=${future},v1=${sign(future)}`)).toEqual({ ok: false, reason: expect.stringContaining('in the future') });
+    expect(await verify(`t=${future - 1},v1=${sign(future - 1)}`)).toEqual({ ok: true });
     expect((await verify(undefined)).ok).toBe(false);
     expect((await verify(`v1=${sign(t)}`)).ok).toBe(false);
   });

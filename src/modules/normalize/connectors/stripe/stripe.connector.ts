@@ -1,11 +1,10 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { envelopeEventId, headerValue, mapDeclineCode, signatureHeaderParts, type Connector, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
+import { envelopeEventId, headerValue, mapDeclineCode, outsideWindow, signatureHeaderParts, signatureTolerance, type Connector, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
 import { at, cardBin, countryCode, emailDomain, int, isRecord, providerMetadataField, record, str, stringMap, unixSecondsToDate } from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
 import { stripeCodes, stripeExponentOverrides } from './stripe.codes.js';
 
-const SIGNATURE_TOLERANCE_SECONDS = 300;
 const cardFundings = new Set(['credit', 'debit', 'prepaid', 'unknown']);
 
 type Resource = Record<string, unknown>;
@@ -262,15 +261,18 @@ function parseSignatureHeader(header: string): { timestamp: number | null; signa
   return { timestamp, signatures };
 }
 
-export function verifyStripeSignature({ rawBody, headers, secret, now }: VerifyInput): VerifyResult {
+/**
+ * Stripe's scheme: hex HMAC-SHA256 of `t.body`. stripe-node only rejects timestamps older than its
+ * tolerance; a timestamp as far in the future is rejected too, since no genuine delivery has one.
+ */
+export function verifyStripeSignature({ rawBody, headers, secret, settings, now }: VerifyInput): VerifyResult {
   const header = headerValue(headers, 'stripe-signature');
   if (!header) return { ok: false, reason: 'missing Stripe-Signature header' };
   const { timestamp, signatures } = parseSignatureHeader(header);
   if (timestamp === null) return { ok: false, reason: 'Stripe-Signature has no timestamp' };
   if (signatures.length === 0) return { ok: false, reason: 'Stripe-Signature has no v1 signature' };
-  if (Math.floor(now.getTime() / 1000) - timestamp > SIGNATURE_TOLERANCE_SECONDS) {
-    return { ok: false, reason: 'Stripe-Signature timestamp is outside the 300 s tolerance' };
-  }
+  const stale = outsideWindow(timestamp * 1000, now, signatureTolerance(settings), 'Stripe-Signature timestamp');
+  if (stale) return { ok: false, reason: stale };
   const expected = hmacSha256(secret, Buffer.concat([Buffer.from(`${timestamp}.`), rawBody])).toString('hex');
   return signatures.some((s) => safeEqual(s, expected)) ? { ok: true } : { ok: false, reason: 'no v1 signature matches' };
 }
