@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalizeContext } from '../connector.js';
 import { guessEvent, HeuristicNormalizer } from './heuristic.normalizer.js';
-import { currencyIn, plainDecimal, statusOf, timeOf } from './heuristic.values.js';
+import { currencyIn, isEmail, masked, moneyToMinor, plainDecimal, reasonOf, statusOf, timeOf } from './heuristic.values.js';
 
 const ctx: NormalizeContext = { customerKey: (kind, value) => `ck_${kind}_${value.length}`, now: new Date('2026-11-24T12:00:00Z') };
 
@@ -54,6 +54,45 @@ describe('heuristic values', () => {
     expect(timeOf('05/03/2026')?.toISOString()).toBe('2026-03-05T00:00:00.000Z');
     expect(timeOf('31/02/2026')).toBeNull();
     expect(timeOf(42)).toBeNull();
+  });
+
+  it('recognises e-mail addresses, and nothing longer than one can be', () => {
+    for (const email of ['a@b.co', 'Lena.Vogt+x@post.example.de']) expect(isEmail(` ${email} `)).toBe(true);
+    for (const text of ['a@b', 'a@@b.co', 'a b@c.co', 'a@b..co', 'a@.b.co', '@b.co', `${'a'.repeat(250)}@b.co`]) expect(isEmail(text)).toBe(false);
+  });
+
+  it('reads hostile strings in time linear in their length', () => {
+    const cpuMs = (fn: () => unknown) => {
+      const runs = [0, 1, 2].map(() => {
+        const start = process.cpuUsage();
+        fn();
+        const used = process.cpuUsage(start);
+        return (used.user + used.system) / 1000;
+      });
+      return runs.sort((a, b) => a - b)[1]!;
+    };
+    const readers: Record<string, (text: string) => unknown> = {
+      isEmail,
+      currencyIn,
+      plainDecimal,
+      moneyToMinor: (t) => moneyToMinor(t, 'EUR'),
+      timeOf,
+      masked,
+      reasonOf,
+      statusOf,
+    };
+    const hostile = [(n: number) => `a@${'.'.repeat(n)}@`, (n: number) => `a@${'a.'.repeat(n / 2)} `, (n: number) => `1${'.111'.repeat(n / 4)}x`, (n: number) => `123456${'*'.repeat(n)}x`, (n: number) => `USD ${' '.repeat(n)}1`];
+    for (const [name, read] of Object.entries(readers)) {
+      for (const make of hostile) {
+        const small = cpuMs(() => read(make(20_000)));
+        const large = cpuMs(() => read(make(200_000)));
+        expect(large / Math.max(small, 2), `${name}(${make(8)})`).toBeLessThan(25);
+      }
+    }
+    const note = (n: number) => ({ amount: '12.50', currency: 'EUR', status: 'paid', note: `a@${'.'.repeat(n)}@`, email: `b@${'b.'.repeat(n / 2)}@` });
+    const small = cpuMs(() => guessEvent(note(20_000), ctx));
+    const large = cpuMs(() => guessEvent(note(200_000), ctx));
+    expect(large / Math.max(small, 2)).toBeLessThan(25);
   });
 });
 

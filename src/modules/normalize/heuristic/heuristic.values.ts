@@ -155,9 +155,16 @@ export function reasonOf(text: string): FailureReason {
   return 'unknown';
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * One `@`, then dot-separated labels. Each label excludes the dot, so the pattern matches a text
+ * one way only (no backtracking), and anything longer than an address can be (RFC 5321: 254) is
+ * not read at all: this runs on every string of an unknown payload.
+ */
+const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
+const MAX_EMAIL_LENGTH = 254;
 export function isEmail(text: string): boolean {
-  return EMAIL.test(text.trim());
+  const trimmed = text.trim();
+  return trimmed.length <= MAX_EMAIL_LENGTH && EMAIL.test(trimmed);
 }
 
 const MIN_TIME = Date.UTC(2000, 0, 1);
