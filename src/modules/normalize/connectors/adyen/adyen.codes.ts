@@ -54,9 +54,16 @@ export const adyenCodes: Readonly<Record<string, DeclineMapping>> = {
   'transaction blocked by adyen to prevent excessive retry fees': m('limit_exceeded', 'hard', 'do_not_retry'),
 };
 
-/** The table key of a reason text: Adyen's casing and a trailing period vary between channels. */
+/**
+ * The table key of a reason text: Adyen's casing and a trailing period vary between channels. The
+ * periods are cut by a loop: `/\.+$/` retries from every period of a long run, quadratic in a
+ * hostile reason's length.
+ */
 export function adyenReasonKey(text: string): string {
-  return text.trim().replace(/\.+$/, '').trim().toLowerCase();
+  const trimmed = text.trim();
+  let end = trimmed.length;
+  while (end > 0 && trimmed.charCodeAt(end - 1) === 46) end--;
+  return trimmed.slice(0, end).trim().toLowerCase();
 }
 
 /** Adyen's minor-unit view where it differs from ISO 4217 (docs.adyen.com/development-resources/currency-codes). */

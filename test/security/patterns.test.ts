@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { adyenReasonKey } from '../../src/modules/normalize/connectors/adyen/adyen.codes.js';
+
+/** Median CPU time of this process over three calls, so other work on the machine does not count. */
+function cpuMs(fn: () => unknown): number {
+  const runs = [0, 1, 2].map(() => {
+    const start = process.cpuUsage();
+    fn();
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+  });
+  return runs.sort((a, b) => a - b)[1]!;
+}
+
+describe('provider text read in linear time', () => {
+  it('an Adyen reason of a long run of periods', () => {
+    const reason = (n: number) => `Refused${'.'.repeat(n)}x`;
+    expect(adyenReasonKey(' Not enough balance... ')).toBe('not enough balance');
+    expect(adyenReasonKey(reason(3))).toBe('refused...x');
+    const small = cpuMs(() => adyenReasonKey(reason(40_000)));
+    const large = cpuMs(() => adyenReasonKey(reason(400_000)));
+    expect(large / Math.max(small, 2)).toBeLessThan(25);
+  });
+});
