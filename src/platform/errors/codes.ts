@@ -2,6 +2,7 @@
 export const errorCodes = {
   invalid_json: { status: 400, title: 'The body is not valid JSON' },
   invalid_body: { status: 400, title: 'The body could not be parsed' },
+  reserved_key: { status: 400, title: 'The body uses a reserved name as a key' },
   unknown_provider: { status: 400, title: 'Unknown payment provider' },
   bad_request: { status: 400, title: 'Bad request' },
   unauthorized: { status: 401, title: 'Missing or invalid credentials' },

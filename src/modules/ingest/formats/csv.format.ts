@@ -1,12 +1,34 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { AppError } from '../../../platform/errors/app-error.js';
-import type { RecordList } from './json.format.js';
+import { clipped, type RecordList } from './json.format.js';
+import { assertKeyAllowed, MAX_NESTING } from './nesting.js';
 
-const trimBreaks = (raw: string) => raw.replace(/^[\r\n]+|[\r\n]+$/g, '');
+/** Wider than any payment export; every column is a key of every row's record. */
+export const MAX_COLUMNS = 1000;
+
+const isBreak = (c: number) => c === 10 || c === 13;
+
+/** The row text without the line breaks around it (a loop: a regex anchored at the end backtracks on every inner break). */
+function trimBreaks(raw: string): string {
+  let start = 0;
+  let end = raw.length;
+  while (start < end && isBreak(raw.charCodeAt(start))) start++;
+  while (end > start && isBreak(raw.charCodeAt(end - 1))) end--;
+  return raw.slice(start, end);
+}
+
+/** A header's path: `card.last4` → ["card", "last4"], refused when deeper than JSON and XML may nest or naming a reserved key. */
+function headerPath(header: string, column: number): string[] {
+  const parts = header.split('.').filter((p) => p !== '');
+  if (parts.length > MAX_NESTING) {
+    throw new AppError('invalid_body', `CSV header column ${column} nests deeper than ${MAX_NESTING} levels`, { format: 'csv', line: 1, column, maxDepth: MAX_NESTING });
+  }
+  for (const part of parts) assertKeyAllowed(part, 'csv');
+  return parts;
+}
 
 /** `card.last4` as a column header becomes `{ card: { last4 } }`, so CSV rows nest like JSON. */
-function setPath(target: Record<string, unknown>, header: string, value: string): void {
-  const parts = header.split('.').filter((p) => p !== '');
+function setPath(target: Record<string, unknown>, parts: readonly string[], value: string): void {
   if (parts.length === 0) return;
   let node = target;
   for (const part of parts.slice(0, -1)) {
@@ -33,7 +55,7 @@ export function parseCsv(text: string): RecordList {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines;
       const row = (error as CsvError & { records?: number }).records;
-      throw new AppError('invalid_body', `CSV ${line ? `line ${line}` : 'body'}: ${error.message}`, {
+      throw new AppError('invalid_body', `CSV ${line ? `line ${line}` : 'body'}: ${clipped(error.message)}`, {
         format: 'csv',
         ...(line ? { line } : {}),
         ...(row !== undefined ? { row } : {}),
@@ -43,15 +65,19 @@ export function parseCsv(text: string): RecordList {
   }
   const [header, ...data] = rows;
   if (!header) throw new AppError('invalid_body', 'The CSV body is empty; expected a header row and one row per event', { format: 'csv' });
+  if (header.record.length > MAX_COLUMNS) {
+    throw new AppError('invalid_body', `The CSV header has ${header.record.length} columns; at most ${MAX_COLUMNS} are accepted`, { format: 'csv', line: 1, maxColumns: MAX_COLUMNS });
+  }
   const columns = header.record.map((c) => c.trim());
   const blank = columns.findIndex((c) => c === '');
   if (blank >= 0) throw new AppError('invalid_body', `CSV header column ${blank + 1} has no name`, { format: 'csv', line: 1, column: blank + 1 });
+  const paths = columns.map((c, i) => headerPath(c, i + 1));
   if (data.length === 0) throw new AppError('invalid_body', 'The CSV body has a header row but no data rows', { format: 'csv', line: 1 });
   const headerText = trimBreaks(header.raw);
   const records = data.map((row) => {
     const out: Record<string, unknown> = {};
     row.record.forEach((cell, i) => {
-      if (cell.trim() !== '') setPath(out, columns[i]!, cell.trim());
+      if (cell.trim() !== '') setPath(out, paths[i]!, cell.trim());
     });
     return out;
   });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../platform/errors/app-error.js';
 import { formatOf, parseAs, parseBody } from '../payload-parser.js';
-import { parseCsv } from './csv.format.js';
+import { MAX_COLUMNS, parseCsv } from './csv.format.js';
 import { jsonErrorOffset } from './json.format.js';
+import { assertXmlNesting, MAX_NESTING } from './nesting.js';
 import { parseXml } from './xml.format.js';
 
 function problemOf(fn: () => unknown): AppError {
@@ -53,4 +54,49 @@ describe('payload formats', () => {
     expect(problemOf(() => parseCsv('id,\n1,2\n')).extensions).toMatchObject({ line: 1, column: 2 });
     expect(problemOf(() => parseCsv('id,amount\n"1,2\n')).extensions).toMatchObject({ format: 'csv', line: 2 });
   });
+
+  it('refuses __proto__, constructor and prototype as keys in every format', () => {
+    const cases: [Parameters<typeof parseAs>[0], string, string][] = [
+      ['json', '{"a": {"__proto__": {"polluted": 1}}}', '__proto__'],
+      ['json', '{"\\u005f_proto__": 1}', '__proto__'],
+      ['json', '[{"constructor": {"prototype": 1}}]', 'constructor'],
+      ['ndjson', '{"ok": 1}\n{"prototype": 2}\n', 'prototype'],
+      ['xml', '<payment><__proto__><a>1</a></__proto__></payment>', '__proto__'],
+      ['xml', '<payment><constructor>1</constructor></payment>', 'constructor'],
+      ['xml', '<payment prototype="1"><a>1</a></payment>', 'prototype'],
+      ['csv', 'id,card.__proto__.x\n1,2\n', '__proto__'],
+      ['csv', 'id,constructor\n1,2\n', 'constructor'],
+    ];
+    for (const [format, body, key] of cases) {
+      const problem = problemOf(() => parseAs(format, body, { jsonArrays: true }));
+      expect(problem, body).toMatchObject({ code: 'reserved_key', status: 400, extensions: { format, key } });
+    }
+    // As values, the words are data like any other.
+    expect(parseAs('json', '{"note": "__proto__ constructor"}').records).toEqual([{ note: '__proto__ constructor' }]);
+  });
+
+  it('caps CSV header depth and width as JSON and XML are capped', () => {
+    const deep = `id,${Array.from({ length: MAX_NESTING + 1 }, (_, i) => `p${i}`).join('.')}\n1,2\n`;
+    expect(problemOf(() => parseCsv(deep))).toMatchObject({ code: 'invalid_body', extensions: { maxDepth: MAX_NESTING, column: 2 } });
+    expect(problemOf(() => parseCsv(`${'a.'.repeat(5000)}b\n1\n`)).code).toBe('invalid_body');
+    expect(parseCsv(`id,${Array.from({ length: MAX_NESTING }, (_, i) => `p${i}`).join('.')}\n1,2\n`).records).toHaveLength(1);
+    const wide = (n: number) => `${Array.from({ length: n }, (_, i) => `c${i}`).join(',')}\n${'1,'.repeat(n - 1)}1\n`;
+    expect(problemOf(() => parseCsv(wide(MAX_COLUMNS + 1)))).toMatchObject({ code: 'invalid_body', extensions: { maxColumns: MAX_COLUMNS } });
+    expect(parseCsv(wide(MAX_COLUMNS)).records).toHaveLength(1);
+  });
+
+  it('keeps the line breaks inside a quoted CSV cell and drops those around the row', () => {
+    const parsed = parseCsv('id,note\r\n1,"a\n\n\nb"\r\n\r\n');
+    expect(parsed.records).toEqual([{ id: '1', note: 'a\n\n\nb' }]);
+    expect(parsed.texts).toEqual(['id,note\n1,"a\n\n\nb"']);
+  });
+
+  it('counts XML depth past comments, CDATA, declarations and quoted attributes', () => {
+    const nested = (n: number, inner = 'x') => `${'<a k="&gt;/>">'.repeat(n)}${inner}${'</a>'.repeat(n)}`;
+    expect(() => assertXmlNesting(`<?xml version="1.0"?><!-- <b><b><b> -->${nested(MAX_NESTING, '<![CDATA[<c><c>]]><e/>')}`)).not.toThrow();
+    expect(problemOf(() => assertXmlNesting(nested(MAX_NESTING + 1)))).toMatchObject({ code: 'invalid_body', extensions: { maxDepth: MAX_NESTING } });
+    // Unbalanced noise is left to the validator, which answers with a line and column.
+    expect(problemOf(() => parseAs('xml', '<'.repeat(4096)))).toMatchObject({ code: 'invalid_body', extensions: { format: 'xml', line: 1 } });
+  });
 });
+

@@ -6,6 +6,11 @@ export interface RecordList {
   multi: boolean;
 }
 
+/** A parser's message as an error detail: parsers quote the offending input, which may be megabytes long. */
+export function clipped(message: string, max = 300): string {
+  return message.length > max ? `${message.slice(0, max)}…` : message;
+}
+
 /** 1-based line and column of a character offset, for error messages a person can act on. */
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
@@ -119,7 +124,7 @@ export function parseJson(text: string): unknown {
     const message = error instanceof Error ? error.message : 'The body is not valid JSON';
     const position = /position (\d+)/.exec(message);
     const where = lineAndColumn(text, position ? Number(position[1]) : jsonErrorOffset(text));
-    throw new AppError('invalid_json', `${message} (line ${where.line}, column ${where.column})`, where);
+    throw new AppError('invalid_json', `${clipped(message)} (line ${where.line}, column ${where.column})`, where);
   }
 }
 

@@ -1,5 +1,5 @@
 import { AppError } from '../../../platform/errors/app-error.js';
-import type { RecordList } from './json.format.js';
+import { clipped, type RecordList } from './json.format.js';
 
 /**
  * One JSON value per line; blank lines are skipped. A bad line rejects the whole body with its
@@ -16,7 +16,7 @@ export function parseNdjson(text: string): RecordList {
       records.push(JSON.parse(line));
     } catch (error) {
       const reason = error instanceof Error ? error.message : 'not valid JSON';
-      throw new AppError('invalid_body', `NDJSON line ${i + 1} is not valid JSON: ${reason}`, { line: i + 1, format: 'ndjson' });
+      throw new AppError('invalid_body', `NDJSON line ${i + 1} is not valid JSON: ${clipped(reason)}`, { line: i + 1, format: 'ndjson' });
     }
     texts.push(line);
   }

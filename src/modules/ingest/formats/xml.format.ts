@@ -1,7 +1,7 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AppError } from '../../../platform/errors/app-error.js';
 import { isRecord } from '../../normalize/payload-access.js';
-import type { RecordList } from './json.format.js';
+import { clipped, type RecordList } from './json.format.js';
 
 const options = {
   ignoreAttributes: false,
@@ -35,7 +35,7 @@ export function parseXml(text: string): RecordList {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
-    throw new AppError('invalid_body', `XML line ${line}, column ${col}: ${msg}`, { format: 'xml', line, column: col });
+    throw new AppError('invalid_body', `XML line ${line}, column ${col}: ${clipped(msg)}`, { format: 'xml', line, column: col });
   }
   const doc: unknown = parser.parse(text);
   const rootKeys = isRecord(doc) ? Object.keys(doc) : [];
