@@ -59,7 +59,7 @@ describe('hostile bodies over a real port', () => {
 
   beforeAll(async () => {
     server = await startServer({ PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: key, LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(4 * 1024 * 1024), METRICS_PORT: '0' }, await freePort());
-  });
+  }, 120_000);
   afterAll(async () => {
     server.child.kill('SIGTERM');
     await server.exited;
