@@ -232,7 +232,9 @@ describe.each(storeKinds())('risk API on %s', (store) => {
     const tenant = await t.newTenant(`backtest-${store}`);
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = (await score(tx({ customer: { id: `cus_bt${i}` }, ipCountry: i < 2 ? 'NG' : 'US', occurredAt: at(700 + i) }), tenant.apiKey)).json();
+      // Four unrelated customers (one device, card and IP each): shared ones would be new-account fraud signals.
+      const own = { deviceId: `dev-bt${i}`, card: { bin: '424242', last4: `100${i}`, country: 'US' }, ip: `198.51.100.${20 + i}` };
+      const res = (await score(tx({ customer: { id: `cus_bt${i}` }, ...own, ipCountry: i < 2 ? 'NG' : 'US', occurredAt: at(700 + i) }), tenant.apiKey)).json();
       ids.push(res.transactionId);
     }
     const label = (transactionId: string, value: string) => call('POST', '/v1/risk/labels', { transactionId, label: value }, tenant.apiKey);

@@ -1,15 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { coerceFeatures, computeFeatures, storedFeatures, type FeatureInput } from './features.js';
-import type { VelocitySnapshot } from './velocity-store.js';
+import { amountLogMilli, DAY_MS, type BurstCounts, type VelocitySnapshot } from './velocity-store.js';
 
+const quiet: BurstCounts = { newCards10m: 0, newCards1h: 0, newCustomers10m: 0, newCustomers1h: 0, declines10m: 0, declines1h: 0 };
 const empty: VelocitySnapshot = {
-  customer: { count1h: 0, count24h: 0, count7d: 0, amountUsdMinor1h: 0, amountUsdMinor24h: 0, amountUsdMinor7d: 0, declines1h: 0, distinctCards24h: 1, seenBefore: false },
-  card: { count1h: 0, declines1h: 0, seenBefore: false },
-  device: { distinctCards24h: 1, distinctCustomers24h: 1, seenBefore: false },
-  ip: { count1h: 0, distinctCustomers24h: 1 },
-  merchant: { count1h: 0, declines1h: 0 },
+  customer: {
+    count1h: 0,
+    count24h: 0,
+    count7d: 0,
+    count30d: 0,
+    amountUsdMinor1h: 0,
+    amountUsdMinor24h: 0,
+    amountUsdMinor7d: 0,
+    amountUsdMinor30d: 0,
+    declines1h: 0,
+    distinctCards24h: 1,
+    seenBefore: false,
+    firstSeenAt: null,
+  },
+  account: { firstSeenAt: null },
+  card: { count1h: 0, declines1h: 0, seenBefore: false, firstSeenAt: null },
+  device: { ...quiet, distinctCards24h: 1, distinctCustomers24h: 1, newCustomers24h: 0, seenBefore: false, firstSeenAt: null },
+  ip: { ...quiet, count1h: 0, distinctCustomers24h: 1, distinctCustomers30d: 1, newCustomers24h: 0, customerSeenBefore: false, firstSeenAt: null },
+  merchant: { ...quiet, count10m: 0, count1h: 0, amounts: { count: 0, sumLogMilli: 0, sumSqLogMilli: 0 } },
+  bin: quiet,
+  merchantBin: { count1h: 0, sequence10m: 0 },
 };
-const input: FeatureInput = { amountUsdMinor: 12_345, cardCountry: 'US', ipCountry: 'us', hasCustomer: true, hasCard: true, hasDevice: true, listBlock: false, listAllow: false };
+const T = Date.parse('2026-03-01T12:00:00Z');
+const input: FeatureInput = {
+  at: T,
+  amountUsdMinor: 12_345,
+  cardCountry: 'US',
+  ipCountry: 'us',
+  hasCustomer: true,
+  hasCard: true,
+  hasDevice: true,
+  listBlock: false,
+  listAllow: false,
+  email: { disposable: false, randomLocal: false },
+};
 
 describe('computeFeatures', () => {
   it('marks a first payment as first-seen, with a neutral amount ratio', () => {
@@ -17,19 +46,71 @@ describe('computeFeatures', () => {
     expect(f).toMatchObject({ amount_usd: 123.45, first_seen_customer: 1, first_seen_card: 1, first_seen_device: 1, amount_vs_usual: 1, country_mismatch: 0, merchant_decline_rate_1h: 0 });
   });
 
-  it('compares the amount with the customer mean of the last 7 days and flags a country mismatch', () => {
+  it('compares the amount with the customer mean of the last 30 days and flags a country mismatch', () => {
     const v: VelocitySnapshot = {
       ...empty,
-      customer: { ...empty.customer, count7d: 4, amountUsdMinor7d: 10_000, seenBefore: true },
-      card: { count1h: 2, declines1h: 2, seenBefore: true },
-      merchant: { count1h: 8, declines1h: 6 },
+      customer: { ...empty.customer, count30d: 4, amountUsdMinor30d: 10_000, seenBefore: true, firstSeenAt: T - 2 * DAY_MS },
+      card: { count1h: 2, declines1h: 2, seenBefore: true, firstSeenAt: T - DAY_MS },
+      merchant: { ...empty.merchant, count1h: 8, declines1h: 6 },
     };
     const f = computeFeatures({ ...input, amountUsdMinor: 25_000, ipCountry: 'NG' }, v);
     expect(f.amount_vs_usual).toBe(10);
     expect(f.country_mismatch).toBe(1);
     expect(f.first_seen_customer).toBe(0);
     expect(f.card_declines_1h).toBe(2);
+    expect(f.card_age_days).toBe(1);
     expect(f.merchant_decline_rate_1h).toBe(0.75);
+  });
+
+  it('ages a customer by its oldest key, the e-mail by the link key, devices and IPs by their first sighting', () => {
+    const v: VelocitySnapshot = {
+      ...empty,
+      customer: { ...empty.customer, seenBefore: true, firstSeenAt: T - DAY_MS / 2 },
+      account: { firstSeenAt: T - 90 * DAY_MS },
+      device: { ...empty.device, seenBefore: true, firstSeenAt: T - 3 * DAY_MS },
+      ip: { ...empty.ip, firstSeenAt: T - 40 * DAY_MS, distinctCustomers30d: 57, customerSeenBefore: true },
+    };
+    const f = computeFeatures({ ...input, email: { disposable: true, randomLocal: true } }, v);
+    expect(f).toMatchObject({ customer_age_days: 90, email_age_days: 0.5, device_age_days: 3, ip_age_days: 40, ip_distinct_customers_30d: 57, customer_ip_known: 1, email_disposable: 1, email_random: 1 });
+    expect(computeFeatures(input, empty)).toMatchObject({ customer_age_days: 0, email_age_days: 0, device_age_days: 0, ip_age_days: 0, email_disposable: 0 });
+  });
+
+  it('judges an amount against the merchant distribution once it has 20 amounts, with a floor on the spread', () => {
+    const amounts = (usd: number[]) => ({
+      count: usd.length,
+      sumLogMilli: usd.reduce((s, u) => s + amountLogMilli(u * 100), 0),
+      sumSqLogMilli: usd.reduce((s, u) => s + amountLogMilli(u * 100) ** 2, 0),
+    });
+    const at = (usd: number[], pay: number) => computeFeatures({ ...input, amountUsdMinor: pay * 100 }, { ...empty, merchant: { ...empty.merchant, amounts: amounts(usd) } }).amount_merchant_z;
+    const spread = Array.from({ length: 40 }, (_, i) => 20 * Math.exp(((i % 5) - 2) * 0.5));
+    // ln-amounts with mean ln 20 and spread sqrt(0.5): 400 USD is 3 ln-units above, 4.2 spreads.
+    expect(at(spread, 400)).toBeCloseTo(Math.log(20) / Math.sqrt(0.5), 1);
+    expect(at(spread, 20)).toBeCloseTo(0, 1);
+    expect(at(spread, 1)).toBeLessThan(-4);
+    expect(at(spread.slice(0, 19), 400)).toBe(0);
+    // One price only: the spread floor (0.5) keeps two items from looking like an outlier.
+    expect(at(Array.from({ length: 30 }, () => 10), 20)).toBeCloseTo(Math.log(2) / 0.5, 1);
+  });
+
+  it('turns bursts, BIN concentration and sequences into features', () => {
+    const v: VelocitySnapshot = {
+      ...empty,
+      merchant: { ...empty.merchant, newCards10m: 7, declines10m: 5, count10m: 9, count1h: 20 },
+      bin: { ...quiet, newCards1h: 4 },
+      device: { ...empty.device, newCards1h: 3, newCustomers24h: 2 },
+      merchantBin: { count1h: 5, sequence10m: 2 },
+    };
+    expect(computeFeatures(input, v)).toMatchObject({
+      merchant_new_cards_10m: 7,
+      merchant_declines_10m: 5,
+      merchant_count_10m: 9,
+      bin_new_cards_1h: 4,
+      device_new_cards_1h: 3,
+      device_new_customers_24h: 2,
+      merchant_bin_count_1h: 5,
+      merchant_bin_share_1h: 0.25,
+      card_sequence_10m: 2,
+    });
   });
 
   it('does not call absent identities first-seen, nor a missing country a mismatch', () => {

@@ -1,5 +1,6 @@
+import type { EmailSignals } from './email-signals.js';
 import { noLabelRisk, type MerchantLabelRisk } from './label-risk-store.js';
-import { DAY_MS, type VelocitySnapshot } from './velocity-store.js';
+import { DAY_MS, type BurstCounts, type VelocitySnapshot } from './velocity-store.js';
 
 /** Every feature the rules and the model can use; values are plain numbers (flags are 0/1, amounts USD major units). */
 export const featureNames = [
@@ -25,6 +26,47 @@ export const featureNames = [
   'first_seen_customer',
   'first_seen_card',
   'first_seen_device',
+  'customer_count_30d',
+  'customer_age_days',
+  'email_age_days',
+  'email_disposable',
+  'email_random',
+  'card_age_days',
+  'device_age_days',
+  'device_new_cards_10m',
+  'device_new_cards_1h',
+  'device_new_customers_10m',
+  'device_new_customers_1h',
+  'device_new_customers_24h',
+  'device_declines_10m',
+  'device_declines_1h',
+  'ip_age_days',
+  'ip_distinct_customers_30d',
+  'customer_ip_known',
+  'ip_new_cards_10m',
+  'ip_new_cards_1h',
+  'ip_new_customers_10m',
+  'ip_new_customers_1h',
+  'ip_new_customers_24h',
+  'ip_declines_10m',
+  'ip_declines_1h',
+  'merchant_count_10m',
+  'merchant_new_cards_10m',
+  'merchant_new_cards_1h',
+  'merchant_new_customers_10m',
+  'merchant_new_customers_1h',
+  'merchant_declines_10m',
+  'merchant_declines_1h',
+  'bin_new_cards_10m',
+  'bin_new_cards_1h',
+  'bin_new_customers_10m',
+  'bin_new_customers_1h',
+  'bin_declines_10m',
+  'bin_declines_1h',
+  'merchant_bin_count_1h',
+  'merchant_bin_share_1h',
+  'card_sequence_10m',
+  'amount_merchant_z',
   'merchant_fraud_count_1d',
   'merchant_fraud_count_7d',
   'merchant_fraud_count_14d',
@@ -38,6 +80,8 @@ export type FeatureName = (typeof featureNames)[number];
 export type Features = Record<FeatureName, number>;
 
 export interface FeatureInput {
+  /** Event time, epoch ms: ages are measured to it. */
+  at: number;
   amountUsdMinor: number;
   cardCountry: string | null;
   ipCountry: string | null;
@@ -46,6 +90,8 @@ export interface FeatureInput {
   hasDevice: boolean;
   listBlock: boolean;
   listAllow: boolean;
+  /** Disposable domain / random-looking local part (email-signals.ts). */
+  email: EmailSignals;
 }
 
 const round = (value: number, digits = 4) => {
@@ -53,14 +99,50 @@ const round = (value: number, digits = 4) => {
   return Math.round(value * f) / f;
 };
 
+/** Merchants need this many amounts on record before an amount is judged against theirs. */
+export const MERCHANT_AMOUNTS_MIN = 20;
+/** The spread of ln(amount) is at least this: a merchant selling one item at one price must not make two of it an outlier. */
+const MIN_LOG_SPREAD = 0.5;
+
+/** Days from a first sighting to the event, 0 for a first sighting. */
+const ageDays = (at: number, firstSeenAt: number | null) => (firstSeenAt === null ? 0 : round((at - firstSeenAt) / DAY_MS));
+
 /**
- * Features of one transaction from the history before it. "Usual amount" is the customer's mean
- * over the previous 7 days; without history the ratio is 1 (neutral), so a new customer's first
- * payment is judged by the first-seen flags instead.
+ * How many standard deviations ln(amount) lies from the merchant's recent ln(amounts); 0 until the
+ * merchant has MERCHANT_AMOUNTS_MIN of them. It judges an amount where the customer has no history.
+ */
+function amountMerchantZ(amountUsdMinor: number, a: VelocitySnapshot['merchant']['amounts']): number {
+  if (a.count < MERCHANT_AMOUNTS_MIN) return 0;
+  const mean = a.sumLogMilli / a.count / 1000;
+  const variance = a.sumSqLogMilli / a.count / 1e6 - mean * mean;
+  const sd = Math.max(MIN_LOG_SPREAD, Math.sqrt(Math.max(0, variance)));
+  return round((Math.log(Math.max(1, amountUsdMinor) / 100) - mean) / sd, 2);
+}
+
+type BurstFeatures<P extends string> = Record<`${P}_new_cards_10m` | `${P}_new_cards_1h` | `${P}_new_customers_10m` | `${P}_new_customers_1h` | `${P}_declines_10m` | `${P}_declines_1h`, number>;
+
+function burstFeatures<P extends 'device' | 'ip' | 'merchant' | 'bin'>(prefix: P, b: BurstCounts): BurstFeatures<P> {
+  return {
+    [`${prefix}_new_cards_10m`]: b.newCards10m,
+    [`${prefix}_new_cards_1h`]: b.newCards1h,
+    [`${prefix}_new_customers_10m`]: b.newCustomers10m,
+    [`${prefix}_new_customers_1h`]: b.newCustomers1h,
+    [`${prefix}_declines_10m`]: b.declines10m,
+    [`${prefix}_declines_1h`]: b.declines1h,
+  } as BurstFeatures<P>;
+}
+
+/**
+ * Features of one transaction from the history before it. "Usual amount" is
+ * the customer's mean over the previous 30 days; without history the ratio is 1 (neutral), and
+ * amount_merchant_z judges the amount against the merchant's instead. A customer is as old as its
+ * oldest key (e-mail or customer id); the e-mail's age is that of the key the customer is linked by.
  */
 export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels: MerchantLabelRisk = noLabelRisk): Features {
   const amount = input.amountUsdMinor / 100;
-  const usual = v.customer.count7d > 0 ? v.customer.amountUsdMinor7d / 100 / v.customer.count7d : null;
+  const { at, email } = input;
+  const usual = v.customer.count30d > 0 ? v.customer.amountUsdMinor30d / 100 / v.customer.count30d : null;
+  const firstSeen = [v.customer.firstSeenAt, v.account.firstSeenAt].filter((t): t is number => t !== null);
   const mismatch = input.cardCountry !== null && input.ipCountry !== null && input.cardCountry.toUpperCase() !== input.ipCountry.toUpperCase();
   return {
     amount_usd: round(amount, 2),
@@ -85,6 +167,27 @@ export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels
     first_seen_customer: input.hasCustomer && !v.customer.seenBefore ? 1 : 0,
     first_seen_card: input.hasCard && !v.card.seenBefore ? 1 : 0,
     first_seen_device: input.hasDevice && !v.device.seenBefore ? 1 : 0,
+    customer_count_30d: v.customer.count30d,
+    customer_age_days: ageDays(at, firstSeen.length > 0 ? Math.min(...firstSeen) : null),
+    email_age_days: ageDays(at, v.customer.firstSeenAt),
+    email_disposable: email.disposable ? 1 : 0,
+    email_random: email.randomLocal ? 1 : 0,
+    card_age_days: ageDays(at, v.card.firstSeenAt),
+    device_age_days: ageDays(at, v.device.firstSeenAt),
+    ...burstFeatures('device', v.device),
+    device_new_customers_24h: v.device.newCustomers24h,
+    ip_age_days: ageDays(at, v.ip.firstSeenAt),
+    ip_distinct_customers_30d: v.ip.distinctCustomers30d,
+    customer_ip_known: v.ip.customerSeenBefore ? 1 : 0,
+    ...burstFeatures('ip', v.ip),
+    ip_new_customers_24h: v.ip.newCustomers24h,
+    merchant_count_10m: v.merchant.count10m,
+    ...burstFeatures('merchant', v.merchant),
+    ...burstFeatures('bin', v.bin),
+    merchant_bin_count_1h: v.merchantBin.count1h,
+    merchant_bin_share_1h: v.merchant.count1h > 0 ? round(Math.min(1, v.merchantBin.count1h / v.merchant.count1h)) : 0,
+    card_sequence_10m: v.merchantBin.sequence10m,
+    amount_merchant_z: amountMerchantZ(input.amountUsdMinor, v.merchant.amounts),
     merchant_fraud_count_1d: labels.frauds1d,
     merchant_fraud_count_7d: labels.frauds7d,
     merchant_fraud_count_14d: labels.frauds14d,

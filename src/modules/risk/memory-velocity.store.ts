@@ -1,5 +1,21 @@
 import { LRUCache } from 'lru-cache';
-import { DAY_MS, HOUR_MS, RETENTION_MS, txMember, WEEK_MS, type RetentionClass, type VelocityEvent, type VelocitySnapshot, type VelocityStore } from './velocity-store.js';
+import {
+  AMOUNT_DAYS,
+  amountLogMilli,
+  DAY_MS,
+  HOUR_MS,
+  MONTH_MS,
+  RETENTION_MS,
+  SEQUENCE_SPAN,
+  TEN_MINUTES_MS,
+  txMember,
+  WEEK_MS,
+  type BurstCounts,
+  type RetentionClass,
+  type VelocityEvent,
+  type VelocitySnapshot,
+  type VelocityStore,
+} from './velocity-store.js';
 
 /** Up to this many members, a scan of the members finds one faster than a Map would, and costs no memory. */
 const SCAN_LIMIT = 16;
@@ -29,11 +45,16 @@ class TimeIndex {
     return undefined;
   }
 
-  /** mode: 'set' replaces the time, 'max' keeps the latest (Redis ZADD, ZADD GT). */
-  add(member: string, at: number, mode: 'set' | 'max', value = 0): void {
+  /**
+   * mode: 'set' replaces the time, 'max' keeps the latest (Redis ZADD, ZADD GT). Answers whether the
+   * member is new: absent, or older than `staleBefore` (an untrimmed leftover counts as gone, so the
+   * answer does not depend on when trimming last ran).
+   */
+  add(member: string, at: number, mode: 'set' | 'max', value = 0, staleBefore = Number.NEGATIVE_INFINITY): boolean {
     const current = this.score(member);
+    const fresh = current === undefined || current < staleBefore;
     if (current !== undefined) {
-      if (current === at || (mode === 'max' && current >= at)) return;
+      if (current === at || (mode === 'max' && current >= at)) return fresh;
       this.remove(member, current);
     }
     // Events mostly arrive in time order: appending skips the search and the shift.
@@ -49,24 +70,34 @@ class TimeIndex {
       this.values?.splice(i, 0, value);
     }
     if (this.byMember) this.byMember.set(member, at);
-    else if (n + 1 - this.head > SCAN_LIMIT) {
+    else if (this.times.length - this.head > SCAN_LIMIT) {
       this.byMember = new Map();
-      for (let j = this.head; j <= n; j++) this.byMember.set(this.members[j]!, this.times[j]!);
+      for (let j = this.head; j < this.times.length; j++) this.byMember.set(this.members[j]!, this.times[j]!);
     }
+    return fresh;
+  }
+
+  /** Calls `fn` with each member whose time is in [from, to]. */
+  forEachIn(from: number, to: number, fn: (member: string) => void): void {
+    for (let i = this.lowerBound(from); i < this.times.length && this.times[i]! <= to; i++) fn(this.members[i]!);
   }
 
   count(from: number, to: number = Number.POSITIVE_INFINITY): number {
     return this.lowerBound(to === Number.POSITIVE_INFINITY ? to : to + 1) - this.lowerBound(from);
   }
 
-  /** Adds the counts and value sums in the 1 h / 24 h / 7 d windows ending at `at` (inclusive at both ends) into `out`. */
+  /** Adds the counts and value sums in the 1 h / 24 h / 7 d / 30 d windows ending at `at` (inclusive at both ends) into `out`. */
   addWindows(at: number, out: WindowSums): void {
+    const week = at - WEEK_MS;
     const day = at - DAY_MS;
     const hour = at - HOUR_MS;
     const values = this.values;
-    for (let i = this.lowerBound(at - WEEK_MS); i < this.times.length && this.times[i]! <= at; i++) {
+    for (let i = this.lowerBound(at - MONTH_MS); i < this.times.length && this.times[i]! <= at; i++) {
       const t = this.times[i]!;
       const v = values ? values[i]! : 0;
+      out.count30d++;
+      out.amountUsdMinor30d += v;
+      if (t < week) continue;
       out.count7d++;
       out.amountUsdMinor7d += v;
       if (t >= day) {
@@ -119,22 +150,36 @@ class TimeIndex {
 }
 
 /** A customer's transaction counts and USD sums per window, named as the snapshot names them. */
-type WindowSums = Pick<VelocitySnapshot['customer'], 'count1h' | 'count24h' | 'count7d' | 'amountUsdMinor1h' | 'amountUsdMinor24h' | 'amountUsdMinor7d'>;
+type WindowSums = Pick<
+  VelocitySnapshot['customer'],
+  'count1h' | 'count24h' | 'count7d' | 'count30d' | 'amountUsdMinor1h' | 'amountUsdMinor24h' | 'amountUsdMinor7d' | 'amountUsdMinor30d'
+>;
+
+type IndexName = 'tx' | 'declines' | 'cards' | 'customers' | 'newCards' | 'newCustomers' | 'last4';
+
+/** One day's approved amounts at a merchant: count, sum of amountLogMilli, sum of its squares. */
+type AmountDay = [number, number, number];
 
 /**
- * Everything kept about one customer, card, device, IP or merchant, so a score costs one cache
- * lookup per entity; which indexes an entity uses follows the Redis key layout (velocityKeys in redis-velocity.store.ts).
+ * Everything kept about one customer, account, card, device, IP, merchant, BIN or BIN at a
+ * merchant, so a score costs one cache lookup per entity; which indexes an entity uses follows the
+ * Redis key layout (velocityKeys in redis-velocity.store.ts).
  */
 class Entity {
   tx: TimeIndex | undefined;
   declines: TimeIndex | undefined;
   cards: TimeIndex | undefined;
   customers: TimeIndex | undefined;
-  /** Earliest event time seen, for customers, cards and devices. */
+  newCards: TimeIndex | undefined;
+  newCustomers: TimeIndex | undefined;
+  last4: TimeIndex | undefined;
+  /** A merchant's amounts by day number (event time / DAY_MS). */
+  amountDays: Map<number, AmountDay> | undefined;
+  /** Earliest event time seen, for customers, accounts, cards, devices and IPs. */
   firstSeen = Number.POSITIVE_INFINITY;
 
-  seenBefore(at: number): boolean {
-    return this.firstSeen < at;
+  firstSeenBefore(at: number): number | null {
+    return this.firstSeen < at ? this.firstSeen : null;
   }
 
   see(at: number): void {
@@ -153,15 +198,74 @@ function distinct(index: TimeIndex | undefined, since: number, member: string | 
   return n + (last === undefined || last < since ? 1 : 0);
 }
 
-type IndexName = 'tx' | 'declines' | 'cards' | 'customers';
-
-/** `value` is given by the one index that sums values (a customer's transaction amounts). */
-function record(entity: Entity, name: IndexName, retention: RetentionClass, member: string, at: number, mode: 'set' | 'max', value?: number): void {
-  const index = (entity[name] ??= new TimeIndex(value !== undefined));
-  index.add(member, at, mode, value);
-  index.trimBefore(at - RETENTION_MS[retention]);
+/** Members of `index` in [from, at], this transaction's own `member` left out. */
+function others(index: TimeIndex | undefined, from: number, at: number, member: string | null): number {
+  if (!index) return 0;
+  const own = member === null ? undefined : index.score(member);
+  return index.count(from, at) - (own !== undefined && own >= from && own <= at ? 1 : 0);
 }
 
+function burst(entity: Entity | null, at: number, card: string | null, customer: string | null): BurstCounts {
+  const tenMinutes = at - TEN_MINUTES_MS;
+  const hour = at - HOUR_MS;
+  return {
+    newCards10m: others(entity?.newCards, tenMinutes, at, card),
+    newCards1h: others(entity?.newCards, hour, at, card),
+    newCustomers10m: others(entity?.newCustomers, tenMinutes, at, customer),
+    newCustomers1h: others(entity?.newCustomers, hour, at, customer),
+    declines10m: countIn(entity?.declines, tenMinutes, at),
+    declines1h: countIn(entity?.declines, hour, at),
+  };
+}
+
+/** `value` is given by the one index that sums values (a customer's transaction amounts); answers whether the member is new. */
+function record(entity: Entity, name: IndexName, retention: RetentionClass, member: string, at: number, mode: 'set' | 'max', value?: number): boolean {
+  const index = (entity[name] ??= new TimeIndex(value !== undefined));
+  const fresh = index.add(member, at, mode, value, at - RETENTION_MS[retention]);
+  index.trimBefore(at - RETENTION_MS[retention]);
+  return fresh;
+}
+
+function amountStats(merchant: Entity | null, at: number): VelocitySnapshot['merchant']['amounts'] {
+  const out = { count: 0, sumLogMilli: 0, sumSqLogMilli: 0 };
+  const days = merchant?.amountDays;
+  if (!days) return out;
+  const today = Math.floor(at / DAY_MS);
+  for (let d = today - AMOUNT_DAYS; d <= today; d++) {
+    const day = days.get(d);
+    if (!day) continue;
+    out.count += day[0];
+    out.sumLogMilli += day[1];
+    out.sumSqLogMilli += day[2];
+  }
+  return out;
+}
+
+function recordAmount(merchant: Entity, at: number, amountUsdMinor: number): void {
+  const days = (merchant.amountDays ??= new Map());
+  const today = Math.floor(at / DAY_MS);
+  const l = amountLogMilli(amountUsdMinor);
+  const day = days.get(today);
+  if (day) {
+    day[0] += 1;
+    day[1] += l;
+    day[2] += l * l;
+  } else days.set(today, [1, l, l * l]);
+  // Days the window can no longer reach (a late event may still add to a recent one).
+  for (const d of days.keys()) if (d < today - AMOUNT_DAYS - 1) days.delete(d);
+}
+
+/** Other cards of the BIN at the merchant in the last 10 minutes whose last 4 is within SEQUENCE_SPAN of this one. */
+function sequence(merchantBin: Entity | null, at: number, last4: string | null): number {
+  if (!merchantBin?.last4 || last4 === null) return 0;
+  const mine = Number(last4);
+  let n = 0;
+  merchantBin.last4.forEachIn(at - TEN_MINUTES_MS, at, (other) => {
+    const d = Math.abs(Number(other) - mine);
+    if (d > 0 && d <= SEQUENCE_SPAN) n++;
+  });
+  return n;
+}
 
 /**
  * The embedded velocity history: per-entity time indexes in an LRU, so memory stays bounded by the
@@ -176,7 +280,7 @@ export class MemoryVelocityStore implements VelocityStore {
   }
 
   async recordDecline(e: VelocityEvent): Promise<void> {
-    this.writeDecline(e, this.entity(e, 'c', e.customer), this.entity(e, 'k', e.card), this.entity(e, 'm', e.merchant));
+    this.writeDecline(e, this.declineEntities(e));
   }
 
   async close(): Promise<void> {
@@ -186,13 +290,27 @@ export class MemoryVelocityStore implements VelocityStore {
   /** Reads each entity's history up to the event, then records the event into it (entities never share indexes). */
   async observe(e: VelocityEvent): Promise<VelocitySnapshot> {
     const at = e.at;
+    const tenMinutes = at - TEN_MINUTES_MS;
     const hour = at - HOUR_MS;
     const day = at - DAY_MS;
+    const month = at - MONTH_MS;
+    const bin = e.bin ?? null;
+    const last4 = e.last4 ?? null;
     const customer = this.entity(e, 'c', e.customer);
+    const account = this.entity(e, 'a', e.account ?? null);
     const card = this.entity(e, 'k', e.card);
     const device = this.entity(e, 'd', e.device);
     const ip = this.entity(e, 'i', e.ip);
     const merchant = this.entity(e, 'm', e.merchant);
+    const binEntity = this.entity(e, 'b', bin);
+    const merchantBin = this.entity(e, 'x', bin && e.merchant ? `${bin}:${e.merchant}` : null);
+
+    const customerFirstSeen = customer?.firstSeenBefore(at) ?? null;
+    const accountFirstSeen = account?.firstSeenBefore(at) ?? null;
+    const cardFirstSeen = card?.firstSeenBefore(at) ?? null;
+    const newCard = card !== null && cardFirstSeen === null;
+    const newCustomer = customer !== null && customerFirstSeen === null && accountFirstSeen === null;
+    const ipCustomerLast = e.customer ? ip?.customers?.score(e.customer) : undefined;
 
     const snapshot: VelocitySnapshot = {
       customer: {
@@ -200,37 +318,67 @@ export class MemoryVelocityStore implements VelocityStore {
         count1h: 0,
         count24h: 0,
         count7d: 0,
+        count30d: 0,
         amountUsdMinor1h: 0,
         amountUsdMinor24h: 0,
         amountUsdMinor7d: 0,
+        amountUsdMinor30d: 0,
         declines1h: countIn(customer?.declines, hour, at),
         distinctCards24h: distinct(customer?.cards, day, e.card),
-        seenBefore: customer?.seenBefore(at) ?? false,
+        seenBefore: customerFirstSeen !== null,
+        firstSeenAt: customerFirstSeen,
       },
+      account: { firstSeenAt: accountFirstSeen },
       card: {
         count1h: countIn(card?.tx, hour, at),
         declines1h: countIn(card?.declines, hour, at),
-        seenBefore: card?.seenBefore(at) ?? false,
+        seenBefore: cardFirstSeen !== null,
+        firstSeenAt: cardFirstSeen,
       },
       device: {
+        ...burst(device, at, e.card, e.customer),
         distinctCards24h: distinct(device?.cards, day, e.card),
         distinctCustomers24h: distinct(device?.customers, day, e.customer),
-        seenBefore: device?.seenBefore(at) ?? false,
+        newCustomers24h: others(device?.newCustomers, day, at, e.customer),
+        seenBefore: device?.firstSeenBefore(at) != null,
+        firstSeenAt: device?.firstSeenBefore(at) ?? null,
       },
-      ip: { count1h: countIn(ip?.tx, hour, at), distinctCustomers24h: distinct(ip?.customers, day, e.customer) },
-      merchant: { count1h: countIn(merchant?.tx, hour, at), declines1h: countIn(merchant?.declines, hour, at) },
+      ip: {
+        ...burst(ip, at, e.card, e.customer),
+        count1h: countIn(ip?.tx, hour, at),
+        distinctCustomers24h: distinct(ip?.customers, day, e.customer),
+        distinctCustomers30d: distinct(ip?.customers, month, e.customer),
+        newCustomers24h: others(ip?.newCustomers, day, at, e.customer),
+        customerSeenBefore: ipCustomerLast !== undefined && ipCustomerLast < at && ipCustomerLast >= month,
+        firstSeenAt: ip?.firstSeenBefore(at) ?? null,
+      },
+      merchant: {
+        ...burst(merchant, at, e.card, e.customer),
+        count10m: countIn(merchant?.tx, tenMinutes, at),
+        count1h: countIn(merchant?.tx, hour, at),
+        amounts: amountStats(merchant, at),
+      },
+      bin: burst(binEntity, at, e.card, e.customer),
+      merchantBin: { count1h: countIn(merchantBin?.tx, hour, at), sequence10m: sequence(merchantBin, at, last4) },
     };
     customer?.tx?.addWindows(at, snapshot.customer);
 
     if (customer) {
       // The same member as in Redis (id and amount), so a re-score with another amount counts as Redis counts it.
-      record(customer, 'tx', 'week', txMember(e.transactionId, e.amountUsdMinor), at, 'set', Math.round(e.amountUsdMinor));
+      record(customer, 'tx', 'month', txMember(e.transactionId, e.amountUsdMinor), at, 'set', Math.round(e.amountUsdMinor));
       if (e.card) record(customer, 'cards', 'day', e.card, at, 'max');
       customer.see(at);
     }
+    account?.see(at);
     if (card) {
       record(card, 'tx', 'hour', e.transactionId, at, 'set');
       card.see(at);
+    }
+    // Where a new card or a new customer showed up: the burst indexes of the entities it came through.
+    for (const entity of [device, ip, merchant, binEntity]) {
+      if (!entity) continue;
+      if (newCard) record(entity, 'newCards', 'hour', e.card!, at, 'max');
+      if (newCustomer) record(entity, 'newCustomers', entity === device || entity === ip ? 'day' : 'hour', e.customer!, at, 'max');
     }
     if (device) {
       if (e.card) record(device, 'cards', 'day', e.card, at, 'max');
@@ -239,19 +387,33 @@ export class MemoryVelocityStore implements VelocityStore {
     }
     if (ip) {
       record(ip, 'tx', 'hour', e.transactionId, at, 'set');
-      if (e.customer) record(ip, 'customers', 'day', e.customer, at, 'max');
+      if (e.customer) record(ip, 'customers', 'month', e.customer, at, 'max');
+      ip.see(at);
     }
-    if (merchant) record(merchant, 'tx', 'hour', e.transactionId, at, 'set');
-    if (e.declined) this.writeDecline(e, customer, card, merchant);
+    if (merchant) {
+      const fresh = record(merchant, 'tx', 'hour', e.transactionId, at, 'set');
+      // A merchant's amount distribution is what it takes: declined attempts (card testing) stay out.
+      if (fresh && !e.declined) recordAmount(merchant, at, e.amountUsdMinor);
+    }
+    if (merchantBin) {
+      record(merchantBin, 'tx', 'hour', e.transactionId, at, 'set');
+      if (last4 !== null) record(merchantBin, 'last4', 'hour', last4, at, 'max');
+    }
+    if (e.declined) this.writeDecline(e, [customer, card, merchant, device, ip, binEntity]);
     return snapshot;
   }
 
-  private writeDecline(e: VelocityEvent, customer: Entity | null, card: Entity | null, merchant: Entity | null): void {
-    for (const entity of [customer, card, merchant]) if (entity) record(entity, 'declines', 'hour', e.transactionId, e.at, 'set');
+  /** Declines are counted per customer, card, merchant, device, IP and BIN. */
+  private declineEntities(e: VelocityEvent): (Entity | null)[] {
+    return [this.entity(e, 'c', e.customer), this.entity(e, 'k', e.card), this.entity(e, 'm', e.merchant), this.entity(e, 'd', e.device), this.entity(e, 'i', e.ip), this.entity(e, 'b', e.bin ?? null)];
+  }
+
+  private writeDecline(e: VelocityEvent, entities: (Entity | null)[]): void {
+    for (const entity of entities) if (entity) record(entity, 'declines', 'hour', e.transactionId, e.at, 'set');
   }
 
   /** The entity's history, created on first sight; null when the transaction does not name it. */
-  private entity(e: VelocityEvent, kind: 'c' | 'k' | 'd' | 'i' | 'm', id: string | null): Entity | null {
+  private entity(e: VelocityEvent, kind: 'c' | 'a' | 'k' | 'd' | 'i' | 'm' | 'b' | 'x', id: string | null): Entity | null {
     if (!id) return null;
     const key = `${e.tenantId}:${kind}:${id}`;
     let entity = this.entities.get(key);

@@ -4,79 +4,176 @@
  * side; a script is one command, one reply, and atomic. Every key is in KEYS (one hash tag per
  * tenant) so it runs on Redis Cluster too.
  *
- * KEYS, in velocityKeys order: 1 customerTx, 2 customerDeclines, 3 customerCards, 4 cardTx,
- * 5 cardDeclines, 6 deviceCards, 7 deviceCustomers, 8 ipTx, 9 ipCustomers, 10 merchantTx,
- * 11 merchantDeclines, 12 seenCustomer, 13 seenCard, 14 seenDevice; an absent entity's keys name a
- * key that is never written, so its reads come back empty.
- * ARGV: 1 at, 2 hour start, 3 day start, 4 week start, 5 trim (1/0), 6 transaction id,
- * 7 customer tx member, 8 card ('' if none), 9 customer ('' if none), 10 window TTL s, 11 seen TTL s,
- * 12 declined (1/0), 13 one flag per KEYS entry: 1 when the entity is present, 14/15/16 retention
- * cutoffs of the hour/day/week indexes.
+ * KEYS, in OBSERVE_KEYS order (redis-velocity.store.ts): 1 customerTx, 2 customerDeclines,
+ * 3 customerCards, 4 cardTx, 5 cardDeclines, 6 deviceCards, 7 deviceCustomers, 8 ipTx,
+ * 9 ipCustomers, 10 merchantTx, 11 merchantDeclines, 12 seenCustomer, 13 seenCard, 14 seenDevice,
+ * 15 seenIp, 16 seenAccount, 17 deviceNewCards, 18 deviceNewCustomers, 19 deviceDeclines,
+ * 20 ipNewCards, 21 ipNewCustomers, 22 ipDeclines, 23 merchantNewCards, 24 merchantNewCustomers,
+ * 25 merchantAmounts, 26 binNewCards, 27 binNewCustomers, 28 binDeclines, 29 merchantBinTx,
+ * 30 merchantBinLast4; an absent entity's keys name a key that is never written, so its reads come
+ * back empty.
+ * ARGV: 1 at, 2/3/4/5/6 start of the 10 min / 1 h / 24 h / 7 d / 30 d windows, 7 trim (1/0),
+ * 8 transaction id, 9 customer tx member, 10 card, 11 customer, 12 last 4 ('' when absent),
+ * 13 TTL s of hour/day keys, 14 TTL s of month keys, 15 first-seen TTL s, 16 declined (1/0),
+ * 17 one flag per KEYS entry (1 when the entity is present), 18/19/20 retention cutoffs of the
+ * hour/day/month indexes, 21 day number of the event, 22 its amountLogMilli, 23 SEQUENCE_SPAN,
+ * 24 AMOUNT_DAYS.
  * Reads never look outside their windows, so trimming is only about memory: the caller asks for it on
  * a fraction of the calls, which saves a command per written key on the others.
- * Reply: customer count 1h/24h/7d, amount 1h/24h/7d, declines 1h, distinct cards, seen; card count,
- * declines, seen; device distinct cards, distinct customers, seen; IP count, distinct customers;
- * merchant count, declines.
+ * Reply (first-seen times are the earliest sighting before the event, or null): customer count and
+ * amount 1h/24h/7d/30d, declines 1h, distinct cards 24h, first seen; account first seen; card count,
+ * declines, first seen; device burst, distinct cards, distinct customers, new customers 24h, first
+ * seen; IP burst, count, distinct customers 24h and 30d, new customers 24h, customer seen on it
+ * (1/0), first seen; merchant burst, count 10m and 1h, amount count/sum/sum of squares; BIN burst;
+ * BIN at the merchant: count 1h, sequence 10m. A burst is new cards 10m/1h, new customers 10m/1h
+ * (this transaction's own card and customer left out), declines 10m/1h.
  */
 export const OBSERVE_SCRIPT = `
-local at, hour, day, week = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
-local dayN, hourN = tonumber(day), tonumber(hour)
-local trim, tx, member, card, cust = ARGV[5] == '1', ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-local ttl, seenTtl, flags = ARGV[10], ARGV[11], ARGV[13]
-local cutoff = { h = '(' .. ARGV[14], d = '(' .. ARGV[15], w = '(' .. ARGV[16] }
+local at = tonumber(ARGV[1])
+local tenMin, hour, day, month = ARGV[2], ARGV[3], ARGV[4], ARGV[6]
+local tenMinN, hourN, dayN, weekN, monthN = tonumber(tenMin), tonumber(hour), tonumber(day), tonumber(ARGV[5]), tonumber(month)
+local trim, tx, member, card, cust, last4 = ARGV[7] == '1', ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local ttl, longTtl, seenTtl, declined, flags = ARGV[13], ARGV[14], ARGV[15], ARGV[16] == '1', ARGV[17]
+local cutoff = { h = ARGV[18], d = ARGV[19], mo = ARGV[20] }
+local today, amountLog, span, amountDays = tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23]), tonumber(ARGV[24])
 local function present(i) return string.byte(flags, i) == 49 end
-local function count(k) return redis.call('ZCOUNT', KEYS[k], hour, ARGV[1]) end
-local function distinct(k, m)
-  local n = redis.call('ZCOUNT', KEYS[k], day, '+inf')
+local function count(k, from) return redis.call('ZCOUNT', KEYS[k], from, ARGV[1]) end
+local function distinct(k, since, sinceN, m)
+  local n = redis.call('ZCOUNT', KEYS[k], since, '+inf')
   if m == '' then return n end
   local last = redis.call('ZSCORE', KEYS[k], m)
-  if (not last) or tonumber(last) < dayN then n = n + 1 end
+  if (not last) or tonumber(last) < sinceN then n = n + 1 end
   return n
 end
 local firstSeen = {}
-local function seen(k)
+local function seenAt(k)
   local first = redis.call('GET', KEYS[k])
   firstSeen[k] = first and tonumber(first)
-  if first and tonumber(first) < at then return 1 end
-  return 0
+  if first and tonumber(first) < at then return tonumber(first) end
+  return false
+end
+local reply = {}
+local function push(...)
+  local values = { ... }
+  for i = 1, select('#', ...) do reply[#reply + 1] = values[i] end
+end
+local function scoreOf(k, m)
+  if m == '' then return nil end
+  local s = redis.call('ZSCORE', KEYS[k], m)
+  return s and tonumber(s)
+end
+-- Members in [from, at], this transaction's own (scored \`own\`) left out.
+local function others(k, from, fromN, own)
+  local n = redis.call('ZCOUNT', KEYS[k], from, ARGV[1])
+  if own and own >= fromN and own <= at then n = n - 1 end
+  return n
+end
+local function burst(nk, nc, dc)
+  local ownCard, ownCustomer = scoreOf(nk, card), scoreOf(nc, cust)
+  push(others(nk, tenMin, tenMinN, ownCard), others(nk, hour, hourN, ownCard), others(nc, tenMin, tenMinN, ownCustomer), others(nc, hour, hourN, ownCustomer), count(dc, tenMin), count(dc, hour))
 end
 
-local c1, c24, c7, a1, a24, a7 = 0, 0, 0, 0, 0, 0
-local range = redis.call('ZRANGEBYSCORE', KEYS[1], week, ARGV[1], 'WITHSCORES')
+local c1, c24, c7, c30, a1, a24, a7, a30 = 0, 0, 0, 0, 0, 0, 0, 0
+local range = redis.call('ZRANGEBYSCORE', KEYS[1], month, ARGV[1], 'WITHSCORES')
 for i = 1, #range, 2 do
   local t = tonumber(range[i + 1])
   local amount = tonumber(string.match(range[i], '|(-?%d+)$')) or 0
-  c7, a7 = c7 + 1, a7 + amount
-  if t >= dayN then c24, a24 = c24 + 1, a24 + amount end
-  if t >= hourN then c1, a1 = c1 + 1, a1 + amount end
+  c30, a30 = c30 + 1, a30 + amount
+  if t >= weekN then
+    c7, a7 = c7 + 1, a7 + amount
+    if t >= dayN then c24, a24 = c24 + 1, a24 + amount end
+    if t >= hourN then c1, a1 = c1 + 1, a1 + amount end
+  end
 end
-local reply = { c1, c24, c7, a1, a24, a7, count(2), distinct(3, card), seen(12),
-  count(4), count(5), seen(13), distinct(6, card), distinct(7, cust), seen(14),
-  count(8), distinct(9, cust), count(10), count(11) }
+local customerSeen, accountSeen, cardSeen = seenAt(12), seenAt(16), seenAt(13)
+local newCard = present(13) and not cardSeen
+local newCustomer = present(12) and not customerSeen and not accountSeen
+push(c1, c24, c7, c30, a1, a24, a7, a30, count(2, hour), distinct(3, day, dayN, card), customerSeen, accountSeen)
+push(count(4, hour), count(5, hour), cardSeen)
+burst(17, 18, 19)
+push(distinct(6, day, dayN, card), distinct(7, day, dayN, cust), others(18, day, dayN, scoreOf(18, cust)), seenAt(14))
+burst(20, 21, 22)
+local ipKnown = 0
+if cust ~= '' then
+  local last = redis.call('ZSCORE', KEYS[9], cust)
+  if last and tonumber(last) < at and tonumber(last) >= monthN then ipKnown = 1 end
+end
+push(count(8, hour), distinct(9, day, dayN, cust), distinct(9, month, monthN, cust), others(21, day, dayN, scoreOf(21, cust)), ipKnown, seenAt(15))
+burst(23, 24, 11)
+push(count(10, tenMin), count(10, hour))
+local fields = {}
+for d = today - amountDays, today do
+  fields[#fields + 1] = d .. ':n'
+  fields[#fields + 1] = d .. ':s'
+  fields[#fields + 1] = d .. ':q'
+end
+local sums = redis.call('HMGET', KEYS[25], unpack(fields))
+local n, s, q = 0, 0, 0
+for i = 1, #fields, 3 do
+  n = n + (tonumber(sums[i]) or 0)
+  s = s + (tonumber(sums[i + 1]) or 0)
+  q = q + (tonumber(sums[i + 2]) or 0)
+end
+push(n, s, q)
+burst(26, 27, 28)
+local sequence = 0
+if last4 ~= '' then
+  local mine = tonumber(last4)
+  for _, other in ipairs(redis.call('ZRANGEBYSCORE', KEYS[30], tenMin, ARGV[1])) do
+    local d = math.abs(tonumber(other) - mine)
+    if d > 0 and d <= span then sequence = sequence + 1 end
+  end
+end
+push(count(29, hour), sequence)
 
 local function add(k, m, gt, window)
   if not present(k) then return end
   if gt then redis.call('ZADD', KEYS[k], 'GT', ARGV[1], m) else redis.call('ZADD', KEYS[k], ARGV[1], m) end
-  if trim then redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', cutoff[window]) end
-  redis.call('EXPIRE', KEYS[k], ttl)
+  if trim then redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', '(' .. cutoff[window]) end
+  if window == 'mo' then redis.call('EXPIRE', KEYS[k], longTtl) else redis.call('EXPIRE', KEYS[k], ttl) end
 end
-add(1, member, false, 'w')
+add(1, member, false, 'mo')
 if card ~= '' then add(3, card, true, 'd') end
 add(4, tx, false, 'h')
 if card ~= '' then add(6, card, true, 'd') end
 if cust ~= '' then add(7, cust, true, 'd') end
 add(8, tx, false, 'h')
-if cust ~= '' then add(9, cust, true, 'd') end
+if cust ~= '' then add(9, cust, true, 'mo') end
+-- New to the merchant's window (absent, or an untrimmed leftover): only then do its amounts count.
+local previous = present(10) and redis.call('ZSCORE', KEYS[10], tx)
+local merchantFresh = present(10) and ((not previous) or tonumber(previous) < tonumber(cutoff.h))
 add(10, tx, false, 'h')
-for k = 12, 14 do
+if newCard then
+  for _, k in ipairs({ 17, 20, 23, 26 }) do add(k, card, true, 'h') end
+end
+if newCustomer then
+  add(18, cust, true, 'd')
+  add(21, cust, true, 'd')
+  add(24, cust, true, 'h')
+  add(27, cust, true, 'h')
+end
+add(29, tx, false, 'h')
+if last4 ~= '' then add(30, last4, true, 'h') end
+if merchantFresh and not declined then
+  redis.call('HINCRBY', KEYS[25], today .. ':n', 1)
+  redis.call('HINCRBY', KEYS[25], today .. ':s', amountLog)
+  redis.call('HINCRBY', KEYS[25], today .. ':q', amountLog * amountLog)
+  if trim then
+    for _, f in ipairs(redis.call('HKEYS', KEYS[25])) do
+      if tonumber(string.match(f, '^(-?%d+):')) < today - amountDays - 1 then redis.call('HDEL', KEYS[25], f) end
+    end
+  end
+  redis.call('EXPIRE', KEYS[25], longTtl)
+end
+for k = 12, 16 do
   if present(k) then
     -- Keep the earliest event time: a late, older event moves "first seen" back, never forward.
     local first = firstSeen[k]
     if (not first) or first > at then redis.call('SET', KEYS[k], ARGV[1], 'EX', seenTtl) else redis.call('EXPIRE', KEYS[k], seenTtl) end
   end
 end
-if ARGV[12] == '1' then
-  for _, k in ipairs({ 2, 5, 11 }) do add(k, tx, false, 'h') end
+if declined then
+  for _, k in ipairs({ 2, 5, 11, 19, 22, 28 }) do add(k, tx, false, 'h') end
 end
 return reply
 `;

@@ -1,10 +1,16 @@
 import { Redis } from 'ioredis';
 import {
+  AMOUNT_DAYS,
+  amountLogMilli,
   DAY_MS,
   HOUR_MS,
+  MONTH_MS,
   RETENTION_MS,
+  SEQUENCE_SPAN,
+  TEN_MINUTES_MS,
   txMember,
   WEEK_MS,
+  type BurstCounts,
   type VelocityEvent,
   type VelocitySnapshot,
   type VelocityStore,
@@ -13,10 +19,11 @@ import { OBSERVE_SCRIPT } from './redis-velocity.lua.js';
 
 /**
  * The history's keys for one transaction, null where the entity is absent: sorted sets scored by
- * event time, plus a first-seen marker per customer, card and device. the memory store keeps the
- * same indexes grouped per entity.
+ * event time, a merchant's daily amount sums, and a first-seen marker per customer, account, card,
+ * device and IP. The memory store keeps the same indexes grouped per entity.
  */
 function velocityKeys(prefix: string, e: VelocityEvent) {
+  const merchantBin = e.bin && e.merchant ? `${prefix}x:${e.bin}:${e.merchant}` : null;
   return {
     customerTx: e.customer && `${prefix}c:${e.customer}:tx`,
     customerDeclines: e.customer && `${prefix}c:${e.customer}:dc`,
@@ -32,13 +39,30 @@ function velocityKeys(prefix: string, e: VelocityEvent) {
     seenCustomer: e.customer && `${prefix}seen:c:${e.customer}`,
     seenCard: e.card && `${prefix}seen:k:${e.card}`,
     seenDevice: e.device && `${prefix}seen:d:${e.device}`,
+    seenIp: e.ip && `${prefix}seen:i:${e.ip}`,
+    seenAccount: e.account && `${prefix}seen:a:${e.account}`,
+    deviceNewCards: e.device && `${prefix}d:${e.device}:nk`,
+    deviceNewCustomers: e.device && `${prefix}d:${e.device}:nc`,
+    deviceDeclines: e.device && `${prefix}d:${e.device}:dc`,
+    ipNewCards: e.ip && `${prefix}i:${e.ip}:nk`,
+    ipNewCustomers: e.ip && `${prefix}i:${e.ip}:nc`,
+    ipDeclines: e.ip && `${prefix}i:${e.ip}:dc`,
+    merchantNewCards: e.merchant && `${prefix}m:${e.merchant}:nk`,
+    merchantNewCustomers: e.merchant && `${prefix}m:${e.merchant}:nc`,
+    merchantAmounts: e.merchant && `${prefix}m:${e.merchant}:amt`,
+    binNewCards: e.bin && `${prefix}b:${e.bin}:nk`,
+    binNewCustomers: e.bin && `${prefix}b:${e.bin}:nc`,
+    binDeclines: e.bin && `${prefix}b:${e.bin}:dc`,
+    merchantBinTx: merchantBin && `${merchantBin}:tx`,
+    merchantBinLast4: merchantBin && `${merchantBin}:l4`,
   };
 }
 
 type VelocityKeys = ReturnType<typeof velocityKeys>;
 
-/** Keys outlive their newest entry by the longest retention plus a day, so idle entities disappear by themselves. */
-const TTL_SECONDS = Math.ceil((RETENTION_MS.week + DAY_MS) / 1000);
+/** Keys outlive their newest entry by their longest retention plus a day, so idle entities disappear by themselves. */
+const TTL_SECONDS = Math.ceil((RETENTION_MS.day + DAY_MS) / 1000);
+const LONG_TTL_SECONDS = Math.ceil((RETENTION_MS.month + DAY_MS) / 1000);
 /** One score in this many trims the keys it writes; a busy key is trimmed every few writes, an idle one expires. */
 const TRIM_EVERY = 8;
 /** First-seen markers live longer than the windows: "new customer" must mean new for months, not a week. */
@@ -62,14 +86,45 @@ const OBSERVE_KEYS = [
   'seenCustomer',
   'seenCard',
   'seenDevice',
+  'seenIp',
+  'seenAccount',
+  'deviceNewCards',
+  'deviceNewCustomers',
+  'deviceDeclines',
+  'ipNewCards',
+  'ipNewCustomers',
+  'ipDeclines',
+  'merchantNewCards',
+  'merchantNewCustomers',
+  'merchantAmounts',
+  'binNewCards',
+  'binNewCustomers',
+  'binDeclines',
+  'merchantBinTx',
+  'merchantBinLast4',
 ] as const satisfies readonly (keyof VelocityKeys)[];
 
-type ScriptedRedis = Redis & { velocityObserve(...args: (string | number)[]): Promise<number[]> };
+type ScriptedRedis = Redis & { velocityObserve(...args: (string | number)[]): Promise<(number | null)[]> };
+
+/** Reads the script's reply in order. */
+class ReplyReader {
+  private i = 0;
+  constructor(private readonly values: (number | null)[]) {}
+  next(): number {
+    return this.values[this.i++] ?? 0;
+  }
+  time(): number | null {
+    return this.values[this.i++] ?? null;
+  }
+  burst(): BurstCounts {
+    return { newCards10m: this.next(), newCards1h: this.next(), newCustomers10m: this.next(), newCustomers1h: this.next(), declines10m: this.next(), declines1h: this.next() };
+  }
+}
 
 /**
- * Velocity history in Redis: sorted sets scored by event time (transactions, declines, and
- * last-seen members for distinct counts), one script call (reads, then writes) per transaction.
- * Keys carry the tenant in a hash tag so a tenant's keys share a Redis Cluster slot.
+ * Velocity history in Redis: sorted sets scored by event time (transactions, declines, new cards and
+ * customers, and last-seen members for distinct counts), one script call (reads, then writes) per
+ * transaction. Keys carry the tenant in a hash tag so a tenant's keys share a Redis Cluster slot.
  */
 export class RedisVelocityStore implements VelocityStore {
   readonly kind = 'redis' as const;
@@ -102,43 +157,70 @@ export class RedisVelocityStore implements VelocityStore {
     const absent = `${this.prefix}:{${e.tenantId}}:none`;
     const keys = OBSERVE_KEYS.map((name) => k[name] ?? absent);
     const flags = OBSERVE_KEYS.map((name) => (k[name] ? '1' : '0')).join('');
-    const r = await this.redis.velocityObserve(
-      ...keys,
-      e.at,
-      e.at - HOUR_MS,
-      e.at - DAY_MS,
-      e.at - WEEK_MS,
-      this.observed++ % TRIM_EVERY === 0 ? 1 : 0,
-      e.transactionId,
-      txMember(e.transactionId, e.amountUsdMinor),
-      e.card ?? '',
-      e.customer ?? '',
-      TTL_SECONDS,
-      SEEN_TTL_SECONDS,
-      e.declined ? 1 : 0,
-      flags,
-      e.at - RETENTION_MS.hour,
-      e.at - RETENTION_MS.day,
-      e.at - RETENTION_MS.week,
+    const r = new ReplyReader(
+      await this.redis.velocityObserve(
+        ...keys,
+        e.at,
+        e.at - TEN_MINUTES_MS,
+        e.at - HOUR_MS,
+        e.at - DAY_MS,
+        e.at - WEEK_MS,
+        e.at - MONTH_MS,
+        this.observed++ % TRIM_EVERY === 0 ? 1 : 0,
+        e.transactionId,
+        txMember(e.transactionId, e.amountUsdMinor),
+        e.card ?? '',
+        e.customer ?? '',
+        e.last4 ?? '',
+        TTL_SECONDS,
+        LONG_TTL_SECONDS,
+        SEEN_TTL_SECONDS,
+        e.declined ? 1 : 0,
+        flags,
+        e.at - RETENTION_MS.hour,
+        e.at - RETENTION_MS.day,
+        e.at - RETENTION_MS.month,
+        Math.floor(e.at / DAY_MS),
+        amountLogMilli(e.amountUsdMinor),
+        SEQUENCE_SPAN,
+        AMOUNT_DAYS,
+      ),
     );
-    const [c1h, c24h, c7d, a1h, a24h, a7d, customerDeclines, customerCards, customerSeen, cardTx, cardDeclines, cardSeen, deviceCards, deviceCustomers, deviceSeen, ipTx, ipCustomers, merchantTx, merchantDeclines] = r;
-    return {
-      customer: {
-        count1h: c1h!,
-        count24h: c24h!,
-        count7d: c7d!,
-        amountUsdMinor1h: a1h!,
-        amountUsdMinor24h: a24h!,
-        amountUsdMinor7d: a7d!,
-        declines1h: customerDeclines!,
-        distinctCards24h: customerCards!,
-        seenBefore: customerSeen === 1,
-      },
-      card: { count1h: cardTx!, declines1h: cardDeclines!, seenBefore: cardSeen === 1 },
-      device: { distinctCards24h: deviceCards!, distinctCustomers24h: deviceCustomers!, seenBefore: deviceSeen === 1 },
-      ip: { count1h: ipTx!, distinctCustomers24h: ipCustomers! },
-      merchant: { count1h: merchantTx!, declines1h: merchantDeclines! },
+    const customer = {
+      count1h: r.next(),
+      count24h: r.next(),
+      count7d: r.next(),
+      count30d: r.next(),
+      amountUsdMinor1h: r.next(),
+      amountUsdMinor24h: r.next(),
+      amountUsdMinor7d: r.next(),
+      amountUsdMinor30d: r.next(),
+      declines1h: r.next(),
+      distinctCards24h: r.next(),
+      seenBefore: false,
+      firstSeenAt: r.time(),
     };
+    customer.seenBefore = customer.firstSeenAt !== null;
+    const account = { firstSeenAt: r.time() };
+    const cardCounts = { count1h: r.next(), declines1h: r.next() };
+    const cardFirstSeen = r.time();
+    const card = { ...cardCounts, seenBefore: cardFirstSeen !== null, firstSeenAt: cardFirstSeen };
+    const deviceBurst = r.burst();
+    const deviceRest = { distinctCards24h: r.next(), distinctCustomers24h: r.next(), newCustomers24h: r.next(), firstSeenAt: r.time() };
+    const device = { ...deviceBurst, ...deviceRest, seenBefore: deviceRest.firstSeenAt !== null };
+    const ip = {
+      ...r.burst(),
+      count1h: r.next(),
+      distinctCustomers24h: r.next(),
+      distinctCustomers30d: r.next(),
+      newCustomers24h: r.next(),
+      customerSeenBefore: r.next() === 1,
+      firstSeenAt: r.time(),
+    };
+    const merchant = { ...r.burst(), count10m: r.next(), count1h: r.next(), amounts: { count: r.next(), sumLogMilli: r.next(), sumSqLogMilli: r.next() } };
+    const bin = r.burst();
+    const merchantBin = { count1h: r.next(), sequence10m: r.next() };
+    return { customer, account, card, device, ip, merchant, bin, merchantBin };
   }
 
   async recordDecline(e: VelocityEvent): Promise<void> {
@@ -155,7 +237,7 @@ export class RedisVelocityStore implements VelocityStore {
 
   private queueDeclines(pipe: ReturnType<Redis['pipeline']>, e: VelocityEvent, k: VelocityKeys): void {
     const cutoff = e.at - RETENTION_MS.hour;
-    for (const key of [k.customerDeclines, k.cardDeclines, k.merchantDeclines]) {
+    for (const key of [k.customerDeclines, k.cardDeclines, k.merchantDeclines, k.deviceDeclines, k.ipDeclines, k.binDeclines]) {
       if (!key) continue;
       pipe.zadd(key, e.at, e.transactionId);
       pipe.zremrangebyscore(key, '-inf', `(${cutoff}`);

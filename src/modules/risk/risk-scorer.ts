@@ -49,6 +49,7 @@ export class RiskScorer {
     ]);
     const features = computeFeatures(
       {
+        at: event.at,
         amountUsdMinor: subject.amountUsdMinor,
         cardCountry: subject.cardCountry,
         ipCountry: subject.ipCountry,
@@ -57,6 +58,7 @@ export class RiskScorer {
         hasDevice: subject.deviceId !== null,
         listBlock: hits.some((h) => h.action === 'block'),
         listAllow: hits.some((h) => h.action === 'allow'),
+        email: subject.email,
       },
       snapshot,
       labels,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PaymentEvent } from '../normalize/canonical.js';
 import { toUsdMinor } from '../normalize/money.js';
+import { emailSignals, type EmailSignals } from './email-signals.js';
 import { listTypes, type ListMatcher, type ListType } from './list.repository.js';
 import type { ListHit } from './rules.js';
 import type { VelocityEvent } from './velocity-store.js';
@@ -49,7 +50,12 @@ export interface RiskSubject {
   customerKey: string | null;
   /** Every key this customer is known by, for list matching. */
   customerKeys: string[];
+  /** The customer id's key, when there is one: the customer is as old as the older of it and the link key. */
+  accountKey: string | null;
+  /** Worked out from the address as it arrives; the address itself is never kept. */
+  email: EmailSignals;
   cardBin: string | null;
+  cardLast4: string | null;
   cardKey: string | null;
   cardFingerprint: string | null;
   cardCountry: string | null;
@@ -83,7 +89,10 @@ export function subjectFromRequest(tenantId: string, req: ScoreRequest, hash: Cu
     amountUsdMinor: toUsdMinor(req.amount.minor, req.amount.currency, occurredAt) ?? 0,
     customerKey: emailKey ?? idKey,
     customerKeys: [emailKey, idKey].filter((k): k is string => k !== null),
+    accountKey: idKey,
+    email: emailSignals(req.customer.email ?? null, null),
     cardBin: req.card.bin ?? null,
+    cardLast4: req.card.last4 ?? null,
     cardKey: cardKeyOf(req.card.fingerprint, req.card.bin, req.card.last4),
     cardFingerprint: req.card.fingerprint ?? null,
     cardCountry: req.card.country ?? null,
@@ -112,7 +121,10 @@ export function subjectFromEvent(event: PaymentEvent): RiskSubject {
     amountUsdMinor: event.amountUsdMinor ?? 0,
     customerKey: event.customerKey,
     customerKeys: event.customerKey ? [event.customerKey] : [],
+    accountKey: null,
+    email: emailSignals(null, event.emailDomain),
     cardBin: event.card?.bin ?? null,
+    cardLast4: event.card?.last4 ?? null,
     cardKey: cardKeyOf(fingerprint, event.card?.bin, event.card?.last4),
     cardFingerprint: fingerprint,
     cardCountry: event.card?.country ?? null,
@@ -133,7 +145,10 @@ export function velocityEventOf(s: RiskSubject): VelocityEvent {
     amountUsdMinor: s.amountUsdMinor,
     declined: s.declined,
     customer: s.customerKey,
+    account: s.accountKey,
     card: s.cardKey,
+    bin: s.cardBin,
+    last4: s.cardLast4,
     device: s.deviceId,
     ip: s.ip,
     merchant: s.merchantId,

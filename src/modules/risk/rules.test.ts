@@ -22,6 +22,31 @@ describe('rules', () => {
     expect(evaluateRules(defaultRuleSet, features({ ...ato, first_seen_customer: 1 })).reasons.map((r) => r.code)).not.toContain('account_takeover');
   });
 
+  it('reviews the classic attacks at cold start and approves their legitimate look-alikes', () => {
+    const decision = (over: Record<string, number>) => decide(defaultRuleSet, features(over), null, null).decision;
+    const newAccount = { first_seen_customer: 1, first_seen_card: 1, first_seen_device: 1, customer_age_days: 0, amount_usd: 450 };
+    expect(decision({ ...newAccount, email_disposable: 1 })).toBe('review');
+    expect(decision({ ...newAccount, email_random: 1 })).toBe('review');
+    expect(decision(newAccount)).toBe('approve');
+    expect(decision({ ...newAccount, amount_merchant_z: 3, country_mismatch: 1 })).toBe('review');
+    expect(decision({ ...newAccount, amount_merchant_z: 3 })).toBe('approve');
+    // A known customer on a device first seen today: a takeover pays far above usual, a new phone does not.
+    const newDevice = { customer_age_days: 200, customer_count_30d: 6, device_age_days: 0, first_seen_device: 1, ip_age_days: 300, ip_distinct_customers_30d: 80 };
+    expect(decision({ ...newDevice, amount_vs_usual: 6 })).toBe('review');
+    expect(decision({ ...newDevice, amount_vs_usual: 6, ip_age_days: 0, ip_distinct_customers_30d: 1 })).toBe('decline');
+    expect(decision({ ...newDevice, amount_vs_usual: 2.2, ip_age_days: 0, ip_distinct_customers_30d: 1 })).toBe('review');
+    expect(decision({ ...newDevice, amount_vs_usual: 1.1, ip_age_days: 0, ip_distinct_customers_30d: 1 })).toBe('approve');
+    expect(decision({ ...newDevice, amount_vs_usual: 2.2 })).toBe('approve');
+    // Card testing: a small amount on a new card while the merchant sees a burst of other new cards.
+    const testing = { amount_usd: 1.5, card_age_days: 0, merchant_new_cards_1h: 7 };
+    expect(decision(testing)).toBe('review');
+    expect(decision({ ...testing, card_age_days: 400 })).toBe('approve');
+    expect(decision({ ...testing, amount_usd: 60 })).toBe('approve');
+    expect(decision({ ...testing, merchant_declines_10m: 6, device_new_cards_1h: 3 })).toBe('decline');
+    // A carrier-NAT address shared for months by many customers is no reason for suspicion.
+    expect(decision({ ip_distinct_customers_24h: 40, ip_age_days: 90, ip_distinct_customers_30d: 150, country_mismatch: 1 })).toBe('approve');
+  });
+
   it('maps scores to levels at 0.3 / 0.5 / 0.8 and levels to decisions', () => {
     expect([0.29, 0.3, 0.5, 0.79, 0.8].map((s) => levelOf(s, defaultRuleSet.thresholds))).toEqual(['low', 'medium', 'high', 'high', 'critical']);
     const card = features({ card_declines_1h: 5, card_count_1h: 6, customer_declines_1h: 4 });

@@ -76,7 +76,8 @@ export const defaultRuleSet: RuleSet = {
     rule('customer_velocity_24h', 'customer_count_24h', 'gte', 15, 0.2, 'The customer paid 15 or more times in the last 24 hours'),
     rule('customer_many_cards', 'customer_distinct_cards_24h', 'gte', 3, 0.4, 'The customer used 3 or more cards in the last 24 hours'),
     rule('device_many_cards', 'device_distinct_cards_24h', 'gte', 3, 0.45, 'The device used 3 or more cards in the last 24 hours'),
-    rule('ip_many_customers', 'ip_distinct_customers_24h', 'gte', 5, 0.35, 'The IP address was used by 5 or more customers in the last 24 hours'),
+    // A carrier-NAT address is shared by many customers for months; a proxy or a fraud farm is new.
+    rule('ip_many_customers', 'ip_distinct_customers_24h', 'gte', 5, 0.3, 'An IP address first seen today was used by 5 or more customers', [{ feature: 'ip_age_days', op: 'lt', value: 1 }]),
     rule('country_mismatch', 'country_mismatch', 'eq', 1, 0.2, 'The card country differs from the IP country'),
     rule('amount_spike', 'amount_vs_usual', 'gte', 5, 0.35, "The amount is 5 or more times the customer's usual amount"),
     rule('high_amount', 'amount_usd', 'gte', 1000, 0.15, 'The amount is 1,000 USD or more'),
@@ -89,6 +90,61 @@ export const defaultRuleSet: RuleSet = {
       { feature: 'merchant_count_1h', op: 'gte', value: 10 },
     ]),
     rule('new_customer_new_card', 'first_seen_customer', 'eq', 1, 0.05, 'A first payment from a new customer with a new card', [{ feature: 'first_seen_card', op: 'eq', value: 1 }]),
+    // Stolen cards on brand-new accounts: a throwaway address, an amount far above the merchant's, one device for many accounts.
+    rule('new_account_disposable_email', 'email_disposable', 'eq', 1, 0.5, 'A new customer (under a day) with a disposable e-mail domain', [
+      { feature: 'customer_age_days', op: 'lt', value: 1 },
+    ]),
+    rule('new_account_random_email', 'email_random', 'eq', 1, 0.5, 'A new customer (under a day) whose e-mail address looks machine-made', [
+      { feature: 'customer_age_days', op: 'lt', value: 1 },
+    ]),
+    rule('new_account_big_amount', 'amount_merchant_z', 'gte', 2.5, 0.35, "A customer without history paying far above the merchant's usual amounts", [
+      { feature: 'customer_count_30d', op: 'eq', value: 0 },
+    ]),
+    rule('device_new_accounts', 'device_new_customers_24h', 'gte', 1, 0.45, 'A new customer on a device another new customer used in the last 24 hours', [
+      { feature: 'first_seen_customer', op: 'eq', value: 1 },
+    ]),
+    // Account takeover, from abroad or through a proxy at home: a known customer on a device seen for
+    // under a day (the attacker's retries included), from an IP nobody used, paying far above usual.
+    rule('takeover_new_device', 'device_age_days', 'lt', 1, 0.5, 'A known customer on a device first seen today, paying 2.5 or more times the usual amount', [
+      { feature: 'customer_age_days', op: 'gte', value: 1 },
+      { feature: 'amount_vs_usual', op: 'gte', value: 2.5 },
+    ]),
+    rule('takeover_new_device_no_history', 'device_age_days', 'lt', 1, 0.45, "A customer known for a week, without payments in 30 days, on a device first seen today, paying far above the merchant's usual", [
+      { feature: 'customer_age_days', op: 'gte', value: 7 },
+      { feature: 'customer_count_30d', op: 'eq', value: 0 },
+      { feature: 'amount_merchant_z', op: 'gte', value: 2 },
+    ]),
+    rule('takeover_fresh_ip', 'device_age_days', 'lt', 1, 0.35, 'A known customer on a device first seen today, from an IP address first seen today that no other customer used', [
+      { feature: 'customer_age_days', op: 'gte', value: 1 },
+      { feature: 'ip_age_days', op: 'lt', value: 1 },
+      { feature: 'ip_distinct_customers_30d', op: 'lte', value: 1 },
+    ]),
+    rule('takeover_raised_amount', 'device_age_days', 'lt', 1, 0.25, 'A known customer on a device first seen today, paying twice the usual amount or more', [
+      { feature: 'customer_age_days', op: 'gte', value: 1 },
+      { feature: 'amount_vs_usual', op: 'gte', value: 2 },
+    ]),
+    // Card testing, from one device or spread over many IPs and devices: bursts of new cards, declines
+    // and card-number sequences, on cards first seen within the hour.
+    rule('merchant_new_card_burst', 'merchant_new_cards_1h', 'gte', 6, 0.5, 'A small amount on a new card while the merchant saw 6 or more other new cards in the last hour (card testing)', [
+      { feature: 'amount_usd', op: 'lte', value: 10 },
+      { feature: 'card_age_days', op: 'lt', value: 0.05 },
+    ]),
+    rule('merchant_decline_burst', 'merchant_declines_10m', 'gte', 5, 0.45, 'A small amount on a new card while the merchant saw 5 or more declines in 10 minutes (card testing)', [
+      { feature: 'amount_usd', op: 'lte', value: 10 },
+      { feature: 'card_age_days', op: 'lt', value: 0.05 },
+    ]),
+    rule('bin_new_card_burst', 'bin_new_cards_10m', 'gte', 5, 0.4, 'A small amount on a new card while 5 or more other new cards of its BIN came in 10 minutes', [
+      { feature: 'amount_usd', op: 'lte', value: 10 },
+      { feature: 'card_age_days', op: 'lt', value: 0.05 },
+    ]),
+    rule('device_new_cards', 'device_new_cards_1h', 'gte', 3, 0.5, 'The device brought 3 or more other new cards in the last hour'),
+    rule('ip_new_cards', 'ip_new_cards_1h', 'gte', 4, 0.4, 'A small amount from an IP address that brought 4 or more other new cards in the last hour', [
+      { feature: 'amount_usd', op: 'lte', value: 10 },
+    ]),
+    rule('ip_new_accounts', 'ip_new_customers_1h', 'gte', 3, 0.3, 'An IP address first seen within a day brought 3 or more other new customers in the last hour', [
+      { feature: 'ip_age_days', op: 'lt', value: 1 },
+    ]),
+    rule('card_sequence', 'card_sequence_10m', 'gte', 2, 0.45, 'Two or more cards of the same BIN with neighbouring numbers at this merchant in 10 minutes (enumeration)'),
     // Needs labels: a merchant without labelled frauds never fires it (cold start has no effect).
     rule('merchant_labelled_fraud', 'merchant_fraud_rate_30d', 'gte', 0.02, 0.5, "Labelled frauds are 2% or more of the merchant's transactions of the last 30 days", [
       { feature: 'merchant_fraud_count_30d', op: 'gte', value: 3 },

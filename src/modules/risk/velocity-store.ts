@@ -1,7 +1,15 @@
 /** Window lengths of the velocity features, by event time. */
+export const MINUTE_MS = 60_000;
+export const TEN_MINUTES_MS = 10 * MINUTE_MS;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 export const WEEK_MS = 7 * DAY_MS;
+export const MONTH_MS = 30 * DAY_MS;
+
+/** Two last-4s of one BIN this close are a card-number sequence (enumerated account numbers differ in the last digits, the check digit included). */
+export const SEQUENCE_SPAN = 20;
+/** The merchant's amount distribution covers the event's day and this many days before it. */
+export const AMOUNT_DAYS = 7;
 
 /** One transaction as the velocity history sees it; identities are already keyed (hashed or fingerprinted). */
 export interface VelocityEvent {
@@ -12,30 +20,86 @@ export interface VelocityEvent {
   amountUsdMinor: number;
   declined: boolean;
   customer: string | null;
+  /**
+   * The customer id's key whenever the transaction names one (`customer` is the e-mail's key when it
+   * names an e-mail too): a customer is as old as its oldest identifier.
+   */
+  account?: string | null;
   card: string | null;
+  /** The card's BIN and last 4 digits, for BIN bursts and card-number sequences at a merchant. */
+  bin?: string | null;
+  last4?: string | null;
   device: string | null;
   ip: string | null;
   merchant: string | null;
 }
 
-/** What the history held before the transaction, in its windows ending at its event time. */
+/**
+ * What an entity (merchant, IP, device, BIN) saw in the windows ending at the event: distinct
+ * cards and customers, other than this transaction's own, that were new to the whole history when
+ * they came (a card first seen here, an account opened here), and declined attempts. Card testing and new-account fraud show up as
+ * bursts of these even when spread over many IPs and devices.
+ */
+export interface BurstCounts {
+  newCards10m: number;
+  newCards1h: number;
+  newCustomers10m: number;
+  newCustomers1h: number;
+  declines10m: number;
+  declines1h: number;
+}
+
+/**
+ * What the history held before the transaction, in its windows ending at its event time.
+ * `firstSeenAt` is the earliest sighting strictly before the event (null when none: new).
+ */
 export interface VelocitySnapshot {
   /** Counts and sums include transactions at the same instant; distinct counts include this transaction's own card/customer. */
   customer: {
     count1h: number;
     count24h: number;
     count7d: number;
+    count30d: number;
     amountUsdMinor1h: number;
     amountUsdMinor24h: number;
     amountUsdMinor7d: number;
+    amountUsdMinor30d: number;
     declines1h: number;
     distinctCards24h: number;
     seenBefore: boolean;
+    firstSeenAt: number | null;
   };
-  card: { count1h: number; declines1h: number; seenBefore: boolean };
-  device: { distinctCards24h: number; distinctCustomers24h: number; seenBefore: boolean };
-  ip: { count1h: number; distinctCustomers24h: number };
-  merchant: { count1h: number; declines1h: number };
+  account: { firstSeenAt: number | null };
+  card: { count1h: number; declines1h: number; seenBefore: boolean; firstSeenAt: number | null };
+  /** `newCustomers24h`: other new accounts on this device in a day (one device, many fresh accounts). */
+  device: BurstCounts & { distinctCards24h: number; distinctCustomers24h: number; newCustomers24h: number; seenBefore: boolean; firstSeenAt: number | null };
+  /** `distinctCustomers30d` and the IP's age tell a long-shared carrier-NAT address from a fresh proxy. */
+  ip: BurstCounts & {
+    count1h: number;
+    distinctCustomers24h: number;
+    distinctCustomers30d: number;
+    newCustomers24h: number;
+    /** This customer used this IP before, within 30 days. */
+    customerSeenBefore: boolean;
+    firstSeenAt: number | null;
+  };
+  merchant: BurstCounts & {
+    count10m: number;
+    count1h: number;
+    /**
+     * The merchant's approved-or-pending amounts over the event's day and the AMOUNT_DAYS before it,
+     * as sums of amountLogMilli and its square: integers, so both stores add them up exactly.
+     */
+    amounts: { count: number; sumLogMilli: number; sumSqLogMilli: number };
+  };
+  bin: BurstCounts;
+  /** The card's BIN at this merchant: transactions in the last hour, and other cards of it within SEQUENCE_SPAN of its last 4 in 10 minutes. */
+  merchantBin: { count1h: number; sequence10m: number };
+}
+
+/** ln(amount in USD), in thousandths and rounded: the merchant amount statistics add these up. */
+export function amountLogMilli(amountUsdMinor: number): number {
+  return Math.round(1000 * Math.log(Math.max(1, amountUsdMinor) / 100));
 }
 
 /**
@@ -60,9 +124,14 @@ export function txMember(transactionId: string, amountUsdMinor: number): string 
 const LATE_EVENT_SLACK_MS = HOUR_MS;
 
 /**
- * How long each index keeps its members, by event time: its window plus the slack. Only the
- * customer's transactions are read over 7 days; a busy merchant's or IP's transactions are read over
- * one hour, so keeping them for a week would hold a week of the merchant's traffic for nothing.
+ * How long each index keeps its members, by event time: its window plus the slack. A customer's
+ * transactions are read over 30 days (their usual amount) and an IP's customers too (how shared it
+ * normally is); a busy merchant's or IP's transactions are read over one hour, so keeping them for a
+ * month would hold a month of the merchant's traffic for nothing.
  */
-export const RETENTION_MS = { hour: HOUR_MS + LATE_EVENT_SLACK_MS, day: DAY_MS + LATE_EVENT_SLACK_MS, week: WEEK_MS + LATE_EVENT_SLACK_MS } as const;
+export const RETENTION_MS = {
+  hour: HOUR_MS + LATE_EVENT_SLACK_MS,
+  day: DAY_MS + LATE_EVENT_SLACK_MS,
+  month: MONTH_MS + LATE_EVENT_SLACK_MS,
+} as const;
 export type RetentionClass = keyof typeof RETENTION_MS;
