@@ -174,11 +174,17 @@ export class RiskRepository {
    * (feed them to keepLatest for the same transactions): model training reads history of any size
    * without holding it, or copying it between threads, in one piece.
    */
-  async *labeledPages(tenantId: string, range: TimeRange, pageSize = 2000): AsyncGenerator<StoredAssessment[]> {
+  async *labeledPages(tenantId: string, range: TimeRange, pageSize = 500): AsyncGenerator<StoredAssessment[]> {
     let after: { occurredAt: Date; scoredAt: Date; id: string } | null = null;
     for (;;) {
       let q = this.withLabels(tenantId, range).select([...storedAssessmentColumns, 'a.id']).where('l.label', 'is not', null);
-      if (after) q = q.where(sql<boolean>`(a.occurred_at, a.scored_at, a.id) > (${after.occurredAt}::timestamptz, ${after.scoredAt}::timestamptz, ${after.id})`);
+      // The first condition repeats the row comparison's bound in a form the (tenant, time) index can seek to,
+      // so each page reads from where the last one ended instead of from the start of the history.
+      if (after) {
+        q = q
+          .where('a.occurred_at', '>=', after.occurredAt)
+          .where(sql<boolean>`(a.occurred_at, a.scored_at, a.id) > (${after.occurredAt}::timestamptz, ${after.scoredAt}::timestamptz, ${after.id})`);
+      }
       const rows = await q.orderBy('a.occurred_at').orderBy('a.scored_at').orderBy('a.id').limit(pageSize).execute();
       if (rows.length > 0) yield rows.map(toStoredAssessment);
       if (rows.length < pageSize) return;
@@ -216,10 +222,6 @@ export class RiskRepository {
     return q;
   }
 
-  async upsertLabel(tenantId: string, transactionId: string, label: LabelValue): Promise<void> {
-    await this.upsertLabels(tenantId, [{ transactionId, label }]);
-  }
-
   /** A replaced label takes the new value and the time it was given. */
   async upsertLabels(tenantId: string, labels: { transactionId: string; label: LabelValue }[]): Promise<void> {
     for (let i = 0; i < labels.length; i += 500) {
@@ -229,6 +231,28 @@ export class RiskRepository {
         .onConflict((c) => c.columns(['tenant_id', 'transaction_id']).doUpdateSet((eb) => ({ label: eb.ref('excluded.label'), created_at: eb.ref('excluded.created_at') })))
         .execute();
     }
+  }
+
+  /**
+   * The merchant and event time of each transaction (its latest assessment) that was scored with a
+   * merchant: where a label counts for the merchant's label risk. Others are left out.
+   */
+  async merchantTransactions(tenantId: string, transactionIds: string[]): Promise<{ transactionId: string; merchantId: string; occurredAt: Date }[]> {
+    const out: { transactionId: string; merchantId: string; occurredAt: Date }[] = [];
+    for (let i = 0; i < transactionIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('risk_assessments')
+        .distinctOn('transaction_id')
+        .select(['transaction_id', 'merchant_id', 'occurred_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('transaction_id', 'in', transactionIds.slice(i, i + 500))
+        .orderBy('transaction_id')
+        .orderBy('scored_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
+      for (const r of rows) if (r.merchant_id !== null) out.push({ transactionId: r.transaction_id, merchantId: r.merchant_id, occurredAt: toDate(r.occurred_at) });
+    }
+    return out;
   }
 
   async latestRuleSet(tenantId: string): Promise<RuleSetVersion | null> {

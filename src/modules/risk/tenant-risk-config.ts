@@ -14,32 +14,51 @@ export interface TenantRiskConfig {
 
 /**
  * Per-tenant rules, active model and lists, cached so scoring costs no database round trip. A
- * change made through this instance invalidates at once; other instances pick it up within the TTL.
+ * change made through this instance invalidates at once; other instances pick it up within the TTL
+ * (and one reload). An entry past its TTL is still served while its reload runs in the background:
+ * a score never waits for the database behind a long query (a model training reading its history,
+ * a slow disk) once its tenant's configuration is loaded.
  */
 export class TenantRiskConfigCache {
-  private readonly cache: LRUCache<string, Promise<TenantRiskConfig>>;
+  private readonly cache: LRUCache<string, { config: Promise<TenantRiskConfig>; loadedAt: number; reloading: boolean }>;
 
   constructor(
     private readonly risk: RiskRepository,
     private readonly lists: ListRepository,
-    ttlMs = 5_000,
+    private readonly ttlMs = 5_000,
   ) {
-    this.cache = new LRUCache({ max: 10_000, ttl: ttlMs });
+    this.cache = new LRUCache({ max: 10_000 });
   }
 
   get(tenantId: string): Promise<TenantRiskConfig> {
-    let entry = this.cache.get(tenantId);
-    if (!entry) {
-      entry = this.load(tenantId);
-      this.cache.set(tenantId, entry);
-      // A failed load must not be cached: the next request retries.
-      entry.catch(() => this.cache.delete(tenantId));
+    const entry = this.cache.get(tenantId);
+    if (!entry) return this.loadInto(tenantId).config;
+    if (!entry.reloading && Date.now() - entry.loadedAt > this.ttlMs) {
+      entry.reloading = true;
+      const next = this.load(tenantId);
+      next.then(
+        () => {
+          // Unless invalidated meanwhile: then a newer load already stands in its place.
+          if (this.cache.get(tenantId) === entry) this.cache.set(tenantId, { config: next, loadedAt: Date.now(), reloading: false });
+        },
+        () => (entry.reloading = false),
+      );
     }
-    return entry;
+    return entry.config;
   }
 
   invalidate(tenantId: string): void {
     this.cache.delete(tenantId);
+  }
+
+  private loadInto(tenantId: string) {
+    const entry = { config: this.load(tenantId), loadedAt: Date.now(), reloading: false };
+    this.cache.set(tenantId, entry);
+    // A failed first load must not be cached: the next request retries.
+    entry.config.catch(() => {
+      if (this.cache.get(tenantId) === entry) this.cache.delete(tenantId);
+    });
+    return entry;
   }
 
   private async load(tenantId: string): Promise<TenantRiskConfig> {
