@@ -222,6 +222,10 @@ export class RiskRepository {
     return q;
   }
 
+  async upsertLabel(tenantId: string, transactionId: string, label: LabelValue): Promise<void> {
+    await this.upsertLabels(tenantId, [{ transactionId, label }]);
+  }
+
   /** A replaced label takes the new value and the time it was given. */
   async upsertLabels(tenantId: string, labels: { transactionId: string; label: LabelValue }[]): Promise<void> {
     for (let i = 0; i < labels.length; i += 500) {
@@ -231,28 +235,6 @@ export class RiskRepository {
         .onConflict((c) => c.columns(['tenant_id', 'transaction_id']).doUpdateSet((eb) => ({ label: eb.ref('excluded.label'), created_at: eb.ref('excluded.created_at') })))
         .execute();
     }
-  }
-
-  /**
-   * The merchant and event time of each transaction (its latest assessment) that was scored with a
-   * merchant: where a label counts for the merchant's label risk. Others are left out.
-   */
-  async merchantTransactions(tenantId: string, transactionIds: string[]): Promise<{ transactionId: string; merchantId: string; occurredAt: Date }[]> {
-    const out: { transactionId: string; merchantId: string; occurredAt: Date }[] = [];
-    for (let i = 0; i < transactionIds.length; i += 500) {
-      const rows = await this.db
-        .selectFrom('risk_assessments')
-        .distinctOn('transaction_id')
-        .select(['transaction_id', 'merchant_id', 'occurred_at'])
-        .where('tenant_id', '=', tenantId)
-        .where('transaction_id', 'in', transactionIds.slice(i, i + 500))
-        .orderBy('transaction_id')
-        .orderBy('scored_at', 'desc')
-        .orderBy('id', 'desc')
-        .execute();
-      for (const r of rows) if (r.merchant_id !== null) out.push({ transactionId: r.transaction_id, merchantId: r.merchant_id, occurredAt: toDate(r.occurred_at) });
-    }
-    return out;
   }
 
   async latestRuleSet(tenantId: string): Promise<RuleSetVersion | null> {
