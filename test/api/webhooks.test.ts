@@ -14,8 +14,8 @@ import { notification as mercadoPagoNotification, payment as mercadoPagoPayment 
 import { capture as paypalCapture, paypalEvent } from '../../src/modules/normalize/connectors/paypal/__fixtures__/paypal-events.js';
 import { paypalSignedMessage } from '../../src/modules/normalize/connectors/paypal/paypal.signature.js';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { ENCRYPTION_KEY_SETTING } from '../../src/modules/webhooks/encryption-key.js';
-import { SecretBox } from '../../src/modules/webhooks/secret-box.js';
+import { ENCRYPTION_KEY_SETTING } from '../../src/platform/crypto/encryption-key.js';
+import { SecretBox } from '../../src/platform/crypto/secret-box.js';
 import { hmacSha256 } from '../../src/platform/crypto/hashing.js';
 import type { App } from '../../src/platform/http/types.js';
 import { configFor, createTestApp, type TestApp } from '../harness/app.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createContainer } from '../../container.js';
-import { runUntilSignal } from '../../modules/ingest/worker/run-until-signal.js';
+import { runUntilSignal } from '../../platform/jobs/run-until-signal.js';
 import { loadConfig } from '../../platform/config/config.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { withContainer } from '../cli-context.js';

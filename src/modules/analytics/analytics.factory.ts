@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../platform/db/schema.js';
 import type { OutboundHttp } from '../../platform/net/outbound-client.js';
-import type { EncryptionKeyProvider } from '../webhooks/encryption-key.js';
+import type { EncryptionKeyProvider } from '../../platform/crypto/encryption-key.js';
 import { AlertRepository } from './alerts/alert.repository.js';
 import { AlertService, type AlertServiceDeps } from './alerts/alert.service.js';
 import { AnalyticsService } from './analytics.service.js';

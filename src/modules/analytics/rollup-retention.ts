@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { PollingLoop } from '../ingest/worker/polling-loop.js';
+import { PollingLoop } from '../../platform/jobs/polling-loop.js';
 import type { RollupRepository } from './rollup.repository.js';
 import { floorTo } from './time-ranges.js';
 

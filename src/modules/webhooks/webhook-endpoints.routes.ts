@@ -5,7 +5,7 @@ import { AppError, fieldError } from '../../platform/errors/app-error.js';
 import { sendProblem } from '../../platform/errors/problem-handler.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { tenantOf } from '../tenancy/auth.plugin.js';
-import { ENCRYPTION_KEY_MISSING } from './encryption-key.js';
+import { ENCRYPTION_KEY_MISSING } from '../../platform/crypto/encryption-key.js';
 import type { EndpointOutcome, WebhookEndpoint } from './webhook-endpoint.service.js';
 
 const MAX_SETTINGS_BYTES = 16 * 1024;

@@ -8,7 +8,7 @@ import type { OutboundHttp } from '../../platform/net/outbound-client.js';
 import type { IntakeService } from '../ingest/intake.service.js';
 import type { RawEventRepository } from '../ingest/raw-event.repository.js';
 import type { ConnectorRegistry } from '../normalize/connector-registry.js';
-import { EncryptionKeyProvider } from './encryption-key.js';
+import { EncryptionKeyProvider } from '../../platform/crypto/encryption-key.js';
 import { SeenDeliveries } from './seen-deliveries.js';
 import { WebhookDeliveryService } from './webhook-delivery.service.js';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';

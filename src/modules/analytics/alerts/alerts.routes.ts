@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Container } from '../../../container.js';
 import { AppError, fieldError } from '../../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../../platform/http/types.js';
-import { ENCRYPTION_KEY_MISSING } from '../../webhooks/encryption-key.js';
+import { ENCRYPTION_KEY_MISSING } from '../../../platform/crypto/encryption-key.js';
 import { tenantOf } from '../../tenancy/auth.plugin.js';
 import { alertSettingsSchema } from './alert-settings.js';
 import type { DeliveryRow } from './alert.repository.js';

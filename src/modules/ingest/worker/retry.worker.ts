@@ -3,7 +3,7 @@ import type { Metrics } from '../../../platform/metrics/metrics.js';
 import type { IntakeService } from '../intake.service.js';
 import type { RawEventRepository } from '../raw-event.repository.js';
 import type { ResolveContextLookup } from './endpoint-context.js';
-import { PollingLoop } from './polling-loop.js';
+import { PollingLoop } from '../../../platform/jobs/polling-loop.js';
 import { retryDelayMs } from './retry-policy.js';
 
 export interface RetryWorkerOptions {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SettingsRepository } from '../../platform/db/settings.repository.js';
+import type { SettingsRepository } from '../db/settings.repository.js';
 import { SecretBox } from './secret-box.js';
 
 export const ENCRYPTION_KEY_SETTING = 'webhook_encryption_key';
