@@ -1,12 +1,13 @@
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Container } from './container.js';
 import { registerProblemHandler } from './platform/errors/problem-handler.js';
 import { healthRoutes } from './platform/http/health.routes.js';
+import { rateLimited } from './platform/http/rate-limit.js';
+import { requestSerializer } from './platform/http/request-log.js';
 import { securityHeaders } from './platform/http/security-headers.js';
 import type { App } from './platform/http/types.js';
 import { loggerOptions } from './platform/logging/logger.js';
@@ -17,12 +18,12 @@ import { eventReadRoutes, ingestRoutes } from './modules/ingest/events.routes.js
 import { deadLetterRoutes } from './modules/ingest/dead-letters.routes.js';
 import { paymentRoutes } from './modules/payments/payments.routes.js';
 import { dashboardStatic } from './modules/live/dashboard.plugin.js';
-import { liveRoutes } from './modules/live/live.routes.js';
+import { liveRoutes, liveWebsocket } from './modules/live/live.routes.js';
 import { riskRoutes } from './modules/risk/risk.routes.js';
 import { analyticsRoutes } from './modules/analytics/analytics.routes.js';
 import { adminRoutes } from './modules/tenancy/admin.routes.js';
 import { apiKeyRoutes } from './modules/tenancy/api-keys.routes.js';
-import { apiKeyAuth } from './modules/tenancy/auth.plugin.js';
+import { apiKeyAuth, declareScope } from './modules/tenancy/auth.plugin.js';
 import { auditTrail } from './modules/tenancy/audit.hook.js';
 import { auditRoutes } from './modules/tenancy/audit.routes.js';
 import { webhookDeliveryRoutes } from './modules/webhooks/webhook-delivery.routes.js';
@@ -37,6 +38,32 @@ declare module 'fastify' {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Set on every route that checks credentials: whose failed authentications (401 answers) count
+     * toward RATE_LIMIT_AUTH_FAILURES_PER_MINUTE. Webhook deliveries count per address and endpoint,
+     * so one tenant's misconfigured secret never locks a provider's shared address out of the rest.
+     */
+    authFailures?: 'address' | 'address+endpoint';
+  }
+}
+
+/** Which routes check credentials, by path: the API, its webhooks, the operator routes, the live feed and a token-guarded /metrics. */
+function authFailureScope(url: string): 'address' | 'address+endpoint' | undefined {
+  if (url.startsWith('/v1/webhooks/')) return 'address+endpoint';
+  if (url.startsWith('/v1/') || url.startsWith('/admin/') || url === '/ws' || url === '/metrics') return 'address';
+  return undefined;
+}
+
+function failureSubject(request: FastifyRequest): string | null {
+  const scope = request.routeOptions.config.authFailures;
+  if (!scope) return null;
+  if (scope === 'address') return request.ip;
+  const { endpointId } = request.params as { endpointId?: string };
+  return `${request.ip}|${endpointId ?? ''}`;
+}
+
 export interface BuildAppOptions {
   /** Log through pino (default); tests pass false to keep output quiet. */
   logger?: boolean;
@@ -46,8 +73,11 @@ export interface BuildAppOptions {
 export async function buildApp(container: Container, options: BuildAppOptions = {}): Promise<App> {
   const { config } = container;
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(config.LOG_LEVEL),
+    // The request line is logged with a ?token= query value (the live feed's key) masked.
+    logger: options.logger === false ? false : { ...loggerOptions(config.LOG_LEVEL), serializers: { req: requestSerializer } },
     bodyLimit: config.MAX_BODY_BYTES,
+    // The client address (rate limits, key allowlists) comes from X-Forwarded-For only when the peer is a listed proxy.
+    trustProxy: config.TRUSTED_PROXIES ? config.TRUSTED_PROXIES.split(',').map((p) => p.trim()) : false,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -68,20 +98,36 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   const security = securityHeaders({ contentSecurityPolicy: false });
   // Request spans only when traces are exported: the no-op tracer still costs a span object and its attributes.
   const traced = config.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
-  // Callback hooks: nothing here waits, so they need not cost a promise per request each.
+  const { limits } = container;
+  app.addHook('onRoute', (route) => {
+    const scope = authFailureScope(route.url);
+    if (scope) route.config = { ...route.config, authFailures: scope };
+  });
+  await liveWebsocket(app);
+  const checkLimits = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const subject = failureSubject(request);
+    const [perAddress, failures] = await Promise.all([limits.address(request.ip), subject === null ? null : limits.failuresExceeded(subject)]);
+    if (failures !== null) throw rateLimited(reply, failures, 'Too many failed authentications from this address');
+    if (perAddress !== null) throw rateLimited(reply, perAddress, 'Too many requests from this address');
+  };
+  // Callback hooks: with the limits off (benchmarks) nothing here waits, so no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(security);
     reply.header('X-Request-ID', request.id);
     if (traced) request.span = startRequestSpan(request.method, request.routeOptions.url ?? 'unmatched');
-    done();
+    if (!limits.enabled) return done();
+    checkLimits(request, reply).then(() => done(), done);
   });
   app.addHook('onResponse', (request, reply, done) => {
     if (request.span) endRequestSpan(request.span, reply.statusCode);
+    // Labels from closed sets only: a route pattern (never the URL), the method, the status class.
     container.metrics.httpRequestDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` },
       reply.elapsedTime / 1000,
     );
-    done();
+    const subject = reply.statusCode === 401 && limits.enabled ? failureSubject(request) : null;
+    if (subject === null) return done();
+    limits.failed(subject).then(() => done(), done);
   });
 
   // Without allowed origins there is nothing to answer a browser with, and the plugin would still run on every request.
@@ -90,7 +136,11 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Paylens API', version: '1.0.0', description: 'Ingest, normalize, score and observe payment events from every provider.' },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'pl_… API key' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'pl_… API key. Each route says the scope it needs: ingest, score, read or manage.' },
+        },
+      },
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
@@ -105,7 +155,8 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   await app.register(async (webhooks) => webhookDeliveryRoutes(webhooks as App, container), { prefix: '/v1' });
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', apiKeyAuth(container.apiKeys));
+      v1.addHook('onRoute', declareScope);
+      v1.addHook('onRequest', apiKeyAuth({ keys: container.apiKeys, limits }));
       // Only routes that name an audit action get the hook: the hot paths (ingest, scoring) pay nothing for it.
       v1.addHook('onRoute', (route) => {
         const action = route.config?.audit;
@@ -113,15 +164,6 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
         const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
         route.onSend = [...own, auditTrail(container.audit, action)];
       });
-      if (config.RATE_LIMIT_PER_MINUTE > 0) {
-        await v1.register(rateLimit, {
-          max: config.RATE_LIMIT_PER_MINUTE,
-          timeWindow: 60_000,
-          keyGenerator: (request) => request.principal?.tenantId ?? request.ip,
-          // With Redis the limit holds across every instance; without it, per process.
-          ...(container.redis ? { redis: container.redis, nameSpace: 'paylens:ratelimit:' } : {}),
-        });
-      }
       await v1.register(async (ingest) => ingestRoutes(ingest as App, container));
       await v1.register(async (read) => eventReadRoutes(read as App, container));
       await v1.register(async (keys) => apiKeyRoutes(keys as App, container));

@@ -5,6 +5,7 @@ import type { Config } from './platform/config/config.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './platform/db/client.js';
 import { SettingsRepository } from './platform/db/settings.repository.js';
 import { createLogger } from './platform/logging/logger.js';
+import { RequestLimits } from './platform/http/rate-limit.js';
 import { createMetrics, type Metrics } from './platform/metrics/metrics.js';
 import { createCustomerKeyHasher } from './modules/ingest/customer-key.js';
 import { EventWriter } from './modules/ingest/event-writer.js';
@@ -19,7 +20,7 @@ import { endpointResolveContext } from './modules/ingest/worker/endpoint-context
 import { DeadLetterService } from './modules/ingest/dead-letter.service.js';
 import { PaymentRepository } from './modules/payments/payment.repository.js';
 import { paymentsHook } from './modules/payments/payments.hook.js';
-import { createLiveHub, liveFeedHook } from './modules/live/live.factory.js';
+import { createLiveHub, LIVE_KEY_CHECK_MS, liveFeedHook } from './modules/live/live.factory.js';
 import { createRisk } from './modules/risk/risk.factory.js';
 import { createAnalytics } from './modules/analytics/analytics.factory.js';
 import { ConnectorRegistry } from './modules/normalize/connector-registry.js';
@@ -55,7 +56,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
   }
 
   const metrics: Metrics = createMetrics();
-  // Shared by request rate limiting (and any module that needs plain commands); pub/sub needs its own connections.
+  // Shared by the request limits (and any module that needs plain commands); pub/sub needs its own connections.
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true }) : null;
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const settings = new SettingsRepository(db);
@@ -65,12 +66,19 @@ export async function createContainer(config: Config, options: ContainerOptions 
 
   const tenants = new TenantRepository(db);
   const apiKeys = new ApiKeyService(new ApiKeyRepository(db), config.API_KEY_CACHE_TTL_MS, clock);
+  const limits = new RequestLimits(
+    { enabled: config.RATE_LIMIT_ENABLED, perKey: config.RATE_LIMIT_PER_MINUTE, perAddress: config.RATE_LIMIT_IP_PER_MINUTE, authFailures: config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE },
+    redis,
+  );
   const audit = new AuditLog(new AuditRepository(db), clock);
   const rawEvents = new RawEventRepository(db);
   const paymentEvents = new PaymentEventRepository(db);
   const registry = new ConnectorRegistry(allConnectors);
   const hooks = new PipelineHooks();
-  const live = createLiveHub(config.REDIS_URL, logger, metrics.registry);
+  const live = createLiveHub(config.REDIS_URL, logger, metrics.registry, { activeIds: (ids) => apiKeys.activeIds(ids), intervalMs: LIVE_KEY_CHECK_MS });
+  // A key that stops working ends its live sessions on every instance, and every instance's cache forgets it.
+  apiKeys.onKeyEnded((tenantId, keyId) => live.endKey(tenantId, keyId));
+  live.onKeyEnded((keyId) => apiKeys.forget(keyId));
   hooks.register(liveFeedHook(live));
   const payments = new PaymentRepository(db);
   hooks.register(paymentsHook(payments));
@@ -142,6 +150,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     settings,
     tenants,
     apiKeys,
+    limits,
     audit,
     rawEvents,
     paymentEvents,

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeEnvelope, encodeEnvelope, type LiveEnvelope, type LiveMessage } from './live-message.js';
+import { decodeEnvelope, encodeEnvelope, type KeyEnded, type LiveEnvelope, type LiveMessage } from './live-message.js';
 
 /** Carries live messages to every instance's hub (itself included). */
 export interface LiveBus {
-  publish(tenantId: string, message: LiveMessage): void;
+  publish(tenantId: string, message: LiveMessage | KeyEnded): void;
   onMessage(listener: (envelope: LiveEnvelope) => void): void;
   /** Resolves once messages published from now on will be received. */
   ready(): Promise<void>;
@@ -15,7 +15,7 @@ export interface LiveBus {
 export class LocalLiveBus implements LiveBus {
   private listener: ((envelope: LiveEnvelope) => void) | null = null;
 
-  publish(tenantId: string, message: LiveMessage): void {
+  publish(tenantId: string, message: LiveMessage | KeyEnded): void {
     this.listener?.({ tenantId, message });
   }
 
@@ -82,7 +82,7 @@ export class RedisLiveBus implements LiveBus {
     return Promise.race([Promise.all([this.subscribed, publisherReady]).then(() => clearTimeout(timer)), timeout]);
   }
 
-  publish(tenantId: string, message: LiveMessage): void {
+  publish(tenantId: string, message: LiveMessage | KeyEnded): void {
     if (this.publisher.status !== 'ready') {
       this.listener?.({ tenantId, message });
       return;

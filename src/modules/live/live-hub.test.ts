@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { LocalLiveBus } from './live-bus.js';
-import { LiveHub, type LiveSocket } from './live-hub.js';
+import { CLOSE_KEY_ENDED, LiveHub, type LiveSocket } from './live-hub.js';
 
 class FakeSocket implements LiveSocket {
   readyState = 1;
   bufferedAmount = 0;
   readonly received: unknown[] = [];
+  closed: { code?: number; reason?: string } | null = null;
   send(data: string): void {
     this.received.push(JSON.parse(data));
+  }
+  close(code?: number, reason?: string): void {
+    this.closed = { code, reason };
+    this.readyState = 3;
   }
 }
 
@@ -16,8 +21,8 @@ describe('LiveHub', () => {
     const hub = new LiveHub(new LocalLiveBus());
     const mine = new FakeSocket();
     const theirs = new FakeSocket();
-    hub.subscribe('t1', mine);
-    hub.subscribe('t2', theirs);
+    hub.subscribe('t1', mine, 'key_1');
+    hub.subscribe('t2', theirs, 'key_2');
     hub.publish('t1', { type: 'event', data: { id: 'evt_1' } });
     expect(mine.received).toEqual([{ type: 'event', data: { id: 'evt_1' } }]);
     expect(theirs.received).toEqual([]);
@@ -26,7 +31,7 @@ describe('LiveHub', () => {
   it('stops delivering after detach and forgets empty tenants', () => {
     const hub = new LiveHub(new LocalLiveBus());
     const socket = new FakeSocket();
-    const detach = hub.subscribe('t1', socket);
+    const detach = hub.subscribe('t1', socket, 'key_1');
     expect(hub.stats().connections).toBe(1);
     detach();
     hub.publish('t1', { type: 'alert', data: {} });
@@ -39,8 +44,8 @@ describe('LiveHub', () => {
     const hub = new LiveHub(new LocalLiveBus(), { maxBufferedBytes: 1000, onFanOut: (delivered, dropped) => fanOuts.push([delivered, dropped]) });
     const slow = new FakeSocket();
     const fast = new FakeSocket();
-    hub.subscribe('t1', slow);
-    hub.subscribe('t1', fast);
+    hub.subscribe('t1', slow, 'key_1');
+    hub.subscribe('t1', fast, 'key_1');
     slow.bufferedAmount = 5000;
     for (let i = 0; i < 3; i++) hub.publish('t1', { type: 'event', data: { i } });
     expect(fanOuts).toEqual([[1, 1], [1, 1], [1, 1]]);
@@ -65,12 +70,55 @@ describe('LiveHub', () => {
       throw new Error('socket gone');
     };
     const healthy = new FakeSocket();
-    hub.subscribe('t1', closing);
-    hub.subscribe('t1', broken);
-    hub.subscribe('t1', healthy);
+    hub.subscribe('t1', closing, 'key_1');
+    hub.subscribe('t1', broken, 'key_1');
+    hub.subscribe('t1', healthy, 'key_1');
     expect(() => hub.publish('t1', { type: 'risk', data: { score: 0.4 } })).not.toThrow();
     expect(closing.received).toEqual([]);
     expect(healthy.received).toEqual([{ type: 'risk', data: { score: 0.4 } }]);
     expect(hub.stats()).toMatchObject({ delivered: 1, dropped: 1 });
+  });
+
+  it("closes an ended key's sessions only, and tells the key-ended listeners", () => {
+    const hub = new LiveHub(new LocalLiveBus());
+    const ended: string[] = [];
+    hub.onKeyEnded((keyId) => ended.push(keyId));
+    const revoked = new FakeSocket();
+    const other = new FakeSocket();
+    hub.subscribe('t1', revoked, 'key_a');
+    hub.subscribe('t1', other, 'key_b');
+    hub.endKey('t1', 'key_a');
+    expect(revoked.closed).toEqual({ code: CLOSE_KEY_ENDED, reason: 'api key revoked' });
+    expect(other.closed).toBeNull();
+    expect(ended).toEqual(['key_a']);
+    hub.publish('t1', { type: 'event', data: { id: 'evt_2' } });
+    expect(revoked.received).toEqual([]);
+    expect(other.received).toEqual([{ type: 'event', data: { id: 'evt_2' } }]);
+    expect(hub.stats().connections).toBe(1);
+  });
+
+  it('closes the sessions whose key the key check no longer finds working', async () => {
+    const active = new Set(['key_b']);
+    const asked: string[][] = [];
+    const hub = new LiveHub(new LocalLiveBus(), {
+      maxBufferedBytes: 1000,
+      keyCheck: {
+        intervalMs: 60_000,
+        activeIds: async (ids) => {
+          asked.push([...ids].sort());
+          return new Set(ids.filter((id) => active.has(id)));
+        },
+      },
+    });
+    const expired = new FakeSocket();
+    const alive = new FakeSocket();
+    hub.subscribe('t1', expired, 'key_a');
+    hub.subscribe('t2', alive, 'key_b');
+    await hub.checkKeys();
+    expect(asked).toEqual([['key_a', 'key_b']]);
+    expect(expired.closed).toEqual({ code: CLOSE_KEY_ENDED, reason: 'api key expired or revoked' });
+    expect(alive.closed).toBeNull();
+    expect(hub.stats().connections).toBe(1);
+    await hub.close();
   });
 });

@@ -6,14 +6,26 @@ export interface LiveSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
   send(data: string): void;
+  close(code?: number, reason?: string): void;
 }
 
 const OPEN = 1;
+/** WebSocket close code for "policy violation": the credentials the session stood on are gone. */
+export const CLOSE_KEY_ENDED = 1008;
 
 interface Subscriber {
   socket: LiveSocket;
+  /** The API key the session authenticated with: it ends when the key does. */
+  keyId: string;
   /** Messages skipped since the last one delivered; reported to the client so it can refetch. */
   dropped: number;
+}
+
+/** How sessions learn that their key stopped working without being told (expiry, a revocation message lost). */
+export interface KeyCheck {
+  /** The keys among `ids` that still work. */
+  activeIds(ids: readonly string[]): Promise<Set<string>>;
+  intervalMs: number;
 }
 
 export interface LiveHubOptions {
@@ -21,6 +33,8 @@ export interface LiveHubOptions {
   maxBufferedBytes: number;
   /** Told once per fanned-out message how many sockets got it and how many were skipped as too slow. */
   onFanOut?: (delivered: number, dropped: number) => void;
+  /** Without it, sessions end only on a key_ended message. */
+  keyCheck?: KeyCheck;
 }
 
 export interface LiveHubStats {
@@ -35,6 +49,8 @@ export interface LiveHubStats {
  */
 export class LiveHub {
   private readonly byTenant = new Map<string, Set<Subscriber>>();
+  private readonly keyEndedListeners: Array<(keyId: string) => void> = [];
+  private keyTimer: NodeJS.Timeout | null = null;
   private delivered = 0;
   private dropped = 0;
 
@@ -54,9 +70,26 @@ export class LiveHub {
     }
   }
 
-  /** Attaches a socket to a tenant's feed; returns the detach function. */
-  subscribe(tenantId: string, socket: LiveSocket): () => void {
-    const subscriber: Subscriber = { socket, dropped: 0 };
+  /**
+   * Closes every session of a key that stopped working, on every instance, and tells each instance's
+   * key-ended listeners (so caches drop the key). Never throws.
+   */
+  endKey(tenantId: string, keyId: string): void {
+    try {
+      this.bus.publish(tenantId, { type: 'key_ended', keyId });
+    } catch {
+      // The key check closes the sessions a little later all the same.
+    }
+  }
+
+  onKeyEnded(listener: (keyId: string) => void): void {
+    this.keyEndedListeners.push(listener);
+  }
+
+  /** Attaches a socket, authenticated by `keyId`, to a tenant's feed; returns the detach function. */
+  subscribe(tenantId: string, socket: LiveSocket, keyId: string): () => void {
+    this.startKeyCheck();
+    const subscriber: Subscriber = { socket, keyId, dropped: 0 };
     let set = this.byTenant.get(tenantId);
     if (!set) {
       set = new Set();
@@ -82,11 +115,55 @@ export class LiveHub {
   }
 
   async close(): Promise<void> {
+    if (this.keyTimer) clearInterval(this.keyTimer);
+    this.keyTimer = null;
     await this.bus.close();
     this.byTenant.clear();
   }
 
+  /** Closes the sessions of the keys among those in use that no longer work. */
+  async checkKeys(): Promise<void> {
+    const check = this.options.keyCheck;
+    if (!check) return;
+    const inUse = new Set<string>();
+    for (const set of this.byTenant.values()) for (const subscriber of set) inUse.add(subscriber.keyId);
+    if (inUse.size === 0) return;
+    const active = await check.activeIds([...inUse]);
+    for (const keyId of inUse) if (!active.has(keyId)) this.closeSessions(null, keyId, 'api key expired or revoked');
+  }
+
+  private startKeyCheck(): void {
+    const check = this.options.keyCheck;
+    if (!check || this.keyTimer) return;
+    this.keyTimer = setInterval(() => {
+      // A failed check (database briefly away) is retried at the next tick; the sessions stay meanwhile.
+      this.checkKeys().catch(() => undefined);
+    }, check.intervalMs);
+    this.keyTimer.unref();
+  }
+
+  private closeSessions(tenantId: string | null, keyId: string, reason: string): void {
+    const sets = tenantId === null ? [...this.byTenant.values()] : [this.byTenant.get(tenantId) ?? new Set<Subscriber>()];
+    for (const set of sets) {
+      for (const subscriber of set) {
+        if (subscriber.keyId !== keyId) continue;
+        set.delete(subscriber);
+        try {
+          subscriber.socket.close(CLOSE_KEY_ENDED, reason);
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    for (const [tenant, set] of this.byTenant) if (set.size === 0) this.byTenant.delete(tenant);
+  }
+
   private deliver({ tenantId, message }: LiveEnvelope): void {
+    if (message.type === 'key_ended') {
+      this.closeSessions(tenantId, message.keyId, 'api key revoked');
+      for (const listener of this.keyEndedListeners) listener(message.keyId);
+      return;
+    }
     const set = this.byTenant.get(tenantId);
     if (!set || set.size === 0) return;
     // Serialised once for all of the tenant's clients.

@@ -9,13 +9,19 @@ export interface LiveMessage {
   data: unknown;
 }
 
+/** Between instances only, never to a client: close the live sessions of a key that stopped working. */
+export interface KeyEnded {
+  type: 'key_ended';
+  keyId: string;
+}
+
 /** The envelope that crosses instances: the tenant travels with the message, never to the client. */
 export interface LiveEnvelope {
   tenantId: string;
-  message: LiveMessage;
+  message: LiveMessage | KeyEnded;
 }
 
-export function encodeEnvelope(tenantId: string, message: LiveMessage): string {
+export function encodeEnvelope(tenantId: string, message: LiveMessage | KeyEnded): string {
   return JSON.stringify({ tenantId, message } satisfies LiveEnvelope);
 }
 

@@ -2,16 +2,18 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { PipelineHook } from '../ingest/pipeline-hooks.js';
 import { LocalLiveBus, RedisLiveBus } from './live-bus.js';
-import { LiveHub } from './live-hub.js';
+import { LiveHub, type KeyCheck } from './live-hub.js';
 
 /** Bytes a slow client may have queued before its messages are dropped. */
 export const LIVE_MAX_BUFFERED_BYTES = 1024 * 1024;
+/** How often open sessions' keys are checked: a key that expired (a rotation's grace ran out) ends its sessions within this. */
+export const LIVE_KEY_CHECK_MS = 2000;
 
 /**
  * In-process fan-out by default; Redis pub/sub when several instances share REDIS_URL. Metrics:
  * paylens_live_connections, paylens_live_messages_total{outcome=delivered|dropped}.
  */
-export function createLiveHub(redisUrl: string | undefined, logger: Logger, registry?: Registry): LiveHub {
+export function createLiveHub(redisUrl: string | undefined, logger: Logger, registry?: Registry, keyCheck?: KeyCheck): LiveHub {
   const messages = registry
     ? new Counter({ name: 'paylens_live_messages_total', help: 'Live-feed messages per client, delivered or dropped for a slow client', labelNames: ['outcome'] as const, registers: [registry] })
     : null;
@@ -21,6 +23,7 @@ export function createLiveHub(redisUrl: string | undefined, logger: Logger, regi
       if (delivered > 0) messages?.inc({ outcome: 'delivered' }, delivered);
       if (dropped > 0) messages?.inc({ outcome: 'dropped' }, dropped);
     },
+    ...(keyCheck ? { keyCheck } : {}),
   });
   if (registry) {
     new Gauge({

@@ -3,8 +3,10 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
+import { bearerToken } from '../../platform/http/bearer.js';
 import type { App } from '../../platform/http/types.js';
-import { bearerToken } from '../tenancy/auth.plugin.js';
+import { authorize } from '../tenancy/auth.plugin.js';
+import { scopeNote } from '../tenancy/scopes.js';
 import type { LiveMessage } from './live-message.js';
 
 /**
@@ -24,7 +26,11 @@ export function liveToken(request: FastifyRequest): string | null {
 
 const HEARTBEAT_MS = 30_000;
 
-export async function liveRoutes(app: App, container: Container): Promise<void> {
+/**
+ * The WebSocket plugin, registered on the root instance before any other hook: its hooks then see
+ * every upgrade request, so one refused anywhere (a limit, an unknown path) still has its socket closed.
+ */
+export async function liveWebsocket(app: App): Promise<void> {
   await app.register(websocket, {
     options: {
       maxPayload: 4096,
@@ -32,6 +38,9 @@ export async function liveRoutes(app: App, container: Container): Promise<void> 
       handleProtocols: (protocols) => (protocols.has('paylens') ? 'paylens' : false),
     },
   });
+}
+
+export async function liveRoutes(app: App, container: Container): Promise<void> {
   // Start serving only once this instance receives the fan-out channel.
   await container.live.ready();
 
@@ -57,27 +66,25 @@ export async function liveRoutes(app: App, container: Container): Promise<void> 
       websocket: true,
       schema: {
         summary: 'Live feed (WebSocket)',
-        description:
-          "Upgrade to a WebSocket that pushes `{type: 'event'|'risk'|'alert', data}` for the key's tenant only. Authenticate with `?token=pl_…`, the subprotocols `paylens, pl_…`, or `Authorization: Bearer`. A slow client's messages are dropped beyond a bounded buffer and it then receives `{type:'lagged', data:{dropped}}`.",
+        description: `Upgrade to a WebSocket that pushes \`{type: 'event'|'risk'|'alert', data}\` for the key's tenant only. Authenticate with the subprotocols \`paylens, pl_…\` (what browsers can send), \`Authorization: Bearer\`, or \`?token=pl_…\`. A slow client's messages are dropped beyond a bounded buffer and it then receives \`{type:'lagged', data:{dropped}}\`. The connection is closed (code 1008) within seconds of its key being revoked or expiring. ${scopeNote('read')}`,
         tags: ['live'],
         querystring: z.object({ token: z.string().max(200).optional() }),
       },
-      onRequest: async (request) => {
+      onRequest: async (request, reply) => {
         const token = liveToken(request);
-        if (!token) throw new AppError('unauthorized', 'Pass the API key as ?token=pl_… or as a WebSocket subprotocol');
-        const principal = await container.apiKeys.authenticate(token);
-        if (!principal) throw new AppError('unauthorized', 'The API key is invalid, expired or revoked');
-        request.principal = principal;
+        if (!token) throw new AppError('unauthorized', 'Pass the API key as a WebSocket subprotocol (paylens, pl_…) or as ?token=pl_…');
+        request.principal = await authorize({ keys: container.apiKeys, limits: container.limits }, request, reply, token, 'read');
       },
     },
     (socket, request) => {
-      const tenantId = request.principal?.tenantId;
-      if (!tenantId) {
+      const principal = request.principal;
+      if (!principal) {
         socket.close(1008, 'unauthorized');
         return;
       }
+      const { tenantId, keyId } = principal;
       socket.on('pong', () => awaitingPong.delete(socket));
-      const detach = container.live.subscribe(tenantId, socket);
+      const detach = container.live.subscribe(tenantId, socket, keyId);
       socket.on('close', detach);
       socket.on('error', detach);
       socket.send(JSON.stringify({ type: 'ready', data: { tenantId } } satisfies LiveMessage));

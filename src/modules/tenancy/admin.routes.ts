@@ -3,7 +3,7 @@ import type { Container } from '../../container.js';
 import { safeEqual } from '../../platform/crypto/hashing.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { bearerToken } from './auth.plugin.js';
+import { bearerToken } from '../../platform/http/bearer.js';
 
 export const tenantNameSchema = z
   .string()

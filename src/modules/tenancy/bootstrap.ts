@@ -19,6 +19,6 @@ export async function bootstrapFirstTenant(
   const tenant = (await tenants.create(DEMO_TENANT)) ?? (await tenants.findByName(DEMO_TENANT));
   if (!tenant) return null;
   if ((await keys.list(tenant.id)).length > 0) return null;
-  const issued = await keys.issue(tenant.id, 'bootstrap', configuredKey);
+  const issued = await keys.issue(tenant.id, 'bootstrap', { secret: configuredKey });
   return { tenantId: tenant.id, generatedKey: configuredKey ? null : issued.secret };
 }

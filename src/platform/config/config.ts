@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTrustedProxyEntry } from '../http/client-address.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -39,7 +40,16 @@ export const configSchema = z.object({
   WRITE_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(256),
   WRITE_BATCH_DELAY_MS: z.coerce.number().min(0).max(1000).default(2),
   API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /** false turns every request limit below off (benchmarks); each limit's 0 turns that one off. */
+  RATE_LIMIT_ENABLED: booleanFromEnv.default(true),
+  /** Requests per API key per minute (/v1 and /ws upgrades). */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  /** Requests per client address per minute, whatever they carry (API, webhooks, /ws, /admin, dashboard). */
+  RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(0).default(12_000),
+  /** Failed authentications per client address per minute (webhooks: per address and endpoint) before 429. */
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs, or loopback/linklocal/uniquelocal); none by default. */
+  TRUSTED_PROXIES: optionalString.refine((v) => v === undefined || v.split(',').every((p) => isTrustedProxyEntry(p.trim())), 'must be comma-separated IP addresses or CIDRs (or loopback, linklocal, uniquelocal)'),
   NORMALIZE_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.6),
   AI_BASE_URL: optionalUrl(['http', 'https']),
   AI_MODEL: optionalString,

@@ -23,6 +23,8 @@ export interface ApiKeysTable {
   expires_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
   last_used_at: NullableTimestamp;
+  scopes: Json<string[]>;
+  allowed_cidrs: NullableJson<string[]>;
 }
 
 export interface SettingsTable {

@@ -8,6 +8,7 @@ export const errorCodes = {
   unauthorized: { status: 401, title: 'Missing or invalid credentials' },
   invalid_signature: { status: 401, title: 'Webhook signature verification failed' },
   forbidden: { status: 403, title: 'Not allowed' },
+  insufficient_scope: { status: 403, title: 'The API key lacks the scope this route needs' },
   not_found: { status: 404, title: 'Resource not found' },
   conflict: { status: 409, title: 'Conflict with the current state' },
   payload_too_large: { status: 413, title: 'Payload too large' },

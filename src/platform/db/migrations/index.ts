@@ -7,6 +7,7 @@ import * as m030 from './030_risk.js';
 import * as m040 from './040_analytics_rollups.js';
 import * as m041 from './041_alerts.js';
 import * as m050 from './050_audit_log.js';
+import * as m060keys from './060_api_key_scopes.js';
 import * as m060 from './060_risk_learning.js';
 import * as m065 from './065_webhook_seen_deliveries.js';
 
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '040_analytics_rollups': m040,
   '041_alerts': m041,
   '050_audit_log': m050,
+  '060_api_key_scopes': m060keys,
   '060_risk_learning': m060,
   '065_webhook_seen_deliveries': m065,
 };
