@@ -8,7 +8,7 @@ import { registerProblemHandler } from './platform/errors/problem-handler.js';
 import { healthRoutes } from './platform/http/health.routes.js';
 import { rateLimited } from './platform/http/rate-limit.js';
 import { requestSerializer } from './platform/http/request-log.js';
-import { securityHeaders } from './platform/http/security-headers.js';
+import { dashboardSecurityHeaders, securityHeaders } from './platform/http/security-headers.js';
 import type { App } from './platform/http/types.js';
 import { loggerOptions } from './platform/logging/logger.js';
 import { newId } from './platform/ids.js';
@@ -95,7 +95,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   app.decorateRequest('span', null);
   registerProblemHandler(app);
 
-  const security = securityHeaders({ contentSecurityPolicy: false });
+  const security = securityHeaders(dashboardSecurityHeaders);
   // Request spans only when traces are exported: the no-op tracer still costs a span object and its attributes.
   const traced = config.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
   const { limits } = container;

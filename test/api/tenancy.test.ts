@@ -42,13 +42,13 @@ describe.each(storeKinds())('tenancy and API keys on %s', (store) => {
       expect(a.headers).toMatchObject({
         'x-content-type-options': 'nosniff',
         'strict-transport-security': 'max-age=31536000; includeSubDomains',
-        'x-frame-options': 'SAMEORIGIN',
+        'x-frame-options': 'DENY',
         'referrer-policy': 'no-referrer',
         'cross-origin-opener-policy': 'same-origin',
         'cross-origin-resource-policy': 'same-origin',
       });
       expect(a.headers['x-request-id']).toMatch(/^req_/);
-      expect(a.headers['content-security-policy']).toBeUndefined();
+      expect(a.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     }
   });
 

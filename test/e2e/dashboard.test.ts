@@ -34,6 +34,7 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
   let context: BrowserContext;
   let page: Page;
   let userDataDir: string;
+  const cspViolations: string[] = [];
   const auth = () => ({ authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' });
   const post = async (payload: unknown) => {
     const res = await postEvent(t, payload);
@@ -53,6 +54,10 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
     userDataDir = mkdtempSync(join(tmpdir(), 'paylens-e2e-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1360, height: 900 } });
     page = context.pages()[0] ?? (await context.newPage());
+    // Chromium reports every resource, inline script or style the page's Content-Security-Policy blocked.
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -284,5 +289,14 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 1360, height: 900 });
+  });
+
+  it('ran every view above under a strict Content-Security-Policy without a single violation', async () => {
+    const csp = (await fetch(base)).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(cspViolations).toEqual([]);
   });
 });
