@@ -82,7 +82,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
   hooks.register(liveFeedHook(live));
   const payments = new PaymentRepository(db);
   hooks.register(paymentsHook(payments));
-  const risk = createRisk({ db, redisUrl: config.REDIS_URL, logger, customerKey, clock });
+  const risk = createRisk({
+    db,
+    redisUrl: config.REDIS_URL,
+    logger,
+    customerKey,
+    clock,
+    paymentOfCapture: (trx, tenantId, provider, captureId) => paymentEvents.paymentOfCapture(trx, tenantId, provider, captureId),
+  });
   hooks.register(risk.hook);
   const keys = createEncryptionKeys(config, settings, logger);
   // Every call made on a tenant's behalf (alert webhooks, Mercado Pago, PayPal) goes through this one client.

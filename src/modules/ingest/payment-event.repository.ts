@@ -56,6 +56,25 @@ export class PaymentEventRepository {
     if (rows.length > 0) await insertJsonRows('payment_events', paymentEventColumns, rows).execute(trx);
   }
 
+  /**
+   * The payment a capture belongs to, when a provider names the capture alone (a PayPal dispute) while
+   * the payment is known by its order: found through the event that recorded the capture.
+   */
+  async paymentOfCapture(trx: Transaction<Database> | Kysely<Database>, tenantId: string, provider: string, captureId: string): Promise<string | null> {
+    const row = await trx
+      .selectFrom('payment_events')
+      .select('provider_payment_id')
+      .where('tenant_id', '=', tenantId)
+      .where('provider', '=', provider)
+      .where(sql<boolean>`metadata ? 'captureId'`)
+      .where(sql<string>`metadata->>'captureId'`, '=', captureId)
+      .where('type', 'in', ['authorization', 'sale', 'capture'])
+      .where('provider_payment_id', 'is not', null)
+      .limit(1)
+      .executeTakeFirst();
+    return row?.provider_payment_id ?? null;
+  }
+
   async findById(tenantId: string, id: string): Promise<PaymentEvent | null> {
     const row = await this.db.selectFrom('payment_events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
     return row ? rowToPaymentEvent(row) : null;

@@ -46,6 +46,14 @@ export const recommendedActions = [
   'none',
 ] as const;
 export const normalizationMethods = ['rules', 'heuristic', 'ai'] as const;
+
+/**
+ * `metadata.disputeStage` of a `dispute` event that is an issuer's fraud report rather than a dispute
+ * (Stripe's early fraud warning, Adyen's NOTIFICATION_OF_FRAUD): risk labels the payment `fraud`.
+ */
+export const FRAUD_WARNING = 'fraud_warning';
+/** ISO 4217's code for "no currency": an event that carries no money (a fraud warning names only ids). */
+export const NO_CURRENCY = 'XXX';
 export const cardFundings = ['credit', 'debit', 'prepaid', 'unknown'] as const;
 
 export type EventType = (typeof eventTypes)[number];

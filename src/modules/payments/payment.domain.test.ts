@@ -44,6 +44,14 @@ describe('payment aggregate', () => {
     expect(state.currency).toBe('USD');
   });
 
+  it('an event without money (a fraud warning, currency XXX) neither flags a currency mismatch nor sets the amount', () => {
+    const warning = ev('dispute', 'pending', 0, 0, 'XXX');
+    const state = foldEvents([warning, ev('sale', 'approved', 1, 5000, 'EUR'), ev('dispute', 'chargeback', 2, 5000, 'EUR')])!;
+    expect(state).toMatchObject({ status: 'chargeback', amountMinor: 5000, currency: 'EUR', currencies: ['EUR'] });
+    expect(flagsOf(state)).toEqual([]);
+    expect(foldEvents([warning, ev('dispute', 'chargeback', 2, 4000, 'EUR')])!).toMatchObject({ amountMinor: 4000, currency: 'EUR' });
+  });
+
   it('a succeeded refund that does not cover the payment reads as partially refunded', () => {
     const partial = foldEvents([ev('sale', 'approved', 0, 5000), ev('refund', 'refunded', 1, 2000)])!;
     expect(effectiveStatus(partial)).toBe('partially_refunded');

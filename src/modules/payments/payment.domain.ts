@@ -1,4 +1,4 @@
-import type { PaymentEvent } from '../normalize/canonical.js';
+import { NO_CURRENCY, type PaymentEvent } from '../normalize/canonical.js';
 
 /**
  * The payment aggregate: the current state of one provider payment, folded from its events.
@@ -109,9 +109,9 @@ function statusKey(status: PaymentStatus, at: number, id: string): Key {
   return terminalStatuses.has(status) ? [1, rank, at, id] : [0, at, rank, id];
 }
 
-/** Lower is preferred: authorizations and sales state the payment's amount, captures next, anything else last. */
+/** Lower is preferred: authorizations and sales state the payment's amount, captures next, anything else after, events without money last. */
 function amountKey(event: PaymentEventInput, at: number): Key {
-  const tier = event.type === 'authorization' || event.type === 'sale' ? 0 : event.type === 'capture' ? 1 : 2;
+  const tier = event.currency === NO_CURRENCY ? 3 : event.type === 'authorization' || event.type === 'sale' ? 0 : event.type === 'capture' ? 1 : 2;
   return [tier, at, 0, event.id];
 }
 
@@ -165,7 +165,8 @@ export function applyEvent(state: PaymentState | null, event: PaymentEventInput)
     else next.refundSumMinor = current.refundSumMinor + event.amountMinor;
     next.refundedMinor = Math.max(next.refundTotalMinor, next.refundSumMinor);
   }
-  next.currencies = insertSorted(current.currencies, event.currency);
+  // An event without money (a fraud warning) says nothing about the payment's currency.
+  if (event.currency !== NO_CURRENCY) next.currencies = insertSorted(current.currencies, event.currency);
   if (event.type === 'authorization' || event.type === 'sale') next.paymentAmounts = insertSorted(current.paymentAmounts, event.amountMinor);
   if (Date.parse(current.firstEventAt) > at) next.firstEventAt = event.occurredAt;
   if (Date.parse(current.lastEventAt) < at) next.lastEventAt = event.occurredAt;

@@ -5,7 +5,7 @@ import { AssessmentRecorder } from './assessment-recorder.js';
 import { ListRepository } from './list.repository.js';
 import { MemoryVelocityStore } from './memory-velocity.store.js';
 import { RedisVelocityStore } from './redis-velocity.store.js';
-import { riskPipelineHook } from './risk.hook.js';
+import { riskPipelineHook, type RiskHookDeps } from './risk.hook.js';
 import { RiskRepository } from './risk.repository.js';
 import { RiskService } from './risk.service.js';
 import type { CustomerKeyHasher } from './risk-subject.js';
@@ -24,6 +24,8 @@ export interface RiskDeps {
   logger: Logger;
   customerKey: CustomerKeyHasher;
   clock: () => Date;
+  /** How a dispute naming a capture finds its payment (the ingest module knows the events). */
+  paymentOfCapture: RiskHookDeps['paymentOfCapture'];
 }
 
 /** Wires the risk module: Redis velocity and label risk when REDIS_URL is set, in-process otherwise. */
@@ -57,7 +59,7 @@ export function createRisk(deps: RiskDeps) {
     service,
     training,
     recorder,
-    hook: riskPipelineHook(scorer, repo, deps.logger),
+    hook: riskPipelineHook({ scorer, repo, logger: deps.logger, paymentOfCapture: deps.paymentOfCapture }),
     /** Stops training, stores queued assessments, then releases the velocity store. */
     async close(): Promise<void> {
       await training.close();

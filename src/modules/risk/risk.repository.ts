@@ -10,6 +10,7 @@ import type { RiskSource } from './risk-subject.js';
 import { isoTimestamp, toDate } from '../../platform/db/timestamps.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import { keepLatest } from './training/labeled-history.js';
+import type { LabelSource, ProviderLabel } from './provider-labels.js';
 
 const assessmentColumns: ColumnSpec = {
   id: 'text',
@@ -38,6 +39,18 @@ export const labelValues = ['fraud', 'legit', 'chargeback'] as const;
 export type LabelValue = (typeof labelValues)[number];
 
 export type NewAssessmentRow = Insertable<RiskAssessmentsTable>;
+
+/** A label and its provenance: an analyst through the API, or a provider's dispute or fraud warning. */
+export interface LabelDetail {
+  label: LabelValue;
+  source: LabelSource;
+  provider: string | null;
+  /** The provider's reason code, verbatim (a dispute's reason, a warning's fraud type). */
+  reasonCode: string | null;
+  /** The ingested event that gave it. */
+  eventId: string | null;
+  labeledAt: string;
+}
 
 /** A stored verdict with what it was scored on. */
 export interface StoredAssessment extends Verdict {
@@ -151,8 +164,8 @@ export class RiskRepository {
     if (rows.length > 0) await insertJsonRows('risk_assessments', assessmentColumns, rows).execute(trx);
   }
 
-  async hasAssessment(tenantId: string, transactionId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('risk_assessments').select('id').where('tenant_id', '=', tenantId).where('transaction_id', '=', transactionId).limit(1).executeTakeFirst();
+  async hasAssessment(tenantId: string, transactionId: string, trx: Kysely<Database> | Transaction<Database> = this.db): Promise<boolean> {
+    const row = await trx.selectFrom('risk_assessments').select('id').where('tenant_id', '=', tenantId).where('transaction_id', '=', transactionId).limit(1).executeTakeFirst();
     return row !== undefined;
   }
 
@@ -231,10 +244,60 @@ export class RiskRepository {
     for (let i = 0; i < labels.length; i += 500) {
       await this.db
         .insertInto('risk_labels')
-        .values(labels.slice(i, i + 500).map((l) => ({ tenant_id: tenantId, transaction_id: l.transactionId, label: l.label })))
-        .onConflict((c) => c.columns(['tenant_id', 'transaction_id']).doUpdateSet((eb) => ({ label: eb.ref('excluded.label'), created_at: eb.ref('excluded.created_at') })))
+        .values(labels.slice(i, i + 500).map((l) => ({ tenant_id: tenantId, transaction_id: l.transactionId, label: l.label, source: 'api' })))
+        .onConflict((c) =>
+          c.columns(['tenant_id', 'transaction_id']).doUpdateSet((eb) => ({
+            label: eb.ref('excluded.label'),
+            created_at: eb.ref('excluded.created_at'),
+            source: eb.ref('excluded.source'),
+            provider: null,
+            reason_code: null,
+            event_id: null,
+          })),
+        )
         .execute();
     }
+  }
+
+  /**
+   * Labels a provider gave (disputes, fraud warnings), stored in the transaction that stores their
+   * events, one at a time in delivery order. The latest word wins, except that a fraud warning does
+   * not replace a chargeback: the dispute says more (the scheme's reason code).
+   */
+  async upsertProviderLabels(trx: Transaction<Database>, labels: (ProviderLabel & { transactionId: string })[]): Promise<void> {
+    for (const l of labels) {
+      await trx
+        .insertInto('risk_labels')
+        .values({ tenant_id: l.tenantId, transaction_id: l.transactionId, label: l.label, source: l.source, provider: l.provider, reason_code: l.reasonCode, event_id: l.eventId })
+        .onConflict((c) =>
+          c
+            .columns(['tenant_id', 'transaction_id'])
+            .doUpdateSet((eb) => ({
+              label: eb.ref('excluded.label'),
+              created_at: eb.ref('excluded.created_at'),
+              source: eb.ref('excluded.source'),
+              provider: eb.ref('excluded.provider'),
+              reason_code: eb.ref('excluded.reason_code'),
+              event_id: eb.ref('excluded.event_id'),
+            }))
+            .where(sql<boolean>`not (risk_labels.label = 'chargeback' and excluded.source = 'fraud_warning')`),
+        )
+        .execute();
+    }
+  }
+
+  /** A transaction's label with where it came from; null when it has none. */
+  async labelOf(tenantId: string, transactionId: string): Promise<LabelDetail | null> {
+    const row = await this.db.selectFrom('risk_labels').selectAll().where('tenant_id', '=', tenantId).where('transaction_id', '=', transactionId).executeTakeFirst();
+    if (!row) return null;
+    return {
+      label: row.label as LabelValue,
+      source: row.source as LabelSource,
+      provider: row.provider,
+      reasonCode: row.reason_code,
+      eventId: row.event_id,
+      labeledAt: isoTimestamp(row.created_at),
+    };
   }
 
   async latestRuleSet(tenantId: string): Promise<RuleSetVersion | null> {

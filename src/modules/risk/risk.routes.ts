@@ -8,6 +8,7 @@ import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../
 import { trustedOkSerializer } from '../../platform/http/trusted-serializer.js';
 import { labelValues, type AssessmentRecord } from './risk.repository.js';
 import { jobStatuses } from './training/training-job.repository.js';
+import { labelSources } from './provider-labels.js';
 import { riskSources, scoreRequestSchema, subjectFromRequest } from './risk-subject.js';
 import { decisions, riskLevels, ruleSetSchema } from './rules.js';
 
@@ -193,16 +194,31 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         tags: ['risk'],
         params: z.object({ transactionId: z.string().min(1).max(128) }),
         response: {
-          200: z.object({ transactionId: z.string(), label: z.enum(labelValues).nullable(), assessments: z.array(storedAssessmentSchema) }),
+          200: z.object({
+            transactionId: z.string(),
+            label: z.enum(labelValues).nullable(),
+            labelDetail: z
+              .object({
+                label: z.enum(labelValues),
+                source: z.enum(labelSources).describe('api: given through POST /v1/risk/labels; dispute or fraud_warning: a provider said so'),
+                provider: z.string().nullable(),
+                reasonCode: z.string().nullable().describe("The provider's dispute reason or fraud type, verbatim"),
+                eventId: z.string().nullable().describe('The ingested event that gave the label'),
+                labeledAt: z.string(),
+              })
+              .nullable(),
+            assessments: z.array(storedAssessmentSchema),
+          }),
           ...problemResponses(401, 404),
         },
       },
     },
     async (request) => {
       const { transactionId } = request.params;
-      const assessments = await risk.service.assessmentsOf(tenantOf(request), transactionId);
+      const tenantId = tenantOf(request);
+      const assessments = await risk.service.assessmentsOf(tenantId, transactionId);
       if (assessments.length === 0) throw new AppError('not_found', `No scored transaction ${transactionId}`);
-      return { transactionId, label: assessments[0]!.label, assessments: assessments.map(assessmentView) };
+      return { transactionId, label: assessments[0]!.label, labelDetail: await risk.repo.labelOf(tenantId, transactionId), assessments: assessments.map(assessmentView) };
     },
   );
 
@@ -332,7 +348,8 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     {
       schema: {
         summary: 'Label a scored transaction (fraud, legit, chargeback)',
-        description: 'Labels feed `paylens train` and `paylens evaluate`; labelling again replaces the label.',
+        description:
+          'Labels feed training (`POST /v1/risk/models`, `paylens train`) and `paylens evaluate`; labelling again replaces the label. Disputes and issuer fraud warnings ingested from a provider label the disputed payment by themselves (`chargeback` with the reason code, `fraud`).',
         tags: ['risk'],
         body: z.object({ transactionId: z.string().min(1).max(128), label: z.enum(labelValues) }),
         response: { 201: z.object({ transactionId: z.string(), label: z.enum(labelValues) }), ...problemResponses(401, 404, 422) },

@@ -1,4 +1,4 @@
-import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
+import { FRAUD_WARNING, type Card, type EventStatus, type EventType, type NormalizedEventDraft } from '../../canonical.js';
 import { mapDeclineCode, unknownDecline, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
 import { cardBin, cardLast4, countryCode, emailDomain, int, isoToDate, isRecord, providerMetadataField, record, str } from '../../payload-access.js';
@@ -215,6 +215,7 @@ function normalizeItem(item: Item, live: string | null, ctx: NormalizeContext): 
       originalReference,
       merchantReference: str(item, 'merchantReference'),
       paymentMethod: str(item, 'paymentMethod'),
+      ...(code === 'NOTIFICATION_OF_FRAUD' ? { disputeStage: FRAUD_WARNING } : {}),
       ...kept,
       ...providerMetadataField(merchantMetadata(extra)),
     },

@@ -1,4 +1,4 @@
-import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
+import { FRAUD_WARNING, NO_CURRENCY, type Card, type EventStatus, type EventType, type NormalizedEventDraft } from '../../canonical.js';
 import { envelopeEventId, headerValue, mapDeclineCode, outsideWindow, signatureHeaderParts, signatureTolerance, type Connector, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
 import { at, cardBin, countryCode, emailDomain, int, isRecord, providerMetadataField, record, str, stringMap, unixSecondsToDate } from '../../payload-access.js';
@@ -246,6 +246,18 @@ class StripeNormalizer {
     );
   }
 
+  /** An issuer reported the charge as fraud (TC40/SAFE) before any dispute: a dispute-stage event that moves no money. */
+  fraudWarning(efw: Resource): NormalizeOutcome {
+    const draft = this.build(efw, 'dispute', { status: 'pending', code: str(efw, 'fraud_type'), message: null }, 0, null, str(efw, 'payment_intent') ?? str(efw, 'charge'), {
+      disputeStage: FRAUD_WARNING,
+      actionable: typeof efw.actionable === 'boolean' ? efw.actionable : null,
+      chargeId: str(efw, 'charge'),
+    });
+    // Stripe sends only the ids: the warning carries no amount or currency of its own.
+    draft.currency = NO_CURRENCY;
+    return this.one(draft);
+  }
+
   private one(event: NormalizedEventDraft): NormalizeOutcome {
     return { kind: 'events', events: [event] };
   }
@@ -304,6 +316,7 @@ export const stripeConnector: Connector = {
     if (family === 'charge' && action.startsWith('refund.') && objectType === 'refund') return normalizer.refund(env.object);
     if (family === 'refund' && objectType === 'refund') return normalizer.refund(env.object);
     if (family === 'charge' && objectType === 'charge') return normalizer.charge(env.object, action);
+    if (env.type.startsWith('radar.early_fraud_warning.') && objectType === 'radar.early_fraud_warning') return normalizer.fraudWarning(env.object);
     return { kind: 'ignored', reason: `Stripe event type ${env.type} is not a payment event we model` };
   },
 
