@@ -11,6 +11,7 @@ import { requestSerializer } from './platform/http/request-log.js';
 import { dashboardSecurityHeaders, securityHeaders } from './platform/http/security-headers.js';
 import type { App } from './platform/http/types.js';
 import { loggerOptions } from './platform/logging/logger.js';
+import { methodLabel } from './platform/metrics/metrics.js';
 import { newId } from './platform/ids.js';
 import { endRequestSpan, startRequestSpan } from './platform/tracing.js';
 import type { Span } from '@opentelemetry/api';
@@ -122,7 +123,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     if (request.span) endRequestSpan(request.span, reply.statusCode);
     // Labels from closed sets only: a route pattern (never the URL), the method, the status class.
     container.metrics.httpRequestDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` },
+      { method: methodLabel(request.method), route: request.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` },
       reply.elapsedTime / 1000,
     );
     const subject = reply.statusCode === 401 && limits.enabled ? failureSubject(request) : null;
@@ -132,20 +133,22 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
 
   // Without allowed origins there is nothing to answer a browser with, and the plugin would still run on every request.
   if (config.CORS_ORIGINS) await app.register(cors, { origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()) });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Paylens API', version: '1.0.0', description: 'Ingest, normalize, score and observe payment events from every provider.' },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'pl_… API key. Each route says the scope it needs: ingest, score, read or manage.' },
+  if (config.API_DOCS) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: { title: 'Paylens API', version: '1.0.0', description: 'Ingest, normalize, score and observe payment events from every provider.' },
+        components: {
+          securitySchemes: {
+            apiKey: { type: 'http', scheme: 'bearer', description: 'pl_… API key. Each route says the scope it needs: ingest, score, read or manage.' },
+          },
         },
+        security: [{ apiKey: [] }],
       },
-      security: [{ apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+      transform: jsonSchemaTransform,
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
 
   await app.register(async (ops) => healthRoutes(ops as App, container));
   await app.register(async (admin) => adminRoutes(admin as App, container), { prefix: '/admin/v1' });

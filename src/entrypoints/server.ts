@@ -1,6 +1,7 @@
 import { buildApp } from '../app.js';
 import { createContainer } from '../container.js';
 import { ConfigError, isEmbedded, loadConfig } from '../platform/config/config.js';
+import { startMetricsServer, type MetricsServer } from '../platform/metrics/metrics-server.js';
 import { startTracing } from '../platform/tracing.js';
 import { bootstrapFirstTenant } from '../modules/tenancy/bootstrap.js';
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp(container);
+  let metricsServer: MetricsServer | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await app.close();
+      await metricsServer?.close();
       await container.analytics.alerts.stop();
       await container.close();
       await tracing?.shutdown();
@@ -46,6 +49,16 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ host: config.HOST, port: config.PORT });
+  // Without METRICS_TOKEN, /metrics is not on the API port: it gets a listener of its own, loopback by default.
+  if (!config.METRICS_TOKEN) {
+    try {
+      metricsServer = await startMetricsServer(container.metrics.registry, config.METRICS_HOST, config.METRICS_PORT);
+      logger.info({ host: metricsServer.address.address, port: metricsServer.address.port }, 'metrics listening');
+    } catch (error) {
+      // Observability must not take the API down with it (another process on the port): say so loudly and serve on.
+      logger.error({ err: error, host: config.METRICS_HOST, port: config.METRICS_PORT }, 'metrics listener could not start; /metrics is unavailable');
+    }
+  }
   logger.info({ store: container.database.kind, location: container.database.location }, 'paylens ready');
   // Embedded mode is one process, so the retry worker lives here; with PostgreSQL run `paylens worker` (container.close() stops it).
   if (config.RUN_WORKER_IN_SERVER ?? isEmbedded(config)) container.retryWorker.start();

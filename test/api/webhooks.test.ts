@@ -18,7 +18,7 @@ import { ENCRYPTION_KEY_SETTING } from '../../src/platform/crypto/encryption-key
 import { SecretBox } from '../../src/platform/crypto/secret-box.js';
 import { hmacSha256 } from '../../src/platform/crypto/hashing.js';
 import type { App } from '../../src/platform/http/types.js';
-import { configFor, createTestApp, type TestApp } from '../harness/app.js';
+import { configFor, createTestApp, TEST_METRICS_TOKEN, type TestApp } from '../harness/app.js';
 import { storeKinds, type StoreKind } from '../harness/stores.js';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
@@ -37,7 +37,7 @@ async function createEndpoint(app: App, apiKey: string, body: Record<string, unk
 }
 
 async function invalidSignatureCount(app: App, provider: string): Promise<number> {
-  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  const text = (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).body;
   const match = new RegExp(`^paylens_invalid_signatures_total\\{provider="${provider}"\\} (\\d+)$`, 'm').exec(text);
   return match ? Number(match[1]) : 0;
 }

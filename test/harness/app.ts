@@ -43,14 +43,19 @@ export function callApi(t: TestApp, method: 'GET' | 'POST' | 'PUT' | 'DELETE', u
   });
 }
 
+/** The harness's /metrics token: test apps serve /metrics on their port behind it, as a deployment with METRICS_TOKEN does. */
+export const TEST_METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
+
 export async function configFor(store: StoreKind, env: Record<string, string> = {}) {
   return loadConfig({
     LOG_LEVEL: 'silent',
     PAYLENS_DATA_DIR: 'memory://',
     PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789',
     WRITE_BATCH_DELAY_MS: '1',
-    // The request limits stay on, high enough that a test file's traffic from one address never
-    // meets them (test/security/rate-limit.test.ts sets its own).
+    // Tests read the API description and the metrics; the request limits stay on, high enough that
+    // a test file's traffic from one address never meets them (test/security/rate-limit.test.ts sets its own).
+    API_DOCS: 'true',
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_IP_PER_MINUTE: '1000000',
     ...(store === 'postgres' ? { DATABASE_URL: await createPostgresDatabase() } : {}),

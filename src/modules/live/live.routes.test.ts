@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { charge, stripeEvent } from '../normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp } from '../../../test/harness/app.js';
+import { createTestApp, TEST_METRICS_TOKEN, type TestApp } from '../../../test/harness/app.js';
 
 interface Feed {
   socket: WebSocket;
@@ -88,7 +88,7 @@ describe('GET /ws live feed', () => {
     const feed = await openFeed(`${base}?token=${t.apiKey}`);
     t.container.live.publish(t.tenantId, { type: 'risk', data: { score: 0.9 } });
     await feed.next((m) => m.type === 'risk');
-    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    const metrics = (await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).body;
     expect(metrics).toMatch(/^paylens_live_connections [1-9]/m);
     expect(metrics).toMatch(/^paylens_live_messages_total\{outcome="delivered"\} [1-9]/m);
     feed.socket.close();

@@ -42,7 +42,7 @@ describe('webhook delivery route with any connector', () => {
     previousSecretExpiresAt: new Date('2030-01-01T00:00:00Z'),
     settings: { accessToken: 'tok', apiBaseUrl: 'http://127.0.0.1:9' },
   };
-  const metrics = createMetrics();
+  const metrics = createMetrics({ providers: ['acme'] });
   const result: IngestResult = {
     replayed: false,
     rawEvent: { id: 'raw_1', status: 'ignored', provider: 'acme', providerEventId: 'e1', receivedAt: new Date().toISOString(), error: null, note: 'test' },

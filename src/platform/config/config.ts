@@ -67,6 +67,12 @@ export const configSchema = z.object({
   DATALAKE_DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
   CORS_ORIGINS: optionalString,
+  /** With a token, GET /metrics on the API port needs it as a Bearer token; without, /metrics is only on METRICS_HOST:METRICS_PORT. */
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, 'must be at least 24 characters'),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Serves the OpenAPI description at /docs and /docs/json (also in the repository as docs/openapi.json). */
+  API_DOCS: booleanFromEnv.default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { Container } from '../../container.js';
+import { safeEqual } from '../crypto/hashing.js';
 import { pingDatabase } from '../db/client.js';
+import { AppError } from '../errors/app-error.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../errors/problem-handler.js';
+import { bearerToken } from './bearer.js';
 import type { App } from './types.js';
 
 type CheckResult = { status: 'ok'; latencyMs: number } | { status: 'down'; error: string };
@@ -33,8 +36,14 @@ export async function healthRoutes(app: App, container: Container): Promise<void
       .send(problemBody('unavailable', request, `Not ready: ${down.map(([n]) => n).join(', ')} down`, { checks }));
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    reply.type(container.metrics.registry.contentType);
-    return container.metrics.registry.metrics();
-  });
+  // Without a token, /metrics is not on this (public) port at all: server.ts serves it on METRICS_HOST:METRICS_PORT.
+  const metricsToken = container.config.METRICS_TOKEN;
+  if (metricsToken) {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      const token = bearerToken(request);
+      if (!token || !safeEqual(token, metricsToken)) throw new AppError('unauthorized', 'Send METRICS_TOKEN as Authorization: Bearer …');
+      reply.type(container.metrics.registry.contentType);
+      return container.metrics.registry.metrics();
+    });
+  }
 }
