@@ -55,7 +55,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   }
 
-  const metrics: Metrics = createMetrics();
+  // The provider label takes the connectors' ids and unknown (no connector claimed the payload); anything else is other.
+  const metrics: Metrics = createMetrics({ providers: [...allConnectors.map((c) => c.id), 'unknown'], logger });
   // Shared by the request limits (and any module that needs plain commands); pub/sub needs its own connections.
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true }) : null;
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
