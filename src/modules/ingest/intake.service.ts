@@ -8,8 +8,8 @@ import type { ConnectorRegistry } from '../normalize/connector-registry.js';
 import { toUsdMinor } from '../normalize/money.js';
 import { identify, normalizePayload, type FallbackNormalizer, type NormalizeResult } from '../normalize/normalize.service.js';
 import type { EventWriter } from './event-writer.js';
-import { maskPans, maskPansDeep } from './pan-mask.js';
 import { checkProviderHint } from './batch-intake.js';
+import { redactCardData } from './card-data.js';
 import { draftToEvent } from './payment-event.mapper.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
@@ -92,11 +92,6 @@ export interface ReprocessResult {
   events: PaymentEvent[];
 }
 
-/** A record and its text with card numbers masked: what is normalized and what is stored. */
-function masked(record: unknown, text: string): { payload: unknown; storedText: string } {
-  return { payload: maskPansDeep(record).value, storedText: maskPans(text).text };
-}
-
 const NOT_READ_BACK = 'The original event could not be read back; retry';
 
 /** The stored text of a raw event back to the payload its connector reads (the stored copy is already masked). */
@@ -163,7 +158,7 @@ export class IntakeService {
    * the caller once per body.
    */
   async ingestRecord(input: IngestInput, record: unknown, text: string): Promise<IngestResult> {
-    const { payload, storedText } = masked(record, text);
+    const { payload, storedText } = redactCardData(record, text, input.contentType);
     return this.ingestPayload(input, payload, storedText, input.providerHint?.toLowerCase());
   }
 
@@ -176,7 +171,7 @@ export class IntakeService {
     const hint = input.providerHint?.toLowerCase();
     const prepared = await Promise.all(
       records.map((r) => {
-        const { payload, storedText } = masked(r.record, r.text);
+        const { payload, storedText } = redactCardData(r.record, r.text, input.contentType);
         return this.prepare({ ...input, idempotencyKey: r.idempotencyKey }, payload, storedText, hint).catch((error: unknown) => ({ error }));
       }),
     );

@@ -98,5 +98,9 @@ describe('payload formats', () => {
     // Unbalanced noise is left to the validator, which answers with a line and column.
     expect(problemOf(() => parseAs('xml', '<'.repeat(4096)))).toMatchObject({ code: 'invalid_body', extensions: { format: 'xml', line: 1 } });
   });
+
+  it('reads character references in XML as the characters they stand for', () => {
+    expect(parseXml('<p><n>&#52;&#x32;&amp;</n></p>').records).toEqual([{ n: '42&' }]);
+  });
 });
 

@@ -11,6 +11,9 @@ const options = {
   parseAttributeValue: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // Character references (`&#52;`) are text like any other: decoded, a card number spelled with
+  // them is read (and masked) as the digits it is.
+  htmlEntities: true,
 };
 const parser = new XMLParser(options);
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_' });
