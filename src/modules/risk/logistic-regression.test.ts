@@ -37,13 +37,29 @@ describe('logistic regression', () => {
     expect(norm(tight.weights)).toBeLessThan(norm(loose.weights));
   });
 
-  it('always predicts a probability, whatever the input', () => {
+  it('moves the probability with each feature in the direction of its weight, whatever the others are', () => {
     const { rows, labels } = dataset(100, 1);
-    const model = trainLogistic(['a', 'b', 'c'], rows, labels);
+    const model = trainLogistic(['signal', 'noise', 'flag'], rows, labels);
+    // The signal and the flag mark fraud in this data, so their weights raise the probability.
+    expect(model.weights[0]).toBeGreaterThan(0);
+    expect(model.weights[2]).toBeGreaterThan(0);
+    const value = fc.double({ min: -1e9, max: 1e9, noNaN: true });
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e9, max: 1e9, noNaN: true }), { minLength: 3, maxLength: 3 }), (x) => {
-        const p = predictLogistic(model, x);
-        return p >= 0 && p <= 1;
+      fc.property(fc.tuple(value, value, value), fc.integer({ min: 0, max: 2 }), value, value, (x, j, v1, v2) => {
+        const [low, high] = v1 <= v2 ? [v1, v2] : [v2, v1];
+        const at = (v: number) => predictLogistic(model, x.map((other, i) => (i === j ? v : other)));
+        const [pLow, pHigh] = [at(low), at(high)];
+        // 1e-12 absorbs rounding between neighbouring doubles; a reversed or misplaced feature moves far more.
+        const ordered = model.weights[j]! >= 0 ? pLow <= pHigh + 1e-12 : pLow >= pHigh - 1e-12;
+        return ordered && pLow >= 0 && pLow <= 1 && pHigh >= 0 && pHigh <= 1;
+      }),
+    );
+    // Away from saturation (values up to 6 keep this model far from 0 and 1), every feature counts: a step of 1 or more moves it.
+    const typical = fc.double({ min: 0, max: 3, noNaN: true });
+    fc.assert(
+      fc.property(fc.tuple(typical, typical, typical), fc.integer({ min: 0, max: 2 }), typical, fc.double({ min: 1, max: 3, noNaN: true }), (x, j, low, step) => {
+        const at = (v: number) => predictLogistic(model, x.map((other, i) => (i === j ? v : other)));
+        return model.weights[j]! > 0 ? at(low) < at(low + step) : at(low) > at(low + step);
       }),
     );
   });
