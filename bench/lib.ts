@@ -88,11 +88,16 @@ export function startNode(args: string[], env: Record<string, string>): ChildPro
   return spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-/** The Paylens server: the build next to this bench (dist/bench → dist/src), or the sources through tsx. */
+/**
+ * The Paylens server: the build next to this bench (dist/bench → dist/src), or the sources through tsx.
+ * The load generator is one client address with one key at thousands of requests per second, far past
+ * the default request limits, so they are off; the metrics listener takes any free port.
+ */
 export function startPaylens(env: Record<string, string>): ChildProcess {
+  const withDefaults = { RATE_LIMIT_ENABLED: 'false', METRICS_PORT: '0', ...env };
   const built = fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url));
-  if (existsSync(built)) return startNode([built], env);
-  return startNode(['--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))], env);
+  if (existsSync(built)) return startNode([built], withDefaults);
+  return startNode(['--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))], withDefaults);
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {
