@@ -101,6 +101,8 @@ export class RiskScorer {
       model_version: model?.version ?? null,
       amount_usd_minor: subject.amountUsdMinor,
       latency_ms: latencyMs,
+      merchant_id: subject.merchantId,
+      declined: subject.declined,
     };
     return { assessment, row };
   }

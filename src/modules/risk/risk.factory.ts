@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import { AssessmentRecorder } from './assessment-recorder.js';
 import { ListRepository } from './list.repository.js';
 import { MemoryVelocityStore } from './memory-velocity.store.js';
@@ -41,7 +41,7 @@ export function createRisk(deps: RiskDeps) {
   const config = new TenantRiskConfigCache(repo, lists);
   const recorder = new AssessmentRecorder(deps.db, repo, deps.logger);
   const scorer = new RiskScorer(config, velocity, labelRisk, recorder, deps.clock);
-  const service = new RiskService(repo, lists, config, recorder, deps.customerKey);
+  const service = new RiskService(repo, lists, config, recorder, deps.customerKey, labelRisk);
   const training = new TrainingJobs({
     repo,
     jobs: new TrainingJobRepository(deps.db),
@@ -59,7 +59,15 @@ export function createRisk(deps: RiskDeps) {
     service,
     training,
     recorder,
-    hook: riskPipelineHook({ scorer, repo, logger: deps.logger, paymentOfCapture: deps.paymentOfCapture }),
+    hook: riskPipelineHook({
+      scorer,
+      repo,
+      logger: deps.logger,
+      paymentOfCapture: deps.paymentOfCapture,
+      // Dispute and fraud-warning labels count for their merchants the way API labels do.
+      onLabels: (tenantId, labels) =>
+        void service.countLabels(tenantId, labels.map((l) => l.transactionId)).catch((error: unknown) => deps.logger.warn({ err: error, tenantId }, 'provider labels not counted for merchant label risk')),
+    }),
     /** Stops training, stores queued assessments, then releases the velocity store. */
     async close(): Promise<void> {
       await training.close();

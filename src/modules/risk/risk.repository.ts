@@ -235,10 +235,6 @@ export class RiskRepository {
     return q;
   }
 
-  async upsertLabel(tenantId: string, transactionId: string, label: LabelValue): Promise<void> {
-    await this.upsertLabels(tenantId, [{ transactionId, label }]);
-  }
-
   /** A replaced label takes the new value and the time it was given. */
   async upsertLabels(tenantId: string, labels: { transactionId: string; label: LabelValue }[]): Promise<void> {
     for (let i = 0; i < labels.length; i += 500) {
@@ -298,6 +294,28 @@ export class RiskRepository {
       eventId: row.event_id,
       labeledAt: isoTimestamp(row.created_at),
     };
+  }
+
+  /**
+   * The merchant, event time and stored label of each transaction (its latest assessment) that was
+   * scored with a merchant: where and when its label counts for the merchant's label risk. Others are left out.
+   */
+  async labelledAtMerchants(tenantId: string, transactionIds: string[]): Promise<{ transactionId: string; merchantId: string; occurredAt: Date; label: LabelValue | null }[]> {
+    const out: { transactionId: string; merchantId: string; occurredAt: Date; label: LabelValue | null }[] = [];
+    for (let i = 0; i < transactionIds.length; i += 500) {
+      const rows = await this.withLabels(tenantId)
+        .distinctOn('a.transaction_id')
+        .select(['a.transaction_id', 'a.merchant_id', 'a.occurred_at', 'l.label'])
+        .where('a.transaction_id', 'in', transactionIds.slice(i, i + 500))
+        .orderBy('a.transaction_id')
+        .orderBy('a.scored_at', 'desc')
+        .orderBy('a.id', 'desc')
+        .execute();
+      for (const r of rows) {
+        if (r.merchant_id !== null) out.push({ transactionId: r.transaction_id, merchantId: r.merchant_id, occurredAt: toDate(r.occurred_at), label: r.label as LabelValue | null });
+      }
+    }
+    return out;
   }
 
   async latestRuleSet(tenantId: string): Promise<RuleSetVersion | null> {

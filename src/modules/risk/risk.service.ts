@@ -1,6 +1,7 @@
 import { AppError } from '../../platform/errors/app-error.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { AssessmentRecorder } from './assessment-recorder.js';
+import type { LabelRiskStore } from './label-risk-store.js';
 import { backtest, type BacktestReport } from './backtest.js';
 import type { ListAction, ListEntry, ListRepository, ListType } from './list.repository.js';
 import { evaluateVersions, isFraud, quality, rescore, trainOnAssessments, type QualityReport, type VersionQuality } from './model-training.js';
@@ -26,6 +27,7 @@ export class RiskService {
     private readonly config: TenantRiskConfigCache,
     private readonly recorder: AssessmentRecorder,
     private readonly hash: CustomerKeyHasher,
+    private readonly labelRisk: LabelRiskStore,
   ) {}
 
   async currentRules(tenantId: string): Promise<RuleSetVersion> {
@@ -53,8 +55,31 @@ export class RiskService {
       await this.recorder.flush();
       if (!(await this.repo.hasAssessment(tenantId, transactionId))) return false;
     }
-    await this.repo.upsertLabel(tenantId, transactionId, label);
+    await this.recordLabels(tenantId, [{ transactionId, label }]);
     return true;
+  }
+
+  /**
+   * Labels given through the API or in bulk: stored, then counted for their merchants
+   * (countLabels). The last label given for a transaction wins.
+   */
+  async recordLabels(tenantId: string, labels: Parameters<RiskRepository['upsertLabels']>[1]): Promise<void> {
+    const latest = [...new Map(labels.map((l) => [l.transactionId, l])).values()];
+    if (latest.length === 0) return;
+    await this.repo.upsertLabels(tenantId, latest);
+    await this.countLabels(tenantId, latest.map((l) => l.transactionId));
+  }
+
+  /**
+   * Every stored label reaches the label-risk store through here (the API, a batch, a dispute or
+   * fraud warning once its event is stored): the transaction's label as stored now counts for its
+   * merchant at its event time, so the merchant's label risk moves on the next score, without a
+   * model or a restart.
+   */
+  async countLabels(tenantId: string, transactionIds: string[]): Promise<void> {
+    for (const t of await this.repo.labelledAtMerchants(tenantId, transactionIds)) {
+      await this.labelRisk.recordLabel({ tenantId, merchant: t.merchantId, transactionId: t.transactionId, at: t.occurredAt.getTime(), fraud: t.label !== null && isFraud(t.label) === 1 });
+    }
   }
 
   /** Reads what was just scored too: the recorder writes behind the answers, so it is flushed first. */

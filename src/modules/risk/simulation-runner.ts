@@ -33,7 +33,7 @@ export async function scoreSimulation(
   }
   summary.seconds = (performance.now() - started) / 1000;
   await risk.recorder.flush();
-  await risk.repo.upsertLabels(
+  await risk.service.recordLabels(
     tenantId,
     traffic.map((t) => ({ transactionId: t.request.transactionId, label: t.label })),
   );
