@@ -64,9 +64,9 @@ class Chain {
   groups = 0;
   found = false;
   end: number;
-  /** The digits of the last groups a window can still reach, and where each of them begins. */
-  private recent = '';
-  private starts: number[] = [];
+  /** The digits of the last groups a window can still reach (at most 19), and where each of those groups begins. */
+  private readonly window: number[] = [];
+  private readonly starts: number[] = [];
 
   constructor(
     readonly start: number,
@@ -79,30 +79,32 @@ class Chain {
   add(group: Group): void {
     this.groups++;
     this.end = group.end;
+    const { window, starts } = this;
     if (group.length > MAX_DIGITS) {
-      this.recent = '';
-      this.starts = [];
+      window.length = 0;
+      starts.length = 0;
       return;
     }
-    this.starts.push(this.recent.length);
-    this.recent += group.digits;
-    while (this.recent.length - this.starts[0]! > MAX_DIGITS) {
-      const cut = this.starts[1]!;
-      this.recent = this.recent.slice(cut);
-      this.starts = this.starts.slice(1).map((s) => s - cut);
+    starts.push(window.length);
+    for (let k = 0; k < group.digits.length; k++) window.push(group.digits.charCodeAt(k) - 48);
+    while (window.length > MAX_DIGITS) {
+      const cut = starts[1]!;
+      window.splice(0, cut);
+      starts.shift();
+      for (let j = 0; j < starts.length; j++) starts[j]! -= cut;
     }
     if (!this.found) this.found = this.windowEndsHere();
   }
 
   private windowEndsHere(): boolean {
+    const { window, starts } = this;
     let sum = 0;
-    let k = this.starts.length - 1;
-    for (let p = this.recent.length - 1; p >= 0; p--) {
-      const length = this.recent.length - p;
-      const d = this.recent.charCodeAt(p) - 48;
-      sum += length % 2 === 0 ? doubled(d) : d;
-      if (p === this.starts[k]) {
-        if (length >= MIN_DIGITS && d !== 0 && sum % 10 === 0) return true;
+    let k = starts.length - 1;
+    for (let p = window.length - 1; p >= 0; p--) {
+      const length = window.length - p;
+      sum += length % 2 === 0 ? doubled(window[p]!) : window[p]!;
+      if (p === starts[k]) {
+        if (length >= MIN_DIGITS && window[p] !== 0 && sum % 10 === 0) return true;
         k--;
       }
     }
@@ -111,11 +113,12 @@ class Chain {
 
   /** A millisecond timestamp in one piece, or a dotted IPv4 address (its only 12-digit window is the whole address). */
   private notACard(): boolean {
-    if (this.groups === 1) return this.recent.length === 13 && this.recent.charCodeAt(0) === 49;
-    if (this.separator !== 46 || this.groups !== 4 || this.starts.length !== 4) return false;
-    return this.starts.every((s, i) => {
-      const digits = this.recent.slice(s, this.starts[i + 1] ?? this.recent.length);
-      return digits.length <= 3 && Number(digits) <= 255;
+    const { window, starts } = this;
+    if (this.groups === 1) return window.length === 13 && window[0] === 1;
+    if (this.separator !== 46 || this.groups !== 4 || starts.length !== 4) return false;
+    return starts.every((s, i) => {
+      const digits = window.slice(s, starts[i + 1] ?? window.length);
+      return digits.length <= 3 && digits.reduce((n, d) => n * 10 + d, 0) <= 255;
     });
   }
 
