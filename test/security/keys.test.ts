@@ -191,7 +191,7 @@ describe.each(storeKinds())('keys made before scopes existed on %s', (store) => 
     } finally {
       await database.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('revocation across instances through Redis', () => {
@@ -246,5 +246,5 @@ describe('paylens keys create --scopes', () => {
     expect(bad.stderr).toContain('admin');
     const listed = await runCli(['keys', 'list', '--tenant', 'scoped'], env);
     expect(listed.stdout).toContain('ingest,read');
-  }, 180_000);
+  }, 300_000);
 });
