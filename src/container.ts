@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { randomToken } from './platform/crypto/hashing.js';
 import type { Config } from './platform/config/config.js';
+import type { Database } from './database.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './platform/db/client.js';
 import { SettingsRepository } from './platform/db/settings.repository.js';
 import { createLogger } from './platform/logging/logger.js';
@@ -44,7 +45,7 @@ export interface ContainerOptions {
 export async function createContainer(config: Config, options: ContainerOptions = {}) {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const clock = options.clock ?? (() => new Date());
-  const database: DatabaseHandle = await openDatabase({
+  const database: DatabaseHandle<Database> = await openDatabase<Database>({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.PAYLENS_DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
+import type { Database } from '../../src/database.js';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { migrationProvider } from '../../src/platform/db/migrations/index.js';
 import type { App } from '../../src/platform/http/types.js';
@@ -176,7 +177,7 @@ describe.each(storeKinds())('API key scopes, allowlists, rotation and sessions o
 
 describe.each(storeKinds())('keys made before scopes existed on %s', (store) => {
   it('are full-scope keys after the migration', async () => {
-    const database = await openDatabase({ databaseUrl: store === 'postgres' ? await createPostgresDatabase() : undefined, dataDir: 'memory://', poolSize: 2 });
+    const database = await openDatabase<Database>({ databaseUrl: store === 'postgres' ? await createPostgresDatabase() : undefined, dataDir: 'memory://', poolSize: 2 });
     try {
       const migrator = new Migrator({ db: database.db, provider: migrationProvider });
       const before = await migrator.migrateTo('050_audit_log');

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import type { OutboundHttp } from '../../platform/net/outbound-client.js';
 import type { EncryptionKeyProvider } from '../../platform/crypto/encryption-key.js';
 import { AlertRepository } from './alerts/alert.repository.js';

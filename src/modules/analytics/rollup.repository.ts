@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { LAG_BOUNDS_MS, lagColumns } from './lag-histogram.js';
 import { sliceDimensions, type Counters, type RollupDelta, type SliceDelta, type SliceDimension } from './rollup.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import { GroupCommitter, type GroupCommitOptions } from '../../platform/db/group-commit.js';
 import type { PaymentEvent } from '../normalize/canonical.js';
 import { eventToRow } from './payment-event.mapper.js';

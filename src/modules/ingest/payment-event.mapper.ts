@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { PaymentEventsTable } from '../../platform/db/schema.js';
+import type { PaymentEventsTable } from './ingest.tables.js';
 import type { Card, EventRisk, Merchant, NormalizedEventDraft, PaymentEvent } from '../normalize/canonical.js';
 import { isoTimestamp } from '../../platform/db/timestamps.js';
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { PaymentEvent } from '../normalize/canonical.js';

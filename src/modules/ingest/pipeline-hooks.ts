@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import type { PaymentEvent } from '../normalize/canonical.js';
 
 /**

@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
-import type { Database, RawEventsTable } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
+import type { RawEventsTable } from './ingest.tables.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';

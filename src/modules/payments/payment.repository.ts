@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import type { PaymentEvent } from '../normalize/canonical.js';
 import { rowToPaymentEvent } from '../ingest/payment-event.mapper.js';
 import { effectiveStatus, flagsOf, type PaymentFlag, type PaymentState, type PaymentStatus } from './payment.domain.js';

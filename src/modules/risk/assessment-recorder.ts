@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import { GroupCommitter } from '../../platform/db/group-commit.js';
 import type { NewAssessmentRow, RiskRepository } from './risk.repository.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import { newId } from '../../platform/ids.js';
 import { isoTimestamp, toDateOrNull } from '../../platform/db/timestamps.js';
 

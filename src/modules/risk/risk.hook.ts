@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import type { PipelineHook } from '../ingest/pipeline-hooks.js';
 import type { PaymentEvent } from '../normalize/canonical.js';
 import { providerLabelOf, type ProviderLabel } from './provider-labels.js';

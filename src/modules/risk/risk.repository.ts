@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import { newId } from '../../platform/ids.js';
 import { coerceFeatures, type Features } from './features.js';
 import type { RiskModel } from './model/risk-model.js';

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiKeysTable, Database } from '../../platform/db/schema.js';
+import type { ApiKeysTable } from './tenancy.tables.js';
+import type { Database } from '../../database.js';
 import { toDate, toDateOrNull } from '../../platform/db/timestamps.js';
 import type { Scope } from './scopes.js';
 

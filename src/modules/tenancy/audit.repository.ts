@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import { isoTimestamp } from '../../platform/db/timestamps.js';
 import { newId } from '../../platform/ids.js';
 import { entryHash, GENESIS, type AuditEntry, type ChainedEntry } from './audit-chain.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import { newId } from '../../platform/ids.js';
 import { toDate } from '../../platform/db/timestamps.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 
 export type DeliveryClaim = { kind: 'claimed' } | { kind: 'seen'; rawEventId: string } | { kind: 'in_flight' };
 

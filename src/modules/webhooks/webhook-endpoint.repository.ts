@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import type { WebhookEndpointsTable } from './webhook-endpoint.tables.js';
 import { toDate, toDateOrNull } from '../../platform/db/timestamps.js';
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { isEmbedded, type Config } from '../../platform/config/config.js';
-import type { Database } from '../../platform/db/schema.js';
+import type { Database } from '../../database.js';
 import type { SettingsRepository } from '../../platform/db/settings.repository.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { OutboundHttp } from '../../platform/net/outbound-client.js';

@@ -2,15 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { PGliteThread, pgliteThreadDialect } from './pglite-thread.js';
 import { prepareMarkedStatements } from './prepared-statements.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
-export interface DatabaseHandle {
-  db: Kysely<Database>;
+/** DB is the composed table map (src/database.ts): the platform knows no module's tables. */
+export interface DatabaseHandle<DB> {
+  db: Kysely<DB>;
   kind: DatabaseKind;
   /** Where the data lives, for logs: a directory for PGlite, host/db for PostgreSQL (no credentials). */
   location: string;
@@ -29,31 +29,31 @@ function describeUrl(url: string): string {
   return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+export async function openDatabase<DB>(options: DatabaseOptions): Promise<DatabaseHandle<DB>> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize });
     // A pool error (e.g. the server restarted) must not crash the process; requests see the failure instead.
     pool.on('error', () => undefined);
     pool.on('connect', prepareMarkedStatements);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', location: describeUrl(options.databaseUrl), close: () => db.destroy() };
   }
   const inMemory = options.dataDir === 'memory://';
   const location = inMemory ? 'memory://' : resolve(options.dataDir);
   if (!inMemory) mkdirSync(location, { recursive: true });
   const thread = await PGliteThread.start(inMemory ? undefined : location);
-  const db = new Kysely<Database>({ dialect: pgliteThreadDialect(thread) });
+  const db = new Kysely<DB>({ dialect: pgliteThreadDialect(thread) });
   return { db, kind: 'pglite', location, close: () => db.destroy() };
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-export async function pingDatabase(db: Kysely<Database>, timeoutMs: number): Promise<void> {
+export async function pingDatabase<DB>(db: Kysely<DB>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);

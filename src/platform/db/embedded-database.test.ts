@@ -4,7 +4,7 @@ import { openDatabase, type DatabaseHandle } from './client.js';
 import { isUniqueViolation } from './errors.js';
 
 describe('embedded database transactions', () => {
-  let handle: DatabaseHandle | null = null;
+  let handle: DatabaseHandle<unknown> | null = null;
   afterEach(async () => {
     await handle?.close();
     handle = null;

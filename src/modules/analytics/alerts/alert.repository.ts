@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database } from '../../../platform/db/schema.js';
+import type { Database } from '../../../database.js';
 import type { AlertDeliveriesTable, AlertsTable } from '../analytics.tables.js';
 
 export type AlertRow = Selectable<AlertsTable>;

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database } from '../../../platform/db/schema.js';
+import type { Database } from '../../../database.js';
 import type { RiskTrainingJobsTable } from '../risk.tables.js';
 import type { TimeRange } from '../risk.repository.js';
 
