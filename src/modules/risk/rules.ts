@@ -97,8 +97,8 @@ export const defaultRuleSet: RuleSet = {
     rule('new_account_random_email', 'email_random', 'eq', 1, 0.5, 'A new customer (under a day) whose e-mail address looks machine-made', [
       { feature: 'customer_age_days', op: 'lt', value: 1 },
     ]),
-    rule('new_account_big_amount', 'amount_merchant_z', 'gte', 2.5, 0.35, "A customer without history paying far above the merchant's usual amounts", [
-      { feature: 'customer_count_30d', op: 'eq', value: 0 },
+    rule('new_account_big_amount', 'amount_merchant_z', 'gte', 2.5, 0.4, "A new customer (under a day) paying far above the merchant's usual amounts", [
+      { feature: 'customer_age_days', op: 'lt', value: 1 },
     ]),
     rule('device_new_accounts', 'device_new_customers_24h', 'gte', 1, 0.45, 'A new customer on a device another new customer used in the last 24 hours', [
       { feature: 'first_seen_customer', op: 'eq', value: 1 },

@@ -6,11 +6,14 @@ import { fraudPatterns, legitPatterns, type SimOptions, type SimPattern, type Si
 /**
  * The cold-start evaluation: the default rules alone (no labels, no model) on simulated traffic.
  * The rules were tuned on TUNING_SEEDS only; tests assert the targets on HELD_OUT_SEEDS, which were
- * not looked at while tuning.
+ * not looked at while tuning. FIRST_HELD_OUT_SEEDS were the held-out set of a first version of the
+ * rules; one rule changed after that run (docs/benchmarks.md, "Cold start"), so they are reported
+ * but no longer held out.
  */
 export const COLD_START_SIM: Omit<SimOptions, 'seed'> = { customers: 1500, days: 14, fraudRate: 0.03 };
-export const TUNING_SEEDS = [1, 2, 3, 4, 5] as const;
-export const HELD_OUT_SEEDS = [101, 102, 103, 104, 105] as const;
+export const TUNING_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] as const;
+export const FIRST_HELD_OUT_SEEDS = [101, 102, 103, 104, 105] as const;
+export const HELD_OUT_SEEDS = [201, 202, 203, 204, 205] as const;
 
 /** How many transactions of a scenario were scored, and how many were not approved (review or decline). */
 export interface ScenarioRate {
