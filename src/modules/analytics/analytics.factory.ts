@@ -19,6 +19,8 @@ export interface AnalyticsDeps {
   /** The tenants the alert checks and the rollup retention visit. */
   tenantIds: () => Promise<string[]>;
   onAlertChange?: AlertServiceDeps['onChange'];
+  /** Per-merchant risk activity for the merchant attack alerts (risk provides it). */
+  merchantStats?: AlertServiceDeps['merchantStats'];
   /** The outbound client alert webhooks are sent through. */
   outbound: OutboundHttp;
   minuteRetentionMs: number;
@@ -35,7 +37,7 @@ export function createAnalytics(deps: AnalyticsDeps) {
     retention,
     hook: rollupHook(rollups),
     queries: new AnalyticsService(rollups, () => retention.minuteHorizon()),
-    alerts: new AlertService({ alerts: alertRepository, tenantIds: deps.tenantIds, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, minuteHorizon: () => retention.minuteHorizon(), http: deps.outbound, onChange: deps.onAlertChange }),
+    alerts: new AlertService({ alerts: alertRepository, tenantIds: deps.tenantIds, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, minuteHorizon: () => retention.minuteHorizon(), http: deps.outbound, onChange: deps.onAlertChange, merchantStats: deps.merchantStats }),
   };
 }
 

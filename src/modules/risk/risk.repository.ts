@@ -40,6 +40,20 @@ export type LabelValue = (typeof labelValues)[number];
 
 export type NewAssessmentRow = Insertable<RiskAssessmentsTable>;
 
+/** Scored payments at one merchant in one window (see merchantActivity). */
+export interface MerchantWindow {
+  attempts: number;
+  failed: number;
+  flagged: number;
+  newCards: number;
+}
+
+export interface MerchantActivity {
+  merchant: string;
+  recent: MerchantWindow;
+  baseline: MerchantWindow;
+}
+
 /** A label and its provenance: an analyst through the API, or a provider's dispute or fraud warning. */
 export interface LabelDetail {
   label: LabelValue;
@@ -280,6 +294,35 @@ export class RiskRepository {
         )
         .execute();
     }
+  }
+
+  /**
+   * What risk saw per merchant in a baseline and a recent window (`from` ≤ baseline < `recentFrom` ≤
+   * recent < `to`, by event time): scored payments, those that failed (declined by the issuer, or by
+   * risk), those flagged (review or decline), and those on a card never seen before.
+   */
+  async merchantActivity(tenantId: string, from: Date, recentFrom: Date, to: Date): Promise<MerchantActivity[]> {
+    const recent = sql`a.occurred_at >= ${recentFrom}`;
+    const baseline = sql`a.occurred_at < ${recentFrom}`;
+    const failed = sql`(a.declined or a.decision = 'decline')`;
+    const flagged = sql`a.decision <> 'approve'`;
+    const newCard = sql`a.features ? 'first_seen_card'`;
+    const result = await sql<Record<string, string | number>>`
+      select a.merchant_id,
+        count(*) filter (where ${recent}) as r_attempts, count(*) filter (where ${recent} and ${failed}) as r_failed,
+        count(*) filter (where ${recent} and ${flagged}) as r_flagged, count(*) filter (where ${recent} and ${newCard}) as r_new_cards,
+        count(*) filter (where ${baseline}) as b_attempts, count(*) filter (where ${baseline} and ${failed}) as b_failed,
+        count(*) filter (where ${baseline} and ${flagged}) as b_flagged, count(*) filter (where ${baseline} and ${newCard}) as b_new_cards
+      from risk_assessments a
+      where a.tenant_id = ${tenantId} and a.occurred_at >= ${from} and a.occurred_at < ${to} and a.merchant_id is not null
+      group by a.merchant_id
+      order by a.merchant_id`.execute(this.db);
+    const n = (v: string | number | undefined) => Number(v ?? 0);
+    return result.rows.map((r) => ({
+      merchant: String(r.merchant_id),
+      recent: { attempts: n(r.r_attempts), failed: n(r.r_failed), flagged: n(r.r_flagged), newCards: n(r.r_new_cards) },
+      baseline: { attempts: n(r.b_attempts), failed: n(r.b_failed), flagged: n(r.b_flagged), newCards: n(r.b_new_cards) },
+    }));
   }
 
   /** A transaction's label with where it came from; null when it has none. */

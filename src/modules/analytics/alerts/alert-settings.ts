@@ -22,6 +22,24 @@ export const alertSettingsSchema = z.object({
       minIncrease: z.number().min(0).max(1).default(0.05).describe('Rate of the reason among attempts must rise by at least this much'),
     })
     .prefault({}),
+  merchantCardTesting: z
+    .object({
+      enabled: z.boolean().default(true),
+      minFailures: z.number().int().min(1).default(10).describe('Failed attempts (declined by the issuer or by risk) at one merchant in the recent window'),
+      minFailureRate: z.number().min(0).max(1).default(0.5).describe('…that many of its attempts'),
+      minNewCards: z.number().int().min(1).default(8).describe('Attempts on cards never seen before (card testing cycles through stolen numbers)'),
+      zThreshold: z.number().min(0.5).max(20).default(3).describe("Failure rate this many standard errors above the merchant's baseline, when it has one"),
+    })
+    .prefault({}),
+  merchantFraudSpike: z
+    .object({
+      enabled: z.boolean().default(true),
+      minAttempts: z.number().int().min(1).default(20).describe('Scored payments at the merchant in the recent window before judging'),
+      minFlagged: z.number().int().min(1).default(10).describe('Payments risk sent to review or declined there'),
+      zThreshold: z.number().min(0.5).max(20).default(3),
+      minIncrease: z.number().min(0).max(1).default(0.15).describe("The flagged share must rise by at least this much over the merchant's baseline"),
+    })
+    .prefault({}),
   backlog: z
     .object({
       enabled: z.boolean().default(true),

@@ -8,7 +8,18 @@ import { ceilTo, effectiveWindow } from '../time-ranges.js';
 import { alertSettingsSchema, defaultAlertSettings, type AlertSettings } from './alert-settings.js';
 import { MAX_ATTEMPTS, nextAttemptAt, sendWebhook, SIGNATURE_HEADER, signPayload } from './alert-webhook.js';
 import type { AlertRepository, AlertRow, DeliveryRow } from './alert.repository.js';
-import { detectApprovalDrops, detectBacklog, detectFailureSpikes, type AlertKind, type Evaluation, type ProviderStats, type WindowStats } from './detectors.js';
+import {
+  detectApprovalDrops,
+  detectBacklog,
+  detectCardTesting,
+  detectFailureSpikes,
+  detectMerchantFraudSpikes,
+  type AlertKind,
+  type Evaluation,
+  type MerchantStats,
+  type ProviderStats,
+  type WindowStats,
+} from './detectors.js';
 
 export interface AlertServiceDeps {
   alerts: AlertRepository;
@@ -25,6 +36,8 @@ export interface AlertServiceDeps {
   http: OutboundHttp;
   /** Told of every alert opened or resolved (the live feed pushes it to dashboards). */
   onChange?: (tenantId: string, alert: ReturnType<typeof presentAlert>) => void;
+  /** Per-merchant risk activity in a baseline and a recent window (risk provides it); without it, no merchant alerts. */
+  merchantStats?: (tenantId: string, from: Date, recentFrom: Date, to: Date) => Promise<MerchantStats[]>;
 }
 
 export interface TenantAlertSettings extends AlertSettings {
@@ -130,6 +143,17 @@ export class AlertService {
         evaluations.push({ kind: 'failure_reason_spike', evaluations: detectFailureSpikes(stats, settings.failureSpike, failureReasons) });
       }
     }
+    const merchantStats = this.deps.merchantStats;
+    if (merchantStats && (settings.merchantCardTesting.enabled || settings.merchantFraudSpike.enabled)) {
+      const { baselineStart, recentStart, end } = this.windows(now, settings);
+      const stats = await merchantStats(tenantId, new Date(baselineStart), new Date(recentStart), new Date(end));
+      const cardTesting = settings.merchantCardTesting.enabled ? detectCardTesting(stats, settings.merchantCardTesting) : [];
+      if (settings.merchantCardTesting.enabled) evaluations.push({ kind: 'merchant_card_testing', evaluations: cardTesting });
+      if (settings.merchantFraudSpike.enabled) {
+        const attacked = new Set(cardTesting.filter((e) => e.state === 'firing').map((e) => e.subject.slice('merchant/'.length)));
+        evaluations.push({ kind: 'merchant_fraud_spike', evaluations: detectMerchantFraudSpikes(stats, settings.merchantFraudSpike, attacked) });
+      }
+    }
     if (settings.backlog.enabled) {
       const current = await this.deps.alerts.unprocessedCount(tenantId);
       const isOpen = open.some((a) => a.kind === 'backlog_growing');
@@ -161,11 +185,16 @@ export class AlertService {
   }
 
   /** Recent window = the last `recentMinutes` up to the end of the current minute; baseline = the window before it. */
-  private async providerStats(tenantId: string, now: Date, settings: AlertSettings): Promise<ProviderStats[]> {
+  private windows(now: Date, settings: AlertSettings): { baselineStart: number; recentStart: number; end: number } {
     const end = ceilTo(now.getTime() + 1, 'minute');
     const recentStart = end - settings.recentMinutes * 60_000;
+    return { baselineStart: recentStart - settings.baselineMinutes * 60_000, recentStart, end };
+  }
+
+  private async providerStats(tenantId: string, now: Date, settings: AlertSettings): Promise<ProviderStats[]> {
+    const { end, recentStart, baselineStart: wanted } = this.windows(now, settings);
     // A baseline reaching past the minute horizon starts at the hour instead: those minutes are pruned.
-    const baselineStart = effectiveWindow(new Date(recentStart - settings.baselineMinutes * 60_000), new Date(recentStart), this.deps.minuteHorizon()).from;
+    const baselineStart = effectiveWindow(new Date(wanted), new Date(recentStart), this.deps.minuteHorizon()).from;
     const [recentRows, baselineRows] = await Promise.all([
       this.deps.rollups.breakdown(tenantId, recentStart, end, {}, ['provider', 'status', 'failure_reason']),
       this.deps.rollups.breakdown(tenantId, baselineStart, recentStart, {}, ['provider', 'status', 'failure_reason']),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultAlertSettings } from './alert-settings.js';
-import { detectApprovalDrops, detectBacklog, detectFailureSpikes, type ProviderStats } from './detectors.js';
+import { detectApprovalDrops, detectBacklog, detectCardTesting, detectFailureSpikes, detectMerchantFraudSpikes, type MerchantStats, type ProviderStats } from './detectors.js';
 
 const settings = defaultAlertSettings();
 
@@ -61,5 +61,49 @@ describe('backlog', () => {
     expect(detectBacklog(160, 170, true, backlog).state).toBe('firing');
     expect(detectBacklog(99, 170, true, backlog).state).toBe('clear');
     expect(detectBacklog(5000, 1000, false, backlog)).toMatchObject({ finding: { severity: 'critical' } });
+  });
+});
+
+function merchant(name: string, recent: [attempts: number, failed: number, flagged: number, newCards: number], baseline: [number, number, number, number] = [0, 0, 0, 0]): MerchantStats {
+  const w = ([attempts, failed, flagged, newCards]: [number, number, number, number]) => ({ attempts, failed, flagged, newCards });
+  return { merchant: name, recent: w(recent), baseline: w(baseline) };
+}
+
+describe('merchant card testing', () => {
+  it('fires on a burst of failing attempts on new cards at one merchant, not on its neighbours', () => {
+    const evaluations = detectCardTesting([merchant('shop-a', [40, 36, 30, 38], [500, 40, 20, 60]), merchant('shop-b', [40, 4, 2, 10], [500, 40, 20, 60])], settings.merchantCardTesting);
+    expect(evaluations.map((e) => [e.subject, e.state])).toEqual([
+      ['merchant/shop-a', 'firing'],
+      ['merchant/shop-b', 'clear'],
+    ]);
+    expect(evaluations[0]).toMatchObject({ finding: { kind: 'merchant_card_testing', provider: null, severity: 'critical', message: expect.stringContaining('36 of 40 attempts failed') } });
+  });
+
+  it('needs failures on new cards and a failure rate the baseline does not explain', () => {
+    // Many failures, but on cards the merchant knows: a bad issuer day, not card testing.
+    expect(detectCardTesting([merchant('m', [40, 30, 0, 2])], settings.merchantCardTesting)[0]?.state).toBe('clear');
+    // A merchant that always fails this much (a high-risk vertical) is not under attack.
+    expect(detectCardTesting([merchant('m', [40, 24, 0, 20], [4000, 2400, 0, 2000])], settings.merchantCardTesting)[0]?.state).toBe('clear');
+    // Below the minimum count, and a quiet window clears an open alert.
+    expect(detectCardTesting([merchant('m', [9, 9, 0, 9])], settings.merchantCardTesting)[0]?.state).toBe('clear');
+    expect(detectCardTesting([merchant('m', [12, 10, 0, 10])], settings.merchantCardTesting)[0]).toMatchObject({ state: 'firing', finding: { severity: 'critical' } });
+  });
+});
+
+describe('merchant fraud spike', () => {
+  it("fires when risk flags far more of a merchant's payments than its baseline, and leaves a merchant under card testing alone", () => {
+    const stats = [merchant('shop-c', [40, 0, 20, 2], [1000, 10, 30, 50]), merchant('shop-d', [40, 0, 4, 2], [1000, 10, 30, 50]), merchant('shop-e', [40, 30, 30, 30], [1000, 10, 30, 50])];
+    const evaluations = detectMerchantFraudSpikes(stats, settings.merchantFraudSpike, new Set(['shop-e']));
+    expect(evaluations.map((e) => [e.subject, e.state])).toEqual([
+      ['merchant/shop-c', 'firing'],
+      ['merchant/shop-d', 'clear'],
+      ['merchant/shop-e', 'insufficient'],
+    ]);
+    expect(evaluations[0]).toMatchObject({ finding: { kind: 'merchant_fraud_spike', severity: 'critical', message: expect.stringContaining('flagged 50.0 %') } });
+  });
+
+  it('needs the minimum volume and a material rise', () => {
+    expect(detectMerchantFraudSpikes([merchant('m', [15, 0, 12, 0])], settings.merchantFraudSpike, new Set())[0]?.state).toBe('clear');
+    expect(detectMerchantFraudSpikes([merchant('m', [400, 0, 60, 0], [4000, 0, 400, 0])], settings.merchantFraudSpike, new Set())[0]?.state).toBe('clear');
   });
 });

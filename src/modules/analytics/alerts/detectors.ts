@@ -1,7 +1,7 @@
 import type { AlertSettings } from './alert-settings.js';
 import { twoProportionZ, wilsonInterval } from './statistics.js';
 
-export const alertKinds = ['approval_rate_drop', 'failure_reason_spike', 'backlog_growing'] as const;
+export const alertKinds = ['approval_rate_drop', 'failure_reason_spike', 'backlog_growing', 'merchant_card_testing', 'merchant_fraud_spike'] as const;
 export type AlertKind = (typeof alertKinds)[number];
 export type Severity = 'warning' | 'critical';
 
@@ -121,4 +121,78 @@ export function detectBacklog(current: number, previous: number | null, open: bo
       details: { unprocessed: current, previous, threshold: settings.threshold },
     },
   };
+}
+
+/** What risk saw at one merchant in one window: every scored payment, ingested or scored through the API. */
+export interface MerchantWindow {
+  attempts: number;
+  /** Declined by the issuer or by risk. */
+  failed: number;
+  /** Sent to review or declined by risk. */
+  flagged: number;
+  /** On a card never seen before. */
+  newCards: number;
+}
+
+export interface MerchantStats {
+  merchant: string;
+  recent: MerchantWindow;
+  baseline: MerchantWindow;
+}
+
+const merchantSubject = (merchant: string) => `merchant/${merchant}`;
+
+/**
+ * Card testing at a merchant: a burst of failing attempts on cards never seen before, and more of
+ * them failing than the merchant's own baseline explains (when it has one). A quiet window clears it.
+ */
+export function detectCardTesting(stats: readonly MerchantStats[], settings: AlertSettings['merchantCardTesting']): Evaluation[] {
+  return stats.map(({ merchant, recent, baseline }) => {
+    const subject = merchantSubject(merchant);
+    const rate = recent.attempts === 0 ? 0 : recent.failed / recent.attempts;
+    const baselineRate = baseline.attempts === 0 ? 0 : baseline.failed / baseline.attempts;
+    const z = twoProportionZ(recent.failed, recent.attempts, baseline.failed, baseline.attempts);
+    const aboveBaseline = baseline.attempts === 0 || z >= settings.zThreshold;
+    if (recent.failed < settings.minFailures || rate < settings.minFailureRate || recent.newCards < settings.minNewCards || !aboveBaseline) return { subject, state: 'clear' };
+    return {
+      subject,
+      state: 'firing',
+      finding: {
+        kind: 'merchant_card_testing',
+        subject,
+        provider: null,
+        severity: rate >= 0.8 || recent.failed >= 5 * settings.minFailures ? 'critical' : 'warning',
+        message: `Card testing at merchant ${merchant}: ${recent.failed} of ${recent.attempts} attempts failed (${pct(rate)}), ${recent.newCards} on cards never seen before`,
+        details: { merchant, recent: { ...recent, failureRate: rate }, baseline: { ...baseline, failureRate: baselineRate }, z },
+      },
+    };
+  });
+}
+
+/**
+ * A fraud spike at a merchant: far more of its payments sent to review or declined than its own
+ * baseline. Left as it is for a merchant under card testing, which already has its alert.
+ */
+export function detectMerchantFraudSpikes(stats: readonly MerchantStats[], settings: AlertSettings['merchantFraudSpike'], underCardTesting: ReadonlySet<string>): Evaluation[] {
+  return stats.map(({ merchant, recent, baseline }) => {
+    const subject = merchantSubject(merchant);
+    if (underCardTesting.has(merchant)) return { subject, state: 'insufficient' };
+    const rate = recent.attempts === 0 ? 0 : recent.flagged / recent.attempts;
+    const baselineRate = baseline.attempts === 0 ? 0 : baseline.flagged / baseline.attempts;
+    const z = twoProportionZ(recent.flagged, recent.attempts, baseline.flagged, baseline.attempts);
+    const significant = baseline.attempts === 0 || z >= settings.zThreshold;
+    if (recent.attempts < settings.minAttempts || recent.flagged < settings.minFlagged || !significant || rate - baselineRate < settings.minIncrease) return { subject, state: 'clear' };
+    return {
+      subject,
+      state: 'firing',
+      finding: {
+        kind: 'merchant_fraud_spike',
+        subject,
+        provider: null,
+        severity: rate >= 0.5 ? 'critical' : 'warning',
+        message: `Fraud spike at merchant ${merchant}: risk flagged ${pct(rate)} of its payments (baseline ${pct(baselineRate)})`,
+        details: { merchant, recent: { ...recent, flaggedRate: rate }, baseline: { ...baseline, flaggedRate: baselineRate }, z },
+      },
+    };
+  });
 }
