@@ -150,7 +150,9 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  await app.register(async (ops) => healthRoutes(ops as App, container));
+  await app.register(async (ops) =>
+    healthRoutes(ops as App, { db: container.db, metricsRegistry: container.metrics.registry, metricsToken: config.METRICS_TOKEN }),
+  );
   await app.register(async (admin) => adminRoutes(admin as App, container), { prefix: '/admin/v1' });
   await app.register(async (live) => liveRoutes(live as App, container));
   await app.register(async (web) => dashboardStatic(web as App));

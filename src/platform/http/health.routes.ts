@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Container } from '../../container.js';
+import type { QueryExecutorProvider } from 'kysely';
+import type { Registry } from 'prom-client';
 import { safeEqual } from '../crypto/hashing.js';
 import { pingDatabase } from '../db/client.js';
 import { AppError } from '../errors/app-error.js';
@@ -19,14 +20,21 @@ async function timed(check: () => Promise<void>): Promise<CheckResult> {
   }
 }
 
-export async function healthRoutes(app: App, container: Container): Promise<void> {
+/** What the operations routes read: the database to ping and the metrics registry (behind its token when one is set). */
+export interface HealthDeps {
+  db: QueryExecutorProvider;
+  metricsRegistry: Registry;
+  metricsToken: string | undefined;
+}
+
+export async function healthRoutes(app: App, deps: HealthDeps): Promise<void> {
   app.get('/health/live', { schema: { summary: 'Liveness: the process answers', tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
     status: 'ok' as const,
   }));
 
   app.get('/health/ready', { schema: { summary: 'Readiness: the database answers (503 problem+json with per-check detail when not)', tags: ['operations'] } }, async (request, reply) => {
     const checks: Record<string, CheckResult> = {
-      database: await timed(() => pingDatabase(container.db, 2000)),
+      database: await timed(() => pingDatabase(deps.db, 2000)),
     };
     const down = Object.entries(checks).filter(([, c]) => c.status === 'down');
     if (down.length === 0) return { status: 'ok', checks };
@@ -37,13 +45,13 @@ export async function healthRoutes(app: App, container: Container): Promise<void
   });
 
   // Without a token, /metrics is not on this (public) port at all: server.ts serves it on METRICS_HOST:METRICS_PORT.
-  const metricsToken = container.config.METRICS_TOKEN;
+  const { metricsToken, metricsRegistry } = deps;
   if (metricsToken) {
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
       const token = bearerToken(request);
       if (!token || !safeEqual(token, metricsToken)) throw new AppError('unauthorized', 'Send METRICS_TOKEN as Authorization: Bearer …');
-      reply.type(container.metrics.registry.contentType);
-      return container.metrics.registry.metrics();
+      reply.type(metricsRegistry.contentType);
+      return metricsRegistry.metrics();
     });
   }
 }
