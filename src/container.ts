@@ -17,7 +17,7 @@ import { PipelineHooks } from './modules/ingest/pipeline-hooks.js';
 import { PaymentEventRepository } from './modules/ingest/payment-event.repository.js';
 import { RawEventRepository } from './modules/ingest/raw-event.repository.js';
 import { RetryWorker } from './modules/ingest/worker/retry.worker.js';
-import { endpointResolveContext } from './modules/ingest/worker/endpoint-context.js';
+import { endpointResolveContext } from './modules/webhooks/endpoint-context.js';
 import { DeadLetterService } from './modules/ingest/dead-letter.service.js';
 import { PaymentRepository } from './modules/payments/payment.repository.js';
 import { paymentsHook } from './modules/payments/payments.hook.js';

@@ -5,7 +5,7 @@ import type { IntakeService } from './intake.service.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
 import type { RawEvent } from './raw-event.js';
 import type { RawEventAction, RawEventRepository } from './raw-event.repository.js';
-import type { ResolveContextLookup } from './worker/endpoint-context.js';
+import type { ResolveContextLookup } from './worker/resolve-context.js';
 import { retryDelayMs } from './worker/retry-policy.js';
 
 export interface DeadLetterDeps {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../../platform/metrics/metrics.js';
 import type { IntakeService } from '../intake.service.js';
 import type { RawEventRepository } from '../raw-event.repository.js';
-import type { ResolveContextLookup } from './endpoint-context.js';
+import type { ResolveContextLookup } from './resolve-context.js';
 import { PollingLoop } from '../../../platform/jobs/polling-loop.js';
 import { retryDelayMs } from './retry-policy.js';
 

@@ -1,9 +1,6 @@
-import type { OutboundHttp } from '../../../platform/net/outbound-client.js';
-import type { ResolveContext } from '../../normalize/connector.js';
-import type { WebhookEndpointService } from '../../webhooks/webhook-endpoint.service.js';
-import type { RawEvent } from '../raw-event.js';
-
-export type ResolveContextLookup = (raw: RawEvent) => Promise<ResolveContext | undefined>;
+import type { OutboundHttp } from '../../platform/net/outbound-client.js';
+import type { ResolveContextLookup } from '../ingest/worker/resolve-context.js';
+import type { WebhookEndpointService } from './webhook-endpoint.service.js';
 
 /**
  * A retried webhook event needs what its delivery had: the endpoint's settings (e.g. the Mercado
