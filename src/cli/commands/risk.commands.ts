@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import type { Container } from '../../container.js';
-import type { VersionQuality } from '../../modules/risk/model-training.js';
-import { scoreSimulation, type LabelledRequest } from '../../modules/risk/simulation-runner.js';
-import { handbookPublishedBaselines, handbookTable, runHandbookBenchmark } from '../../modules/risk/simulation/handbook-benchmark.js';
-import { handbookRequest, simulateHandbook } from '../../modules/risk/simulation/handbook-simulator.js';
-import { simulateTraffic } from '../../modules/risk/traffic-simulator.js';
+import type { VersionQuality } from '../../modules/risk/index.js';
+import { scoreSimulation, type LabelledRequest } from '../../modules/risk/index.js';
+import { handbookPublishedBaselines, handbookTable, runHandbookBenchmark } from '../../modules/risk/index.js';
+import { handbookRequest, simulateHandbook } from '../../modules/risk/index.js';
+import { simulateTraffic } from '../../modules/risk/index.js';
 import { createContainer } from '../../container.js';
 import { loadConfig } from '../../platform/config/config.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { fail, withContainer } from '../cli-context.js';
-import { gbdtSplitCounts } from '../../modules/risk/model/gbdt.js';
-import { isGbdt } from '../../modules/risk/model/risk-model.js';
+import { gbdtSplitCounts } from '../../modules/risk/index.js';
+import { isGbdt } from '../../modules/risk/index.js';
 
 const fmt = (v: number | null, digits = 3) => (v === null ? '–' : v.toFixed(digits));
 
@@ -74,7 +74,7 @@ export function registerRiskCommands(program: Command): void {
   program
     .command('simulate')
     .description(
-      "generate deterministic labeled traffic and score it: --scenario paylens (normal behaviour + card testing, account takeover, a compromised merchant, amount outliers) or handbook (the ULB handbook's simulator: customer and terminal profiles, three fraud scenarios)",
+      "generate deterministic labeled traffic and score it: --scenario paylens (ordinary customers with travel, new phones, big purchases and carrier-NAT addresses, genuine first-time customers; card testing from one device or spread over many, account takeover from abroad or through a same-country proxy, stolen cards on new accounts, a compromised merchant, amount outliers; each transaction tagged with its scenario) or handbook (the ULB handbook's simulator: customer and terminal profiles, three fraud scenarios)",
     )
     .option('--scenario <name>', 'paylens or handbook', 'paylens')
     .option('--customers <n>', 'number of customers (handbook: 5000 by default)')
@@ -121,7 +121,7 @@ export function registerRiskCommands(program: Command): void {
           const id = await tenantId(c, opts.tenant, true);
           const s = await scoreSimulation(c.risk, id, traffic, c.customerKey);
           console.log(`scored in-process (${c.risk.velocity.kind} velocity) in ${s.seconds.toFixed(1)} s: approve ${s.decisions.approve}, review ${s.decisions.review}, decline ${s.decisions.decline}`);
-          console.log(`patterns: ${Object.entries(s.byPattern).map(([p, n]) => `${p} ${n}`).join(', ')}`);
+          console.log(`scenarios (not approved): ${Object.entries(s.byPattern).map(([p, n]) => `${p} ${n} (${s.notApproved[p] ?? 0})`).join(', ')}`);
           console.log(`labels recorded for tenant ${opts.tenant}; next: paylens train --tenant ${opts.tenant}`);
         });
       },

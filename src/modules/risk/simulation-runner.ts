@@ -7,6 +7,8 @@ export interface SimulationSummary {
   transactions: number;
   frauds: number;
   byPattern: Record<string, number>;
+  /** Per scenario, how many were not approved (review or decline). */
+  notApproved: Record<string, number>;
   decisions: Record<Decision, number>;
   seconds: number;
 }
@@ -21,7 +23,7 @@ export async function scoreSimulation(
   traffic: LabelledRequest[],
   hash: CustomerKeyHasher,
 ): Promise<SimulationSummary> {
-  const summary: SimulationSummary = { transactions: 0, frauds: 0, byPattern: {}, decisions: { approve: 0, review: 0, decline: 0 }, seconds: 0 };
+  const summary: SimulationSummary = { transactions: 0, frauds: 0, byPattern: {}, notApproved: {}, decisions: { approve: 0, review: 0, decline: 0 }, seconds: 0 };
   const started = performance.now();
   const now = new Date();
   for (const tx of traffic) {
@@ -30,6 +32,7 @@ export async function scoreSimulation(
     if (tx.label === 'fraud') summary.frauds++;
     summary.byPattern[tx.pattern] = (summary.byPattern[tx.pattern] ?? 0) + 1;
     summary.decisions[assessment.decision]++;
+    if (assessment.decision !== 'approve') summary.notApproved[tx.pattern] = (summary.notApproved[tx.pattern] ?? 0) + 1;
   }
   summary.seconds = (performance.now() - started) / 1000;
   await risk.recorder.flush();
