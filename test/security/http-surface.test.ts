@@ -45,7 +45,7 @@ describe.each(storeKinds())('metrics, docs and dashboard headers on %s', (store)
   beforeAll(async () => {
     // `closed` is configured as a deployment that set neither METRICS_TOKEN nor API_DOCS (an empty value is unset).
     [open, closed] = await Promise.all([appWithLog(store, {}, log), appWithLog(store, { METRICS_TOKEN: '', API_DOCS: '' }, [])]);
-  });
+  }, 180_000);
   afterAll(async () => {
     await Promise.all([open?.close(), closed?.close()]);
   });

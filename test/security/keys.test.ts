@@ -38,7 +38,7 @@ describe.each(storeKinds())('API key scopes, allowlists, rotation and sessions o
   beforeAll(async () => {
     t = await createTestApp(store);
     wsBase = await listen(t.app);
-  });
+  }, 180_000);
   afterAll(async () => {
     await t.close();
   });
@@ -208,7 +208,7 @@ describe('revocation across instances through Redis', () => {
       const app = await buildApp(container, { logger: false });
       instances.push({ app, container, wsBase: await listen(app) });
     }
-  });
+  }, 180_000);
   afterAll(async () => {
     for (const i of instances) {
       await i.app.close();

@@ -74,7 +74,7 @@ describe.each(storeKinds())('request limits on %s', (store) => {
     const address = t.app.server.address();
     if (!address || typeof address === 'string') throw new Error('no address');
     wsBase = `ws://127.0.0.1:${address.port}`;
-  });
+  }, 180_000);
   afterAll(async () => {
     await t.close();
   });
@@ -158,7 +158,7 @@ describe('request limits through Redis across instances', () => {
       const container = await createContainer(config);
       instances.push({ container, app: await buildApp(container, { logger: false }) });
     }
-  });
+  }, 180_000);
   afterAll(async () => {
     for (const i of instances) {
       await i.app.close();
