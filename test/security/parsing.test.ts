@@ -55,21 +55,27 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 describe('hostile bodies over a real port', () => {
   const key = `pl_${'s'.repeat(43)}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'paylens-hostile-'));
-  let server: ServerProcess;
+  let server: ServerProcess | undefined;
+  const baseUrl = () => {
+    if (!server) throw new Error('the server did not start');
+    return server.baseUrl;
+  };
 
   beforeAll(async () => {
     server = await startServer({ PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: key, LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(4 * 1024 * 1024), METRICS_PORT: '0' }, await freePort());
   }, 120_000);
   afterAll(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
+    if (server) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** One POST; a server stuck on the body makes the request time out (and the test fail) instead of hanging. */
   async function post(contentType: string, body: string): Promise<{ status: number; ms: number }> {
     const start = performance.now();
-    const res = await fetch(`${server.baseUrl}/v1/events`, {
+    const res = await fetch(`${baseUrl()}/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
       body,
@@ -88,7 +94,7 @@ describe('hostile bodies over a real port', () => {
         // The health check starts while the big body is in flight and must not wait for it.
         await new Promise((resolve) => setTimeout(resolve, 20));
         const healthStart = performance.now();
-        const health = await fetch(`${server.baseUrl}/health/live`, { signal: AbortSignal.timeout(30_000) });
+        const health = await fetch(`${baseUrl()}/health/live`, { signal: AbortSignal.timeout(30_000) });
         const healthMs = performance.now() - healthStart;
         const { status, ms } = await big;
         expect(health.status).toBe(200);

@@ -1,4 +1,5 @@
 import { AppError } from '../../../platform/errors/app-error.js';
+import { lineAndColumn } from './json.format.js';
 import { scanXml } from './xml-scan.js';
 
 /** Deeper than any real payment payload; deep enough nesting would overflow the stack of every recursive walker. */
@@ -59,10 +60,18 @@ export function assertJsonNesting(text: string, format: string): void {
   }
 }
 
-/** Element depth and element and attribute names of XML text, in one linear scan before parsing. */
+/**
+ * Element depth and element and attribute names of XML text, in one linear scan before parsing. A
+ * `<` that starts no tag is refused here too: it is never well-formed, and the validator spends
+ * far longer on a flood of them than the scan does.
+ */
 export function assertXmlNesting(text: string): void {
   let depth = 0;
   scanXml(text, {
+    stray(at) {
+      const { line, column } = lineAndColumn(text, at);
+      throw new AppError('invalid_body', `XML line ${line}, column ${column}: '<' starts no tag (write it as &lt;)`, { format: 'xml', line, column });
+    },
     open(tag) {
       assertKeyAllowed(tag.name, 'xml');
       for (const attribute of tag.attributes) assertKeyAllowed(attribute.name, 'xml');

@@ -28,6 +28,8 @@ export interface XmlVisitor {
   other?(start: number, end: number): void;
   open?(tag: XmlStartTag, start: number, end: number): void;
   close?(name: string, start: number, end: number): void;
+  /** A `<` that starts no markup (no name follows, or another `<` comes first): the scan goes on past it as character data. */
+  stray?(at: number): void;
 }
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
@@ -117,9 +119,10 @@ export function scanXml(text: string, visitor: XmlVisitor): void {
     } else {
       const read = readStartTag(text, lt + 1);
       if (read.end < 0) return;
-      // A `<` that starts no tag is character data to the scan; the validator refuses it.
-      if (read.tag === null) visitor.text?.(lt, read.end);
-      else visitor.open?.(read.tag, lt, read.end);
+      if (read.tag === null) {
+        visitor.stray?.(lt);
+        visitor.text?.(lt, read.end);
+      } else visitor.open?.(read.tag, lt, read.end);
       pos = read.end;
     }
   }
