@@ -15,20 +15,20 @@ import { methodLabel } from './platform/metrics/metrics.js';
 import { newId } from './platform/ids.js';
 import { endRequestSpan, startRequestSpan } from './platform/tracing.js';
 import type { Span } from '@opentelemetry/api';
-import { eventReadRoutes, ingestRoutes } from './modules/ingest/events.routes.js';
-import { deadLetterRoutes } from './modules/ingest/dead-letters.routes.js';
-import { paymentRoutes } from './modules/payments/payments.routes.js';
-import { dashboardStatic } from './modules/live/dashboard.plugin.js';
-import { liveRoutes, liveWebsocket } from './modules/live/live.routes.js';
-import { riskRoutes } from './modules/risk/risk.routes.js';
-import { analyticsRoutes } from './modules/analytics/analytics.routes.js';
-import { adminRoutes } from './modules/tenancy/admin.routes.js';
-import { apiKeyRoutes } from './modules/tenancy/api-keys.routes.js';
-import { apiKeyAuth, declareScope } from './modules/tenancy/auth.plugin.js';
-import { auditTrail } from './modules/tenancy/audit.hook.js';
-import { auditRoutes } from './modules/tenancy/audit.routes.js';
-import { webhookDeliveryRoutes } from './modules/webhooks/webhook-delivery.routes.js';
-import { webhookEndpointRoutes } from './modules/webhooks/webhook-endpoints.routes.js';
+import { eventReadRoutes, ingestRoutes } from './modules/ingest/index.js';
+import { deadLetterRoutes } from './modules/ingest/index.js';
+import { paymentRoutes } from './modules/payments/index.js';
+import { dashboardStatic } from './modules/live/index.js';
+import { liveRoutes, liveWebsocket } from './modules/live/index.js';
+import { riskRoutes } from './modules/risk/index.js';
+import { analyticsRoutes } from './modules/analytics/index.js';
+import { adminRoutes } from './modules/tenancy/index.js';
+import { apiKeyRoutes } from './modules/tenancy/index.js';
+import { apiKeyAuth, declareScope } from './modules/tenancy/index.js';
+import { auditTrail } from './modules/tenancy/index.js';
+import { auditRoutes } from './modules/tenancy/index.js';
+import { webhookDeliveryRoutes } from './modules/webhooks/index.js';
+import { webhookEndpointRoutes } from './modules/webhooks/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,7 +3,7 @@ import { createContainer } from '../container.js';
 import { ConfigError, isEmbedded, loadConfig } from '../platform/config/config.js';
 import { startMetricsServer, type MetricsServer } from '../platform/metrics/metrics-server.js';
 import { startTracing } from '../platform/tracing.js';
-import { bootstrapFirstTenant } from '../modules/tenancy/bootstrap.js';
+import { bootstrapFirstTenant } from '../modules/tenancy/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();

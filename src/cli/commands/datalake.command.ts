@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createContainer } from '../../container.js';
-import { DatalakePoller } from '../../modules/ingest/datalake/datalake.poller.js';
-import { openLakeSource } from '../../modules/ingest/datalake/datalake.source.js';
+import { DatalakePoller } from '../../modules/ingest/index.js';
+import { openLakeSource } from '../../modules/ingest/index.js';
 import { PollingLoop } from '../../platform/jobs/polling-loop.js';
 import { runUntilSignal } from '../../platform/jobs/run-until-signal.js';
 import { loadConfig } from '../../platform/config/config.js';

@@ -3,9 +3,9 @@ import { extname } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../../platform/errors/app-error.js';
-import { checkProviderHint, ingestRecords, type BatchItemResult } from '../../modules/ingest/batch-intake.js';
-import { parseAs, type ParsedBody, type PayloadFormat } from '../../modules/ingest/payload-parser.js';
-import { DEMO_TENANT } from '../../modules/tenancy/bootstrap.js';
+import { checkProviderHint, ingestRecords, type BatchItemResult } from '../../modules/ingest/index.js';
+import { parseAs, type ParsedBody, type PayloadFormat } from '../../modules/ingest/index.js';
+import { DEMO_TENANT } from '../../modules/tenancy/index.js';
 import { fail, withContainer } from '../cli-context.js';
 
 interface ImportOptions {

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import type { Container } from '../../container.js';
-import type { VersionQuality } from '../../modules/risk/model-training.js';
-import { scoreSimulation, type LabelledRequest } from '../../modules/risk/simulation-runner.js';
-import { handbookPublishedBaselines, handbookTable, runHandbookBenchmark } from '../../modules/risk/simulation/handbook-benchmark.js';
-import { handbookRequest, simulateHandbook } from '../../modules/risk/simulation/handbook-simulator.js';
-import { simulateTraffic } from '../../modules/risk/traffic-simulator.js';
+import type { VersionQuality } from '../../modules/risk/index.js';
+import { scoreSimulation, type LabelledRequest } from '../../modules/risk/index.js';
+import { handbookPublishedBaselines, handbookTable, runHandbookBenchmark } from '../../modules/risk/index.js';
+import { handbookRequest, simulateHandbook } from '../../modules/risk/index.js';
+import { simulateTraffic } from '../../modules/risk/index.js';
 import { createContainer } from '../../container.js';
 import { loadConfig } from '../../platform/config/config.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { fail, withContainer } from '../cli-context.js';
-import { gbdtSplitCounts } from '../../modules/risk/model/gbdt.js';
-import { isGbdt } from '../../modules/risk/model/risk-model.js';
+import { gbdtSplitCounts } from '../../modules/risk/index.js';
+import { isGbdt } from '../../modules/risk/index.js';
 
 const fmt = (v: number | null, digits = 3) => (v === null ? '–' : v.toFixed(digits));
 

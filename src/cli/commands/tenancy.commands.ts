@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { tenantNameSchema } from '../../modules/tenancy/admin.routes.js';
-import type { ApiKeyRecord } from '../../modules/tenancy/api-key.repository.js';
-import { SCOPES, scopeSchema, type Scope } from '../../modules/tenancy/scopes.js';
+import { tenantNameSchema } from '../../modules/tenancy/index.js';
+import type { ApiKeyRecord } from '../../modules/tenancy/index.js';
+import { SCOPES, scopeSchema, type Scope } from '../../modules/tenancy/index.js';
 import { parseCidr } from '../../platform/http/client-address.js';
 import { fail, withContainer } from '../cli-context.js';
 

@@ -1,4 +1,4 @@
-import { eventStatuses } from '../normalize/canonical.js';
+import { eventStatuses } from '../normalize/index.js';
 import { histogramQuantile } from './lag-histogram.js';
 import { addCounters, emptyCounters, type SliceDimension } from './rollup.js';
 import type { DimensionColumn, RollupFilter, RollupRepository, SeriesRow } from './rollup.repository.js';

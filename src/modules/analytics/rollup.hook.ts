@@ -1,4 +1,4 @@
-import type { PipelineHook } from '../ingest/pipeline-hooks.js';
+import type { PipelineHook } from '../ingest/index.js';
 import { rollupDeltas } from './rollup.js';
 import type { RollupRepository } from './rollup.repository.js';
 

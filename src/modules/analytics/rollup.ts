@@ -1,4 +1,4 @@
-import type { PaymentEvent } from '../normalize/canonical.js';
+import type { PaymentEvent } from '../normalize/index.js';
 import { LAG_BUCKETS, lagBucket } from './lag-histogram.js';
 import { floorTo, granularities, type Granularity } from './time-ranges.js';
 

@@ -1,7 +1,7 @@
 import { AppError } from '../../platform/errors/app-error.js';
 import { errorCodes, problemType, type ErrorCode } from '../../platform/errors/codes.js';
-import type { PaymentEvent } from '../normalize/canonical.js';
-import type { ConnectorRegistry } from '../normalize/connector-registry.js';
+import type { PaymentEvent } from '../normalize/index.js';
+import type { ConnectorRegistry } from '../normalize/index.js';
 import type { IngestInput, IntakeService, RawEventSummary, RecordOutcome } from './intake.service.js';
 import { formatContentTypes, type ParsedBody } from './payload-parser.js';
 

@@ -3,38 +3,10 @@ import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { trustedOkSerializer } from '../../platform/http/trusted-serializer.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { paymentEventSchema } from '../normalize/canonical.js';
-import { tenantOf } from '../tenancy/auth.plugin.js';
+import { tenantOf } from '../tenancy/index.js';
 import { checkBatchSize, checkProviderHint, ingestRecords, MAX_BATCH_ITEMS } from './batch-intake.js';
-import { rawEventSummarySchema } from './events.routes.js';
+import { batchResponseSchema } from './ingest.schemas.js';
 import { parseBody } from './payload-parser.js';
-
-export const itemProblemSchema = z
-  .object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string().optional(), code: z.string() })
-  .passthrough();
-
-function buildBatchResponseSchema() {
-  return z.object({
-    items: z.array(
-      z.object({
-        index: z.number().int(),
-        status: z.number().int().describe('201 stored, 200 duplicate of an event stored earlier, 4xx/503 not stored (see error)'),
-        rawEvent: rawEventSummarySchema.optional(),
-        events: z.array(paymentEventSchema).optional(),
-        error: itemProblemSchema.optional(),
-      }),
-    ),
-    summary: z.object({ stored: z.number().int(), duplicates: z.number().int(), failed: z.number().int() }),
-  });
-}
-
-let batchSchema: ReturnType<typeof buildBatchResponseSchema> | null = null;
-
-/** Built on first use: events.routes and this module import each other, so nothing is read at load time. */
-export function batchResponseSchema(): ReturnType<typeof buildBatchResponseSchema> {
-  batchSchema ??= buildBatchResponseSchema();
-  return batchSchema;
-}
 
 /** Registered inside the ingest scope so it shares its raw-bytes body parser. */
 export function batchRoute(app: App, container: Container): void {
@@ -50,7 +22,7 @@ export function batchRoute(app: App, container: Container): void {
         tags: ['events'],
         querystring: z.object({ provider: z.string().min(1).max(64).optional() }),
         headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }).passthrough(),
-        response: { 200: batchResponseSchema(), ...problemResponses(400, 401, 413, 415, 422, 503) },
+        response: { 200: batchResponseSchema, ...problemResponses(400, 401, 413, 415, 422, 503) },
       },
     },
     async (request) => {

@@ -1,5 +1,5 @@
 import { AppError } from '../../platform/errors/app-error.js';
-import type { PaymentEvent } from '../normalize/canonical.js';
+import type { PaymentEvent } from '../normalize/index.js';
 import type { EventWriter } from './event-writer.js';
 import type { IntakeService } from './intake.service.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';

@@ -3,8 +3,8 @@ import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { cursorParam, pageOf, pageQuery } from '../../platform/http/list-query.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { paymentEventSchema } from '../normalize/canonical.js';
-import { tenantOf } from '../tenancy/auth.plugin.js';
+import { paymentEventSchema } from '../normalize/index.js';
+import { tenantOf } from '../tenancy/index.js';
 import { maskPans } from './pan-mask.js';
 import { rawEventStatuses, type RawEvent, type RawEventStatus } from './raw-event.js';
 

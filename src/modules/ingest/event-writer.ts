@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database.js';
 import { GroupCommitter, type GroupCommitOptions } from '../../platform/db/group-commit.js';
-import type { PaymentEvent } from '../normalize/canonical.js';
+import type { PaymentEvent } from '../normalize/index.js';
 import { eventToRow } from './payment-event.mapper.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';

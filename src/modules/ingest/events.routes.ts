@@ -4,27 +4,12 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
 import { acceptRawBodies } from '../../platform/http/raw-body.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { eventStatuses, eventTypes, failureReasons, paymentEventSchema } from '../normalize/canonical.js';
-import { tenantOf } from '../tenancy/auth.plugin.js';
-import { rawEventStatuses } from './raw-event.js';
+import { eventStatuses, eventTypes, failureReasons, paymentEventSchema } from '../normalize/index.js';
+import { tenantOf } from '../tenancy/index.js';
 import { checkBatchSize, checkProviderHint, ingestRecords } from './batch-intake.js';
-import { batchResponseSchema, batchRoute } from './batch.routes.js';
+import { batchRoute } from './batch.routes.js';
+import { batchResponseSchema, ingestResponseSchema } from './ingest.schemas.js';
 import { formatOf, parseAs } from './payload-parser.js';
-
-export const rawEventSummarySchema = z.object({
-  id: z.string(),
-  status: z.enum(rawEventStatuses),
-  provider: z.string().nullable(),
-  providerEventId: z.string().nullable(),
-  receivedAt: z.string(),
-  error: z.string().nullable().describe('Why the event could not be normalized (unprocessed / dead)'),
-  note: z.string().nullable().describe('Why the event was ignored, when it was'),
-});
-
-export const ingestResponseSchema = z.object({
-  rawEvent: rawEventSummarySchema,
-  events: z.array(paymentEventSchema),
-});
 
 const listQuerySchema = z.object({
   provider: z.string().min(1).max(64).optional(),
@@ -49,7 +34,7 @@ export async function ingestRoutes(app: App, container: Container): Promise<void
         tags: ['events'],
         querystring: z.object({ provider: z.string().min(1).max(64).optional() }),
         headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }).passthrough(),
-        response: { 200: z.union([ingestResponseSchema, batchResponseSchema()]), 201: ingestResponseSchema, ...problemResponses(400, 401, 413, 415, 422, 503) },
+        response: { 200: z.union([ingestResponseSchema, batchResponseSchema]), 201: ingestResponseSchema, ...problemResponses(400, 401, 413, 415, 422, 503) },
       },
     },
     async (request, reply) => {

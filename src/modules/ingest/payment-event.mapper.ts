@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { PaymentEventsTable } from './ingest.tables.js';
-import type { Card, EventRisk, Merchant, NormalizedEventDraft, PaymentEvent } from '../normalize/canonical.js';
+import type { Card, EventRisk, Merchant, NormalizedEventDraft, PaymentEvent } from '../normalize/index.js';
 import { isoTimestamp } from '../../platform/db/timestamps.js';
 
 export type PaymentEventRow = Selectable<PaymentEventsTable>;

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../database.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
-import type { PaymentEvent } from '../normalize/canonical.js';
+import type { PaymentEvent } from '../normalize/index.js';
 import { rowToPaymentEvent, type NewPaymentEventRow } from './payment-event.mapper.js';
 
 export interface EventFilter {

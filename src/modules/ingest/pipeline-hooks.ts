@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../database.js';
-import type { PaymentEvent } from '../normalize/canonical.js';
+import type { PaymentEvent } from '../normalize/index.js';
 
 /**
  * Extension points of the ingest pipeline, so modules (payments, risk, analytics, live feed) join

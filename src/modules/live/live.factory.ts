@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { PipelineHook } from '../ingest/pipeline-hooks.js';
+import type { PipelineHook } from '../ingest/index.js';
 import { LocalLiveBus, RedisLiveBus } from './live-bus.js';
 import { LiveHub, type KeyCheck } from './live-hub.js';
 

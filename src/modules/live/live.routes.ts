@@ -5,8 +5,8 @@ import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { bearerToken } from '../../platform/http/bearer.js';
 import type { App } from '../../platform/http/types.js';
-import { authorize } from '../tenancy/auth.plugin.js';
-import { scopeNote } from '../tenancy/scopes.js';
+import { authorize } from '../tenancy/index.js';
+import { scopeNote } from '../tenancy/index.js';
 import type { LiveMessage } from './live-message.js';
 
 /**

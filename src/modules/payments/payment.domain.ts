@@ -1,4 +1,4 @@
-import { NO_CURRENCY, type PaymentEvent } from '../normalize/canonical.js';
+import { NO_CURRENCY, type PaymentEvent } from '../normalize/index.js';
 
 /**
  * The payment aggregate: the current state of one provider payment, folded from its events.

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../../database.js';
-import type { PaymentEvent } from '../normalize/canonical.js';
-import { rowToPaymentEvent } from '../ingest/payment-event.mapper.js';
+import type { PaymentEvent } from '../normalize/index.js';
+import { rowToPaymentEvent } from '../ingest/index.js';
 import { effectiveStatus, flagsOf, type PaymentFlag, type PaymentState, type PaymentStatus } from './payment.domain.js';
 import type { PaymentsTable } from './payments.tables.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';

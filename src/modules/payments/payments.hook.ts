@@ -1,5 +1,5 @@
-import type { PipelineHook } from '../ingest/pipeline-hooks.js';
-import type { PaymentEvent } from '../normalize/canonical.js';
+import type { PipelineHook } from '../ingest/index.js';
+import type { PaymentEvent } from '../normalize/index.js';
 import { foldEvents } from './payment.domain.js';
 import { keyOf, type PaymentKey, type PaymentRepository } from './payment.repository.js';
 

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { paymentEventSchema } from '../normalize/canonical.js';
-import { tenantOf } from '../tenancy/auth.plugin.js';
+import { paymentEventSchema } from '../normalize/index.js';
+import { tenantOf } from '../tenancy/index.js';
 import { paymentFlags, paymentStatuses } from './payment.domain.js';
 
 export const paymentSchema = z.object({

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { actorOf, tenantOf } from '../tenancy/auth.plugin.js';
+import { actorOf, tenantOf } from '../tenancy/index.js';
 import { listActions, listTypes } from './list.repository.js';
 
 const entrySchema = z.object({

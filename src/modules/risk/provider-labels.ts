@@ -1,4 +1,4 @@
-import { FRAUD_WARNING, type PaymentEvent } from '../normalize/canonical.js';
+import { FRAUD_WARNING, type PaymentEvent } from '../normalize/index.js';
 import type { LabelValue } from './risk.repository.js';
 
 export const labelSources = ['api', 'dispute', 'fraud_warning'] as const;

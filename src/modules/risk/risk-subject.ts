@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { PaymentEvent } from '../normalize/canonical.js';
-import { toUsdMinor } from '../normalize/money.js';
+import type { PaymentEvent } from '../normalize/index.js';
+import { toUsdMinor } from '../normalize/index.js';
 import { emailSignals, type EmailSignals } from './email-signals.js';
 import { listTypes, type ListMatcher, type ListType } from './list.repository.js';
 import type { ListHit } from './rules.js';

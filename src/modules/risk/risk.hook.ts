@@ -1,8 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../database.js';
-import type { PipelineHook } from '../ingest/pipeline-hooks.js';
-import type { PaymentEvent } from '../normalize/canonical.js';
+import type { PipelineHook } from '../ingest/index.js';
+import type { PaymentEvent } from '../normalize/index.js';
 import { providerLabelOf, type ProviderLabel } from './provider-labels.js';
 import type { LabelValue, NewAssessmentRow, RiskRepository } from './risk.repository.js';
 import { isScorable, subjectFromEvent } from './risk-subject.js';

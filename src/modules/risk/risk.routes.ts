@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Container } from '../../container.js';
 import { AppError, fieldError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { actorOf, tenantOf } from '../tenancy/auth.plugin.js';
+import { actorOf, tenantOf } from '../tenancy/index.js';
 import { listRoutes } from './list.routes.js';
 import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
 import { trustedOkSerializer } from '../../platform/http/trusted-serializer.js';

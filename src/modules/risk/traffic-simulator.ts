@@ -1,4 +1,4 @@
-import { currencyExponent } from '../normalize/money.js';
+import { currencyExponent } from '../normalize/index.js';
 import type { ScoreRequest } from './risk-subject.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './velocity-store.js';
 

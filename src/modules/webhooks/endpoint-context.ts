@@ -1,5 +1,5 @@
 import type { OutboundHttp } from '../../platform/net/outbound-client.js';
-import type { ResolveContextLookup } from '../ingest/worker/resolve-context.js';
+import type { ResolveContextLookup } from '../ingest/index.js';
 import type { WebhookEndpointService } from './webhook-endpoint.service.js';
 
 /**

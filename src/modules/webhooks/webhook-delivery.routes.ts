@@ -4,7 +4,7 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { sendProblem } from '../../platform/errors/problem-handler.js';
 import { acceptRawBodies } from '../../platform/http/raw-body.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { rawEventStatuses } from '../ingest/raw-event.js';
+import { rawEventStatuses } from '../ingest/index.js';
 
 const receiptSchema = z.object({
   received: z.literal(true),

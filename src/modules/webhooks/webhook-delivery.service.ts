@@ -1,10 +1,10 @@
 import { AppError } from '../../platform/errors/app-error.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { OutboundHttp } from '../../platform/net/outbound-client.js';
-import { summarizeRawEvent, type IngestResult, type IntakeService } from '../ingest/intake.service.js';
-import type { RawEventRepository } from '../ingest/raw-event.repository.js';
-import type { Connector, SignedDelivery, VerifyInput, VerifyResult } from '../normalize/connector.js';
-import type { ConnectorRegistry } from '../normalize/connector-registry.js';
+import { summarizeRawEvent, type IngestResult, type IntakeService } from '../ingest/index.js';
+import type { RawEventRepository } from '../ingest/index.js';
+import type { Connector, SignedDelivery, VerifyInput, VerifyResult } from '../normalize/index.js';
+import type { ConnectorRegistry } from '../normalize/index.js';
 import type { SeenDeliveries } from './seen-deliveries.js';
 import type { DeliveryEndpoint, WebhookEndpointService } from './webhook-endpoint.service.js';
 

@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { newId } from '../../platform/ids.js';
 import type { OutboundHttp } from '../../platform/net/outbound-client.js';
-import { MAX_SIGNATURE_TOLERANCE_SECONDS, type Connector } from '../normalize/connector.js';
-import type { ConnectorRegistry } from '../normalize/connector-registry.js';
+import { MAX_SIGNATURE_TOLERANCE_SECONDS, type Connector } from '../normalize/index.js';
+import type { ConnectorRegistry } from '../normalize/index.js';
 import type { EncryptionKeyProvider } from '../../platform/crypto/encryption-key.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { WebhookEndpointRepository, WebhookEndpointRow } from './webhook-endpoint.repository.js';

@@ -4,7 +4,7 @@ import type { Container } from '../../container.js';
 import { AppError, fieldError } from '../../platform/errors/app-error.js';
 import { sendProblem } from '../../platform/errors/problem-handler.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { tenantOf } from '../tenancy/auth.plugin.js';
+import { tenantOf } from '../tenancy/index.js';
 import { ENCRYPTION_KEY_MISSING } from '../../platform/crypto/encryption-key.js';
 import type { EndpointOutcome, WebhookEndpoint } from './webhook-endpoint.service.js';
 

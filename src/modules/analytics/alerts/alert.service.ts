@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { newId } from '../../../platform/ids.js';
 import type { OutboundHttp } from '../../../platform/net/outbound-client.js';
 import type { SecretBox } from '../../../platform/crypto/secret-box.js';
-import { failureReasons } from '../../normalize/canonical.js';
+import { failureReasons } from '../../normalize/index.js';
 import type { RollupRepository } from '../rollup.repository.js';
 import { ceilTo, effectiveWindow } from '../time-ranges.js';
 import { alertSettingsSchema, defaultAlertSettings, type AlertSettings } from './alert-settings.js';

@@ -3,7 +3,7 @@ import type { Container } from '../../../container.js';
 import { AppError, fieldError } from '../../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../../platform/http/types.js';
 import { ENCRYPTION_KEY_MISSING } from '../../../platform/crypto/encryption-key.js';
-import { tenantOf } from '../../tenancy/auth.plugin.js';
+import { tenantOf } from '../../tenancy/index.js';
 import { alertSettingsSchema } from './alert-settings.js';
 import type { DeliveryRow } from './alert.repository.js';
 import { presentAlert } from './alert.service.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isRecord } from '../../normalize/payload-access.js';
+import { isRecord } from '../../normalize/index.js';
 import type { IngestResult, IntakeService } from '../intake.service.js';
 import { formatContentTypes, parseBody } from '../payload-parser.js';
 import type { LakePosition, LakeRow, LakeSource } from './datalake.source.js';

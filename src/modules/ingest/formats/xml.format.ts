@@ -1,6 +1,6 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AppError } from '../../../platform/errors/app-error.js';
-import { isRecord } from '../../normalize/payload-access.js';
+import { isRecord } from '../../normalize/index.js';
 import { clipped, type RecordList } from './json.format.js';
 
 const options = {

@@ -1,4 +1,4 @@
-import type { ResolveContext } from '../../normalize/connector.js';
+import type { ResolveContext } from '../../normalize/index.js';
 import type { RawEvent } from '../raw-event.js';
 
 /** How a retry or replay finds what a webhook delivery had (its endpoint's settings); the webhooks module provides it. */

@@ -1,0 +1,2 @@
+export { createAnalytics } from './analytics.factory.js';
+export { analyticsRoutes } from './analytics.routes.js';

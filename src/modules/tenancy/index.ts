@@ -1,0 +1,14 @@
+export { adminRoutes, tenantNameSchema } from './admin.routes.js';
+export { ApiKeyRepository } from './api-key.repository.js';
+export type { ApiKeyRecord } from './api-key.repository.js';
+export { ApiKeyService } from './api-key.service.js';
+export { apiKeyRoutes } from './api-keys.routes.js';
+export { auditTrail } from './audit.hook.js';
+export { AuditRepository } from './audit.repository.js';
+export { auditRoutes } from './audit.routes.js';
+export { AuditLog } from './audit.service.js';
+export { actorOf, apiKeyAuth, authorize, declareScope, tenantOf } from './auth.plugin.js';
+export { DEMO_TENANT, bootstrapFirstTenant } from './bootstrap.js';
+export { SCOPES, scopeNote, scopeSchema } from './scopes.js';
+export type { Scope } from './scopes.js';
+export { TenantRepository } from './tenant.repository.js';

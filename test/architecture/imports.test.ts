@@ -1,0 +1,117 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The module map of docs/architecture.md, enforced: a module is a folder under src/modules, and
+ * other code may import it only through its index.ts; platform/ imports no module; no cycles.
+ */
+const root = resolve(import.meta.dirname, '../../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === '__fixtures__' ? [] : sourceFiles(path);
+    return /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) ? [path] : [];
+  });
+}
+
+interface Import {
+  target: string;
+  /** Erased when compiled (`import type`, or every name marked `type`): no edge at run time. */
+  typeOnly: boolean;
+}
+
+function importsOf(file: string): Import[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+  const imports: Import[] = [];
+  for (const statement of source.statements) {
+    if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier) continue;
+    const spec = (statement.moduleSpecifier as ts.StringLiteral).text;
+    if (!spec.startsWith('.')) continue;
+    const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+    let typeOnly = false;
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : null;
+      typeOnly = clause !== undefined && (clause.isTypeOnly || (!clause.name && named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)));
+    } else typeOnly = statement.isTypeOnly;
+    imports.push({ target, typeOnly });
+  }
+  return imports;
+}
+
+const files = sourceFiles(root);
+const imports = new Map(files.map((file) => [file, importsOf(file)] as const));
+const graph = new Map([...imports].map(([file, list]) => [file, list.map((i) => i.target)] as const));
+const runtimeGraph = new Map([...imports].map(([file, list]) => [file, list.filter((i) => !i.typeOnly).map((i) => i.target)] as const));
+const rel = (file: string) => relative(root, file).split(sep).join('/');
+const moduleOf = (file: string) => /^modules\/([^/]+)\//.exec(rel(file))?.[1] ?? null;
+
+describe('module boundaries (docs/architecture.md)', () => {
+  it('every module has an index.ts', () => {
+    const modules = readdirSync(join(root, 'modules'));
+    const missing = modules.filter((m) => !files.includes(join(root, 'modules', m, 'index.ts')));
+    expect(missing).toEqual([]);
+  });
+
+  it('code outside a module imports it only through its index.ts', () => {
+    const violations: string[] = [];
+    for (const [file, targets] of graph) {
+      // The database type is composed from the modules' table files in one place, next to the container.
+      if (rel(file) === 'database.ts') continue;
+      for (const target of targets) {
+        const targetModule = moduleOf(target);
+        if (targetModule === null || targetModule === moduleOf(file)) continue;
+        if (rel(target) !== `modules/${targetModule}/index.ts`) violations.push(`${rel(file)} → ${rel(target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('platform/ imports no module and nothing outside platform/', () => {
+    const violations: string[] = [];
+    for (const [file, targets] of graph) {
+      if (!rel(file).startsWith('platform/')) continue;
+      for (const target of targets) if (!rel(target).startsWith('platform/')) violations.push(`${rel(file)} → ${rel(target)}`);
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('has no import cycle between files at run time', () => {
+    // Tarjan's strongly connected components: any component of more than one file is a cycle.
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const cycles: string[][] = [];
+    let counter = 0;
+    const visit = (file: string) => {
+      index.set(file, counter);
+      low.set(file, counter);
+      counter += 1;
+      stack.push(file);
+      onStack.add(file);
+      for (const target of runtimeGraph.get(file) ?? []) {
+        if (!runtimeGraph.has(target)) continue;
+        if (!index.has(target)) {
+          visit(target);
+          low.set(file, Math.min(low.get(file)!, low.get(target)!));
+        } else if (onStack.has(target)) low.set(file, Math.min(low.get(file)!, index.get(target)!));
+      }
+      if (low.get(file) === index.get(file)) {
+        const component: string[] = [];
+        let member: string;
+        do {
+          member = stack.pop()!;
+          onStack.delete(member);
+          component.push(rel(member));
+        } while (member !== file);
+        if (component.length > 1) cycles.push(component.sort());
+      }
+    };
+    for (const file of runtimeGraph.keys()) if (!index.has(file)) visit(file);
+    expect(cycles).toEqual([]);
+  });
+});
