@@ -1,4 +1,4 @@
-import { expectEvents, expectSingleEvent, expectTotal, readJsonFixture, testNormalizeContext } from '../connector-testing.js';
+import { expectEvents, expectSingleEvent, expectTotal, readJsonFixture, testNormalizeContext } from '../connector.testing.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { expectSingleEvent, expectTotal, readJsonFixture, testNormalizeContext } from '../connector-testing.js';
+import { expectSingleEvent, expectTotal, readJsonFixture, testNormalizeContext } from '../connector.testing.js';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

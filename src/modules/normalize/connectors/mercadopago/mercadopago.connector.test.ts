@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { expectSingleEvent, expectTotal, readJsonFixture, testNormalizeContext } from '../connector-testing.js';
+import { expectSingleEvent, expectTotal, readJsonFixture, testNormalizeContext } from '../connector.testing.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';

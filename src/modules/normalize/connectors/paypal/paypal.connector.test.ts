@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { expectSingleEvent, expectTotal, readJsonFixture, testNormalizeContext } from '../connector-testing.js';
+import { expectSingleEvent, expectTotal, readJsonFixture, testNormalizeContext } from '../connector.testing.js';
 import { createSign } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';

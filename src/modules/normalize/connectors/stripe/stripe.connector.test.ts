@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { expectSingleEvent, readJsonFixture, testNormalizeContext } from '../connector-testing.js';
+import { expectSingleEvent, readJsonFixture, testNormalizeContext } from '../connector.testing.js';
 import { describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
 import { stripeConnector } from './stripe.connector.js';

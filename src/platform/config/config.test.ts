@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/platform/config/config.js';
+import { ConfigError, loadConfig } from './config.js';
 
 describe('configuration', () => {
   it('defaults to the embedded mode on 127.0.0.1:8080', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { currencyExponent, decimalToMinor, rescaleMinor } from '../../src/modules/normalize/money.js';
+import { currencyExponent, decimalToMinor, rescaleMinor } from './money.js';
 
 describe('money', () => {
   it('knows ISO 4217 exponents', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redactRecord } from '../../src/modules/ingest/card-data.js';
-import { maskPans, passesLuhn } from '../../src/modules/ingest/pan-mask.js';
+import { redactRecord } from './card-data.js';
+import { maskPans, passesLuhn } from './pan-mask.js';
 
 function withLuhnDigit(prefix: string): string {
   for (let d = 0; d <= 9; d++) if (passesLuhn(prefix + d)) return prefix + d;
