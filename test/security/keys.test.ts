@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/platform/db/client.js';
 import { migrationProvider } from '../../src/platform/db/migrations/index.js';
 import type { App } from '../../src/platform/http/types.js';
 import { callApi, configFor, createTestApp, postEvent, type TestApp } from '../harness/app.js';
-import { createPostgresDatabase, storeKinds } from '../harness/stores.js';
+import { createPostgresDatabase, harnessRedisUrl, storeKinds } from '../harness/stores.js';
 import { runCli } from '../cli/run-cli.js';
 import { closedWithin, openFeed } from './live-feed.js';
 
@@ -195,14 +195,12 @@ describe.each(storeKinds())('keys made before scopes existed on %s', (store) => 
   }, 120_000);
 });
 
-describe('revocation across instances through Redis', () => {
+describe('revocation across instances through Redis', { tags: ['postgres', 'redis'] }, () => {
   const instances: { app: App; container: Container; wsBase: string }[] = [];
 
   beforeAll(async () => {
-    const redisUrl = inject('redisUrl');
-    if (!redisUrl || !inject('postgresUrl')) throw new Error('this suite needs the harness PostgreSQL and Redis');
     // A long cache TTL: only the revocation message can make the other instance forget the key this fast.
-    const config = await configFor('postgres', { REDIS_URL: redisUrl, API_KEY_CACHE_TTL_MS: '600000' });
+    const config = await configFor('postgres', { REDIS_URL: harnessRedisUrl(), API_KEY_CACHE_TTL_MS: '600000' });
     for (let i = 0; i < 2; i++) {
       const container = await createContainer(config);
       const app = await buildApp(container, { logger: false });

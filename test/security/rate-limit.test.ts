@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../../src/app.js';
 import { createContainer, type Container } from '../../src/container.js';
@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../../src/platform/config/config.js';
 import { hmacSha256 } from '../../src/platform/crypto/hashing.js';
 import type { App } from '../../src/platform/http/types.js';
 import { configFor, createTestApp, type TestApp } from '../harness/app.js';
-import { storeKinds, type StoreKind } from '../harness/stores.js';
+import { harnessRedisUrl, storeKinds, type StoreKind } from '../harness/stores.js';
 
 const ADMIN = 'admin-token-for-rate-limit-tests-0123';
 const WRONG_KEY = `pl_${'w'.repeat(43)}`;
@@ -147,13 +147,11 @@ describe.each(storeKinds())('request limits on %s', (store) => {
   });
 });
 
-describe('request limits through Redis across instances', () => {
+describe('request limits through Redis across instances', { tags: ['postgres', 'redis'] }, () => {
   const instances: { app: App; container: Container }[] = [];
 
   beforeAll(async () => {
-    const redisUrl = inject('redisUrl');
-    if (!redisUrl || !inject('postgresUrl')) throw new Error('this suite needs the harness PostgreSQL and Redis');
-    const config = await configFor('postgres', { REDIS_URL: redisUrl, RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' });
+    const config = await configFor('postgres', { REDIS_URL: harnessRedisUrl(), RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' });
     for (let i = 0; i < 2; i++) {
       const container = await createContainer(config);
       instances.push({ container, app: await buildApp(container, { logger: false }) });
