@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adyenReasonKey } from '../../src/modules/normalize/connectors/adyen/adyen.codes.js';
+import { withoutTrailingSlashes } from '../../src/platform/net/outbound-client.js';
 
 /** Median CPU time of this process over three calls, so other work on the machine does not count. */
 function cpuMs(fn: () => unknown): number {
@@ -19,6 +20,17 @@ describe('provider text read in linear time', () => {
     expect(adyenReasonKey(reason(3))).toBe('refused...x');
     const small = cpuMs(() => adyenReasonKey(reason(40_000)));
     const large = cpuMs(() => adyenReasonKey(reason(400_000)));
+    expect(large / Math.max(small, 2)).toBeLessThan(25);
+  });
+});
+
+describe('tenant settings read in linear time', () => {
+  it('a saved base URL ending in a long run of slashes', () => {
+    const url = (n: number) => `https://api.example.com${'/'.repeat(n)}x${'/'.repeat(n)}`;
+    expect(withoutTrailingSlashes('https://api.mercadopago.com///')).toBe('https://api.mercadopago.com');
+    expect(withoutTrailingSlashes('https://api.example.com/v1')).toBe('https://api.example.com/v1');
+    const small = cpuMs(() => withoutTrailingSlashes(url(40_000)));
+    const large = cpuMs(() => withoutTrailingSlashes(url(400_000)));
     expect(large / Math.max(small, 2)).toBeLessThan(25);
   });
 });

@@ -9,6 +9,7 @@ import { createContainer } from '../../container.js';
 import { loadConfig } from '../../platform/config/config.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { fail, withContainer } from '../cli-context.js';
+import { withoutTrailingSlashes } from '../../platform/net/outbound-client.js';
 import { gbdtSplitCounts } from '../../modules/risk/index.js';
 import { isGbdt } from '../../modules/risk/index.js';
 
@@ -47,7 +48,7 @@ export function printQuality(rows: VersionQuality[]): void {
 }
 
 async function postTraffic(url: string, apiKey: string, traffic: LabelledRequest[]): Promise<{ decisions: Record<string, number> }> {
-  const base = url.replace(/\/+$/, '');
+  const base = withoutTrailingSlashes(url);
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const decisions: Record<string, number> = { approve: 0, review: 0, decline: 0 };
   for (let i = 0; i < traffic.length; i += 1000) {

@@ -180,3 +180,10 @@ export function jsonBody(res: OutboundResponse): unknown {
     return null;
   }
 }
+
+/** A base URL without its trailing slashes, by a loop: /\/+$/ retries from every slash of a run (quadratic on a hostile setting). */
+export function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url.charCodeAt(end - 1) === 47) end -= 1;
+  return url.slice(0, end);
+}

@@ -17,7 +17,7 @@ import {
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
 import { at, cardBin, cardLast4, emailDomain, isoToDate, isRecord, providerMetadataField, record, str, stringMap } from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
-import { jsonBody, OutboundError, type OutboundResponse } from '../../../../platform/net/outbound-client.js';
+import { jsonBody, OutboundError, withoutTrailingSlashes, type OutboundResponse } from '../../../../platform/net/outbound-client.js';
 import { mercadoPagoCodes } from './mercadopago.codes.js';
 
 const DEFAULT_API_BASE_URL = 'https://api.mercadopago.com';
@@ -188,7 +188,7 @@ async function resolveMercadoPagoPayment(payload: unknown, { settings, http }: R
   if (!parsed.success) throw new Error('Mercado Pago endpoint settings need an accessToken to fetch the notified payment');
   const paymentId = str(payload, 'data.id') ?? '';
   if (!/^[A-Za-z0-9_-]+$/.test(paymentId)) throw new Error(`Mercado Pago notification has an invalid data.id ${JSON.stringify(paymentId)}`);
-  const base = (parsed.data.apiBaseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '');
+  const base = withoutTrailingSlashes(parsed.data.apiBaseUrl ?? DEFAULT_API_BASE_URL);
   const call = `Mercado Pago GET /v1/payments/${paymentId}`;
   let res: OutboundResponse;
   try {

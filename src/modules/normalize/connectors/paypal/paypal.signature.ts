@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { headerValue, MAX_DELIVERY_ID_LENGTH, outsideWindow, signatureTolerance, type VerifyInput, type VerifyResult } from '../../connector.js';
 import { sha256Hex } from '../../../../platform/crypto/hashing.js';
-import { jsonBody, OutboundError, type OutboundHttp } from '../../../../platform/net/outbound-client.js';
+import { jsonBody, OutboundError, withoutTrailingSlashes, type OutboundHttp } from '../../../../platform/net/outbound-client.js';
 
 const defaultPaypalCertPrefixes = [
   'https://api.paypal.com/',
@@ -217,7 +217,7 @@ async function verifyByPostback(input: VerifyInput, settings: z.infer<typeof pos
   } catch {
     return { ok: false, reason: 'body is not JSON' };
   }
-  const base = settings.apiBaseUrl.replace(/\/+$/, '');
+  const base = withoutTrailingSlashes(settings.apiBaseUrl);
   try {
     const token = await accessToken(input.http, base, settings.clientId, clientSecret);
     const res = await input.http.request(`${base}/v1/notifications/verify-webhook-signature`, {
