@@ -23,6 +23,13 @@ interface Import {
   typeOnly: boolean;
 }
 
+function importIsTypeOnly(statement: ts.ImportDeclaration): boolean {
+  const clause = statement.importClause;
+  if (clause === undefined) return false;
+  const named = clause.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : null;
+  return clause.isTypeOnly || (!clause.name && named !== null && named.length > 0 && named.every((e) => e.isTypeOnly));
+}
+
 function importsOf(file: string): Import[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
   const imports: Import[] = [];
@@ -31,13 +38,7 @@ function importsOf(file: string): Import[] {
     const spec = (statement.moduleSpecifier as ts.StringLiteral).text;
     if (!spec.startsWith('.')) continue;
     const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
-    let typeOnly = false;
-    if (ts.isImportDeclaration(statement)) {
-      const clause = statement.importClause;
-      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : null;
-      typeOnly = clause !== undefined && (clause.isTypeOnly || (!clause.name && named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)));
-    } else typeOnly = statement.isTypeOnly;
-    imports.push({ target, typeOnly });
+    imports.push({ target, typeOnly: ts.isImportDeclaration(statement) ? importIsTypeOnly(statement) : statement.isTypeOnly });
   }
   return imports;
 }
