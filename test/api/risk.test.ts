@@ -319,7 +319,7 @@ describe.each(storeKinds())('risk API on %s', (store) => {
 });
 
 describe('risk API with REDIS_URL', { tags: ['redis'] }, () => {
-  it('keeps the velocity history in Redis, shared by two instances', async () => {
+  it('keeps the velocity history in Redis, shared by two instances', { timeout: 120_000 }, async () => {
     const redisUrl = harnessRedisUrl();
     const a = await createTestApp('pglite', { REDIS_URL: redisUrl });
     const b = await createTestApp('pglite', { REDIS_URL: redisUrl });
