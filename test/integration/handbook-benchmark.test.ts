@@ -21,7 +21,7 @@ describe('handbook benchmark (small configuration)', () => {
       { customers: 500, terminals: 1000, terminalsPerDay: 1, customersPerDay: 1, seed: 21 },
       { ...handbookProtocol, trainStartDay: 30, warmupDays: 30, topK: 20, gbdt: { trees: 80 } },
     );
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await c.close();
   });
@@ -38,15 +38,26 @@ describe('handbook benchmark (small configuration)', () => {
   it('the trained model beats the rules alone on the test week', () => {
     const [rules, model, blended] = run.results;
     expect(rules!.scorer).toMatch(/rules only/);
-    expect(model!.rocAuc!).toBeGreaterThan(rules!.rocAuc! + 0.05);
-    expect(blended!.rocAuc!).toBeGreaterThan(rules!.rocAuc! + 0.05);
-    expect(blended!.averagePrecision!).toBeGreaterThan(rules!.averagePrecision!);
+    expect(model!.rocAuc!).toBeGreaterThan(rules!.rocAuc! + 0.03);
+    expect(blended!.rocAuc!).toBeGreaterThan(rules!.rocAuc! + 0.03);
+    expect(blended!.averagePrecision!).toBeGreaterThan(1.5 * rules!.averagePrecision!);
     expect(blended!.cardPrecision!).toBeGreaterThanOrEqual(rules!.cardPrecision!);
+  });
+
+  it("ranks the test week better than the handbook's own 15 features fitted on the same transactions", () => {
+    const [, , blended] = run.results;
+    const [logistic, trees] = run.baselines;
+    expect(logistic!.scorer).toMatch(/Logistic regression/);
+    expect(trees!.scorer).toMatch(/Gradient-boosted trees/);
+    for (const baseline of [logistic!, trees!]) {
+      expect(blended!.rocAuc!).toBeGreaterThan(baseline.rocAuc!);
+      expect(blended!.averagePrecision!).toBeGreaterThan(baseline.averagePrecision!);
+    }
   });
 
   it('learns the terminal risk from late labels: the merchant fraud counts are among what the trees use', () => {
     const used = new Set(run.model.trees.flatMap((t) => t.feature.filter((f) => f >= 0).map((f) => run.model.featureNames[f])));
-    expect([...used].some((f) => f?.startsWith('merchant_fraud'))).toBe(true);
+    expect([...used].some((f) => f?.startsWith('merchant_fraud') || f?.startsWith('merchant_settled'))).toBe(true);
     expect(used.has('amount_usd')).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LabelRiskStore, MerchantTransaction } from '../../src/modules/risk/label-risk-store.js';
+import { LABEL_SETTLE_DAYS, noLabelRisk, type LabelRiskStore, type MerchantTransaction } from '../../src/modules/risk/label-risk-store.js';
 import { MemoryLabelRiskStore } from '../../src/modules/risk/memory-label-risk.store.js';
 import { RedisLabelRiskStore } from '../../src/modules/risk/redis-label-risk.store.js';
 import { DAY_MS, HOUR_MS } from '../../src/modules/risk/velocity-store.js';
@@ -32,7 +32,7 @@ describe.each(factories())('LabelRiskStore contract on $name', ({ create }) => {
   it('knows nothing about a merchant without labels (cold start), however busy it is', async () => {
     const t = tenant();
     for (let i = 0; i < 5; i++) await store.observe(tx(t, T - i * HOUR_MS));
-    expect(await store.observe(tx(t, T + 1))).toEqual({ frauds1d: 0, frauds7d: 0, frauds14d: 0, frauds30d: 0, transactions30d: 5, lastFraudAgeMs: null });
+    expect(await store.observe(tx(t, T + 1))).toEqual({ ...noLabelRisk, transactions30d: 5 });
   });
 
   it('counts labelled frauds by the event time of the transaction, in 1 / 7 / 14 / 30-day windows before the one scored', async () => {
@@ -70,5 +70,28 @@ describe.each(factories())('LabelRiskStore contract on $name', ({ create }) => {
     await store.observe(tx(t, midnight + HOUR_MS));
     expect((await store.observe(tx(t, T))).transactions30d).toBe(3);
     expect((await store.observe(tx(t, T + 1))).transactions30d).toBe(4);
+  });
+
+  it('gives the settled windows: whole UTC days ending LABEL_SETTLE_DAYS before today, their transactions and labelled frauds', async () => {
+    expect(LABEL_SETTLE_DAYS).toBe(7);
+    const t = tenant();
+    const midnight = Math.floor(T / DAY_MS) * DAY_MS;
+    const onDay = (daysAgo: number) => tx(t, midnight - daysAgo * DAY_MS + HOUR_MS);
+    const [d38, d37, d15, d14, d8, d7] = [38, 37, 15, 14, 8, 7].map(onDay);
+    for (const x of [d38, d37, d15, d14, d8, d7]) await store.observe(x!);
+    // d38 is outside every window, d7 is not settled yet: a fraud on either counts in no settled window.
+    for (const x of [d38, d15, d8, d7]) await store.recordLabel({ ...x!, fraud: true });
+    expect(await store.observe(tx(t, T))).toMatchObject({
+      settledTransactions1d: 1,
+      settledFrauds1d: 1,
+      settledTransactions7d: 2,
+      settledFrauds7d: 1,
+      settledTransactions30d: 4,
+      settledFrauds30d: 2,
+      frauds7d: 0,
+      frauds14d: 2,
+    });
+    // The next day, d8's day has left the 1-day window and d7's has entered it; d14's has left the 7-day one.
+    expect(await store.observe(tx(t, T + DAY_MS))).toMatchObject({ settledTransactions1d: 1, settledFrauds1d: 1, settledTransactions7d: 2, settledFrauds7d: 2, settledTransactions30d: 4 });
   });
 });

@@ -73,6 +73,15 @@ export const featureNames = [
   'merchant_fraud_count_30d',
   'merchant_fraud_rate_30d',
   'merchant_days_since_fraud',
+  'merchant_settled_count_1d',
+  'merchant_settled_count_7d',
+  'merchant_settled_count_30d',
+  'merchant_settled_fraud_rate_1d',
+  'merchant_settled_fraud_rate_7d',
+  'merchant_settled_fraud_rate_30d',
+  'customer_avg_amount_usd_24h',
+  'customer_avg_amount_usd_7d',
+  'customer_avg_amount_usd_30d',
   'list_block',
   'list_allow',
 ] as const;
@@ -98,6 +107,11 @@ const round = (value: number, digits = 4) => {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 };
+
+/** A share in [0, 1]; 0 with nothing to share. */
+const rate = (part: number, whole: number) => (whole > 0 ? round(Math.min(1, part / whole)) : 0);
+/** The mean amount in USD of a window; 0 without payments in it. */
+const average = (amountUsdMinor: number, count: number) => (count > 0 ? round(amountUsdMinor / 100 / count, 2) : 0);
 
 /** Merchants need this many amounts on record before an amount is judged against theirs. */
 export const MERCHANT_AMOUNTS_MIN = 20;
@@ -202,6 +216,15 @@ export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels
     merchant_fraud_rate_30d: labels.transactions30d > 0 ? round(Math.min(1, labels.frauds30d / labels.transactions30d)) : 0,
     // 60 (past the 31-day retention) stands for "no labelled fraud known".
     merchant_days_since_fraud: labels.lastFraudAgeMs === null ? 60 : round(labels.lastFraudAgeMs / DAY_MS, 2),
+    merchant_settled_count_1d: labels.settledTransactions1d,
+    merchant_settled_count_7d: labels.settledTransactions7d,
+    merchant_settled_count_30d: labels.settledTransactions30d,
+    merchant_settled_fraud_rate_1d: rate(labels.settledFrauds1d, labels.settledTransactions1d),
+    merchant_settled_fraud_rate_7d: rate(labels.settledFrauds7d, labels.settledTransactions7d),
+    merchant_settled_fraud_rate_30d: rate(labels.settledFrauds30d, labels.settledTransactions30d),
+    customer_avg_amount_usd_24h: average(v.customer.amountUsdMinor24h, v.customer.count24h),
+    customer_avg_amount_usd_7d: average(v.customer.amountUsdMinor7d, v.customer.count7d),
+    customer_avg_amount_usd_30d: average(v.customer.amountUsdMinor30d, v.customer.count30d),
     list_block: input.listBlock ? 1 : 0,
     list_allow: input.listAllow ? 1 : 0,
   };

@@ -12,6 +12,12 @@ export interface MerchantTransaction {
  * What the labels known so far say about a merchant before a transaction: labelled frauds among
  * its transactions with event times in the 1 / 7 / 14 / 30 days before it (and the latest one), and its transaction count
  * over the last 31 UTC days (today's included, this transaction not) for the rate.
+ *
+ * Labels arrive late (a fraud report takes days), so the most recent transactions look cleaner than
+ * they are. The settled windows read only whole UTC days whose labels are in by now — those ending
+ * LABEL_SETTLE_DAYS before today — and give their transactions and labelled frauds, whose ratio is
+ * the merchant's fraud rate undiluted by unlabelled recent traffic (the handbook's delayed
+ * terminal-risk windows).
  */
 export interface MerchantLabelRisk {
   frauds1d: number;
@@ -21,9 +27,29 @@ export interface MerchantLabelRisk {
   transactions30d: number;
   /** How long before the transaction (ms, by event time) the merchant's latest labelled fraud happened; null when none is known. */
   lastFraudAgeMs: number | null;
+  /** The last 1 / 7 / 30 settled days: transactions, and labelled frauds among them. */
+  settledTransactions1d: number;
+  settledTransactions7d: number;
+  settledTransactions30d: number;
+  settledFrauds1d: number;
+  settledFrauds7d: number;
+  settledFrauds30d: number;
 }
 
-export const noLabelRisk: MerchantLabelRisk = { frauds1d: 0, frauds7d: 0, frauds14d: 0, frauds30d: 0, transactions30d: 0, lastFraudAgeMs: null };
+export const noLabelRisk: MerchantLabelRisk = {
+  frauds1d: 0,
+  frauds7d: 0,
+  frauds14d: 0,
+  frauds30d: 0,
+  transactions30d: 0,
+  lastFraudAgeMs: null,
+  settledTransactions1d: 0,
+  settledTransactions7d: 0,
+  settledTransactions30d: 0,
+  settledFrauds1d: 0,
+  settledFrauds7d: 0,
+  settledFrauds30d: 0,
+};
 
 /**
  * Merchant (terminal) risk from labels, the delayed terminal-risk windows of the ULB handbook:
@@ -39,9 +65,20 @@ export interface LabelRiskStore {
   close(): Promise<void>;
 }
 
-/** Labelled frauds are kept for the longest window plus a day, so a label that arrives late still finds its window. */
-export const FRAUD_RETENTION_MS = 31 * DAY_MS;
-/** Day buckets of transaction counts read for the 30-day rate: the 30 days before today, and today. */
-export const COUNT_DAYS = 31;
+/**
+ * A transaction's labels are taken to be in once this many whole days have passed since its UTC
+ * day ended: the settled windows end there. Issuer fraud reports and analysts' reviews mostly come
+ * within a week; chargebacks that come later still count in the unsettled windows.
+ */
+export const LABEL_SETTLE_DAYS = 7;
+/** Day buckets of transaction counts kept: the longest settled window and the days after it, today included. */
+export const COUNT_DAYS = LABEL_SETTLE_DAYS + 30 + 1;
+/** Day buckets read for the 30-day rate: the 30 days before today, and today. */
+export const RATE_DAYS = 31;
+/** Labelled frauds are kept as long as the day counts, so a label that arrives late still finds its window. */
+export const FRAUD_RETENTION_MS = COUNT_DAYS * DAY_MS;
 
 export const dayIndex = (at: number) => Math.floor(at / DAY_MS);
+
+/** The UTC day the settled windows of a transaction on day `today` end before (exclusive). */
+export const settledEnd = (today: number) => today - LABEL_SETTLE_DAYS;

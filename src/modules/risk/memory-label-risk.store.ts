@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { COUNT_DAYS, dayIndex, FRAUD_RETENTION_MS, type LabelRiskStore, type MerchantLabelRisk, type MerchantTransaction } from './label-risk-store.js';
+import { COUNT_DAYS, dayIndex, FRAUD_RETENTION_MS, RATE_DAYS, settledEnd, type LabelRiskStore, type MerchantLabelRisk, type MerchantTransaction } from './label-risk-store.js';
 import { DAY_MS } from './velocity-store.js';
 
 /** One merchant's labelled frauds (event times, ascending) and its transaction counts per UTC day. */
@@ -61,18 +61,33 @@ export class MemoryLabelRiskStore implements LabelRiskStore {
     const m = this.entry(tx);
     m.trim(tx.at - FRAUD_RETENTION_MS);
     const today = dayIndex(tx.at);
-    let transactions30d = 0;
-    for (let d = today - COUNT_DAYS + 1; d <= today; d++) transactions30d += m.perDay.get(d) ?? 0;
+    const transactions = (from: number, to: number) => {
+      let n = 0;
+      for (let d = from; d < to; d++) n += m.perDay.get(d) ?? 0;
+      return n;
+    };
+    const settled = (days: number) => {
+      const to = settledEnd(today);
+      const from = to - days;
+      return { transactions: transactions(from, to), frauds: m.frauds(from * DAY_MS, to * DAY_MS) };
+    };
+    const [s1, s7, s30] = [settled(1), settled(7), settled(30)];
     const risk: MerchantLabelRisk = {
       frauds1d: m.frauds(tx.at - DAY_MS, tx.at),
       frauds7d: m.frauds(tx.at - 7 * DAY_MS, tx.at),
       frauds14d: m.frauds(tx.at - 14 * DAY_MS, tx.at),
       frauds30d: m.frauds(tx.at - 30 * DAY_MS, tx.at),
-      transactions30d,
+      transactions30d: transactions(today - RATE_DAYS + 1, today + 1),
       lastFraudAgeMs: ageOf(m.lastBefore(tx.at), tx.at),
+      settledTransactions1d: s1.transactions,
+      settledTransactions7d: s7.transactions,
+      settledTransactions30d: s30.transactions,
+      settledFrauds1d: s1.frauds,
+      settledFrauds7d: s7.frauds,
+      settledFrauds30d: s30.frauds,
     };
     m.perDay.set(today, (m.perDay.get(today) ?? 0) + 1);
-    m.perDay.delete(today - COUNT_DAYS - 1);
+    if (m.perDay.size > COUNT_DAYS) for (const d of m.perDay.keys()) if (d <= today - COUNT_DAYS) m.perDay.delete(d);
     return risk;
   }
 

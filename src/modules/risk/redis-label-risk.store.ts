@@ -1,15 +1,18 @@
 import { Redis } from 'ioredis';
-import { COUNT_DAYS, dayIndex, FRAUD_RETENTION_MS, type LabelRiskStore, type MerchantLabelRisk, type MerchantTransaction } from './label-risk-store.js';
+import { COUNT_DAYS, dayIndex, FRAUD_RETENTION_MS, RATE_DAYS, settledEnd, type LabelRiskStore, type MerchantLabelRisk, type MerchantTransaction } from './label-risk-store.js';
 import { DAY_MS } from './velocity-store.js';
 
 /**
  * KEYS: the merchant's day-count hash, its labelled-fraud sorted set (scored by event time).
- * ARGV: event time, today's index, the 1 / 7 / 30-day window starts, the retention cutoff, key TTL (s), the 14-day start.
+ * ARGV: event time, today's index, the 1 / 7 / 30-day window starts, the retention cutoff, key TTL (s), the 14-day start,
+ * and the day the settled windows end before (today − LABEL_SETTLE_DAYS).
  * Reads the windows (frauds strictly before the event), then counts the transaction in today's bucket.
  */
 const OBSERVE_SCRIPT = `
 local at = ARGV[1]
 local today = tonumber(ARGV[2])
+local settledEnd = tonumber(ARGV[9])
+local dayMs = ${DAY_MS}
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[6])
 local f1 = redis.call('ZCOUNT', KEYS[2], ARGV[3], '(' .. at)
 local f7 = redis.call('ZCOUNT', KEYS[2], ARGV[4], '(' .. at)
@@ -19,12 +22,23 @@ local last = redis.call('ZREVRANGEBYSCORE', KEYS[2], '(' .. at, '-inf', 'WITHSCO
 local fields = {}
 for d = today - ${COUNT_DAYS} + 1, today do fields[#fields + 1] = tostring(d) end
 local counts = redis.call('HMGET', KEYS[1], unpack(fields))
-local total = 0
-for _, c in ipairs(counts) do if c then total = total + tonumber(c) end end
+local function sum(from, to)
+  local n = 0
+  for d = from, to - 1 do
+    local c = counts[d - (today - ${COUNT_DAYS} + 1) + 1]
+    if c then n = n + tonumber(c) end
+  end
+  return n
+end
+local out = {f1, f7, f30, sum(today - ${RATE_DAYS} + 1, today + 1), f14, last[2] or '-1'}
+for _, w in ipairs({1, 7, 30}) do
+  out[#out + 1] = sum(settledEnd - w, settledEnd)
+  out[#out + 1] = redis.call('ZCOUNT', KEYS[2], (settledEnd - w) * dayMs, '(' .. (settledEnd * dayMs))
+end
 redis.call('HINCRBY', KEYS[1], tostring(today), 1)
-redis.call('HDEL', KEYS[1], tostring(today - ${COUNT_DAYS} - 1))
+redis.call('HDEL', KEYS[1], tostring(today - ${COUNT_DAYS}))
 redis.call('EXPIRE', KEYS[1], ARGV[7])
-return {f1, f7, f30, total, f14, last[2] or '-1'}
+return out
 `;
 
 /** Keys outlive the retention by a day, so an idle merchant's history disappears by itself. */
@@ -58,17 +72,19 @@ export class RedisLabelRiskStore implements LabelRiskStore {
 
   async observe(tx: MerchantTransaction): Promise<MerchantLabelRisk> {
     const k = this.keys(tx);
-    const [frauds1d, frauds7d, frauds30d, transactions30d, frauds14d, last] = await this.redis.labelRiskObserve(
+    const today = dayIndex(tx.at);
+    const [frauds1d, frauds7d, frauds30d, transactions30d, frauds14d, last, st1, sf1, st7, sf7, st30, sf30] = await this.redis.labelRiskObserve(
       k.days,
       k.frauds,
       tx.at,
-      dayIndex(tx.at),
+      today,
       tx.at - DAY_MS,
       tx.at - 7 * DAY_MS,
       tx.at - 30 * DAY_MS,
       tx.at - FRAUD_RETENTION_MS,
       TTL_SECONDS,
       tx.at - 14 * DAY_MS,
+      settledEnd(today),
     );
     const lastFraudAt = Number(last);
     return {
@@ -78,6 +94,12 @@ export class RedisLabelRiskStore implements LabelRiskStore {
       frauds30d: Number(frauds30d),
       transactions30d: Number(transactions30d),
       lastFraudAgeMs: last === '-1' ? null : tx.at - lastFraudAt,
+      settledTransactions1d: Number(st1),
+      settledTransactions7d: Number(st7),
+      settledTransactions30d: Number(st30),
+      settledFrauds1d: Number(sf1),
+      settledFrauds7d: Number(sf7),
+      settledFrauds30d: Number(sf30),
     };
   }
 

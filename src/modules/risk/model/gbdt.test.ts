@@ -85,6 +85,25 @@ describe('gradient-boosted trees', () => {
     expect(predictGbdt(model, [0.8])).toBeLessThan(0.7);
   });
 
+  it('cuts exactly at a class boundary in a rare tail, whatever the other cuts (every amount above 120 is fraud, 1 row in 200)', () => {
+    const rnd = seededRandom(13);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+    const rows: number[][] = [];
+    const labels: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const amount = Math.round(Math.exp(3 + 0.7 * normal()) * 100) / 100;
+      rows.push([amount, rnd()]);
+      labels.push(amount > 120 ? 1 : 0);
+    }
+    expect(labels.filter((l) => l === 1).length).toBeLessThan(200);
+    const model = trainGbdt(['amount', 'noise'], rows, labels, { trees: 30, maxDepth: 2, maxBins: 16 });
+    const cuts = model.trees.flatMap((t) => t.threshold.filter((_, i) => t.feature[i] === 0));
+    const nearest = cuts.reduce((best, c) => (Math.abs(c - 120) < Math.abs(best - 120) ? c : best), Infinity);
+    expect(Math.abs(nearest - 120)).toBeLessThan(1);
+    expect(predictGbdt(model, [121, 0.5])).toBeGreaterThan(0.9);
+    expect(predictGbdt(model, [118, 0.5])).toBeLessThan(0.05);
+  });
+
   it('Platt scaling falls back to the identity when the slice has one class', () => {
     expect(fitPlatt([1, 2, 3], [0, 0, 0])).toEqual({ a: 1, b: 0 });
     const fitted = fitPlatt([-2, -1, 0, 1, 2, 3], [0, 0, 1, 0, 1, 1]);

@@ -14,7 +14,7 @@ export interface GbdtOptions {
   lambda: number;
   /** A split must leave at least this much hessian (≈ examples × p(1−p)) on each side. */
   minChildHessian: number;
-  /** Candidate thresholds per feature (≤ 256). */
+  /** Unsupervised candidate thresholds per feature (row quantiles and distinct values); class boundaries come on top. */
   maxBins: number;
   /** Share of rows each tree sees, drawn with the seed; 1 uses every row. */
   subsample: number;
@@ -56,20 +56,37 @@ export interface GbdtModel {
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
+/** Bins are 16-bit: the unsupervised cuts plus the class boundaries stay under this many. */
+const MAX_CUTS = 65_535;
+
 /**
  * Thresholds of one feature: x ≤ t[k] falls in bin ≤ k. Midpoints between distinct values when
- * few; otherwise half the cuts at row quantiles (where most traffic is) and half spread over the
- * distinct values, so a rare tail (the few very large amounts) still gets cuts of its own.
+ * few; otherwise cuts at row quantiles (where most traffic is), cuts spread over the distinct values
+ * (so a rare tail gets its own), and every class boundary: the midpoint between neighbouring values
+ * unless both hold examples of one and the same class. A split that best separates the classes only
+ * ever falls on such a boundary (Fayyad & Irani), so a rule such as "every amount above 220 is fraud"
+ * gets its exact cut however few examples lie near it.
  */
-function thresholdsOf(values: Float64Array, maxBins: number): number[] {
-  const sorted = Float64Array.from(values).sort();
+function thresholdsOf(values: Float64Array, labels: ArrayLike<number>, maxBins: number): number[] {
+  const order = Int32Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
   const distinct: number[] = [];
-  for (const v of sorted) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
-  if (distinct.length <= maxBins) return distinct.slice(0, -1).map((v, i) => (v + distinct[i + 1]!) / 2);
-  const half = Math.floor(maxBins / 2);
+  /** Per distinct value: 1 legitimate only, 2 fraud only, 3 both. */
+  const classes: number[] = [];
+  for (const i of order) {
+    const v = values[i]!;
+    const c = labels[i] === 1 ? 2 : 1;
+    if (distinct.length === 0 || distinct[distinct.length - 1] !== v) {
+      distinct.push(v);
+      classes.push(c);
+    } else classes[classes.length - 1]! |= c;
+  }
+  const midpoint = (k: number) => (distinct[k]! + distinct[k + 1]!) / 2;
+  if (distinct.length <= maxBins) return distinct.slice(0, -1).map((_, k) => midpoint(k));
   const cuts = new Set<number>();
-  for (let q = 1; q < half; q++) cuts.add(sorted[Math.floor((q * sorted.length) / half)]!);
+  const half = Math.floor(maxBins / 2);
+  for (let q = 1; q < half; q++) cuts.add(values[order[Math.floor((q * order.length) / half)]!]!);
   for (let q = 1; q < maxBins - half; q++) cuts.add(distinct[Math.floor((q * distinct.length) / (maxBins - half))]!);
+  for (let k = 0; k + 1 < distinct.length && cuts.size < MAX_CUTS; k++) if (classes[k] === 3 || classes[k] !== classes[k + 1]) cuts.add(midpoint(k));
   const top = distinct[distinct.length - 1]!;
   return [...cuts].filter((v) => v < top).sort((a, b) => a - b);
 }
@@ -95,7 +112,7 @@ interface GrowingNode {
 
 /** Fits trees to the gradients of the current margins; returns the margins' increments per training row. */
 function growTree(
-  bins: Uint8Array[],
+  bins: Uint16Array[],
   thresholds: number[][],
   grad: Float64Array,
   hess: Float64Array,
@@ -288,13 +305,13 @@ export function trainGbdt(featureNames: string[], rows: number[][], labels: numb
   const n = rows.length - held;
 
   const thresholds: number[][] = [];
-  const bins: Uint8Array[] = [];
+  const bins: Uint16Array[] = [];
   const column = new Float64Array(n);
   for (let j = 0; j < d; j++) {
     for (let i = 0; i < n; i++) column[i] = rows[i]![j] ?? 0;
-    const t = thresholdsOf(column, Math.min(256, Math.max(2, o.maxBins)));
+    const t = thresholdsOf(column, labels, Math.min(MAX_CUTS, Math.max(2, o.maxBins)));
     thresholds.push(t);
-    const col = new Uint8Array(n);
+    const col = new Uint16Array(n);
     for (let i = 0; i < n; i++) col[i] = binOf(t, column[i]!);
     bins.push(col);
   }

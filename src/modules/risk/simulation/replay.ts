@@ -14,6 +14,7 @@ export interface StreamTransaction {
 
 /** What scoring saw: the features as computed at the time, with the truth beside them. */
 export interface ReplayedTransaction {
+  transactionId: string;
   at: number;
   day: number;
   card: string;
@@ -46,7 +47,7 @@ export async function replayStream(risk: Risk, tenantId: string, hash: CustomerK
     }
     const { assessment } = await risk.scorer.assess(subject);
     if (t.fraud === 1 && subject.merchantId) awaitingLabel.push({ tenantId, merchant: subject.merchantId, transactionId: subject.transactionId, at });
-    if (options.keep(t)) kept.push({ at, day: t.day, card: t.card, label: t.fraud, features: assessment.features });
+    if (options.keep(t)) kept.push({ transactionId: subject.transactionId, at, day: t.day, card: t.card, label: t.fraud, features: assessment.features });
   }
   return kept;
 }
