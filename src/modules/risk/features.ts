@@ -235,14 +235,9 @@ export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels
  * (a quarter of an assessment row's bytes); coerceFeatures reads a missing name back as 0.
  */
 export function storedFeatures(features: Features): string {
-  // Written out directly: an object of the non-zero ones cost a tenth of a score in allocation and
-  // stringification. Names are plain identifiers and values finite numbers, so String() is their JSON.
-  let json = '';
-  for (const name of featureNames) {
-    const value = features[name];
-    if (value !== 0) json += `${json === '' ? '' : ','}"${name}":${String(value)}`;
-  }
-  return `{${json}}`;
+  const nonZero: Partial<Features> = {};
+  for (const name of featureNames) if (features[name] !== 0) nonZero[name] = features[name];
+  return JSON.stringify(nonZero);
 }
 
 /** Features read back from storage: unknown names dropped, missing ones 0, so old rows stay usable. */

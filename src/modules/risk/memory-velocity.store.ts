@@ -20,6 +20,11 @@ import {
 /** Up to this many members, a scan of the members finds one faster than a Map would, and costs no memory. */
 const SCAN_LIMIT = 16;
 
+function dropFirst(items: unknown[], n: number): void {
+  items.copyWithin(0, n);
+  items.length -= n;
+}
+
 /**
  * Members ordered by time with O(log n) range counts; a member appears once (re-adding moves it).
  * Most indexes hold a handful of members (a customer's cards, a device's customers), so the
@@ -117,9 +122,11 @@ class TimeIndex {
     if (this.byMember) for (let i = this.head; i < end; i++) this.byMember.delete(this.members[i]!);
     this.head = end;
     if (this.head * 2 >= this.times.length) {
-      this.times = this.times.slice(end);
-      this.members = this.members.slice(end);
-      if (this.values) this.values = this.values.slice(end);
+      // In place: most indexes are a few entries trimmed on nearly every write, and new arrays each
+      // time were a good part of the garbage a score makes.
+      dropFirst(this.times, end);
+      dropFirst(this.members, end);
+      if (this.values) dropFirst(this.values, end);
       this.head = 0;
     }
   }
