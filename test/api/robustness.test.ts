@@ -36,7 +36,9 @@ describe('ingest never answers 5xx to arbitrary input', () => {
     const stored = read.json() as { id: string; payload: string; events: Array<{ id: string }> };
     expect(stored.id).toBe(rawEvent.id);
     expect(stored.events.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
-    if (!mayHoldCardNumber.test(sent)) expect(stored.payload).toBe(sent);
+    // A provider event id seen before answers with the first delivery, stored once: its payload is that one's.
+    if (res.headers['idempotent-replayed'] === 'true') expect(res.statusCode).toBe(200);
+    else if (!mayHoldCardNumber.test(sent)) expect(stored.payload).toBe(sent);
   }
 
   it('random JSON values are stored (2xx) or refused with a 4xx problem', async () => {
