@@ -10,7 +10,8 @@ import { freePort } from '../harness/processes.js';
 import { storeKinds } from '../harness/stores.js';
 import { postEventOverHttp, startServer } from './server-process.js';
 
-describe('the server process (embedded PGlite)', () => {
+// Each test starts real server processes (migrations on a fresh embedded database): minutes on a loaded 2-core box.
+describe('the server process (embedded PGlite)', { timeout: 180_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'paylens-server-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -58,7 +59,7 @@ describe('the server process (embedded PGlite)', () => {
   });
 });
 
-describe.each(storeKinds())('readiness on %s', (store) => {
+describe.each(storeKinds())('readiness on %s', { timeout: 180_000 }, (store) => {
   it('reports 503 with per-check detail when the database is gone', async () => {
     const container = await createContainer(await configFor(store));
     const app = await buildApp(container, { logger: false });
