@@ -212,17 +212,18 @@ function others(index: TimeIndex | undefined, from: number, at: number, member: 
   return index.count(from, at) - (own !== undefined && own >= from && own <= at ? 1 : 0);
 }
 
-function burst(entity: Entity | null, at: number, card: string | null, customer: string | null): BurstCounts {
+/** `rest` with the entity's burst counts added (assigned, not spread: a spread copy made a dictionary object per entity). */
+function withBurst<T extends object>(rest: T, entity: Entity | null, at: number, card: string | null, customer: string | null): T & BurstCounts {
   const tenMinutes = at - TEN_MINUTES_MS;
   const hour = at - HOUR_MS;
-  return {
-    newCards10m: others(entity?.newCards, tenMinutes, at, card),
-    newCards1h: others(entity?.newCards, hour, at, card),
-    newCustomers10m: others(entity?.newCustomers, tenMinutes, at, customer),
-    newCustomers1h: others(entity?.newCustomers, hour, at, customer),
-    declines10m: countIn(entity?.declines, tenMinutes, at),
-    declines1h: countIn(entity?.declines, hour, at),
-  };
+  const out = rest as T & BurstCounts;
+  out.newCards10m = others(entity?.newCards, tenMinutes, at, card);
+  out.newCards1h = others(entity?.newCards, hour, at, card);
+  out.newCustomers10m = others(entity?.newCustomers, tenMinutes, at, customer);
+  out.newCustomers1h = others(entity?.newCustomers, hour, at, customer);
+  out.declines10m = countIn(entity?.declines, tenMinutes, at);
+  out.declines1h = countIn(entity?.declines, hour, at);
+  return out;
 }
 
 /** `value` is given by the one index that sums values (a customer's transaction amounts); answers whether the member is new. */
@@ -342,30 +343,35 @@ export class MemoryVelocityStore implements VelocityStore {
         seenBefore: cardFirstSeen !== null,
         firstSeenAt: cardFirstSeen,
       },
-      device: {
-        ...burst(device, at, e.card, e.customer),
-        distinctCards24h: distinct(device?.cards, day, e.card),
-        distinctCustomers24h: distinct(device?.customers, day, e.customer),
-        newCustomers24h: others(device?.newCustomers, day, at, e.customer),
-        seenBefore: device?.firstSeenBefore(at) != null,
-        firstSeenAt: device?.firstSeenBefore(at) ?? null,
-      },
-      ip: {
-        ...burst(ip, at, e.card, e.customer),
-        count1h: countIn(ip?.tx, hour, at),
-        distinctCustomers24h: distinct(ip?.customers, day, e.customer),
-        distinctCustomers30d: distinct(ip?.customers, month, e.customer),
-        newCustomers24h: others(ip?.newCustomers, day, at, e.customer),
-        customerSeenBefore: ipCustomerLast !== undefined && ipCustomerLast < at && ipCustomerLast >= month,
-        firstSeenAt: ip?.firstSeenBefore(at) ?? null,
-      },
-      merchant: {
-        ...burst(merchant, at, e.card, e.customer),
-        count10m: countIn(merchant?.tx, tenMinutes, at),
-        count1h: countIn(merchant?.tx, hour, at),
-        amounts: amountStats(merchant, at),
-      },
-      bin: burst(binEntity, at, e.card, e.customer),
+      device: withBurst(
+        {
+          distinctCards24h: distinct(device?.cards, day, e.card),
+          distinctCustomers24h: distinct(device?.customers, day, e.customer),
+          newCustomers24h: others(device?.newCustomers, day, at, e.customer),
+          seenBefore: device?.firstSeenBefore(at) != null,
+          firstSeenAt: device?.firstSeenBefore(at) ?? null,
+        },
+        device,
+        at,
+        e.card,
+        e.customer,
+      ),
+      ip: withBurst(
+        {
+          count1h: countIn(ip?.tx, hour, at),
+          distinctCustomers24h: distinct(ip?.customers, day, e.customer),
+          distinctCustomers30d: distinct(ip?.customers, month, e.customer),
+          newCustomers24h: others(ip?.newCustomers, day, at, e.customer),
+          customerSeenBefore: ipCustomerLast !== undefined && ipCustomerLast < at && ipCustomerLast >= month,
+          firstSeenAt: ip?.firstSeenBefore(at) ?? null,
+        },
+        ip,
+        at,
+        e.card,
+        e.customer,
+      ),
+      merchant: withBurst({ count10m: countIn(merchant?.tx, tenMinutes, at), count1h: countIn(merchant?.tx, hour, at), amounts: amountStats(merchant, at) }, merchant, at, e.card, e.customer),
+      bin: withBurst({}, binEntity, at, e.card, e.customer),
       merchantBin: { count1h: countIn(merchantBin?.tx, hour, at), sequence10m: sequence(merchantBin, at, last4) },
     };
     customer?.tx?.addWindows(at, snapshot.customer);
