@@ -96,7 +96,21 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const keys = createEncryptionKeys(config, settings, logger);
   // Every call made on a tenant's behalf (alert webhooks, Mercado Pago, PayPal) goes through this one client.
   const outbound = new OutboundClient({ allowHttp: config.OUTBOUND_ALLOW_HTTP, allowPrivate: config.OUTBOUND_ALLOW_PRIVATE });
-  const analytics = createAnalytics({ db, keys, logger, clock, outbound, tenantIds: () => tenants.ids(), minuteRetentionMs: config.ROLLUP_MINUTE_RETENTION_DAYS * 86_400_000, onAlertChange: (tenantId, alert) => live.publish(tenantId, { type: 'alert', data: alert }), merchantStats: (tenantId, from, recentFrom, to) => risk.repo.merchantActivity(tenantId, from, recentFrom, to) });
+  const analytics = createAnalytics({
+    db,
+    keys,
+    logger,
+    clock,
+    outbound,
+    tenantIds: () => tenants.ids(),
+    minuteRetentionMs: config.ROLLUP_MINUTE_RETENTION_DAYS * 86_400_000,
+    onAlertChange: (tenantId, alert) => live.publish(tenantId, { type: 'alert', data: alert }),
+    merchantStats: async (tenantId, from, recentFrom, to) => {
+      // Scores are recorded behind their answers: the detectors judge everything scored until now.
+      await risk.recorder.flush();
+      return risk.repo.merchantActivity(tenantId, from, recentFrom, to);
+    },
+  });
   hooks.register(analytics.hook);
   const writer = new EventWriter(
     db,

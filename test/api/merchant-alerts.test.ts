@@ -70,10 +70,10 @@ describe.each(storeKinds())('merchant attack alerts (%s)', (store) => {
     expect(run.opened.filter((a) => a.tenant_id === tenant.tenantId).map((a) => [a.kind, a.subject])).toEqual([['merchant_card_testing', 'merchant/ShopA']]);
     const listed = (await callApi(t, 'GET', '/v1/alerts?status=open', undefined, tenant.apiKey)).json().data;
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ kind: 'merchant_card_testing', provider: null, severity: 'critical', message: expect.stringMatching(/^Card testing at merchant ShopA: \d+ of 30 attempts failed/) });
+    expect(listed[0]).toMatchObject({ kind: 'merchant_card_testing', provider: null, severity: 'critical', message: expect.stringMatching(/^Card testing at merchant ShopA: \d+ failed attempts on new cards, .* of its 30 attempts/) });
     // 25 refused by the issuer, and any of the other 5 that risk itself declined.
     expect(listed[0].details).toMatchObject({ merchant: 'ShopA', recent: { attempts: 30, newCards: 30 }, baseline: { attempts: 20, failed: 2 } });
-    expect(listed[0].details.recent.failed).toBeGreaterThanOrEqual(25);
+    expect(listed[0].details.recent.newCardFailures).toBeGreaterThanOrEqual(25);
 
     const delivered = received.find((r) => r.body.data.kind === 'merchant_card_testing');
     expect(delivered).toMatchObject({ event: 'alert.opened', body: { type: 'alert.opened', data: { kind: 'merchant_card_testing', details: { merchant: 'ShopA' } } } });

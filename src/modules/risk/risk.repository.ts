@@ -46,6 +46,7 @@ export interface MerchantWindow {
   failed: number;
   flagged: number;
   newCards: number;
+  newCardFailures: number;
 }
 
 export interface MerchantActivity {
@@ -299,7 +300,7 @@ export class RiskRepository {
   /**
    * What risk saw per merchant in a baseline and a recent window (`from` ≤ baseline < `recentFrom` ≤
    * recent < `to`, by event time): scored payments, those that failed (declined by the issuer, or by
-   * risk), those flagged (review or decline), and those on a card never seen before.
+   * risk), those flagged (review or decline), those on a card never seen before, and those both.
    */
   async merchantActivity(tenantId: string, from: Date, recentFrom: Date, to: Date): Promise<MerchantActivity[]> {
     const recent = sql`a.occurred_at >= ${recentFrom}`;
@@ -307,12 +308,15 @@ export class RiskRepository {
     const failed = sql`(a.declined or a.decision = 'decline')`;
     const flagged = sql`a.decision <> 'approve'`;
     const newCard = sql`a.features ? 'first_seen_card'`;
+    const newCardFailure = sql`${newCard} and ${failed}`;
     const result = await sql<Record<string, string | number>>`
       select a.merchant_id,
         count(*) filter (where ${recent}) as r_attempts, count(*) filter (where ${recent} and ${failed}) as r_failed,
         count(*) filter (where ${recent} and ${flagged}) as r_flagged, count(*) filter (where ${recent} and ${newCard}) as r_new_cards,
+        count(*) filter (where ${recent} and ${newCardFailure}) as r_new_card_failures,
         count(*) filter (where ${baseline}) as b_attempts, count(*) filter (where ${baseline} and ${failed}) as b_failed,
-        count(*) filter (where ${baseline} and ${flagged}) as b_flagged, count(*) filter (where ${baseline} and ${newCard}) as b_new_cards
+        count(*) filter (where ${baseline} and ${flagged}) as b_flagged, count(*) filter (where ${baseline} and ${newCard}) as b_new_cards,
+        count(*) filter (where ${baseline} and ${newCardFailure}) as b_new_card_failures
       from risk_assessments a
       where a.tenant_id = ${tenantId} and a.occurred_at >= ${from} and a.occurred_at < ${to} and a.merchant_id is not null
       group by a.merchant_id
@@ -320,8 +324,8 @@ export class RiskRepository {
     const n = (v: string | number | undefined) => Number(v ?? 0);
     return result.rows.map((r) => ({
       merchant: String(r.merchant_id),
-      recent: { attempts: n(r.r_attempts), failed: n(r.r_failed), flagged: n(r.r_flagged), newCards: n(r.r_new_cards) },
-      baseline: { attempts: n(r.b_attempts), failed: n(r.b_failed), flagged: n(r.b_flagged), newCards: n(r.b_new_cards) },
+      recent: { attempts: n(r.r_attempts), failed: n(r.r_failed), flagged: n(r.r_flagged), newCards: n(r.r_new_cards), newCardFailures: n(r.r_new_card_failures) },
+      baseline: { attempts: n(r.b_attempts), failed: n(r.b_failed), flagged: n(r.b_flagged), newCards: n(r.b_new_cards), newCardFailures: n(r.b_new_card_failures) },
     }));
   }
 

@@ -25,10 +25,17 @@ export const alertSettingsSchema = z.object({
   merchantCardTesting: z
     .object({
       enabled: z.boolean().default(true),
-      minFailures: z.number().int().min(1).default(10).describe('Failed attempts (declined by the issuer or by risk) at one merchant in the recent window'),
-      minFailureRate: z.number().min(0).max(1).default(0.5).describe('…that many of its attempts'),
-      minNewCards: z.number().int().min(1).default(8).describe('Attempts on cards never seen before (card testing cycles through stolen numbers)'),
-      zThreshold: z.number().min(0.5).max(20).default(3).describe("Failure rate this many standard errors above the merchant's baseline, when it has one"),
+      minFailures: z.number().int().min(1).default(10).describe('Failed attempts (declined by the issuer or by risk) on cards never seen before, at one merchant in the recent window'),
+      minBaselineAttempts: z.number().int().min(1).default(50).describe("Attempts in the merchant's baseline before it is judged against it"),
+      zThreshold: z.number().min(0.5).max(20).default(3).describe("With a baseline: the share of such failures this many standard errors above the merchant's own"),
+      minIncrease: z.number().min(0).max(1).default(0.05).describe('…and at least this much above it (0.05 = 5 points)'),
+      minFailureRate: z.number().min(0).max(1).default(0.5).describe('Without a baseline: at least this share of the attempts'),
+      minNewCardExcess: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.25)
+        .describe('New cards must fail this much more often than known cards in the same window (an outage fails both alike)'),
     })
     .prefault({}),
   merchantFraudSpike: z

@@ -64,29 +64,43 @@ describe('backlog', () => {
   });
 });
 
-function merchant(name: string, recent: [attempts: number, failed: number, flagged: number, newCards: number], baseline: [number, number, number, number] = [0, 0, 0, 0]): MerchantStats {
-  const w = ([attempts, failed, flagged, newCards]: [number, number, number, number]) => ({ attempts, failed, flagged, newCards });
+type Window = [attempts: number, failed: number, flagged: number, newCards: number, newCardFailures?: number];
+function merchant(name: string, recent: Window, baseline: Window = [0, 0, 0, 0]): MerchantStats {
+  const w = ([attempts, failed, flagged, newCards, newCardFailures]: Window) => ({ attempts, failed, flagged, newCards, newCardFailures: newCardFailures ?? Math.min(failed, newCards) });
   return { merchant: name, recent: w(recent), baseline: w(baseline) };
 }
 
 describe('merchant card testing', () => {
   it('fires on a burst of failing attempts on new cards at one merchant, not on its neighbours', () => {
-    const evaluations = detectCardTesting([merchant('shop-a', [40, 36, 30, 38], [500, 40, 20, 60]), merchant('shop-b', [40, 4, 2, 10], [500, 40, 20, 60])], settings.merchantCardTesting);
+    const evaluations = detectCardTesting([merchant('shop-a', [40, 36, 30, 38, 35], [500, 40, 20, 60, 10]), merchant('shop-b', [40, 4, 2, 10, 1], [500, 40, 20, 60, 10])], settings.merchantCardTesting);
     expect(evaluations.map((e) => [e.subject, e.state])).toEqual([
       ['merchant/shop-a', 'firing'],
       ['merchant/shop-b', 'clear'],
     ]);
-    expect(evaluations[0]).toMatchObject({ finding: { kind: 'merchant_card_testing', provider: null, severity: 'critical', message: expect.stringContaining('36 of 40 attempts failed') } });
+    expect(evaluations[0]).toMatchObject({ finding: { kind: 'merchant_card_testing', provider: null, severity: 'critical', message: expect.stringContaining('35 failed attempts on new cards, 87.5 % of its 40 attempts (baseline 2.0 %)') } });
   });
 
-  it('needs failures on new cards and a failure rate the baseline does not explain', () => {
+  it('finds a burst at a busy merchant, where most attempts are fine, by its own baseline', () => {
+    // 100 failed new-card attempts on top of 900 ordinary ones (6 % of those fail on new cards, as always).
+    const busy = merchant('big-shop', [1000, 160, 20, 400, 154], [20_000, 1600, 200, 9000, 1200]);
+    expect(detectCardTesting([busy], settings.merchantCardTesting)[0]).toMatchObject({ state: 'firing', finding: { severity: 'critical' } });
+    // The same shop on an ordinary quarter hour.
+    expect(detectCardTesting([merchant('big-shop', [900, 80, 10, 400, 56], [20_000, 1600, 200, 9000, 1200])], settings.merchantCardTesting)[0]?.state).toBe('clear');
+  });
+
+  it('is not fooled by an outage, where known cards fail as often as new ones', () => {
+    expect(detectCardTesting([merchant('m', [400, 350, 10, 200, 175], [4000, 400, 40, 2000, 200])], settings.merchantCardTesting)[0]?.state).toBe('clear');
+  });
+
+  it('needs failures on new cards, and more of them than the baseline explains', () => {
     // Many failures, but on cards the merchant knows: a bad issuer day, not card testing.
-    expect(detectCardTesting([merchant('m', [40, 30, 0, 2])], settings.merchantCardTesting)[0]?.state).toBe('clear');
-    // A merchant that always fails this much (a high-risk vertical) is not under attack.
-    expect(detectCardTesting([merchant('m', [40, 24, 0, 20], [4000, 2400, 0, 2000])], settings.merchantCardTesting)[0]?.state).toBe('clear');
-    // Below the minimum count, and a quiet window clears an open alert.
-    expect(detectCardTesting([merchant('m', [9, 9, 0, 9])], settings.merchantCardTesting)[0]?.state).toBe('clear');
-    expect(detectCardTesting([merchant('m', [12, 10, 0, 10])], settings.merchantCardTesting)[0]).toMatchObject({ state: 'firing', finding: { severity: 'critical' } });
+    expect(detectCardTesting([merchant('m', [40, 30, 0, 2, 2])], settings.merchantCardTesting)[0]?.state).toBe('clear');
+    // A merchant where this much always fails (a high-risk vertical) is not under attack.
+    expect(detectCardTesting([merchant('m', [40, 24, 0, 20, 20], [4000, 2400, 0, 2000, 2000])], settings.merchantCardTesting)[0]?.state).toBe('clear');
+    // Below the minimum count, and without a baseline below the minimum share.
+    expect(detectCardTesting([merchant('m', [9, 9, 0, 9, 9])], settings.merchantCardTesting)[0]?.state).toBe('clear');
+    expect(detectCardTesting([merchant('m', [40, 12, 0, 12, 12])], settings.merchantCardTesting)[0]?.state).toBe('clear');
+    expect(detectCardTesting([merchant('m', [12, 10, 0, 10, 10])], settings.merchantCardTesting)[0]).toMatchObject({ state: 'firing', finding: { severity: 'critical' } });
   });
 });
 

@@ -132,6 +132,8 @@ export interface MerchantWindow {
   flagged: number;
   /** On a card never seen before. */
   newCards: number;
+  /** On a card never seen before, and failed: what card testing is made of. */
+  newCardFailures: number;
 }
 
 export interface MerchantStats {
@@ -143,17 +145,26 @@ export interface MerchantStats {
 const merchantSubject = (merchant: string) => `merchant/${merchant}`;
 
 /**
- * Card testing at a merchant: a burst of failing attempts on cards never seen before, and more of
- * them failing than the merchant's own baseline explains (when it has one). A quiet window clears it.
+ * Card testing at a merchant: a burst of failed attempts on cards never seen before. Against the
+ * merchant's own baseline when it has one (a busy shop always sees some: the burst must stand out
+ * from them, significantly and by a margin); for a merchant without one, most attempts failing that way.
+ * New cards must also fail far more often than known cards in the same window: an issuer or
+ * provider outage fails both alike and is an approval-rate alert, not an attack. A window without
+ * the burst clears it.
  */
 export function detectCardTesting(stats: readonly MerchantStats[], settings: AlertSettings['merchantCardTesting']): Evaluation[] {
   return stats.map(({ merchant, recent, baseline }) => {
     const subject = merchantSubject(merchant);
-    const rate = recent.attempts === 0 ? 0 : recent.failed / recent.attempts;
-    const baselineRate = baseline.attempts === 0 ? 0 : baseline.failed / baseline.attempts;
-    const z = twoProportionZ(recent.failed, recent.attempts, baseline.failed, baseline.attempts);
-    const aboveBaseline = baseline.attempts === 0 || z >= settings.zThreshold;
-    if (recent.failed < settings.minFailures || rate < settings.minFailureRate || recent.newCards < settings.minNewCards || !aboveBaseline) return { subject, state: 'clear' };
+    const rate = recent.attempts === 0 ? 0 : recent.newCardFailures / recent.attempts;
+    const hasBaseline = baseline.attempts >= settings.minBaselineAttempts;
+    const baselineRate = baseline.attempts === 0 ? 0 : baseline.newCardFailures / baseline.attempts;
+    const z = twoProportionZ(recent.newCardFailures, recent.attempts, baseline.newCardFailures, baseline.attempts);
+    const stands = hasBaseline ? z >= settings.zThreshold && rate - baselineRate >= settings.minIncrease : rate >= settings.minFailureRate;
+    const knownAttempts = recent.attempts - recent.newCards;
+    const knownFailureRate = knownAttempts <= 0 ? 0 : (recent.failed - recent.newCardFailures) / knownAttempts;
+    const newCardFailureRate = recent.newCards === 0 ? 0 : recent.newCardFailures / recent.newCards;
+    const onNewCards = newCardFailureRate - knownFailureRate >= settings.minNewCardExcess;
+    if (recent.newCardFailures < settings.minFailures || !stands || !onNewCards) return { subject, state: 'clear' };
     return {
       subject,
       state: 'firing',
@@ -161,9 +172,9 @@ export function detectCardTesting(stats: readonly MerchantStats[], settings: Ale
         kind: 'merchant_card_testing',
         subject,
         provider: null,
-        severity: rate >= 0.8 || recent.failed >= 5 * settings.minFailures ? 'critical' : 'warning',
-        message: `Card testing at merchant ${merchant}: ${recent.failed} of ${recent.attempts} attempts failed (${pct(rate)}), ${recent.newCards} on cards never seen before`,
-        details: { merchant, recent: { ...recent, failureRate: rate }, baseline: { ...baseline, failureRate: baselineRate }, z },
+        severity: recent.newCardFailures >= 5 * settings.minFailures || rate >= 0.5 ? 'critical' : 'warning',
+        message: `Card testing at merchant ${merchant}: ${recent.newCardFailures} failed attempts on new cards, ${pct(rate)} of its ${recent.attempts} attempts (baseline ${pct(baselineRate)})`,
+        details: { merchant, recent: { ...recent, newCardFailureShare: rate, newCardFailureRate, knownFailureRate }, baseline: { ...baseline, newCardFailureShare: baselineRate }, z },
       },
     };
   });
