@@ -202,14 +202,30 @@ export class RedisVelocityStore implements VelocityStore {
     };
     customer.seenBefore = customer.firstSeenAt !== null;
     const account = { firstSeenAt: r.time() };
-    const cardCounts = { count1h: r.next(), declines1h: r.next() };
-    const cardFirstSeen = r.time();
-    const card = { ...cardCounts, seenBefore: cardFirstSeen !== null, firstSeenAt: cardFirstSeen };
-    const deviceBurst = r.burst();
-    const deviceRest = { distinctCards24h: r.next(), distinctCustomers24h: r.next(), newCustomers24h: r.next(), firstSeenAt: r.time() };
-    const device = { ...deviceBurst, ...deviceRest, seenBefore: deviceRest.firstSeenAt !== null };
+    const card = { count1h: r.next(), declines1h: r.next(), seenBefore: false, firstSeenAt: r.time() };
+    card.seenBefore = card.firstSeenAt !== null;
+    // Object literals read in reply order; spreading a burst into them made dictionary objects.
+    const device = {
+      newCards10m: r.next(),
+      newCards1h: r.next(),
+      newCustomers10m: r.next(),
+      newCustomers1h: r.next(),
+      declines10m: r.next(),
+      declines1h: r.next(),
+      distinctCards24h: r.next(),
+      distinctCustomers24h: r.next(),
+      newCustomers24h: r.next(),
+      firstSeenAt: r.time(),
+      seenBefore: false,
+    };
+    device.seenBefore = device.firstSeenAt !== null;
     const ip = {
-      ...r.burst(),
+      newCards10m: r.next(),
+      newCards1h: r.next(),
+      newCustomers10m: r.next(),
+      newCustomers1h: r.next(),
+      declines10m: r.next(),
+      declines1h: r.next(),
       count1h: r.next(),
       distinctCustomers24h: r.next(),
       distinctCustomers30d: r.next(),
@@ -217,7 +233,17 @@ export class RedisVelocityStore implements VelocityStore {
       customerSeenBefore: r.next() === 1,
       firstSeenAt: r.time(),
     };
-    const merchant = { ...r.burst(), count10m: r.next(), count1h: r.next(), amounts: { count: r.next(), sumLogMilli: r.next(), sumSqLogMilli: r.next() } };
+    const merchant = {
+      newCards10m: r.next(),
+      newCards1h: r.next(),
+      newCustomers10m: r.next(),
+      newCustomers1h: r.next(),
+      declines10m: r.next(),
+      declines1h: r.next(),
+      count10m: r.next(),
+      count1h: r.next(),
+      amounts: { count: r.next(), sumLogMilli: r.next(), sumSqLogMilli: r.next() },
+    };
     const bin = r.burst();
     const merchantBin = { count1h: r.next(), sequence10m: r.next() };
     return { customer, account, card, device, ip, merchant, bin, merchantBin };
