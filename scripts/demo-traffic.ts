@@ -20,6 +20,21 @@ export interface Sale {
   bin: string;
   last4: string;
   country: string;
+  /** The provider's id for the merchant (Stripe account, Adyen merchant account, …). */
+  merchant: string;
+}
+
+/** One of the demo's returning customers: the same e-mail, card, address and phone each time. */
+export interface Shopper {
+  id: number;
+  email: string;
+  bin: string;
+  last4: string;
+  country: string;
+  ip: string;
+  deviceId: string;
+  /** A typical basket, USD cents. */
+  usualMinor: number;
 }
 
 const id = (prefix: string, bytes = 9) => `${prefix}${randomBytes(bytes).toString('hex')}`;
@@ -79,6 +94,7 @@ export function stripePayload(s: Sale): Record<string, unknown> {
     pending_webhooks: 1,
     request: { id: id('req_'), idempotency_key: null },
     type: approved ? 'charge.succeeded' : 'charge.failed',
+    account: s.merchant,
     data: {
       object: {
         id: id('ch_'),
@@ -117,7 +133,7 @@ export function adyenPayload(s: Sale): Record<string, unknown> {
         NotificationRequestItem: {
           pspReference: upperId(16),
           merchantReference: id('order-', 5),
-          merchantAccountCode: 'PaylensDemoECOM',
+          merchantAccountCode: s.merchant,
           eventCode: 'AUTHORISATION',
           eventDate: s.at.toISOString().replace('Z', '+00:00'),
           success: approved ? 'true' : 'false',
@@ -150,6 +166,7 @@ export function checkoutPayload(s: Sale): Record<string, unknown> {
       response_summary: summary,
       auth_code: approved ? String(randomInt(100000, 999999)) : undefined,
       processed_on: s.at.toISOString(),
+      processing_channel_id: s.merchant,
       payment_type: 'Regular',
       source: { id: id('src_'), type: 'card', scheme: 'Visa', last_4: s.last4, bin: s.bin, card_type: 'CREDIT', issuer_country: s.country, expiry_month: 12, expiry_year: 2030 },
       customer: { id: id('cus_'), email: s.email },
@@ -176,6 +193,7 @@ export function paypalPayload(s: Sale): Record<string, unknown> {
       status: approved ? 'COMPLETED' : 'DECLINED',
       amount: { currency_code: s.currency, value: decimal(s.amountMinor) },
       final_capture: true,
+      payee: { merchant_id: s.merchant },
       invoice_id: id('INV-', 4),
       custom_id: id('ORD-', 4),
       processor_response: { avs_code: 'Y', cvv_code: 'M', response_code: approved ? '0000' : PAYPAL_CODE[s.decline!] },
@@ -208,6 +226,7 @@ export function mercadoPagoPayload(s: Sale): Record<string, unknown> {
     date_last_updated: time,
     installments: 1,
     captured: approved,
+    collector_id: Number(s.merchant),
     live_mode: false,
     card: { first_six_digits: s.bin, last_four_digits: s.last4, expiration_month: 12, expiration_year: 2030 },
   };
@@ -235,31 +254,181 @@ const CURRENCY: Record<DemoProvider, string[]> = {
   paypal: ['USD', 'EUR'],
   mercadopago: ['BRL', 'MXN', 'ARS'],
 };
-const COUNTRY: Record<DemoProvider, string[]> = {
-  stripe: ['US', 'US', 'CA', 'GB'],
-  adyen: ['NL', 'DE', 'FR', 'GB'],
-  checkout: ['GB', 'IE', 'FR'],
-  paypal: ['US', 'DE', 'IT'],
-  mercadopago: ['BR', 'MX', 'AR'],
-};
 const DECLINES: Decline[] = ['insufficient_funds', 'insufficient_funds', 'insufficient_funds', 'do_not_honor', 'do_not_honor', 'expired_card', 'incorrect_cvc', 'suspected_fraud'];
+/** Each provider's merchants: a connector reads the merchant from its own field (Stripe account, Adyen merchant account, …). */
+const MERCHANTS: Record<DemoProvider, string[]> = {
+  stripe: ['acct_1DemoStoreUS', 'acct_1DemoStoreCA'],
+  adyen: ['DemoShopEU', 'DemoShopNL'],
+  checkout: ['pc_demo_uk'],
+  paypal: ['DEMOMERCHANT1'],
+  mercadopago: ['556677'],
+};
 const pick = <T>(list: readonly T[]): T => list[randomInt(0, list.length)]!;
 
-/** A plausible sale: ~88 % approved normally; during an outage mostly "issuer unavailable". */
+/** A small deterministic generator, so shopper n is the same person every time the demo draws them. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SHOPPER_COUNTRIES = ['US', 'US', 'US', 'CA', 'GB', 'DE', 'FR', 'NL', 'IT', 'BR', 'MX'];
+const BINS = ['424242', '545454', '411111', '510510', '401288', '552277', '476173'];
+export const SHOPPERS = 30_000;
+
+/** Returning customers: shopper n keeps one e-mail, card, IP address and phone. */
+export function shopper(n: number): Shopper {
+  const r = seeded(n + 1);
+  const name = ['alex', 'sam', 'maria', 'jon', 'li', 'ana', 'tom', 'eva', 'omar', 'yuki'][Math.floor(r() * 10)]!;
+  return {
+    id: n,
+    email: `${name}.${['smith', 'garcia', 'muller', 'rossi', 'silva', 'martin', 'kim', 'brown'][Math.floor(r() * 8)]}${n}@${['gmail.com', 'outlook.com', 'yahoo.com', 'proton.me', 'icloud.com'][Math.floor(r() * 5)]}`,
+    bin: BINS[Math.floor(r() * BINS.length)]!,
+    last4: String(Math.floor(r() * 10000)).padStart(4, '0'),
+    country: SHOPPER_COUNTRIES[Math.floor(r() * SHOPPER_COUNTRIES.length)]!,
+    ip: `${11 + Math.floor(r() * 200)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 250)}`,
+    deviceId: `dev-${(n * 7919 + 13).toString(36)}`,
+    usualMinor: Math.round(Math.exp(3 + r() * 3.5)) * 100,
+  };
+}
+
+/** Units of each demo currency per US dollar (roughly), so a basket costs the same whatever it is paid in. */
+const PER_USD: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, BRL: 5, MXN: 17, ARS: 900 };
+
+/** A plausible sale by one of the shoppers (most buy once or twice an hour at most): ~88 % approved normally; during an outage mostly "issuer unavailable". */
 export function randomSale(provider: DemoProvider, at: Date, outage: boolean): Sale {
   const approvalRate = outage ? 0.12 : 0.88;
   const approved = Math.random() < approvalRate;
-  const amountMinor = Math.round(Math.exp(3 + Math.random() * 4.5)) * 100 + pick([0, 0, 99, 50]);
-  const customer = randomInt(1, 400);
+  const who = shopper(randomInt(0, SHOPPERS));
+  const currency = pick(CURRENCY[provider]);
+  const usd = who.usualMinor * (0.5 + Math.random() * 1.5);
   return {
     at,
-    amountMinor,
-    currency: pick(CURRENCY[provider]),
+    amountMinor: Math.max(100, Math.round((usd * PER_USD[currency]!) / 100) * 100 + pick([0, 0, 99, 50])),
+    currency,
     decline: approved ? null : outage && Math.random() < 0.85 ? 'issuer_unavailable' : pick(DECLINES),
-    email: `shopper${customer}@${pick(['gmail.com', 'outlook.com', 'yahoo.com', 'proton.me'])}`,
-    ip: `${randomInt(11, 220)}.${randomInt(0, 255)}.${randomInt(0, 255)}.${randomInt(1, 254)}`,
-    bin: pick(['424242', '545454', '411111', '510510', '401288']),
-    last4: String(randomInt(0, 10000)).padStart(4, '0'),
-    country: pick(COUNTRY[provider]),
+    email: who.email,
+    ip: who.ip,
+    bin: who.bin,
+    last4: who.last4,
+    country: who.country,
+    merchant: pick(MERCHANTS[provider]),
   };
+}
+
+/**
+ * Checkout traffic of the demo's web shop, which asks Paylens before it charges the card
+ * (`POST /v1/risk/score`), so the scorer sees everything it uses: e-mail, card, IP and its
+ * country, device, merchant. Transaction ids are the shop's own order numbers.
+ */
+export const WEB_SHOP = 'shop-web';
+
+export interface ScoreBody {
+  transactionId: string;
+  amount: { minor: number; currency: string };
+  customer: { email: string };
+  card: { bin: string; last4: string; country: string };
+  ip: string;
+  ipCountry: string;
+  deviceId: string;
+  merchant: { id: string; country: string };
+  occurredAt: string;
+  outcome?: 'approved' | 'declined';
+}
+
+export function checkout(who: Shopper, at: Date, over: Partial<ScoreBody> = {}): ScoreBody {
+  return {
+    transactionId: id('ord_', 8),
+    amount: { minor: Math.max(100, Math.round((who.usualMinor * (0.6 + Math.random() * 0.9)) / 100) * 100), currency: 'USD' },
+    customer: { email: who.email },
+    card: { bin: who.bin, last4: who.last4, country: who.country },
+    ip: who.ip,
+    ipCountry: who.country,
+    deviceId: who.deviceId,
+    merchant: { id: WEB_SHOP, country: 'US' },
+    occurredAt: at.toISOString(),
+    ...over,
+  };
+}
+
+/** What the demo sends at a moment: a provider webhook, or a checkout the web shop scores. */
+export type DemoAction = { at: Date; kind: 'event'; provider: DemoProvider; payload: Record<string, unknown> } | { at: Date; kind: 'score'; body: ScoreBody };
+
+export const ATTACKS = ['card testing', 'stolen cards on new accounts', 'account takeover'] as const;
+export type Attack = (typeof ATTACKS)[number];
+
+const later = (start: Date, seconds: number) => new Date(start.getTime() + seconds * 1000);
+const randomLocal = () => `${randomBytes(6).toString('hex')}${randomInt(10, 99)}`;
+const FOREIGN = [
+  { ip: '185.220.101', country: 'RO' },
+  { ip: '45.141.215', country: 'RU' },
+  { ip: '102.89.34', country: 'NG' },
+  { ip: '103.152.18', country: 'VN' },
+];
+
+/**
+ * A card-testing run against one Adyen merchant: 80 one-euro authorisations in a minute and a half
+ * from one address, each on a new card of one BIN with neighbouring numbers, nearly all refused.
+ */
+function cardTesting(start: Date): DemoAction[] {
+  const ip = `${pick(FOREIGN).ip}.${randomInt(2, 250)}`;
+  const bin = pick(['431940', '455673', '520082']);
+  const first = randomInt(1000, 9000);
+  return Array.from({ length: 80 }, (_, i) => {
+    const sale: Sale = {
+      at: later(start, i * 1.1),
+      amountMinor: 100,
+      currency: 'EUR',
+      decline: i % 8 === 5 ? null : pick(['do_not_honor', 'incorrect_cvc', 'expired_card', 'insufficient_funds'] as const),
+      email: `${randomLocal()}@${pick(['mailinator.com', 'yopmail.com', 'guerrillamail.com'])}`,
+      ip,
+      bin,
+      last4: String(first + i),
+      country: pick(['US', 'GB', 'FR']),
+      merchant: 'DemoShopEU',
+    };
+    return { at: sale.at, kind: 'event', provider: 'adyen', payload: adyenPayload(sale) };
+  });
+}
+
+/** Stolen cards paid with by brand-new accounts: throwaway e-mail, new phone, an address abroad, a big basket. */
+function stolenCards(start: Date): DemoAction[] {
+  return Array.from({ length: 5 }, (_, i) => {
+    const place = pick(FOREIGN);
+    const who: Shopper = {
+      id: -1,
+      email: `${randomLocal()}@${pick(['mailinator.com', 'yopmail.com', 'sharklasers.com', 'gmail.com'])}`,
+      bin: pick(BINS),
+      last4: String(randomInt(0, 10000)).padStart(4, '0'),
+      country: 'US',
+      ip: `${place.ip}.${randomInt(2, 250)}`,
+      deviceId: `dev-${randomBytes(5).toString('hex')}`,
+      usualMinor: 0,
+    };
+    return { at: later(start, i * 25), kind: 'score', body: checkout(who, later(start, i * 25), { amount: { minor: randomInt(450, 980) * 100, currency: 'USD' }, ipCountry: place.country }) };
+  });
+}
+
+/** A customer's account taken over: their e-mail and saved card, from a new phone abroad, baskets 4–10 times the usual. */
+function takeover(start: Date, victim: Shopper): DemoAction[] {
+  const place = pick(FOREIGN);
+  const device = `dev-${randomBytes(5).toString('hex')}`;
+  const ip = `${place.ip}.${randomInt(2, 250)}`;
+  return Array.from({ length: 3 }, (_, i) => ({
+    at: later(start, i * 40),
+    kind: 'score',
+    body: checkout(victim, later(start, i * 40), { amount: { minor: Math.round((victim.usualMinor * randomInt(4, 11)) / 100) * 100, currency: 'USD' }, ip, ipCountry: place.country, deviceId: device }),
+  }));
+}
+
+/** The actions of one attack starting at `start`; a takeover needs a customer the web shop already knows. */
+export function attack(kind: Attack, start: Date, knownShopper: Shopper): DemoAction[] {
+  if (kind === 'card testing') return cardTesting(start);
+  if (kind === 'stolen cards on new accounts') return stolenCards(start);
+  return takeover(start, knownShopper);
 }

@@ -154,6 +154,33 @@ function Lists() {
   );
 }
 
+/** The rules that fired, strongest first, with their weights (three, then the rest on demand); the model's reason lists the signals that moved it. */
+function Why({ reasons }: { reasons: StoredAssessment['reasons'] }) {
+  if (reasons.length === 0) return <>—</>;
+  const sorted = [...reasons].sort((x, y) => y.weight - x.weight);
+  const item = (r: StoredAssessment['reasons'][number]) => (
+    <li key={r.code}>
+      {r.message} <span className="muted">(+{r.weight.toFixed(2)})</span>
+      {r.signals && r.signals.length > 0 ? (
+        <small className="muted"> — {r.signals.slice(0, 3).map((sig) => `${label(sig.feature)} ${sig.contribution >= 0 ? '+' : '−'}${Math.abs(sig.contribution).toFixed(2)}`).join(', ')}</small>
+      ) : null}
+    </li>
+  );
+  return (
+    <ul className="reasons">
+      {sorted.slice(0, 3).map(item)}
+      {sorted.length > 3 ? (
+        <li className="more">
+          <details>
+            <summary>{sorted.length - 3} more</summary>
+            <ul className="reasons">{sorted.slice(3).map(item)}</ul>
+          </details>
+        </li>
+      ) : null}
+    </ul>
+  );
+}
+
 /** Unlabeled verdicts that need a human: a label settles one here and feeds the next model. */
 function ReviewQueue() {
   const [decision, setDecision] = useState<string>('review');
@@ -194,7 +221,7 @@ function ReviewQueue() {
                   <td>{time(a.occurredAt)}</td>
                   <td>{money(a.amountUsdMinor)}</td>
                   <td><Badge value={a.riskLevel} /> {a.score.toFixed(2)}</td>
-                  <td>{a.reasons.slice(0, 2).map((r) => r.message).join('; ') || '—'}</td>
+                  <td className="why"><Why reasons={a.reasons} /></td>
                   <td className="actions">
                     {QUEUE_LABELS.map((verdict) => (
                       <button key={verdict} type="button" className={verdict === 'fraud' ? 'danger' : undefined} onClick={() => void settle(a, verdict)} aria-label={`Label ${a.transactionId} ${verdict}`}>
