@@ -75,6 +75,12 @@ describe('computeFeatures', () => {
     expect(computeFeatures(input, empty)).toMatchObject({ customer_age_days: 0, email_age_days: 0, device_age_days: 0, ip_age_days: 0, email_disposable: 0 });
   });
 
+  it('reads a transaction without a device as on no new device, so the takeover rules cannot fire on provider events', () => {
+    const f = computeFeatures({ ...input, hasDevice: false }, empty);
+    expect(f.device_age_days).toBeGreaterThanOrEqual(1);
+    expect(f.first_seen_device).toBe(0);
+  });
+
   it('judges an amount against the merchant distribution once it has 20 amounts, with a floor on the spread', () => {
     const amounts = (usd: number[]) => ({
       count: usd.length,

@@ -119,6 +119,9 @@ export const MERCHANT_AMOUNTS_MIN = 20;
 const MIN_LOG_SPREAD = 0.5;
 
 /** Days from a first sighting to the event, 0 for a first sighting. */
+/** The age a transaction without a device id reports for its device (a year: never "first seen today"). */
+const NO_DEVICE_AGE_DAYS = 365;
+
 const ageDays = (at: number, firstSeenAt: number | null) => (firstSeenAt === null ? 0 : round((at - firstSeenAt) / DAY_MS));
 
 /**
@@ -174,7 +177,8 @@ export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels
     email_disposable: email.disposable ? 1 : 0,
     email_random: email.randomLocal ? 1 : 0,
     card_age_days: ageDays(at, v.card.firstSeenAt),
-    device_age_days: ageDays(at, v.device.firstSeenAt),
+    // Without a device there is no new device: the takeover rules key on its age, so an unknown one reads as long known.
+    device_age_days: input.hasDevice ? ageDays(at, v.device.firstSeenAt) : NO_DEVICE_AGE_DAYS,
     device_new_cards_10m: v.device.newCards10m,
     device_new_cards_1h: v.device.newCards1h,
     device_new_customers_10m: v.device.newCustomers10m,
