@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/harness/processes.js';
-import { printTable, runPaced, startPaylens, stopProcess, waitForHttp, type LoadResult } from './lib.js';
+import { percentile, startPaylens, stopProcess, waitForHttp } from './lib.js';
 
 const KEY = `pl_${'t'.repeat(43)}`;
 const HISTORY = Number(process.env.BENCH_TRAINING_HISTORY ?? 40_000);
@@ -40,11 +40,48 @@ async function api(base: string, method: string, path: string, body?: unknown): 
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+interface Paced {
+  latencies: number[];
+  non2xx: number;
+}
+
+/** Steady open-loop load: a request every 1000/RATE ms while `more()` (or for `minMs`), latency from each one's due time. */
+async function paced(url: string, body: () => string, more: () => boolean, minMs: number): Promise<Paced> {
+  const interval = 1000 / RATE;
+  const out: Paced = { latencies: [], non2xx: 0 };
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; ; i++) {
+    const due = start + i * interval;
+    if (due - start >= minMs && !more()) break;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      fetch(url, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: body() }).then(
+        async (res) => {
+          await res.arrayBuffer();
+          out.latencies.push(performance.now() - due);
+          if (!res.ok) out.non2xx++;
+        },
+        () => {
+          out.non2xx++;
+        },
+      ),
+    );
+  }
+  await Promise.all(pending);
+  out.latencies.sort((a, b) => a - b);
+  return out;
+}
+
+const row = (label: string, p: Paced) =>
+  `| ${label} | ${p.latencies.length} | ${p.non2xx} | ${percentile(p.latencies, 0.5).toFixed(1)} | ${percentile(p.latencies, 0.99).toFixed(1)} | ${(p.latencies.at(-1) ?? Number.NaN).toFixed(1)} |`;
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'paylens-bench-training-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = startPaylens({ PORT: String(port), HOST: '127.0.0.1', PAYLENS_DATA_DIR: dir, PAYLENS_BOOTSTRAP_API_KEY: KEY, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' });
+  const server = startPaylens({ PORT: String(port), HOST: '127.0.0.1', PAYLENS_DATA_DIR: dir, PAYLENS_BOOTSTRAP_API_KEY: KEY, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', RATE_LIMIT_ENABLED: 'false' });
   try {
     await waitForHttp(`${base}/health/live`);
     const rows = Array.from({ length: HISTORY }, (_, i) => historyRow(i));
@@ -61,23 +98,27 @@ export async function run(): Promise<void> {
 
     let n = 0;
     const score = () => JSON.stringify({ ...historyRow(HISTORY + n), transactionId: `live${n++}`, occurredAt: new Date(T0 + (HISTORY + n) * 30_000).toISOString() });
-    const load = (label: string, seconds: number): Promise<LoadResult> =>
-      runPaced(label, { url: `${base}/v1/risk/score`, durationSeconds: seconds, rate: RATE, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: score });
-
-    const idle = await load(`no training, ${RATE} scores/s`, 20);
+    const idle = await paced(`${base}/v1/risk/score`, score, () => false, 20_000);
     const started = await api(base, 'POST', '/v1/risk/models', {});
     const jobId = String(started.json.jobId);
-    const during = load(`while training (${HISTORY} labelled), ${RATE} scores/s`, 20);
     let job: Record<string, unknown> = started.json;
-    while (job.status === 'queued' || job.status === 'running') {
-      await new Promise((r) => setTimeout(r, 250));
-      job = (await api(base, 'GET', `/v1/risk/models/jobs/${jobId}`)).json;
-    }
-    const busy = await during;
-    printTable('Scoring while a model trains (embedded, one process; latency from each request\'s due time)', [idle, busy]);
+    const running = () => job.status === 'queued' || job.status === 'running';
+    const watch = (async () => {
+      while (running()) {
+        await new Promise((r) => setTimeout(r, 250));
+        job = (await api(base, 'GET', `/v1/risk/models/jobs/${jobId}`)).json;
+      }
+    })();
+    const busy = await paced(`${base}/v1/risk/score`, score, running, 0);
+    await watch;
+    console.log(`\n## Scoring while a model trains (embedded, one process, ${RATE} scores/s; latency from each request's due time)`);
+    console.log('| run | scores | non-2xx | p50 ms | p99 ms | max ms |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    console.log(row('no training', idle));
+    console.log(row(`while training on ${HISTORY} labelled transactions`, busy));
     const seconds = (Date.parse(String(job.finishedAt)) - Date.parse(String(job.startedAt))) / 1000;
-    const result = job.result as { version: number; activated: boolean; reason: string } | null;
-    console.log(`training job ${job.status} in ${seconds.toFixed(1)} s (read, fit, held-out evaluation): ${result ? `v${result.version}, ${result.reason}` : String(job.error)}`);
+    const result = job.result as { version: number; reason: string } | null;
+    console.log(`training job ${String(job.status)} in ${seconds.toFixed(1)} s (read, fit, held-out evaluation): ${result ? `v${result.version}, ${result.reason}` : String(job.error)}`);
   } finally {
     await stopProcess(server);
     rmSync(dir, { recursive: true, force: true });

@@ -120,6 +120,19 @@ describe.each(storeKinds())('model training on the running server (%s)', (store)
     ]);
   });
 
+  it('counts a rescored transaction once, as its latest assessment, however the history is paged', { timeout: 120_000 }, async () => {
+    const tenant = await t.newTenant(`train-rescored-${store}`);
+    const rows = history(4, 450);
+    await seed(tenant.apiKey, rows);
+    // Ten transactions scored again a second later: still 450 transactions, not 460.
+    const again = rows.slice(10, 20).map((r) => ({ ...r.request, occurredAt: new Date(Date.parse(r.request.occurredAt) + 1000).toISOString() }));
+    expect((await call(tenant.apiKey, 'POST', '/v1/risk/score/batch', { transactions: again })).statusCode).toBe(200);
+    const job = await finished(tenant.apiKey, (await call(tenant.apiKey, 'POST', '/v1/risk/models', {})).json().jobId);
+    expect(job.status).toBe('succeeded');
+    expect(job.result.trainingSize + job.result.holdout.candidate.transactions).toBe(450);
+    expect(job.result.holdout.candidate.transactions).toBe(90);
+  });
+
   it('fails a job whose range lacks labels of both classes, rejects an empty range, and keeps jobs per tenant', { timeout: 60_000 }, async () => {
     const tenant = await t.newTenant(`train-thin-${store}`);
     const rows = history(3, 80);

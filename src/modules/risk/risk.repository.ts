@@ -198,26 +198,37 @@ export class RiskRepository {
   }
 
   /**
-   * The labelled rows `assessments({labeledOnly: true})` reads, in the same order, a page at a time
-   * (feed them to keepLatest for the same transactions): model training reads history of any size
-   * without holding it, or copying it between threads, in one piece.
+   * The labelled transactions `assessments({labeledOnly: true})` reads (each once, as its latest
+   * assessment in the range), a page of labels at a time in transaction-id order: model training
+   * reads history of any size without holding it, or copying it between threads, in one piece. Each
+   * page walks the labels' primary key and looks its transactions up by id, so its cost does not
+   * grow with the history (or depend on the planner's statistics); sort the result by event time.
    */
-  async *labeledPages(tenantId: string, range: TimeRange, pageSize = 500): AsyncGenerator<StoredAssessment[]> {
-    let after: { occurredAt: Date; scoredAt: Date; id: string } | null = null;
+  async *labeledPages(tenantId: string, range: TimeRange, pageSize = 200): AsyncGenerator<StoredAssessment[]> {
+    let after = '';
     for (;;) {
-      let q = this.withLabels(tenantId, range).select([...storedAssessmentColumns, 'a.id']).where('l.label', 'is not', null);
-      // The first condition repeats the row comparison's bound in a form the (tenant, time) index can seek to,
-      // so each page reads from where the last one ended instead of from the start of the history.
-      if (after) {
-        q = q
-          .where('a.occurred_at', '>=', after.occurredAt)
-          .where(sql<boolean>`(a.occurred_at, a.scored_at, a.id) > (${after.occurredAt}::timestamptz, ${after.scoredAt}::timestamptz, ${after.id})`);
-      }
-      const rows = await q.orderBy('a.occurred_at').orderBy('a.scored_at').orderBy('a.id').limit(pageSize).execute();
-      if (rows.length > 0) yield rows.map(toStoredAssessment);
-      if (rows.length < pageSize) return;
-      const last = rows.at(-1)!;
-      after = { occurredAt: toDate(last.occurred_at), scoredAt: toDate(last.scored_at), id: last.id };
+      const labels = await this.db
+        .selectFrom('risk_labels')
+        .select('transaction_id')
+        .where('tenant_id', '=', tenantId)
+        .where('transaction_id', '>', after)
+        .orderBy('transaction_id')
+        .limit(pageSize)
+        .execute();
+      if (labels.length === 0) return;
+      const rows = await this.withLabels(tenantId, range)
+        .select(storedAssessmentColumns)
+        .where('a.transaction_id', 'in', labels.map((l) => l.transaction_id))
+        .orderBy('a.transaction_id')
+        .orderBy('a.occurred_at')
+        .orderBy('a.scored_at')
+        .orderBy('a.id')
+        .execute();
+      // Rows come per transaction in time order: the last of each is its latest assessment.
+      const page = rows.filter((r, i) => rows[i + 1]?.transaction_id !== r.transaction_id).map(toStoredAssessment);
+      if (page.length > 0) yield page;
+      if (labels.length < pageSize) return;
+      after = labels.at(-1)!.transaction_id;
     }
   }
 

@@ -1,8 +1,9 @@
+import { setPriority } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { isFraud, quality, rescore, trainModel, type QualityReport, type VersionedModel } from '../model-training.js';
 import type { StoredAssessment } from '../risk.repository.js';
 import type { RuleSet } from '../rules.js';
-import { keepLatest, splitByEventTime } from './labeled-history.js';
+import { splitByEventTime } from './labeled-history.js';
 
 export interface TrainingRequest {
   ruleSet: RuleSet;
@@ -23,7 +24,7 @@ export type TrainingOutcome =
     }
   | { ok: false; problem: string };
 
-/** Messages to the training thread: labelled rows in event-time order, then the order to train. */
+/** Messages to the training thread: labelled transactions (each once, in any order), then the order to train. */
 export type ToTrainer = { kind: 'rows'; rows: StoredAssessment[] } | { kind: 'train'; request: TrainingRequest };
 export type FromTrainer = { kind: 'done'; outcome: TrainingOutcome } | { kind: 'failed'; message: string };
 
@@ -59,15 +60,17 @@ export function runTraining(labeled: readonly StoredAssessment[], request: Train
 
 /** The training thread's program (started by TrainingThread): it collects rows, trains once, answers. */
 export function serveTraining(port: MessagePort): void {
-  const latest = new Map<string, StoredAssessment>();
+  // On Linux a thread has its own nice value: the fit yields the cores to the threads answering requests.
+  setPriority(19);
+  const labeled: StoredAssessment[] = [];
   port.on('message', (message: ToTrainer) => {
     if (message.kind === 'rows') {
-      for (const row of message.rows) keepLatest(latest, row);
+      labeled.push(...message.rows);
       return;
     }
     let reply: FromTrainer;
     try {
-      reply = { kind: 'done', outcome: runTraining([...latest.values()], message.request) };
+      reply = { kind: 'done', outcome: runTraining(labeled, message.request) };
     } catch (error) {
       reply = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
     }
