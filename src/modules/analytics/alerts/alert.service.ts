@@ -150,7 +150,8 @@ export class AlertService {
       const cardTesting = settings.merchantCardTesting.enabled ? detectCardTesting(stats, settings.merchantCardTesting) : [];
       if (settings.merchantCardTesting.enabled) evaluations.push({ kind: 'merchant_card_testing', evaluations: cardTesting });
       if (settings.merchantFraudSpike.enabled) {
-        const attacked = new Set(cardTesting.filter((e) => e.state === 'firing').map((e) => e.subject.slice('merchant/'.length)));
+        const cardTestingOpen = new Set(open.filter((a) => a.kind === 'merchant_card_testing').map((a) => a.subject));
+        const attacked = new Set(cardTesting.filter((e) => e.state !== 'clear' || cardTestingOpen.has(e.subject)).map((e) => e.subject.slice('merchant/'.length)));
         evaluations.push({ kind: 'merchant_fraud_spike', evaluations: detectMerchantFraudSpikes(stats, settings.merchantFraudSpike, attacked) });
       }
     }

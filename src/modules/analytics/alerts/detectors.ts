@@ -148,9 +148,9 @@ const merchantSubject = (merchant: string) => `merchant/${merchant}`;
  * Card testing at a merchant: a burst of failed attempts on cards never seen before. Against the
  * merchant's own baseline when it has one (a busy shop always sees some: the burst must stand out
  * from them, significantly and by a margin); for a merchant without one, most attempts failing that way.
- * New cards must also fail far more often than known cards in the same window: an issuer or
- * provider outage fails both alike and is an approval-rate alert, not an attack. A window without
- * the burst clears it.
+ * New cards must also fail far more often than known cards in the same window to open it: an
+ * issuer or provider outage fails both alike and is an approval-rate alert, not an attack (and an
+ * attack during an outage keeps its open alert). A window without the burst clears it.
  */
 export function detectCardTesting(stats: readonly MerchantStats[], settings: AlertSettings['merchantCardTesting']): Evaluation[] {
   return stats.map(({ merchant, recent, baseline }) => {
@@ -164,7 +164,9 @@ export function detectCardTesting(stats: readonly MerchantStats[], settings: Ale
     const knownFailureRate = knownAttempts <= 0 ? 0 : (recent.failed - recent.newCardFailures) / knownAttempts;
     const newCardFailureRate = recent.newCards === 0 ? 0 : recent.newCardFailures / recent.newCards;
     const onNewCards = newCardFailureRate - knownFailureRate >= settings.minNewCardExcess;
-    if (recent.newCardFailures < settings.minFailures || !stands || !onNewCards) return { subject, state: 'clear' };
+    if (recent.newCardFailures < settings.minFailures || !stands) return { subject, state: 'clear' };
+    // Known cards failing alike: an outage, or an attack hidden in one. Neither opened nor closed on that.
+    if (!onNewCards) return { subject, state: 'insufficient' };
     return {
       subject,
       state: 'firing',
@@ -182,7 +184,8 @@ export function detectCardTesting(stats: readonly MerchantStats[], settings: Ale
 
 /**
  * A fraud spike at a merchant: far more of its payments sent to review or declined than its own
- * baseline. Left as it is for a merchant under card testing, which already has its alert.
+ * baseline. Left as it is for a merchant under card testing (firing, or with its alert open), which
+ * already has its alert.
  */
 export function detectMerchantFraudSpikes(stats: readonly MerchantStats[], settings: AlertSettings['merchantFraudSpike'], underCardTesting: ReadonlySet<string>): Evaluation[] {
   return stats.map(({ merchant, recent, baseline }) => {
