@@ -58,7 +58,9 @@ async function measure(label: string, requests: number, call: () => Promise<{ st
 export async function run(events = Number(process.env.BENCH_ANALYTICS_EVENTS ?? 10_000_000)): Promise<void> {
   const requests = Number(process.env.BENCH_ANALYTICS_REQUESTS ?? 200);
   const postgres = await startPostgres();
-  const container = await createContainer(loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: postgres.url, PAYLENS_DATA_DIR: 'memory://' }));
+  const container = await createContainer(
+    loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: postgres.url, PAYLENS_DATA_DIR: 'memory://' }),
+  );
   const app = await buildApp(container, { logger: false });
   const seeder = new pg.Client({ connectionString: postgres.url });
   try {
@@ -81,7 +83,10 @@ export async function run(events = Number(process.env.BENCH_ANALYTICS_EVENTS ?? 
       [tenant.id, Math.floor((events - 1) / EVENTS_PER_RAW)],
     );
     for (let start = 0; start < events; start += SEED_CHUNK) {
-      await seeder.query(seedEventsSql(tenant.id, now - 30 * DAY_MS, now), [start, Math.min(events, start + SEED_CHUNK) - 1]);
+      await seeder.query(seedEventsSql(tenant.id, now - 30 * DAY_MS, now), [
+        start,
+        Math.min(events, start + SEED_CHUNK) - 1,
+      ]);
     }
     const eventsSeconds = (performance.now() - seedStarted) / 1000;
     const rollupStarted = performance.now();
@@ -93,21 +98,35 @@ export async function run(events = Number(process.env.BENCH_ANALYTICS_EVENTS ?? 
        select 'slices', granularity, count(*) from analytics_slices group by 2 order by 1, 2`,
     );
 
-    console.log(`\n## Analytics read latency — ${events.toLocaleString('en-US')} events over 30 days, PostgreSQL, app.inject`);
-    console.log(`seeded events in ${eventsSeconds.toFixed(0)} s, rollups in ${rollupSeconds.toFixed(0)} s; rollup rows: ${rows.map((r) => `${r.t}/${r.granularity} ${Number(r.n).toLocaleString('en-US')}`).join(', ')}`);
+    console.log(
+      `\n## Analytics read latency — ${events.toLocaleString('en-US')} events over 30 days, PostgreSQL, app.inject`,
+    );
+    console.log(
+      `seeded events in ${eventsSeconds.toFixed(0)} s, rollups in ${rollupSeconds.toFixed(0)} s; rollup rows: ${rows.map((r) => `${r.t}/${r.granularity} ${Number(r.n).toLocaleString('en-US')}`).join(', ')}`,
+    );
     console.log('| request | n | p50 ms | p99 ms |');
     console.log('|---|---:|---:|---:|');
     const from30 = new Date(now - 30 * DAY_MS).toISOString();
     const routes: [string, string][] = [
       ['summary, last 24 h (target ≤ 50 ms)', '/v1/analytics/summary'],
       ['summary, last 7 days', `/v1/analytics/summary?from=${new Date(now - 7 * DAY_MS).toISOString()}`],
-      ['timeseries approval_rate, 30 days by hour (target ≤ 100 ms)', `/v1/analytics/timeseries?metric=approval_rate&interval=hour&from=${from30}`],
-      ['timeseries count by provider, 30 days by hour', `/v1/analytics/timeseries?metric=count&interval=hour&groupBy=provider&from=${from30}`],
-      ['timeseries count by card country, 30 days by hour', `/v1/analytics/timeseries?metric=count&interval=hour&groupBy=cardCountry&from=${from30}`],
+      [
+        'timeseries approval_rate, 30 days by hour (target ≤ 100 ms)',
+        `/v1/analytics/timeseries?metric=approval_rate&interval=hour&from=${from30}`,
+      ],
+      [
+        'timeseries count by provider, 30 days by hour',
+        `/v1/analytics/timeseries?metric=count&interval=hour&groupBy=provider&from=${from30}`,
+      ],
+      [
+        'timeseries count by card country, 30 days by hour',
+        `/v1/analytics/timeseries?metric=count&interval=hour&groupBy=cardCountry&from=${from30}`,
+      ],
       ['failure-reasons, last 24 h', '/v1/analytics/failure-reasons'],
       ['provider view (stripe), last 24 h', '/v1/analytics/providers/stripe'],
     ];
-    for (const [label, url] of routes) console.log(await measure(label, requests, () => app.inject({ method: 'GET', url, headers })));
+    for (const [label, url] of routes)
+      console.log(await measure(label, requests, () => app.inject({ method: 'GET', url, headers })));
   } finally {
     await seeder.end().catch(() => undefined);
     await app.close();

@@ -10,9 +10,10 @@ import { CHUNK_RECORDS } from '../src/modules/ingest/batch-intake.js';
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 5000);
 
-
 function makeBodies(): string[] {
-  return Array.from({ length: BATCHES }, () => JSON.stringify(Array.from({ length: BATCH_SIZE }, () => distinctStripeEvent('batch'))));
+  return Array.from({ length: BATCHES }, () =>
+    JSON.stringify(Array.from({ length: BATCH_SIZE }, () => distinctStripeEvent('batch'))),
+  );
 }
 
 interface Figures {
@@ -36,7 +37,12 @@ function postgresCpuSeconds(): number {
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
-async function measure(label: string, bodies: string[], post: (body: string) => Promise<{ ok: boolean }>, withPostgres = false): Promise<Figures> {
+async function measure(
+  label: string,
+  bodies: string[],
+  post: (body: string) => Promise<{ ok: boolean }>,
+  withPostgres = false,
+): Promise<Figures> {
   const durations: number[] = [];
   let failures = 0;
   const cpu0 = process.cpuUsage();
@@ -71,7 +77,12 @@ async function baseline(bodies: string[]): Promise<Figures> {
   await app.ready();
   try {
     return await measure('bare JSON.parse + Fastify handler (ceiling)', bodies, async (body) => {
-      const res = await app.inject({ method: 'POST', url: '/v1/events/batch', headers: { 'content-type': 'application/json' }, payload: body });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/events/batch',
+        headers: { 'content-type': 'application/json' },
+        payload: body,
+      });
       return { ok: res.statusCode === 200 && res.json().count === BATCH_SIZE };
     });
   } finally {
@@ -90,26 +101,48 @@ export async function run(): Promise<void> {
 
   const pg = await startPostgres({ durable: true });
   try {
-    const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: pg.url, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '16', PAYLENS_CUSTOMER_KEY_SALT: 'bench-salt-0123456789' });
+    const config = loadConfig({
+      ...process.env,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: pg.url,
+      DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '16',
+      PAYLENS_CUSTOMER_KEY_SALT: 'bench-salt-0123456789',
+    });
     const container = await createContainer(config);
     const app = await buildApp(container, { logger: false });
     await app.ready();
     try {
-      const tenant = (await container.tenants.create('bench-batch')) ?? (await container.tenants.findByName('bench-batch'));
+      const tenant =
+        (await container.tenants.create('bench-batch')) ?? (await container.tenants.findByName('bench-batch'));
       if (!tenant) throw new Error('no tenant');
       const { secret } = await container.apiKeys.issue(tenant.id, 'bench');
       const post = async (body: string) => {
-        const res = await app.inject({ method: 'POST', url: '/v1/events/batch', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, payload: body });
-        const json = res.statusCode === 200 ? (res.json() as { summary: { stored: number }; items: { status: number; error?: { detail?: string } }[] }) : null;
+        const res = await app.inject({
+          method: 'POST',
+          url: '/v1/events/batch',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          payload: body,
+        });
+        const json =
+          res.statusCode === 200
+            ? (res.json() as { summary: { stored: number }; items: { status: number; error?: { detail?: string } }[] })
+            : null;
         const ok = json?.summary.stored === BATCH_SIZE;
         if (!ok) {
           const failure = json?.items.find((i) => i.status !== 201);
-          console.error(`batch not fully stored: HTTP ${res.statusCode} ${JSON.stringify(json?.summary ?? res.body.slice(0, 300))} ${failure ? JSON.stringify(failure) : ''}`);
+          console.error(
+            `batch not fully stored: HTTP ${res.statusCode} ${JSON.stringify(json?.summary ?? res.body.slice(0, 300))} ${failure ? JSON.stringify(failure) : ''}`,
+          );
         }
         return { ok };
       };
       await measure('warm-up', warmup, post);
-      const paylens = await measure(`Paylens on PostgreSQL (fsync on; ${CHUNK_RECORDS.toLocaleString('en-US')} records per transaction)`, bodies, post, true);
+      const paylens = await measure(
+        `Paylens on PostgreSQL (fsync on; ${CHUNK_RECORDS.toLocaleString('en-US')} records per transaction)`,
+        bodies,
+        post,
+        true,
+      );
       print([ceiling, paylens], ceiling);
     } finally {
       await app.close();
@@ -121,11 +154,17 @@ export async function run(): Promise<void> {
 }
 
 function print(rows: Figures[], ceiling: Figures): void {
-  console.log(`\n## POST /v1/events/batch — ${BATCHES} batches × ${BATCH_SIZE} distinct Stripe events, app.inject, sequential`);
-  console.log('| run | events/s | p50 ms/batch | p99 ms/batch | peak RSS MB | CPU µs/event: API / PostgreSQL | failed batches | vs ceiling |');
+  console.log(
+    `\n## POST /v1/events/batch — ${BATCHES} batches × ${BATCH_SIZE} distinct Stripe events, app.inject, sequential`,
+  );
+  console.log(
+    '| run | events/s | p50 ms/batch | p99 ms/batch | peak RSS MB | CPU µs/event: API / PostgreSQL | failed batches | vs ceiling |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.label} | ${r.eventsPerSecond} | ${r.p50} | ${r.p99} | ${r.peakRssMb} | ${r.apiCpuUs} / ${r.pgCpuUs ?? '–'} | ${r.failures} | ${Math.round((r.eventsPerSecond / ceiling.eventsPerSecond) * 100)}% |`);
+    console.log(
+      `| ${r.label} | ${r.eventsPerSecond} | ${r.p50} | ${r.p99} | ${r.peakRssMb} | ${r.apiCpuUs} / ${r.pgCpuUs ?? '–'} | ${r.failures} | ${Math.round((r.eventsPerSecond / ceiling.eventsPerSecond) * 100)}% |`,
+    );
   }
 }
 

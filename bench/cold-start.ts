@@ -40,7 +40,13 @@ const rows: [ScenarioKey, string][] = [
 const pct = (r: ScenarioRate) => `${(100 * notApprovedShare(r)).toFixed(1)} %`;
 
 export async function run(): Promise<void> {
-  const c = await createContainer(loadConfig({ LOG_LEVEL: 'silent', PAYLENS_DATA_DIR: 'memory://', PAYLENS_CUSTOMER_KEY_SALT: 'bench-salt-0123456789' }));
+  const c = await createContainer(
+    loadConfig({
+      LOG_LEVEL: 'silent',
+      PAYLENS_DATA_DIR: 'memory://',
+      PAYLENS_CUSTOMER_KEY_SALT: 'bench-salt-0123456789',
+    }),
+  );
   try {
     const seeds = [...TUNING_SEEDS, ...FIRST_HELD_OUT_SEEDS, ...HELD_OUT_SEEDS];
     const bySeed = new Map<number, Record<ScenarioKey, ScenarioRate>>();
@@ -54,15 +60,27 @@ export async function run(): Promise<void> {
     }
     const seconds = (performance.now() - started) / 1000;
     const pooled = (key: ScenarioKey, group: readonly number[]) =>
-      group.reduce<ScenarioRate>((a, s) => ({ transactions: a.transactions + bySeed.get(s)![key].transactions, notApproved: a.notApproved + bySeed.get(s)![key].notApproved }), { transactions: 0, notApproved: 0 });
+      group.reduce<ScenarioRate>(
+        (a, s) => ({
+          transactions: a.transactions + bySeed.get(s)![key].transactions,
+          notApproved: a.notApproved + bySeed.get(s)![key].notApproved,
+        }),
+        { transactions: 0, notApproved: 0 },
+      );
     const range = (key: ScenarioKey, group: readonly number[]) => {
       const shares = group.map((s) => 100 * notApprovedShare(bySeed.get(s)![key]));
       return `${Math.min(...shares).toFixed(1)}–${Math.max(...shares).toFixed(1)}`;
     };
-    console.log(`\n## Cold start — default rules, no labels, no model (${COLD_START_SIM.customers} customers × ${COLD_START_SIM.days} days, fraud rate ${COLD_START_SIM.fraudRate} per seed)`);
-    console.log(`${seeds.length} seeds, ${transactions} transactions scored in ${seconds.toFixed(1)} s (memory velocity store). Not approved (review or decline):`);
+    console.log(
+      `\n## Cold start — default rules, no labels, no model (${COLD_START_SIM.customers} customers × ${COLD_START_SIM.days} days, fraud rate ${COLD_START_SIM.fraudRate} per seed)`,
+    );
+    console.log(
+      `${seeds.length} seeds, ${transactions} transactions scored in ${seconds.toFixed(1)} s (memory velocity store). Not approved (review or decline):`,
+    );
     const held = [...FIRST_HELD_OUT_SEEDS, ...HELD_OUT_SEEDS];
-    console.log(`| scenario | tuning ${TUNING_SEEDS[0]}–${TUNING_SEEDS.at(-1)}, all (per seed) | ${held.join(' | ')} | held out ${HELD_OUT_SEEDS[0]}–${HELD_OUT_SEEDS.at(-1)}, all |`);
+    console.log(
+      `| scenario | tuning ${TUNING_SEEDS[0]}–${TUNING_SEEDS.at(-1)}, all (per seed) | ${held.join(' | ')} | held out ${HELD_OUT_SEEDS[0]}–${HELD_OUT_SEEDS.at(-1)}, all |`,
+    );
     console.log(`|---|---:|${held.map(() => '---:').join('|')}|---:|`);
     for (const [key, label] of rows) {
       const tuning = pooled(key, TUNING_SEEDS);

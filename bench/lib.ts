@@ -97,7 +97,10 @@ export function startPaylens(env: Record<string, string>): ChildProcess {
   const withDefaults = { RATE_LIMIT_ENABLED: 'false', METRICS_PORT: '0', ...env };
   const built = fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url));
   if (existsSync(built)) return startNode([built], withDefaults);
-  return startNode(['--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))], withDefaults);
+  return startNode(
+    ['--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))],
+    withDefaults,
+  );
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {
@@ -163,7 +166,9 @@ export function printTable(title: string, rows: LoadResult[], ceiling?: LoadResu
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const ratio = ceiling && ceiling.perSecond > 0 ? `${Math.round((r.perSecond / ceiling.perSecond) * 100)}%` : '';
-    console.log(`| ${r.label} | ${r.requests} | ${r.non2xx + r.errors} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.peakRssMb ?? '?'} | ${ratio} |`);
+    console.log(
+      `| ${r.label} | ${r.requests} | ${r.non2xx + r.errors} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.peakRssMb ?? '?'} | ${ratio} |`,
+    );
   }
 }
 
@@ -188,7 +193,10 @@ export function distinctStripeEvent(tag: string): Record<string, unknown> {
         payment_intent: `pi_${tag}${n}`,
         customer: `cus_${n % 1000}`,
         billing_details: { email: `buyer${n % 1000}@example.com` },
-        payment_method_details: { type: 'card', card: { brand: 'visa', country: 'US', last4: '4242', funding: 'credit' } },
+        payment_method_details: {
+          type: 'card',
+          card: { brand: 'visa', country: 'US', last4: '4242', funding: 'credit' },
+        },
         outcome: { type: 'authorized', network_status: 'approved_by_network', risk_level: 'normal' },
         metadata: { order: `o-${n}` },
       },
@@ -228,7 +236,14 @@ export async function runPaced(label: string, options: PacedOptions, pid?: numbe
     const send = (due: number) => {
       const body = options.body();
       const req = request(
-        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...options.headers, 'content-length': Buffer.byteLength(body) } },
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { ...options.headers, 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => {
@@ -255,5 +270,14 @@ export async function runPaced(label: string, options: PacedOptions, pid?: numbe
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => Math.round(percentile(latencies, p) * 10) / 10;
-  return { label, requests: done - errors, non2xx, errors, perSecond: Math.round((done - errors) / seconds), p50: q(0.5), p99: q(0.99), peakRssMb: rssMb(pid, 'VmHWM') };
+  return {
+    label,
+    requests: done - errors,
+    non2xx,
+    errors,
+    perSecond: Math.round((done - errors) / seconds),
+    p50: q(0.5),
+    p99: q(0.99),
+    peakRssMb: rssMb(pid, 'VmHWM'),
+  };
 }

@@ -4,14 +4,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContainer, type Container } from '../src/container.js';
 import { loadConfig } from '../src/platform/config/config.js';
-import { isFraud, quality, rescore, trainOnAssessments, type QualityReport } from '../src/modules/risk/model-training.js';
+import {
+  isFraud,
+  quality,
+  rescore,
+  trainOnAssessments,
+  type QualityReport,
+} from '../src/modules/risk/model-training.js';
 import { subjectFromRequest } from '../src/modules/risk/risk-subject.js';
 import { scoreSimulation } from '../src/modules/risk/simulation-runner.js';
 import { defaultRuleSet } from '../src/modules/risk/rules.js';
 import { seededRandom, simulateTraffic } from '../src/modules/risk/traffic-simulator.js';
 import { DAY_MS } from '../src/modules/risk/velocity-store.js';
 import { findPostgresBin, findRedisServer, freePort, startPostgres, startRedis } from '../test/harness/processes.js';
-import { cpuSnapshot, percentile, pregenerated, printCpuPerRequest, printTable, runLoad, runPaced, startPaylens, stopProcess, waitForHttp, type LoadResult } from './lib.js';
+import {
+  cpuSnapshot,
+  percentile,
+  pregenerated,
+  printCpuPerRequest,
+  printTable,
+  runLoad,
+  runPaced,
+  startPaylens,
+  stopProcess,
+  waitForHttp,
+  type LoadResult,
+} from './lib.js';
 
 const KEY = `pl_${'r'.repeat(43)}`;
 const START = new Date('2026-01-01T00:00:00Z');
@@ -19,7 +37,14 @@ const START = new Date('2026-01-01T00:00:00Z');
 const f3 = (v: number | null) => (v === null ? '–' : v.toFixed(3));
 
 async function embedded(env: Record<string, string> = {}): Promise<Container> {
-  return createContainer(loadConfig({ LOG_LEVEL: 'silent', PAYLENS_DATA_DIR: 'memory://', PAYLENS_CUSTOMER_KEY_SALT: 'bench-salt-0123456789', ...env }));
+  return createContainer(
+    loadConfig({
+      LOG_LEVEL: 'silent',
+      PAYLENS_DATA_DIR: 'memory://',
+      PAYLENS_CUSTOMER_KEY_SALT: 'bench-salt-0123456789',
+      ...env,
+    }),
+  );
 }
 
 function qualityRow(label: string, q: QualityReport): string {
@@ -41,15 +66,40 @@ async function detectionQuality(customers: number, days: number, trainDays: numb
     const model = trainOnAssessments(train);
     const trainMs = performance.now() - t0;
     const { high, critical } = defaultRuleSet.thresholds;
-    console.log(`\n## Risk detection quality — simulated ${customers} customers × ${days} days, fraud rate ${fraudRate}, seed 2026`);
-    console.log(`${summary.transactions} transactions (${summary.frauds} fraud: ${Object.entries(summary.byPattern).map(([p, n]) => `${p} ${n}`).join(', ')})`);
-    console.log(`train on days 1–${trainDays} (${train.length} tx, fitted in ${Math.round(trainMs)} ms), evaluate on days ${trainDays + 1}–${days} (${test.length} tx)`);
+    console.log(
+      `\n## Risk detection quality — simulated ${customers} customers × ${days} days, fraud rate ${fraudRate}, seed 2026`,
+    );
+    console.log(
+      `${summary.transactions} transactions (${summary.frauds} fraud: ${Object.entries(summary.byPattern)
+        .map(([p, n]) => `${p} ${n}`)
+        .join(', ')})`,
+    );
+    console.log(
+      `train on days 1–${trainDays} (${train.length} tx, fitted in ${Math.round(trainMs)} ms), evaluate on days ${trainDays + 1}–${days} (${test.length} tx)`,
+    );
     console.log('| scorer | tx | frauds | ROC AUC | PR AUC | review P / R | decline P / R |');
     console.log('|---|---:|---:|---:|---:|---:|---:|');
-    console.log(qualityRow('rules only (default rule set)', quality(test.map((a) => ({ score: a.score, label: isFraud(a.label!) })), high, critical)));
-    const blended = test.map((a) => ({ score: rescore(a, defaultRuleSet, { version: 1, model }), label: isFraud(a.label!) }));
-    console.log(qualityRow(`rules + model (modelWeight ${defaultRuleSet.modelWeight})`, quality(blended, high, critical)));
-    const modelOnly = test.map((a) => ({ score: rescore(a, { ...defaultRuleSet, modelWeight: 1 }, { version: 1, model }), label: isFraud(a.label!) }));
+    console.log(
+      qualityRow(
+        'rules only (default rule set)',
+        quality(
+          test.map((a) => ({ score: a.score, label: isFraud(a.label!) })),
+          high,
+          critical,
+        ),
+      ),
+    );
+    const blended = test.map((a) => ({
+      score: rescore(a, defaultRuleSet, { version: 1, model }),
+      label: isFraud(a.label!),
+    }));
+    console.log(
+      qualityRow(`rules + model (modelWeight ${defaultRuleSet.modelWeight})`, quality(blended, high, critical)),
+    );
+    const modelOnly = test.map((a) => ({
+      score: rescore(a, { ...defaultRuleSet, modelWeight: 1 }, { version: 1, model }),
+      label: isFraud(a.label!),
+    }));
     console.log(qualityRow('model only', quality(modelOnly, high, critical)));
   } finally {
     await c.close();
@@ -64,7 +114,13 @@ async function inProcessLatency(label: string, env: Record<string, string>, coun
     const warm = simulateTraffic({ customers: 2000, days: 7, fraudRate: 0.02, seed: 11, start: START });
     await scoreSimulation(c.risk, tenant.id, warm, c.customerKey);
     await c.risk.service.train(tenant.id, {});
-    const traffic = simulateTraffic({ customers: 2000, days: 14, fraudRate: 0.02, seed: 12, start: new Date(START.getTime() + 7 * DAY_MS) }).slice(0, count);
+    const traffic = simulateTraffic({
+      customers: 2000,
+      days: 14,
+      fraudRate: 0.02,
+      seed: 12,
+      start: new Date(START.getTime() + 7 * DAY_MS),
+    }).slice(0, count);
     const now = new Date();
     const assess: number[] = [];
     const t0 = performance.now();
@@ -87,7 +143,16 @@ async function inProcessLatency(label: string, env: Record<string, string>, coun
 const dataDir = mkdtempSync(join(tmpdir(), 'paylens-bench-risk-'));
 
 function startServer(port: number, env: Record<string, string> = {}): ChildProcess {
-  return startPaylens({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: KEY, RUN_WORKER_IN_SERVER: 'false', REDIS_URL: '', ...env });
+  return startPaylens({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    PAYLENS_DATA_DIR: dataDir,
+    PAYLENS_BOOTSTRAP_API_KEY: KEY,
+    RUN_WORKER_IN_SERVER: 'false',
+    REDIS_URL: '',
+    ...env,
+  });
 }
 
 /** The ceiling: a bare Fastify handler answering a fixed verdict, same machine, same load. */
@@ -142,15 +207,43 @@ async function overHttp(seconds: number): Promise<void> {
       await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
       const url = `http://127.0.0.1:${port}/v1/risk/score`;
       await runLoad('warm-up', { url, connections: 20, durationSeconds: 2, headers, body: scoreBody() });
-      rows.push(await runLoad(`${label} — 1,000 req/s fixed (autocannon: per-second bursts)`, { url, connections: 20, durationSeconds: seconds, headers, body: scoreBody(), overallRate: 1000 }, child.pid));
-      rows.push(await runPaced(`${label} — 1,000 req/s paced (open loop, 1 per ms, ${PACED_SECONDS} s)`, { url, rate: 1000, durationSeconds: PACED_SECONDS, headers, body: scoreBody() }, child.pid));
+      rows.push(
+        await runLoad(
+          `${label} — 1,000 req/s fixed (autocannon: per-second bursts)`,
+          { url, connections: 20, durationSeconds: seconds, headers, body: scoreBody(), overallRate: 1000 },
+          child.pid,
+        ),
+      );
+      rows.push(
+        await runPaced(
+          `${label} — 1,000 req/s paced (open loop, 1 per ms, ${PACED_SECONDS} s)`,
+          { url, rate: 1000, durationSeconds: PACED_SECONDS, headers, body: scoreBody() },
+          child.pid,
+        ),
+      );
       const bodies = pregenerated(scoreBody(), seconds * 15_000);
       const before = cpuSnapshot(child.pid);
-      const max = await runLoad(`${label} — max throughput`, { url, connections: 50, durationSeconds: seconds, headers, body: bodies }, child.pid);
+      const max = await runLoad(
+        `${label} — max throughput`,
+        { url, connections: 50, durationSeconds: seconds, headers, body: bodies },
+        child.pid,
+      );
       printCpuPerRequest(max.label, before, cpuSnapshot(child.pid), max.requests);
       rows.push(max);
       if (!label.startsWith('bare')) {
-        batches.push(await runLoad(label, { url: `${url}/batch`, connections: BATCH_CONNECTIONS, durationSeconds: seconds, headers, body: scoreBatchBody() }, child.pid));
+        batches.push(
+          await runLoad(
+            label,
+            {
+              url: `${url}/batch`,
+              connections: BATCH_CONNECTIONS,
+              durationSeconds: seconds,
+              headers,
+              body: scoreBatchBody(),
+            },
+            child.pid,
+          ),
+        );
       }
     } finally {
       await stopProcess(child);
@@ -164,16 +257,25 @@ async function overHttp(seconds: number): Promise<void> {
     const [pg, redis] = await Promise.all([startPostgres({ durable: true }), startRedis()]);
     try {
       const prodPort = await freePort();
-      await measure('POST /v1/risk/score (PostgreSQL + Redis velocity)', startServer(prodPort, { DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '8', REDIS_URL: redis.url }), prodPort);
+      await measure(
+        'POST /v1/risk/score (PostgreSQL + Redis velocity)',
+        startServer(prodPort, { DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '8', REDIS_URL: redis.url }),
+        prodPort,
+      );
     } finally {
       await Promise.all([pg.stop(), redis.stop()]);
     }
   }
   printTable(`POST /v1/risk/score over HTTP on 127.0.0.1 — ${seconds} s per run`, rows, rows[2]);
-  console.log(`\n## POST /v1/risk/score/batch, ${BATCH} transactions per request, ${BATCH_CONNECTIONS} connections — ${seconds} s per run`);
+  console.log(
+    `\n## POST /v1/risk/score/batch, ${BATCH} transactions per request, ${BATCH_CONNECTIONS} connections — ${seconds} s per run`,
+  );
   console.log('| store | requests | non-2xx | scores/s | p50 ms per request | p99 ms per request | peak RSS MB |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const b of batches) console.log(`| ${b.label} | ${b.requests} | ${b.non2xx + b.errors} | ${b.perSecond * BATCH} | ${b.p50} | ${b.p99} | ${b.peakRssMb ?? '?'} |`);
+  for (const b of batches)
+    console.log(
+      `| ${b.label} | ${b.requests} | ${b.non2xx + b.errors} | ${b.perSecond * BATCH} | ${b.p50} | ${b.p99} | ${b.peakRssMb ?? '?'} |`,
+    );
 }
 
 export async function run(): Promise<void> {

@@ -11,7 +11,9 @@ const selected = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = selected.length > 0 ? selected : all;
 
 console.log(`# Paylens benchmarks — ${new Date().toISOString()}`);
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+);
 
 for (const name of names) {
   const file = fileURLToPath(new URL(`./${name}.js`, import.meta.url));

@@ -31,7 +31,12 @@ function historyRow(i: number) {
   };
 }
 
-async function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -57,7 +62,11 @@ async function paced(url: string, body: () => string, more: () => boolean, minMs
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     pending.push(
-      fetch(url, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: body() }).then(
+      fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: body(),
+      }).then(
         async (res) => {
           await res.arrayBuffer();
           out.latencies.push(performance.now() - due);
@@ -81,23 +90,41 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'paylens-bench-training-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = startPaylens({ PORT: String(port), HOST: '127.0.0.1', PAYLENS_DATA_DIR: dir, PAYLENS_BOOTSTRAP_API_KEY: KEY, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', RATE_LIMIT_ENABLED: 'false' });
+  const server = startPaylens({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PAYLENS_DATA_DIR: dir,
+    PAYLENS_BOOTSTRAP_API_KEY: KEY,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    RATE_LIMIT_ENABLED: 'false',
+  });
   try {
     await waitForHttp(`${base}/health/live`);
     const rows = Array.from({ length: HISTORY }, (_, i) => historyRow(i));
-    for (let i = 0; i < rows.length; i += 1000) await api(base, 'POST', '/v1/risk/score/batch', { transactions: rows.slice(i, i + 1000) });
+    for (let i = 0; i < rows.length; i += 1000)
+      await api(base, 'POST', '/v1/risk/score/batch', { transactions: rows.slice(i, i + 1000) });
     let next = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (next < rows.length) {
           const i = next++;
-          await api(base, 'POST', '/v1/risk/labels', { transactionId: rows[i]!.transactionId, label: i % 50 === 7 ? 'fraud' : 'legit' });
+          await api(base, 'POST', '/v1/risk/labels', {
+            transactionId: rows[i]!.transactionId,
+            label: i % 50 === 7 ? 'fraud' : 'legit',
+          });
         }
       }),
     );
 
     let n = 0;
-    const score = () => JSON.stringify({ ...historyRow(HISTORY + n), transactionId: `live${n++}`, occurredAt: new Date(T0 + (HISTORY + n) * 30_000).toISOString() });
+    const score = () =>
+      JSON.stringify({
+        ...historyRow(HISTORY + n),
+        transactionId: `live${n++}`,
+        occurredAt: new Date(T0 + (HISTORY + n) * 30_000).toISOString(),
+      });
     const idle = await paced(`${base}/v1/risk/score`, score, () => false, 20_000);
     const started = await api(base, 'POST', '/v1/risk/models', {});
     const jobId = String(started.json.jobId);
@@ -111,14 +138,18 @@ export async function run(): Promise<void> {
     })();
     const busy = await paced(`${base}/v1/risk/score`, score, running, 0);
     await watch;
-    console.log(`\n## Scoring while a model trains (embedded, one process, ${RATE} scores/s; latency from each request's due time)`);
+    console.log(
+      `\n## Scoring while a model trains (embedded, one process, ${RATE} scores/s; latency from each request's due time)`,
+    );
     console.log('| run | scores | non-2xx | p50 ms | p99 ms | max ms |');
     console.log('|---|---:|---:|---:|---:|---:|');
     console.log(row('no training', idle));
     console.log(row(`while training on ${HISTORY} labelled transactions`, busy));
     const seconds = (Date.parse(String(job.finishedAt)) - Date.parse(String(job.startedAt))) / 1000;
     const result = job.result as { version: number; reason: string } | null;
-    console.log(`training job ${String(job.status)} in ${seconds.toFixed(1)} s (read, fit, held-out evaluation): ${result ? `v${result.version}, ${result.reason}` : String(job.error)}`);
+    console.log(
+      `training job ${String(job.status)} in ${seconds.toFixed(1)} s (read, fit, held-out evaluation): ${result ? `v${result.version}, ${result.reason}` : String(job.error)}`,
+    );
   } finally {
     await stopProcess(server);
     rmSync(dir, { recursive: true, force: true });

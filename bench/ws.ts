@@ -18,7 +18,14 @@ export async function run(): Promise<void> {
   const broadcasts = Number(process.env.BENCH_WS_BROADCASTS ?? 20);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'paylens-bench-ws-'));
-  const server = startPaylens({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: KEY, RUN_WORKER_IN_SERVER: 'false' });
+  const server = startPaylens({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    PAYLENS_DATA_DIR: dataDir,
+    PAYLENS_BOOTSTRAP_API_KEY: KEY,
+    RUN_WORKER_IN_SERVER: 'false',
+  });
   const sockets: WebSocket[] = [];
   try {
     await waitForHttp(`http://127.0.0.1:${port}/health/live`);
@@ -28,18 +35,20 @@ export async function run(): Promise<void> {
     const arrivals = new Map<string, number[]>();
     const connectStarted = performance.now();
     for (let i = 0; i < clients; i += 250) {
-      const batch = Array.from({ length: Math.min(250, clients - i) }, () =>
-        new Promise<WebSocket>((resolve, reject) => {
-          const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${KEY}`);
-          socket.on('message', (raw: Buffer) => {
-            const at = performance.now();
-            const text = raw.toString();
-            if (text.startsWith('{"type":"ready"')) return resolve(socket);
-            const match = /"providerEventId":"(evt_wsbench[^"]+)"/.exec(text);
-            if (match) arrivals.get(match[1]!)?.push(at);
-          });
-          socket.on('error', reject);
-        }),
+      const batch = Array.from(
+        { length: Math.min(250, clients - i) },
+        () =>
+          new Promise<WebSocket>((resolve, reject) => {
+            const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${KEY}`);
+            socket.on('message', (raw: Buffer) => {
+              const at = performance.now();
+              const text = raw.toString();
+              if (text.startsWith('{"type":"ready"')) return resolve(socket);
+              const match = /"providerEventId":"(evt_wsbench[^"]+)"/.exec(text);
+              if (match) arrivals.get(match[1]!)?.push(at);
+            });
+            socket.on('error', reject);
+          }),
       );
       sockets.push(...(await Promise.all(batch)));
     }
@@ -56,7 +65,11 @@ export async function run(): Promise<void> {
       const list: number[] = [];
       arrivals.set(id, list);
       const sent = performance.now();
-      const res = await fetch(`http://127.0.0.1:${port}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body });
+      const res = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body,
+      });
       await res.arrayBuffer();
       const deadline = Date.now() + 30_000;
       while (list.length < clients && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
@@ -71,9 +84,13 @@ export async function run(): Promise<void> {
     spreads.sort((a, b) => a - b);
 
     console.log(`\n## Live feed fan-out (WebSocket)`);
-    console.log(`${clients} clients of one tenant on one embedded server; ${broadcasts} events POSTed one after another; latency = POST sent → event received by a client (includes the durable write).`);
+    console.log(
+      `${clients} clients of one tenant on one embedded server; ${broadcasts} events POSTed one after another; latency = POST sent → event received by a client (includes the durable write).`,
+    );
     console.log('');
-    console.log('| clients | deliveries | latency p50 | latency p99 | fan-out spread p50 (first→last client) | connect time | server RSS idle → connected (peak) |');
+    console.log(
+      '| clients | deliveries | latency p50 | latency p99 | fan-out spread p50 (first→last client) | connect time | server RSS idle → connected (peak) |',
+    );
     console.log('|---:|---:|---:|---:|---:|---:|---:|');
     console.log(
       `| ${clients} | ${delivered}/${clients * broadcasts} | ${percentile(latencies, 0.5).toFixed(1)} ms | ${percentile(latencies, 0.99).toFixed(1)} ms | ${percentile(spreads, 0.5).toFixed(1)} ms | ${connectSeconds.toFixed(1)} s | ${idleRss} → ${connectedRss} MB (${rssMb(server.pid, 'VmHWM')} MB) |`,

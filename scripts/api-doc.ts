@@ -7,7 +7,9 @@ import { buildApp } from '../src/app.js';
 import { createContainer } from '../src/container.js';
 import { loadConfig } from '../src/platform/config/config.js';
 
-const container = await createContainer(loadConfig({ PAYLENS_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', API_DOCS: 'true' }));
+const container = await createContainer(
+  loadConfig({ PAYLENS_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', API_DOCS: 'true' }),
+);
 const app = await buildApp(container, { logger: false });
 await app.ready();
 const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {

@@ -7,7 +7,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 export const DEMO_PROVIDERS = ['stripe', 'adyen', 'checkout', 'paypal', 'mercadopago'] as const;
 export type DemoProvider = (typeof DEMO_PROVIDERS)[number];
 
-export type Decline = 'insufficient_funds' | 'do_not_honor' | 'expired_card' | 'incorrect_cvc' | 'suspected_fraud' | 'issuer_unavailable';
+export type Decline =
+  'insufficient_funds' | 'do_not_honor' | 'expired_card' | 'incorrect_cvc' | 'suspected_fraud' | 'issuer_unavailable';
 
 export interface Sale {
   at: Date;
@@ -112,11 +113,35 @@ export function stripePayload(s: Sale): Record<string, unknown> {
         livemode: false,
         metadata: { order_id: id('ORD-', 4) },
         outcome: approved
-          ? { network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: randomInt(5, 40), seller_message: 'Payment complete.', type: 'authorized' }
-          : { network_status: 'declined_by_network', reason: STRIPE_REASON[s.decline!], risk_level: 'normal', seller_message: 'The bank declined the payment.', type: 'issuer_declined' },
+          ? {
+              network_status: 'approved_by_network',
+              reason: null,
+              risk_level: 'normal',
+              risk_score: randomInt(5, 40),
+              seller_message: 'Payment complete.',
+              type: 'authorized',
+            }
+          : {
+              network_status: 'declined_by_network',
+              reason: STRIPE_REASON[s.decline!],
+              risk_level: 'normal',
+              seller_message: 'The bank declined the payment.',
+              type: 'issuer_declined',
+            },
         paid: approved,
         payment_intent: id('pi_'),
-        payment_method_details: { type: 'card', card: { brand: 'visa', country: s.country, exp_month: 12, exp_year: 2030, funding: 'credit', last4: s.last4, network: 'visa' } },
+        payment_method_details: {
+          type: 'card',
+          card: {
+            brand: 'visa',
+            country: s.country,
+            exp_month: 12,
+            exp_year: 2030,
+            funding: 'credit',
+            last4: s.last4,
+            network: 'visa',
+          },
+        },
         billing_details: { email: s.email, name: 'Demo Shopper' },
         status: approved ? 'succeeded' : 'failed',
       },
@@ -141,7 +166,15 @@ export function adyenPayload(s: Sale): Record<string, unknown> {
           amount: { value: s.amountMinor, currency: s.currency },
           paymentMethod: 'mc',
           operations: approved ? ['CANCEL', 'CAPTURE', 'REFUND'] : [],
-          additionalData: { cardSummary: s.last4, cardBin: s.bin, expiryDate: '03/2030', issuerCountry: s.country, shopperEmail: s.email, shopperIP: s.ip, fundingSource: 'CREDIT' },
+          additionalData: {
+            cardSummary: s.last4,
+            cardBin: s.bin,
+            expiryDate: '03/2030',
+            issuerCountry: s.country,
+            shopperEmail: s.email,
+            shopperIP: s.ip,
+            fundingSource: 'CREDIT',
+          },
         },
       },
     ],
@@ -168,7 +201,17 @@ export function checkoutPayload(s: Sale): Record<string, unknown> {
       processed_on: s.at.toISOString(),
       processing_channel_id: s.merchant,
       payment_type: 'Regular',
-      source: { id: id('src_'), type: 'card', scheme: 'Visa', last_4: s.last4, bin: s.bin, card_type: 'CREDIT', issuer_country: s.country, expiry_month: 12, expiry_year: 2030 },
+      source: {
+        id: id('src_'),
+        type: 'card',
+        scheme: 'Visa',
+        last_4: s.last4,
+        bin: s.bin,
+        card_type: 'CREDIT',
+        issuer_country: s.country,
+        expiry_month: 12,
+        expiry_year: 2030,
+      },
       customer: { id: id('cus_'), email: s.email },
       payment_ip: s.ip,
       risk: { flagged: false, score: randomInt(0, 30) },
@@ -187,7 +230,9 @@ export function paypalPayload(s: Sale): Record<string, unknown> {
     event_type: approved ? 'PAYMENT.CAPTURE.COMPLETED' : 'PAYMENT.CAPTURE.DENIED',
     event_version: '1.0',
     resource_version: '2.0',
-    summary: approved ? `Payment completed for ${decimal(s.amountMinor)} ${s.currency}` : 'A payment capture was denied',
+    summary: approved
+      ? `Payment completed for ${decimal(s.amountMinor)} ${s.currency}`
+      : 'A payment capture was denied',
     resource: {
       id: upperId(17),
       status: approved ? 'COMPLETED' : 'DECLINED',
@@ -254,7 +299,16 @@ const CURRENCY: Record<DemoProvider, string[]> = {
   paypal: ['USD', 'EUR'],
   mercadopago: ['BRL', 'MXN', 'ARS'],
 };
-const DECLINES: Decline[] = ['insufficient_funds', 'insufficient_funds', 'insufficient_funds', 'do_not_honor', 'do_not_honor', 'expired_card', 'incorrect_cvc', 'suspected_fraud'];
+const DECLINES: Decline[] = [
+  'insufficient_funds',
+  'insufficient_funds',
+  'insufficient_funds',
+  'do_not_honor',
+  'do_not_honor',
+  'expired_card',
+  'incorrect_cvc',
+  'suspected_fraud',
+];
 /** Each provider's merchants: a connector reads the merchant from its own field (Stripe account, Adyen merchant account, …). */
 const MERCHANTS: Record<DemoProvider, string[]> = {
   stripe: ['acct_1DemoStoreUS', 'acct_1DemoStoreCA'],
@@ -344,7 +398,10 @@ export interface ScoreBody {
 export function checkout(who: Shopper, at: Date, over: Partial<ScoreBody> = {}): ScoreBody {
   return {
     transactionId: id('ord_', 8),
-    amount: { minor: Math.max(100, Math.round((who.usualMinor * (0.6 + Math.random() * 0.9)) / 100) * 100), currency: 'USD' },
+    amount: {
+      minor: Math.max(100, Math.round((who.usualMinor * (0.6 + Math.random() * 0.9)) / 100) * 100),
+      currency: 'USD',
+    },
     customer: { email: who.email },
     card: { bin: who.bin, last4: who.last4, country: who.country },
     ip: who.ip,
@@ -357,7 +414,9 @@ export function checkout(who: Shopper, at: Date, over: Partial<ScoreBody> = {}):
 }
 
 /** What the demo sends at a moment: a provider webhook, or a checkout the web shop scores. */
-export type DemoAction = { at: Date; kind: 'event'; provider: DemoProvider; payload: Record<string, unknown> } | { at: Date; kind: 'score'; body: ScoreBody };
+export type DemoAction =
+  | { at: Date; kind: 'event'; provider: DemoProvider; payload: Record<string, unknown> }
+  | { at: Date; kind: 'score'; body: ScoreBody };
 
 export const ATTACKS = ['card testing', 'stolen cards on new accounts', 'account takeover'] as const;
 export type Attack = (typeof ATTACKS)[number];
@@ -384,7 +443,8 @@ function cardTesting(start: Date): DemoAction[] {
       at: later(start, i * 1.1),
       amountMinor: 100,
       currency: 'EUR',
-      decline: i % 8 === 5 ? null : pick(['do_not_honor', 'incorrect_cvc', 'expired_card', 'insufficient_funds'] as const),
+      decline:
+        i % 8 === 5 ? null : pick(['do_not_honor', 'incorrect_cvc', 'expired_card', 'insufficient_funds'] as const),
       email: `${randomLocal()}@${pick(['mailinator.com', 'yopmail.com', 'guerrillamail.com'])}`,
       ip,
       bin,
@@ -410,7 +470,14 @@ function stolenCards(start: Date): DemoAction[] {
       deviceId: `dev-${randomBytes(5).toString('hex')}`,
       usualMinor: 0,
     };
-    return { at: later(start, i * 25), kind: 'score', body: checkout(who, later(start, i * 25), { amount: { minor: randomInt(450, 980) * 100, currency: 'USD' }, ipCountry: place.country }) };
+    return {
+      at: later(start, i * 25),
+      kind: 'score',
+      body: checkout(who, later(start, i * 25), {
+        amount: { minor: randomInt(450, 980) * 100, currency: 'USD' },
+        ipCountry: place.country,
+      }),
+    };
   });
 }
 
@@ -422,7 +489,12 @@ function takeover(start: Date, victim: Shopper): DemoAction[] {
   return Array.from({ length: 3 }, (_, i) => ({
     at: later(start, i * 40),
     kind: 'score',
-    body: checkout(victim, later(start, i * 40), { amount: { minor: Math.round((victim.usualMinor * randomInt(4, 11)) / 100) * 100, currency: 'USD' }, ip, ipCountry: place.country, deviceId: device }),
+    body: checkout(victim, later(start, i * 40), {
+      amount: { minor: Math.round((victim.usualMinor * randomInt(4, 11)) / 100) * 100, currency: 'USD' },
+      ip,
+      ipCountry: place.country,
+      deviceId: device,
+    }),
   }));
 }
 

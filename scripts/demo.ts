@@ -15,7 +15,20 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
-import { ATTACKS, attack, brokenStripePayload, BUILDERS, checkout, DEMO_PROVIDERS, randomSale, shopper, SHOPPERS, type DemoAction, type DemoProvider, type Shopper } from './demo-traffic.js';
+import {
+  ATTACKS,
+  attack,
+  brokenStripePayload,
+  BUILDERS,
+  checkout,
+  DEMO_PROVIDERS,
+  randomSale,
+  shopper,
+  SHOPPERS,
+  type DemoAction,
+  type DemoProvider,
+  type Shopper,
+} from './demo-traffic.js';
 
 const DEMO_API_KEY = 'pl_demo_0000000000000000000000000000000000000000';
 
@@ -30,7 +43,13 @@ const dataDir = resolve('.paylens/demo');
 const base = `http://127.0.0.1:${port}`;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const WEIGHTS: Array<[DemoProvider, number]> = [['stripe', 0.34], ['adyen', 0.26], ['checkout', 0.15], ['paypal', 0.15], ['mercadopago', 0.1]];
+const WEIGHTS: Array<[DemoProvider, number]> = [
+  ['stripe', 0.34],
+  ['adyen', 0.26],
+  ['checkout', 0.15],
+  ['paypal', 0.15],
+  ['mercadopago', 0.1],
+];
 function pickProvider(): DemoProvider {
   let r = Math.random();
   for (const [p, w] of WEIGHTS) if ((r -= w) <= 0) return p;
@@ -39,7 +58,11 @@ function pickProvider(): DemoProvider {
 
 async function post(path: string, body: string): Promise<number> {
   try {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${DEMO_API_KEY}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEMO_API_KEY}`, 'content-type': 'application/json' },
+      body,
+    });
     await res.arrayBuffer();
     return res.status;
   } catch {
@@ -50,7 +73,10 @@ async function post(path: string, body: string): Promise<number> {
 async function send(provider: DemoProvider, at: Date, outage: boolean): Promise<number> {
   const sale = randomSale(provider, at, outage);
   // About one delivery in 150 is malformed, so the unprocessed and dead-letter views have work in them.
-  return post('/v1/events', JSON.stringify(Math.random() < 1 / 150 ? brokenStripePayload(sale) : BUILDERS[provider](sale)));
+  return post(
+    '/v1/events',
+    JSON.stringify(Math.random() < 1 / 150 ? brokenStripePayload(sale) : BUILDERS[provider](sale)),
+  );
 }
 
 /** Customers the web shop has seen: an account takeover picks its victim among them. */
@@ -63,16 +89,25 @@ function webCheckout(at: Date, who: Shopper = shopper(randomInt(0, SHOPPERS))): 
 }
 
 function perform(action: DemoAction): Promise<number> {
-  return action.kind === 'score' ? post('/v1/risk/score', JSON.stringify(action.body)) : post('/v1/events', JSON.stringify(action.payload));
+  return action.kind === 'score'
+    ? post('/v1/risk/score', JSON.stringify(action.body))
+    : post('/v1/events', JSON.stringify(action.payload));
 }
 
-function nextAttack(n: number, at: Date, victim: Shopper = webShoppers[randomInt(0, Math.max(1, webShoppers.length))] ?? shopper(0)): DemoAction[] {
+function nextAttack(
+  n: number,
+  at: Date,
+  victim: Shopper = webShoppers[randomInt(0, Math.max(1, webShoppers.length))] ?? shopper(0),
+): DemoAction[] {
   return attack(ATTACKS[n % ATTACKS.length]!, at, victim);
 }
 
 async function waitUp(): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`${base}/health/live`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -82,13 +117,26 @@ async function waitUp(): Promise<void> {
 async function main(): Promise<void> {
   if (!existsSync('web/dist/index.html')) {
     say('Building the dashboard…');
-    const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts'], { stdio: 'inherit' });
+    const build = spawnSync(
+      process.execPath,
+      ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts'],
+      { stdio: 'inherit' },
+    );
     if (build.status !== 0) throw new Error('dashboard build failed');
   }
   rmSync(dataDir, { recursive: true, force: true });
 
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/server.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: process.env.HOST ?? '127.0.0.1', PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: DEMO_API_KEY, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', RUN_WORKER_IN_SERVER: 'true', ALERT_CHECK_INTERVAL_MS: process.env.ALERT_CHECK_INTERVAL_MS ?? '15000' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: process.env.HOST ?? '127.0.0.1',
+      PAYLENS_DATA_DIR: dataDir,
+      PAYLENS_BOOTSTRAP_API_KEY: DEMO_API_KEY,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      RUN_WORKER_IN_SERVER: 'true',
+      ALERT_CHECK_INTERVAL_MS: process.env.ALERT_CHECK_INTERVAL_MS ?? '15000',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   let stopping = false;
@@ -102,8 +150,12 @@ async function main(): Promise<void> {
   server.on('exit', (code) => process.exit(stopping ? 0 : (code ?? 1)));
   await waitUp();
 
-  say(`\n  Paylens demo is running.\n\n    Dashboard  ${base}/\n    API key    ${DEMO_API_KEY}\n    API docs   ${base}/docs\n`);
-  say(`  Sending ${backfillMinutes} minutes of history, then ~${rate} events/s from ${DEMO_PROVIDERS.join(', ')} and ~${Math.max(1, Math.round(rate / 3))} scored web-shop checkouts/s.`);
+  say(
+    `\n  Paylens demo is running.\n\n    Dashboard  ${base}/\n    API key    ${DEMO_API_KEY}\n    API docs   ${base}/docs\n`,
+  );
+  say(
+    `  Sending ${backfillMinutes} minutes of history, then ~${rate} events/s from ${DEMO_PROVIDERS.join(', ')} and ~${Math.max(1, Math.round(rate / 3))} scored web-shop checkouts/s.`,
+  );
   say(`  Outage: ${outageProvider} approvals collapse after ${outageAfterMs / 1000}s for ${outageForMs / 1000}s.`);
   say(`  Attacks every ${attackEveryMs / 1000}s in turn: ${ATTACKS.join(', ')}.  Ctrl-C to stop.\n`);
 
@@ -132,7 +184,8 @@ async function main(): Promise<void> {
         history.push({ at: before.at, run: () => perform(before) });
       }
     }
-    for (const action of nextAttack(n, new Date(start), victim)) history.push({ at: action.at, run: () => perform(action) });
+    for (const action of nextAttack(n, new Date(start), victim))
+      history.push({ at: action.at, run: () => perform(action) });
   });
   history.sort((a, b) => a.at.getTime() - b.at.getTime());
   for (let i = 0; i < history.length && !stopping; i += 8) {
@@ -169,11 +222,14 @@ async function main(): Promise<void> {
     const n = attacks++;
     say(`  ⚑ attack: ${ATTACKS[n % ATTACKS.length]}`);
     const start = Date.now();
-    for (const action of nextAttack(n, new Date(start))) setTimeout(() => void perform(action), action.at.getTime() - start);
+    for (const action of nextAttack(n, new Date(start)))
+      setTimeout(() => void perform(action), action.at.getTime() - start);
   }, attackEveryMs);
   const report = setInterval(() => {
     if (stopping) return clearInterval(report);
-    say(`  ${new Date().toISOString().slice(11, 19)}  ${sent} events sent live${failed ? `, ${failed} not accepted` : ''}`);
+    say(
+      `  ${new Date().toISOString().slice(11, 19)}  ${sent} events sent live${failed ? `, ${failed} not accepted` : ''}`,
+    );
   }, 30_000);
 }
 

@@ -2,7 +2,12 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Container } from './container.js';
 import { registerProblemHandler } from './platform/errors/problem-handler.js';
 import { healthRoutes } from './platform/http/health.routes.js';
@@ -75,7 +80,10 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   const { config } = container;
   const app = Fastify({
     // The request line is logged with a ?token= query value (the live feed's key) masked.
-    logger: options.logger === false ? false : { ...loggerOptions(config.LOG_LEVEL), serializers: { req: requestSerializer } },
+    logger:
+      options.logger === false
+        ? false
+        : { ...loggerOptions(config.LOG_LEVEL), serializers: { req: requestSerializer } },
     bodyLimit: config.MAX_BODY_BYTES,
     // The client address (rate limits, key allowlists) comes from X-Forwarded-For only when the peer is a listed proxy.
     trustProxy: config.TRUSTED_PROXIES ? config.TRUSTED_PROXIES.split(',').map((p) => p.trim()) : false,
@@ -85,7 +93,9 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId('req');
     },
     // Per-request lines only at debug: at thousands of events per second they would dominate the cost.
-    logController: new LogController({ disableRequestLogging: config.LOG_LEVEL !== 'debug' && config.LOG_LEVEL !== 'trace' }),
+    logController: new LogController({
+      disableRequestLogging: config.LOG_LEVEL !== 'debug' && config.LOG_LEVEL !== 'trace',
+    }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
@@ -107,7 +117,10 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   await liveWebsocket(app);
   const checkLimits = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const subject = failureSubject(request);
-    const [perAddress, failures] = await Promise.all([limits.address(request.ip), subject === null ? null : limits.failuresExceeded(subject)]);
+    const [perAddress, failures] = await Promise.all([
+      limits.address(request.ip),
+      subject === null ? null : limits.failuresExceeded(subject),
+    ]);
     if (failures !== null) throw rateLimited(reply, failures, 'Too many failed authentications from this address');
     if (perAddress !== null) throw rateLimited(reply, perAddress, 'Too many requests from this address');
   };
@@ -123,7 +136,11 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     if (request.span) endRequestSpan(request.span, reply.statusCode);
     // Labels from closed sets only: a route pattern (never the URL), the method, the status class.
     container.metrics.httpRequestDuration.observe(
-      { method: methodLabel(request.method), route: request.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` },
+      {
+        method: methodLabel(request.method),
+        route: request.routeOptions.url ?? 'unmatched',
+        status: `${Math.floor(reply.statusCode / 100)}xx`,
+      },
       reply.elapsedTime / 1000,
     );
     const subject = reply.statusCode === 401 && limits.enabled ? failureSubject(request) : null;
@@ -137,10 +154,18 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
-        info: { title: 'Paylens API', version: '1.0.0', description: 'Ingest, normalize, score and observe payment events from every provider.' },
+        info: {
+          title: 'Paylens API',
+          version: '1.0.0',
+          description: 'Ingest, normalize, score and observe payment events from every provider.',
+        },
         components: {
           securitySchemes: {
-            apiKey: { type: 'http', scheme: 'bearer', description: 'pl_… API key. Each route says the scope it needs: ingest, score, read or manage.' },
+            apiKey: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'pl_… API key. Each route says the scope it needs: ingest, score, read or manage.',
+            },
           },
         },
         security: [{ apiKey: [] }],
@@ -151,7 +176,11 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   }
 
   await app.register(async (ops) =>
-    healthRoutes(ops as App, { db: container.db, metricsRegistry: container.metrics.registry, metricsToken: config.METRICS_TOKEN }),
+    healthRoutes(ops as App, {
+      db: container.db,
+      metricsRegistry: container.metrics.registry,
+      metricsToken: config.METRICS_TOKEN,
+    }),
   );
   await app.register(async (admin) => adminRoutes(admin as App, container), { prefix: '/admin/v1' });
   await app.register(async (live) => liveRoutes(live as App, container));

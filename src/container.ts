@@ -31,7 +31,11 @@ import { AuditLog } from './modules/tenancy/index.js';
 import { AuditRepository } from './modules/tenancy/index.js';
 import { ApiKeyService } from './modules/tenancy/index.js';
 import { TenantRepository } from './modules/tenancy/index.js';
-import { createEncryptionKeys, createWebhookDeliveryService, createWebhookEndpointService } from './modules/webhooks/index.js';
+import {
+  createEncryptionKeys,
+  createWebhookDeliveryService,
+  createWebhookEndpointService,
+} from './modules/webhooks/index.js';
 import { OutboundClient } from './platform/net/outbound-client.js';
 
 export interface ContainerOptions {
@@ -59,7 +63,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
   // The provider label takes the connectors' ids and unknown (no connector claimed the payload); anything else is other.
   const metrics: Metrics = createMetrics({ providers: [...allConnectors.map((c) => c.id), 'unknown'], logger });
   // Shared by the request limits (and any module that needs plain commands); pub/sub needs its own connections.
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true }) : null;
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true })
+    : null;
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const settings = new SettingsRepository(db);
   // The salt must be stable for customer keys to link payments; generate it once per installation when not configured.
@@ -69,7 +75,12 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const tenants = new TenantRepository(db);
   const apiKeys = new ApiKeyService(new ApiKeyRepository(db), config.API_KEY_CACHE_TTL_MS, clock);
   const limits = new RequestLimits(
-    { enabled: config.RATE_LIMIT_ENABLED, perKey: config.RATE_LIMIT_PER_MINUTE, perAddress: config.RATE_LIMIT_IP_PER_MINUTE, authFailures: config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE },
+    {
+      enabled: config.RATE_LIMIT_ENABLED,
+      perKey: config.RATE_LIMIT_PER_MINUTE,
+      perAddress: config.RATE_LIMIT_IP_PER_MINUTE,
+      authFailures: config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+    },
     redis,
   );
   const audit = new AuditLog(new AuditRepository(db), clock);
@@ -77,7 +88,10 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const paymentEvents = new PaymentEventRepository(db);
   const registry = new ConnectorRegistry(allConnectors);
   const hooks = new PipelineHooks();
-  const live = createLiveHub(config.REDIS_URL, logger, metrics.registry, { activeIds: (ids) => apiKeys.activeIds(ids), intervalMs: LIVE_KEY_CHECK_MS });
+  const live = createLiveHub(config.REDIS_URL, logger, metrics.registry, {
+    activeIds: (ids) => apiKeys.activeIds(ids),
+    intervalMs: LIVE_KEY_CHECK_MS,
+  });
   // A key that stops working ends its live sessions on every instance, and every instance's cache forgets it.
   apiKeys.onKeyEnded((tenantId, keyId) => live.endKey(tenantId, keyId));
   live.onKeyEnded((keyId) => apiKeys.forget(keyId));
@@ -90,12 +104,16 @@ export async function createContainer(config: Config, options: ContainerOptions 
     logger,
     customerKey,
     clock,
-    paymentOfCapture: (trx, tenantId, provider, captureId) => paymentEvents.paymentOfCapture(trx, tenantId, provider, captureId),
+    paymentOfCapture: (trx, tenantId, provider, captureId) =>
+      paymentEvents.paymentOfCapture(trx, tenantId, provider, captureId),
   });
   hooks.register(risk.hook);
   const keys = createEncryptionKeys(config, settings, logger);
   // Every call made on a tenant's behalf (alert webhooks, Mercado Pago, PayPal) goes through this one client.
-  const outbound = new OutboundClient({ allowHttp: config.OUTBOUND_ALLOW_HTTP, allowPrivate: config.OUTBOUND_ALLOW_PRIVATE });
+  const outbound = new OutboundClient({
+    allowHttp: config.OUTBOUND_ALLOW_HTTP,
+    allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
+  });
   const analytics = createAnalytics({
     db,
     keys,
@@ -158,8 +176,26 @@ export async function createContainer(config: Config, options: ContainerOptions 
     clock,
     resolveContextFor,
   });
-  const webhookDeliveries = createWebhookDeliveryService({ db, endpoints: webhookEndpoints, registry, intake, rawEvents, metrics, clock, http: outbound });
-  const deadLetters = new DeadLetterService({ rawEvents, paymentEvents, intake, writer, maxAttempts: config.MAX_ATTEMPTS, ...retryBackoff, clock, resolveContextFor });
+  const webhookDeliveries = createWebhookDeliveryService({
+    db,
+    endpoints: webhookEndpoints,
+    registry,
+    intake,
+    rawEvents,
+    metrics,
+    clock,
+    http: outbound,
+  });
+  const deadLetters = new DeadLetterService({
+    rawEvents,
+    paymentEvents,
+    intake,
+    writer,
+    maxAttempts: config.MAX_ATTEMPTS,
+    ...retryBackoff,
+    clock,
+    resolveContextFor,
+  });
 
   let closed = false;
   return {

@@ -13,4 +13,13 @@ import type { PlatformTables } from './platform/db/schema.js';
  * `*.tables.ts`). The one place allowed to read those files directly: see docs/architecture.md.
  */
 export interface Database
-  extends PlatformTables, TenancyTables, AuditTables, IngestTables, RawEventActionTables, PaymentTables, RiskTables, AnalyticsTables, WebhookTables {}
+  extends
+    PlatformTables,
+    TenancyTables,
+    AuditTables,
+    IngestTables,
+    RawEventActionTables,
+    PaymentTables,
+    RiskTables,
+    AnalyticsTables,
+    WebhookTables {}

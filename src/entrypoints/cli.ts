@@ -8,7 +8,10 @@ import { withContainer } from '../cli/cli-context.js';
 import { ConfigError } from '../platform/config/config.js';
 
 const program = new Command();
-program.name('paylens').description('Paylens command line: store administration, imports, workers').showHelpAfterError();
+program
+  .name('paylens')
+  .description('Paylens command line: store administration, imports, workers')
+  .showHelpAfterError();
 
 program
   .command('migrate')

@@ -56,7 +56,10 @@ async function main(): Promise<void> {
       logger.info({ host: metricsServer.address.address, port: metricsServer.address.port }, 'metrics listening');
     } catch (error) {
       // Observability must not take the API down with it (another process on the port): say so loudly and serve on.
-      logger.error({ err: error, host: config.METRICS_HOST, port: config.METRICS_PORT }, 'metrics listener could not start; /metrics is unavailable');
+      logger.error(
+        { err: error, host: config.METRICS_HOST, port: config.METRICS_PORT },
+        'metrics listener could not start; /metrics is unavailable',
+      );
     }
   }
   logger.info({ store: container.database.kind, location: container.database.location }, 'paylens ready');

@@ -17,7 +17,9 @@ export function startTracing(endpoint: string | undefined, serviceName: string):
   if (!endpoint) return null;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }))],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })),
+    ],
   });
   provider.register();
   return { flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
@@ -26,7 +28,11 @@ export function startTracing(endpoint: string | undefined, serviceName: string):
 const tracer = trace.getTracer('paylens');
 
 /** Runs `fn` inside a span, recording failures on it. */
-export async function withSpan<T>(name: string, attributes: Record<string, string | number>, fn: (span: Span) => Promise<T>): Promise<T> {
+export async function withSpan<T>(
+  name: string,
+  attributes: Record<string, string | number>,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   return tracer.startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn(span);

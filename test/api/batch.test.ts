@@ -1,12 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { charge, declinedCharge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
+import {
+  charge,
+  declinedCharge,
+  stripeEvent,
+} from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { createTestApp, type TestApp } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
   let t: TestApp;
   const batch = (payload: string, contentType = 'application/json', query = '', headers: Record<string, string> = {}) =>
-    t.app.inject({ method: 'POST', url: `/v1/events/batch${query}`, headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': contentType, ...headers }, payload });
+    t.app.inject({
+      method: 'POST',
+      url: `/v1/events/batch${query}`,
+      headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': contentType, ...headers },
+      payload,
+    });
 
   beforeAll(async () => {
     t = await createTestApp(store);
@@ -16,15 +25,30 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
   });
 
   it('stores many events at once and answers item by item, in order', async () => {
-    const events = Array.from({ length: 300 }, (_, i) => stripeEvent(i % 3 === 0 ? 'charge.failed' : 'charge.succeeded', i % 3 === 0 ? declinedCharge('insufficient_funds') : charge({ amount: 100 + i })));
-    const body = [...events, events[0], 42, { id: `h-${store}`, amount: '12,00', currency: 'EUR', status: 'aprobado', created: '2026-11-24T00:00:00Z' }, { nothing: 'here' }];
+    const events = Array.from({ length: 300 }, (_, i) =>
+      stripeEvent(
+        i % 3 === 0 ? 'charge.failed' : 'charge.succeeded',
+        i % 3 === 0 ? declinedCharge('insufficient_funds') : charge({ amount: 100 + i }),
+      ),
+    );
+    const body = [
+      ...events,
+      events[0],
+      42,
+      { id: `h-${store}`, amount: '12,00', currency: 'EUR', status: 'aprobado', created: '2026-11-24T00:00:00Z' },
+      { nothing: 'here' },
+    ];
     const res = await batch(JSON.stringify(body));
     expect(res.statusCode).toBe(200);
     const { items, summary } = res.json();
     expect(items).toHaveLength(304);
     expect(items.map((i: { index: number }) => i.index)).toEqual(body.map((_, i) => i));
     expect(summary).toEqual({ stored: 302, duplicates: 1, failed: 1 });
-    expect(items[1]).toMatchObject({ status: 201, rawEvent: { provider: 'stripe', providerEventId: events[1]!.id, status: 'normalized' }, events: [{ amountMinor: 101, source: 'batch' }] });
+    expect(items[1]).toMatchObject({
+      status: 201,
+      rawEvent: { provider: 'stripe', providerEventId: events[1]!.id, status: 'normalized' },
+      events: [{ amountMinor: 101, source: 'batch' }],
+    });
     expect(items[0].events[0]).toMatchObject({ status: 'declined', failureReason: 'insufficient_funds' });
     // The event repeated inside the batch is stored once: items go through the writer concurrently,
     // so either copy may be the one stored; the other answers 200 with the same raw event.
@@ -32,7 +56,11 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     expect(items[300].rawEvent.id).toBe(items[0].rawEvent.id);
     expect(items[301]).toMatchObject({ status: 422, error: { code: 'validation_failed', status: 422 } });
     expect(items[301].rawEvent).toBeUndefined();
-    expect(items[302].events[0]).toMatchObject({ normalizationMethod: 'heuristic', amountMinor: 1200, currency: 'EUR' });
+    expect(items[302].events[0]).toMatchObject({
+      normalizationMethod: 'heuristic',
+      amountMinor: 1200,
+      currency: 'EUR',
+    });
     expect(items[303].rawEvent.status).toBe('unprocessed');
     const raw = await t.container.rawEvents.findById(t.tenantId, items[5].rawEvent.id);
     expect(raw?.payload).toBe(JSON.stringify(events[5]));
@@ -41,11 +69,18 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     const again = await batch(JSON.stringify(events));
     expect(again.json().summary).toEqual({ stored: 0, duplicates: 300, failed: 0 });
     expect(again.json().items[7].rawEvent.id).toBe(items[7].rawEvent.id);
-    expect(again.json().items.map((i: { events: { id: string }[] }) => i.events.map((e) => e.id))).toEqual(items.slice(0, 300).map((i: { events: { id: string }[] }) => i.events.map((e) => e.id)));
+    expect(again.json().items.map((i: { events: { id: string }[] }) => i.events.map((e) => e.id))).toEqual(
+      items.slice(0, 300).map((i: { events: { id: string }[] }) => i.events.map((e) => e.id)),
+    );
   });
 
   it('takes NDJSON with a provider hint and per-item idempotency keys', async () => {
-    const body = [{ amount: 1, note: 'a' }, { amount: 1, note: 'a' }].map((o) => JSON.stringify(o)).join('\n');
+    const body = [
+      { amount: 1, note: 'a' },
+      { amount: 1, note: 'a' },
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
     const keyed = await batch(body, 'application/x-ndjson', '', { 'idempotency-key': `k-${store}` });
     // Same content, distinct keys per index: both stored.
     expect(keyed.json().summary).toEqual({ stored: 2, duplicates: 0, failed: 0 });
@@ -53,16 +88,27 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     const replay = await batch(body, 'application/x-ndjson', '', { 'idempotency-key': `k-${store}` });
     expect(replay.json().summary).toEqual({ stored: 0, duplicates: 2, failed: 0 });
 
-    const hinted = await batch(`${JSON.stringify(stripeEvent('charge.succeeded', charge()))}\n`, 'application/x-ndjson', '?provider=stripe');
+    const hinted = await batch(
+      `${JSON.stringify(stripeEvent('charge.succeeded', charge()))}\n`,
+      'application/x-ndjson',
+      '?provider=stripe',
+    );
     expect(hinted.json().items[0].rawEvent.provider).toBe('stripe');
-    expect((await batch('[]', 'application/json', '?provider=nopay')).json()).toMatchObject({ status: 400, code: 'unknown_provider' });
+    expect((await batch('[]', 'application/json', '?provider=nopay')).json()).toMatchObject({
+      status: 400,
+      code: 'unknown_provider',
+    });
   });
 
   it('refuses malformed bodies whole and batches over 10,000 events with 413', async () => {
     const before = await t.container.rawEvents.countForTenant(t.tenantId);
     const bad = await batch('{"a":1}\n{"b":2}\n{"c":\n', 'application/x-ndjson');
     expect(bad.json()).toMatchObject({ status: 400, code: 'invalid_body', line: 3 });
-    expect((await batch('[{"a":1},', 'application/json')).json()).toMatchObject({ status: 400, code: 'invalid_json', line: 1 });
+    expect((await batch('[{"a":1},', 'application/json')).json()).toMatchObject({
+      status: 400,
+      code: 'invalid_json',
+      line: 1,
+    });
     expect((await batch('"just a string"')).json()).toMatchObject({ status: 422, code: 'validation_failed' });
     expect((await batch('x', 'image/png')).json()).toMatchObject({ status: 415, code: 'unsupported_media_type' });
     const tooMany = await batch(`[${Array.from({ length: 10_001 }, () => '{}').join(',')}]`);
@@ -81,19 +127,36 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
   });
 
   it('dedupes across the transactions a large batch is written in, and stores every payment once', async () => {
-    const events = Array.from({ length: 2_500 }, (_, i) => stripeEvent('charge.succeeded', charge({ amount: 100 + i, payment_intent: `pi_chunks_${store}_${i}` })));
+    const events = Array.from({ length: 2_500 }, (_, i) =>
+      stripeEvent('charge.succeeded', charge({ amount: 100 + i, payment_intent: `pi_chunks_${store}_${i}` })),
+    );
     // Items 1,200 and 2,400 repeat items 5 and 1,300: each copy lands in another 1,000-record chunk.
-    const body = [...events.slice(0, 1_200), events[5], ...events.slice(1_200, 2_399), events[1_300], ...events.slice(2_399)];
+    const body = [
+      ...events.slice(0, 1_200),
+      events[5],
+      ...events.slice(1_200, 2_399),
+      events[1_300],
+      ...events.slice(2_399),
+    ];
     const res = await batch(JSON.stringify(body));
     const { items, summary } = res.json();
     expect(summary).toEqual({ stored: 2_500, duplicates: 2, failed: 0 });
     // Neighbouring chunks are written concurrently on PostgreSQL, so either copy may be the one stored.
-    for (const [first, again] of [[5, 1_200], [1_301, 2_400]] as const) {
+    for (const [first, again] of [
+      [5, 1_200],
+      [1_301, 2_400],
+    ] as const) {
       expect([items[first].status, items[again].status].sort()).toEqual([200, 201]);
       expect(items[again].rawEvent.id).toBe(items[first].rawEvent.id);
-      expect(items[again].events.map((e: { id: string }) => e.id)).toEqual(items[first].events.map((e: { id: string }) => e.id));
+      expect(items[again].events.map((e: { id: string }) => e.id)).toEqual(
+        items[first].events.map((e: { id: string }) => e.id),
+      );
     }
-    const payments = await t.app.inject({ method: 'GET', url: `/v1/payments/stripe/pi_chunks_${store}_1300`, headers: { authorization: `Bearer ${t.apiKey}` } });
+    const payments = await t.app.inject({
+      method: 'GET',
+      url: `/v1/payments/stripe/pi_chunks_${store}_1300`,
+      headers: { authorization: `Bearer ${t.apiKey}` },
+    });
     expect(payments.statusCode).toBe(200);
     expect(payments.json().timeline).toHaveLength(1);
   });

@@ -18,11 +18,18 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
   /** A Stripe charge without a currency: identified but not normalizable, so stored unprocessed. */
   const brokenStripe = () => {
     const event = stripeEvent('charge.succeeded', charge({ currency: null, amount: 1500, payment_intent: null }));
-    return { event, fixed: { ...event, data: { object: { ...(event.data as { object: object }).object, currency: 'usd' } } } };
+    return {
+      event,
+      fixed: { ...event, data: { object: { ...(event.data as { object: object }).object, currency: 'usd' } } },
+    };
   };
   /** Stands for a connector fix shipped after the event arrived: the stored payload now normalizes. */
   const fixStoredPayload = async (rawId: string, payload: unknown) => {
-    await t.container.db.updateTable('raw_events').set({ payload: JSON.stringify(payload) }).where('id', '=', rawId).execute();
+    await t.container.db
+      .updateTable('raw_events')
+      .set({ payload: JSON.stringify(payload) })
+      .where('id', '=', rawId)
+      .execute();
   };
   const worker = () =>
     new RetryWorker({
@@ -38,7 +45,8 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
       clock: () => new Date(now),
       random: () => 0.5,
     });
-  const eventRows = (rawId: string) => t.container.db.selectFrom('payment_events').select('id').where('raw_event_id', '=', rawId).execute();
+  const eventRows = (rawId: string) =>
+    t.container.db.selectFrom('payment_events').select('id').where('raw_event_id', '=', rawId).execute();
   const raw = async (id: string) => (await t.container.rawEvents.findById(t.tenantId, id))!;
 
   beforeAll(async () => {
@@ -73,7 +81,15 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
 
     const deadList = (await t.app.inject({ method: 'GET', url: '/v1/dead-letters', headers: auth() })).json();
     expect(deadList.data.map((d: { id: string }) => d.id)).toContain(id);
-    expect(deadList.data.find((d: { id: string }) => d.id === id)).toMatchObject({ status: 'dead', attempts: 3, provider: 'unknown', source: 'api', nextAttemptAt: null, error: expect.any(String), receivedAt: expect.any(String) });
+    expect(deadList.data.find((d: { id: string }) => d.id === id)).toMatchObject({
+      status: 'dead',
+      attempts: 3,
+      provider: 'unknown',
+      source: 'api',
+      nextAttemptAt: null,
+      error: expect.any(String),
+      receivedAt: expect.any(String),
+    });
     const unprocessed = (await t.app.inject({ method: 'GET', url: '/v1/unprocessed', headers: auth() })).json();
     expect(unprocessed.data.map((d: { id: string }) => d.id)).not.toContain(id);
   });
@@ -103,7 +119,11 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
   it('replay re-normalizes a dead event now, and replaying again never doubles events', async () => {
     const { event, fixed } = brokenStripe();
     const id = await post(event);
-    await t.container.db.updateTable('raw_events').set({ status: 'dead', next_attempt_at: null, attempts: MAX_ATTEMPTS }).where('id', '=', id).execute();
+    await t.container.db
+      .updateTable('raw_events')
+      .set({ status: 'dead', next_attempt_at: null, attempts: MAX_ATTEMPTS })
+      .where('id', '=', id)
+      .execute();
     await fixStoredPayload(id, fixed);
 
     const first = await t.app.inject({ method: 'POST', url: `/v1/dead-letters/${id}/replay`, headers: auth() });
@@ -112,16 +132,26 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
     expect(first.json().events).toHaveLength(1);
     const again = await t.app.inject({ method: 'POST', url: `/v1/dead-letters/${id}/replay`, headers: auth() });
     expect(again.statusCode).toBe(200);
-    expect(again.json().events.map((e: { id: string }) => e.id)).toEqual(first.json().events.map((e: { id: string }) => e.id));
+    expect(again.json().events.map((e: { id: string }) => e.id)).toEqual(
+      first.json().events.map((e: { id: string }) => e.id),
+    );
     expect(await eventRows(id)).toHaveLength(1);
   });
 
   it('concurrent replays of one dead event store its events exactly once', async () => {
     const { event, fixed } = brokenStripe();
     const id = await post(event);
-    await t.container.db.updateTable('raw_events').set({ status: 'dead', next_attempt_at: null }).where('id', '=', id).execute();
+    await t.container.db
+      .updateTable('raw_events')
+      .set({ status: 'dead', next_attempt_at: null })
+      .where('id', '=', id)
+      .execute();
     await fixStoredPayload(id, fixed);
-    const answers = await Promise.all(Array.from({ length: 6 }, () => t.app.inject({ method: 'POST', url: `/v1/dead-letters/${id}/replay`, headers: auth() })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        t.app.inject({ method: 'POST', url: `/v1/dead-letters/${id}/replay`, headers: auth() }),
+      ),
+    );
     expect(answers.map((r) => r.statusCode)).toEqual(Array(6).fill(200));
     expect(await eventRows(id)).toHaveLength(1);
     expect(new Set(answers.map((r) => r.json().events[0]?.id)).size).toBe(1);
@@ -129,10 +159,17 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
 
   it('a replay that fails again keeps the event dead and counts the attempt', async () => {
     const id = await post({ still: 'unknown' });
-    await t.container.db.updateTable('raw_events').set({ status: 'dead', next_attempt_at: null, attempts: 3 }).where('id', '=', id).execute();
+    await t.container.db
+      .updateTable('raw_events')
+      .set({ status: 'dead', next_attempt_at: null, attempts: 3 })
+      .where('id', '=', id)
+      .execute();
     const res = await t.app.inject({ method: 'POST', url: `/v1/dead-letters/${id}/replay`, headers: auth() });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ rawEvent: { status: 'dead', attempts: 4, error: expect.any(String) }, events: [] });
+    expect(res.json()).toMatchObject({
+      rawEvent: { status: 'dead', attempts: 4, error: expect.any(String) },
+      events: [],
+    });
   });
 
   it('discard is recorded (when, by which key), keeps the payload, and blocks replay', async () => {
@@ -146,7 +183,12 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
 
     const read = await t.app.inject({ method: 'GET', url: `/v1/raw-events/${id}`, headers: auth() });
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toMatchObject({ id, status: 'discarded', contentType: 'application/json', actions: [{ action: 'discard', keyId }] });
+    expect(read.json()).toMatchObject({
+      id,
+      status: 'discarded',
+      contentType: 'application/json',
+      actions: [{ action: 'discard', keyId }],
+    });
     expect(read.json().payload).toContain('"discard":"me"');
     expect(read.json().payload).not.toContain('4111111111111111');
 
@@ -171,13 +213,15 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
     const page1 = (await t.app.inject({ method: 'GET', url: '/v1/unprocessed?limit=2', headers: auth() })).json();
     expect(page1.data.map((d: { id: string }) => d.id)).toEqual([ids[2], ids[1]]);
     expect(page1.nextCursor).toEqual(expect.any(String));
-    const page2 = (await t.app.inject({ method: 'GET', url: `/v1/unprocessed?limit=2&cursor=${page1.nextCursor}`, headers: auth() })).json();
+    const page2 = (
+      await t.app.inject({ method: 'GET', url: `/v1/unprocessed?limit=2&cursor=${page1.nextCursor}`, headers: auth() })
+    ).json();
     expect(page2.data[0].id).toBe(ids[0]);
     const bad = await t.app.inject({ method: 'GET', url: '/v1/unprocessed?cursor=nope', headers: auth() });
     expect(bad.statusCode).toBe(422);
   });
 
-  it("keeps tenants apart: another tenant cannot see, replay or discard an event", async () => {
+  it('keeps tenants apart: another tenant cannot see, replay or discard an event', async () => {
     const id = await post({ private: 'event' });
     const other = await t.newTenant(`dl-other-${store}`);
     for (const [method, url] of [

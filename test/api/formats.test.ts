@@ -25,7 +25,16 @@ describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
     const { rawEvent, events } = res.json();
     expect(rawEvent).toMatchObject({ status: 'normalized', provider: 'unknown' });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ normalizationMethod: 'heuristic', amountMinor: 123450, currency: 'EUR', status: 'approved', type: 'sale', providerPaymentId: `tx-xml-${store}`, emailDomain: 'correo.example', occurredAt: '2026-11-24T13:05:00.000Z' });
+    expect(events[0]).toMatchObject({
+      normalizationMethod: 'heuristic',
+      amountMinor: 123450,
+      currency: 'EUR',
+      status: 'approved',
+      type: 'sale',
+      providerPaymentId: `tx-xml-${store}`,
+      emailDomain: 'correo.example',
+      occurredAt: '2026-11-24T13:05:00.000Z',
+    });
     expect(events[0].confidence).toBeGreaterThanOrEqual(0.6);
     const raw = await t.container.rawEvents.findById(t.tenantId, rawEvent.id);
     expect(raw?.payload).toBe(body);
@@ -38,7 +47,10 @@ describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
     expect(res.statusCode).toBe(200);
     const { items, summary } = res.json();
     expect(summary).toEqual({ stored: 2, duplicates: 0, failed: 0 });
-    expect(items.map((i: { index: number; status: number }) => [i.index, i.status])).toEqual([[0, 201], [1, 201]]);
+    expect(items.map((i: { index: number; status: number }) => [i.index, i.status])).toEqual([
+      [0, 201],
+      [1, 201],
+    ]);
     expect(items[1].events[0]).toMatchObject({ status: 'declined', failureReason: 'unknown', amountMinor: 550 });
     const raw = await t.container.rawEvents.findById(t.tenantId, items[0].rawEvent.id);
     expect(raw?.payload).toMatch(/^<payment><transaction_id>a-/);
@@ -57,10 +69,23 @@ describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
     expect(res.statusCode).toBe(200);
     const { items, summary } = res.json();
     expect(summary.stored).toBe(2);
-    expect(items[0].events[0]).toMatchObject({ amountMinor: 123456, currency: 'USD', status: 'approved', card: { bin: '411111', last4: '1111' }, emailDomain: 'shop.example' });
-    expect(items[1].events[0]).toMatchObject({ amountMinor: 9900, currency: 'BRL', status: 'pending', occurredAt: '2024-11-24T10:43:20.000Z' });
+    expect(items[0].events[0]).toMatchObject({
+      amountMinor: 123456,
+      currency: 'USD',
+      status: 'approved',
+      card: { bin: '411111', last4: '1111' },
+      emailDomain: 'shop.example',
+    });
+    expect(items[1].events[0]).toMatchObject({
+      amountMinor: 9900,
+      currency: 'BRL',
+      status: 'pending',
+      occurredAt: '2024-11-24T10:43:20.000Z',
+    });
     const raw = await t.container.rawEvents.findById(t.tenantId, items[0].rawEvent.id);
-    expect(raw?.payload).toBe(`id,amount,currency,status,created_at,card_number,customer.email\ncsv1-${store},"1,234.56",USD,approved,2026-11-24T10:00:00Z,411111******1111,x@shop.example`);
+    expect(raw?.payload).toBe(
+      `id,amount,currency,status,created_at,card_number,customer.email\ncsv1-${store},"1,234.56",USD,approved,2026-11-24T10:00:00Z,411111******1111,x@shop.example`,
+    );
     expect(raw?.contentType).toBe('text/csv');
   });
 
@@ -71,8 +96,15 @@ describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
     const first = await post(body, 'application/x-ndjson');
     expect(first.statusCode).toBe(200);
     expect(first.json().items.map((i: { status: number }) => i.status)).toEqual([201, 201, 201]);
-    expect(first.json().items[0].rawEvent).toMatchObject({ provider: 'stripe', providerEventId: a.id, status: 'normalized' });
-    expect(first.json().items[2].rawEvent).toMatchObject({ status: 'unprocessed', error: expect.stringContaining('heuristic confidence') });
+    expect(first.json().items[0].rawEvent).toMatchObject({
+      provider: 'stripe',
+      providerEventId: a.id,
+      status: 'normalized',
+    });
+    expect(first.json().items[2].rawEvent).toMatchObject({
+      status: 'unprocessed',
+      error: expect.stringContaining('heuristic confidence'),
+    });
     const again = await post(body, 'application/x-ndjson');
     expect(again.json().summary).toEqual({ stored: 0, duplicates: 3, failed: 0 });
     expect(again.json().items[1].rawEvent.id).toBe(first.json().items[1].rawEvent.id);
@@ -108,11 +140,29 @@ describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
 
   it('normalizes Spanish and Portuguese payloads by field names and values', async () => {
     const res = await post(
-      JSON.stringify({ pedido: { id_transacao: `pt-${store}`, valor: 'R$ 1.050,75', situacao: 'Recusado', motivo: 'Saldo insuficiente', data: '05/03/2026', cartao: { bandeira: 'visa', ultimos4: '4242' } } }),
+      JSON.stringify({
+        pedido: {
+          id_transacao: `pt-${store}`,
+          valor: 'R$ 1.050,75',
+          situacao: 'Recusado',
+          motivo: 'Saldo insuficiente',
+          data: '05/03/2026',
+          cartao: { bandeira: 'visa', ultimos4: '4242' },
+        },
+      }),
       'application/json',
     );
     expect(res.statusCode).toBe(201);
-    expect(res.json().events[0]).toMatchObject({ normalizationMethod: 'heuristic', amountMinor: 105075, currency: 'BRL', status: 'declined', failureReason: 'insufficient_funds', providerMessage: 'Saldo insuficiente', card: { brand: 'visa', last4: '4242' }, occurredAt: '2026-03-05T00:00:00.000Z' });
+    expect(res.json().events[0]).toMatchObject({
+      normalizationMethod: 'heuristic',
+      amountMinor: 105075,
+      currency: 'BRL',
+      status: 'declined',
+      failureReason: 'insufficient_funds',
+      providerMessage: 'Saldo insuficiente',
+      card: { brand: 'visa', last4: '4242' },
+      occurredAt: '2026-03-05T00:00:00.000Z',
+    });
   });
 });
 
@@ -126,8 +176,37 @@ describe('fuzzing /v1/events and /v1/events/batch (pglite)', () => {
   });
 
   const types = ['application/json', 'application/xml', 'text/csv', 'application/x-ndjson', 'text/plain', ''];
-  const xmlish = fc.array(fc.oneof(fc.constantFrom('<', '>', '</', '/>', '<a>', '</a>', '<b x="1">', '&amp;', '<?xml version="1.0"?>', '<![CDATA[', ']]>', '12,50', 'EUR'), fc.string()), { maxLength: 12 }).map((p) => p.join(''));
-  const csvish = fc.array(fc.array(fc.oneof(fc.string(), fc.constantFrom('"', '""', 'amount', '1,5', 'USD', 'aprobado')), { maxLength: 5 }).map((r) => r.join(',')), { maxLength: 6 }).map((rows) => rows.join(fc.sample(fc.constantFrom('\n', '\r\n'), 1)[0]));
+  const xmlish = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          '<',
+          '>',
+          '</',
+          '/>',
+          '<a>',
+          '</a>',
+          '<b x="1">',
+          '&amp;',
+          '<?xml version="1.0"?>',
+          '<![CDATA[',
+          ']]>',
+          '12,50',
+          'EUR',
+        ),
+        fc.string(),
+      ),
+      { maxLength: 12 },
+    )
+    .map((p) => p.join(''));
+  const csvish = fc
+    .array(
+      fc
+        .array(fc.oneof(fc.string(), fc.constantFrom('"', '""', 'amount', '1,5', 'USD', 'aprobado')), { maxLength: 5 })
+        .map((r) => r.join(',')),
+      { maxLength: 6 },
+    )
+    .map((rows) => rows.join(fc.sample(fc.constantFrom('\n', '\r\n'), 1)[0]));
   const body = fc.oneof(
     fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
     fc.json().map((j) => Buffer.from(j)),
@@ -147,25 +226,43 @@ describe('fuzzing /v1/events and /v1/events/batch (pglite)', () => {
       ['/v1/events', `${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}`, 'application/xml'],
     ];
     for (const [url, payload, contentType] of cases) {
-      const res = await t.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': contentType }, payload });
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': contentType },
+        payload,
+      });
       expect(res.json()).toMatchObject({ status: 400, code: 'invalid_body', maxDepth: 64 });
     }
   });
 
   it('answers a stored event, an unprocessed record or a 4xx problem, never a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(body, fc.constantFrom(...types), fc.constantFrom('/v1/events', '/v1/events/batch'), async (payload, contentType, url) => {
-        const res = await t.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${t.apiKey}`, ...(contentType ? { 'content-type': contentType } : {}) }, payload });
-        expect(res.statusCode).toBeLessThan(500);
-        const json = res.json();
-        if (res.statusCode >= 400) {
-          expect(json).toMatchObject({ status: res.statusCode, code: expect.any(String) });
-        } else if (json.items) {
-          for (const item of json.items) expect(item.status === 200 || item.status === 201 || (item.status >= 400 && item.status < 500)).toBe(true);
-        } else {
-          expect(['normalized', 'unprocessed', 'ignored']).toContain(json.rawEvent.status);
-        }
-      }),
+      fc.asyncProperty(
+        body,
+        fc.constantFrom(...types),
+        fc.constantFrom('/v1/events', '/v1/events/batch'),
+        async (payload, contentType, url) => {
+          const res = await t.app.inject({
+            method: 'POST',
+            url,
+            headers: { authorization: `Bearer ${t.apiKey}`, ...(contentType ? { 'content-type': contentType } : {}) },
+            payload,
+          });
+          expect(res.statusCode).toBeLessThan(500);
+          const json = res.json();
+          if (res.statusCode >= 400) {
+            expect(json).toMatchObject({ status: res.statusCode, code: expect.any(String) });
+          } else if (json.items) {
+            for (const item of json.items)
+              expect(item.status === 200 || item.status === 201 || (item.status >= 400 && item.status < 500)).toBe(
+                true,
+              );
+          } else {
+            expect(['normalized', 'unprocessed', 'ignored']).toContain(json.rawEvent.status);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

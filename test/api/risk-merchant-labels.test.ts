@@ -18,8 +18,17 @@ const purchase = (merchant: string, at: number) => ({
 });
 
 /** Adyen notifications in its published webhook format: an authorisation, and a chargeback of one. */
-const adyen = (items: Record<string, unknown>[]) => ({ live: 'false', notificationItems: items.map((item) => ({ NotificationRequestItem: item })) });
-const adyenItem = (eventCode: string, psp: string, account: string, at: number, extra: Record<string, unknown> = {}) => ({
+const adyen = (items: Record<string, unknown>[]) => ({
+  live: 'false',
+  notificationItems: items.map((item) => ({ NotificationRequestItem: item })),
+});
+const adyenItem = (
+  eventCode: string,
+  psp: string,
+  account: string,
+  at: number,
+  extra: Record<string, unknown> = {},
+) => ({
   pspReference: psp,
   merchantAccountCode: account,
   merchantReference: `order-${psp}`,
@@ -41,7 +50,8 @@ const codes = (a: Reasoned) => a.reasons.map((r) => r.code);
  * id, are untouched; labelling the frauds legit again withdraws them.
  */
 async function compromisedMerchant(t: TestApp) {
-  const call = (method: 'GET' | 'POST', url: string, payload?: unknown, apiKey?: string) => callApi(t, method, url, payload, apiKey);
+  const call = (method: 'GET' | 'POST', url: string, payload?: unknown, apiKey?: string) =>
+    callApi(t, method, url, payload, apiKey);
   const score = async (body: unknown, apiKey?: string) => {
     const res = await call('POST', '/v1/risk/score', body, apiKey);
     expect(res.statusCode).toBe(200);
@@ -66,7 +76,11 @@ async function compromisedMerchant(t: TestApp) {
   expect(before.decision).toBe('approve');
   expect(before.features.merchant_fraud_count_30d ?? 0).toBe(0);
 
-  for (const id of ids.slice(0, 4)) expect((await call('POST', '/v1/risk/labels', { transactionId: id, label: id === ids[3] ? 'chargeback' : 'fraud' })).statusCode).toBe(201);
+  for (const id of ids.slice(0, 4))
+    expect(
+      (await call('POST', '/v1/risk/labels', { transactionId: id, label: id === ids[3] ? 'chargeback' : 'fraud' }))
+        .statusCode,
+    ).toBe(201);
   expect((await call('POST', '/v1/risk/labels', { transactionId: ids[4], label: 'legit' })).statusCode).toBe(201);
 
   const after = await score(purchase(shop, T0));
@@ -82,7 +96,8 @@ async function compromisedMerchant(t: TestApp) {
   expect(elsewhere.features.merchant_fraud_count_30d ?? 0).toBe(0);
 
   // A label withdrawn (the analyst was wrong) stops counting at once.
-  for (const id of ids.slice(0, 4)) expect((await call('POST', '/v1/risk/labels', { transactionId: id, label: 'legit' })).statusCode).toBe(201);
+  for (const id of ids.slice(0, 4))
+    expect((await call('POST', '/v1/risk/labels', { transactionId: id, label: 'legit' })).statusCode).toBe(201);
   const cleared = await score(purchase(shop, T0 + 1000));
   expect(cleared.decision).toBe('approve');
   expect(cleared.features.merchant_fraud_count_30d ?? 0).toBe(0);
@@ -104,7 +119,11 @@ describe.each(storeKinds())('merchant risk from labels on the running server (%s
 
   it('labels recorded in bulk (paylens simulate) count for the merchant too', async () => {
     const merchant = `bulk_${seq}`;
-    const traffic = Array.from({ length: 10 }, (_, i) => ({ request: purchase(merchant, T0 - (10 - i) * HOUR), label: i % 3 === 0 ? ('fraud' as const) : ('legit' as const), pattern: 'test' }));
+    const traffic = Array.from({ length: 10 }, (_, i) => ({
+      request: purchase(merchant, T0 - (10 - i) * HOUR),
+      label: i % 3 === 0 ? ('fraud' as const) : ('legit' as const),
+      pattern: 'test',
+    }));
     await scoreSimulation(t.container.risk, t.tenantId, traffic, t.container.customerKey);
     const next = (await callApi(t, 'POST', '/v1/risk/score', purchase(merchant, T0))).json() as Reasoned;
     expect(next.features).toMatchObject({ merchant_fraud_count_30d: 4 });
@@ -115,25 +134,46 @@ describe.each(storeKinds())('merchant risk from labels on the running server (%s
     const account = `Shop${++seq}`;
     const psps = Array.from({ length: 8 }, (_, i) => `PSP${seq}P${i}`);
     const ingest = async (payload: unknown) => expect((await postEvent(t, payload)).statusCode).toBe(201);
-    await ingest(adyen(psps.map((psp, i) => adyenItem('AUTHORISATION', psp, account, T0 - (10 - i) * HOUR, { reason: '061234:1111:03/2030' }))));
-    const score = async (at: number) => (await callApi(t, 'POST', '/v1/risk/score', purchase(account, at))).json() as Reasoned;
+    await ingest(
+      adyen(
+        psps.map((psp, i) =>
+          adyenItem('AUTHORISATION', psp, account, T0 - (10 - i) * HOUR, { reason: '061234:1111:03/2030' }),
+        ),
+      ),
+    );
+    const score = async (at: number) =>
+      (await callApi(t, 'POST', '/v1/risk/score', purchase(account, at))).json() as Reasoned;
     expect(codes(await score(T0 - HOUR))).not.toContain('merchant_labelled_fraud');
     await ingest(
-      adyen(psps.slice(0, 3).map((psp, i) => ({ ...adyenItem('CHARGEBACK', `DSP${seq}D${i}`, account, T0 - HOUR / 2, { additionalData: { chargebackReasonCode: '10.4' } }), originalReference: psp }))),
+      adyen(
+        psps.slice(0, 3).map((psp, i) => ({
+          ...adyenItem('CHARGEBACK', `DSP${seq}D${i}`, account, T0 - HOUR / 2, {
+            additionalData: { chargebackReasonCode: '10.4' },
+          }),
+          originalReference: psp,
+        })),
+      ),
     );
     // Counted right after the events are stored (after the answer, best effort): the next scores see it.
-    await vi.waitFor(async () => expect(codes(await score(T0))).toContain('merchant_labelled_fraud'), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect(codes(await score(T0))).toContain('merchant_labelled_fraud'), {
+      timeout: 10_000,
+      interval: 50,
+    });
   });
 });
 
 describe('merchant risk from labels with REDIS_URL', { tags: ['redis'] }, () => {
-  it('labels through the API reach the Redis label store and hold the next score there', { timeout: 120_000 }, async () => {
-    const t = await createTestApp('pglite', { REDIS_URL: harnessRedisUrl() });
-    try {
-      expect(t.container.risk.labelRisk.kind).toBe('redis');
-      await compromisedMerchant(t);
-    } finally {
-      await t.close();
-    }
-  });
+  it(
+    'labels through the API reach the Redis label store and hold the next score there',
+    { timeout: 120_000 },
+    async () => {
+      const t = await createTestApp('pglite', { REDIS_URL: harnessRedisUrl() });
+      try {
+        expect(t.container.risk.labelRisk.kind).toBe('redis');
+        await compromisedMerchant(t);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 });

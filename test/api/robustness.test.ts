@@ -16,7 +16,8 @@ describe('ingest never answers 5xx to arbitrary input', () => {
     await t.close();
   });
 
-  const post = (payload: string | Buffer, contentType = 'application/json', query = '') => postEvent(t, payload, { contentType, query });
+  const post = (payload: string | Buffer, contentType = 'application/json', query = '') =>
+    postEvent(t, payload, { contentType, query });
 
   /** A 4xx problem+json with a registered code and its status, or a 2xx whose raw event reads back as stored. */
   async function expectRefusedOrStored(res: LightMyRequestResponse, sent: string): Promise<void> {
@@ -29,7 +30,10 @@ describe('ingest never answers 5xx to arbitrary input', () => {
       return;
     }
     expect([200, 201]).toContain(res.statusCode);
-    const { rawEvent, events } = res.json() as { rawEvent: { id: string; status: string }; events: Array<{ id: string }> };
+    const { rawEvent, events } = res.json() as {
+      rawEvent: { id: string; status: string };
+      events: Array<{ id: string }>;
+    };
     expect(['normalized', 'ignored', 'unprocessed']).toContain(rawEvent.status);
     const read = await callApi(t, 'GET', `/v1/raw-events/${rawEvent.id}`);
     expect(read.statusCode).toBe(200);
@@ -55,9 +59,19 @@ describe('ingest never answers 5xx to arbitrary input', () => {
     const stripeish = fc.record({
       id: fc.string().map((s) => `evt_${s}`),
       object: fc.constant('event'),
-      type: fc.constantFrom('charge.succeeded', 'charge.failed', 'charge.refunded', 'payment_intent.payment_failed', 'charge.dispute.created', 'charge.updated'),
+      type: fc.constantFrom(
+        'charge.succeeded',
+        'charge.failed',
+        'charge.refunded',
+        'payment_intent.payment_failed',
+        'charge.dispute.created',
+        'charge.updated',
+      ),
       created: fc.oneof(fc.integer(), fc.string(), fc.constant(null)),
-      data: fc.record({ object: fc.dictionary(fc.string(), fc.jsonValue()), previous_attributes: fc.option(fc.dictionary(fc.string(), fc.jsonValue())) }),
+      data: fc.record({
+        object: fc.dictionary(fc.string(), fc.jsonValue()),
+        previous_attributes: fc.option(fc.dictionary(fc.string(), fc.jsonValue())),
+      }),
     });
     await fc.assert(
       fc.asyncProperty(stripeish, async (event) => {

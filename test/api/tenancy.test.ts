@@ -15,19 +15,43 @@ describe.each(storeKinds())('tenancy and API keys on %s', (store) => {
   });
 
   it('creates a tenant through the admin API and its key works at once', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/admin/v1/tenants', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: `shop-${store}` } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/admin/v1/tenants',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { name: `shop-${store}` },
+    });
     expect(res.statusCode).toBe(201);
     const body = res.json();
     expect(body.tenant).toMatchObject({ id: expect.stringMatching(/^ten_/), name: `shop-${store}` });
     expect(body.apiKey).toMatch(/^pl_[A-Za-z0-9_-]{43}$/);
-    const list = await t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${body.apiKey}` } });
+    const list = await t.app.inject({
+      method: 'GET',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${body.apiKey}` },
+    });
     expect(list.statusCode).toBe(200);
 
-    const again = await t.app.inject({ method: 'POST', url: '/admin/v1/tenants', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: `shop-${store}` } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/admin/v1/tenants',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { name: `shop-${store}` },
+    });
     expect(again.json()).toMatchObject({ status: 409, code: 'conflict' });
-    const invalid = await t.app.inject({ method: 'POST', url: '/admin/v1/tenants', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'Bad Name!' } });
+    const invalid = await t.app.inject({
+      method: 'POST',
+      url: '/admin/v1/tenants',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { name: 'Bad Name!' },
+    });
     expect(invalid.json()).toMatchObject({ status: 422, code: 'validation_failed', errors: [{ field: 'body.name' }] });
-    const wrongToken = await t.app.inject({ method: 'POST', url: '/admin/v1/tenants', headers: { authorization: 'Bearer nope' }, payload: { name: 'x' } });
+    const wrongToken = await t.app.inject({
+      method: 'POST',
+      url: '/admin/v1/tenants',
+      headers: { authorization: 'Bearer nope' },
+      payload: { name: 'x' },
+    });
     expect(wrongToken.statusCode).toBe(401);
   });
 
@@ -70,42 +94,87 @@ describe.each(storeKinds())('tenancy and API keys on %s', (store) => {
     expect(listed.json().data).toHaveLength(2);
     expect(listed.body).not.toContain(secret);
 
-    const rotated = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${apiKey.id}/rotate`, headers: auth, payload: { gracePeriodSeconds: 3600 } });
+    const rotated = await t.app.inject({
+      method: 'POST',
+      url: `/v1/api-keys/${apiKey.id}/rotate`,
+      headers: auth,
+      payload: { gracePeriodSeconds: 3600 },
+    });
     expect(rotated.statusCode).toBe(201);
     const next = rotated.json().secret;
-    expect((await t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${secret}` } })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${next}` } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${secret}` } }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${next}` } }))
+        .statusCode,
+    ).toBe(200);
 
-    const immediate = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${rotated.json().apiKey.id}/rotate`, headers: auth, payload: { gracePeriodSeconds: 0 } });
+    const immediate = await t.app.inject({
+      method: 'POST',
+      url: `/v1/api-keys/${rotated.json().apiKey.id}/rotate`,
+      headers: auth,
+      payload: { gracePeriodSeconds: 0 },
+    });
     expect(immediate.statusCode).toBe(201);
-    expect((await t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${next}` } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${next}` } }))
+        .statusCode,
+    ).toBe(401);
 
     const revoked = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${apiKey.id}`, headers: auth });
     expect(revoked.json().revokedAt).not.toBeNull();
-    expect((await t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${secret}` } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${secret}` } }))
+        .statusCode,
+    ).toBe(401);
 
-    const foreign = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${apiKey.id}`, headers: { authorization: `Bearer ${t.apiKey}` } });
+    const foreign = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/api-keys/${apiKey.id}`,
+      headers: { authorization: `Bearer ${t.apiKey}` },
+    });
     expect(foreign.statusCode).toBe(404);
   });
 });
 
 describe('CORS', () => {
   it('answers browsers from the configured origins only, and sends no CORS headers when none are configured', async () => {
-    const [open, closed] = await Promise.all([createTestApp('pglite', { CORS_ORIGINS: 'https://ops.example.com, https://risk.example.com' }), createTestApp('pglite')]);
+    const [open, closed] = await Promise.all([
+      createTestApp('pglite', { CORS_ORIGINS: 'https://ops.example.com, https://risk.example.com' }),
+      createTestApp('pglite'),
+    ]);
     try {
       const preflight = (t: TestApp, origin: string) =>
-        t.app.inject({ method: 'OPTIONS', url: '/v1/events', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+        t.app.inject({
+          method: 'OPTIONS',
+          url: '/v1/events',
+          headers: {
+            origin,
+            'access-control-request-method': 'GET',
+            'access-control-request-headers': 'authorization',
+          },
+        });
       const allowed = await preflight(open, 'https://risk.example.com');
       expect(allowed.statusCode).toBe(204);
       expect(allowed.headers['access-control-allow-origin']).toBe('https://risk.example.com');
       expect(String(allowed.headers['access-control-allow-headers'])).toContain('authorization');
-      const get = await open.app.inject({ method: 'GET', url: '/v1/events', headers: { origin: 'https://ops.example.com', authorization: `Bearer ${open.apiKey}` } });
+      const get = await open.app.inject({
+        method: 'GET',
+        url: '/v1/events',
+        headers: { origin: 'https://ops.example.com', authorization: `Bearer ${open.apiKey}` },
+      });
       expect(get.statusCode).toBe(200);
       expect(get.headers['access-control-allow-origin']).toBe('https://ops.example.com');
 
       const stranger = await preflight(open, 'https://evil.example.com');
       expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
-      const unconfigured = await closed.app.inject({ method: 'GET', url: '/v1/events', headers: { origin: 'https://ops.example.com', authorization: `Bearer ${closed.apiKey}` } });
+      const unconfigured = await closed.app.inject({
+        method: 'GET',
+        url: '/v1/events',
+        headers: { origin: 'https://ops.example.com', authorization: `Bearer ${closed.apiKey}` },
+      });
       expect(unconfigured.statusCode).toBe(200);
       expect(unconfigured.headers['access-control-allow-origin']).toBeUndefined();
     } finally {

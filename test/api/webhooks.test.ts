@@ -8,10 +8,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createContainer } from '../../src/container.js';
-import { adyenDelivery, adyenItem, signDelivery as signAdyenDelivery } from '../../src/modules/normalize/connectors/adyen/__fixtures__/adyen-notifications.js';
-import { checkoutEvent, paymentData as checkoutPaymentData } from '../../src/modules/normalize/connectors/checkout/__fixtures__/checkout-events.js';
-import { notification as mercadoPagoNotification, payment as mercadoPagoPayment } from '../../src/modules/normalize/connectors/mercadopago/__fixtures__/mercadopago-payments.js';
-import { capture as paypalCapture, paypalEvent } from '../../src/modules/normalize/connectors/paypal/__fixtures__/paypal-events.js';
+import {
+  adyenDelivery,
+  adyenItem,
+  signDelivery as signAdyenDelivery,
+} from '../../src/modules/normalize/connectors/adyen/__fixtures__/adyen-notifications.js';
+import {
+  checkoutEvent,
+  paymentData as checkoutPaymentData,
+} from '../../src/modules/normalize/connectors/checkout/__fixtures__/checkout-events.js';
+import {
+  notification as mercadoPagoNotification,
+  payment as mercadoPagoPayment,
+} from '../../src/modules/normalize/connectors/mercadopago/__fixtures__/mercadopago-payments.js';
+import {
+  capture as paypalCapture,
+  paypalEvent,
+} from '../../src/modules/normalize/connectors/paypal/__fixtures__/paypal-events.js';
 import { paypalSignedMessage } from '../../src/modules/normalize/connectors/paypal/paypal.signature.js';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { ENCRYPTION_KEY_SETTING } from '../../src/platform/crypto/encryption-key.js';
@@ -24,7 +37,8 @@ import { storeKinds, type StoreKind } from '../harness/stores.js';
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
 /** PostgreSQL needs an operator-provided key; the embedded store generates its own (tested below). */
-const envFor = (store: StoreKind): Record<string, string> => (store === 'postgres' ? { PAYLENS_ENCRYPTION_KEY: ENCRYPTION_KEY } : {});
+const envFor = (store: StoreKind): Record<string, string> =>
+  store === 'postgres' ? { PAYLENS_ENCRYPTION_KEY: ENCRYPTION_KEY } : {};
 
 function stripeSignature(body: string, secret: string, timestamp: number): string {
   return `t=${timestamp},v1=${hmacSha256(secret, `${timestamp}.${body}`).toString('hex')}`;
@@ -33,11 +47,18 @@ function stripeSignature(body: string, secret: string, timestamp: number): strin
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 async function createEndpoint(app: App, apiKey: string, body: Record<string, unknown>) {
-  return app.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: { authorization: `Bearer ${apiKey}` }, payload: body });
+  return app.inject({
+    method: 'POST',
+    url: '/v1/webhook-endpoints',
+    headers: { authorization: `Bearer ${apiKey}` },
+    payload: body,
+  });
 }
 
 async function invalidSignatureCount(app: App, provider: string): Promise<number> {
-  const text = (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).body;
+  const text = (
+    await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })
+  ).body;
   const match = new RegExp(`^paylens_invalid_signatures_total\\{provider="${provider}"\\} (\\d+)$`, 'm').exec(text);
   return match ? Number(match[1]) : 0;
 }
@@ -61,7 +82,13 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
     const created = await createEndpoint(t.app, t.apiKey, { provider: 'stripe', secret, description: 'live account' });
     expect(created.statusCode).toBe(201);
     const endpoint = created.json();
-    expect(endpoint).toMatchObject({ provider: 'stripe', description: 'live account', secretRotatedAt: null, previousSecretExpiresAt: null, settings: {} });
+    expect(endpoint).toMatchObject({
+      provider: 'stripe',
+      description: 'live account',
+      secretRotatedAt: null,
+      previousSecretExpiresAt: null,
+      settings: {},
+    });
     expect(endpoint.id).toMatch(/^whe_[0-9a-z]{26}$/);
     expect(endpoint.url).toBe(`/v1/webhooks/stripe/${endpoint.id}`);
     expect(new Date(endpoint.createdAt).toISOString()).toBe(endpoint.createdAt);
@@ -73,10 +100,19 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
     expect(read.json()).toEqual(endpoint);
     for (const body of [created.body, list.body, read.body]) expect(body).not.toContain(secret);
 
-    const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/webhook-endpoints/${endpoint.id}`, headers: auth() });
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/webhook-endpoints/${endpoint.id}`,
+      headers: auth(),
+    });
     expect(deleted.statusCode).toBe(204);
-    expect((await t.app.inject({ method: 'GET', url: `/v1/webhook-endpoints/${endpoint.id}`, headers: auth() })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/webhook-endpoints/${endpoint.id}`, headers: auth() })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/v1/webhook-endpoints/${endpoint.id}`, headers: auth() })).statusCode,
+    ).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/webhook-endpoints/${endpoint.id}`, headers: auth() }))
+        .statusCode,
+    ).toBe(404);
     const after = await t.app.inject({ method: 'GET', url: '/v1/webhook-endpoints', headers: auth() });
     expect(after.json().data.map((e: { id: string }) => e.id)).not.toContain(endpoint.id);
   });
@@ -88,18 +124,41 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
     const missing = await createEndpoint(t.app, t.apiKey, { provider: 'stripe' });
     expect(missing.statusCode).toBe(422);
     expect(missing.json().errors.map((e: { field: string }) => e.field)).toContain('body.secret');
-    expect((await t.app.inject({ method: 'POST', url: '/v1/webhook-endpoints', payload: { provider: 'stripe', secret: 's' } })).statusCode).toBe(401);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/webhook-endpoints',
+          payload: { provider: 'stripe', secret: 's' },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 
   it("keeps tenants apart: another tenant's endpoint is 404 everywhere", async () => {
     const mine = (await createEndpoint(t.app, t.apiKey, { provider: 'stripe', secret: 'whsec_mine' })).json();
     const other = await t.newTenant(`webhook-other-${store}`);
     const headers = auth(other.apiKey);
-    expect((await t.app.inject({ method: 'GET', url: `/v1/webhook-endpoints/${mine.id}`, headers })).json()).toMatchObject({ status: 404, code: 'not_found' });
-    expect((await t.app.inject({ method: 'POST', url: `/v1/webhook-endpoints/${mine.id}/rotate-secret`, headers, payload: { secret: 'x' } })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/webhook-endpoints/${mine.id}`, headers })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/v1/webhook-endpoints/${mine.id}`, headers })).json(),
+    ).toMatchObject({ status: 404, code: 'not_found' });
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/v1/webhook-endpoints/${mine.id}/rotate-secret`,
+          headers,
+          payload: { secret: 'x' },
+        })
+      ).statusCode,
+    ).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/webhook-endpoints/${mine.id}`, headers })).statusCode,
+    ).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: '/v1/webhook-endpoints', headers })).json().data).toEqual([]);
-    expect((await t.app.inject({ method: 'GET', url: `/v1/webhook-endpoints/${mine.id}`, headers: auth() })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/v1/webhook-endpoints/${mine.id}`, headers: auth() })).statusCode,
+    ).toBe(200);
   });
 
   it('encrypts the secret and credential settings at rest and shows credentials only as [encrypted]', async () => {
@@ -111,10 +170,18 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
       settings: { accessToken, apiBaseUrl: 'https://api.example.test', webhookId: 'WH-42' },
     });
     expect(created.statusCode).toBe(201);
-    expect(created.json().settings).toEqual({ accessToken: '[encrypted]', apiBaseUrl: 'https://api.example.test', webhookId: 'WH-42' });
+    expect(created.json().settings).toEqual({
+      accessToken: '[encrypted]',
+      apiBaseUrl: 'https://api.example.test',
+      webhookId: 'WH-42',
+    });
     expect(created.body).not.toContain(accessToken);
 
-    const row = await t.container.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', created.json().id).executeTakeFirstOrThrow();
+    const row = await t.container.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', created.json().id)
+      .executeTakeFirstOrThrow();
     const stored = JSON.stringify(row);
     expect(stored).not.toContain(secret);
     expect(stored).not.toContain(accessToken);
@@ -130,14 +197,31 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
     const res = await deliver(url, body, { 'stripe-signature': stripeSignature(body, secret, nowSeconds()) });
     expect(res.statusCode).toBe(200);
     const receipt = res.json();
-    expect(receipt).toEqual({ received: true, rawEventId: expect.stringMatching(/^raw_/), status: 'normalized', replayed: false });
+    expect(receipt).toEqual({
+      received: true,
+      rawEventId: expect.stringMatching(/^raw_/),
+      status: 'normalized',
+      replayed: false,
+    });
 
     const raw = await t.container.rawEvents.findById(t.tenantId, receipt.rawEventId);
-    expect(raw).toMatchObject({ source: 'webhook', provider: 'stripe', providerEventId: event.id, payload: body, endpointId: url.split('/').pop() });
+    expect(raw).toMatchObject({
+      source: 'webhook',
+      provider: 'stripe',
+      providerEventId: event.id,
+      payload: body,
+      endpointId: url.split('/').pop(),
+    });
     const [stored] = await t.container.paymentEvents.findByRawEvent(t.tenantId, receipt.rawEventId);
     const read = await t.app.inject({ method: 'GET', url: `/v1/events/${stored!.id}`, headers: auth() });
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toMatchObject({ provider: 'stripe', source: 'webhook', amountMinor: 1234, providerEventId: event.id, tenantId: t.tenantId });
+    expect(read.json()).toMatchObject({
+      provider: 'stripe',
+      source: 'webhook',
+      amountMinor: 1234,
+      providerEventId: event.id,
+      tenantId: t.tenantId,
+    });
   });
 
   it('a redelivery answers 200 the same way and stores nothing new', async () => {
@@ -162,9 +246,21 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
     const before = await rawCount();
 
     const attempts: { name: string; payload: string; headers: Record<string, string> }[] = [
-      { name: 'tampered body', payload: tampered, headers: { 'stripe-signature': stripeSignature(body, secret, nowSeconds()) } },
-      { name: 'wrong secret', payload: body, headers: { 'stripe-signature': stripeSignature(body, 'whsec_wrong', nowSeconds()) } },
-      { name: 'stale timestamp', payload: body, headers: { 'stripe-signature': stripeSignature(body, secret, nowSeconds() - 3600) } },
+      {
+        name: 'tampered body',
+        payload: tampered,
+        headers: { 'stripe-signature': stripeSignature(body, secret, nowSeconds()) },
+      },
+      {
+        name: 'wrong secret',
+        payload: body,
+        headers: { 'stripe-signature': stripeSignature(body, 'whsec_wrong', nowSeconds()) },
+      },
+      {
+        name: 'stale timestamp',
+        payload: body,
+        headers: { 'stripe-signature': stripeSignature(body, secret, nowSeconds() - 3600) },
+      },
       { name: 'missing header', payload: body, headers: {} },
     ];
     for (const attempt of attempts) {
@@ -205,36 +301,69 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
     // Warm the lookup cache with the old secret: the rotation must evict it.
     expect((await sign(oldSecret)).statusCode).toBe(200);
 
-    const rotated = await t.app.inject({ method: 'POST', url: `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, headers: auth(), payload: { secret: newSecret } });
+    const rotated = await t.app.inject({
+      method: 'POST',
+      url: `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`,
+      headers: auth(),
+      payload: { secret: newSecret },
+    });
     expect(rotated.statusCode).toBe(200);
     const view = rotated.json();
     expect(view.secretRotatedAt).not.toBeNull();
-    expect(new Date(view.previousSecretExpiresAt).getTime() - new Date(view.secretRotatedAt).getTime()).toBe(86_400_000);
+    expect(new Date(view.previousSecretExpiresAt).getTime() - new Date(view.secretRotatedAt).getTime()).toBe(
+      86_400_000,
+    );
     expect(rotated.body).not.toContain(newSecret);
     expect((await sign(newSecret)).statusCode).toBe(200);
     expect((await sign(oldSecret)).statusCode).toBe(200);
 
-    const immediate = await t.app.inject({ method: 'POST', url: `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, headers: auth(), payload: { secret: 'whsec_third', gracePeriodSeconds: 0 } });
+    const immediate = await t.app.inject({
+      method: 'POST',
+      url: `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`,
+      headers: auth(),
+      payload: { secret: 'whsec_third', gracePeriodSeconds: 0 },
+    });
     expect(immediate.json().previousSecretExpiresAt).toBeNull();
     expect((await sign(newSecret)).statusCode).toBe(401);
     expect((await sign('whsec_third')).statusCode).toBe(200);
   });
 
   it('answers 503 (so the provider retries) when the secret cannot be decrypted with the configured key', async () => {
-    const endpoint = (await createEndpoint(t.app, t.apiKey, { provider: 'stripe', secret: 'whsec_undecryptable' })).json();
-    const foreign = new SecretBox(randomBytes(32)).encrypt('whsec_undecryptable', `webhook_endpoint:${endpoint.id}:secret`);
-    await t.container.db.updateTable('webhook_endpoints').set({ secret_ciphertext: foreign }).where('id', '=', endpoint.id).execute();
+    const endpoint = (
+      await createEndpoint(t.app, t.apiKey, { provider: 'stripe', secret: 'whsec_undecryptable' })
+    ).json();
+    const foreign = new SecretBox(randomBytes(32)).encrypt(
+      'whsec_undecryptable',
+      `webhook_endpoint:${endpoint.id}:secret`,
+    );
+    await t.container.db
+      .updateTable('webhook_endpoints')
+      .set({ secret_ciphertext: foreign })
+      .where('id', '=', endpoint.id)
+      .execute();
     const body = JSON.stringify(stripeEvent('charge.succeeded', charge()));
     const before = await rawCount();
-    const res = await deliver(endpoint.url, body, { 'stripe-signature': stripeSignature(body, 'whsec_undecryptable', nowSeconds()) });
+    const res = await deliver(endpoint.url, body, {
+      'stripe-signature': stripeSignature(body, 'whsec_undecryptable', nowSeconds()),
+    });
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('PAYLENS_ENCRYPTION_KEY') });
+    expect(res.json()).toMatchObject({
+      code: 'unavailable',
+      detail: expect.stringContaining('PAYLENS_ENCRYPTION_KEY'),
+    });
     expect(await rawCount()).toBe(before);
   });
 
   it('serves the webhook routes in OpenAPI, the delivery without API-key security', async () => {
     const spec = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/webhook-endpoints', '/v1/webhook-endpoints/{id}', '/v1/webhook-endpoints/{id}/rotate-secret', '/v1/webhooks/{provider}/{endpointId}']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/webhook-endpoints',
+        '/v1/webhook-endpoints/{id}',
+        '/v1/webhook-endpoints/{id}/rotate-secret',
+        '/v1/webhooks/{provider}/{endpointId}',
+      ]),
+    );
     expect(spec.paths['/v1/webhooks/{provider}/{endpointId}'].post.security).toEqual([]);
   });
 
@@ -251,7 +380,10 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
       try {
         const res = await createEndpoint(bare.app, bare.apiKey, { provider: 'stripe', secret: 'whsec_x' });
         expect(res.statusCode).toBe(503);
-        expect(res.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('PAYLENS_ENCRYPTION_KEY') });
+        expect(res.json()).toMatchObject({
+          code: 'unavailable',
+          detail: expect.stringContaining('PAYLENS_ENCRYPTION_KEY'),
+        });
         expect(await bare.container.db.selectFrom('webhook_endpoints').select('id').execute()).toEqual([]);
         expect(await bare.container.settings.get(ENCRYPTION_KEY_SETTING)).toBeNull();
       } finally {
@@ -286,10 +418,18 @@ describe.each(storeKinds())('webhook secret grace period by the clock on %s', (s
     const endpoint = (await createEndpoint(app, apiKey, { provider: 'stripe', secret: 'whsec_before' })).json();
     const sign = (secret: string) => {
       const body = JSON.stringify(stripeEvent('charge.succeeded', charge()));
-      const headers = { 'content-type': 'application/json', 'stripe-signature': stripeSignature(body, secret, Math.floor(now.getTime() / 1000)) };
+      const headers = {
+        'content-type': 'application/json',
+        'stripe-signature': stripeSignature(body, secret, Math.floor(now.getTime() / 1000)),
+      };
       return app.inject({ method: 'POST', url: endpoint.url, headers, payload: body });
     };
-    const rotated = await app.inject({ method: 'POST', url: `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, headers: { authorization: `Bearer ${apiKey}` }, payload: { secret: 'whsec_after', gracePeriodSeconds: 60 } });
+    const rotated = await app.inject({
+      method: 'POST',
+      url: `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`,
+      headers: { authorization: `Bearer ${apiKey}` },
+      payload: { secret: 'whsec_after', gracePeriodSeconds: 60 },
+    });
     expect(rotated.json().previousSecretExpiresAt).toBe('2026-03-01T12:01:00.000Z');
 
     now = new Date('2026-03-01T12:00:59Z');
@@ -324,13 +464,33 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
       seenAuthorizations.push(req.headers.authorization ?? '');
       const found = /^\/v1\/payments\/(\w+)$/.exec(req.url ?? '');
       const resource = found ? mercadoPagoPayments.get(found[1]!) : undefined;
-      res.writeHead(resource ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(resource ?? { message: 'not found' }));
+      res
+        .writeHead(resource ? 200 : 404, { 'content-type': 'application/json' })
+        .end(JSON.stringify(resource ?? { message: 'not found' }));
     });
     await new Promise<void>((resolve) => fakeApi.listen(0, '127.0.0.1', resolve));
     fakeApiUrl = `http://127.0.0.1:${(fakeApi.address() as AddressInfo).port}`;
     // A throwaway certificate generated per run, so no private key lives in the repository.
     const dir = mkdtempSync(join(tmpdir(), 'paylens-paypal-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=paylens-test'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=paylens-test',
+      ],
+      { stdio: 'ignore' },
+    );
     paypalCertificate = readFileSync(join(dir, 'cert.pem'), 'utf8');
     paypalKey = readFileSync(join(dir, 'key.pem'), 'utf8');
     rmSync(dir, { recursive: true, force: true });
@@ -341,17 +501,26 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
   });
 
   it('registers the connectors these tests cover', () => {
-    expect(t.container.registry.ids()).toEqual(expect.arrayContaining(['stripe', 'adyen', 'checkout', 'paypal', 'mercadopago']));
+    expect(t.container.registry.ids()).toEqual(
+      expect.arrayContaining(['stripe', 'adyen', 'checkout', 'paypal', 'mercadopago']),
+    );
   });
 
-  it('Adyen: verifies each item\'s hmacSignature with the hex HMAC key and answers [accepted] as text', async () => {
+  it("Adyen: verifies each item's hmacSignature with the hex HMAC key and answers [accepted] as text", async () => {
     const hexKey = randomBytes(32).toString('hex').toUpperCase();
     const endpoint = (await createEndpoint(t.app, t.apiKey, { provider: 'adyen', secret: hexKey })).json();
-    const delivery = adyenDelivery([adyenItem(), adyenItem({ eventCode: 'AUTHORISATION', amount: { currency: 'EUR', value: 1000 } })]);
+    const delivery = adyenDelivery([
+      adyenItem(),
+      adyenItem({ eventCode: 'AUTHORISATION', amount: { currency: 'EUR', value: 1000 } }),
+    ]);
     const body = JSON.stringify(signAdyenDelivery(delivery, hexKey));
 
     const before = await rawCount();
-    const forged = await deliver(endpoint.url, JSON.stringify(signAdyenDelivery(delivery, randomBytes(32).toString('hex'))), {});
+    const forged = await deliver(
+      endpoint.url,
+      JSON.stringify(signAdyenDelivery(delivery, randomBytes(32).toString('hex'))),
+      {},
+    );
     expect(forged.statusCode).toBe(401);
     expect(forged.json().code).toBe('invalid_signature');
     expect(await rawCount()).toBe(before);
@@ -364,7 +533,11 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
     const again = await deliver(endpoint.url, body, {});
     expect(again.body).toBe('[accepted]');
     expect(await rawCount()).toBe(before + 1);
-    const stored = await t.container.db.selectFrom('raw_events').select(['id', 'source', 'endpoint_id']).where('endpoint_id', '=', endpoint.id).execute();
+    const stored = await t.container.db
+      .selectFrom('raw_events')
+      .select(['id', 'source', 'endpoint_id'])
+      .where('endpoint_id', '=', endpoint.id)
+      .execute();
     expect(stored).toHaveLength(1);
     const events = await eventsOf(stored[0]!.id);
     expect(events.map((e) => [e.provider, e.amountMinor])).toEqual([
@@ -377,10 +550,16 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
     const secret = `cko-${randomBytes(12).toString('hex')}`;
     const endpoint = (await createEndpoint(t.app, t.apiKey, { provider: 'checkout', secret })).json();
     // Spacing and key order as sent: the signature covers these exact bytes, not a re-serialisation.
-    const body = JSON.stringify(checkoutEvent('payment_approved', checkoutPaymentData({ amount: 4200, currency: 'GBP' })), null, 1);
+    const body = JSON.stringify(
+      checkoutEvent('payment_approved', checkoutPaymentData({ amount: 4200, currency: 'GBP' })),
+      null,
+      1,
+    );
 
     const before = await rawCount();
-    const tampered = await deliver(endpoint.url, body.replace('4200', '1'), { 'cko-signature': hmacSha256(secret, body).toString('hex') });
+    const tampered = await deliver(endpoint.url, body.replace('4200', '1'), {
+      'cko-signature': hmacSha256(secret, body).toString('hex'),
+    });
     expect(tampered.statusCode).toBe(401);
     expect(await rawCount()).toBe(before);
 
@@ -388,14 +567,26 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ received: true, status: 'normalized', replayed: false });
     const [event] = await eventsOf(res.json().rawEventId);
-    expect(event).toMatchObject({ provider: 'checkout', source: 'webhook', amountMinor: 4200, currency: 'GBP', status: 'approved' });
+    expect(event).toMatchObject({
+      provider: 'checkout',
+      source: 'webhook',
+      amountMinor: 4200,
+      currency: 'GBP',
+      status: 'approved',
+    });
     expect((await t.container.rawEvents.findById(t.tenantId, res.json().rawEventId))?.payload).toBe(body);
   });
 
   it('Mercado Pago: verifies x-signature over the manifest and resolves the payment with the encrypted accessToken', async () => {
     const secret = 'mp-webhook-secret';
     const accessToken = `APP_USR-${randomBytes(8).toString('hex')}`;
-    const endpoint = (await createEndpoint(t.app, t.apiKey, { provider: 'mercadopago', secret, settings: { accessToken, apiBaseUrl: fakeApiUrl } })).json();
+    const endpoint = (
+      await createEndpoint(t.app, t.apiKey, {
+        provider: 'mercadopago',
+        secret,
+        settings: { accessToken, apiBaseUrl: fakeApiUrl },
+      })
+    ).json();
     expect(endpoint.settings).toEqual({ accessToken: '[encrypted]', apiBaseUrl: fakeApiUrl });
     const resource = mercadoPagoPayment({ transaction_amount: 12.34, currency_id: 'BRL' });
     const paymentId = String(resource.id);
@@ -418,20 +609,37 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
     expect(res.json()).toMatchObject({ received: true, status: 'normalized', replayed: false });
     expect(seenAuthorizations).toContain(`Bearer ${accessToken}`);
     const [event] = await eventsOf(res.json().rawEventId);
-    expect(event).toMatchObject({ provider: 'mercadopago', source: 'webhook', amountMinor: 1234, currency: 'BRL', status: 'approved' });
+    expect(event).toMatchObject({
+      provider: 'mercadopago',
+      source: 'webhook',
+      amountMinor: 1234,
+      currency: 'BRL',
+      status: 'approved',
+    });
   });
 
   it('PayPal: verifies the RSA transmission signature against the configured certificate and webhookId', async () => {
     const webhookId = '8PT597110X687430LKGECATA';
     const endpoint = (
-      await createEndpoint(t.app, t.apiKey, { provider: 'paypal', secret: 'unused-with-certificates', settings: { webhookId, certificateSource: { pem: paypalCertificate } } })
+      await createEndpoint(t.app, t.apiKey, {
+        provider: 'paypal',
+        secret: 'unused-with-certificates',
+        settings: { webhookId, certificateSource: { pem: paypalCertificate } },
+      })
     ).json();
     const body = JSON.stringify(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', paypalCapture()));
     const headersFor = (signedWebhookId: string) => {
       const id = randomUUID();
       const time = new Date().toISOString();
-      const sig = createSign('RSA-SHA256').update(paypalSignedMessage(id, time, signedWebhookId, Buffer.from(body))).sign(paypalKey, 'base64');
-      return { 'paypal-transmission-id': id, 'paypal-transmission-time': time, 'paypal-transmission-sig': sig, 'paypal-auth-algo': 'SHA256withRSA' };
+      const sig = createSign('RSA-SHA256')
+        .update(paypalSignedMessage(id, time, signedWebhookId, Buffer.from(body)))
+        .sign(paypalKey, 'base64');
+      return {
+        'paypal-transmission-id': id,
+        'paypal-transmission-time': time,
+        'paypal-transmission-sig': sig,
+        'paypal-auth-algo': 'SHA256withRSA',
+      };
     };
 
     const before = await rawCount();

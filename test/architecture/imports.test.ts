@@ -34,11 +34,15 @@ function importsOf(file: string): Import[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
   const imports: Import[] = [];
   for (const statement of source.statements) {
-    if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier) continue;
+    if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier)
+      continue;
     const spec = (statement.moduleSpecifier as ts.StringLiteral).text;
     if (!spec.startsWith('.')) continue;
     const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
-    imports.push({ target, typeOnly: ts.isImportDeclaration(statement) ? importIsTypeOnly(statement) : statement.isTypeOnly });
+    imports.push({
+      target,
+      typeOnly: ts.isImportDeclaration(statement) ? importIsTypeOnly(statement) : statement.isTypeOnly,
+    });
   }
   return imports;
 }
@@ -46,7 +50,9 @@ function importsOf(file: string): Import[] {
 const files = sourceFiles(root);
 const imports = new Map(files.map((file) => [file, importsOf(file)] as const));
 const graph = new Map([...imports].map(([file, list]) => [file, list.map((i) => i.target)] as const));
-const runtimeGraph = new Map([...imports].map(([file, list]) => [file, list.filter((i) => !i.typeOnly).map((i) => i.target)] as const));
+const runtimeGraph = new Map(
+  [...imports].map(([file, list]) => [file, list.filter((i) => !i.typeOnly).map((i) => i.target)] as const),
+);
 const rel = (file: string) => relative(root, file).split(sep).join('/');
 const moduleOf = (file: string) => /^modules\/([^/]+)\//.exec(rel(file))?.[1] ?? null;
 
@@ -75,7 +81,8 @@ describe('module boundaries (docs/architecture.md)', () => {
     const violations: string[] = [];
     for (const [file, targets] of graph) {
       if (!rel(file).startsWith('platform/')) continue;
-      for (const target of targets) if (!rel(target).startsWith('platform/')) violations.push(`${rel(file)} → ${rel(target)}`);
+      for (const target of targets)
+        if (!rel(target).startsWith('platform/')) violations.push(`${rel(file)} → ${rel(target)}`);
     }
     expect(violations).toEqual([]);
   });

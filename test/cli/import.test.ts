@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { charge, declinedCharge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
+import {
+  charge,
+  declinedCharge,
+  stripeEvent,
+} from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,7 +22,14 @@ function paylens(dataDir: string, args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'bin/paylens.js'), ...args], {
       cwd: root,
-      env: { ...process.env, PAYLENS_CLI_FROM_SOURCE: '1', PAYLENS_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', PAYLENS_CUSTOMER_KEY_SALT: 'cli-test-salt-0123456789' },
+      env: {
+        ...process.env,
+        PAYLENS_CLI_FROM_SOURCE: '1',
+        PAYLENS_DATA_DIR: dataDir,
+        DATABASE_URL: '',
+        LOG_LEVEL: 'warn',
+        PAYLENS_CUSTOMER_KEY_SALT: 'cli-test-salt-0123456789',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -49,17 +60,42 @@ describe('paylens import', () => {
 
   it('imports JSON, NDJSON, CSV and XML files through the intake and reports a summary', async () => {
     const files = [
-      file('stripe.json', JSON.stringify([stripeEvent('charge.succeeded', charge()), stripeEvent('charge.failed', declinedCharge('expired_card'))])),
-      file('mixed.ndjson', `${JSON.stringify(stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }))}\n{"note":"nothing to see"}\n`),
-      file('sales.csv', 'transaction_id,valor,moeda,situacao,data\nT-1,"10,50",BRL,aprovado,24/11/2026\nT-2,7.25,EUR,declined,2026-11-24T09:00:00Z\n'),
-      file('single.txt', '<payment><id>X-1</id><amount>3.00</amount><currency>GBP</currency><status>refunded</status><created>1732445000</created></payment>'),
+      file(
+        'stripe.json',
+        JSON.stringify([
+          stripeEvent('charge.succeeded', charge()),
+          stripeEvent('charge.failed', declinedCharge('expired_card')),
+        ]),
+      ),
+      file(
+        'mixed.ndjson',
+        `${JSON.stringify(stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }))}\n{"note":"nothing to see"}\n`,
+      ),
+      file(
+        'sales.csv',
+        'transaction_id,valor,moeda,situacao,data\nT-1,"10,50",BRL,aprovado,24/11/2026\nT-2,7.25,EUR,declined,2026-11-24T09:00:00Z\n',
+      ),
+      file(
+        'single.txt',
+        '<payment><id>X-1</id><amount>3.00</amount><currency>GBP</currency><status>refunded</status><created>1732445000</created></payment>',
+      ),
     ];
     const first = await paylens(dataDir, ['import', ...files, '--json']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
     expect(summary.tenant).toBe('demo');
-    expect(summary.files.map((f: { records: number; normalized: number; ignored: number; unprocessed: number; failed: number }) => [f.records, f.normalized, f.ignored, f.unprocessed, f.failed])).toEqual([
+    expect(
+      summary.files.map(
+        (f: { records: number; normalized: number; ignored: number; unprocessed: number; failed: number }) => [
+          f.records,
+          f.normalized,
+          f.ignored,
+          f.unprocessed,
+          f.failed,
+        ],
+      ),
+    ).toEqual([
       [2, 2, 0, 0, 0],
       [2, 0, 1, 1, 0],
       [2, 2, 0, 0, 0],

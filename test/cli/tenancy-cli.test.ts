@@ -25,7 +25,11 @@ describe('paylens CLI: tenants and keys against the embedded store', () => {
     const key = await runCli(['keys', 'create', '--tenant', 'acme', '--json'], env);
     expect(key.code, key.stderr).toBe(0);
     const issued = JSON.parse(key.stdout);
-    expect(issued).toMatchObject({ tenant: 'acme', id: expect.stringMatching(/^key_/), apiKey: expect.stringMatching(/^pl_/) });
+    expect(issued).toMatchObject({
+      tenant: 'acme',
+      id: expect.stringMatching(/^key_/),
+      apiKey: expect.stringMatching(/^pl_/),
+    });
 
     const duplicate = await runCli(['tenants', 'create', 'acme'], env);
     expect(duplicate.code).not.toBe(0);
@@ -39,9 +43,17 @@ describe('paylens CLI: tenants and keys against the embedded store', () => {
     const container = await createContainer(loadConfig({ PAYLENS_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
     const app = await buildApp(container, { logger: false });
     try {
-      const ok = await app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${created.apiKey}` } });
+      const ok = await app.inject({
+        method: 'GET',
+        url: '/v1/events',
+        headers: { authorization: `Bearer ${created.apiKey}` },
+      });
       expect(ok.statusCode).toBe(200);
-      const revoked = await app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${issued.apiKey}` } });
+      const revoked = await app.inject({
+        method: 'GET',
+        url: '/v1/events',
+        headers: { authorization: `Bearer ${issued.apiKey}` },
+      });
       expect(revoked.statusCode).toBe(401);
     } finally {
       await app.close();

@@ -28,17 +28,30 @@ export function postEvent(t: TestApp, payload: unknown, options: PostEventOption
   return t.app.inject({
     method: 'POST',
     url: `/v1/events${options.query ?? ''}`,
-    headers: { authorization: `Bearer ${options.apiKey ?? t.apiKey}`, 'content-type': options.contentType ?? 'application/json', ...options.headers },
+    headers: {
+      authorization: `Bearer ${options.apiKey ?? t.apiKey}`,
+      'content-type': options.contentType ?? 'application/json',
+      ...options.headers,
+    },
     payload: body,
   });
 }
 
 /** A call as an API client makes it: its key, and the payload (when there is one) as JSON. */
-export function callApi(t: TestApp, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, apiKey = t.apiKey) {
+export function callApi(
+  t: TestApp,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: unknown,
+  apiKey = t.apiKey,
+) {
   return t.app.inject({
     method,
     url,
-    headers: { authorization: `Bearer ${apiKey}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
   });
 }

@@ -37,7 +37,11 @@ export function installHint(dependency: SystemDependency): string {
 /** One tag per dependency; a tag skips its tests while the dependency is missing (never under CI). */
 export function dependencyTags(): TestTagDefinition[] {
   const missing = requiredByCi() ? [] : missingDependencies();
-  return ALL.map((name) => ({ name, description: `needs ${DEPENDENCIES[name].label} (apt-get install ${DEPENDENCIES[name].debianPackage})`, skip: missing.includes(name) }));
+  return ALL.map((name) => ({
+    name,
+    description: `needs ${DEPENDENCIES[name].label} (apt-get install ${DEPENDENCIES[name].debianPackage})`,
+    skip: missing.includes(name),
+  }));
 }
 
 /**
@@ -58,8 +62,12 @@ export class MissingDependencyReporter implements Reporter {
         }
       }
       // The store tests drop their PostgreSQL half (see storeKinds), so that line is never left out.
-      if (dependency === 'postgres') process.stdout.write(`skipping ${tests} tests in ${files.size} files and the store tests' PostgreSQL runs: ${installHint(dependency)}\n`);
-      else if (tests > 0) process.stdout.write(`skipping ${tests} tests in ${files.size} files: ${installHint(dependency)}\n`);
+      if (dependency === 'postgres')
+        process.stdout.write(
+          `skipping ${tests} tests in ${files.size} files and the store tests' PostgreSQL runs: ${installHint(dependency)}\n`,
+        );
+      else if (tests > 0)
+        process.stdout.write(`skipping ${tests} tests in ${files.size} files: ${installHint(dependency)}\n`);
     }
   }
 }

@@ -14,14 +14,25 @@ const CONCURRENCY = 16;
 async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/server.ts'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PAYLENS_BOOTSTRAP_API_KEY: API_KEY, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PAYLENS_BOOTSTRAP_API_KEY: API_KEY,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789',
+    },
     stdio: 'ignore',
   });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const up = await fetch(`${base}/health/live`).then((r) => r.ok, () => false);
+    const up = await fetch(`${base}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return { child, base };
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -45,69 +56,82 @@ describe('a server killed under load', { tags: ['postgres'] }, () => {
     await Promise.all(children.map(killed));
   });
 
-  it('keeps every acknowledged event exactly once, and a resend after restart stores the rest once', { timeout: 240_000 }, async () => {
-    const databaseUrl = await createPostgresDatabase();
-    const first = await startServer(databaseUrl);
-    children.push(first.child);
+  it(
+    'keeps every acknowledged event exactly once, and a resend after restart stores the rest once',
+    { timeout: 240_000 },
+    async () => {
+      const databaseUrl = await createPostgresDatabase();
+      const first = await startServer(databaseUrl);
+      children.push(first.child);
 
-    const sent: { id: string; body: string }[] = [];
-    const acked = new Set<string>();
-    let stop = false;
-    const client = async () => {
-      while (!stop) {
-        const event = stripeEvent('charge.succeeded', charge({ amount: 1000 + sent.length }));
-        const item = { id: event.id as string, body: JSON.stringify(event) };
-        sent.push(item);
-        try {
-          const res = await post(first.base, item.body);
-          if (res.status >= 200 && res.status < 300) acked.add(item.id);
-          await res.arrayBuffer();
-        } catch {
-          // The server is gone: this one was never acknowledged.
-          return;
+      const sent: { id: string; body: string }[] = [];
+      const acked = new Set<string>();
+      let stop = false;
+      const client = async () => {
+        while (!stop) {
+          const event = stripeEvent('charge.succeeded', charge({ amount: 1000 + sent.length }));
+          const item = { id: event.id as string, body: JSON.stringify(event) };
+          sent.push(item);
+          try {
+            const res = await post(first.base, item.body);
+            if (res.status >= 200 && res.status < 300) acked.add(item.id);
+            await res.arrayBuffer();
+          } catch {
+            // The server is gone: this one was never acknowledged.
+            return;
+          }
         }
-      }
-    };
-    const clients = Array.from({ length: CONCURRENCY }, client);
-    await new Promise((r) => setTimeout(r, LOAD_MS));
-    await killed(first.child);
-    stop = true;
-    await Promise.all(clients);
-    expect(acked.size).toBeGreaterThan(0);
-
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    try {
-      const counts = async () => {
-        const raw = await db.query<{ provider_event_id: string; n: string }>(`SELECT provider_event_id, count(*) AS n FROM raw_events GROUP BY provider_event_id`);
-        const events = await db.query<{ provider_event_id: string; n: string }>(`SELECT provider_event_id, count(*) AS n FROM payment_events GROUP BY provider_event_id`);
-        return { raw: new Map(raw.rows.map((r) => [r.provider_event_id, Number(r.n)])), events: new Map(events.rows.map((r) => [r.provider_event_id, Number(r.n)])) };
       };
-      const afterCrash = await counts();
-      for (const id of acked) {
-        expect(afterCrash.raw.get(id), `acknowledged ${id} stored once`).toBe(1);
-        expect(afterCrash.events.get(id), `acknowledged ${id} normalized once`).toBe(1);
-      }
-      expect([...afterCrash.raw.values()].every((n) => n === 1)).toBe(true);
+      const clients = Array.from({ length: CONCURRENCY }, client);
+      await new Promise((r) => setTimeout(r, LOAD_MS));
+      await killed(first.child);
+      stop = true;
+      await Promise.all(clients);
+      expect(acked.size).toBeGreaterThan(0);
 
-      // The provider's redelivery: every event again, acknowledged or not.
-      const second = await startServer(databaseUrl);
-      children.push(second.child);
-      const statuses = new Map<string, number>();
-      for (let i = 0; i < sent.length; i += CONCURRENCY) {
-        const slice = sent.slice(i, i + CONCURRENCY);
-        const answers = await Promise.all(slice.map((item) => post(second.base, item.body).then(async (r) => (await r.arrayBuffer(), r.status))));
-        slice.forEach((item, j) => statuses.set(item.id, answers[j]!));
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      try {
+        const counts = async () => {
+          const raw = await db.query<{ provider_event_id: string; n: string }>(
+            `SELECT provider_event_id, count(*) AS n FROM raw_events GROUP BY provider_event_id`,
+          );
+          const events = await db.query<{ provider_event_id: string; n: string }>(
+            `SELECT provider_event_id, count(*) AS n FROM payment_events GROUP BY provider_event_id`,
+          );
+          return {
+            raw: new Map(raw.rows.map((r) => [r.provider_event_id, Number(r.n)])),
+            events: new Map(events.rows.map((r) => [r.provider_event_id, Number(r.n)])),
+          };
+        };
+        const afterCrash = await counts();
+        for (const id of acked) {
+          expect(afterCrash.raw.get(id), `acknowledged ${id} stored once`).toBe(1);
+          expect(afterCrash.events.get(id), `acknowledged ${id} normalized once`).toBe(1);
+        }
+        expect([...afterCrash.raw.values()].every((n) => n === 1)).toBe(true);
+
+        // The provider's redelivery: every event again, acknowledged or not.
+        const second = await startServer(databaseUrl);
+        children.push(second.child);
+        const statuses = new Map<string, number>();
+        for (let i = 0; i < sent.length; i += CONCURRENCY) {
+          const slice = sent.slice(i, i + CONCURRENCY);
+          const answers = await Promise.all(
+            slice.map((item) => post(second.base, item.body).then(async (r) => (await r.arrayBuffer(), r.status))),
+          );
+          slice.forEach((item, j) => statuses.set(item.id, answers[j]!));
+        }
+        for (const id of acked) expect(statuses.get(id), `acknowledged ${id} is a replay`).toBe(200);
+        const afterResend = await counts();
+        for (const item of sent) {
+          expect(afterResend.raw.get(item.id)).toBe(1);
+          expect(afterResend.events.get(item.id)).toBe(1);
+        }
+        await killed(second.child);
+      } finally {
+        await db.end();
       }
-      for (const id of acked) expect(statuses.get(id), `acknowledged ${id} is a replay`).toBe(200);
-      const afterResend = await counts();
-      for (const item of sent) {
-        expect(afterResend.raw.get(item.id)).toBe(1);
-        expect(afterResend.events.get(item.id)).toBe(1);
-      }
-      await killed(second.child);
-    } finally {
-      await db.end();
-    }
-  });
+    },
+  );
 });

@@ -25,13 +25,19 @@ async function addRows(client: pg.Client, datas: unknown[]): Promise<string[]> {
   const ids: string[] = [];
   for (const data of datas) {
     const id = randomUUID();
-    await client.query('INSERT INTO raw_transactions (id, data, merchant, transactional_id) VALUES ($1, $2, $3, $4)', [id, JSON.stringify(data), JSON.stringify({ id: 'm_1', name: 'Shop' }), randomUUID()]);
+    await client.query('INSERT INTO raw_transactions (id, data, merchant, transactional_id) VALUES ($1, $2, $3, $4)', [
+      id,
+      JSON.stringify(data),
+      JSON.stringify({ id: 'm_1', name: 'Shop' }),
+      randomUUID(),
+    ]);
     ids.push(id);
   }
   return ids;
 }
 
-const xmlPayment = '<payment><id>PAY-XML-1</id><amount>12.50</amount><currency>EUR</currency><status>approved</status></payment>';
+const xmlPayment =
+  '<payment><id>PAY-XML-1</id><amount>12.50</amount><currency>EUR</currency><status>approved</status></payment>';
 const csvPayment = 'id,amount,currency,status\nPAY-CSV-1,9.99,USD,declined\n';
 
 describe('data lake row bodies', () => {
@@ -39,7 +45,10 @@ describe('data lake row bodies', () => {
     expect(lakeRowBody({ a: 1 })).toEqual({ body: '{"a":1}', contentType: 'application/json' });
     expect(lakeRowBody({ content: xmlPayment })).toEqual({ body: xmlPayment, contentType: 'application/xml' });
     expect(lakeRowBody({ content: csvPayment })).toEqual({ body: csvPayment, contentType: 'text/csv' });
-    expect(lakeRowBody({ content: 'x', other: 1 })).toEqual({ body: '{"content":"x","other":1}', contentType: 'application/json' });
+    expect(lakeRowBody({ content: 'x', other: 1 })).toEqual({
+      body: '{"content":"x","other":1}',
+      contentType: 'application/json',
+    });
   });
 });
 
@@ -48,15 +57,30 @@ describe.each(storeKinds())('data lake poller into %s', { tags: ['postgres'] }, 
   let lake: { url: string; client: pg.Client };
   let source: LakeSource;
   const poller = (src: LakeSource = source, pageSize = 2) =>
-    new DatalakePoller({ source: src, intake: t.container.intake, tenantId: t.tenantId, pageSize, logger: t.container.logger });
+    new DatalakePoller({
+      source: src,
+      intake: t.container.intake,
+      tenantId: t.tenantId,
+      pageSize,
+      logger: t.container.logger,
+    });
   const rawRows = (ids: string[]) =>
     t.container.db
       .selectFrom('raw_events')
       .select(['id', 'provider_event_id', 'source', 'status'])
-      .where('provider_event_id', 'in', ids.map((id) => `idem:${id}`))
+      .where(
+        'provider_event_id',
+        'in',
+        ids.map((id) => `idem:${id}`),
+      )
       .execute();
   const unprocessedLakeRows = async (ids: string[]) =>
-    (await lake.client.query<{ id: string }>('SELECT id::text AS id FROM raw_transactions WHERE processed = false AND id = ANY($1::uuid[])', [ids])).rows.length;
+    (
+      await lake.client.query<{ id: string }>(
+        'SELECT id::text AS id FROM raw_transactions WHERE processed = false AND id = ANY($1::uuid[])',
+        [ids],
+      )
+    ).rows.length;
 
   beforeAll(async () => {
     t = await createTestApp(store);
@@ -71,22 +95,38 @@ describe.each(storeKinds())('data lake poller into %s', { tags: ['postgres'] }, 
 
   it('ingests rows of any shape page by page and flags each processed', async () => {
     const stripe = stripeEvent('charge.succeeded', charge({ amount: 777 }));
-    const ids = await addRows(lake.client, [stripe, { whatever: 'shape', n: 1 }, { content: xmlPayment }, { content: csvPayment }, { content: JSON.stringify(stripeEvent('charge.succeeded', charge())) }]);
+    const ids = await addRows(lake.client, [
+      stripe,
+      { whatever: 'shape', n: 1 },
+      { content: xmlPayment },
+      { content: csvPayment },
+      { content: JSON.stringify(stripeEvent('charge.succeeded', charge())) },
+    ]);
     const summary = await poller().pollOnce();
     expect(summary).toEqual({ read: 5, stored: 5, replayed: 0, failed: 0 });
     expect(await unprocessedLakeRows(ids)).toBe(0);
     const stored = await rawRows(ids);
     expect(stored).toHaveLength(5);
     expect(new Set(stored.map((r) => r.source))).toEqual(new Set(['datalake']));
-    const marked = await lake.client.query<{ processed_at: Date | null }>('SELECT processed_at FROM raw_transactions WHERE id = ANY($1::uuid[])', [ids]);
+    const marked = await lake.client.query<{ processed_at: Date | null }>(
+      'SELECT processed_at FROM raw_transactions WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
     expect(marked.rows.every((r) => r.processed_at instanceof Date)).toBe(true);
-    const normalized = await t.container.db.selectFrom('payment_events').select(['amount_minor', 'source']).where('provider_event_id', '=', stripe.id as string).execute();
+    const normalized = await t.container.db
+      .selectFrom('payment_events')
+      .select(['amount_minor', 'source'])
+      .where('provider_event_id', '=', stripe.id as string)
+      .execute();
     expect(normalized.map((r) => [Number(r.amount_minor), r.source])).toEqual([[777, 'datalake']]);
   });
 
   it('a crash between storing and flagging creates no duplicate: the re-read is a replay', async () => {
     const ids = await addRows(lake.client, [stripeEvent('charge.succeeded', charge()), { crash: 1 }, { crash: 2 }]);
-    const crashing: LakeSource = { ...source, markProcessed: async () => Promise.reject(new Error('killed before flagging')) };
+    const crashing: LakeSource = {
+      ...source,
+      markProcessed: async () => Promise.reject(new Error('killed before flagging')),
+    };
     await expect(poller(crashing, 10).pollOnce()).rejects.toThrow('killed before flagging');
     expect(await unprocessedLakeRows(ids)).toBe(3);
     expect(await rawRows(ids)).toHaveLength(3);
@@ -95,12 +135,23 @@ describe.each(storeKinds())('data lake poller into %s', { tags: ['postgres'] }, 
     expect(again).toEqual({ read: 3, stored: 0, replayed: 3, failed: 0 });
     expect(await unprocessedLakeRows(ids)).toBe(0);
     expect(await rawRows(ids)).toHaveLength(3);
-    const events = await t.container.db.selectFrom('payment_events').select('id').where('raw_event_id', 'in', (await rawRows(ids)).map((r) => r.id)).execute();
+    const events = await t.container.db
+      .selectFrom('payment_events')
+      .select('id')
+      .where(
+        'raw_event_id',
+        'in',
+        (await rawRows(ids)).map((r) => r.id),
+      )
+      .execute();
     expect(events).toHaveLength(1);
   });
 
   it('a row holding a list becomes one raw event per item, none dropped, none doubled on re-read', async () => {
-    const list = [stripeEvent('charge.succeeded', charge()), stripeEvent('charge.failed', charge({ status: 'failed' }))];
+    const list = [
+      stripeEvent('charge.succeeded', charge()),
+      stripeEvent('charge.failed', charge({ status: 'failed' })),
+    ];
     const csv = 'id,amount,currency,status\nPAY-CSV-A,1.00,USD,approved\nPAY-CSV-B,2.00,USD,approved\n';
     const ids = await addRows(lake.client, [list, { content: csv }]);
     expect(await poller().pollOnce()).toEqual({ read: 2, stored: 2, replayed: 0, failed: 0 });
@@ -127,16 +178,39 @@ describe('paylens datalake poll (CLI)', { tags: ['postgres'] }, () => {
     const lake = await createLake();
     try {
       const ids = await addRows(lake.client, [stripeEvent('charge.succeeded', charge()), { any: 'json' }]);
-      const env = { ...process.env, DATABASE_URL: t.container.config.DATABASE_URL!, DATALAKE_DATABASE_URL: lake.url, LOG_LEVEL: 'silent', PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789' };
-      const cli = ['--import', 'tsx', 'src/entrypoints/cli.ts', 'datalake', 'poll', '--once', '--tenant', 'acme', '--page-size', '1', '--json'];
+      const env = {
+        ...process.env,
+        DATABASE_URL: t.container.config.DATABASE_URL!,
+        DATALAKE_DATABASE_URL: lake.url,
+        LOG_LEVEL: 'silent',
+        PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789',
+      };
+      const cli = [
+        '--import',
+        'tsx',
+        'src/entrypoints/cli.ts',
+        'datalake',
+        'poll',
+        '--once',
+        '--tenant',
+        'acme',
+        '--page-size',
+        '1',
+        '--json',
+      ];
       const first = await run(process.execPath, cli, { env, timeout: 60_000 });
       expect(JSON.parse(first.stdout)).toEqual({ read: 2, stored: 2, replayed: 0, failed: 0 });
       const second = await run(process.execPath, cli, { env, timeout: 60_000 });
       expect(JSON.parse(second.stdout)).toEqual({ read: 0, stored: 0, replayed: 0, failed: 0 });
       expect(await t.container.rawEvents.countForTenant(t.tenantId)).toBe(2);
-      expect((await lake.client.query('SELECT 1 FROM raw_transactions WHERE processed AND id = ANY($1::uuid[])', [ids])).rowCount).toBe(2);
+      expect(
+        (await lake.client.query('SELECT 1 FROM raw_transactions WHERE processed AND id = ANY($1::uuid[])', [ids]))
+          .rowCount,
+      ).toBe(2);
 
-      const missing = await run(process.execPath, [...cli.slice(0, 7), 'nobody'], { env, timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e);
+      const missing = await run(process.execPath, [...cli.slice(0, 7), 'nobody'], { env, timeout: 60_000 }).catch(
+        (e: { code: number; stderr: string }) => e,
+      );
       expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('no tenant named nobody') });
     } finally {
       await lake.client.end();

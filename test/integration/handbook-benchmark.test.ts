@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContainer, type Container } from '../../src/container.js';
-import { handbookProtocol, runHandbookBenchmark, type HandbookRun } from '../../src/modules/risk/simulation/handbook-benchmark.js';
+import {
+  handbookProtocol,
+  runHandbookBenchmark,
+  type HandbookRun,
+} from '../../src/modules/risk/simulation/handbook-benchmark.js';
 import { loadConfig } from '../../src/platform/config/config.js';
 
 /**
@@ -12,7 +16,13 @@ describe('handbook benchmark (small configuration)', () => {
   let c: Container;
   let run: HandbookRun;
   beforeAll(async () => {
-    c = await createContainer(loadConfig({ LOG_LEVEL: 'silent', PAYLENS_DATA_DIR: 'memory://', PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789' }));
+    c = await createContainer(
+      loadConfig({
+        LOG_LEVEL: 'silent',
+        PAYLENS_DATA_DIR: 'memory://',
+        PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789',
+      }),
+    );
     const tenant = (await c.tenants.create('handbook'))!;
     run = await runHandbookBenchmark(
       c.risk,
@@ -56,7 +66,9 @@ describe('handbook benchmark (small configuration)', () => {
   });
 
   it('learns the terminal risk from late labels: the merchant fraud counts are among what the trees use', () => {
-    const used = new Set(run.model.trees.flatMap((t) => t.feature.filter((f) => f >= 0).map((f) => run.model.featureNames[f])));
+    const used = new Set(
+      run.model.trees.flatMap((t) => t.feature.filter((f) => f >= 0).map((f) => run.model.featureNames[f])),
+    );
     expect([...used].some((f) => f?.startsWith('merchant_fraud') || f?.startsWith('merchant_settled'))).toBe(true);
     expect(used.has('amount_usd')).toBe(true);
   });

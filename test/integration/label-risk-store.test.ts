@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LABEL_SETTLE_DAYS, noLabelRisk, type LabelRiskStore, type MerchantTransaction } from '../../src/modules/risk/label-risk-store.js';
+import {
+  LABEL_SETTLE_DAYS,
+  noLabelRisk,
+  type LabelRiskStore,
+  type MerchantTransaction,
+} from '../../src/modules/risk/label-risk-store.js';
 import { MemoryLabelRiskStore } from '../../src/modules/risk/memory-label-risk.store.js';
 import { RedisLabelRiskStore } from '../../src/modules/risk/redis-label-risk.store.js';
 import { DAY_MS, HOUR_MS } from '../../src/modules/risk/velocity-store.js';
@@ -10,7 +15,11 @@ type Factory = { name: string; create: () => LabelRiskStore };
 function factories(): Factory[] {
   const list: Factory[] = [{ name: 'memory', create: () => new MemoryLabelRiskStore() }];
   const redisUrl = inject('redisUrl');
-  if (redisUrl) list.push({ name: 'redis', create: () => RedisLabelRiskStore.connect(redisUrl, `test:${randomBytes(4).toString('hex')}`) });
+  if (redisUrl)
+    list.push({
+      name: 'redis',
+      create: () => RedisLabelRiskStore.connect(redisUrl, `test:${randomBytes(4).toString('hex')}`),
+    });
   else if (process.env.CI === 'true') throw new Error('CI=true needs the harness redis-server');
   return list;
 }
@@ -18,7 +27,12 @@ function factories(): Factory[] {
 const T = Date.parse('2026-03-10T12:00:00Z');
 let seq = 0;
 const tenant = () => `ten_${randomBytes(4).toString('hex')}`;
-const tx = (tenantId: string, at: number, merchant = 'm-1'): MerchantTransaction => ({ tenantId, merchant, transactionId: `tx_${++seq}`, at });
+const tx = (tenantId: string, at: number, merchant = 'm-1'): MerchantTransaction => ({
+  tenantId,
+  merchant,
+  transactionId: `tx_${++seq}`,
+  at,
+});
 
 describe.each(factories())('LabelRiskStore contract on $name', ({ create }) => {
   let store: LabelRiskStore;
@@ -44,7 +58,13 @@ describe.each(factories())('LabelRiskStore contract on $name', ({ create }) => {
     const day = tx(t, T - 2 * HOUR_MS);
     const later = tx(t, T + HOUR_MS);
     for (const x of [old, month, fortnight, week, day, later]) await store.recordLabel({ ...x, fraud: true });
-    expect(await store.observe(tx(t, T))).toMatchObject({ frauds1d: 1, frauds7d: 2, frauds14d: 3, frauds30d: 4, lastFraudAgeMs: 2 * HOUR_MS });
+    expect(await store.observe(tx(t, T))).toMatchObject({
+      frauds1d: 1,
+      frauds7d: 2,
+      frauds14d: 3,
+      frauds30d: 4,
+      lastFraudAgeMs: 2 * HOUR_MS,
+    });
   });
 
   it('takes a label once, and a later legit label withdraws it; other merchants and tenants are apart', async () => {
@@ -92,6 +112,12 @@ describe.each(factories())('LabelRiskStore contract on $name', ({ create }) => {
       frauds14d: 2,
     });
     // The next day, d8's day has left the 1-day window and d7's has entered it; d14's has left the 7-day one.
-    expect(await store.observe(tx(t, T + DAY_MS))).toMatchObject({ settledTransactions1d: 1, settledFrauds1d: 1, settledTransactions7d: 2, settledFrauds7d: 2, settledTransactions30d: 4 });
+    expect(await store.observe(tx(t, T + DAY_MS))).toMatchObject({
+      settledTransactions1d: 1,
+      settledFrauds1d: 1,
+      settledTransactions7d: 2,
+      settledFrauds7d: 2,
+      settledTransactions30d: 4,
+    });
   });
 });

@@ -19,7 +19,9 @@ async function stopInstance(instance: ServerProcess | undefined): Promise<void> 
   await instance.exited;
 }
 
-function openFeed(url: string): Promise<{ socket: WebSocket; messages: Message[]; next: (p: (m: Message) => boolean) => Promise<Message> }> {
+function openFeed(
+  url: string,
+): Promise<{ socket: WebSocket; messages: Message[]; next: (p: (m: Message) => boolean) => Promise<Message> }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
     const messages: Message[] = [];

@@ -14,7 +14,10 @@ describe('prepared marked statements (real PostgreSQL)', { tags: ['postgres'] },
     await pool.end();
   });
 
-  const prepared = async (client: pg.PoolClient) => (await client.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements')).rows.map((r) => r.statement);
+  const prepared = async (client: pg.PoolClient) =>
+    (await client.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements')).rows.map(
+      (r) => r.statement,
+    );
 
   it('prepares a marked statement once per connection and reuses it; unmarked statements stay unnamed', async () => {
     const client = await pool.connect();

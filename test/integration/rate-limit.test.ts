@@ -29,11 +29,19 @@ describe('rate limits through Redis across instances', { tags: ['postgres', 'red
   it('the seventh request in a minute, on either instance, is 429 rate_limited', async () => {
     const statuses: number[] = [];
     for (let n = 0; n < 6; n++) {
-      const res = await instances[n % 2]!.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${key}` } });
+      const res = await instances[n % 2]!.app.inject({
+        method: 'GET',
+        url: '/v1/events',
+        headers: { authorization: `Bearer ${key}` },
+      });
       statuses.push(res.statusCode);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
-    const limited = await instances[1]!.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${key}` } });
+    const limited = await instances[1]!.app.inject({
+      method: 'GET',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['content-type']).toContain('application/problem+json');
     expect(limited.json()).toMatchObject({ code: 'rate_limited', status: 429 });

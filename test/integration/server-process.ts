@@ -37,7 +37,12 @@ export async function startServer(env: Record<string, string>, port: number): Pr
 }
 
 /** POST /v1/events over real HTTP: a value is sent as JSON, a string as is. */
-export function postEventOverHttp(baseUrl: string, key: string, event: unknown, signal?: AbortSignal): Promise<Response> {
+export function postEventOverHttp(
+  baseUrl: string,
+  key: string,
+  event: unknown,
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${baseUrl}/v1/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

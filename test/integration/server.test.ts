@@ -23,9 +23,7 @@ describe('the server process (embedded PGlite)', { timeout: 180_000 }, () => {
     expect(first.output()).not.toMatch(/"apiKey"|key_hash/);
 
     const events = Array.from({ length: 40 }, () => stripeEvent('charge.succeeded', charge()));
-    const responses = await Promise.all(
-      events.map((e) => postEventOverHttp(first.baseUrl, key!, e)),
-    );
+    const responses = await Promise.all(events.map((e) => postEventOverHttp(first.baseUrl, key!, e)));
     expect(responses.every((r) => r.status === 201)).toBe(true);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -34,7 +32,9 @@ describe('the server process (embedded PGlite)', { timeout: 180_000 }, () => {
     const second = await startServer({ PAYLENS_DATA_DIR: dataDir }, port);
     try {
       expect(second.output()).not.toMatch(/pl_[A-Za-z0-9_-]{43}/);
-      const list = await fetch(`${second.baseUrl}/v1/events?limit=100`, { headers: { authorization: `Bearer ${key}` } });
+      const list = await fetch(`${second.baseUrl}/v1/events?limit=100`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       const body = (await list.json()) as { data: { providerEventId: string }[] };
       expect(body.data.map((e) => e.providerEventId).sort()).toEqual(events.map((e) => e.id as string).sort());
     } finally {
@@ -67,7 +67,10 @@ describe.each(storeKinds())('readiness on %s', { timeout: 180_000 }, (store) => 
     const res = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(res.statusCode).toBe(503);
     expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.json()).toMatchObject({ code: 'unavailable', checks: { database: { status: 'down', error: expect.any(String) } } });
+    expect(res.json()).toMatchObject({
+      code: 'unavailable',
+      checks: { database: { status: 'down', error: expect.any(String) } },
+    });
     expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
     await app.close();
   });

@@ -35,7 +35,17 @@ async function embeddedServer(extra: Record<string, string>): Promise<string> {
   dirs.push(dir);
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/server.ts'], {
-    env: { ...process.env, PAYLENS_DATA_DIR: dir, DATABASE_URL: '', PAYLENS_BOOTSTRAP_API_KEY: API_KEY, PORT: String(port), LOG_LEVEL: 'silent', MAX_ATTEMPTS: '2', WORKER_POLL_MS: '50', ...extra },
+    env: {
+      ...process.env,
+      PAYLENS_DATA_DIR: dir,
+      DATABASE_URL: '',
+      PAYLENS_BOOTSTRAP_API_KEY: API_KEY,
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
+      MAX_ATTEMPTS: '2',
+      WORKER_POLL_MS: '50',
+      ...extra,
+    },
     stdio: 'ignore',
   });
   children.push(child);
@@ -50,7 +60,11 @@ const postUnknown = async (base: string) => {
   expect(res.status).toBe(201);
   return ((await res.json()) as { rawEvent: { id: string } }).rawEvent.id;
 };
-const rawStatus = async (base: string, id: string) => ((await (await fetch(`${base}/v1/raw-events/${id}`, { headers: auth })).json()) as { status: string; attempts: number });
+const rawStatus = async (base: string, id: string) =>
+  (await (await fetch(`${base}/v1/raw-events/${id}`, { headers: auth })).json()) as {
+    status: string;
+    attempts: number;
+  };
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
@@ -84,9 +98,21 @@ describe('paylens worker (standalone)', { tags: ['postgres'] }, () => {
     const container = await createContainer(config);
     try {
       const tenant = (await container.tenants.create('work'))!;
-      const ingested = await container.intake.ingest({ tenantId: tenant.id, source: 'api', body: '{"unknown":"shape"}', contentType: 'application/json' });
+      const ingested = await container.intake.ingest({
+        tenantId: tenant.id,
+        source: 'api',
+        body: '{"unknown":"shape"}',
+        contentType: 'application/json',
+      });
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/cli.ts', 'worker'], {
-        env: { ...process.env, DATABASE_URL: config.DATABASE_URL!, LOG_LEVEL: 'silent', MAX_ATTEMPTS: '2', WORKER_POLL_MS: '50', PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789' },
+        env: {
+          ...process.env,
+          DATABASE_URL: config.DATABASE_URL!,
+          LOG_LEVEL: 'silent',
+          MAX_ATTEMPTS: '2',
+          WORKER_POLL_MS: '50',
+          PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789',
+        },
         stdio: 'ignore',
       });
       children.push(child);

@@ -66,7 +66,8 @@ function bodies(s: Sample, store: string) {
   const written = spelled(s.pan, s.separator, s.spelling);
   const track2 = `;${s.pan}=2912101${s.discretionary}?`;
   const currency = s.withCurrency ? 'EUR' : '';
-  const asNumber = s.spelling === 'plain' && s.separator === '' && Number.isSafeInteger(Number(s.pan)) && !s.pan.startsWith('0');
+  const asNumber =
+    s.spelling === 'plain' && s.separator === '' && Number.isSafeInteger(Number(s.pan)) && !s.pan.startsWith('0');
   const json = () =>
     `{"id":"${id()}","amount":"12.50","currency":"${currency}","status":"paid","card":{"number":"${written}","${s.codeName}":"${code}","exp":"12/29"}` +
     `,"note":"paid with ${written} ok","track2":"${track2}"${asNumber ? `,"pan":${s.pan}` : ''}}`;
@@ -78,7 +79,11 @@ function bodies(s: Sample, store: string) {
     { format: 'json', contentType: 'application/x-ndjson', body: `${json()}\n${json()}\n` },
     { format: 'xml', contentType: 'application/xml', body: xmlPayment() },
     { format: 'xml', contentType: 'application/xml', body: `<payments>${xmlPayment()}${xmlPayment()}</payments>` },
-    { format: 'csv', contentType: 'text/csv', body: `id,amount,currency,status,card.number,card.${s.codeName},note,track2\n${id()},12.50,${currency},paid,${written},${code},paid with ${written} ok,${track2}\n` },
+    {
+      format: 'csv',
+      contentType: 'text/csv',
+      body: `id,amount,currency,status,card.number,card.${s.codeName},note,track2\n${id()},12.50,${currency},paid,${written},${code},paid with ${written} ok,${track2}\n`,
+    },
   ] as const;
 }
 
@@ -92,11 +97,16 @@ function storedCode(format: string, payload: string, codeName: string): unknown 
 
 /** Every text column of every table, as one string per row: what the database holds. */
 async function everythingStored(t: TestApp): Promise<string[]> {
-  const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(t.container.db);
+  const tables = await sql<{
+    table_name: string;
+  }>`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(
+    t.container.db,
+  );
   const rows: string[] = [];
   for (const { table_name } of tables.rows) {
     const result = await sql.raw<Record<string, unknown>>(`select * from "${table_name}"`).execute(t.container.db);
-    for (const row of result.rows) rows.push(`${table_name}: ${JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+    for (const row of result.rows)
+      rows.push(`${table_name}: ${JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
   }
   return rows;
 }

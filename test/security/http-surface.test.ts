@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../../src/app.js';
 import { createContainer } from '../../src/container.js';
-import { declinedCharge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
+import {
+  declinedCharge,
+  stripeEvent,
+} from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { loadConfig } from '../../src/platform/config/config.js';
 import type { App } from '../../src/platform/http/types.js';
 import { configFor, postEvent, TEST_METRICS_TOKEN, type TestApp } from '../harness/app.js';
@@ -16,8 +19,15 @@ import { storeKinds } from '../harness/stores.js';
 import { startServer, type ServerProcess } from '../integration/server-process.js';
 
 /** A test app whose container logs into `lines` (the harness's apps log nowhere). */
-async function appWithLog(store: 'pglite' | 'postgres', env: Record<string, string>, lines: Array<Record<string, unknown>>): Promise<TestApp> {
-  const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+async function appWithLog(
+  store: 'pglite' | 'postgres',
+  env: Record<string, string>,
+  lines: Array<Record<string, unknown>>,
+): Promise<TestApp> {
+  const logger = pino(
+    { level: 'warn' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const container = await createContainer(await configFor(store, env), { logger });
   const app: App = await buildApp(container, { logger: false });
   await app.ready();
@@ -40,11 +50,21 @@ describe.each(storeKinds())('metrics, docs and dashboard headers on %s', (store)
   let open: TestApp;
   let closed: TestApp;
   const log: Array<Record<string, unknown>> = [];
-  const metricsText = async () => (await open.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).body;
+  const metricsText = async () =>
+    (
+      await open.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },
+      })
+    ).body;
 
   beforeAll(async () => {
     // `closed` is configured as a deployment that set neither METRICS_TOKEN nor API_DOCS (an empty value is unset).
-    [open, closed] = await Promise.all([appWithLog(store, {}, log), appWithLog(store, { METRICS_TOKEN: '', API_DOCS: '' }, [])]);
+    [open, closed] = await Promise.all([
+      appWithLog(store, {}, log),
+      appWithLog(store, { METRICS_TOKEN: '', API_DOCS: '' }, []),
+    ]);
   }, 180_000);
   afterAll(async () => {
     await Promise.all([open?.close(), closed?.close()]);
@@ -62,7 +82,10 @@ describe.each(storeKinds())('metrics, docs and dashboard headers on %s', (store)
 
   it('answers /metrics only to METRICS_TOKEN', async () => {
     expect((await open.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
-    expect((await open.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${open.apiKey}` } })).statusCode).toBe(401);
+    expect(
+      (await open.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${open.apiKey}` } }))
+        .statusCode,
+    ).toBe(401);
     expect(await metricsText()).toContain('paylens_http_request_duration_seconds');
   });
 
@@ -72,8 +95,13 @@ describe.each(storeKinds())('metrics, docs and dashboard headers on %s', (store)
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().events[0].failureReason).toBe('unknown');
     const path = `/v1/zz-made-up-${randomBytes(4).toString('hex')}`;
-    expect((await open.app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${open.apiKey}` } })).statusCode).toBe(404);
-    expect((await open.app.inject({ method: 'PROPFIND' as 'GET', url: '/health/live' })).statusCode).toBeGreaterThanOrEqual(400);
+    expect(
+      (await open.app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${open.apiKey}` } }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await open.app.inject({ method: 'PROPFIND' as 'GET', url: '/health/live' })).statusCode,
+    ).toBeGreaterThanOrEqual(400);
 
     const text = await metricsText();
     expect(text).not.toContain(code);
@@ -88,7 +116,12 @@ describe.each(storeKinds())('metrics, docs and dashboard headers on %s', (store)
     const page = await open.app.inject({ method: 'GET', url: '/' });
     expect(page.statusCode).toBe(200);
     const csp = String(page.headers['content-security-policy']);
-    const directives = new Map(csp.split(';').map((d) => { const [name = '', ...values] = d.trim().split(/\s+/); return [name, values.join(' ')]; }));
+    const directives = new Map(
+      csp.split(';').map((d) => {
+        const [name = '', ...values] = d.trim().split(/\s+/);
+        return [name, values.join(' ')];
+      }),
+    );
     expect(directives.get('default-src')).toBe("'self'");
     expect(directives.get('script-src')).toBe("'self'");
     expect(directives.get('script-src-attr')).toBe("'none'");
@@ -97,7 +130,12 @@ describe.each(storeKinds())('metrics, docs and dashboard headers on %s', (store)
     expect(directives.get('frame-ancestors')).toBe("'none'");
     expect(directives.get('object-src')).toBe("'none'");
     expect(csp).not.toContain('unsafe');
-    expect(page.headers).toMatchObject({ 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cross-origin-opener-policy': 'same-origin' });
+    expect(page.headers).toMatchObject({
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+    });
     // The built page loads its script and styles from files: an inline one would be blocked by the policy.
     const html = page.body;
     expect(html).toMatch(/<script[^>]+src="\/assets\/[^"]+\.js"/);
@@ -116,7 +154,16 @@ describe('the server process with default settings', () => {
 
   beforeAll(async () => {
     metricsPort = await freePort();
-    server = await startServer({ PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: apiKey, LOG_LEVEL: 'debug', METRICS_PORT: String(metricsPort), RUN_WORKER_IN_SERVER: 'false' }, await freePort());
+    server = await startServer(
+      {
+        PAYLENS_DATA_DIR: dataDir,
+        PAYLENS_BOOTSTRAP_API_KEY: apiKey,
+        LOG_LEVEL: 'debug',
+        METRICS_PORT: String(metricsPort),
+        RUN_WORKER_IN_SERVER: 'false',
+      },
+      await freePort(),
+    );
   }, 120_000);
   afterAll(async () => {
     server?.child.kill('SIGTERM');
@@ -140,8 +187,16 @@ describe('the server process with default settings', () => {
       socket.on('error', reject);
     });
     socket.close();
-    expect((await fetch(`${server.baseUrl}/v1/events?limit=1&token=${apiKey}`, { headers: { authorization: `Bearer ${apiKey}` } })).status).toBe(200);
-    await expect.poll(() => server.output().includes('/v1/events?limit=1&token=[redacted]'), { timeout: 5000 }).toBe(true);
+    expect(
+      (
+        await fetch(`${server.baseUrl}/v1/events?limit=1&token=${apiKey}`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        })
+      ).status,
+    ).toBe(200);
+    await expect
+      .poll(() => server.output().includes('/v1/events?limit=1&token=[redacted]'), { timeout: 5000 })
+      .toBe(true);
     expect(server.output()).toContain('/ws?token=[redacted]');
     expect(server.output()).not.toContain(apiKey);
     expect(server.output()).not.toContain(apiKey.slice(3, 30));

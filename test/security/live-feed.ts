@@ -14,7 +14,9 @@ export function openFeed(wsBase: string, apiKey: string): Promise<Feed> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`${wsBase}/ws`, ['paylens', apiKey]);
     const messages: FeedMessage[] = [];
-    const closed = new Promise<{ code: number; reason: string }>((done) => socket.on('close', (code, reason) => done({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((done) =>
+      socket.on('close', (code, reason) => done({ code, reason: reason.toString() })),
+    );
     socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString()) as FeedMessage;
       messages.push(message);

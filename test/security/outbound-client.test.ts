@@ -50,7 +50,14 @@ describe('outbound address policy', () => {
     expect(isPublicAddress(address)).toBe(false);
   });
 
-  it.each([['8.8.8.8'], ['1.1.1.1'], ['2001:4860:4860::8888'], ['::ffff:8.8.8.8'], ['64:ff9b::808:808'], ['2002:808:808::1']])('allows public %s (and public IPv4 behind NAT64/6to4/mapped forms)', (address) => {
+  it.each([
+    ['8.8.8.8'],
+    ['1.1.1.1'],
+    ['2001:4860:4860::8888'],
+    ['::ffff:8.8.8.8'],
+    ['64:ff9b::808:808'],
+    ['2002:808:808::1'],
+  ])('allows public %s (and public IPv4 behind NAT64/6to4/mapped forms)', (address) => {
     expect(isPublicAddress(address)).toBe(true);
   });
 });
@@ -97,7 +104,10 @@ describe('the outbound client against a real loopback listener', () => {
   });
 
   it('refuses plain http unless the operator allows it', async () => {
-    await expect(httpsOnly.request(`${listener.url}/`)).rejects.toMatchObject({ reason: 'refused', message: expect.stringContaining('OUTBOUND_ALLOW_HTTP') });
+    await expect(httpsOnly.request(`${listener.url}/`)).rejects.toMatchObject({
+      reason: 'refused',
+      message: expect.stringContaining('OUTBOUND_ALLOW_HTTP'),
+    });
     await expect(strict.request('ftp://example.com/')).rejects.toMatchObject({ reason: 'refused' });
     await expect(strict.request('https://user:pass@example.com/')).rejects.toMatchObject({ reason: 'refused' });
     expect(listener.connections()).toBe(0);
@@ -107,12 +117,20 @@ describe('the outbound client against a real loopback listener', () => {
     const redirect = await open.request(`${listener.url}/redirect`);
     expect(redirect.status).toBe(302);
     expect(listener.requests.map((r) => r.url)).not.toContain('/landed');
-    await expect(open.request(`${listener.url}/large`, { maxResponseBytes: 1024 })).rejects.toMatchObject({ reason: 'too_large' });
+    await expect(open.request(`${listener.url}/large`, { maxResponseBytes: 1024 })).rejects.toMatchObject({
+      reason: 'too_large',
+    });
     const started = performance.now();
-    await expect(open.request(`${listener.url}/silent`, { timeoutMs: 300 })).rejects.toMatchObject({ reason: 'timeout', message: 'the request timed out' });
+    await expect(open.request(`${listener.url}/silent`, { timeoutMs: 300 })).rejects.toMatchObject({
+      reason: 'timeout',
+      message: 'the request timed out',
+    });
     expect(performance.now() - started).toBeLessThan(5000);
     const failed = await open.request(`${listener.url}/error`);
     expect(failed.status).toBe(500);
-    await expect(open.request('http://127.0.0.1:1/')).rejects.toMatchObject({ reason: 'unreachable', message: 'could not connect or the connection failed' });
+    await expect(open.request('http://127.0.0.1:1/')).rejects.toMatchObject({
+      reason: 'unreachable',
+      message: 'could not connect or the connection failed',
+    });
   });
 });

@@ -12,7 +12,9 @@ export interface Listener {
 }
 
 /** A real HTTP listener on loopback standing in for an internal service (or a provider API when allowed). */
-export async function startListener(handle: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<Listener> {
+export async function startListener(
+  handle: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<Listener> {
   let connections = 0;
   const requests: Listener['requests'] = [];
   const server = createServer((req, res) => {

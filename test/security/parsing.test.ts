@@ -25,13 +25,22 @@ const hostile: { name: string; contentType: string; body: (size: number) => stri
     contentType: 'application/x-ndjson',
     body: (size) => {
       const lines = 20;
-      return Array.from({ length: lines }, (_, i) => JSON.stringify({ id: `n-${size}-${i}-${Math.random()}`, amount: '1.00', currency: 'EUR', status: 'paid', note: `b@${'.'.repeat(Math.floor(size / lines) - 120)}@` })).join('\n');
+      return Array.from({ length: lines }, (_, i) =>
+        JSON.stringify({
+          id: `n-${size}-${i}-${Math.random()}`,
+          amount: '1.00',
+          currency: 'EUR',
+          status: 'paid',
+          note: `b@${'.'.repeat(Math.floor(size / lines) - 120)}@`,
+        }),
+      ).join('\n');
     },
   },
   {
     name: 'CSV with a quoted cell of line breaks',
     contentType: 'text/csv',
-    body: (size) => `id,amount,currency,status,note\r\nc-${size}-${Math.random()},1.00,EUR,paid,"x${'\n'.repeat(size - 80)}y"\r\n`,
+    body: (size) =>
+      `id,amount,currency,status,note\r\nc-${size}-${Math.random()},1.00,EUR,paid,"x${'\n'.repeat(size - 80)}y"\r\n`,
   },
   {
     name: 'XML made of `<`',
@@ -46,7 +55,8 @@ const hostile: { name: string; contentType: string; body: (size: number) => stri
   {
     name: 'XML document with character references and comments',
     contentType: 'application/xml',
-    body: (size) => `<payment><id>x-${size}-${Math.random()}</id><amount>1.00</amount><currency>EUR</currency><status>paid</status><note>${'&#49; <!-- c -->'.repeat(size / 16)}</note></payment>`,
+    body: (size) =>
+      `<payment><id>x-${size}-${Math.random()}</id><amount>1.00</amount><currency>EUR</currency><status>paid</status><note>${'&#49; <!-- c -->'.repeat(size / 16)}</note></payment>`,
   },
 ];
 
@@ -62,7 +72,16 @@ describe('hostile bodies over a real port', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer({ PAYLENS_DATA_DIR: dataDir, PAYLENS_BOOTSTRAP_API_KEY: key, LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(4 * 1024 * 1024), METRICS_PORT: '0' }, await freePort());
+    server = await startServer(
+      {
+        PAYLENS_DATA_DIR: dataDir,
+        PAYLENS_BOOTSTRAP_API_KEY: key,
+        LOG_LEVEL: 'warn',
+        MAX_BODY_BYTES: String(4 * 1024 * 1024),
+        METRICS_PORT: '0',
+      },
+      await freePort(),
+    );
   }, 120_000);
   afterAll(async () => {
     if (server) {
@@ -85,28 +104,32 @@ describe('hostile bodies over a real port', () => {
     return { status: res.status, ms: performance.now() - start };
   }
 
-  it.each(hostile)('$name: time grows linearly and /health/live answers meanwhile', async ({ contentType, body }) => {
-    await post(contentType, body(10_000));
-    const timings = new Map<number, number[]>();
-    for (const size of [100_000, 1_000_000]) {
-      for (let run = 0; run < 3; run++) {
-        const big = post(contentType, body(size));
-        // The health check starts while the big body is in flight and must not wait for it.
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        const healthStart = performance.now();
-        const health = await fetch(`${baseUrl()}/health/live`, { signal: AbortSignal.timeout(30_000) });
-        const healthMs = performance.now() - healthStart;
-        const { status, ms } = await big;
-        expect(health.status).toBe(200);
-        expect(healthMs, `health took ${healthMs.toFixed(0)} ms beside a ${size}-byte body`).toBeLessThan(3_000);
-        expect([200, 201, 400]).toContain(status);
-        timings.set(size, [...(timings.get(size) ?? []), ms]);
+  it.each(hostile)(
+    '$name: time grows linearly and /health/live answers meanwhile',
+    async ({ contentType, body }) => {
+      await post(contentType, body(10_000));
+      const timings = new Map<number, number[]>();
+      for (const size of [100_000, 1_000_000]) {
+        for (let run = 0; run < 3; run++) {
+          const big = post(contentType, body(size));
+          // The health check starts while the big body is in flight and must not wait for it.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const healthStart = performance.now();
+          const health = await fetch(`${baseUrl()}/health/live`, { signal: AbortSignal.timeout(30_000) });
+          const healthMs = performance.now() - healthStart;
+          const { status, ms } = await big;
+          expect(health.status).toBe(200);
+          expect(healthMs, `health took ${healthMs.toFixed(0)} ms beside a ${size}-byte body`).toBeLessThan(3_000);
+          expect([200, 201, 400]).toContain(status);
+          timings.set(size, [...(timings.get(size) ?? []), ms]);
+        }
       }
-    }
-    const small = median(timings.get(100_000)!);
-    const large = median(timings.get(1_000_000)!);
-    expect(large / small, `100 KB ${small.toFixed(0)} ms, 1 MB ${large.toFixed(0)} ms`).toBeLessThan(25);
-  }, 300_000);
+      const small = median(timings.get(100_000)!);
+      const large = median(timings.get(1_000_000)!);
+      expect(large / small, `100 KB ${small.toFixed(0)} ms, 1 MB ${large.toFixed(0)} ms`).toBeLessThan(25);
+    },
+    300_000,
+  );
 });
 
 describe('structural limits answer 400 problems, not crashes', () => {
@@ -136,7 +159,11 @@ describe('structural limits answer 400 problems, not crashes', () => {
     expect(deep.statusCode).toBe(400);
     expect(deep.json()).toMatchObject({ code: 'invalid_body', format: 'csv', maxDepth: 64 });
     const columns = 100_000;
-    const wide = await postEvent(t, `${Array.from({ length: columns }, (_, i) => `c${i}`).join(',')}\n${'1,'.repeat(columns - 1)}1\n`, { contentType: 'text/csv' });
+    const wide = await postEvent(
+      t,
+      `${Array.from({ length: columns }, (_, i) => `c${i}`).join(',')}\n${'1,'.repeat(columns - 1)}1\n`,
+      { contentType: 'text/csv' },
+    );
     expect(wide.statusCode).toBe(400);
     expect(wide.json()).toMatchObject({ code: 'invalid_body', format: 'csv', maxColumns: MAX_COLUMNS });
   });

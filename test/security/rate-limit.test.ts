@@ -55,15 +55,28 @@ describe.each(storeKinds())('request limits on %s', (store) => {
   let n = 0;
   /** A key of its own for each test: the per-key limit is small. */
   const freshKey = async () => (await t.newTenant(`rl-${store}-${(n += 1)}`)).apiKey;
-  const get = (url: string, remoteAddress: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, remoteAddress, headers });
+  const get = (url: string, remoteAddress: string, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'GET', url, remoteAddress, headers });
   const deliver = (url: string, secret: string | null, remoteAddress: string) => {
     const body = JSON.stringify(stripeEvent('charge.succeeded', charge()));
     const now = Math.floor(Date.now() / 1000);
     const signature = `t=${now},v1=${hmacSha256(secret ?? 'not-the-secret', `${now}.${body}`).toString('hex')}`;
-    return t.app.inject({ method: 'POST', url, remoteAddress, headers: { 'content-type': 'application/json', 'stripe-signature': signature }, payload: body });
+    return t.app.inject({
+      method: 'POST',
+      url,
+      remoteAddress,
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      payload: body,
+    });
   };
   const createEndpoint = async (apiKey: string, secret: string) => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/webhook-endpoints', remoteAddress: `192.0.2.${(n += 1)}`, headers: { authorization: `Bearer ${apiKey}` }, payload: { provider: 'stripe', secret } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/webhook-endpoints',
+      remoteAddress: `192.0.2.${(n += 1)}`,
+      headers: { authorization: `Bearer ${apiKey}` },
+      payload: { provider: 'stripe', secret },
+    });
     expect(res.statusCode, res.body).toBe(201);
     return res.json().url as string;
   };
@@ -86,7 +99,13 @@ describe.each(storeKinds())('request limits on %s', (store) => {
     const answers = [
       await get('/health/live', from),
       await get('/v1/events', from, { authorization: `Bearer ${key}` }),
-      await t.app.inject({ method: 'POST', url: '/admin/v1/tenants', remoteAddress: from, headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: `via-admin-${store}` } }),
+      await t.app.inject({
+        method: 'POST',
+        url: '/admin/v1/tenants',
+        remoteAddress: from,
+        headers: { authorization: `Bearer ${ADMIN}` },
+        payload: { name: `via-admin-${store}` },
+      }),
       await deliver(endpoint, 'whsec_address_limit', from),
       await get('/docs/json', from),
       await get('/v1/no-such-route', from),
@@ -99,14 +118,22 @@ describe.each(storeKinds())('request limits on %s', (store) => {
 
   it('counts failed authentication per address: API keys, the operator token and the live feed', async () => {
     const key = await freshKey();
-    for (let i = 0; i < 3; i++) expect((await get('/v1/events', '198.51.100.10', { authorization: `Bearer ${WRONG_KEY}` })).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await get('/v1/events', '198.51.100.10', { authorization: `Bearer ${WRONG_KEY}` })).statusCode).toBe(401);
     // Once the address has used its failures, even a good key from it waits: guessing gets no answers.
     expectRateLimited(await get('/v1/events', '198.51.100.10', { authorization: `Bearer ${key}` }));
     expect((await get('/v1/events', '198.51.100.11', { authorization: `Bearer ${key}` })).statusCode).toBe(200);
 
     const admin = (remoteAddress: string, token: string) =>
-      t.app.inject({ method: 'POST', url: '/admin/v1/tenants', remoteAddress, headers: { authorization: `Bearer ${token}` }, payload: { name: `adm-${store}-${(n += 1)}` } });
-    for (let i = 0; i < 3; i++) expect((await admin('198.51.100.12', 'wrong-admin-token-0123456789')).statusCode).toBe(401);
+      t.app.inject({
+        method: 'POST',
+        url: '/admin/v1/tenants',
+        remoteAddress,
+        headers: { authorization: `Bearer ${token}` },
+        payload: { name: `adm-${store}-${(n += 1)}` },
+      });
+    for (let i = 0; i < 3; i++)
+      expect((await admin('198.51.100.12', 'wrong-admin-token-0123456789')).statusCode).toBe(401);
     expectRateLimited(await admin('198.51.100.12', ADMIN));
 
     for (let i = 0; i < 3; i++) expect(await upgradeStatus(wsBase, WRONG_KEY, '198.51.100.13')).toBe(401);
@@ -118,7 +145,11 @@ describe.each(storeKinds())('request limits on %s', (store) => {
     const owner = await freshKey();
     const first = await createEndpoint(owner, 'whsec_first_endpoint');
     const second = await createEndpoint(owner, 'whsec_second_endpoint');
-    for (let i = 0; i < 3; i++) expect((await deliver(first, null, '198.51.100.20')).json()).toMatchObject({ status: 401, code: 'invalid_signature' });
+    for (let i = 0; i < 3; i++)
+      expect((await deliver(first, null, '198.51.100.20')).json()).toMatchObject({
+        status: 401,
+        code: 'invalid_signature',
+      });
     expectRateLimited(await deliver(first, 'whsec_first_endpoint', '198.51.100.20'));
     // The same provider address delivering for another endpoint, and another address for this one, are not held back.
     expect((await deliver(second, 'whsec_second_endpoint', '198.51.100.20')).statusCode).toBe(200);
@@ -128,7 +159,10 @@ describe.each(storeKinds())('request limits on %s', (store) => {
   it('limits the requests of one API key, /ws upgrades included', async () => {
     const key = await freshKey();
     const sibling = await freshKey();
-    for (let i = 0; i < 2; i++) expect((await get('/v1/events', `198.51.100.${30 + i}`, { authorization: `Bearer ${key}` })).statusCode).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await get('/v1/events', `198.51.100.${30 + i}`, { authorization: `Bearer ${key}` })).statusCode).toBe(
+        200,
+      );
     expect(await upgradeStatus(wsBase, key, '198.51.100.32')).toBe(101);
     expect(await upgradeStatus(wsBase, key, '198.51.100.33')).toBe(429);
     expectRateLimited(await get('/v1/events', '198.51.100.34', { authorization: `Bearer ${key}` }));
@@ -138,11 +172,13 @@ describe.each(storeKinds())('request limits on %s', (store) => {
   it('believes X-Forwarded-For only from TRUSTED_PROXIES', async () => {
     // An untrusted peer cannot spread its requests over made-up addresses.
     const spoofed = [];
-    for (let i = 0; i < 7; i++) spoofed.push((await get('/health/live', '198.51.100.40', { 'x-forwarded-for': `203.0.113.${i}` })).statusCode);
+    for (let i = 0; i < 7; i++)
+      spoofed.push((await get('/health/live', '198.51.100.40', { 'x-forwarded-for': `203.0.113.${i}` })).statusCode);
     expect(spoofed).toEqual([200, 200, 200, 200, 200, 200, 429]);
     // The trusted proxy's clients are counted each on its own.
     const proxied = [];
-    for (let i = 0; i < 7; i++) proxied.push((await get('/health/live', '127.0.0.1', { 'x-forwarded-for': `203.0.113.${100 + i}` })).statusCode);
+    for (let i = 0; i < 7; i++)
+      proxied.push((await get('/health/live', '127.0.0.1', { 'x-forwarded-for': `203.0.113.${100 + i}` })).statusCode);
     expect(proxied).toEqual([200, 200, 200, 200, 200, 200, 200]);
   });
 });
@@ -151,7 +187,10 @@ describe('request limits through Redis across instances', { tags: ['postgres', '
   const instances: { app: App; container: Container }[] = [];
 
   beforeAll(async () => {
-    const config = await configFor('postgres', { REDIS_URL: harnessRedisUrl(), RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' });
+    const config = await configFor('postgres', {
+      REDIS_URL: harnessRedisUrl(),
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3',
+    });
     for (let i = 0; i < 2; i++) {
       const container = await createContainer(config);
       instances.push({ container, app: await buildApp(container, { logger: false }) });
@@ -169,8 +208,18 @@ describe('request limits through Redis across instances', { tags: ['postgres', '
     const key = (await instances[0]!.container.apiKeys.issue(tenant!.id, 'rl')).secret;
     // A fresh address per run: the Redis server outlives this file.
     const from = `10.${randomBytes(1)[0]}.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
-    const call = (i: number, apiKey: string) => instances[i]!.app.inject({ method: 'GET', url: '/v1/events', remoteAddress: from, headers: { authorization: `Bearer ${apiKey}` } });
-    expect([(await call(0, WRONG_KEY)).statusCode, (await call(1, WRONG_KEY)).statusCode, (await call(0, WRONG_KEY)).statusCode]).toEqual([401, 401, 401]);
+    const call = (i: number, apiKey: string) =>
+      instances[i]!.app.inject({
+        method: 'GET',
+        url: '/v1/events',
+        remoteAddress: from,
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+    expect([
+      (await call(0, WRONG_KEY)).statusCode,
+      (await call(1, WRONG_KEY)).statusCode,
+      (await call(0, WRONG_KEY)).statusCode,
+    ]).toEqual([401, 401, 401]);
     expectRateLimited(await call(1, key));
   });
 });
@@ -184,7 +233,9 @@ describe('request limit settings', () => {
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 20,
     });
     expect(loadConfig({}).TRUSTED_PROXIES).toBeUndefined();
-    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::1, loopback' }).TRUSTED_PROXIES).toBe('10.0.0.0/8, 2001:db8::1, loopback');
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::1, loopback' }).TRUSTED_PROXIES).toBe(
+      '10.0.0.0/8, 2001:db8::1, loopback',
+    );
     expect(() => loadConfig({ TRUSTED_PROXIES: 'proxy.example.com' })).toThrow(ConfigError);
   });
 });

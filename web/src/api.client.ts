@@ -44,7 +44,11 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    res = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
   } catch {
     throw new ApiError(0, 'network', 'The server cannot be reached', false);
   }
@@ -56,7 +60,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
   }
   if (!res.ok) {
-    const detail = typeof body?.detail === 'string' ? body.detail : typeof body?.title === 'string' ? body.title : res.statusText;
+    const detail =
+      typeof body?.detail === 'string' ? body.detail : typeof body?.title === 'string' ? body.title : res.statusText;
     const unavailable = res.status === 404 && (detail.startsWith('No route for') || body === null);
     throw new ApiError(res.status, typeof body?.code === 'string' ? body.code : 'error', detail, unavailable);
   }

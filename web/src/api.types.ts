@@ -2,7 +2,11 @@
  * The API shapes the dashboard reads. Where the server declares the wire shape, it is imported as a
  * type (erased at build time, so no server code reaches the bundle); the rest mirror route schemas.
  */
-import type { Series as Timeseries, Summary, FailureReasonShare as FailureReasonRow } from '../../src/modules/analytics/analytics.service.js';
+import type {
+  Series as Timeseries,
+  Summary,
+  FailureReasonShare as FailureReasonRow,
+} from '../../src/modules/analytics/analytics.service.js';
 import type { PaymentEvent } from '../../src/modules/normalize/canonical.js';
 
 export type { FailureReasonRow, PaymentEvent, Summary, Timeseries };
@@ -10,7 +14,10 @@ export type { ListEntry } from '../../src/modules/risk/list.repository.js';
 export type { RuleSetVersion } from '../../src/modules/risk/risk.repository.js';
 import type { StoredAssessmentView as StoredAssessment } from '../../src/modules/risk/risk.routes.js';
 export type { StoredAssessment };
-export type { AuditEntryView as AuditEntry, ChainReportView as ChainReport } from '../../src/modules/tenancy/audit.routes.js';
+export type {
+  AuditEntryView as AuditEntry,
+  ChainReportView as ChainReport,
+} from '../../src/modules/tenancy/audit.routes.js';
 export type Series = Timeseries['series'][number];
 
 export interface Page<T> {

@@ -60,16 +60,23 @@ function Shell({ onSignOut }: { onSignOut(): void }) {
   const active = (to: string) => (to === '/' ? path === '/' : path.startsWith(to));
   return (
     <div className="shell">
-      <a href="#main" className="skip">Skip to content</a>
+      <a href="#main" className="skip">
+        Skip to content
+      </a>
       <header className="topbar">
         <Link to="/" className="brand">
-          <span className="logo" aria-hidden="true">◆</span> Paylens
+          <span className="logo" aria-hidden="true">
+            ◆
+          </span>{' '}
+          Paylens
         </Link>
         <nav aria-label="Main">
           <ul>
             {NAV.map((n) => (
               <li key={n.to}>
-                <Link to={n.to} ariaCurrent={active(n.to)}>{n.name}</Link>
+                <Link to={n.to} ariaCurrent={active(n.to)}>
+                  {n.name}
+                </Link>
               </li>
             ))}
           </ul>
@@ -77,7 +84,9 @@ function Shell({ onSignOut }: { onSignOut(): void }) {
         <span className={`live live-${live}`} role="status" aria-label={`Live feed ${live}`}>
           <i aria-hidden="true" /> {live}
         </span>
-        <button type="button" onClick={onSignOut} className="signout">Sign out</button>
+        <button type="button" onClick={onSignOut} className="signout">
+          Sign out
+        </button>
       </header>
       <main id="main" tabIndex={-1}>
         <Page path={path} query={query} />
@@ -92,7 +101,11 @@ function Page({ path, query }: { path: string; query: URLSearchParams }) {
     case undefined:
       return <OverviewPage />;
     case 'events':
-      return parts[1] ? <EventDetailPage key={parts[1]} id={parts[1]} /> : <EventsPage key={query.toString()} query={query} />;
+      return parts[1] ? (
+        <EventDetailPage key={parts[1]} id={parts[1]} />
+      ) : (
+        <EventsPage key={query.toString()} query={query} />
+      );
     case 'payments':
       return <PaymentPage key={path} provider={parts[1] ?? null} paymentId={parts[2] ?? null} />;
     case 'queue':

@@ -1,11 +1,28 @@
-const EXPONENT: Record<string, number> = { JPY: 0, KRW: 0, CLP: 0, VND: 0, ISK: 0, HUF: 2, KWD: 3, BHD: 3, JOD: 3, OMR: 3, TND: 3 };
+const EXPONENT: Record<string, number> = {
+  JPY: 0,
+  KRW: 0,
+  CLP: 0,
+  VND: 0,
+  ISK: 0,
+  HUF: 2,
+  KWD: 3,
+  BHD: 3,
+  JOD: 3,
+  OMR: 3,
+  TND: 3,
+};
 
 export function money(minor: number | null | undefined, currency = 'USD'): string {
   if (minor === null || minor === undefined) return '—';
   const exp = EXPONENT[currency.toUpperCase()] ?? 2;
   const value = minor / 10 ** exp;
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: exp, maximumFractionDigits: exp }).format(value);
+    return new Intl.NumberFormat(undefined, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: exp,
+      maximumFractionDigits: exp,
+    }).format(value);
   } catch {
     return `${value.toFixed(exp)} ${currency}`;
   }
@@ -13,7 +30,12 @@ export function money(minor: number | null | undefined, currency = 'USD'): strin
 
 export function compactUsd(minor: number | null | undefined): string {
   if (minor === null || minor === undefined) return '—';
-  return new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 }).format(minor / 100);
+  return new Intl.NumberFormat(undefined, {
+    style: 'currency',
+    currency: 'USD',
+    notation: 'compact',
+    maximumFractionDigits: 1,
+  }).format(minor / 100);
 }
 
 export function percent(ratio: number | null | undefined, digits = 1): string {

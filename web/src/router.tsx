@@ -18,7 +18,17 @@ export function useLocation(): { path: string; query: URLSearchParams } {
   return loc;
 }
 
-export function Link({ to, children, className, ariaCurrent }: { to: string; children: ReactNode; className?: string; ariaCurrent?: boolean }) {
+export function Link({
+  to,
+  children,
+  className,
+  ariaCurrent,
+}: {
+  to: string;
+  children: ReactNode;
+  className?: string;
+  ariaCurrent?: boolean;
+}) {
   const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();

@@ -10,7 +10,11 @@ export interface Loadable<T> {
 
 /** Fetches `path` (null = nothing to fetch) and refetches when it changes or on reload(). */
 export function useApi<T>(path: string | null): Loadable<T> {
-  const [state, setState] = useState<{ data: T | null; error: ApiError | null; loading: boolean }>({ data: null, error: null, loading: path !== null });
+  const [state, setState] = useState<{ data: T | null; error: ApiError | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: path !== null,
+  });
   const [tick, setTick] = useState(0);
   const latest = useRef(0);
   useEffect(() => {
@@ -19,9 +23,7 @@ export function useApi<T>(path: string | null): Loadable<T> {
     setState((s) => ({ ...s, loading: true }));
     api<T>(path).then(
       (data) => id === latest.current && setState({ data, error: null, loading: false }),
-      (error: unknown) =>
-        id === latest.current &&
-        setState({ data: null, error: asApiError(error), loading: false }),
+      (error: unknown) => id === latest.current && setState({ data: null, error: asApiError(error), loading: false }),
     );
   }, [path, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
@@ -33,9 +35,12 @@ export function useThrottled(fn: () => void, ms: number): () => void {
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const fnRef = useRef(fn);
   fnRef.current = fn;
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   return useCallback(() => {
     if (timer.current) return;
     timer.current = setTimeout(() => {

@@ -16,7 +16,9 @@ interface PollOptions {
 }
 
 export function registerDatalakeCommands(program: Command): void {
-  const datalake = program.command('datalake').description('read payment payloads from a data lake table (raw_transactions in DATALAKE_DATABASE_URL)');
+  const datalake = program
+    .command('datalake')
+    .description('read payment payloads from a data lake table (raw_transactions in DATALAKE_DATABASE_URL)');
   datalake
     .command('poll')
     .description('ingest unprocessed raw_transactions rows, flagging each processed once Paylens stored it')
@@ -26,7 +28,8 @@ export function registerDatalakeCommands(program: Command): void {
     .option('--json', 'print the summary as JSON (with --once)')
     .action(async (opts: PollOptions) => {
       const pageSize = Number(opts.pageSize);
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) fail('--page-size must be an integer from 1 to 10000', 2);
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000)
+        fail('--page-size must be an integer from 1 to 10000', 2);
       const config = loadConfig();
       if (!config.DATALAKE_DATABASE_URL) fail('DATALAKE_DATABASE_URL is not set', 2);
       const container = await createContainer(config, { logger: createLogger(process.env.LOG_LEVEL ?? 'warn') });
@@ -38,14 +41,29 @@ export function registerDatalakeCommands(program: Command): void {
       try {
         const tenant = await container.tenants.findByName(opts.tenant);
         if (!tenant) throw new Error(`no tenant named ${opts.tenant}`);
-        const poller = new DatalakePoller({ source, intake: container.intake, tenantId: tenant.id, pageSize, logger: container.logger });
+        const poller = new DatalakePoller({
+          source,
+          intake: container.intake,
+          tenantId: tenant.id,
+          pageSize,
+          logger: container.logger,
+        });
         if (opts.once) {
           const summary = await poller.pollOnce();
-          console.log(opts.json ? JSON.stringify(summary) : `read ${summary.read}, stored ${summary.stored}, already stored ${summary.replayed}, rejected ${summary.failed}`);
+          console.log(
+            opts.json
+              ? JSON.stringify(summary)
+              : `read ${summary.read}, stored ${summary.stored}, already stored ${summary.replayed}, rejected ${summary.failed}`,
+          );
           await close();
           return;
         }
-        const loop = new PollingLoop(async () => (await poller.pollOnce()).read, { pollMs: config.WORKER_POLL_MS, fullBatch: Number.POSITIVE_INFINITY, logger: container.logger, name: 'data lake poller' });
+        const loop = new PollingLoop(async () => (await poller.pollOnce()).read, {
+          pollMs: config.WORKER_POLL_MS,
+          fullBatch: Number.POSITIVE_INFINITY,
+          logger: container.logger,
+          name: 'data lake poller',
+        });
         await runUntilSignal(loop, close, container.logger, 'data lake poller');
       } catch (error) {
         await close();

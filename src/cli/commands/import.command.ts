@@ -25,7 +25,13 @@ interface FileSummary {
   error?: string;
 }
 
-const byExtension: Record<string, PayloadFormat> = { '.json': 'json', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.csv': 'csv', '.xml': 'xml' };
+const byExtension: Record<string, PayloadFormat> = {
+  '.json': 'json',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+  '.csv': 'csv',
+  '.xml': 'xml',
+};
 
 /** The format from the file's extension, else from its first characters. */
 export function detectFormat(file: string, text: string): PayloadFormat {
@@ -61,12 +67,21 @@ const columns = ['file', 'records', 'normalized', 'ignored', 'unprocessed', 'dup
 
 function printTable(rows: FileSummary[]): void {
   const total: FileSummary = rows.reduce(
-    (t, r) => ({ ...t, records: t.records + r.records, normalized: t.normalized + r.normalized, ignored: t.ignored + r.ignored, unprocessed: t.unprocessed + r.unprocessed, duplicates: t.duplicates + r.duplicates, failed: t.failed + r.failed }),
+    (t, r) => ({
+      ...t,
+      records: t.records + r.records,
+      normalized: t.normalized + r.normalized,
+      ignored: t.ignored + r.ignored,
+      unprocessed: t.unprocessed + r.unprocessed,
+      duplicates: t.duplicates + r.duplicates,
+      failed: t.failed + r.failed,
+    }),
     { file: 'total', records: 0, normalized: 0, ignored: 0, unprocessed: 0, duplicates: 0, failed: 0 },
   );
   const table = [...rows, total].map((r) => columns.map((c) => String(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...table.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   console.log(line([...columns]));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of table) console.log(line(row));
@@ -89,7 +104,9 @@ export function registerImportCommand(program: Command): void {
         } catch (error) {
           fail(error instanceof AppError ? (error.detail ?? error.message) : String(error), 2);
         }
-        const tenant = (await c.tenants.findByName(opts.tenant)) ?? (opts.tenant === DEMO_TENANT ? await c.tenants.create(DEMO_TENANT) : null);
+        const tenant =
+          (await c.tenants.findByName(opts.tenant)) ??
+          (opts.tenant === DEMO_TENANT ? await c.tenants.create(DEMO_TENANT) : null);
         if (!tenant) fail(`no tenant named ${opts.tenant}`, 2);
 
         const parsed: { file: string; body: ParsedBody | null; error?: string }[] = [];
@@ -98,19 +115,48 @@ export function registerImportCommand(program: Command): void {
             const text = await readFile(file, 'utf8');
             parsed.push({ file, body: parseAs(detectFormat(file, text), text, { jsonArrays: true }) });
           } catch (error) {
-            parsed.push({ file, body: null, error: error instanceof AppError ? (error.detail ?? error.message) : error instanceof Error ? error.message : String(error) });
+            parsed.push({
+              file,
+              body: null,
+              error:
+                error instanceof AppError
+                  ? (error.detail ?? error.message)
+                  : error instanceof Error
+                    ? error.message
+                    : String(error),
+            });
           }
         }
         const total = parsed.reduce((n, p) => n + (p.body?.records.length ?? 0), 0);
-        const bar = process.stdout.isTTY && !opts.json ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {value}/{total} events | {eta}s left', hideCursor: true }, Presets.shades_classic) : null;
+        const bar =
+          process.stdout.isTTY && !opts.json
+            ? new SingleBar(
+                { format: 'importing [{bar}] {percentage}% | {value}/{total} events | {eta}s left', hideCursor: true },
+                Presets.shades_classic,
+              )
+            : null;
         bar?.start(total, 0);
         const summaries: FileSummary[] = [];
         for (const p of parsed) {
           if (!p.body) {
-            summaries.push({ file: p.file, records: 0, normalized: 0, ignored: 0, unprocessed: 0, duplicates: 0, failed: 0, error: p.error ?? 'unreadable' });
+            summaries.push({
+              file: p.file,
+              records: 0,
+              normalized: 0,
+              ignored: 0,
+              unprocessed: 0,
+              duplicates: 0,
+              failed: 0,
+              error: p.error ?? 'unreadable',
+            });
             continue;
           }
-          const result = await ingestRecords(c.intake, { tenantId: tenant.id, source: 'cli', providerHint: opts.provider }, p.body, { onItem: () => bar?.increment() });
+          const result = await ingestRecords(
+            c.intake,
+            { tenantId: tenant.id, source: 'cli', providerHint: opts.provider },
+            p.body,
+            { onItem: () => bar?.increment() },
+          );
           summaries.push(tally(p.file, p.body.records.length, result.items));
         }
         bar?.stop();

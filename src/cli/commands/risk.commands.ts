@@ -24,7 +24,8 @@ function parseDate(value: string | undefined, flag: string): Date | undefined {
 
 function positive(value: string, flag: string, { integer = true, max = Number.MAX_SAFE_INTEGER } = {}): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > max || (integer && !Number.isInteger(n))) fail(`${flag} must be a ${integer ? 'whole ' : ''}number between 0 and ${max}`, 2);
+  if (!Number.isFinite(n) || n < 0 || n > max || (integer && !Number.isInteger(n)))
+    fail(`${flag} must be a ${integer ? 'whole ' : ''}number between 0 and ${max}`, 2);
   return n;
 }
 
@@ -38,7 +39,9 @@ async function tenantId(c: Container, name: string, create = false): Promise<str
 }
 
 export function printQuality(rows: VersionQuality[]): void {
-  console.log('| rules | model | basis | tx | frauds | ROC AUC | PR AUC | review P | review R | decline P | decline R |');
+  console.log(
+    '| rules | model | basis | tx | frauds | ROC AUC | PR AUC | review P | review R | decline P | decline R |',
+  );
   console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
@@ -47,13 +50,21 @@ export function printQuality(rows: VersionQuality[]): void {
   }
 }
 
-async function postTraffic(url: string, apiKey: string, traffic: LabelledRequest[]): Promise<{ decisions: Record<string, number> }> {
+async function postTraffic(
+  url: string,
+  apiKey: string,
+  traffic: LabelledRequest[],
+): Promise<{ decisions: Record<string, number> }> {
   const base = withoutTrailingSlashes(url);
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const decisions: Record<string, number> = { approve: 0, review: 0, decline: 0 };
   for (let i = 0; i < traffic.length; i += 1000) {
     const chunk = traffic.slice(i, i + 1000);
-    const res = await fetch(`${base}/v1/risk/score/batch`, { method: 'POST', headers, body: JSON.stringify({ transactions: chunk.map((t) => t.request) }) });
+    const res = await fetch(`${base}/v1/risk/score/batch`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ transactions: chunk.map((t) => t.request) }),
+    });
     if (!res.ok) fail(`POST /v1/risk/score/batch answered ${res.status}: ${await res.text()}`);
     const body = (await res.json()) as { results: { decision: string }[] };
     for (const r of body.results) decisions[r.decision] = (decisions[r.decision] ?? 0) + 1;
@@ -63,7 +74,11 @@ async function postTraffic(url: string, apiKey: string, traffic: LabelledRequest
   const worker = async () => {
     while (next < traffic.length) {
       const t = traffic[next++]!;
-      const res = await fetch(`${base}/v1/risk/labels`, { method: 'POST', headers, body: JSON.stringify({ transactionId: t.request.transactionId, label: t.label }) });
+      const res = await fetch(`${base}/v1/risk/labels`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ transactionId: t.request.transactionId, label: t.label }),
+      });
       if (!res.ok) fail(`POST /v1/risk/labels answered ${res.status}: ${await res.text()}`);
     }
   };
@@ -88,7 +103,18 @@ export function registerRiskCommands(program: Command): void {
     .option('--post <url>', 'send to a running Paylens instead (POST /v1/risk/score/batch and /v1/risk/labels)')
     .option('--api-key <key>', 'API key for --post')
     .action(
-      async (opts: { scenario: string; customers?: string; terminals: string; days?: string; fraudRate?: string; seed: string; start?: string; tenant: string; post?: string; apiKey?: string }) => {
+      async (opts: {
+        scenario: string;
+        customers?: string;
+        terminals: string;
+        days?: string;
+        fraudRate?: string;
+        seed: string;
+        start?: string;
+        tenant: string;
+        post?: string;
+        apiKey?: string;
+      }) => {
         const seed = positive(opts.seed, '--seed', { max: 2 ** 32 - 1 });
         let traffic: LabelledRequest[];
         if (opts.scenario === 'handbook') {
@@ -99,9 +125,14 @@ export function registerRiskCommands(program: Command): void {
             seed,
             ...(opts.start ? { start: parseDate(opts.start, '--start')! } : {}),
           });
-          traffic = txs.map((t) => ({ request: handbookRequest(t, seed), label: t.fraud === 1 ? 'fraud' : 'legit', pattern: t.scenario === 0 ? 'legit' : `handbook_scenario_${t.scenario}` }));
+          traffic = txs.map((t) => ({
+            request: handbookRequest(t, seed),
+            label: t.fraud === 1 ? 'fraud' : 'legit',
+            pattern: t.scenario === 0 ? 'legit' : `handbook_scenario_${t.scenario}`,
+          }));
         } else if (opts.scenario === 'paylens') {
-          if (!opts.customers || !opts.days || !opts.fraudRate) fail('--scenario paylens needs --customers, --days and --fraud-rate', 2);
+          if (!opts.customers || !opts.days || !opts.fraudRate)
+            fail('--scenario paylens needs --customers, --days and --fraud-rate', 2);
           traffic = simulateTraffic({
             customers: positive(opts.customers, '--customers', { max: 1_000_000 }),
             days: positive(opts.days, '--days', { max: 365 }),
@@ -115,14 +146,22 @@ export function registerRiskCommands(program: Command): void {
         if (opts.post) {
           if (!opts.apiKey) fail('--post needs --api-key', 2);
           const { decisions } = await postTraffic(opts.post, opts.apiKey, traffic);
-          console.log(`scored over HTTP: approve ${decisions.approve}, review ${decisions.review}, decline ${decisions.decline}; labels sent`);
+          console.log(
+            `scored over HTTP: approve ${decisions.approve}, review ${decisions.review}, decline ${decisions.decline}; labels sent`,
+          );
           return;
         }
         await withContainer(async (c) => {
           const id = await tenantId(c, opts.tenant, true);
           const s = await scoreSimulation(c.risk, id, traffic, c.customerKey);
-          console.log(`scored in-process (${c.risk.velocity.kind} velocity) in ${s.seconds.toFixed(1)} s: approve ${s.decisions.approve}, review ${s.decisions.review}, decline ${s.decisions.decline}`);
-          console.log(`scenarios (not approved): ${Object.entries(s.byPattern).map(([p, n]) => `${p} ${n} (${s.notApproved[p] ?? 0})`).join(', ')}`);
+          console.log(
+            `scored in-process (${c.risk.velocity.kind} velocity) in ${s.seconds.toFixed(1)} s: approve ${s.decisions.approve}, review ${s.decisions.review}, decline ${s.decisions.decline}`,
+          );
+          console.log(
+            `scenarios (not approved): ${Object.entries(s.byPattern)
+              .map(([p, n]) => `${p} ${n} (${s.notApproved[p] ?? 0})`)
+              .join(', ')}`,
+          );
           console.log(`labels recorded for tenant ${opts.tenant}; next: paylens train --tenant ${opts.tenant}`);
         });
       },
@@ -150,42 +189,77 @@ export function registerRiskCommands(program: Command): void {
           terminals: positive(opts.terminals, '--terminals', { max: 1_000_000 }),
         };
         const run = await runHandbookBenchmark(c.risk, tenant.id, c.customerKey, sim);
-        if (opts.json) console.log(JSON.stringify({ ...sim, split: run.split, byScenario: run.byScenario, results: run.results, published: handbookPublishedBaselines }));
+        if (opts.json)
+          console.log(
+            JSON.stringify({
+              ...sim,
+              split: run.split,
+              byScenario: run.byScenario,
+              results: run.results,
+              published: handbookPublishedBaselines,
+            }),
+          );
         else for (const line of handbookTable(run)) console.log(line);
       } finally {
         await c.close();
       }
     });
 
-  labeledHistoryCommand(program, 'train', 'fit gradient-boosted trees (calibrated) on labeled history, store them as a new model version and activate it')
-    .action(async (opts: { tenant: string; from?: string; to?: string; json?: boolean }) => {
-      await withContainer(async (c) => {
-        const id = await tenantId(c, opts.tenant);
-        const result = await c.risk.service.train(id, { from: parseDate(opts.from, '--from'), to: parseDate(opts.to, '--to') });
-        if (!result) fail('training needs labeled transactions of both classes (fraud/chargeback and legit)');
-        if (opts.json) {
-          console.log(JSON.stringify({ version: result.model.version, trainingSize: result.model.trainingSize, training: result.training, model: result.model.model }));
-          return;
-        }
-        const { model } = result.model;
-        console.log(`model v${result.model.version} active for ${opts.tenant}: ${result.model.trainingSize} labeled transactions`);
-        console.log(`training fit: ROC AUC ${fmt(result.training.rocAuc)}, PR AUC ${fmt(result.training.prAuc)}`);
-        if (isGbdt(model)) {
-          console.log(`${model.trees.length} trees; most used features (splits): ${gbdtSplitCounts(model).slice(0, 8).map((c) => `${c.feature} ${c.splits}`).join(', ')}`);
-        }
+  labeledHistoryCommand(
+    program,
+    'train',
+    'fit gradient-boosted trees (calibrated) on labeled history, store them as a new model version and activate it',
+  ).action(async (opts: { tenant: string; from?: string; to?: string; json?: boolean }) => {
+    await withContainer(async (c) => {
+      const id = await tenantId(c, opts.tenant);
+      const result = await c.risk.service.train(id, {
+        from: parseDate(opts.from, '--from'),
+        to: parseDate(opts.to, '--to'),
       });
+      if (!result) fail('training needs labeled transactions of both classes (fraud/chargeback and legit)');
+      if (opts.json) {
+        console.log(
+          JSON.stringify({
+            version: result.model.version,
+            trainingSize: result.model.trainingSize,
+            training: result.training,
+            model: result.model.model,
+          }),
+        );
+        return;
+      }
+      const { model } = result.model;
+      console.log(
+        `model v${result.model.version} active for ${opts.tenant}: ${result.model.trainingSize} labeled transactions`,
+      );
+      console.log(`training fit: ROC AUC ${fmt(result.training.rocAuc)}, PR AUC ${fmt(result.training.prAuc)}`);
+      if (isGbdt(model)) {
+        console.log(
+          `${model.trees.length} trees; most used features (splits): ${gbdtSplitCounts(model)
+            .slice(0, 8)
+            .map((c) => `${c.feature} ${c.splits}`)
+            .join(', ')}`,
+        );
+      }
     });
+  });
 
-  labeledHistoryCommand(program, 'evaluate', 'ROC AUC, PR AUC, and precision/recall at the review and decline thresholds, per rules/model version')
-    .action(async (opts: { tenant: string; from?: string; to?: string; json?: boolean }) => {
-      await withContainer(async (c) => {
-        const id = await tenantId(c, opts.tenant);
-        const rows = await c.risk.service.evaluate(id, { from: parseDate(opts.from, '--from'), to: parseDate(opts.to, '--to') });
-        if (opts.json) console.log(JSON.stringify(rows));
-        else if (rows.length === 0) console.log('no labeled transactions yet (POST /v1/risk/labels or paylens simulate)');
-        else printQuality(rows);
+  labeledHistoryCommand(
+    program,
+    'evaluate',
+    'ROC AUC, PR AUC, and precision/recall at the review and decline thresholds, per rules/model version',
+  ).action(async (opts: { tenant: string; from?: string; to?: string; json?: boolean }) => {
+    await withContainer(async (c) => {
+      const id = await tenantId(c, opts.tenant);
+      const rows = await c.risk.service.evaluate(id, {
+        from: parseDate(opts.from, '--from'),
+        to: parseDate(opts.to, '--to'),
       });
+      if (opts.json) console.log(JSON.stringify(rows));
+      else if (rows.length === 0) console.log('no labeled transactions yet (POST /v1/risk/labels or paylens simulate)');
+      else printQuality(rows);
     });
+  });
 }
 
 /** train and evaluate read the same slice of a tenant's labeled history. */

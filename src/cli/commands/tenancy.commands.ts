@@ -32,7 +32,8 @@ export function registerTenancyCommands(program: Command): void {
         const tenant = await c.tenants.create(name);
         if (!tenant) fail(`tenant ${name} exists already`);
         const issued = await c.apiKeys.issue(tenant.id, 'default');
-        if (opts.json) console.log(JSON.stringify({ tenant: { id: tenant.id, name: tenant.name }, apiKey: issued.secret }));
+        if (opts.json)
+          console.log(JSON.stringify({ tenant: { id: tenant.id, name: tenant.name }, apiKey: issued.secret }));
         else console.log(`tenant ${tenant.name} (${tenant.id})\nAPI key (shown once): ${issued.secret}`);
       });
     });
@@ -54,23 +55,44 @@ export function registerTenancyCommands(program: Command): void {
     .requiredOption('--tenant <name>', 'tenant name')
     .option('--name <name>', 'a label for the key', 'cli')
     .option('--scopes <list>', `comma-separated scopes from ${SCOPES.join(', ')}`, SCOPES.join(','))
-    .option('--allowed-cidrs <list>', 'comma-separated client addresses or CIDRs the key may be used from (any when omitted)')
+    .option(
+      '--allowed-cidrs <list>',
+      'comma-separated client addresses or CIDRs the key may be used from (any when omitted)',
+    )
     .option('--json', 'print JSON')
     .description('create an API key for a tenant (shown once)')
     .action(async (opts: { tenant: string; name: string; scopes: string; allowedCidrs?: string; json?: boolean }) => {
       const scopes = listOption(opts.scopes);
       const unknown = scopes.filter((s) => !scopeSchema.safeParse(s).success);
-      if (scopes.length === 0 || unknown.length > 0) fail(`--scopes takes ${SCOPES.join(', ')}; got ${unknown.join(', ') || 'none'}`, 2);
+      if (scopes.length === 0 || unknown.length > 0)
+        fail(`--scopes takes ${SCOPES.join(', ')}; got ${unknown.join(', ') || 'none'}`, 2);
       const allowedCidrs = opts.allowedCidrs === undefined ? null : listOption(opts.allowedCidrs);
       const badCidr = allowedCidrs?.find((c) => parseCidr(c) === null);
-      if (badCidr !== undefined || allowedCidrs?.length === 0) fail(`--allowed-cidrs: not an IP address or CIDR: ${badCidr ?? '(empty)'}`, 2);
+      if (badCidr !== undefined || allowedCidrs?.length === 0)
+        fail(`--allowed-cidrs: not an IP address or CIDR: ${badCidr ?? '(empty)'}`, 2);
       await withContainer(async (c) => {
         const tenant = await c.tenants.findByName(opts.tenant);
         if (!tenant) fail(`no tenant named ${opts.tenant}`);
-        const issued = await c.apiKeys.issue(tenant.id, opts.name, { scopes: [...new Set(scopes as Scope[])], allowedCidrs });
+        const issued = await c.apiKeys.issue(tenant.id, opts.name, {
+          scopes: [...new Set(scopes as Scope[])],
+          allowedCidrs,
+        });
         const { id, prefix } = issued.key;
-        if (opts.json) console.log(JSON.stringify({ id, tenant: tenant.name, prefix, scopes: issued.key.scopes, allowedCidrs: issued.key.allowedCidrs, apiKey: issued.secret }));
-        else console.log(`key ${id} for ${tenant.name} (scopes: ${issued.key.scopes.join(', ')})\nAPI key (shown once): ${issued.secret}`);
+        if (opts.json)
+          console.log(
+            JSON.stringify({
+              id,
+              tenant: tenant.name,
+              prefix,
+              scopes: issued.key.scopes,
+              allowedCidrs: issued.key.allowedCidrs,
+              apiKey: issued.secret,
+            }),
+          );
+        else
+          console.log(
+            `key ${id} for ${tenant.name} (scopes: ${issued.key.scopes.join(', ')})\nAPI key (shown once): ${issued.secret}`,
+          );
       });
     });
   keys
@@ -84,7 +106,8 @@ export function registerTenancyCommands(program: Command): void {
         if (!tenant) fail(`no tenant named ${opts.tenant}`);
         const list = await c.apiKeys.list(tenant.id);
         if (opts.json) console.log(JSON.stringify(list));
-        else for (const k of list) console.log(`${k.id}\t${k.prefix}…\t${k.name}\t${k.scopes.join(',')}\t${keyState(k)}`);
+        else
+          for (const k of list) console.log(`${k.id}\t${k.prefix}…\t${k.name}\t${k.scopes.join(',')}\t${keyState(k)}`);
       });
     });
   keys

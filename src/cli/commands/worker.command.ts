@@ -8,13 +8,16 @@ import { withContainer } from '../cli-context.js';
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('retry the normalization of unprocessed events with backoff; dead-letter them after MAX_ATTEMPTS (stops gracefully on SIGTERM)')
+    .description(
+      'retry the normalization of unprocessed events with backoff; dead-letter them after MAX_ATTEMPTS (stops gracefully on SIGTERM)',
+    )
     .option('--once', 'run passes until nothing is due, then exit')
     .action(async (opts: { once?: boolean }) => {
       if (opts.once) {
         await withContainer(async (c) => {
           let total = 0;
-          for (let handled = await c.retryWorker.runOnce(); handled > 0; handled = await c.retryWorker.runOnce()) total += handled;
+          for (let handled = await c.retryWorker.runOnce(); handled > 0; handled = await c.retryWorker.runOnce())
+            total += handled;
           console.log(`retried ${total} event(s)`);
         });
         return;

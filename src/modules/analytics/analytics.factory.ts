@@ -30,14 +30,31 @@ export interface AnalyticsDeps {
 export function createAnalytics(deps: AnalyticsDeps) {
   const rollups = new RollupRepository(deps.db);
   const alertRepository = new AlertRepository(deps.db);
-  const retention = new RollupRetention({ rollups, tenantIds: deps.tenantIds, minuteRetentionMs: deps.minuteRetentionMs, clock: deps.clock, logger: deps.logger });
+  const retention = new RollupRetention({
+    rollups,
+    tenantIds: deps.tenantIds,
+    minuteRetentionMs: deps.minuteRetentionMs,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
   return {
     rollups,
     alertRepository,
     retention,
     hook: rollupHook(rollups),
     queries: new AnalyticsService(rollups, () => retention.minuteHorizon()),
-    alerts: new AlertService({ alerts: alertRepository, tenantIds: deps.tenantIds, rollups, secretBox: () => deps.keys.box(), logger: deps.logger, clock: deps.clock, minuteHorizon: () => retention.minuteHorizon(), http: deps.outbound, onChange: deps.onAlertChange, merchantStats: deps.merchantStats }),
+    alerts: new AlertService({
+      alerts: alertRepository,
+      tenantIds: deps.tenantIds,
+      rollups,
+      secretBox: () => deps.keys.box(),
+      logger: deps.logger,
+      clock: deps.clock,
+      minuteHorizon: () => retention.minuteHorizon(),
+      http: deps.outbound,
+      onChange: deps.onAlertChange,
+      merchantStats: deps.merchantStats,
+    }),
   };
 }
 

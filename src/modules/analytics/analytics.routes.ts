@@ -5,7 +5,14 @@ import { problemResponses, type App } from '../../platform/http/types.js';
 import { eventStatuses } from '../normalize/index.js';
 import { tenantOf } from '../tenancy/index.js';
 import { alertRoutes } from './alerts/alerts.routes.js';
-import { groupByColumns, intervalFor, MAX_POINTS, metrics, type SeriesRefusal, type Window } from './analytics.service.js';
+import {
+  groupByColumns,
+  intervalFor,
+  MAX_POINTS,
+  metrics,
+  type SeriesRefusal,
+  type Window,
+} from './analytics.service.js';
 import { granularities } from './time-ranges.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
@@ -13,17 +20,31 @@ const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 const providerList = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((p) => p.split(',')).map((p) => p.trim().toLowerCase()).filter(Boolean)))
+  .transform((v) =>
+    v === undefined
+      ? undefined
+      : (Array.isArray(v) ? v : [v])
+          .flatMap((p) => p.split(','))
+          .map((p) => p.trim().toLowerCase())
+          .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(1).max(64)).max(20).optional())
   .describe('Provider(s): repeat the parameter or separate with commas');
 
 const windowShape = {
-  from: z.iso.datetime({ offset: true }).optional().describe('Inclusive, on the provider event time; default: `to` − 24 h. Resolved to the minute.'),
-  to: z.iso.datetime({ offset: true }).optional().describe('Exclusive; default: now. Resolved up to the end of its minute.'),
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Inclusive, on the provider event time; default: `to` − 24 h. Resolved to the minute.'),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Exclusive; default: now. Resolved up to the end of its minute.'),
 };
 
 const windowOrder = {
-  check: (q: { from?: string | undefined; to?: string | undefined }) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to),
+  check: (q: { from?: string | undefined; to?: string | undefined }) =>
+    !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to),
   message: { message: '`from` must be before `to`', path: ['from'] },
 };
 
@@ -41,7 +62,9 @@ const summarySchema = z.object({
   volumeUsdMinor: z.number().int(),
   averageTicketUsdMinor: z.number().int().nullable(),
   byStatus: z.record(z.string(), z.number().int()).describe(`Counts per status (${eventStatuses.join(', ')})`),
-  ingestionLagMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }).describe('receivedAt − occurredAt, estimated from a histogram'),
+  ingestionLagMs: z
+    .object({ p50: z.number().nullable(), p95: z.number().nullable() })
+    .describe('receivedAt − occurredAt, estimated from a histogram'),
   riskDecisions: z.object({ approve: z.number().int(), review: z.number().int(), decline: z.number().int() }),
 });
 
@@ -51,11 +74,23 @@ const seriesSchema = z.object({
   groupBy: z.enum(Object.keys(groupByColumns) as [keyof typeof groupByColumns]).nullable(),
   from: z.string(),
   to: z.string(),
-  series: z.array(z.object({ key: z.string().nullable().describe('The group value; `all` without groupBy, null for "none"'), points: z.array(z.object({ t: z.string(), value: z.number().nullable() })) })),
+  series: z.array(
+    z.object({
+      key: z.string().nullable().describe('The group value; `all` without groupBy, null for "none"'),
+      points: z.array(z.object({ t: z.string(), value: z.number().nullable() })),
+    }),
+  ),
 });
 
 const failureReasonsSchema = z.object({
-  data: z.array(z.object({ reason: z.string(), count: z.number().int(), share: z.number(), declineType: z.string().nullable().describe('The most common decline type for the reason') })),
+  data: z.array(
+    z.object({
+      reason: z.string(),
+      count: z.number().int(),
+      share: z.number(),
+      declineType: z.string().nullable().describe('The most common decline type for the reason'),
+    }),
+  ),
 });
 
 function refusal(refused: SeriesRefusal): AppError {
@@ -77,13 +112,19 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
     {
       schema: {
         summary: 'Payment health over a window',
-        description: 'Counts, approval rate, USD volume, ingestion lag and risk decisions, from the rollups (default window: the last 24 h).',
+        description:
+          'Counts, approval rate, USD volume, ingestion lag and risk decisions, from the rollups (default window: the last 24 h).',
         tags,
-        querystring: z.object({ ...windowShape, provider: providerList }).refine(windowOrder.check, windowOrder.message),
+        querystring: z
+          .object({ ...windowShape, provider: providerList })
+          .refine(windowOrder.check, windowOrder.message),
         response: { 200: summarySchema, ...problemResponses(401, 422) },
       },
     },
-    async (request) => queries.summary(tenantOf(request), windowOf(request.query, container.clock()), { providers: request.query.provider }),
+    async (request) =>
+      queries.summary(tenantOf(request), windowOf(request.query, container.clock()), {
+        providers: request.query.provider,
+      }),
   );
 
   app.get(
@@ -108,7 +149,9 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
     async (request) => {
       const q = request.query;
       const window = windowOf(q, container.clock());
-      const series = await queries.timeseries(tenantOf(request), window, q.metric, q.interval, q.groupBy ?? null, { providers: q.provider });
+      const series = await queries.timeseries(tenantOf(request), window, q.metric, q.interval, q.groupBy ?? null, {
+        providers: q.provider,
+      });
       if ('refused' in series) throw refusal(series);
       return series;
     },
@@ -120,11 +163,17 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
       schema: {
         summary: 'Failure reasons ranked by count, with their share of all failures',
         tags,
-        querystring: z.object({ ...windowShape, provider: providerList }).refine(windowOrder.check, windowOrder.message),
+        querystring: z
+          .object({ ...windowShape, provider: providerList })
+          .refine(windowOrder.check, windowOrder.message),
         response: { 200: failureReasonsSchema, ...problemResponses(401, 422) },
       },
     },
-    async (request) => ({ data: await queries.failureReasons(tenantOf(request), windowOf(request.query, container.clock()), { providers: request.query.provider }) }),
+    async (request) => ({
+      data: await queries.failureReasons(tenantOf(request), windowOf(request.query, container.clock()), {
+        providers: request.query.provider,
+      }),
+    }),
   );
 
   app.get(
@@ -136,7 +185,12 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
         params: z.object({ provider: z.string().min(1).max(64) }),
         querystring: z.object(windowShape).refine(windowOrder.check, windowOrder.message),
         response: {
-          200: z.object({ provider: z.string(), summary: summarySchema, failureReasons: failureReasonsSchema.shape.data, approvalRate: seriesSchema }),
+          200: z.object({
+            provider: z.string(),
+            summary: summarySchema,
+            failureReasons: failureReasonsSchema.shape.data,
+            approvalRate: seriesSchema,
+          }),
           ...problemResponses(401, 422),
         },
       },

@@ -85,7 +85,10 @@ export class AnalyticsService {
   async summary(tenantId: string, window: Window, filter: RollupFilter): Promise<Summary> {
     const w = this.windowFor(window);
     const rows = filter.providers?.length
-      ? await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'provider', filter.providers, ['status', 'risk_decision'])
+      ? await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'provider', filter.providers, [
+          'status',
+          'risk_decision',
+        ])
       : await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'all', undefined, ['status', 'risk_decision']);
     const total = emptyCounters();
     const byStatus: Record<string, number> = Object.fromEntries(eventStatuses.map((s) => [s, 0]));
@@ -93,7 +96,8 @@ export class AnalyticsService {
     for (const row of rows) {
       addCounters(total, row);
       byStatus[row.status] = (byStatus[row.status] ?? 0) + row.count;
-      if (row.risk_decision === 'approve' || row.risk_decision === 'review' || row.risk_decision === 'decline') riskDecisions[row.risk_decision] += row.count;
+      if (row.risk_decision === 'approve' || row.risk_decision === 'review' || row.risk_decision === 'decline')
+        riskDecisions[row.risk_decision] += row.count;
     }
     const approved = byStatus.approved ?? 0;
     return {
@@ -129,15 +133,25 @@ export class AnalyticsService {
     const buckets = Math.ceil((w.to - from) / step);
     if (buckets > MAX_POINTS) return { refused: 'too_many_points' };
     const rows = await this.seriesRows(tenantId, interval, from, w.to, groupBy, filter);
-    const byKey = new Map<string, Map<number, { count: number; volume: number; approved: number; attempted: number }>>();
+    const byKey = new Map<
+      string,
+      Map<number, { count: number; volume: number; approved: number; attempted: number }>
+    >();
     // Ungrouped, there is always exactly one series, even over an empty window.
     if (groupBy === null) byKey.set('', new Map());
     for (const row of rows) {
       const points = byKey.get(row.key) ?? new Map();
       byKey.set(row.key, points);
-      points.set(row.bucket, { count: row.count, volume: row.volumeUsdMinor, approved: row.approved, attempted: row.attempted });
+      points.set(row.bucket, {
+        count: row.count,
+        volume: row.volumeUsdMinor,
+        approved: row.approved,
+        attempted: row.attempted,
+      });
     }
-    const valueOf = (p: { count: number; volume: number; approved: number; attempted: number } | undefined): number | null => {
+    const valueOf = (
+      p: { count: number; volume: number; approved: number; attempted: number } | undefined,
+    ): number | null => {
       if (metric === 'count') return p?.count ?? 0;
       if (metric === 'volume_usd') return p?.volume ?? 0;
       return p ? approvalRate(p.approved, p.attempted) : null;
@@ -159,10 +173,19 @@ export class AnalyticsService {
    * filter with or without grouping by provider); a provider filter combined with another
    * group-by needs the full cube.
    */
-  private seriesRows(tenantId: string, interval: Granularity, from: number, to: number, groupBy: GroupBy | null, filter: RollupFilter): Promise<SeriesRow[]> {
+  private seriesRows(
+    tenantId: string,
+    interval: Granularity,
+    from: number,
+    to: number,
+    groupBy: GroupBy | null,
+    filter: RollupFilter,
+  ): Promise<SeriesRow[]> {
     const providers = filter.providers?.length ? filter.providers : undefined;
-    if (providers && groupBy !== null && groupBy !== 'provider') return this.rollups.series(tenantId, interval, from, to, filter, groupByColumns[groupBy]);
-    if (providers) return this.rollups.sliceSeries(tenantId, interval, from, to, 'provider', providers, groupBy === 'provider');
+    if (providers && groupBy !== null && groupBy !== 'provider')
+      return this.rollups.series(tenantId, interval, from, to, filter, groupByColumns[groupBy]);
+    if (providers)
+      return this.rollups.sliceSeries(tenantId, interval, from, to, 'provider', providers, groupBy === 'provider');
     const dimension: SliceDimension = groupBy === null ? 'all' : groupByColumns[groupBy];
     return this.rollups.sliceSeries(tenantId, interval, from, to, dimension, undefined, groupBy !== null);
   }
@@ -170,11 +193,17 @@ export class AnalyticsService {
   async failureReasons(tenantId: string, window: Window, filter: RollupFilter): Promise<FailureReasonShare[]> {
     const w = this.windowFor(window);
     const byReason = filter.providers?.length
-      ? (await this.rollups.breakdown(tenantId, w.from, w.to, filter, ['failure_reason', 'decline_type'])).map((r) => ({ reason: r.failure_reason, declineType: r.decline_type, count: r.count }))
-      : (await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'failure_decline', undefined, ['value'])).map((r) => {
-          const [reason = '', declineType = ''] = r.value.split('/');
-          return { reason, declineType, count: r.count };
-        });
+      ? (await this.rollups.breakdown(tenantId, w.from, w.to, filter, ['failure_reason', 'decline_type'])).map((r) => ({
+          reason: r.failure_reason,
+          declineType: r.decline_type,
+          count: r.count,
+        }))
+      : (await this.rollups.sliceBreakdown(tenantId, w.from, w.to, 'failure_decline', undefined, ['value'])).map(
+          (r) => {
+            const [reason = '', declineType = ''] = r.value.split('/');
+            return { reason, declineType, count: r.count };
+          },
+        );
     const reasons = new Map<string, { count: number; declineTypes: Map<string, number> }>();
     for (const row of byReason) {
       if (row.reason === '') continue;
@@ -185,7 +214,12 @@ export class AnalyticsService {
     }
     const total = [...reasons.values()].reduce((sum, r) => sum + r.count, 0);
     return [...reasons.entries()]
-      .map(([reason, entry]) => ({ reason, count: entry.count, share: entry.count / total, declineType: mostCommonDeclineType(entry.declineTypes) }))
+      .map(([reason, entry]) => ({
+        reason,
+        count: entry.count,
+        share: entry.count / total,
+        declineType: mostCommonDeclineType(entry.declineTypes),
+      }))
       .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
   }
 }

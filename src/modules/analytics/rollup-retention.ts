@@ -23,7 +23,12 @@ export class RollupRetention {
   private readonly loop: PollingLoop;
 
   constructor(private readonly deps: RollupRetentionDeps) {
-    this.loop = new PollingLoop(() => this.runOnce(), { pollMs: HOUR_MS, fullBatch: Number.POSITIVE_INFINITY, logger: deps.logger, name: 'rollup retention' });
+    this.loop = new PollingLoop(() => this.runOnce(), {
+      pollMs: HOUR_MS,
+      fullBatch: Number.POSITIVE_INFINITY,
+      logger: deps.logger,
+      name: 'rollup retention',
+    });
   }
 
   minuteHorizon(): number {
@@ -34,7 +39,8 @@ export class RollupRetention {
   async runOnce(): Promise<number> {
     const before = new Date(this.minuteHorizon());
     let deleted = 0;
-    for (const tenantId of await this.deps.tenantIds()) deleted += await this.deps.rollups.pruneMinutes(tenantId, before);
+    for (const tenantId of await this.deps.tenantIds())
+      deleted += await this.deps.rollups.pruneMinutes(tenantId, before);
     if (deleted > 0) this.deps.logger.info({ deleted, before: before.toISOString() }, 'pruned minute rollups');
     return deleted;
   }

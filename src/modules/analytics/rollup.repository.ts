@@ -7,11 +7,28 @@ import { planRanges, type BucketRange, type Granularity } from './time-ranges.js
 import { toDate } from '../../platform/db/timestamps.js';
 
 /** Rollup columns a query may group by; the API's names map onto these and nothing else reaches SQL. */
-const dimensionColumns = ['provider', 'status', 'failure_reason', 'decline_type', 'currency', 'card_country', 'card_brand', 'risk_decision'] as const;
+const dimensionColumns = [
+  'provider',
+  'status',
+  'failure_reason',
+  'decline_type',
+  'currency',
+  'card_country',
+  'card_brand',
+  'risk_decision',
+] as const;
 export type DimensionColumn = (typeof dimensionColumns)[number];
 
 const keyColumns = ['tenant_id', 'granularity', 'bucket', ...dimensionColumns] as const;
-const sliceKeyColumns = ['tenant_id', 'dimension', 'granularity', 'bucket', 'value', 'status', 'risk_decision'] as const;
+const sliceKeyColumns = [
+  'tenant_id',
+  'dimension',
+  'granularity',
+  'bucket',
+  'value',
+  'status',
+  'risk_decision',
+] as const;
 const counterColumns = ['count', 'usd_count', 'volume_usd_minor', ...lagColumns] as const;
 
 /** Slice columns a slice query may group by. */
@@ -38,7 +55,9 @@ export interface SeriesRow {
 function rangeCondition(ranges: readonly BucketRange[]): RawBuilder<unknown> {
   if (ranges.length === 0) return sql`false`;
   return sql`(${sql.join(
-    ranges.map((r) => sql`(granularity = ${r.granularity} and bucket >= ${new Date(r.start)} and bucket < ${new Date(r.end)})`),
+    ranges.map(
+      (r) => sql`(granularity = ${r.granularity} and bucket >= ${new Date(r.start)} and bucket < ${new Date(r.end)})`,
+    ),
     sql` or `,
   )})`;
 }
@@ -55,7 +74,9 @@ function inCondition(column: string, values: readonly string[] | undefined): Raw
 export function rollupSelectFromEvents(where: RawBuilder<unknown> = sql`true`): RawBuilder<unknown> {
   const lagMs = sql`(extract(epoch from (received_at - occurred_at)) * 1000)::float8`;
   const bounds = sql.raw(`array[${LAG_BOUNDS_MS.join(',')}]::float8[]`);
-  const lagCounts = lagColumns.map((column, i) => sql`count(*) filter (where width_bucket(${lagMs}, ${bounds}) = ${sql.lit(i)}) as ${sql.ref(column)}`);
+  const lagCounts = lagColumns.map(
+    (column, i) => sql`count(*) filter (where width_bucket(${lagMs}, ${bounds}) = ${sql.lit(i)}) as ${sql.ref(column)}`,
+  );
   return sql`
     select tenant_id, g.granularity, date_trunc(g.granularity, occurred_at, 'UTC') as bucket, provider, status,
            coalesce(failure_reason, '') as failure_reason, coalesce(decline_type, '') as decline_type, currency,
@@ -83,14 +104,25 @@ export function slicesSelectFromCube(where: RawBuilder<unknown> = sql`true`): Ra
 }
 
 function counters(row: Record<string, unknown>): Totals {
-  return { count: Number(row.count), usdCount: Number(row.usd_count), volumeUsdMinor: Number(row.volume_usd_minor), lag: lagColumns.map((c) => Number(row[c])) };
+  return {
+    count: Number(row.count),
+    usdCount: Number(row.usd_count),
+    volumeUsdMinor: Number(row.volume_usd_minor),
+    lag: lagColumns.map((c) => Number(row[c])),
+  };
 }
 
 /** Rows of a grouped totals query: the group columns as strings, then the counters (an empty ungrouped sum is no row). */
-function groupedTotals<K extends string>(rows: readonly Record<string, unknown>[], groups: readonly K[]): (Record<K, string> & Totals)[] {
+function groupedTotals<K extends string>(
+  rows: readonly Record<string, unknown>[],
+  groups: readonly K[],
+): (Record<K, string> & Totals)[] {
   return rows
     .filter((row) => row.count !== null)
-    .map((row) => ({ ...(Object.fromEntries(groups.map((c) => [c, String(row[c])])) as Record<K, string>), ...counters(row) }));
+    .map((row) => ({
+      ...(Object.fromEntries(groups.map((c) => [c, String(row[c])])) as Record<K, string>),
+      ...counters(row),
+    }));
 }
 
 const totalsSelect = () => [
@@ -116,8 +148,14 @@ function toSeriesRow(row: Record<string, unknown>): SeriesRow {
 }
 
 const counterTypes = Object.fromEntries(counterColumns.map((c) => [c, 'bigint'])) as ColumnSpec;
-const rollupColumns: ColumnSpec = { ...Object.fromEntries(keyColumns.map((c) => [c, c === 'bucket' ? 'timestamptz' : 'text'])), ...counterTypes };
-const sliceColumns: ColumnSpec = { ...Object.fromEntries(sliceKeyColumns.map((c) => [c, c === 'bucket' ? 'timestamptz' : 'text'])), ...counterTypes };
+const rollupColumns: ColumnSpec = {
+  ...Object.fromEntries(keyColumns.map((c) => [c, c === 'bucket' ? 'timestamptz' : 'text'])),
+  ...counterTypes,
+};
+const sliceColumns: ColumnSpec = {
+  ...Object.fromEntries(sliceKeyColumns.map((c) => [c, c === 'bucket' ? 'timestamptz' : 'text'])),
+  ...counterTypes,
+};
 
 /** Inserts rows keyed by `keyOf`, adding their counters to any row already under the same key. */
 async function upsertCounters<D extends Totals>(
@@ -129,7 +167,9 @@ async function upsertCounters<D extends Totals>(
   keyOf: (d: D) => Record<string, unknown>,
 ): Promise<void> {
   if (deltas.length === 0) return;
-  const increments = sql.join(counterColumns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`));
+  const increments = sql.join(
+    counterColumns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`),
+  );
   const rows = deltas.map((d) => {
     const row: Record<string, unknown> = keyOf(d);
     row.count = d.count;
@@ -138,14 +178,22 @@ async function upsertCounters<D extends Totals>(
     lagColumns.forEach((column, index) => (row[column] = d.lag[index] ?? 0));
     return row;
   });
-  await insertJsonRows(table, columns, rows, sql`ON CONFLICT (${sql.join(conflictColumns.map((c) => sql.ref(c)))}) DO UPDATE SET ${increments}`).execute(trx);
+  await insertJsonRows(
+    table,
+    columns,
+    rows,
+    sql`ON CONFLICT (${sql.join(conflictColumns.map((c) => sql.ref(c)))}) DO UPDATE SET ${increments}`,
+  ).execute(trx);
 }
 
 export class RollupRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Adds deltas to their rows; `count = count + excluded.count` keeps concurrent writers exact. */
-  async apply(trx: Transaction<Database>, deltas: { cube: readonly RollupDelta[]; slices: readonly SliceDelta[] }): Promise<void> {
+  async apply(
+    trx: Transaction<Database>,
+    deltas: { cube: readonly RollupDelta[]; slices: readonly SliceDelta[] },
+  ): Promise<void> {
     await upsertCounters(trx, 'analytics_rollups', rollupColumns, keyColumns, deltas.cube, (d) => ({
       tenant_id: d.tenantId,
       granularity: d.granularity,
@@ -174,7 +222,12 @@ export class RollupRepository {
   async pruneMinutes(tenantId: string, before: Date): Promise<number> {
     let deleted = 0;
     for (const table of ['analytics_rollups', 'analytics_slices'] as const) {
-      const result = await this.db.deleteFrom(table).where('tenant_id', '=', tenantId).where('granularity', '=', 'minute').where('bucket', '<', before).executeTakeFirst();
+      const result = await this.db
+        .deleteFrom(table)
+        .where('tenant_id', '=', tenantId)
+        .where('granularity', '=', 'minute')
+        .where('bucket', '<', before)
+        .executeTakeFirst();
       deleted += Number(result.numDeletedRows);
     }
     return deleted;
@@ -182,8 +235,12 @@ export class RollupRepository {
 
   /** Adds the rollups of a tenant's events in one pass (a bulk load: those events must not be counted yet). */
   async loadFromEvents(tenantId: string): Promise<void> {
-    await sql`insert into analytics_rollups (${sql.raw([...keyColumns, ...counterColumns].join(', '))}) ${rollupSelectFromEvents(sql`tenant_id = ${tenantId}`)}`.execute(this.db);
-    await sql`insert into analytics_slices (${sql.raw([...sliceKeyColumns, ...counterColumns].join(', '))}) ${slicesSelectFromCube(sql`tenant_id = ${tenantId}`)}`.execute(this.db);
+    await sql`insert into analytics_rollups (${sql.raw([...keyColumns, ...counterColumns].join(', '))}) ${rollupSelectFromEvents(sql`tenant_id = ${tenantId}`)}`.execute(
+      this.db,
+    );
+    await sql`insert into analytics_slices (${sql.raw([...sliceKeyColumns, ...counterColumns].join(', '))}) ${slicesSelectFromCube(sql`tenant_id = ${tenantId}`)}`.execute(
+      this.db,
+    );
   }
 
   /** Totals of one slice dimension over the window [from, to), optionally for some of its values only. */
@@ -206,7 +263,15 @@ export class RollupRepository {
   }
 
   /** Per-bucket counts of one slice dimension at one granularity, keyed by value (or summed over values). */
-  async sliceSeries(tenantId: string, granularity: Granularity, from: number, to: number, dimension: SliceDimension, values: readonly string[] | undefined, byValue: boolean): Promise<SeriesRow[]> {
+  async sliceSeries(
+    tenantId: string,
+    granularity: Granularity,
+    from: number,
+    to: number,
+    dimension: SliceDimension,
+    values: readonly string[] | undefined,
+    byValue: boolean,
+  ): Promise<SeriesRow[]> {
     const result = await sql<Record<string, unknown>>`
       select bucket, ${byValue ? sql`value` : sql`''`} as key, ${seriesSelect()}
       from analytics_slices
@@ -218,7 +283,13 @@ export class RollupRepository {
   }
 
   /** Totals over the minute-aligned window [from, to), grouped by the given dimensions. */
-  async breakdown<D extends DimensionColumn>(tenantId: string, from: number, to: number, filter: RollupFilter, dimensions: readonly D[]): Promise<BreakdownRow<D>[]> {
+  async breakdown<D extends DimensionColumn>(
+    tenantId: string,
+    from: number,
+    to: number,
+    filter: RollupFilter,
+    dimensions: readonly D[],
+  ): Promise<BreakdownRow<D>[]> {
     const groups = dimensions.map((d) => sql.ref(d));
     const result = await sql<Record<string, unknown>>`
       select ${sql.join([...groups, ...totalsSelect()])}
@@ -229,7 +300,14 @@ export class RollupRepository {
   }
 
   /** Per-bucket counts at one granularity from the cube, optionally split by one dimension. */
-  async series(tenantId: string, granularity: Granularity, from: number, to: number, filter: RollupFilter, groupBy: DimensionColumn | null): Promise<SeriesRow[]> {
+  async series(
+    tenantId: string,
+    granularity: Granularity,
+    from: number,
+    to: number,
+    filter: RollupFilter,
+    groupBy: DimensionColumn | null,
+  ): Promise<SeriesRow[]> {
     const result = await sql<Record<string, unknown>>`
       select bucket, ${groupBy ? sql.ref(groupBy) : sql`''`} as key, ${seriesSelect()}
       from analytics_rollups

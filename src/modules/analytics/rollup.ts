@@ -31,7 +31,15 @@ export interface RollupDelta extends RollupDimensions, Counters {
  * The dimensions a slice row is cut by: the whole tenant ('all'), or one dimension at a time.
  * 'failure_decline' pairs a reason with its decline type ("expired_card/hard").
  */
-export const sliceDimensions = ['all', 'provider', 'currency', 'card_country', 'card_brand', 'failure_reason', 'failure_decline'] as const;
+export const sliceDimensions = [
+  'all',
+  'provider',
+  'currency',
+  'card_country',
+  'card_brand',
+  'failure_reason',
+  'failure_decline',
+] as const;
 export type SliceDimension = (typeof sliceDimensions)[number];
 
 export interface SliceDelta extends Counters {
@@ -137,7 +145,8 @@ export function rollupDeltas(events: readonly PaymentEvent[]): { cube: RollupDel
       const bucket = floorTo(occurredAt, granularity);
       const cubeKey = [event.tenantId, granularity, bucketKey(bucket), dimensionsKey].join('\u0000');
       let row = cube.get(cubeKey);
-      if (!row) cube.set(cubeKey, (row = { tenantId: event.tenantId, granularity, bucket, ...dimensions, ...emptyCounters() }));
+      if (!row)
+        cube.set(cubeKey, (row = { tenantId: event.tenantId, granularity, bucket, ...dimensions, ...emptyCounters() }));
       add(row, event, lagIndex);
     }
   }
@@ -147,10 +156,27 @@ export function rollupDeltas(events: readonly PaymentEvent[]): { cube: RollupDel
       const value = sliceValue(dimension, row);
       // Only the summaries (whole tenant, per provider) report the risk mix; the other slices stay 3× smaller without it.
       const riskDecision = dimension === 'all' || dimension === 'provider' ? row.riskDecision : '';
-      const sliceKey = [row.tenantId, row.granularity, bucketKey(row.bucket), dimension, value, row.status, riskDecision].join('\u0000');
+      const sliceKey = [
+        row.tenantId,
+        row.granularity,
+        bucketKey(row.bucket),
+        dimension,
+        value,
+        row.status,
+        riskDecision,
+      ].join('\u0000');
       let slice = slices.get(sliceKey);
       if (!slice) {
-        slice = { tenantId: row.tenantId, granularity: row.granularity, bucket: row.bucket, dimension, value, status: row.status, riskDecision, ...emptyCounters() };
+        slice = {
+          tenantId: row.tenantId,
+          granularity: row.granularity,
+          bucket: row.bucket,
+          dimension,
+          value,
+          status: row.status,
+          riskDecision,
+          ...emptyCounters(),
+        };
         slices.set(sliceKey, slice);
       }
       addCounters(slice, row);

@@ -48,8 +48,15 @@ export function planRanges(from: number, to: number, granularity: Granularity = 
  * `minuteHorizon` (hour-aligned: minute rollups older than it are pruned) an edge resolves to the hour
  * instead, outward, so the window still covers every instant asked for.
  */
-export function effectiveWindow(from: Date, to: Date, minuteHorizon = Number.NEGATIVE_INFINITY): { from: number; to: number } {
+export function effectiveWindow(
+  from: Date,
+  to: Date,
+  minuteHorizon = Number.NEGATIVE_INFINITY,
+): { from: number; to: number } {
   const start = floorTo(from.getTime(), 'minute');
   const end = ceilTo(to.getTime(), 'minute');
-  return { from: start < minuteHorizon ? floorTo(start, 'hour') : start, to: end <= minuteHorizon ? ceilTo(end, 'hour') : end };
+  return {
+    from: start < minuteHorizon ? floorTo(start, 'hour') : start,
+    to: end <= minuteHorizon ? ceilTo(end, 'hour') : end,
+  };
 }

@@ -56,10 +56,14 @@ function problemFrom(error: unknown): ItemProblem {
 
 export function checkBatchSize(count: number): void {
   if (count > MAX_BATCH_ITEMS) {
-    throw new AppError('batch_too_large', `The batch holds ${count} events; at most ${MAX_BATCH_ITEMS} are accepted per request`, {
-      limit: MAX_BATCH_ITEMS,
-      count,
-    });
+    throw new AppError(
+      'batch_too_large',
+      `The batch holds ${count} events; at most ${MAX_BATCH_ITEMS} are accepted per request`,
+      {
+        limit: MAX_BATCH_ITEMS,
+        count,
+      },
+    );
   }
 }
 
@@ -82,7 +86,12 @@ const CHUNKS_IN_FLIGHT = 2;
  * item in the body's order. Each record follows the single-event rules: its own raw event, dedupe by
  * provider event id or content hash, and with an Idempotency-Key the item's key is `<key>:<index>`.
  */
-export async function ingestRecords(intake: IntakeService, input: BatchInput, parsed: ParsedBody, options: BatchOptions = {}): Promise<BatchResult> {
+export async function ingestRecords(
+  intake: IntakeService,
+  input: BatchInput,
+  parsed: ParsedBody,
+  options: BatchOptions = {},
+): Promise<BatchResult> {
   const contentType = formatContentTypes[parsed.format];
   const items = new Array<BatchItemResult>(parsed.records.length);
   const chunk = async (start: number, end: number): Promise<void> => {
@@ -90,7 +99,13 @@ export async function ingestRecords(intake: IntakeService, input: BatchInput, pa
     for (let index = start; index < end; index++) {
       const record = parsed.records[index];
       if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-        const item = { index, status: 422, error: itemProblem('validation_failed', `Item ${index} must be an object holding one provider event`, { errors: [{ field: `body.${index}`, message: 'expected an object' }] }) };
+        const item = {
+          index,
+          status: 422,
+          error: itemProblem('validation_failed', `Item ${index} must be an object holding one provider event`, {
+            errors: [{ field: `body.${index}`, message: 'expected an object' }],
+          }),
+        };
         items[index] = item;
         options.onItem?.(item);
       } else indexes.push(index);
@@ -99,7 +114,11 @@ export async function ingestRecords(intake: IntakeService, input: BatchInput, pa
     try {
       outcomes = await intake.ingestMany(
         { ...input, contentType },
-        indexes.map((index) => ({ record: parsed.records[index], text: parsed.texts[index]!, idempotencyKey: input.idempotencyKey ? `${input.idempotencyKey}:${index}` : undefined })),
+        indexes.map((index) => ({
+          record: parsed.records[index],
+          text: parsed.texts[index]!,
+          idempotencyKey: input.idempotencyKey ? `${input.idempotencyKey}:${index}` : undefined,
+        })),
       );
     } catch (error) {
       outcomes = indexes.map(() => ({ error }));
@@ -107,7 +126,13 @@ export async function ingestRecords(intake: IntakeService, input: BatchInput, pa
     indexes.forEach((index, i) => {
       const outcome = outcomes[i]!;
       let item: BatchItemResult;
-      if ('result' in outcome) item = { index, status: outcome.result.replayed ? 200 : 201, rawEvent: outcome.result.rawEvent, events: outcome.result.events };
+      if ('result' in outcome)
+        item = {
+          index,
+          status: outcome.result.replayed ? 200 : 201,
+          rawEvent: outcome.result.rawEvent,
+          events: outcome.result.events,
+        };
       else {
         const problem = problemFrom(outcome.error);
         item = { index, status: problem.status, error: problem };

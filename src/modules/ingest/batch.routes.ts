@@ -33,7 +33,12 @@ export function batchRoute(app: App, container: Container): void {
       checkBatchSize(parsed.records.length);
       return ingestRecords(
         container.intake,
-        { tenantId: tenantOf(request), source: 'batch', providerHint: request.query.provider, idempotencyKey: request.headers['idempotency-key'] },
+        {
+          tenantId: tenantOf(request),
+          source: 'batch',
+          providerHint: request.query.provider,
+          idempotencyKey: request.headers['idempotency-key'],
+        },
         parsed,
       );
     },

@@ -18,9 +18,31 @@ export const REDACTED = '[redacted]';
  * value; `cvc_check` or `cvvResult` (a check's outcome) do not end in one.
  */
 const SECRET_NAME_ENDINGS = [
-  'cvv', 'cvv2', 'cvc', 'cvc2', 'cvn', 'cvn2', 'cvd', 'cav2', 'cardcode', 'securitycode', 'verificationvalue', 'cvvnumber', 'cvcnumber',
-  'codigoseguranca', 'codigodeseguranca', 'codigoseguridad', 'codigodeseguridad',
-  'track1', 'track2', 'trackdata', 'track1data', 'track2data', 'magstripe', 'magstripedata', 'magneticstripe',
+  'cvv',
+  'cvv2',
+  'cvc',
+  'cvc2',
+  'cvn',
+  'cvn2',
+  'cvd',
+  'cav2',
+  'cardcode',
+  'securitycode',
+  'verificationvalue',
+  'cvvnumber',
+  'cvcnumber',
+  'codigoseguranca',
+  'codigodeseguranca',
+  'codigoseguridad',
+  'codigodeseguridad',
+  'track1',
+  'track2',
+  'trackdata',
+  'track1data',
+  'track2data',
+  'magstripe',
+  'magstripedata',
+  'magneticstripe',
 ];
 /** Names that mean a security code only sometimes (`cid` is also a customer or content id): their value goes when it is shaped like one. */
 const CODE_NAME_ENDINGS = ['cid', 'csc', 'verificationcode'];
@@ -53,14 +75,18 @@ const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot:
 /** The text a character-data or attribute value stands for (the five XML entities and character references). */
 function decodeXml(raw: string): string {
   if (!raw.includes('&')) return raw;
-  return raw.replace(/&(?:#(\d{1,8})|#[xX]([0-9a-fA-F]{1,8})|(amp|lt|gt|quot|apos));/g, (whole, dec?: string, hex?: string, name?: string) => {
-    if (name) return XML_ENTITIES[name]!;
-    const code = dec ? Number(dec) : Number.parseInt(hex!, 16);
-    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
+  return raw.replace(
+    /&(?:#(\d{1,8})|#[xX]([0-9a-fA-F]{1,8})|(amp|lt|gt|quot|apos));/g,
+    (whole, dec?: string, hex?: string, name?: string) => {
+      if (name) return XML_ENTITIES[name]!;
+      const code = dec ? Number(dec) : Number.parseInt(hex!, 16);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    },
+  );
 }
 
-const escapeXml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const escapeXml = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 /** Whether a value (already decoded) is to be replaced whole: a secret field's, a code field's code, or track data. */
 function goes(value: string, sensitivity: Sensitivity): boolean {
@@ -143,7 +169,7 @@ function redactJson(text: string): string {
     const masked = maskPans(raw);
     if (masked.masked > 0) edits.push({ start, end, text: isString ? masked.text : JSON.stringify(masked.text) });
   };
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text.charCodeAt(i);
     if (c === 34) {
       const start = i;
@@ -233,7 +259,14 @@ function redactXml(text: string): string {
     text: (start, end) => add(start, end, decodeXml(text.slice(start, end)), true),
     cdata: (start, end, innerStart, innerEnd) => add(start, end, text.slice(innerStart, innerEnd), false),
     // A comment holding a PAN is dropped with the character data around it.
-    comment: (start, end, innerStart, innerEnd) => add(start, end, '', false, maskPans(text.slice(innerStart, innerEnd)).masked > 0 || TRACK_DATA.test(text.slice(innerStart, innerEnd))),
+    comment: (start, end, innerStart, innerEnd) =>
+      add(
+        start,
+        end,
+        '',
+        false,
+        maskPans(text.slice(innerStart, innerEnd)).masked > 0 || TRACK_DATA.test(text.slice(innerStart, innerEnd)),
+      ),
     other: (start, end) => {
       flush();
       const masked = maskPans(text.slice(start, end));
@@ -262,7 +295,8 @@ function redactXml(text: string): string {
   return applyEdits(text, edits);
 }
 
-const csvCell = (cell: string) => (/[",\r\n]/.test(cell) || cell !== cell.trim() ? `"${cell.replaceAll('"', '""')}"` : cell);
+const csvCell = (cell: string) =>
+  /[",\r\n]/.test(cell) || cell !== cell.trim() ? `"${cell.replaceAll('"', '""')}"` : cell;
 
 /**
  * CSV text (a header line and one row): cells of sensitive columns (a dotted header is as sensitive
@@ -274,7 +308,12 @@ function redactCsv(text: string): string {
 }
 
 function redactCsvCells(text: string): string {
-  const rows = parse(text, { bom: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'], relax_column_count: true }) as string[][];
+  const rows = parse(text, {
+    bom: true,
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n'],
+    relax_column_count: true,
+  }) as string[][];
   const [header, ...data] = rows;
   if (header) {
     const sensitivities = header.map((h) => h.split('.').reduce(within, NONE));
@@ -292,7 +331,11 @@ function redactCsvCells(text: string): string {
 }
 
 /** The parsed record to normalize and the text to store, both without card data. */
-export function redactCardData(record: unknown, text: string, contentType: string | undefined): { payload: unknown; storedText: string } {
+export function redactCardData(
+  record: unknown,
+  text: string,
+  contentType: string | undefined,
+): { payload: unknown; storedText: string } {
   const format = formatOf(contentType);
   const storedText = format === 'xml' ? redactXml(text) : format === 'csv' ? redactCsv(text) : redactJson(text);
   return { payload: redactRecord(record), storedText };

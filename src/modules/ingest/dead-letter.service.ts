@@ -40,16 +40,22 @@ export class DeadLetterService {
    * Runs normalization again now. Idempotent: an event already normalized (by an earlier replay or
    * the worker) answers its existing events, never a second copy.
    */
-  async replay(tenantId: string, id: string, keyId: string | null): Promise<{ rawEvent: RawEvent; events: PaymentEvent[] }> {
+  async replay(
+    tenantId: string,
+    id: string,
+    keyId: string | null,
+  ): Promise<{ rawEvent: RawEvent; events: PaymentEvent[] }> {
     const raw = await this.load(tenantId, id);
-    if (raw.status === 'discarded') throw new AppError('conflict', `Raw event ${id} was discarded; it cannot be replayed`);
+    if (raw.status === 'discarded')
+      throw new AppError('conflict', `Raw event ${id} was discarded; it cannot be replayed`);
     if (raw.status !== 'unprocessed' && raw.status !== 'dead') {
       return { rawEvent: raw, events: await this.deps.paymentEvents.findByRawEvent(tenantId, id) };
     }
     const now = this.deps.clock();
     const { rawEvent, events } = await this.deps.intake.reprocess(raw, {
       maxAttempts: this.deps.maxAttempts,
-      nextAttemptAt: (attempts) => new Date(this.deps.clock().getTime() + retryDelayMs(attempts, this.deps.baseDelayMs, this.deps.maxDelayMs)),
+      nextAttemptAt: (attempts) =>
+        new Date(this.deps.clock().getTime() + retryDelayMs(attempts, this.deps.baseDelayMs, this.deps.maxDelayMs)),
       action: { name: 'replay', keyId, at: now },
       resolveContext: await this.deps.resolveContextFor?.(raw),
     });
@@ -61,7 +67,10 @@ export class DeadLetterService {
     const raw = await this.load(tenantId, id);
     if (raw.status !== 'discarded') {
       if (raw.status !== 'unprocessed' && raw.status !== 'dead') {
-        throw new AppError('conflict', `Raw event ${id} is ${raw.status}; only unprocessed or dead events can be discarded`);
+        throw new AppError(
+          'conflict',
+          `Raw event ${id} is ${raw.status}; only unprocessed or dead events can be discarded`,
+        );
       }
       const applied = await this.deps.writer.commitRawOutcome({
         tenantId,
@@ -74,7 +83,13 @@ export class DeadLetterService {
       if (!applied) return this.discard(tenantId, id, keyId);
     }
     const rawEvent = await this.load(tenantId, id);
-    const discard = [...(await this.deps.rawEvents.actionsOf(tenantId, id))].reverse().find((a: RawEventAction) => a.action === 'discard');
-    return { rawEvent, discardedAt: discard?.at ?? rawEvent.receivedAt.toISOString(), discardedBy: discard?.keyId ?? null };
+    const discard = [...(await this.deps.rawEvents.actionsOf(tenantId, id))]
+      .reverse()
+      .find((a: RawEventAction) => a.action === 'discard');
+    return {
+      rawEvent,
+      discardedAt: discard?.at ?? rawEvent.receivedAt.toISOString(),
+      discardedBy: discard?.keyId ?? null,
+    };
   }
 }

@@ -41,7 +41,12 @@ const actionSchema = z.object({ action: z.string(), keyId: z.string().nullable()
 /** Raw events that could not be normalized: list, inspect, replay, discard. */
 export async function deadLetterRoutes(app: App, container: Container): Promise<void> {
   const listPage = async (tenantId: string, statuses: RawEventStatus[], query: z.infer<typeof pageQuery>) => {
-    const page = await container.rawEvents.listByStatus(tenantId, statuses, query.limit, cursorParam(query.cursor, 'raw'));
+    const page = await container.rawEvents.listByStatus(
+      tenantId,
+      statuses,
+      query.limit,
+      cursorParam(query.cursor, 'raw'),
+    );
     return { data: page.data.map(rawEventInfo), nextCursor: page.nextCursor };
   };
 
@@ -79,7 +84,12 @@ export async function deadLetterRoutes(app: App, container: Container): Promise<
         tags: ['dead letters'],
         params: idParams,
         response: {
-          200: rawEventInfoSchema.extend({ contentType: z.string(), payload: z.string(), events: z.array(paymentEventSchema), actions: z.array(actionSchema) }),
+          200: rawEventInfoSchema.extend({
+            contentType: z.string(),
+            payload: z.string(),
+            events: z.array(paymentEventSchema),
+            actions: z.array(actionSchema),
+          }),
           ...problemResponses(401, 404),
         },
       },
@@ -105,14 +115,22 @@ export async function deadLetterRoutes(app: App, container: Container): Promise<
       config: { audit: 'dead_letter.replay' },
       schema: {
         summary: 'Normalize a dead or unprocessed event again, now',
-        description: 'Idempotent: replaying an event that is already normalized answers its existing events; events are never doubled. A discarded event answers 409.',
+        description:
+          'Idempotent: replaying an event that is already normalized answers its existing events; events are never doubled. A discarded event answers 409.',
         tags: ['dead letters'],
         params: idParams,
-        response: { 200: z.object({ rawEvent: rawEventInfoSchema, events: z.array(paymentEventSchema) }), ...problemResponses(401, 404, 409) },
+        response: {
+          200: z.object({ rawEvent: rawEventInfoSchema, events: z.array(paymentEventSchema) }),
+          ...problemResponses(401, 404, 409),
+        },
       },
     },
     async (request) => {
-      const { rawEvent, events } = await container.deadLetters.replay(tenantOf(request), request.params.id, request.principal?.keyId ?? null);
+      const { rawEvent, events } = await container.deadLetters.replay(
+        tenantOf(request),
+        request.params.id,
+        request.principal?.keyId ?? null,
+      );
       return { rawEvent: rawEventInfo(rawEvent), events };
     },
   );
@@ -122,17 +140,25 @@ export async function deadLetterRoutes(app: App, container: Container): Promise<
     {
       config: { audit: 'dead_letter.discard' },
       schema: {
-        summary: 'Discard a dead or unprocessed event (recorded: the event stays, marked discarded with when and by which key)',
+        summary:
+          'Discard a dead or unprocessed event (recorded: the event stays, marked discarded with when and by which key)',
         tags: ['dead letters'],
         params: idParams,
         response: {
-          200: rawEventInfoSchema.extend({ discardedAt: z.string(), discardedBy: z.string().nullable().describe('Id of the API key that discarded it') }),
+          200: rawEventInfoSchema.extend({
+            discardedAt: z.string(),
+            discardedBy: z.string().nullable().describe('Id of the API key that discarded it'),
+          }),
           ...problemResponses(401, 404, 409),
         },
       },
     },
     async (request) => {
-      const result = await container.deadLetters.discard(tenantOf(request), request.params.id, request.principal?.keyId ?? null);
+      const result = await container.deadLetters.discard(
+        tenantOf(request),
+        request.params.id,
+        request.principal?.keyId ?? null,
+      );
       return { ...rawEventInfo(result.rawEvent), discardedAt: result.discardedAt, discardedBy: result.discardedBy };
     },
   );

@@ -5,7 +5,13 @@ import type { PaymentEvent } from '../normalize/index.js';
 import { eventToRow } from './payment-event.mapper.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
-import { dedupeKeyOf, type NewRawEventRow, type RawEventGuard, type RawEventRepository, type RawEventUpdate } from './raw-event.repository.js';
+import {
+  dedupeKeyOf,
+  type NewRawEventRow,
+  type RawEventGuard,
+  type RawEventRepository,
+  type RawEventUpdate,
+} from './raw-event.repository.js';
 
 export interface StoreRequest {
   raw: NewRawEventRow;
@@ -26,7 +32,9 @@ export interface RawOutcomeRequest {
 }
 
 function dedupeKey(raw: NewRawEventRow): string | null {
-  return raw.provider && raw.provider_event_id ? `${raw.tenant_id}\u0000${dedupeKeyOf(raw.provider, raw.provider_event_id)}` : null;
+  return raw.provider && raw.provider_event_id
+    ? `${raw.tenant_id}\u0000${dedupeKeyOf(raw.provider, raw.provider_event_id)}`
+    : null;
 }
 
 /**
@@ -64,11 +72,28 @@ export class EventWriter {
    */
   async commitRawOutcome(request: RawOutcomeRequest): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const applied = await this.rawEvents.updateGuarded(trx, request.tenantId, request.rawEventId, request.guard, request.changes);
+      const applied = await this.rawEvents.updateGuarded(
+        trx,
+        request.tenantId,
+        request.rawEventId,
+        request.guard,
+        request.changes,
+      );
       if (!applied) return false;
-      await this.paymentEvents.insert(trx, request.events.map((e, seq) => eventToRow(e, seq)));
+      await this.paymentEvents.insert(
+        trx,
+        request.events.map((e, seq) => eventToRow(e, seq)),
+      );
       await this.hooks.inTransaction(trx, request.events);
-      if (request.action) await this.rawEvents.recordAction(trx, request.tenantId, request.rawEventId, request.action.name, request.action.keyId, request.action.at);
+      if (request.action)
+        await this.rawEvents.recordAction(
+          trx,
+          request.tenantId,
+          request.rawEventId,
+          request.action.name,
+          request.action.keyId,
+          request.action.at,
+        );
       return true;
     });
   }
@@ -112,7 +137,10 @@ export class EventWriter {
       );
       const stored = candidates.filter((c) => ids.has(c.raw.id));
       // seq keeps an event's position within its raw event (an Adyen delivery holds several).
-      await this.paymentEvents.insert(trx, stored.flatMap((c) => c.events.map((e, seq) => eventToRow(e, seq))));
+      await this.paymentEvents.insert(
+        trx,
+        stored.flatMap((c) => c.events.map((e, seq) => eventToRow(e, seq))),
+      );
       const events = stored.flatMap((c) => c.events);
       await this.hooks.inTransaction(trx, events);
       return ids;

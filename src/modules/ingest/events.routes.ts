@@ -34,13 +34,18 @@ export async function ingestRoutes(app: App, container: Container): Promise<void
         tags: ['events'],
         querystring: z.object({ provider: z.string().min(1).max(64).optional() }),
         headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }).passthrough(),
-        response: { 200: z.union([ingestResponseSchema, batchResponseSchema]), 201: ingestResponseSchema, ...problemResponses(400, 401, 413, 415, 422, 503) },
+        response: {
+          200: z.union([ingestResponseSchema, batchResponseSchema]),
+          201: ingestResponseSchema,
+          ...problemResponses(400, 401, 413, 415, 422, 503),
+        },
       },
     },
     async (request, reply) => {
       const body = request.body;
       const format = formatOf(request.headers['content-type']);
-      if (!Buffer.isBuffer(body)) throw new AppError(format === 'json' ? 'invalid_json' : 'invalid_body', 'The body is empty');
+      if (!Buffer.isBuffer(body))
+        throw new AppError(format === 'json' ? 'invalid_json' : 'invalid_body', 'The body is empty');
       const input = {
         tenantId: tenantOf(request),
         source: 'api' as const,
@@ -91,7 +96,8 @@ export async function eventReadRoutes(app: App, container: Container): Promise<v
     {
       schema: {
         summary: 'List normalized events, newest first',
-        description: 'Filters combine with AND; `from` is inclusive and `to` exclusive on the provider time. Pass `nextCursor` back as `cursor` for the next page.',
+        description:
+          'Filters combine with AND; `from` is inclusive and `to` exclusive on the provider time. Pass `nextCursor` back as `cursor` for the next page.',
         tags: ['events'],
         querystring: listQuerySchema,
         response: { 200: pageOf(paymentEventSchema), ...problemResponses(401, 422) },

@@ -19,14 +19,23 @@ export const ingestResponseSchema = z.object({
 });
 
 const itemProblemSchema = z
-  .object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string().optional(), code: z.string() })
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    code: z.string(),
+  })
   .passthrough();
 
 export const batchResponseSchema = z.object({
   items: z.array(
     z.object({
       index: z.number().int(),
-      status: z.number().int().describe('201 stored, 200 duplicate of an event stored earlier, 4xx/503 not stored (see error)'),
+      status: z
+        .number()
+        .int()
+        .describe('201 stored, 200 duplicate of an event stored earlier, 4xx/503 not stored (see error)'),
       rawEvent: rawEventSummarySchema.optional(),
       events: z.array(paymentEventSchema).optional(),
       error: itemProblemSchema.optional(),

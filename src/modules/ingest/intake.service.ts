@@ -60,7 +60,13 @@ export interface RecordInput {
 export type RecordOutcome = { result: IngestResult } | { error: unknown };
 
 interface PreparedRecord {
-  raw: NewRawEventRow & { attempts: number; next_attempt_at: Date | null; endpoint_id: string | null; received_at: Date; processed_at: Date | null };
+  raw: NewRawEventRow & {
+    attempts: number;
+    next_attempt_at: Date | null;
+    endpoint_id: string | null;
+    received_at: Date;
+    processed_at: Date | null;
+  };
   events: PaymentEvent[];
   result: NormalizeResult;
   provider: string;
@@ -102,7 +108,9 @@ function parseStored(raw: RawEvent): { payload: unknown } | { error: string } {
     try {
       return { payload: JSON.parse(raw.payload) as unknown };
     } catch {
-      return { error: `the stored payload cannot be parsed: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        error: `the stored payload cannot be parsed: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
   }
 }
@@ -172,7 +180,9 @@ export class IntakeService {
     const prepared = await Promise.all(
       records.map((r) => {
         const { payload, storedText } = redactCardData(r.record, r.text, input.contentType);
-        return this.prepare({ ...input, idempotencyKey: r.idempotencyKey }, payload, storedText, hint).catch((error: unknown) => ({ error }));
+        return this.prepare({ ...input, idempotencyKey: r.idempotencyKey }, payload, storedText, hint).catch(
+          (error: unknown) => ({ error }),
+        );
       }),
     );
     const ready = prepared.filter((p): p is PreparedRecord => !('error' in p));
@@ -193,7 +203,12 @@ export class IntakeService {
     });
   }
 
-  private async ingestPayload(input: IngestInput, payload: unknown, storedText: string, hint: string | undefined): Promise<IngestResult> {
+  private async ingestPayload(
+    input: IngestInput,
+    payload: unknown,
+    storedText: string,
+    hint: string | undefined,
+  ): Promise<IngestResult> {
     const prepared = await this.prepare(input, payload, storedText, hint);
     await this.deps.hooks.beforeStore(prepared.events);
     const { outcome } = await this.deps.writer.store({ raw: prepared.raw, events: prepared.events });
@@ -208,7 +223,12 @@ export class IntakeService {
   }
 
   /** Normalizes one masked payload into the raw row and events to store (nothing is written yet). */
-  private async prepare(input: PrepareInput, payload: unknown, storedText: string, hint: string | undefined): Promise<PreparedRecord> {
+  private async prepare(
+    input: PrepareInput,
+    payload: unknown,
+    storedText: string,
+    hint: string | undefined,
+  ): Promise<PreparedRecord> {
     const receivedAt = this.clock();
     const payloadSha256 = sha256Hex(storedText);
     const rawId = newId('raw', receivedAt.getTime());
@@ -219,7 +239,9 @@ export class IntakeService {
       receivedAt,
       resolveContext: input.resolveContext,
     });
-    const dedupeId = input.idempotencyKey ? `idem:${input.idempotencyKey}` : (identification.providerEventId ?? `sha256:${payloadSha256}`);
+    const dedupeId = input.idempotencyKey
+      ? `idem:${input.idempotencyKey}`
+      : (identification.providerEventId ?? `sha256:${payloadSha256}`);
     const raw = {
       id: rawId,
       tenant_id: input.tenantId,
@@ -312,10 +334,25 @@ export class IntakeService {
     const attempts = raw.attempts + 1;
     const { identification, result, events, normalizedAt } =
       'error' in parsed
-        ? { identification: null, result: { status: 'unprocessed' as const, events: [], note: parsed.error }, events: [], normalizedAt: this.clock() }
-        : await this.normalizeToEvents(parsed.payload, hint, { tenantId: raw.tenantId, rawId: raw.id, source: raw.source, receivedAt: raw.receivedAt, resolveContext: policy.resolveContext });
+        ? {
+            identification: null,
+            result: { status: 'unprocessed' as const, events: [], note: parsed.error },
+            events: [],
+            normalizedAt: this.clock(),
+          }
+        : await this.normalizeToEvents(parsed.payload, hint, {
+            tenantId: raw.tenantId,
+            rawId: raw.id,
+            source: raw.source,
+            receivedAt: raw.receivedAt,
+            resolveContext: policy.resolveContext,
+          });
     const failed = result.status === 'unprocessed';
-    const status: RawEventStatus = failed ? (raw.status === 'dead' || attempts >= policy.maxAttempts ? 'dead' : 'unprocessed') : result.status;
+    const status: RawEventStatus = failed
+      ? raw.status === 'dead' || attempts >= policy.maxAttempts
+        ? 'dead'
+        : 'unprocessed'
+      : result.status;
     await this.deps.hooks.beforeStore(events);
     const applied = await this.deps.writer.commitRawOutcome({
       tenantId: raw.tenantId,
@@ -351,10 +388,18 @@ export class IntakeService {
       tenantId,
       duplicates.map((d) => ({ provider: d.provider, providerEventId: d.dedupeId })),
     );
-    const events = await this.deps.paymentEvents.findByRawEvents(tenantId, [...originals.values()].map((o) => o.id));
+    const events = await this.deps.paymentEvents.findByRawEvents(
+      tenantId,
+      [...originals.values()].map((o) => o.id),
+    );
     for (const d of duplicates) {
       const original = originals.get(dedupeKeyOf(d.provider, d.dedupeId));
-      if (original) replays.set(d, { replayed: true, rawEvent: summarizeRawEvent(original), events: events.get(original.id) ?? [] });
+      if (original)
+        replays.set(d, {
+          replayed: true,
+          rawEvent: summarizeRawEvent(original),
+          events: events.get(original.id) ?? [],
+        });
     }
     return replays;
   }

@@ -19,7 +19,20 @@ const spell = {
 };
 
 describe('PAN masking', () => {
-  it.each(['4111111111111111', '5555555555554444', '378282246310005', '6011111111111117', '4000056655665556', '3530111333300000', '135412345678911', '1234567890123452', '9999999999992', '800000000003', '912345678901234560', '7071234567890128'])('masks %s', (pan) => {
+  it.each([
+    '4111111111111111',
+    '5555555555554444',
+    '378282246310005',
+    '6011111111111117',
+    '4000056655665556',
+    '3530111333300000',
+    '135412345678911',
+    '1234567890123452',
+    '9999999999992',
+    '800000000003',
+    '912345678901234560',
+    '7071234567890128',
+  ])('masks %s', (pan) => {
     expect(passesLuhn(pan)).toBe(true);
     const { text, masked: count } = maskPans(`card=${pan};`);
     expect(count).toBe(1);
@@ -96,9 +109,19 @@ describe('PAN masking', () => {
 describe('card data in a parsed record', () => {
   it('masks PANs in values and keys, a PAN sent as a number becoming a masked string', () => {
     const clean = { id: 'evt_1', amount: 1200, tags: ['a'] };
-    const input = { clean, card: { number: '4111111111111111' }, list: ['x', 4111111111111111], byPan: { '5555555555554444': true } };
+    const input = {
+      clean,
+      card: { number: '4111111111111111' },
+      list: ['x', 4111111111111111],
+      byPan: { '5555555555554444': true },
+    };
     const value = redactRecord(input) as typeof input;
-    expect(value).toEqual({ clean, card: { number: '411111******1111' }, list: ['x', '411111******1111'], byPan: { '555555******4444': true } });
+    expect(value).toEqual({
+      clean,
+      card: { number: '411111******1111' },
+      list: ['x', '411111******1111'],
+      byPan: { '555555******4444': true },
+    });
     expect(value.clean).toBe(clean);
     expect(input.card.number).toBe('4111111111111111');
     expect(redactRecord(clean)).toBe(clean);
@@ -106,14 +129,30 @@ describe('card data in a parsed record', () => {
 
   it('removes security codes by name and track data by shape', () => {
     const value = redactRecord({
-      card: { cvv: '123', CVC2: 456, card_security_code: '7890', cid: '1234', customer_cid: 'cus_77', cvc_check: 'pass', cvvResult: 'M' },
+      card: {
+        cvv: '123',
+        CVC2: 456,
+        card_security_code: '7890',
+        cid: '1234',
+        customer_cid: 'cus_77',
+        cvc_check: 'pass',
+        cvvResult: 'M',
+      },
       securityCode: { value: '321' },
       note: 'swiped ;4111111111111111=25121010000000000000?',
       track1: 'anything',
       raw: '%B4111111111111111^DOE/JANE^2512101000000000?',
     });
     expect(value).toEqual({
-      card: { cvv: '[redacted]', CVC2: '[redacted]', card_security_code: '[redacted]', cid: '[redacted]', customer_cid: 'cus_77', cvc_check: 'pass', cvvResult: 'M' },
+      card: {
+        cvv: '[redacted]',
+        CVC2: '[redacted]',
+        card_security_code: '[redacted]',
+        cid: '[redacted]',
+        customer_cid: 'cus_77',
+        cvc_check: 'pass',
+        cvvResult: 'M',
+      },
       securityCode: { value: '[redacted]' },
       note: '[redacted]',
       track1: '[redacted]',

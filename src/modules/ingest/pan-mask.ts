@@ -188,7 +188,7 @@ class PanScanner {
   }
 
   scan(): void {
-    for (let i = 0; i < this.text.length; ) {
+    for (let i = 0; i < this.text.length;) {
       if (isDigit(this.spelledAt(i))) i = this.chainAt(i);
       else i = this.end;
     }

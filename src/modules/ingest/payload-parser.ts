@@ -44,7 +44,14 @@ const supported = 'application/json, application/x-ndjson, text/csv, application
 export function formatOf(contentType: string | undefined): PayloadFormat {
   const type = mediaType(contentType);
   if (type === '' || type === 'application/json' || type === 'text/json' || type.endsWith('+json')) return 'json';
-  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl' || type === 'application/json-seq' || type === 'application/jsonlines') return 'ndjson';
+  if (
+    type === 'application/x-ndjson' ||
+    type === 'application/ndjson' ||
+    type === 'application/jsonl' ||
+    type === 'application/json-seq' ||
+    type === 'application/jsonlines'
+  )
+    return 'ndjson';
   if (type === 'text/csv' || type === 'application/csv') return 'csv';
   if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml')) return 'xml';
   throw new AppError('unsupported_media_type', `Content-Type ${type} is not supported; send ${supported}`);
@@ -55,7 +62,9 @@ export function parseAs(format: PayloadFormat, text: string, options: ParseOptio
   else if (format !== 'csv') assertJsonNesting(text, format);
   switch (format) {
     case 'json':
-      return options.jsonArrays ? { format, ...parseJsonSequence(text) } : { format, records: [singleObject(parseJson(text))], texts: [text], multi: false };
+      return options.jsonArrays
+        ? { format, ...parseJsonSequence(text) }
+        : { format, records: [singleObject(parseJson(text))], texts: [text], multi: false };
     case 'ndjson':
       return { format, ...parseNdjson(text) };
     case 'csv':
@@ -71,9 +80,13 @@ export function parseBody(text: string, contentType: string | undefined, options
 
 function singleObject(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new AppError('validation_failed', 'The body must be a JSON object holding one provider event (send several to /v1/events/batch or as NDJSON)', {
-      errors: [{ field: 'body', message: 'expected a JSON object' }],
-    });
+    throw new AppError(
+      'validation_failed',
+      'The body must be a JSON object holding one provider event (send several to /v1/events/batch or as NDJSON)',
+      {
+        errors: [{ field: 'body', message: 'expected a JSON object' }],
+      },
+    );
   }
   return value as Record<string, unknown>;
 }

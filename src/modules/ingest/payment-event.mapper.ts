@@ -90,7 +90,6 @@ export function eventToRow(event: PaymentEvent, seq: number): NewPaymentEventRow
   };
 }
 
-
 export function rowToPaymentEvent(row: PaymentEventRow): PaymentEvent {
   return {
     id: row.id,
@@ -110,19 +109,19 @@ export function rowToPaymentEvent(row: PaymentEventRow): PaymentEvent {
     amountMinor: Number(row.amount_minor),
     currency: row.currency,
     amountUsdMinor: row.amount_usd_minor === null ? null : Number(row.amount_usd_minor),
-    merchant: (row.merchant as Merchant | null),
+    merchant: row.merchant as Merchant | null,
     customerKey: row.customer_key,
     emailDomain: row.email_domain,
     ip: row.ip,
     ipCountry: row.ip_country,
     deviceId: row.device_id,
-    card: (row.card as Card | null),
+    card: row.card as Card | null,
     occurredAt: isoTimestamp(row.occurred_at),
     receivedAt: isoTimestamp(row.received_at),
     normalizedAt: isoTimestamp(row.normalized_at),
     normalizationMethod: row.normalization_method as PaymentEvent['normalizationMethod'],
     confidence: Number(row.confidence),
     metadata: (row.metadata as Record<string, unknown> | null) ?? {},
-    risk: (row.risk as EventRisk | null),
+    risk: row.risk as EventRisk | null,
   };
 }

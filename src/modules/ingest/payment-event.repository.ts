@@ -60,7 +60,12 @@ export class PaymentEventRepository {
    * The payment a capture belongs to, when a provider names the capture alone (a PayPal dispute) while
    * the payment is known by its order: found through the event that recorded the capture.
    */
-  async paymentOfCapture(trx: Transaction<Database> | Kysely<Database>, tenantId: string, provider: string, captureId: string): Promise<string | null> {
+  async paymentOfCapture(
+    trx: Transaction<Database> | Kysely<Database>,
+    tenantId: string,
+    provider: string,
+    captureId: string,
+  ): Promise<string | null> {
     const row = await trx
       .selectFrom('payment_events')
       .select('provider_payment_id')
@@ -76,7 +81,12 @@ export class PaymentEventRepository {
   }
 
   async findById(tenantId: string, id: string): Promise<PaymentEvent | null> {
-    const row = await this.db.selectFrom('payment_events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('payment_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? rowToPaymentEvent(row) : null;
   }
 
@@ -112,7 +122,12 @@ export class PaymentEventRepository {
   }
 
   /** Newest first by provider time, then id; the cursor is the last row's (occurredAt, id). */
-  async list(tenantId: string, filter: EventFilter, limit: number, cursor: KeysetCursor | null): Promise<{ data: PaymentEvent[]; nextCursor: string | null }> {
+  async list(
+    tenantId: string,
+    filter: EventFilter,
+    limit: number,
+    cursor: KeysetCursor | null,
+  ): Promise<{ data: PaymentEvent[]; nextCursor: string | null }> {
     let query = this.db.selectFrom('payment_events').selectAll().where('tenant_id', '=', tenantId);
     if (filter.provider) query = query.where('provider', '=', filter.provider);
     if (filter.status) query = query.where('status', '=', filter.status);
@@ -121,7 +136,11 @@ export class PaymentEventRepository {
     if (filter.from) query = query.where('occurred_at', '>=', filter.from);
     if (filter.to) query = query.where('occurred_at', '<', filter.to);
     if (cursor) query = query.where(afterCursor('occurred_at', 'id', cursor));
-    const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await query
+      .orderBy('occurred_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     return keysetPage(rows, limit, rowToPaymentEvent, (last) => ({ at: last.occurredAt, id: last.id }));
   }
 }

@@ -69,7 +69,10 @@ export class RawEventRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Inserts rows, skipping those whose dedupe key already exists; returns the ids actually inserted. */
-  async insertIgnoringDuplicates(trx: Transaction<Database> | Kysely<Database>, rows: NewRawEventRow[]): Promise<Set<string>> {
+  async insertIgnoringDuplicates(
+    trx: Transaction<Database> | Kysely<Database>,
+    rows: NewRawEventRow[],
+  ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const complete = rows.map((row) => ({ ...row, attempts: row.attempts ?? 0 }));
     const inserted = await insertJsonRows(
@@ -82,7 +85,10 @@ export class RawEventRepository {
   }
 
   /** The stored raw events of many dedupe keys of one tenant, in one query (a re-sent batch). */
-  async findByDedupeKeys(tenantId: string, keys: { provider: string; providerEventId: string }[]): Promise<Map<string, RawEvent>> {
+  async findByDedupeKeys(
+    tenantId: string,
+    keys: { provider: string; providerEventId: string }[],
+  ): Promise<Map<string, RawEvent>> {
     const found = new Map<string, RawEvent>();
     if (keys.length === 0) return found;
     const rows = await sql<RawEventRow>`
@@ -90,12 +96,18 @@ export class RawEventRepository {
       JOIN json_to_recordset(${JSON.stringify(keys)}::json) AS k(provider text, "providerEventId" text)
         ON r.provider = k.provider AND r.provider_event_id = k."providerEventId"
       WHERE r.tenant_id = ${tenantId}`.execute(this.db);
-    for (const row of rows.rows) found.set(dedupeKeyOf(row.provider ?? '', row.provider_event_id ?? ''), rowToRawEvent(row));
+    for (const row of rows.rows)
+      found.set(dedupeKeyOf(row.provider ?? '', row.provider_event_id ?? ''), rowToRawEvent(row));
     return found;
   }
 
   async findById(tenantId: string, id: string): Promise<RawEvent | null> {
-    const row = await this.db.selectFrom('raw_events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('raw_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? rowToRawEvent(row) : null;
   }
 
@@ -128,8 +140,19 @@ export class RawEventRepository {
   }
 
   /** Applies `changes` only while the row is still as the caller saw it; returns whether it did. */
-  async updateGuarded(trx: Transaction<Database> | Kysely<Database>, tenantId: string, id: string, guard: RawEventGuard, changes: RawEventUpdate): Promise<boolean> {
-    let query = trx.updateTable('raw_events').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).where('status', 'in', guard.statuses);
+  async updateGuarded(
+    trx: Transaction<Database> | Kysely<Database>,
+    tenantId: string,
+    id: string,
+    guard: RawEventGuard,
+    changes: RawEventUpdate,
+  ): Promise<boolean> {
+    let query = trx
+      .updateTable('raw_events')
+      .set(changes)
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('status', 'in', guard.statuses);
     if (guard.attempts !== undefined) query = query.where('attempts', '=', guard.attempts);
     // RETURNING rather than the affected-row count: PGlite's driver does not report the count.
     const row = await query.returning('id').executeTakeFirst();
@@ -137,15 +160,38 @@ export class RawEventRepository {
   }
 
   /** Newest first by receipt time, then id; the cursor is the last row's (receivedAt, id). */
-  async listByStatus(tenantId: string, statuses: RawEventStatus[], limit: number, cursor: KeysetCursor | null): Promise<{ data: RawEvent[]; nextCursor: string | null }> {
-    let query = this.db.selectFrom('raw_events').selectAll().where('tenant_id', '=', tenantId).where('status', 'in', statuses);
+  async listByStatus(
+    tenantId: string,
+    statuses: RawEventStatus[],
+    limit: number,
+    cursor: KeysetCursor | null,
+  ): Promise<{ data: RawEvent[]; nextCursor: string | null }> {
+    let query = this.db
+      .selectFrom('raw_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('status', 'in', statuses);
     if (cursor) query = query.where(afterCursor('received_at', 'id', cursor));
-    const rows = await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await query
+      .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     return keysetPage(rows, limit, rowToRawEvent, (last) => ({ at: last.receivedAt.toISOString(), id: last.id }));
   }
 
-  async recordAction(trx: Transaction<Database> | Kysely<Database>, tenantId: string, rawEventId: string, action: string, keyId: string | null, at: Date): Promise<void> {
-    await trx.insertInto('raw_event_actions').values({ tenant_id: tenantId, raw_event_id: rawEventId, action, key_id: keyId, at }).execute();
+  async recordAction(
+    trx: Transaction<Database> | Kysely<Database>,
+    tenantId: string,
+    rawEventId: string,
+    action: string,
+    keyId: string | null,
+    at: Date,
+  ): Promise<void> {
+    await trx
+      .insertInto('raw_event_actions')
+      .values({ tenant_id: tenantId, raw_event_id: rawEventId, action, key_id: keyId, at })
+      .execute();
   }
 
   async actionsOf(tenantId: string, rawEventId: string): Promise<RawEventAction[]> {

@@ -27,7 +27,8 @@ export async function dashboardStatic(app: App, root = dashboardRoot()): Promise
     return payload;
   });
   app.get('/*', { schema: { hide: true } }, (request, reply) => {
-    if (RESERVED.test(request.url)) throw new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
+    if (RESERVED.test(request.url))
+      throw new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });
 }

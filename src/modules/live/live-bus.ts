@@ -78,7 +78,9 @@ export class RedisLiveBus implements LiveBus {
       timer.unref();
     });
     const publisherReady =
-      this.publisher.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => this.publisher.once('ready', () => resolve()));
+      this.publisher.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => this.publisher.once('ready', () => resolve()));
     return Promise.race([Promise.all([this.subscribed, publisherReady]).then(() => clearTimeout(timer)), timeout]);
   }
 

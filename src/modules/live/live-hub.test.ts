@@ -41,14 +41,21 @@ describe('LiveHub', () => {
 
   it('drops messages for a slow client beyond its buffer, then reports how many it missed', () => {
     const fanOuts: Array<[number, number]> = [];
-    const hub = new LiveHub(new LocalLiveBus(), { maxBufferedBytes: 1000, onFanOut: (delivered, dropped) => fanOuts.push([delivered, dropped]) });
+    const hub = new LiveHub(new LocalLiveBus(), {
+      maxBufferedBytes: 1000,
+      onFanOut: (delivered, dropped) => fanOuts.push([delivered, dropped]),
+    });
     const slow = new FakeSocket();
     const fast = new FakeSocket();
     hub.subscribe('t1', slow, 'key_1');
     hub.subscribe('t1', fast, 'key_1');
     slow.bufferedAmount = 5000;
     for (let i = 0; i < 3; i++) hub.publish('t1', { type: 'event', data: { i } });
-    expect(fanOuts).toEqual([[1, 1], [1, 1], [1, 1]]);
+    expect(fanOuts).toEqual([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
     expect(slow.received).toEqual([]);
     expect(fast.received).toHaveLength(3);
     expect(hub.stats()).toMatchObject({ dropped: 3, delivered: 3 });

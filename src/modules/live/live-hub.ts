@@ -143,7 +143,8 @@ export class LiveHub {
   }
 
   private closeSessions(tenantId: string | null, keyId: string, reason: string): void {
-    const sets = tenantId === null ? [...this.byTenant.values()] : [this.byTenant.get(tenantId) ?? new Set<Subscriber>()];
+    const sets =
+      tenantId === null ? [...this.byTenant.values()] : [this.byTenant.get(tenantId) ?? new Set<Subscriber>()];
     for (const set of sets) {
       for (const subscriber of set) {
         if (subscriber.keyId !== keyId) continue;

@@ -13,9 +13,19 @@ export const LIVE_KEY_CHECK_MS = 2000;
  * In-process fan-out by default; Redis pub/sub when several instances share REDIS_URL. Metrics:
  * paylens_live_connections, paylens_live_messages_total{outcome=delivered|dropped}.
  */
-export function createLiveHub(redisUrl: string | undefined, logger: Logger, registry?: Registry, keyCheck?: KeyCheck): LiveHub {
+export function createLiveHub(
+  redisUrl: string | undefined,
+  logger: Logger,
+  registry?: Registry,
+  keyCheck?: KeyCheck,
+): LiveHub {
   const messages = registry
-    ? new Counter({ name: 'paylens_live_messages_total', help: 'Live-feed messages per client, delivered or dropped for a slow client', labelNames: ['outcome'] as const, registers: [registry] })
+    ? new Counter({
+        name: 'paylens_live_messages_total',
+        help: 'Live-feed messages per client, delivered or dropped for a slow client',
+        labelNames: ['outcome'] as const,
+        registers: [registry],
+      })
     : null;
   const hub = new LiveHub(redisUrl ? new RedisLiveBus(redisUrl, logger) : new LocalLiveBus(), {
     maxBufferedBytes: LIVE_MAX_BUFFERED_BYTES,

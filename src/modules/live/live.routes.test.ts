@@ -6,14 +6,19 @@ import { createTestApp, TEST_METRICS_TOKEN, type TestApp } from '../../../test/h
 interface Feed {
   socket: WebSocket;
   messages: Array<{ type: string; data: Record<string, unknown> }>;
-  next(predicate: (m: { type: string; data: Record<string, unknown> }) => boolean): Promise<{ type: string; data: Record<string, unknown> }>;
+  next(
+    predicate: (m: { type: string; data: Record<string, unknown> }) => boolean,
+  ): Promise<{ type: string; data: Record<string, unknown> }>;
 }
 
 function openFeed(url: string, protocols?: string[]): Promise<Feed> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, protocols);
     const messages: Feed['messages'] = [];
-    const waiters: Array<{ predicate: (m: Feed['messages'][number]) => boolean; resolve: (m: Feed['messages'][number]) => void }> = [];
+    const waiters: Array<{
+      predicate: (m: Feed['messages'][number]) => boolean;
+      resolve: (m: Feed['messages'][number]) => void;
+    }> = [];
     socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString()) as Feed['messages'][number];
       messages.push(message);
@@ -65,7 +70,12 @@ describe('GET /ws live feed', () => {
     expect(theirs.socket.protocol).toBe('paylens');
 
     const event = stripeEvent('charge.succeeded', charge({ amount: 1234 }));
-    const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify(event) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(event),
+    });
     expect(res.statusCode, res.body).toBe(201);
     const stored = res.json().events[0];
 
@@ -74,7 +84,12 @@ describe('GET /ws live feed', () => {
 
     // A marker for the other tenant proves its feed works and that nothing of ours came before it.
     const marker = stripeEvent('charge.succeeded', charge({ amount: 777 }));
-    const own = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${other.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify(marker) });
+    const own = await t.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${other.apiKey}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(marker),
+    });
     expect(own.statusCode).toBe(201);
     await theirs.next((m) => m.type === 'event');
     expect(theirs.messages.filter((m) => m.type === 'event').map((m) => m.data.tenantId)).toEqual([other.tenantId]);
@@ -88,7 +103,9 @@ describe('GET /ws live feed', () => {
     const feed = await openFeed(`${base}?token=${t.apiKey}`);
     t.container.live.publish(t.tenantId, { type: 'risk', data: { score: 0.9 } });
     await feed.next((m) => m.type === 'risk');
-    const metrics = (await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).body;
+    const metrics = (
+      await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })
+    ).body;
     expect(metrics).toMatch(/^paylens_live_connections [1-9]/m);
     expect(metrics).toMatch(/^paylens_live_messages_total\{outcome="delivered"\} [1-9]/m);
     feed.socket.close();
@@ -105,9 +122,26 @@ describe('GET /ws live feed', () => {
   it('pushes declined risk decisions from the score API', async () => {
     const feed = await openFeed(`${base}?token=${t.apiKey}`);
     const headers = { authorization: `Bearer ${t.apiKey}` };
-    const listed = await t.app.inject({ method: 'POST', url: '/v1/lists', headers, payload: { type: 'ip', value: '198.51.100.77', action: 'block', reason: 'known bad' } });
+    const listed = await t.app.inject({
+      method: 'POST',
+      url: '/v1/lists',
+      headers,
+      payload: { type: 'ip', value: '198.51.100.77', action: 'block', reason: 'known bad' },
+    });
     expect(listed.statusCode).toBe(201);
-    const scored = await t.app.inject({ method: 'POST', url: '/v1/risk/score', headers, payload: { transactionId: 'tx-live-1', amount: { minor: 1000, currency: 'USD' }, customer: {}, card: {}, merchant: {}, ip: '198.51.100.77' } });
+    const scored = await t.app.inject({
+      method: 'POST',
+      url: '/v1/risk/score',
+      headers,
+      payload: {
+        transactionId: 'tx-live-1',
+        amount: { minor: 1000, currency: 'USD' },
+        customer: {},
+        card: {},
+        merchant: {},
+        ip: '198.51.100.77',
+      },
+    });
     expect(scored.json().decision).toBe('decline');
     const risk = await feed.next((m) => m.type === 'risk');
     expect(risk.data).toMatchObject({ transactionId: 'tx-live-1', decision: 'decline' });
@@ -121,7 +155,11 @@ describe('GET /ws live feed', () => {
     // A backlog of unprocessed events (payloads no connector recognises) above the default threshold opens an alert.
     const headers = { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' };
     await t.container.analytics.alerts.runOnce(new Date());
-    await Promise.all(Array.from({ length: 120 }, (_, i) => t.app.inject({ method: 'POST', url: '/v1/events', headers, payload: JSON.stringify({ mystery: i }) })));
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        t.app.inject({ method: 'POST', url: '/v1/events', headers, payload: JSON.stringify({ mystery: i }) }),
+      ),
+    );
     await t.container.analytics.alerts.runOnce(new Date());
     const alert = await feed.next((m) => m.type === 'alert');
     expect(alert.data).toMatchObject({ kind: 'backlog_growing', status: 'open' });

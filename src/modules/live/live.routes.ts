@@ -18,7 +18,10 @@ export function liveToken(request: FastifyRequest): string | null {
   if (typeof query?.token === 'string' && query.token.length > 0) return query.token;
   const offered = request.headers['sec-websocket-protocol'];
   if (typeof offered === 'string') {
-    const key = offered.split(',').map((p) => p.trim()).find((p) => p.startsWith('pl_'));
+    const key = offered
+      .split(',')
+      .map((p) => p.trim())
+      .find((p) => p.startsWith('pl_'));
     if (key) return key;
   }
   return bearerToken(request);
@@ -72,8 +75,18 @@ export async function liveRoutes(app: App, container: Container): Promise<void> 
       },
       onRequest: async (request, reply) => {
         const token = liveToken(request);
-        if (!token) throw new AppError('unauthorized', 'Pass the API key as a WebSocket subprotocol (paylens, pl_…) or as ?token=pl_…');
-        request.principal = await authorize({ keys: container.apiKeys, limits: container.limits }, request, reply, token, 'read');
+        if (!token)
+          throw new AppError(
+            'unauthorized',
+            'Pass the API key as a WebSocket subprotocol (paylens, pl_…) or as ?token=pl_…',
+          );
+        request.principal = await authorize(
+          { keys: container.apiKeys, limits: container.limits },
+          request,
+          reply,
+          token,
+          'read',
+        );
       },
     },
     (socket, request) => {

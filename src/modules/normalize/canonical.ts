@@ -65,8 +65,14 @@ export type NormalizationMethod = (typeof normalizationMethods)[number];
 
 export const cardSchema = z.object({
   brand: z.string().nullable(),
-  bin: z.string().regex(/^\d{6,8}$/).nullable(),
-  last4: z.string().regex(/^\d{4}$/).nullable(),
+  bin: z
+    .string()
+    .regex(/^\d{6,8}$/)
+    .nullable(),
+  last4: z
+    .string()
+    .regex(/^\d{4}$/)
+    .nullable(),
   country: z.string().length(2).nullable(),
   funding: z.enum(cardFundings).nullable(),
 });

@@ -9,7 +9,11 @@ export interface DeclineMapping {
 }
 
 /** One row of a connector's code table (the codes files import it as `m` to keep rows short). */
-export function declineMapping(reason: FailureReason, declineType: DeclineType, action: RecommendedAction): DeclineMapping {
+export function declineMapping(
+  reason: FailureReason,
+  declineType: DeclineType,
+  action: RecommendedAction,
+): DeclineMapping {
   return { reason, declineType, action };
 }
 
@@ -20,9 +24,7 @@ export interface NormalizeContext {
   now: Date;
 }
 
-export type NormalizeOutcome =
-  | { kind: 'events'; events: NormalizedEventDraft[] }
-  | { kind: 'ignored'; reason: string };
+export type NormalizeOutcome = { kind: 'events'; events: NormalizedEventDraft[] } | { kind: 'ignored'; reason: string };
 
 export interface VerifyInput {
   rawBody: Buffer;
@@ -63,7 +65,9 @@ export const MAX_DELIVERY_ID_LENGTH = 200;
 /** The endpoint's replay window: its `signatureToleranceSeconds` setting, 300 s by default. */
 export function signatureTolerance(settings: Record<string, unknown>): number {
   const value = settings.signatureToleranceSeconds;
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_SIGNATURE_TOLERANCE_SECONDS ? value : DEFAULT_SIGNATURE_TOLERANCE_SECONDS;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_SIGNATURE_TOLERANCE_SECONDS
+    ? value
+    : DEFAULT_SIGNATURE_TOLERANCE_SECONDS;
 }
 
 /** Why a signed time is too old or too far in the future to accept, or null when it is within the window. */

@@ -1,9 +1,23 @@
 export { createAiNormalizer } from './ai/ai.normalizer.js';
-export { FRAUD_WARNING, NO_CURRENCY, eventStatuses, eventTypes, failureReasons, paymentEventSchema } from './canonical.js';
+export {
+  FRAUD_WARNING,
+  NO_CURRENCY,
+  eventStatuses,
+  eventTypes,
+  failureReasons,
+  paymentEventSchema,
+} from './canonical.js';
 export type { Card, EventRisk, Merchant, NormalizedEventDraft, PaymentEvent } from './canonical.js';
 export { ConnectorRegistry } from './connector-registry.js';
 export { MAX_SIGNATURE_TOLERANCE_SECONDS } from './connector.js';
-export type { Connector, NormalizeContext, ResolveContext, SignedDelivery, VerifyInput, VerifyResult } from './connector.js';
+export type {
+  Connector,
+  NormalizeContext,
+  ResolveContext,
+  SignedDelivery,
+  VerifyInput,
+  VerifyResult,
+} from './connector.js';
 export { allConnectors } from './connectors/index.js';
 export { HeuristicNormalizer } from './heuristic/heuristic.normalizer.js';
 export { currencyExponent, toUsdMinor } from './money.js';

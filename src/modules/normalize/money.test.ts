@@ -4,7 +4,12 @@ import { currencyExponent, decimalToMinor, rescaleMinor } from './money.js';
 
 describe('money', () => {
   it('knows ISO 4217 exponents', () => {
-    expect([currencyExponent('JPY'), currencyExponent('usd'), currencyExponent('KWD'), currencyExponent('CLF')]).toEqual([0, 2, 3, 4]);
+    expect([
+      currencyExponent('JPY'),
+      currencyExponent('usd'),
+      currencyExponent('KWD'),
+      currencyExponent('CLF'),
+    ]).toEqual([0, 2, 3, 4]);
   });
 
   it.each([

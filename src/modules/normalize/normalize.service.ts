@@ -48,16 +48,30 @@ export async function normalizePayload(
       if (fallback) return await fallback.normalize(payload, ctx);
       return { status: 'unprocessed', events: [], note: 'no connector recognised the payload' };
     }
-    const resolved = connector.resolve ? await connector.resolve(payload, resolveContext ?? { settings: {}, http: noOutbound }) : payload;
+    const resolved = connector.resolve
+      ? await connector.resolve(payload, resolveContext ?? { settings: {}, http: noOutbound })
+      : payload;
     const outcome = connector.normalize(resolved, ctx);
     if (outcome.kind === 'ignored') return { status: 'ignored', events: [], note: outcome.reason };
-    if (outcome.events.length === 0) return { status: 'ignored', events: [], note: 'the payload holds no payment event' };
-    const invalid = outcome.events.find((e) => !/^[A-Z]{3}$/.test(e.currency) || !Number.isSafeInteger(e.amountMinor) || Number.isNaN(e.occurredAt.getTime()));
+    if (outcome.events.length === 0)
+      return { status: 'ignored', events: [], note: 'the payload holds no payment event' };
+    const invalid = outcome.events.find(
+      (e) =>
+        !/^[A-Z]{3}$/.test(e.currency) || !Number.isSafeInteger(e.amountMinor) || Number.isNaN(e.occurredAt.getTime()),
+    );
     if (invalid) {
-      return { status: 'unprocessed', events: [], note: `${identification.provider} payload lacks a valid amount, currency or time` };
+      return {
+        status: 'unprocessed',
+        events: [],
+        note: `${identification.provider} payload lacks a valid amount, currency or time`,
+      };
     }
     return { status: 'normalized', events: outcome.events, note: null };
   } catch (error) {
-    return { status: 'unprocessed', events: [], note: `normalization failed: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      status: 'unprocessed',
+      events: [],
+      note: `normalization failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }

@@ -1,18 +1,50 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventStatuses, eventTypes } from '../normalize/canonical.js';
-import { applyEvent, effectiveStatus, flagsOf, foldEvents, statusOfEvent, terminalStatuses, type PaymentEventInput } from './payment.domain.js';
+import {
+  applyEvent,
+  effectiveStatus,
+  flagsOf,
+  foldEvents,
+  statusOfEvent,
+  terminalStatuses,
+  type PaymentEventInput,
+} from './payment.domain.js';
 
 let n = 0;
-function ev(type: PaymentEventInput['type'], status: PaymentEventInput['status'], minute: number, amountMinor = 5000, currency = 'USD'): PaymentEventInput {
-  return { id: `evt_${String(++n).padStart(4, '0')}`, type, status, amountMinor, currency, occurredAt: new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString() };
+function ev(
+  type: PaymentEventInput['type'],
+  status: PaymentEventInput['status'],
+  minute: number,
+  amountMinor = 5000,
+  currency = 'USD',
+): PaymentEventInput {
+  return {
+    id: `evt_${String(++n).padStart(4, '0')}`,
+    type,
+    status,
+    amountMinor,
+    currency,
+    occurredAt: new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString(),
+  };
 }
 
 describe('payment aggregate', () => {
   it('follows a normal life cycle by provider time', () => {
-    const events = [ev('authorization', 'approved', 0), ev('capture', 'approved', 1), ev('refund', 'partially_refunded', 2, 1000)];
+    const events = [
+      ev('authorization', 'approved', 0),
+      ev('capture', 'approved', 1),
+      ev('refund', 'partially_refunded', 2, 1000),
+    ];
     const state = foldEvents(events)!;
-    expect(state).toMatchObject({ status: 'partially_refunded', amountMinor: 5000, currency: 'USD', capturedMinor: 5000, refundedMinor: 1000, eventCount: 3 });
+    expect(state).toMatchObject({
+      status: 'partially_refunded',
+      amountMinor: 5000,
+      currency: 'USD',
+      capturedMinor: 5000,
+      refundedMinor: 1000,
+      eventCount: 3,
+    });
     expect(state.firstEventAt).toBe(events[0]!.occurredAt);
     expect(state.lastEventAt).toBe(events[2]!.occurredAt);
     expect(flagsOf(state)).toEqual([]);
@@ -38,7 +70,11 @@ describe('payment aggregate', () => {
   });
 
   it('flags amount and currency mismatches between events of one payment', () => {
-    const state = foldEvents([ev('authorization', 'approved', 0, 5000, 'USD'), ev('capture', 'approved', 1, 7000, 'EUR'), ev('refund', 'refunded', 2, 9000, 'USD')])!;
+    const state = foldEvents([
+      ev('authorization', 'approved', 0, 5000, 'USD'),
+      ev('capture', 'approved', 1, 7000, 'EUR'),
+      ev('refund', 'refunded', 2, 9000, 'USD'),
+    ])!;
     expect(flagsOf(state)).toEqual(['currency_mismatch', 'amount_mismatch', 'refund_exceeds_capture']);
     expect(state.amountMinor).toBe(5000);
     expect(state.currency).toBe('USD');
@@ -46,10 +82,17 @@ describe('payment aggregate', () => {
 
   it('an event without money (a fraud warning, currency XXX) neither flags a currency mismatch nor sets the amount', () => {
     const warning = ev('dispute', 'pending', 0, 0, 'XXX');
-    const state = foldEvents([warning, ev('sale', 'approved', 1, 5000, 'EUR'), ev('dispute', 'chargeback', 2, 5000, 'EUR')])!;
+    const state = foldEvents([
+      warning,
+      ev('sale', 'approved', 1, 5000, 'EUR'),
+      ev('dispute', 'chargeback', 2, 5000, 'EUR'),
+    ])!;
     expect(state).toMatchObject({ status: 'chargeback', amountMinor: 5000, currency: 'EUR', currencies: ['EUR'] });
     expect(flagsOf(state)).toEqual([]);
-    expect(foldEvents([warning, ev('dispute', 'chargeback', 2, 4000, 'EUR')])!).toMatchObject({ amountMinor: 4000, currency: 'EUR' });
+    expect(foldEvents([warning, ev('dispute', 'chargeback', 2, 4000, 'EUR')])!).toMatchObject({
+      amountMinor: 4000,
+      currency: 'EUR',
+    });
   });
 
   it('a succeeded refund that does not cover the payment reads as partially refunded', () => {
@@ -73,7 +116,7 @@ describe('payment aggregate', () => {
     expect(applyEvent(foldEvents([ev('sale', 'approved', 0)]), ev('refund', 'failed', 4)).status).toBe('captured');
   });
 
-  it('any permutation of a payment\'s events gives the same final state', () => {
+  it("any permutation of a payment's events gives the same final state", () => {
     const event = fc.record({
       type: fc.constantFrom(...eventTypes),
       status: fc.constantFrom(...eventStatuses),
@@ -85,11 +128,24 @@ describe('payment aggregate', () => {
     fc.assert(
       fc.property(
         fc.array(event, { minLength: 1, maxLength: 12 }).chain((specs) => {
-          const events = specs.map((s, i) => ({ id: `evt_${i}`, type: s.type, status: s.status, amountMinor: s.amountMinor, currency: s.currency, occurredAt: new Date(Date.UTC(2026, 0, 1, 0, s.minute)).toISOString(), metadata: s.refundTotal === null ? {} : { amountRefundedTotal: s.refundTotal } }));
-          return fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }));
+          const events = specs.map((s, i) => ({
+            id: `evt_${i}`,
+            type: s.type,
+            status: s.status,
+            amountMinor: s.amountMinor,
+            currency: s.currency,
+            occurredAt: new Date(Date.UTC(2026, 0, 1, 0, s.minute)).toISOString(),
+            metadata: s.refundTotal === null ? {} : { amountRefundedTotal: s.refundTotal },
+          }));
+          return fc.tuple(
+            fc.constant(events),
+            fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+          );
         }),
         ([inOrder, shuffled]) => {
-          const byTime = [...inOrder].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id));
+          const byTime = [...inOrder].sort(
+            (a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id),
+          );
           const expected = foldEvents(byTime)!;
           const actual = foldEvents(shuffled)!;
           expect(actual).toEqual(expected);

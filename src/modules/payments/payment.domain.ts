@@ -23,7 +23,12 @@ export const paymentStatuses = [
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
 /** Once reached, a payment never leaves these for a non-terminal state, whatever arrives late. */
-export const terminalStatuses: ReadonlySet<PaymentStatus> = new Set(['canceled', 'refunded', 'chargeback', 'dispute_won']);
+export const terminalStatuses: ReadonlySet<PaymentStatus> = new Set([
+  'canceled',
+  'refunded',
+  'chargeback',
+  'dispute_won',
+]);
 
 /**
  * Precedence: among non-terminal states it only breaks ties of equal provider time; among terminal
@@ -45,7 +50,10 @@ const precedence: Record<PaymentStatus, number> = {
 export const paymentFlags = ['currency_mismatch', 'amount_mismatch', 'refund_exceeds_capture'] as const;
 export type PaymentFlag = (typeof paymentFlags)[number];
 
-export type PaymentEventInput = Pick<PaymentEvent, 'id' | 'type' | 'status' | 'amountMinor' | 'currency' | 'occurredAt'> & {
+export type PaymentEventInput = Pick<
+  PaymentEvent,
+  'id' | 'type' | 'status' | 'amountMinor' | 'currency' | 'occurredAt'
+> & {
   metadata?: PaymentEvent['metadata'];
 };
 
@@ -111,7 +119,14 @@ function statusKey(status: PaymentStatus, at: number, id: string): Key {
 
 /** Lower is preferred: authorizations and sales state the payment's amount, captures next, anything else after, events without money last. */
 function amountKey(event: PaymentEventInput, at: number): Key {
-  const tier = event.currency === NO_CURRENCY ? 3 : event.type === 'authorization' || event.type === 'sale' ? 0 : event.type === 'capture' ? 1 : 2;
+  const tier =
+    event.currency === NO_CURRENCY
+      ? 3
+      : event.type === 'authorization' || event.type === 'sale'
+        ? 0
+        : event.type === 'capture'
+          ? 1
+          : 2;
   return [tier, at, 0, event.id];
 }
 
@@ -161,19 +176,24 @@ export function applyEvent(state: PaymentState | null, event: PaymentEventInput)
   }
   if (event.type === 'refund' && (event.status === 'refunded' || event.status === 'partially_refunded')) {
     const total = event.metadata?.amountRefundedTotal;
-    if (typeof total === 'number' && Number.isSafeInteger(total)) next.refundTotalMinor = Math.max(current.refundTotalMinor, total);
+    if (typeof total === 'number' && Number.isSafeInteger(total))
+      next.refundTotalMinor = Math.max(current.refundTotalMinor, total);
     else next.refundSumMinor = current.refundSumMinor + event.amountMinor;
     next.refundedMinor = Math.max(next.refundTotalMinor, next.refundSumMinor);
   }
   // An event without money (a fraud warning) says nothing about the payment's currency.
   if (event.currency !== NO_CURRENCY) next.currencies = insertSorted(current.currencies, event.currency);
-  if (event.type === 'authorization' || event.type === 'sale') next.paymentAmounts = insertSorted(current.paymentAmounts, event.amountMinor);
+  if (event.type === 'authorization' || event.type === 'sale')
+    next.paymentAmounts = insertSorted(current.paymentAmounts, event.amountMinor);
   if (Date.parse(current.firstEventAt) > at) next.firstEventAt = event.occurredAt;
   if (Date.parse(current.lastEventAt) < at) next.lastEventAt = event.occurredAt;
   return next;
 }
 
-export function foldEvents(events: readonly PaymentEventInput[], initial: PaymentState | null = null): PaymentState | null {
+export function foldEvents(
+  events: readonly PaymentEventInput[],
+  initial: PaymentState | null = null,
+): PaymentState | null {
   return events.reduce<PaymentState | null>((state, event) => applyEvent(state, event), initial);
 }
 
@@ -183,14 +203,16 @@ export function foldEvents(events: readonly PaymentEventInput[], initial: Paymen
  * derived from the merged state, it keeps arrival order irrelevant.
  */
 export function effectiveStatus(state: PaymentState): PaymentStatus {
-  if (state.status === 'refunded' && state.refundedMinor < Math.max(state.capturedMinor, state.amountMinor)) return 'partially_refunded';
+  if (state.status === 'refunded' && state.refundedMinor < Math.max(state.capturedMinor, state.amountMinor))
+    return 'partially_refunded';
   return state.status;
 }
 
 export function flagsOf(state: PaymentState): PaymentFlag[] {
   const flags: PaymentFlag[] = [];
   if (state.currencies.length > 1) flags.push('currency_mismatch');
-  if (state.paymentAmounts.length > 1 || state.capturedMinor > Math.max(...state.paymentAmounts, state.amountMinor)) flags.push('amount_mismatch');
+  if (state.paymentAmounts.length > 1 || state.capturedMinor > Math.max(...state.paymentAmounts, state.amountMinor))
+    flags.push('amount_mismatch');
   if (state.refundedMinor > Math.max(state.capturedMinor, state.amountMinor)) flags.push('refund_exceeds_capture');
   return flags;
 }

@@ -64,7 +64,10 @@ export class PaymentRepository {
    * keys written. A key that exists already (or that a concurrent transaction just created: the
    * insert waits for it) is skipped, and the caller merges it through lockStates/saveAll.
    */
-  async insertNew(trx: Transaction<Database>, entries: { key: PaymentKey; state: PaymentState }[]): Promise<Set<string>> {
+  async insertNew(
+    trx: Transaction<Database>,
+    entries: { key: PaymentKey; state: PaymentState }[],
+  ): Promise<Set<string>> {
     if (entries.length === 0) return new Set();
     const sorted = [...entries].sort((a, b) => compareKeys(a.key, b.key));
     const result = await insertJsonRows(
@@ -74,7 +77,11 @@ export class PaymentRepository {
       sql`ON CONFLICT (tenant_id, provider, provider_payment_id) DO NOTHING RETURNING tenant_id, provider, provider_payment_id`,
     ).execute(trx);
     const rows = result.rows as { tenant_id: string; provider: string; provider_payment_id: string }[];
-    return new Set(rows.map((row) => keyOf({ tenantId: row.tenant_id, provider: row.provider, providerPaymentId: row.provider_payment_id })));
+    return new Set(
+      rows.map((row) =>
+        keyOf({ tenantId: row.tenant_id, provider: row.provider, providerPaymentId: row.provider_payment_id }),
+      ),
+    );
   }
 
   /**
@@ -109,7 +116,10 @@ export class PaymentRepository {
     const rows = result.rows as { tenant_id: string; provider: string; provider_payment_id: string; state: unknown }[];
     const states = new Map<string, PaymentState | null>();
     for (const row of rows) {
-      states.set(keyOf({ tenantId: row.tenant_id, provider: row.provider, providerPaymentId: row.provider_payment_id }), row.state as PaymentState | null);
+      states.set(
+        keyOf({ tenantId: row.tenant_id, provider: row.provider, providerPaymentId: row.provider_payment_id }),
+        row.state as PaymentState | null,
+      );
     }
     return states;
   }
@@ -179,7 +189,19 @@ function paymentRow({ key, state }: { key: PaymentKey; state: PaymentState }) {
 
 /** Primary-key order, so every transaction takes payment row locks in the same order. */
 function compareKeys(a: PaymentKey, b: PaymentKey): number {
-  return a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : a.providerPaymentId < b.providerPaymentId ? -1 : a.providerPaymentId > b.providerPaymentId ? 1 : 0;
+  return a.tenantId < b.tenantId
+    ? -1
+    : a.tenantId > b.tenantId
+      ? 1
+      : a.provider < b.provider
+        ? -1
+        : a.provider > b.provider
+          ? 1
+          : a.providerPaymentId < b.providerPaymentId
+            ? -1
+            : a.providerPaymentId > b.providerPaymentId
+              ? 1
+              : 0;
 }
 
 export function keyOf(key: PaymentKey): string {

@@ -30,7 +30,10 @@ export function paymentsHook(payments: PaymentRepository): PipelineHook {
         trx,
         existing.map(([, g]) => g.key),
       );
-      const folded = existing.map(([id, group]) => ({ key: group.key, state: foldEvents(group.events, states.get(id) ?? null) }));
+      const folded = existing.map(([id, group]) => ({
+        key: group.key,
+        state: foldEvents(group.events, states.get(id) ?? null),
+      }));
       await payments.saveAll(
         trx,
         folded.filter((f): f is { key: PaymentKey; state: NonNullable<typeof f.state> } => f.state !== null),

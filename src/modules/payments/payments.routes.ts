@@ -29,11 +29,18 @@ export async function paymentRoutes(app: App, container: Container): Promise<voi
           'The state is folded from the events by provider time: a late event never moves a payment out of a terminal state (canceled, refunded, chargeback, dispute_won), and out-of-order arrival gives the same state as in-order.',
         tags: ['payments'],
         params: z.object({ provider: z.string().min(1).max(64), providerPaymentId: z.string().min(1).max(255) }),
-        response: { 200: z.object({ payment: paymentSchema, timeline: z.array(paymentEventSchema) }), ...problemResponses(401, 404) },
+        response: {
+          200: z.object({ payment: paymentSchema, timeline: z.array(paymentEventSchema) }),
+          ...problemResponses(401, 404),
+        },
       },
     },
     async (request) => {
-      const key = { tenantId: tenantOf(request), provider: request.params.provider, providerPaymentId: request.params.providerPaymentId };
+      const key = {
+        tenantId: tenantOf(request),
+        provider: request.params.provider,
+        providerPaymentId: request.params.providerPaymentId,
+      };
       const payment = await container.payments.find(key);
       if (!payment) throw new AppError('not_found', `No payment ${key.providerPaymentId} from ${key.provider}`);
       return { payment, timeline: await container.payments.timeline(key) };

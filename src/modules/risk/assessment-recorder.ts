@@ -26,7 +26,11 @@ export class AssessmentRecorder {
   }
 
   record(row: NewAssessmentRow): void {
-    this.committer.submit(row).catch((error: unknown) => this.logger.error({ err: error, transactionId: row.transaction_id }, 'risk assessment could not be stored'));
+    this.committer
+      .submit(row)
+      .catch((error: unknown) =>
+        this.logger.error({ err: error, transactionId: row.transaction_id }, 'risk assessment could not be stored'),
+      );
   }
 
   flush(): Promise<void> {

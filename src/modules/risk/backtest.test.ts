@@ -4,7 +4,16 @@ import { coerceFeatures } from './features.js';
 import type { StoredAssessment } from './risk.repository.js';
 import type { Decision, Rule, RuleSet } from './rules.js';
 
-const rule = (id: string, feature: Rule['feature'], op: Rule['op'], value: number, weight: number): Rule => ({ id, feature, op, value, weight, message: id, enabled: true, and: [] });
+const rule = (id: string, feature: Rule['feature'], op: Rule['op'], value: number, weight: number): Rule => ({
+  id,
+  feature,
+  op,
+  value,
+  weight,
+  message: id,
+  enabled: true,
+  and: [],
+});
 
 /**
  * A small rule set written out here so every expected decision below can be worked by hand:
@@ -14,13 +23,27 @@ const rule = (id: string, feature: Rule['feature'], op: Rule['op'], value: numbe
 const inForce: RuleSet = {
   thresholds: { medium: 0.3, high: 0.5, critical: 0.8 },
   modelWeight: 0.6,
-  rules: [rule('declines', 'card_declines_1h', 'gte', 3, 0.6), rule('velocity', 'card_count_1h', 'gte', 5, 0.5), rule('mismatch', 'country_mismatch', 'eq', 1, 0.2), rule('big', 'amount_usd', 'gte', 1000, 0.15)],
+  rules: [
+    rule('declines', 'card_declines_1h', 'gte', 3, 0.6),
+    rule('velocity', 'card_count_1h', 'gte', 5, 0.5),
+    rule('mismatch', 'country_mismatch', 'eq', 1, 0.2),
+    rule('big', 'amount_usd', 'gte', 1000, 0.15),
+  ],
 };
 /** The same, with the country mismatch weighted 0.55 instead of 0.2. */
-const stricter: RuleSet = { ...inForce, rules: inForce.rules.map((r) => (r.id === 'mismatch' ? { ...r, weight: 0.55 } : r)) };
+const stricter: RuleSet = {
+  ...inForce,
+  rules: inForce.rules.map((r) => (r.id === 'mismatch' ? { ...r, weight: 0.55 } : r)),
+};
 
 /** An assessment as the repository returns it: the decision it got when it was scored under `inForce`. */
-function stored(id: string, decision: Decision, features: Record<string, number>, label: StoredAssessment['label'], model: { probability: number; version: number } | null = null): StoredAssessment {
+function stored(
+  id: string,
+  decision: Decision,
+  features: Record<string, number>,
+  label: StoredAssessment['label'],
+  model: { probability: number; version: number } | null = null,
+): StoredAssessment {
   return {
     transactionId: id,
     occurredAt: new Date(0),

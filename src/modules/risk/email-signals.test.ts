@@ -2,32 +2,103 @@ import { describe, expect, it } from 'vitest';
 import { emailSignals, isDisposableDomain, looksRandomLocalPart, nameLikeness } from './email-signals.js';
 import { seededRandom } from './traffic-simulator.js';
 
-const firstNames = ['maria', 'john', 'priya', 'wei', 'olga', 'kwame', 'francois', 'hiroshi', 'agnieszka', 'mateo', 'fatima', 'bjorn', 'chloe', 'dmitri', 'lucia'];
-const lastNames = ['lopez', 'smith', 'nguyen', 'kowalczyk', 'schneider', 'okafor', 'takahashi', 'oliveira', 'ivanov', 'murphy', 'dubois', 'zhang', 'strzelczyk', 'patel', 'hansen'];
+const firstNames = [
+  'maria',
+  'john',
+  'priya',
+  'wei',
+  'olga',
+  'kwame',
+  'francois',
+  'hiroshi',
+  'agnieszka',
+  'mateo',
+  'fatima',
+  'bjorn',
+  'chloe',
+  'dmitri',
+  'lucia',
+];
+const lastNames = [
+  'lopez',
+  'smith',
+  'nguyen',
+  'kowalczyk',
+  'schneider',
+  'okafor',
+  'takahashi',
+  'oliveira',
+  'ivanov',
+  'murphy',
+  'dubois',
+  'zhang',
+  'strzelczyk',
+  'patel',
+  'hansen',
+];
 
 describe('e-mail signals', () => {
   it('knows disposable domains from the maintained list, subdomains included, case-insensitively', () => {
-    expect(['mailinator.com', 'guerrillamail.com', 'yopmail.com', 'x.sharklasers.com', 'MailDrop.CC'].map(isDisposableDomain)).toEqual([true, true, true, true, true]);
-    expect(['gmail.com', 'outlook.com', 'proton.me', 'co.uk', 'example.com', 'company.de'].map(isDisposableDomain)).toEqual([false, false, false, false, false, false]);
+    expect(
+      ['mailinator.com', 'guerrillamail.com', 'yopmail.com', 'x.sharklasers.com', 'MailDrop.CC'].map(
+        isDisposableDomain,
+      ),
+    ).toEqual([true, true, true, true, true]);
+    expect(
+      ['gmail.com', 'outlook.com', 'proton.me', 'co.uk', 'example.com', 'company.de'].map(isDisposableDomain),
+    ).toEqual([false, false, false, false, false, false]);
   });
 
   it('tells chosen local parts from machine-made ones', () => {
-    const chosen = ['maria.lopez84', 'jsmith', 'j_smith1990', 'kimberly.w', 'anna-maria', 'li.wei', 'schwarzkopf', 'krzysztof.nowak', 'lynn', 'john+shop', 'xu88', 'ahmed1985', 'o.brien'];
+    const chosen = [
+      'maria.lopez84',
+      'jsmith',
+      'j_smith1990',
+      'kimberly.w',
+      'anna-maria',
+      'li.wei',
+      'schwarzkopf',
+      'krzysztof.nowak',
+      'lynn',
+      'john+shop',
+      'xu88',
+      'ahmed1985',
+      'o.brien',
+    ];
     expect(chosen.filter(looksRandomLocalPart)).toEqual([]);
-    const machine = ['xk7qz2mw', 'a8f3k2l9x', 'qhxzmvte', 'jdhf83jd', 'wqpzlrtk', '8f14e45fceea167a', 'k3j9x0qwe2', 'zxcvbnmq'];
+    const machine = [
+      'xk7qz2mw',
+      'a8f3k2l9x',
+      'qhxzmvte',
+      'jdhf83jd',
+      'wqpzlrtk',
+      '8f14e45fceea167a',
+      'k3j9x0qwe2',
+      'zxcvbnmq',
+    ];
     expect(machine.filter((m) => !looksRandomLocalPart(m))).toEqual([]);
     expect(nameLikeness('mariagarcia')).toBeGreaterThan(nameLikeness('qhxzmvtewk'));
   });
 
   it('catches most random strings and almost no name-based addresses', () => {
     const rnd = seededRandom(2024);
-    const draw = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
-    const rate = (alphabet: string, n: number) => Array.from({ length: 2000 }, () => draw(alphabet, n)).filter(looksRandomLocalPart).length / 2000;
+    const draw = (alphabet: string, n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+    const rate = (alphabet: string, n: number) =>
+      Array.from({ length: 2000 }, () => draw(alphabet, n)).filter(looksRandomLocalPart).length / 2000;
     expect(rate('abcdefghijklmnopqrstuvwxyz', 10)).toBeGreaterThan(0.8);
     expect(rate('abcdefghijklmnopqrstuvwxyz0123456789', 10)).toBeGreaterThan(0.85);
     const names: string[] = [];
     for (const f of firstNames) {
-      for (const l of lastNames) names.push(`${f}.${l}`, `${f}${l}`, `${f[0]}${l}`, `${f}_${l}${Math.floor(rnd() * 100)}`, `${l}.${f}`, `${f}${l[0]}${Math.floor(rnd() * 1000)}`);
+      for (const l of lastNames)
+        names.push(
+          `${f}.${l}`,
+          `${f}${l}`,
+          `${f[0]}${l}`,
+          `${f}_${l}${Math.floor(rnd() * 100)}`,
+          `${l}.${f}`,
+          `${f}${l[0]}${Math.floor(rnd() * 1000)}`,
+        );
     }
     expect(names.filter(looksRandomLocalPart).length / names.length).toBeLessThan(0.01);
   });

@@ -29,7 +29,10 @@ function nameBigrams(): Float64Array {
   const names = readFileSync(createRequire(import.meta.url).resolve('humannames/list.txt'), 'utf8');
   const counts = new Float64Array(SYMBOLS * SYMBOLS).fill(0.5);
   for (const line of names.split('\n')) {
-    const name = line.normalize('NFD').toLowerCase().replace(/[^a-z]/g, '');
+    const name = line
+      .normalize('NFD')
+      .toLowerCase()
+      .replace(/[^a-z]/g, '');
     if (name.length < 2) continue;
     let previous = 0;
     for (let i = 0; i < name.length; i++) {
@@ -125,7 +128,10 @@ export const noEmailSignals: EmailSignals = { disposable: false, randomLocal: fa
 export function emailSignals(email: string | null, domain: string | null): EmailSignals {
   if (email) {
     const at = email.lastIndexOf('@');
-    return { disposable: isDisposableDomain(email.slice(at + 1)), randomLocal: looksRandomLocalPart(email.slice(0, at)) };
+    return {
+      disposable: isDisposableDomain(email.slice(at + 1)),
+      randomLocal: looksRandomLocalPart(email.slice(0, at)),
+    };
   }
   return domain ? { disposable: isDisposableDomain(domain), randomLocal: false } : noEmailSignals;
 }

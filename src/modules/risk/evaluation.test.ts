@@ -5,21 +5,65 @@ const items = (pairs: [number, 0 | 1][]) => pairs.map(([score, label]) => ({ sco
 
 describe('evaluation metrics', () => {
   it('ROC AUC is 1 for a perfect ranking, 0.5 for ties, and the pair fraction in between', () => {
-    expect(rocAuc(items([[0.9, 1], [0.8, 1], [0.2, 0], [0.1, 0]]))).toBe(1);
-    expect(rocAuc(items([[0.5, 1], [0.5, 0]]))).toBe(0.5);
+    expect(
+      rocAuc(
+        items([
+          [0.9, 1],
+          [0.8, 1],
+          [0.2, 0],
+          [0.1, 0],
+        ]),
+      ),
+    ).toBe(1);
+    expect(
+      rocAuc(
+        items([
+          [0.5, 1],
+          [0.5, 0],
+        ]),
+      ),
+    ).toBe(0.5);
     // pairs (pos, neg): (0.9,0.8) ok, (0.9,0.1) ok, (0.3,0.8) bad, (0.3,0.1) ok → 3/4
-    expect(rocAuc(items([[0.9, 1], [0.3, 1], [0.8, 0], [0.1, 0]]))).toBe(0.75);
+    expect(
+      rocAuc(
+        items([
+          [0.9, 1],
+          [0.3, 1],
+          [0.8, 0],
+          [0.1, 0],
+        ]),
+      ),
+    ).toBe(0.75);
     expect(rocAuc(items([[0.9, 0]]))).toBeNull();
   });
 
   it('PR AUC is average precision', () => {
     // ranks: 1 fraud (P=1), 2 legit, 3 fraud (P=2/3) → (1 + 2/3) / 2
-    expect(prAuc(items([[0.9, 1], [0.8, 0], [0.7, 1], [0.1, 0]]))).toBeCloseTo(5 / 6, 10);
+    expect(
+      prAuc(
+        items([
+          [0.9, 1],
+          [0.8, 0],
+          [0.7, 1],
+          [0.1, 0],
+        ]),
+      ),
+    ).toBeCloseTo(5 / 6, 10);
     expect(prAuc(items([[0.9, 0]]))).toBeNull();
   });
 
   it('precision and recall at a threshold', () => {
-    expect(atThreshold(items([[0.9, 1], [0.6, 0], [0.4, 1], [0.1, 0]]), 0.5)).toEqual({ threshold: 0.5, flagged: 2, precision: 0.5, recall: 0.5 });
+    expect(
+      atThreshold(
+        items([
+          [0.9, 1],
+          [0.6, 0],
+          [0.4, 1],
+          [0.1, 0],
+        ]),
+        0.5,
+      ),
+    ).toEqual({ threshold: 0.5, flagged: 2, precision: 0.5, recall: 0.5 });
     expect(atThreshold(items([[0.1, 0]]), 0.5)).toEqual({ threshold: 0.5, flagged: 0, precision: null, recall: null });
   });
 

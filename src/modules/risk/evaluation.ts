@@ -11,7 +11,7 @@ export function rocAuc(items: Scored[]): number | null {
   if (pos === 0 || neg === 0) return null;
   const sorted = [...items].sort((a, b) => a.score - b.score);
   let rankSumPos = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++;
     const avgRank = (i + 1 + j) / 2;
@@ -29,7 +29,7 @@ export function prAuc(items: Scored[]): number | null {
   let tp = 0;
   let fp = 0;
   let ap = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     let tpGroup = 0;
     while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) {
@@ -57,11 +57,17 @@ export function atThreshold(items: Scored[], threshold: number): AtThreshold {
 }
 
 /** Precision and recall of a flagging rule over labeled items; null where the denominator is 0. */
-export function precisionRecall<T extends { label: 0 | 1 }>(items: T[], isFlagged: (item: T) => boolean): { precision: number | null; recall: number | null } {
+export function precisionRecall<T extends { label: 0 | 1 }>(
+  items: T[],
+  isFlagged: (item: T) => boolean,
+): { precision: number | null; recall: number | null } {
   return ratios(confusion(items, isFlagged));
 }
 
-function confusion<T extends { label: 0 | 1 }>(items: T[], isFlagged: (item: T) => boolean): { tp: number; fp: number; fn: number } {
+function confusion<T extends { label: 0 | 1 }>(
+  items: T[],
+  isFlagged: (item: T) => boolean,
+): { tp: number; fp: number; fn: number } {
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -74,7 +80,10 @@ function confusion<T extends { label: 0 | 1 }>(items: T[], isFlagged: (item: T) 
   return { tp, fp, fn };
 }
 
-function ratios({ tp, fp, fn }: { tp: number; fp: number; fn: number }): { precision: number | null; recall: number | null } {
+function ratios({ tp, fp, fn }: { tp: number; fp: number; fn: number }): {
+  precision: number | null;
+  recall: number | null;
+} {
   return { precision: tp + fp > 0 ? tp / (tp + fp) : null, recall: tp + fn > 0 ? tp / (tp + fn) : null };
 }
 
@@ -105,7 +114,9 @@ export function cardPrecisionAtK(items: DailyScored[], k: number): number | null
   const detected = new Set<string>();
   const perDay: number[] = [];
   for (const day of [...days.keys()].sort((a, b) => a - b)) {
-    const ranked = [...days.get(day)!.entries()].filter(([card]) => !detected.has(card)).sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
+    const ranked = [...days.get(day)!.entries()]
+      .filter(([card]) => !detected.has(card))
+      .sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
     const top = ranked.slice(0, k);
     let frauds = 0;
     for (const [card, c] of top) {

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { coerceFeatures, computeFeatures, storedFeatures, type FeatureInput } from './features.js';
 import { amountLogMilli, DAY_MS, type BurstCounts, type VelocitySnapshot } from './velocity-store.js';
 
-const quiet: BurstCounts = { newCards10m: 0, newCards1h: 0, newCustomers10m: 0, newCustomers1h: 0, declines10m: 0, declines1h: 0 };
+const quiet: BurstCounts = {
+  newCards10m: 0,
+  newCards1h: 0,
+  newCustomers10m: 0,
+  newCustomers1h: 0,
+  declines10m: 0,
+  declines1h: 0,
+};
 const empty: VelocitySnapshot = {
   customer: {
     count1h: 0,
@@ -20,8 +27,23 @@ const empty: VelocitySnapshot = {
   },
   account: { firstSeenAt: null },
   card: { count1h: 0, declines1h: 0, seenBefore: false, firstSeenAt: null },
-  device: { ...quiet, distinctCards24h: 1, distinctCustomers24h: 1, newCustomers24h: 0, seenBefore: false, firstSeenAt: null },
-  ip: { ...quiet, count1h: 0, distinctCustomers24h: 1, distinctCustomers30d: 1, newCustomers24h: 0, customerSeenBefore: false, firstSeenAt: null },
+  device: {
+    ...quiet,
+    distinctCards24h: 1,
+    distinctCustomers24h: 1,
+    newCustomers24h: 0,
+    seenBefore: false,
+    firstSeenAt: null,
+  },
+  ip: {
+    ...quiet,
+    count1h: 0,
+    distinctCustomers24h: 1,
+    distinctCustomers30d: 1,
+    newCustomers24h: 0,
+    customerSeenBefore: false,
+    firstSeenAt: null,
+  },
   merchant: { ...quiet, count10m: 0, count1h: 0, amounts: { count: 0, sumLogMilli: 0, sumSqLogMilli: 0 } },
   bin: quiet,
   merchantBin: { count1h: 0, sequence10m: 0 },
@@ -43,13 +65,27 @@ const input: FeatureInput = {
 describe('computeFeatures', () => {
   it('marks a first payment as first-seen, with a neutral amount ratio', () => {
     const f = computeFeatures(input, empty);
-    expect(f).toMatchObject({ amount_usd: 123.45, first_seen_customer: 1, first_seen_card: 1, first_seen_device: 1, amount_vs_usual: 1, country_mismatch: 0, merchant_decline_rate_1h: 0 });
+    expect(f).toMatchObject({
+      amount_usd: 123.45,
+      first_seen_customer: 1,
+      first_seen_card: 1,
+      first_seen_device: 1,
+      amount_vs_usual: 1,
+      country_mismatch: 0,
+      merchant_decline_rate_1h: 0,
+    });
   });
 
   it('compares the amount with the customer mean of the last 30 days and flags a country mismatch', () => {
     const v: VelocitySnapshot = {
       ...empty,
-      customer: { ...empty.customer, count30d: 4, amountUsdMinor30d: 10_000, seenBefore: true, firstSeenAt: T - 2 * DAY_MS },
+      customer: {
+        ...empty.customer,
+        count30d: 4,
+        amountUsdMinor30d: 10_000,
+        seenBefore: true,
+        firstSeenAt: T - 2 * DAY_MS,
+      },
       card: { count1h: 2, declines1h: 2, seenBefore: true, firstSeenAt: T - DAY_MS },
       merchant: { ...empty.merchant, count1h: 8, declines1h: 6 },
     };
@@ -71,8 +107,23 @@ describe('computeFeatures', () => {
       ip: { ...empty.ip, firstSeenAt: T - 40 * DAY_MS, distinctCustomers30d: 57, customerSeenBefore: true },
     };
     const f = computeFeatures({ ...input, email: { disposable: true, randomLocal: true } }, v);
-    expect(f).toMatchObject({ customer_age_days: 90, email_age_days: 0.5, device_age_days: 3, ip_age_days: 40, ip_distinct_customers_30d: 57, customer_ip_known: 1, email_disposable: 1, email_random: 1 });
-    expect(computeFeatures(input, empty)).toMatchObject({ customer_age_days: 0, email_age_days: 0, device_age_days: 0, ip_age_days: 0, email_disposable: 0 });
+    expect(f).toMatchObject({
+      customer_age_days: 90,
+      email_age_days: 0.5,
+      device_age_days: 3,
+      ip_age_days: 40,
+      ip_distinct_customers_30d: 57,
+      customer_ip_known: 1,
+      email_disposable: 1,
+      email_random: 1,
+    });
+    expect(computeFeatures(input, empty)).toMatchObject({
+      customer_age_days: 0,
+      email_age_days: 0,
+      device_age_days: 0,
+      ip_age_days: 0,
+      email_disposable: 0,
+    });
   });
 
   it('reads a transaction without a device as on no new device, so the takeover rules cannot fire on provider events', () => {
@@ -87,7 +138,11 @@ describe('computeFeatures', () => {
       sumLogMilli: usd.reduce((s, u) => s + amountLogMilli(u * 100), 0),
       sumSqLogMilli: usd.reduce((s, u) => s + amountLogMilli(u * 100) ** 2, 0),
     });
-    const at = (usd: number[], pay: number) => computeFeatures({ ...input, amountUsdMinor: pay * 100 }, { ...empty, merchant: { ...empty.merchant, amounts: amounts(usd) } }).amount_merchant_z;
+    const at = (usd: number[], pay: number) =>
+      computeFeatures(
+        { ...input, amountUsdMinor: pay * 100 },
+        { ...empty, merchant: { ...empty.merchant, amounts: amounts(usd) } },
+      ).amount_merchant_z;
     const spread = Array.from({ length: 40 }, (_, i) => 20 * Math.exp(((i % 5) - 2) * 0.5));
     // ln-amounts with mean ln 20 and spread sqrt(0.5): 400 USD is 3 ln-units above, 4.2 spreads.
     expect(at(spread, 400)).toBeCloseTo(Math.log(20) / Math.sqrt(0.5), 1);
@@ -95,7 +150,12 @@ describe('computeFeatures', () => {
     expect(at(spread, 1)).toBeLessThan(-4);
     expect(at(spread.slice(0, 19), 400)).toBe(0);
     // One price only: the spread floor (0.5) keeps two items from looking like an outlier.
-    expect(at(Array.from({ length: 30 }, () => 10), 20)).toBeCloseTo(Math.log(2) / 0.5, 1);
+    expect(
+      at(
+        Array.from({ length: 30 }, () => 10),
+        20,
+      ),
+    ).toBeCloseTo(Math.log(2) / 0.5, 1);
   });
 
   it('turns bursts, BIN concentration and sequences into features', () => {

@@ -122,7 +122,8 @@ const MIN_LOG_SPREAD = 0.5;
 /** The age a transaction without a device id reports for its device (a year: never "first seen today"). */
 const NO_DEVICE_AGE_DAYS = 365;
 
-const ageDays = (at: number, firstSeenAt: number | null) => (firstSeenAt === null ? 0 : round((at - firstSeenAt) / DAY_MS));
+const ageDays = (at: number, firstSeenAt: number | null) =>
+  firstSeenAt === null ? 0 : round((at - firstSeenAt) / DAY_MS);
 
 /**
  * How many standard deviations ln(amount) lies from the merchant's recent ln(amounts); 0 until the
@@ -142,12 +143,23 @@ function amountMerchantZ(amountUsdMinor: number, a: VelocitySnapshot['merchant']
  * amount_merchant_z judges the amount against the merchant's instead. A customer is as old as its
  * oldest key (e-mail or customer id); the e-mail's age is that of the key the customer is linked by.
  */
-export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels: MerchantLabelRisk = noLabelRisk): Features {
+export function computeFeatures(
+  input: FeatureInput,
+  v: VelocitySnapshot,
+  labels: MerchantLabelRisk = noLabelRisk,
+): Features {
   const amount = input.amountUsdMinor / 100;
   const { at, email } = input;
   const usual = v.customer.count30d > 0 ? v.customer.amountUsdMinor30d / 100 / v.customer.count30d : null;
-  const customerFirstSeen = v.account.firstSeenAt === null || (v.customer.firstSeenAt !== null && v.customer.firstSeenAt < v.account.firstSeenAt) ? v.customer.firstSeenAt : v.account.firstSeenAt;
-  const mismatch = input.cardCountry !== null && input.ipCountry !== null && input.cardCountry.toUpperCase() !== input.ipCountry.toUpperCase();
+  const customerFirstSeen =
+    v.account.firstSeenAt === null ||
+    (v.customer.firstSeenAt !== null && v.customer.firstSeenAt < v.account.firstSeenAt)
+      ? v.customer.firstSeenAt
+      : v.account.firstSeenAt;
+  const mismatch =
+    input.cardCountry !== null &&
+    input.ipCountry !== null &&
+    input.cardCountry.toUpperCase() !== input.ipCountry.toUpperCase();
   return {
     amount_usd: round(amount, 2),
     customer_count_1h: v.customer.count1h,
@@ -165,7 +177,8 @@ export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels
     ip_count_1h: v.ip.count1h,
     ip_distinct_customers_24h: v.ip.distinctCustomers24h,
     merchant_count_1h: v.merchant.count1h,
-    merchant_decline_rate_1h: v.merchant.count1h > 0 ? round(Math.min(1, v.merchant.declines1h / v.merchant.count1h)) : 0,
+    merchant_decline_rate_1h:
+      v.merchant.count1h > 0 ? round(Math.min(1, v.merchant.declines1h / v.merchant.count1h)) : 0,
     country_mismatch: mismatch ? 1 : 0,
     amount_vs_usual: usual !== null && usual > 0 ? round(amount / usual) : 1,
     first_seen_customer: input.hasCustomer && !v.customer.seenBefore ? 1 : 0,
@@ -217,7 +230,8 @@ export function computeFeatures(input: FeatureInput, v: VelocitySnapshot, labels
     merchant_fraud_count_7d: labels.frauds7d,
     merchant_fraud_count_14d: labels.frauds14d,
     merchant_fraud_count_30d: labels.frauds30d,
-    merchant_fraud_rate_30d: labels.transactions30d > 0 ? round(Math.min(1, labels.frauds30d / labels.transactions30d)) : 0,
+    merchant_fraud_rate_30d:
+      labels.transactions30d > 0 ? round(Math.min(1, labels.frauds30d / labels.transactions30d)) : 0,
     // 60 (past the 31-day retention) stands for "no labelled fraud known".
     merchant_days_since_fraud: labels.lastFraudAgeMs === null ? 60 : round(labels.lastFraudAgeMs / DAY_MS, 2),
     merchant_settled_count_1d: labels.settledTransactions1d,

@@ -40,7 +40,16 @@ export interface AuditRecord {
   at: string;
 }
 
-type EntryRow = { id: string; type: string; value: string; action: string; reason: string; expires_at: Date | string | null; created_by: string; created_at: Date | string };
+type EntryRow = {
+  id: string;
+  type: string;
+  value: string;
+  action: string;
+  reason: string;
+  expires_at: Date | string | null;
+  created_by: string;
+  created_at: Date | string;
+};
 
 function toEntry(row: EntryRow): ListEntry {
   return {
@@ -56,10 +65,26 @@ function toEntry(row: EntryRow): ListEntry {
 }
 
 /** Writes the audit record of one change to an entry, in the change's transaction. */
-async function audited(trx: Transaction<Database>, tenantId: string, row: EntryRow, operation: AuditRecord['operation'], actor: string): Promise<void> {
+async function audited(
+  trx: Transaction<Database>,
+  tenantId: string,
+  row: EntryRow,
+  operation: AuditRecord['operation'],
+  actor: string,
+): Promise<void> {
   await trx
     .insertInto('risk_list_audit')
-    .values({ id: newId('aud'), tenant_id: tenantId, entry_id: row.id, operation, type: row.type, value: row.value, action: row.action, reason: row.reason, actor })
+    .values({
+      id: newId('aud'),
+      tenant_id: tenantId,
+      entry_id: row.id,
+      operation,
+      type: row.type,
+      value: row.value,
+      action: row.action,
+      reason: row.reason,
+      actor,
+    })
     .execute();
 }
 
@@ -67,7 +92,10 @@ async function audited(trx: Transaction<Database>, tenantId: string, row: EntryR
 export class ListRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async list(tenantId: string, filter: { type?: ListType | undefined; action?: ListAction | undefined } = {}): Promise<ListEntry[]> {
+  async list(
+    tenantId: string,
+    filter: { type?: ListType | undefined; action?: ListAction | undefined } = {},
+  ): Promise<ListEntry[]> {
     let q = this.db.selectFrom('risk_lists').selectAll().where('tenant_id', '=', tenantId);
     if (filter.type) q = q.where('type', '=', filter.type);
     if (filter.action) q = q.where('action', '=', filter.action);
@@ -76,7 +104,11 @@ export class ListRepository {
   }
 
   async matchers(tenantId: string): Promise<ListMatcher[]> {
-    const rows = await this.db.selectFrom('risk_lists').select(['type', 'match_key', 'action', 'reason', 'expires_at']).where('tenant_id', '=', tenantId).execute();
+    const rows = await this.db
+      .selectFrom('risk_lists')
+      .select(['type', 'match_key', 'action', 'reason', 'expires_at'])
+      .where('tenant_id', '=', tenantId)
+      .execute();
     return rows.map((r) => ({
       type: r.type as ListType,
       matchKey: r.match_key,
@@ -89,7 +121,14 @@ export class ListRepository {
   /** Null when the same value is already on that list. */
   async add(
     tenantId: string,
-    entry: { type: ListType; value: string; matchKey: string; action: ListAction; reason: string; expiresAt: Date | null },
+    entry: {
+      type: ListType;
+      value: string;
+      matchKey: string;
+      action: ListAction;
+      reason: string;
+      expiresAt: Date | null;
+    },
     actor: string,
   ): Promise<ListEntry | null> {
     return this.db.transaction().execute(async (trx) => {
@@ -117,7 +156,12 @@ export class ListRepository {
 
   async remove(tenantId: string, id: string, actor: string): Promise<ListEntry | null> {
     return this.db.transaction().execute(async (trx) => {
-      const row = await trx.deleteFrom('risk_lists').where('tenant_id', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst();
+      const row = await trx
+        .deleteFrom('risk_lists')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
       if (!row) return null;
       await audited(trx, tenantId, row, 'remove', actor);
       return toEntry(row);
@@ -125,7 +169,13 @@ export class ListRepository {
   }
 
   async audit(tenantId: string, limit: number): Promise<AuditRecord[]> {
-    const rows = await this.db.selectFrom('risk_list_audit').selectAll().where('tenant_id', '=', tenantId).orderBy('seq', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('risk_list_audit')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
       id: r.id,
       entryId: r.entry_id,

@@ -52,7 +52,8 @@ export async function listRoutes(app: App, container: Container): Promise<void> 
       config: { audit: 'list_entry.add' },
       schema: {
         summary: 'Add a block or allow entry',
-        description: 'Block → decline with the reason; allow → approve whatever the score. Emails and customer ids are matched by their salted hash. Audited.',
+        description:
+          'Block → decline with the reason; allow → approve whatever the score. Emails and customer ids are matched by their salted hash. Audited.',
         tags: ['risk'],
         body: z.object({
           type: z.enum(listTypes),
@@ -66,7 +67,11 @@ export async function listRoutes(app: App, container: Container): Promise<void> 
     },
     async (request, reply) => {
       const { expiresAt, ...entry } = request.body;
-      const added = await risk.service.addListEntry(tenantOf(request), { ...entry, expiresAt: expiresAt ? new Date(expiresAt) : null }, actorOf(request));
+      const added = await risk.service.addListEntry(
+        tenantOf(request),
+        { ...entry, expiresAt: expiresAt ? new Date(expiresAt) : null },
+        actorOf(request),
+      );
       if (!added) throw new AppError('conflict', `${entry.type} ${entry.value} is already on the ${entry.action} list`);
       return reply.code(201).send(added);
     },

@@ -47,7 +47,11 @@ describe('logistic regression', () => {
     fc.assert(
       fc.property(fc.tuple(value, value, value), fc.integer({ min: 0, max: 2 }), value, value, (x, j, v1, v2) => {
         const [low, high] = v1 <= v2 ? [v1, v2] : [v2, v1];
-        const at = (v: number) => predictLogistic(model, x.map((other, i) => (i === j ? v : other)));
+        const at = (v: number) =>
+          predictLogistic(
+            model,
+            x.map((other, i) => (i === j ? v : other)),
+          );
         const [pLow, pHigh] = [at(low), at(high)];
         // 1e-12 absorbs rounding between neighbouring doubles; a reversed or misplaced feature moves far more.
         const ordered = model.weights[j]! >= 0 ? pLow <= pHigh + 1e-12 : pLow >= pHigh - 1e-12;
@@ -57,15 +61,34 @@ describe('logistic regression', () => {
     // Away from saturation (values up to 6 keep this model far from 0 and 1), every feature counts: a step of 1 or more moves it.
     const typical = fc.double({ min: 0, max: 3, noNaN: true });
     fc.assert(
-      fc.property(fc.tuple(typical, typical, typical), fc.integer({ min: 0, max: 2 }), typical, fc.double({ min: 1, max: 3, noNaN: true }), (x, j, low, step) => {
-        const at = (v: number) => predictLogistic(model, x.map((other, i) => (i === j ? v : other)));
-        return model.weights[j]! > 0 ? at(low) < at(low + step) : at(low) > at(low + step);
-      }),
+      fc.property(
+        fc.tuple(typical, typical, typical),
+        fc.integer({ min: 0, max: 2 }),
+        typical,
+        fc.double({ min: 1, max: 3, noNaN: true }),
+        (x, j, low, step) => {
+          const at = (v: number) =>
+            predictLogistic(
+              model,
+              x.map((other, i) => (i === j ? v : other)),
+            );
+          return model.weights[j]! > 0 ? at(low) < at(low + step) : at(low) > at(low + step);
+        },
+      ),
     );
   });
 
   it('handles constant features (zero variance) without NaN', () => {
-    const model = trainLogistic(['const', 'x'], [[1, 0], [1, 5], [1, 0], [1, 6]], [0, 1, 0, 1]);
+    const model = trainLogistic(
+      ['const', 'x'],
+      [
+        [1, 0],
+        [1, 5],
+        [1, 0],
+        [1, 6],
+      ],
+      [0, 1, 0, 1],
+    );
     expect(model.stds[0]).toBe(1);
     expect(Number.isFinite(predictLogistic(model, [1, 5]))).toBe(true);
   });

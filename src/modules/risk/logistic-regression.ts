@@ -28,7 +28,12 @@ const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / 
  * initialization and a fixed number of iterations make it deterministic: the same data gives the
  * same model, bit for bit. Positive examples are weighted up to balance the classes, because fraud is rare.
  */
-export function trainLogistic(featureNames: string[], rows: number[][], labels: number[], options: TrainOptions = defaultTrainOptions): LogisticModel {
+export function trainLogistic(
+  featureNames: string[],
+  rows: number[][],
+  labels: number[],
+  options: TrainOptions = defaultTrainOptions,
+): LogisticModel {
   if (rows.length === 0) throw new Error('no training rows');
   if (rows.length !== labels.length) throw new Error('rows and labels differ in length');
   const d = featureNames.length;
@@ -61,7 +66,8 @@ export function trainLogistic(featureNames: string[], rows: number[][], labels: 
       gradBias += err;
       for (let j = 0; j < d; j++) grad[j]! += err * row[j]!;
     }
-    for (let j = 0; j < d; j++) weights[j]! -= options.learningRate * (grad[j]! / totalWeight + options.l2 * weights[j]!);
+    for (let j = 0; j < d; j++)
+      weights[j]! -= options.learningRate * (grad[j]! / totalWeight + options.l2 * weights[j]!);
     bias -= options.learningRate * (gradBias / totalWeight);
   }
   return { featureNames: [...featureNames], means, stds, weights, bias };
@@ -69,6 +75,7 @@ export function trainLogistic(featureNames: string[], rows: number[][], labels: 
 
 export function predictLogistic(model: LogisticModel, values: number[]): number {
   let s = model.bias;
-  for (let j = 0; j < model.weights.length; j++) s += model.weights[j]! * ((transformValue(values[j] ?? 0) - model.means[j]!) / model.stds[j]!);
+  for (let j = 0; j < model.weights.length; j++)
+    s += model.weights[j]! * ((transformValue(values[j] ?? 0) - model.means[j]!) / model.stds[j]!);
   return sigmoid(s);
 }

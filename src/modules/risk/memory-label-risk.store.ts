@@ -1,5 +1,14 @@
 import { LRUCache } from 'lru-cache';
-import { COUNT_DAYS, dayIndex, FRAUD_RETENTION_MS, RATE_DAYS, settledEnd, type LabelRiskStore, type MerchantLabelRisk, type MerchantTransaction } from './label-risk-store.js';
+import {
+  COUNT_DAYS,
+  dayIndex,
+  FRAUD_RETENTION_MS,
+  RATE_DAYS,
+  settledEnd,
+  type LabelRiskStore,
+  type MerchantLabelRisk,
+  type MerchantTransaction,
+} from './label-risk-store.js';
 import { DAY_MS } from './velocity-store.js';
 
 /** One merchant's labelled frauds (event times, ascending) and its transaction counts per UTC day. */

@@ -159,7 +159,14 @@ class TimeIndex {
 /** A customer's transaction counts and USD sums per window, named as the snapshot names them. */
 type WindowSums = Pick<
   VelocitySnapshot['customer'],
-  'count1h' | 'count24h' | 'count7d' | 'count30d' | 'amountUsdMinor1h' | 'amountUsdMinor24h' | 'amountUsdMinor7d' | 'amountUsdMinor30d'
+  | 'count1h'
+  | 'count24h'
+  | 'count7d'
+  | 'count30d'
+  | 'amountUsdMinor1h'
+  | 'amountUsdMinor24h'
+  | 'amountUsdMinor7d'
+  | 'amountUsdMinor30d'
 >;
 
 type IndexName = 'tx' | 'declines' | 'cards' | 'customers' | 'newCards' | 'newCustomers' | 'last4';
@@ -213,7 +220,13 @@ function others(index: TimeIndex | undefined, from: number, at: number, member: 
 }
 
 /** `rest` with the entity's burst counts added (assigned, not spread: a spread copy made a dictionary object per entity). */
-function withBurst<T extends object>(rest: T, entity: Entity | null, at: number, card: string | null, customer: string | null): T & BurstCounts {
+function withBurst<T extends object>(
+  rest: T,
+  entity: Entity | null,
+  at: number,
+  card: string | null,
+  customer: string | null,
+): T & BurstCounts {
   const tenMinutes = at - TEN_MINUTES_MS;
   const hour = at - HOUR_MS;
   const out = rest as T & BurstCounts;
@@ -227,7 +240,15 @@ function withBurst<T extends object>(rest: T, entity: Entity | null, at: number,
 }
 
 /** `value` is given by the one index that sums values (a customer's transaction amounts); answers whether the member is new. */
-function record(entity: Entity, name: IndexName, retention: RetentionClass, member: string, at: number, mode: 'set' | 'max', value?: number): boolean {
+function record(
+  entity: Entity,
+  name: IndexName,
+  retention: RetentionClass,
+  member: string,
+  at: number,
+  mode: 'set' | 'max',
+  value?: number,
+): boolean {
   const index = (entity[name] ??= new TimeIndex(value !== undefined));
   const fresh = index.add(member, at, mode, value, at - RETENTION_MS[retention]);
   index.trimBefore(at - RETENTION_MS[retention]);
@@ -370,7 +391,17 @@ export class MemoryVelocityStore implements VelocityStore {
         e.card,
         e.customer,
       ),
-      merchant: withBurst({ count10m: countIn(merchant?.tx, tenMinutes, at), count1h: countIn(merchant?.tx, hour, at), amounts: amountStats(merchant, at) }, merchant, at, e.card, e.customer),
+      merchant: withBurst(
+        {
+          count10m: countIn(merchant?.tx, tenMinutes, at),
+          count1h: countIn(merchant?.tx, hour, at),
+          amounts: amountStats(merchant, at),
+        },
+        merchant,
+        at,
+        e.card,
+        e.customer,
+      ),
       bin: withBurst({}, binEntity, at, e.card, e.customer),
       merchantBin: { count1h: countIn(merchantBin?.tx, hour, at), sequence10m: sequence(merchantBin, at, last4) },
     };
@@ -378,7 +409,15 @@ export class MemoryVelocityStore implements VelocityStore {
 
     if (customer) {
       // The same member as in Redis (id and amount), so a re-score with another amount counts as Redis counts it.
-      record(customer, 'tx', 'month', txMember(e.transactionId, e.amountUsdMinor), at, 'set', Math.round(e.amountUsdMinor));
+      record(
+        customer,
+        'tx',
+        'month',
+        txMember(e.transactionId, e.amountUsdMinor),
+        at,
+        'set',
+        Math.round(e.amountUsdMinor),
+      );
       if (e.card) record(customer, 'cards', 'day', e.card, at, 'max');
       customer.see(at);
     }
@@ -391,7 +430,8 @@ export class MemoryVelocityStore implements VelocityStore {
     for (const entity of [device, ip, merchant, binEntity]) {
       if (!entity) continue;
       if (newCard) record(entity, 'newCards', 'hour', e.card!, at, 'max');
-      if (newCustomer) record(entity, 'newCustomers', entity === device || entity === ip ? 'day' : 'hour', e.customer!, at, 'max');
+      if (newCustomer)
+        record(entity, 'newCustomers', entity === device || entity === ip ? 'day' : 'hour', e.customer!, at, 'max');
     }
     if (device) {
       if (e.card) record(device, 'cards', 'day', e.card, at, 'max');
@@ -418,7 +458,14 @@ export class MemoryVelocityStore implements VelocityStore {
 
   /** Declines are counted per customer, card, merchant, device, IP and BIN. */
   private declineEntities(e: VelocityEvent): (Entity | null)[] {
-    return [this.entity(e, 'c', e.customer), this.entity(e, 'k', e.card), this.entity(e, 'm', e.merchant), this.entity(e, 'd', e.device), this.entity(e, 'i', e.ip), this.entity(e, 'b', e.bin ?? null)];
+    return [
+      this.entity(e, 'c', e.customer),
+      this.entity(e, 'k', e.card),
+      this.entity(e, 'm', e.merchant),
+      this.entity(e, 'd', e.device),
+      this.entity(e, 'i', e.ip),
+      this.entity(e, 'b', e.bin ?? null),
+    ];
   }
 
   private writeDecline(e: VelocityEvent, entities: (Entity | null)[]): void {
@@ -426,7 +473,11 @@ export class MemoryVelocityStore implements VelocityStore {
   }
 
   /** The entity's history, created on first sight; null when the transaction does not name it. */
-  private entity(e: VelocityEvent, kind: 'c' | 'a' | 'k' | 'd' | 'i' | 'm' | 'b' | 'x', id: string | null): Entity | null {
+  private entity(
+    e: VelocityEvent,
+    kind: 'c' | 'a' | 'k' | 'd' | 'i' | 'm' | 'b' | 'x',
+    id: string | null,
+  ): Entity | null {
     if (!id) return null;
     const key = `${e.tenantId}:${kind}:${id}`;
     let entity = this.entities.get(key);

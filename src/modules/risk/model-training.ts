@@ -82,22 +82,41 @@ export function modelSignals(model: VersionedModel, features: Features, top = 5)
  * A review or decline made with a model says why the model leaned as it did: the model's reason
  * (added when the rules alone carried the decision) gets its top signed signals.
  */
-export function explainModelReason(reasons: Reason[], model: VersionedModel, features: Features, probability: number): void {
+export function explainModelReason(
+  reasons: Reason[],
+  model: VersionedModel,
+  features: Features,
+  probability: number,
+): void {
   const signals = modelSignals(model, features);
   const existing = reasons.find((r) => r.code === 'model');
   if (existing) existing.signals = signals;
-  else reasons.push({ code: 'model', message: `Model v${model.version} puts the fraud probability at ${Math.round(probability * 100)}%`, weight: Math.round(probability * 10_000) / 10_000, signals });
+  else
+    reasons.push({
+      code: 'model',
+      message: `Model v${model.version} puts the fraud probability at ${Math.round(probability * 100)}%`,
+      weight: Math.round(probability * 10_000) / 10_000,
+      signals,
+    });
 }
 
 /** Scores stored features again under a rule set and model, as the scorer would now (list hits kept from the stored flags). */
 export function rescore(a: StoredAssessment, ruleSet: RuleSet, model: VersionedModel | null): number {
-  return decide(ruleSet, a.features, modelProbability(model, a.features), model?.version ?? null, storedHits(a.features)).score;
+  return decide(
+    ruleSet,
+    a.features,
+    modelProbability(model, a.features),
+    model?.version ?? null,
+    storedHits(a.features),
+  ).score;
 }
 
 export function storedHits(features: Features): ListHit[] {
   const hits: ListHit[] = [];
-  if (features.list_block === 1) hits.push({ type: 'stored', action: 'block', reason: 'on the block list when scored' });
-  if (features.list_allow === 1) hits.push({ type: 'stored', action: 'allow', reason: 'on the allow list when scored' });
+  if (features.list_block === 1)
+    hits.push({ type: 'stored', action: 'block', reason: 'on the block list when scored' });
+  if (features.list_allow === 1)
+    hits.push({ type: 'stored', action: 'allow', reason: 'on the allow list when scored' });
   return hits;
 }
 
@@ -132,7 +151,11 @@ export function evaluateVersions(
       rulesVersion: first.rulesVersion,
       modelVersion: first.modelVersion,
       basis: 'as scored',
-      ...quality(group.map((a) => ({ score: a.score, label: isFraud(a.label!) })), t.high, t.critical),
+      ...quality(
+        group.map((a) => ({ score: a.score, label: isFraud(a.label!) })),
+        t.high,
+        t.critical,
+      ),
     });
   }
   out.sort((a, b) => (a.rulesVersion ?? 0) - (b.rulesVersion ?? 0) || (a.modelVersion ?? 0) - (b.modelVersion ?? 0));

@@ -23,7 +23,13 @@ export interface ProviderLabel {
  */
 export function providerLabelOf(event: PaymentEvent): ProviderLabel | null {
   if (event.type !== 'dispute' || !event.providerPaymentId) return null;
-  const base = { tenantId: event.tenantId, provider: event.provider, paymentId: event.providerPaymentId, reasonCode: event.providerCode, eventId: event.id };
+  const base = {
+    tenantId: event.tenantId,
+    provider: event.provider,
+    paymentId: event.providerPaymentId,
+    reasonCode: event.providerCode,
+    eventId: event.id,
+  };
   if (event.metadata.disputeStage === FRAUD_WARNING) return { ...base, label: 'fraud', source: 'fraud_warning' };
   if (event.status === 'approved') return null;
   return { ...base, label: 'chargeback', source: 'dispute' };

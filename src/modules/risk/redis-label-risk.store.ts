@@ -1,5 +1,14 @@
 import { Redis } from 'ioredis';
-import { COUNT_DAYS, dayIndex, FRAUD_RETENTION_MS, RATE_DAYS, settledEnd, type LabelRiskStore, type MerchantLabelRisk, type MerchantTransaction } from './label-risk-store.js';
+import {
+  COUNT_DAYS,
+  dayIndex,
+  FRAUD_RETENTION_MS,
+  RATE_DAYS,
+  settledEnd,
+  type LabelRiskStore,
+  type MerchantLabelRisk,
+  type MerchantTransaction,
+} from './label-risk-store.js';
 import { DAY_MS } from './velocity-store.js';
 
 /**
@@ -73,19 +82,20 @@ export class RedisLabelRiskStore implements LabelRiskStore {
   async observe(tx: MerchantTransaction): Promise<MerchantLabelRisk> {
     const k = this.keys(tx);
     const today = dayIndex(tx.at);
-    const [frauds1d, frauds7d, frauds30d, transactions30d, frauds14d, last, st1, sf1, st7, sf7, st30, sf30] = await this.redis.labelRiskObserve(
-      k.days,
-      k.frauds,
-      tx.at,
-      today,
-      tx.at - DAY_MS,
-      tx.at - 7 * DAY_MS,
-      tx.at - 30 * DAY_MS,
-      tx.at - FRAUD_RETENTION_MS,
-      TTL_SECONDS,
-      tx.at - 14 * DAY_MS,
-      settledEnd(today),
-    );
+    const [frauds1d, frauds7d, frauds30d, transactions30d, frauds14d, last, st1, sf1, st7, sf7, st30, sf30] =
+      await this.redis.labelRiskObserve(
+        k.days,
+        k.frauds,
+        tx.at,
+        today,
+        tx.at - DAY_MS,
+        tx.at - 7 * DAY_MS,
+        tx.at - 30 * DAY_MS,
+        tx.at - FRAUD_RETENTION_MS,
+        TTL_SECONDS,
+        tx.at - 14 * DAY_MS,
+        settledEnd(today),
+      );
     const lastFraudAt = Number(last);
     return {
       frauds1d: Number(frauds1d),

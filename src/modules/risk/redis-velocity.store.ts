@@ -117,7 +117,14 @@ class ReplyReader {
     return this.values[this.i++] ?? null;
   }
   burst(): BurstCounts {
-    return { newCards10m: this.next(), newCards1h: this.next(), newCustomers10m: this.next(), newCustomers1h: this.next(), declines10m: this.next(), declines1h: this.next() };
+    return {
+      newCards10m: this.next(),
+      newCards1h: this.next(),
+      newCustomers10m: this.next(),
+      newCustomers1h: this.next(),
+      declines10m: this.next(),
+      declines1h: this.next(),
+    };
   }
 }
 
@@ -263,7 +270,14 @@ export class RedisVelocityStore implements VelocityStore {
 
   private queueDeclines(pipe: ReturnType<Redis['pipeline']>, e: VelocityEvent, k: VelocityKeys): void {
     const cutoff = e.at - RETENTION_MS.hour;
-    for (const key of [k.customerDeclines, k.cardDeclines, k.merchantDeclines, k.deviceDeclines, k.ipDeclines, k.binDeclines]) {
+    for (const key of [
+      k.customerDeclines,
+      k.cardDeclines,
+      k.merchantDeclines,
+      k.deviceDeclines,
+      k.ipDeclines,
+      k.binDeclines,
+    ]) {
       if (!key) continue;
       pipe.zadd(key, e.at, e.transactionId);
       pipe.zremrangebyscore(key, '-inf', `(${cutoff}`);

@@ -45,7 +45,14 @@ export class RiskScorer {
     const event = velocityEventOf(subject);
     const [snapshot, labels] = await Promise.all([
       this.velocity.observe(event),
-      subject.merchantId ? this.labelRisk.observe({ tenantId: subject.tenantId, merchant: subject.merchantId, transactionId: event.transactionId, at: event.at }) : noLabelRisk,
+      subject.merchantId
+        ? this.labelRisk.observe({
+            tenantId: subject.tenantId,
+            merchant: subject.merchantId,
+            transactionId: event.transactionId,
+            at: event.at,
+          })
+        : noLabelRisk,
     ]);
     const features = computeFeatures(
       {
@@ -66,10 +73,12 @@ export class RiskScorer {
     const model = config.model;
     const probability = modelProbability(model, features);
     const verdict = decide(config.ruleSet, features, probability, model?.version ?? null, hits);
-    if (model && probability !== null && verdict.decision !== 'approve') explainModelReason(verdict.reasons, model, features, probability);
+    if (model && probability !== null && verdict.decision !== 'approve')
+      explainModelReason(verdict.reasons, model, features, probability);
     // Our own decline is a failed attempt for the fraudster too: it feeds the card-testing counters.
     // An ingested event already happened, so its own status is the outcome, never our advice.
-    if (verdict.decision === 'decline' && !subject.declined && subject.source !== 'ingest') await this.velocity.recordDecline(event);
+    if (verdict.decision === 'decline' && !subject.declined && subject.source !== 'ingest')
+      await this.velocity.recordDecline(event);
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     const assessment: Assessment = {
       transactionId: subject.transactionId,

@@ -6,16 +6,31 @@ import { listTypes, type ListMatcher, type ListType } from './list.repository.js
 import type { ListHit } from './rules.js';
 import type { VelocityEvent } from './velocity-store.js';
 
-const country = z.string().regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2 country code').transform((c) => c.toUpperCase());
+const country = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2 country code')
+  .transform((c) => c.toUpperCase());
 
 export const scoreRequestSchema = z.object({
   transactionId: z.string().min(1).max(128),
-  amount: z.object({ minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), currency: z.string().regex(/^[A-Za-z]{3}$/).transform((c) => c.toUpperCase()) }),
+  amount: z.object({
+    minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/)
+      .transform((c) => c.toUpperCase()),
+  }),
   customer: z.object({ id: z.string().min(1).max(256).optional(), email: z.email().max(320).optional() }).default({}),
   card: z
     .object({
-      bin: z.string().regex(/^\d{6,8}$/).optional(),
-      last4: z.string().regex(/^\d{4}$/).optional(),
+      bin: z
+        .string()
+        .regex(/^\d{6,8}$/)
+        .optional(),
+      last4: z
+        .string()
+        .regex(/^\d{4}$/)
+        .optional(),
       country: country.optional(),
       fingerprint: z.string().min(1).max(128).optional(),
     })
@@ -24,8 +39,14 @@ export const scoreRequestSchema = z.object({
   ipCountry: country.optional(),
   deviceId: z.string().min(1).max(256).optional(),
   merchant: z.object({ id: z.string().min(1).max(128).optional(), country: country.optional() }).default({}),
-  occurredAt: z.iso.datetime({ offset: true }).optional().describe('Event time; defaults to now. Velocity windows use it.'),
-  outcome: z.enum(['approved', 'declined']).optional().describe("The issuer's answer, when scoring after authorization; a decline feeds the card-testing counters"),
+  occurredAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Event time; defaults to now. Velocity windows use it.'),
+  outcome: z
+    .enum(['approved', 'declined'])
+    .optional()
+    .describe("The issuer's answer, when scoring after authorization; a decline feeds the card-testing counters"),
 });
 export type ScoreRequest = z.infer<typeof scoreRequestSchema>;
 
@@ -69,13 +90,23 @@ export interface RiskSubject {
 export type CustomerKeyHasher = (kind: 'email' | 'id', value: string) => string;
 
 /** A card is known by its fingerprint when the provider gives one, else by BIN + last 4. */
-function cardKeyOf(fingerprint: string | null | undefined, bin: string | null | undefined, last4: string | null | undefined): string | null {
+function cardKeyOf(
+  fingerprint: string | null | undefined,
+  bin: string | null | undefined,
+  last4: string | null | undefined,
+): string | null {
   if (fingerprint) return `fp:${fingerprint}`;
   if (bin && last4) return `bl:${bin}:${last4}`;
   return null;
 }
 
-export function subjectFromRequest(tenantId: string, req: ScoreRequest, hash: CustomerKeyHasher, now: Date, source: Exclude<RiskSource, 'ingest'> = 'api'): RiskSubject {
+export function subjectFromRequest(
+  tenantId: string,
+  req: ScoreRequest,
+  hash: CustomerKeyHasher,
+  now: Date,
+  source: Exclude<RiskSource, 'ingest'> = 'api',
+): RiskSubject {
   const occurredAt = req.occurredAt ? new Date(req.occurredAt) : now;
   const emailKey = req.customer.email ? hash('email', req.customer.email) : null;
   const idKey = req.customer.id ? hash('id', req.customer.id) : null;

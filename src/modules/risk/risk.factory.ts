@@ -31,10 +31,14 @@ export interface RiskDeps {
 /** Wires the risk module: Redis velocity and label risk when REDIS_URL is set, in-process otherwise. */
 export function createRisk(deps: RiskDeps) {
   const velocity: VelocityStore = deps.redisUrl
-    ? RedisVelocityStore.connect(deps.redisUrl, undefined, (error) => deps.logger.warn({ err: error }, 'risk velocity store: Redis connection error'))
+    ? RedisVelocityStore.connect(deps.redisUrl, undefined, (error) =>
+        deps.logger.warn({ err: error }, 'risk velocity store: Redis connection error'),
+      )
     : new MemoryVelocityStore();
   const labelRisk: LabelRiskStore = deps.redisUrl
-    ? RedisLabelRiskStore.connect(deps.redisUrl, undefined, (error) => deps.logger.warn({ err: error }, 'risk label store: Redis connection error'))
+    ? RedisLabelRiskStore.connect(deps.redisUrl, undefined, (error) =>
+        deps.logger.warn({ err: error }, 'risk label store: Redis connection error'),
+      )
     : new MemoryLabelRiskStore();
   const repo = new RiskRepository(deps.db);
   const lists = new ListRepository(deps.db);
@@ -66,7 +70,14 @@ export function createRisk(deps: RiskDeps) {
       paymentOfCapture: deps.paymentOfCapture,
       // Dispute and fraud-warning labels count for their merchants the way API labels do.
       onLabels: (tenantId, labels) =>
-        void service.countLabels(tenantId, labels.map((l) => l.transactionId)).catch((error: unknown) => deps.logger.warn({ err: error, tenantId }, 'provider labels not counted for merchant label risk')),
+        void service
+          .countLabels(
+            tenantId,
+            labels.map((l) => l.transactionId),
+          )
+          .catch((error: unknown) =>
+            deps.logger.warn({ err: error, tenantId }, 'provider labels not counted for merchant label risk'),
+          ),
     }),
     /** Stops training, stores queued assessments, then releases the velocity store. */
     async close(): Promise<void> {

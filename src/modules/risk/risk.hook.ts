@@ -13,7 +13,12 @@ export interface RiskHookDeps {
   repo: RiskRepository;
   logger: Logger;
   /** The payment a capture belongs to (PayPal disputes name the capture; its payment is known by the order). */
-  paymentOfCapture: (trx: Transaction<Database> | Kysely<Database>, tenantId: string, provider: string, captureId: string) => Promise<string | null>;
+  paymentOfCapture: (
+    trx: Transaction<Database> | Kysely<Database>,
+    tenantId: string,
+    provider: string,
+    captureId: string,
+  ) => Promise<string | null>;
   /** Told of provider labels once their events are stored (label risk counts them per merchant); must not throw. */
   onLabels?: (tenantId: string, labels: { transactionId: string; label: LabelValue }[]) => void;
 }

@@ -117,13 +117,33 @@ export interface StoredModel {
   createdAt: string;
 }
 
-function toRuleSetVersion(row: { version: number; definition: unknown; created_by: string; created_at: Date | string }): RuleSetVersion {
-  return { version: Number(row.version), ruleSet: row.definition as RuleSet, createdBy: row.created_by, createdAt: isoTimestamp(row.created_at) };
+function toRuleSetVersion(row: {
+  version: number;
+  definition: unknown;
+  created_by: string;
+  created_at: Date | string;
+}): RuleSetVersion {
+  return {
+    version: Number(row.version),
+    ruleSet: row.definition as RuleSet,
+    createdBy: row.created_by,
+    createdAt: isoTimestamp(row.created_at),
+  };
 }
 
 type AssessmentRow = Pick<
   Selectable<RiskAssessmentsTable>,
-  'transaction_id' | 'occurred_at' | 'score' | 'rules_score' | 'model_score' | 'risk_level' | 'decision' | 'reasons' | 'features' | 'rules_version' | 'model_version'
+  | 'transaction_id'
+  | 'occurred_at'
+  | 'score'
+  | 'rules_score'
+  | 'model_score'
+  | 'risk_level'
+  | 'decision'
+  | 'reasons'
+  | 'features'
+  | 'rules_version'
+  | 'model_version'
 > & { label: string | null };
 
 const storedAssessmentColumns = [
@@ -179,8 +199,18 @@ export class RiskRepository {
     if (rows.length > 0) await insertJsonRows('risk_assessments', assessmentColumns, rows).execute(trx);
   }
 
-  async hasAssessment(tenantId: string, transactionId: string, trx: Kysely<Database> | Transaction<Database> = this.db): Promise<boolean> {
-    const row = await trx.selectFrom('risk_assessments').select('id').where('tenant_id', '=', tenantId).where('transaction_id', '=', transactionId).limit(1).executeTakeFirst();
+  async hasAssessment(
+    tenantId: string,
+    transactionId: string,
+    trx: Kysely<Database> | Transaction<Database> = this.db,
+  ): Promise<boolean> {
+    const row = await trx
+      .selectFrom('risk_assessments')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('transaction_id', '=', transactionId)
+      .limit(1)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
@@ -218,7 +248,11 @@ export class RiskRepository {
       if (labels.length === 0) return;
       const rows = await this.withLabels(tenantId, range)
         .select(storedAssessmentColumns)
-        .where('a.transaction_id', 'in', labels.map((l) => l.transaction_id))
+        .where(
+          'a.transaction_id',
+          'in',
+          labels.map((l) => l.transaction_id),
+        )
         .orderBy('a.transaction_id')
         .orderBy('a.occurred_at')
         .orderBy('a.scored_at')
@@ -233,20 +267,35 @@ export class RiskRepository {
   }
 
   /** Every stored assessment (a rescore is a row of its own), newest first by event time, a page at a time. */
-  async listAssessments(tenantId: string, filter: AssessmentFilter, limit: number, cursor: KeysetCursor | null): Promise<{ data: AssessmentRecord[]; nextCursor: string | null }> {
+  async listAssessments(
+    tenantId: string,
+    filter: AssessmentFilter,
+    limit: number,
+    cursor: KeysetCursor | null,
+  ): Promise<{ data: AssessmentRecord[]; nextCursor: string | null }> {
     let q = this.withLabels(tenantId, filter).selectAll('a').select('l.label');
     if (filter.decision) q = q.where('a.decision', '=', filter.decision);
     if (filter.riskLevel) q = q.where('a.risk_level', '=', filter.riskLevel);
     if (filter.source) q = q.where('a.source', '=', filter.source);
     if (filter.labeled !== undefined) q = q.where('l.label', filter.labeled ? 'is not' : 'is', null);
     if (cursor) q = q.where(afterCursor('a.occurred_at', 'a.id', cursor));
-    const rows = await q.orderBy('a.occurred_at', 'desc').orderBy('a.id', 'desc').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('a.occurred_at', 'desc')
+      .orderBy('a.id', 'desc')
+      .limit(limit + 1)
+      .execute();
     return keysetPage(rows, limit, toAssessmentRecord, (last) => ({ at: last.occurredAt.toISOString(), id: last.id }));
   }
 
   /** One transaction's assessments, the latest scoring first. */
   async assessmentsOf(tenantId: string, transactionId: string): Promise<AssessmentRecord[]> {
-    const rows = await this.withLabels(tenantId).selectAll('a').select('l.label').where('a.transaction_id', '=', transactionId).orderBy('a.scored_at', 'desc').orderBy('a.id', 'desc').execute();
+    const rows = await this.withLabels(tenantId)
+      .selectAll('a')
+      .select('l.label')
+      .where('a.transaction_id', '=', transactionId)
+      .orderBy('a.scored_at', 'desc')
+      .orderBy('a.id', 'desc')
+      .execute();
     return rows.map(toAssessmentRecord);
   }
 
@@ -254,7 +303,9 @@ export class RiskRepository {
   private withLabels(tenantId: string, range: TimeRange = {}) {
     let q = this.db
       .selectFrom('risk_assessments as a')
-      .leftJoin('risk_labels as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.transaction_id', '=', 'a.transaction_id'))
+      .leftJoin('risk_labels as l', (j) =>
+        j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.transaction_id', '=', 'a.transaction_id'),
+      )
       .where('a.tenant_id', '=', tenantId);
     if (range.from) q = q.where('a.occurred_at', '>=', range.from);
     if (range.to) q = q.where('a.occurred_at', '<', range.to);
@@ -266,7 +317,11 @@ export class RiskRepository {
     for (let i = 0; i < labels.length; i += 500) {
       await this.db
         .insertInto('risk_labels')
-        .values(labels.slice(i, i + 500).map((l) => ({ tenant_id: tenantId, transaction_id: l.transactionId, label: l.label, source: 'api' })))
+        .values(
+          labels
+            .slice(i, i + 500)
+            .map((l) => ({ tenant_id: tenantId, transaction_id: l.transactionId, label: l.label, source: 'api' })),
+        )
         .onConflict((c) =>
           c.columns(['tenant_id', 'transaction_id']).doUpdateSet((eb) => ({
             label: eb.ref('excluded.label'),
@@ -286,11 +341,22 @@ export class RiskRepository {
    * events, one at a time in delivery order. The latest word wins, except that a fraud warning does
    * not replace a chargeback: the dispute says more (the scheme's reason code).
    */
-  async upsertProviderLabels(trx: Transaction<Database>, labels: (ProviderLabel & { transactionId: string })[]): Promise<void> {
+  async upsertProviderLabels(
+    trx: Transaction<Database>,
+    labels: (ProviderLabel & { transactionId: string })[],
+  ): Promise<void> {
     for (const l of labels) {
       await trx
         .insertInto('risk_labels')
-        .values({ tenant_id: l.tenantId, transaction_id: l.transactionId, label: l.label, source: l.source, provider: l.provider, reason_code: l.reasonCode, event_id: l.eventId })
+        .values({
+          tenant_id: l.tenantId,
+          transaction_id: l.transactionId,
+          label: l.label,
+          source: l.source,
+          provider: l.provider,
+          reason_code: l.reasonCode,
+          event_id: l.eventId,
+        })
         .onConflict((c) =>
           c
             .columns(['tenant_id', 'transaction_id'])
@@ -335,14 +401,31 @@ export class RiskRepository {
     const n = (v: string | number | undefined) => Number(v ?? 0);
     return result.rows.map((r) => ({
       merchant: String(r.merchant_id),
-      recent: { attempts: n(r.r_attempts), failed: n(r.r_failed), flagged: n(r.r_flagged), newCards: n(r.r_new_cards), newCardFailures: n(r.r_new_card_failures) },
-      baseline: { attempts: n(r.b_attempts), failed: n(r.b_failed), flagged: n(r.b_flagged), newCards: n(r.b_new_cards), newCardFailures: n(r.b_new_card_failures) },
+      recent: {
+        attempts: n(r.r_attempts),
+        failed: n(r.r_failed),
+        flagged: n(r.r_flagged),
+        newCards: n(r.r_new_cards),
+        newCardFailures: n(r.r_new_card_failures),
+      },
+      baseline: {
+        attempts: n(r.b_attempts),
+        failed: n(r.b_failed),
+        flagged: n(r.b_flagged),
+        newCards: n(r.b_new_cards),
+        newCardFailures: n(r.b_new_card_failures),
+      },
     }));
   }
 
   /** A transaction's label with where it came from; null when it has none. */
   async labelOf(tenantId: string, transactionId: string): Promise<LabelDetail | null> {
-    const row = await this.db.selectFrom('risk_labels').selectAll().where('tenant_id', '=', tenantId).where('transaction_id', '=', transactionId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('risk_labels')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('transaction_id', '=', transactionId)
+      .executeTakeFirst();
     if (!row) return null;
     return {
       label: row.label as LabelValue,
@@ -358,7 +441,10 @@ export class RiskRepository {
    * The merchant, event time and stored label of each transaction (its latest assessment) that was
    * scored with a merchant: where and when its label counts for the merchant's label risk. Others are left out.
    */
-  async labelledAtMerchants(tenantId: string, transactionIds: string[]): Promise<{ transactionId: string; merchantId: string; occurredAt: Date; label: LabelValue | null }[]> {
+  async labelledAtMerchants(
+    tenantId: string,
+    transactionIds: string[],
+  ): Promise<{ transactionId: string; merchantId: string; occurredAt: Date; label: LabelValue | null }[]> {
     const out: { transactionId: string; merchantId: string; occurredAt: Date; label: LabelValue | null }[] = [];
     for (let i = 0; i < transactionIds.length; i += 500) {
       const rows = await this.withLabels(tenantId)
@@ -370,19 +456,36 @@ export class RiskRepository {
         .orderBy('a.id', 'desc')
         .execute();
       for (const r of rows) {
-        if (r.merchant_id !== null) out.push({ transactionId: r.transaction_id, merchantId: r.merchant_id, occurredAt: toDate(r.occurred_at), label: r.label as LabelValue | null });
+        if (r.merchant_id !== null)
+          out.push({
+            transactionId: r.transaction_id,
+            merchantId: r.merchant_id,
+            occurredAt: toDate(r.occurred_at),
+            label: r.label as LabelValue | null,
+          });
       }
     }
     return out;
   }
 
   async latestRuleSet(tenantId: string): Promise<RuleSetVersion | null> {
-    const row = await this.db.selectFrom('risk_rule_sets').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('risk_rule_sets')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row ? toRuleSetVersion(row) : null;
   }
 
   async ruleSetVersions(tenantId: string): Promise<RuleSetVersion[]> {
-    const rows = await this.db.selectFrom('risk_rule_sets').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('risk_rule_sets')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('version', 'desc')
+      .execute();
     return rows.map(toRuleSetVersion);
   }
 
@@ -392,31 +495,70 @@ export class RiskRepository {
     const version = (latest?.version ?? 0) + 1;
     const row = await this.db
       .insertInto('risk_rule_sets')
-      .values({ id: newId('rul'), tenant_id: tenantId, version, definition: JSON.stringify(ruleSet), created_by: createdBy })
+      .values({
+        id: newId('rul'),
+        tenant_id: tenantId,
+        version,
+        definition: JSON.stringify(ruleSet),
+        created_by: createdBy,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     return toRuleSetVersion(row);
   }
 
   async activeModel(tenantId: string): Promise<StoredModel | null> {
-    const row = await this.db.selectFrom('risk_models').selectAll().where('tenant_id', '=', tenantId).where('active', '=', true).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('risk_models')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('active', '=', true)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row ? this.toModel(row) : null;
   }
 
   async models(tenantId: string): Promise<StoredModel[]> {
-    const rows = await this.db.selectFrom('risk_models').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('risk_models')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('version', 'desc')
+      .execute();
     return rows.map((r) => this.toModel(r));
   }
 
   /** Stores a new model version and (unless told not to) makes it the active one, in one transaction. */
-  async insertModel(tenantId: string, model: RiskModel, metrics: Record<string, unknown>, trainingSize: number, activate = true): Promise<StoredModel> {
+  async insertModel(
+    tenantId: string,
+    model: RiskModel,
+    metrics: Record<string, unknown>,
+    trainingSize: number,
+    activate = true,
+  ): Promise<StoredModel> {
     return this.db.transaction().execute(async (trx) => {
-      const last = await trx.selectFrom('risk_models').select('version').where('tenant_id', '=', tenantId).orderBy('version', 'desc').limit(1).executeTakeFirst();
+      const last = await trx
+        .selectFrom('risk_models')
+        .select('version')
+        .where('tenant_id', '=', tenantId)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       const version = Number(last?.version ?? 0) + 1;
-      if (activate) await trx.updateTable('risk_models').set({ active: false }).where('tenant_id', '=', tenantId).execute();
+      if (activate)
+        await trx.updateTable('risk_models').set({ active: false }).where('tenant_id', '=', tenantId).execute();
       const row = await trx
         .insertInto('risk_models')
-        .values({ id: newId('mdl'), tenant_id: tenantId, version, model: JSON.stringify(model), metrics: JSON.stringify(metrics), training_size: trainingSize, active: activate })
+        .values({
+          id: newId('mdl'),
+          tenant_id: tenantId,
+          version,
+          model: JSON.stringify(model),
+          metrics: JSON.stringify(metrics),
+          training_size: trainingSize,
+          active: activate,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       return this.toModel(row);
@@ -426,15 +568,38 @@ export class RiskRepository {
   /** Makes a stored version the active one (a rollback, or forward again); null when there is no such version. */
   async activateModel(tenantId: string, version: number): Promise<StoredModel | null> {
     return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('risk_models').select('id').where('tenant_id', '=', tenantId).where('version', '=', version).forUpdate().executeTakeFirst();
+      const row = await trx
+        .selectFrom('risk_models')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('version', '=', version)
+        .forUpdate()
+        .executeTakeFirst();
       if (!row) return null;
-      await trx.updateTable('risk_models').set({ active: false }).where('tenant_id', '=', tenantId).where('active', '=', true).execute();
-      const activated = await trx.updateTable('risk_models').set({ active: true }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+      await trx
+        .updateTable('risk_models')
+        .set({ active: false })
+        .where('tenant_id', '=', tenantId)
+        .where('active', '=', true)
+        .execute();
+      const activated = await trx
+        .updateTable('risk_models')
+        .set({ active: true })
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return this.toModel(activated);
     });
   }
 
-  private toModel(row: { version: number; model: unknown; metrics: unknown; training_size: number; active: boolean; created_at: Date | string }): StoredModel {
+  private toModel(row: {
+    version: number;
+    model: unknown;
+    metrics: unknown;
+    training_size: number;
+    active: boolean;
+    created_at: Date | string;
+  }): StoredModel {
     return {
       version: Number(row.version),
       model: row.model as RiskModel,

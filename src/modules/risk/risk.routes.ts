@@ -19,7 +19,9 @@ const reasonSchema = z.object({
   signals: z
     .array(z.object({ feature: z.string(), value: z.number(), contribution: z.number() }))
     .optional()
-    .describe("On the model's reason: the features that moved its fraud log-odds most, signed (positive: towards fraud)"),
+    .describe(
+      "On the model's reason: the features that moved its fraud log-odds most, signed (positive: towards fraud)",
+    ),
 });
 
 export const assessmentSchema = z.object({
@@ -50,13 +52,20 @@ const storedAssessmentSchema = assessmentSchema.extend({
 /** The wire shape of a stored assessment (the dashboard imports it as a type). */
 export type StoredAssessmentView = z.output<typeof storedAssessmentSchema>;
 
-const assessmentView = (a: AssessmentRecord): StoredAssessmentView => ({ ...a, occurredAt: a.occurredAt.toISOString(), scoredAt: a.scoredAt.toISOString() });
+const assessmentView = (a: AssessmentRecord): StoredAssessmentView => ({
+  ...a,
+  occurredAt: a.occurredAt.toISOString(),
+  scoredAt: a.scoredAt.toISOString(),
+});
 
 const assessmentListQuery = z.object({
   decision: z.enum(decisions).optional(),
   riskLevel: z.enum(riskLevels).optional(),
   source: z.enum(riskSources).optional(),
-  labeled: z.enum(['true', 'false']).optional().describe('false: only transactions without a label (with decision=review, the review queue)'),
+  labeled: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('false: only transactions without a label (with decision=review, the review queue)'),
   ...timeRangeQuery.shape,
   ...pageQuery.shape,
 });
@@ -72,16 +81,42 @@ const modelSchema = z.object({
         kind: z.literal('gbdt'),
         featureNames: z.array(z.string()),
         base: z.number(),
-        trees: z.array(z.object({ feature: z.array(z.number()), threshold: z.array(z.number()), left: z.array(z.number()), right: z.array(z.number()), value: z.array(z.number()) })),
+        trees: z.array(
+          z.object({
+            feature: z.array(z.number()),
+            threshold: z.array(z.number()),
+            left: z.array(z.number()),
+            right: z.array(z.number()),
+            value: z.array(z.number()),
+          }),
+        ),
         calibration: z.object({ a: z.number(), b: z.number() }),
       }),
-      z.object({ featureNames: z.array(z.string()), means: z.array(z.number()), stds: z.array(z.number()), weights: z.array(z.number()), bias: z.number() }),
+      z.object({
+        featureNames: z.array(z.string()),
+        means: z.array(z.number()),
+        stds: z.array(z.number()),
+        weights: z.array(z.number()),
+        bias: z.number(),
+      }),
     ])
     .describe('Gradient-boosted trees (kind gbdt) or, for versions trained before them, a logistic regression'),
   createdAt: z.string(),
 });
-const atThresholdSchema = z.object({ threshold: z.number(), flagged: z.number().int(), precision: z.number().nullable(), recall: z.number().nullable() });
-const qualitySchema = z.object({ transactions: z.number().int(), frauds: z.number().int(), rocAuc: z.number().nullable(), prAuc: z.number().nullable(), review: atThresholdSchema, decline: atThresholdSchema });
+const atThresholdSchema = z.object({
+  threshold: z.number(),
+  flagged: z.number().int(),
+  precision: z.number().nullable(),
+  recall: z.number().nullable(),
+});
+const qualitySchema = z.object({
+  transactions: z.number().int(),
+  frauds: z.number().int(),
+  rocAuc: z.number().nullable(),
+  prAuc: z.number().nullable(),
+  review: atThresholdSchema,
+  decline: atThresholdSchema,
+});
 const trainingJobSchema = z.object({
   jobId: z.string(),
   status: z.enum(jobStatuses),
@@ -95,7 +130,9 @@ const trainingJobSchema = z.object({
     .object({
       version: z.number().int().describe('The model version it stored (listed by GET /v1/risk/models either way)'),
       activated: z.boolean(),
-      reason: z.string().describe('Why it was or was not activated: both configurations measured on the held-out window'),
+      reason: z
+        .string()
+        .describe('Why it was or was not activated: both configurations measured on the held-out window'),
       trainingSize: z.number().int(),
       holdout: z.object({
         from: z.string(),
@@ -109,19 +146,41 @@ const trainingJobSchema = z.object({
     .describe('Set when the job succeeded'),
   error: z.string().nullable().describe('Why the job failed (e.g. not enough labels of both classes)'),
 });
-const ruleSetVersionSchema = z.object({ version: z.number().int(), ruleSet: ruleSetSchema, createdBy: z.string(), createdAt: z.string() });
+const ruleSetVersionSchema = z.object({
+  version: z.number().int(),
+  ruleSet: ruleSetSchema,
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
 const prSchema = z.object({ precision: z.number().nullable(), recall: z.number().nullable() });
-const sideSchema = z.object({ decisions: z.record(z.enum(decisions), z.number().int()), flagged: prSchema, declined: prSchema });
-
+const sideSchema = z.object({
+  decisions: z.record(z.enum(decisions), z.number().int()),
+  flagged: prSchema,
+  declined: prSchema,
+});
 
 /** /risk/* and /lists: one plugin, so the app registers risk with one line. */
 export async function riskRoutes(app: App, container: Container): Promise<void> {
   const { risk, customerKey, clock } = container;
   await listRoutes(app, container);
   // Dashboards watch for what needs a human: review and decline decisions go to the live feed.
-  const announce = <T extends { transactionId: string; score: number; riskLevel: string; decision: string; reasons: unknown }>(tenantId: string, a: T): T => {
+  const announce = <
+    T extends { transactionId: string; score: number; riskLevel: string; decision: string; reasons: unknown },
+  >(
+    tenantId: string,
+    a: T,
+  ): T => {
     if (a.decision !== 'approve') {
-      container.live.publish(tenantId, { type: 'risk', data: { transactionId: a.transactionId, score: a.score, riskLevel: a.riskLevel, decision: a.decision, reasons: a.reasons } });
+      container.live.publish(tenantId, {
+        type: 'risk',
+        data: {
+          transactionId: a.transactionId,
+          score: a.score,
+          riskLevel: a.riskLevel,
+          decision: a.decision,
+          reasons: a.reasons,
+        },
+      });
     }
     return a;
   };
@@ -139,7 +198,11 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       },
       serializerCompiler: trustedOkSerializer,
     },
-    async (request) => announce(tenantOf(request), await risk.scorer.score(subjectFromRequest(tenantOf(request), request.body, customerKey, clock()))),
+    async (request) =>
+      announce(
+        tenantOf(request),
+        await risk.scorer.score(subjectFromRequest(tenantOf(request), request.body, customerKey, clock())),
+      ),
   );
 
   app.post(
@@ -157,7 +220,10 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       const tenantId = tenantOf(request);
       const results = [];
       // In order: each transaction's features see the ones before it in the batch.
-      for (const tx of request.body.transactions) results.push(announce(tenantId, await risk.scorer.score(subjectFromRequest(tenantId, tx, customerKey, clock()))));
+      for (const tx of request.body.transactions)
+        results.push(
+          announce(tenantId, await risk.scorer.score(subjectFromRequest(tenantId, tx, customerKey, clock()))),
+        );
       return { results };
     },
   );
@@ -178,7 +244,13 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       const { decision, riskLevel, source, labeled, limit, cursor } = request.query;
       const page = await risk.service.listAssessments(
         tenantOf(request),
-        { decision, riskLevel, source, labeled: labeled === undefined ? undefined : labeled === 'true', ...toTimeRange(request.query) },
+        {
+          decision,
+          riskLevel,
+          source,
+          labeled: labeled === undefined ? undefined : labeled === 'true',
+          ...toTimeRange(request.query),
+        },
         limit,
         cursorParam(cursor, 'rsk'),
       );
@@ -200,7 +272,9 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
             labelDetail: z
               .object({
                 label: z.enum(labelValues),
-                source: z.enum(labelSources).describe('api: given through POST /v1/risk/labels; dispute or fraud_warning: a provider said so'),
+                source: z
+                  .enum(labelSources)
+                  .describe('api: given through POST /v1/risk/labels; dispute or fraud_warning: a provider said so'),
                 provider: z.string().nullable(),
                 reasonCode: z.string().nullable().describe("The provider's dispute reason or fraud type, verbatim"),
                 eventId: z.string().nullable().describe('The ingested event that gave the label'),
@@ -218,13 +292,24 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       const tenantId = tenantOf(request);
       const assessments = await risk.service.assessmentsOf(tenantId, transactionId);
       if (assessments.length === 0) throw new AppError('not_found', `No scored transaction ${transactionId}`);
-      return { transactionId, label: assessments[0]!.label, labelDetail: await risk.repo.labelOf(tenantId, transactionId), assessments: assessments.map(assessmentView) };
+      return {
+        transactionId,
+        label: assessments[0]!.label,
+        labelDetail: await risk.repo.labelOf(tenantId, transactionId),
+        assessments: assessments.map(assessmentView),
+      };
     },
   );
 
   app.get(
     '/risk/rules',
-    { schema: { summary: "The tenant's active rule set", tags: ['risk'], response: { 200: ruleSetVersionSchema, ...problemResponses(401) } } },
+    {
+      schema: {
+        summary: "The tenant's active rule set",
+        tags: ['risk'],
+        response: { 200: ruleSetVersionSchema, ...problemResponses(401) },
+      },
+    },
     async (request) => risk.service.currentRules(tenantOf(request)),
   );
 
@@ -264,7 +349,14 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         tags: ['risk'],
         body: timeRangeQuery.extend({ ruleSet: ruleSetSchema }),
         response: {
-          200: z.object({ transactions: z.number().int(), labeled: z.number().int(), changed: z.number().int(), transitions: z.record(z.string(), z.number().int()), before: sideSchema, after: sideSchema }),
+          200: z.object({
+            transactions: z.number().int(),
+            labeled: z.number().int(),
+            changed: z.number().int(),
+            transitions: z.record(z.string(), z.number().int()),
+            before: sideSchema,
+            after: sideSchema,
+          }),
           ...problemResponses(401, 422),
         },
       },
@@ -278,7 +370,8 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     '/risk/models',
     {
       schema: {
-        summary: 'Every trained model version, newest first, with its metrics (on its training data and, when trained through the API, on the held-out window) and which one is active',
+        summary:
+          'Every trained model version, newest first, with its metrics (on its training data and, when trained through the API, on the held-out window) and which one is active',
         tags: ['risk'],
         response: { 200: z.object({ data: z.array(modelSchema) }), ...problemResponses(401) },
       },
@@ -295,7 +388,9 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         description:
           'Answers 202 with a job at once; the fit runs in a worker thread, so scoring and ingestion keep answering. The most recent fifth of the labelled transactions in `from`/`to` (by event time) is held out: the new version is fitted on the rest, stored with its metrics on the held-out window, and activated only if it ranks that window at least as well as the active configuration by ROC AUC and average precision, and better by one. Follow the job at `GET /v1/risk/models/jobs/{jobId}`.',
         tags: ['risk'],
-        body: timeRangeQuery.nullish().describe('Optional: the event-time range of the labelled history to learn from (default: all of it)'),
+        body: timeRangeQuery
+          .nullish()
+          .describe('Optional: the event-time range of the labelled history to learn from (default: all of it)'),
         response: { 202: trainingJobSchema, ...problemResponses(401, 422) },
       },
     },
@@ -310,7 +405,8 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     '/risk/models/jobs/:jobId',
     {
       schema: {
-        summary: 'A training job: queued, running, succeeded (with the version and why it was or was not activated) or failed',
+        summary:
+          'A training job: queued, running, succeeded (with the version and why it was or was not activated) or failed',
         tags: ['risk'],
         params: z.object({ jobId: z.string().min(1).max(64) }),
         response: { 200: trainingJobSchema, ...problemResponses(401, 404) },
@@ -352,12 +448,16 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
           'Labels feed training (`POST /v1/risk/models`, `paylens train`) and `paylens evaluate`; labelling again replaces the label. Disputes and issuer fraud warnings ingested from a provider label the disputed payment by themselves (`chargeback` with the reason code, `fraud`).',
         tags: ['risk'],
         body: z.object({ transactionId: z.string().min(1).max(128), label: z.enum(labelValues) }),
-        response: { 201: z.object({ transactionId: z.string(), label: z.enum(labelValues) }), ...problemResponses(401, 404, 422) },
+        response: {
+          201: z.object({ transactionId: z.string(), label: z.enum(labelValues) }),
+          ...problemResponses(401, 404, 422),
+        },
       },
     },
     async (request, reply) => {
       const { transactionId, label } = request.body;
-      if (!(await risk.service.label(tenantOf(request), transactionId, label))) throw new AppError('not_found', `No scored transaction ${transactionId}`);
+      if (!(await risk.service.label(tenantOf(request), transactionId, label)))
+        throw new AppError('not_found', `No scored transaction ${transactionId}`);
       return reply.code(201).send({ transactionId, label });
     },
   );

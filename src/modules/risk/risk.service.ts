@@ -4,9 +4,25 @@ import type { AssessmentRecorder } from './assessment-recorder.js';
 import type { LabelRiskStore } from './label-risk-store.js';
 import { backtest, type BacktestReport } from './backtest.js';
 import type { ListAction, ListEntry, ListRepository, ListType } from './list.repository.js';
-import { evaluateVersions, isFraud, quality, rescore, trainOnAssessments, type QualityReport, type VersionQuality } from './model-training.js';
+import {
+  evaluateVersions,
+  isFraud,
+  quality,
+  rescore,
+  trainOnAssessments,
+  type QualityReport,
+  type VersionQuality,
+} from './model-training.js';
 import type { KeysetCursor } from '../../platform/db/keyset-cursor.js';
-import type { AssessmentFilter, AssessmentRecord, LabelValue, RiskRepository, RuleSetVersion, StoredModel, TimeRange } from './risk.repository.js';
+import type {
+  AssessmentFilter,
+  AssessmentRecord,
+  LabelValue,
+  RiskRepository,
+  RuleSetVersion,
+  StoredModel,
+  TimeRange,
+} from './risk.repository.js';
 import { listMatchKey, type CustomerKeyHasher } from './risk-subject.js';
 import { defaultRuleSet, type RuleSet } from './rules.js';
 import type { TenantRiskConfigCache } from './tenant-risk-config.js';
@@ -17,7 +33,12 @@ export interface TrainResult {
 }
 
 /** Version 0: the built-in rules, in force until a tenant saves its own. */
-const defaultVersion: RuleSetVersion = { version: 0, ruleSet: defaultRuleSet, createdBy: 'paylens', createdAt: new Date(0).toISOString() };
+const defaultVersion: RuleSetVersion = {
+  version: 0,
+  ruleSet: defaultRuleSet,
+  createdBy: 'paylens',
+  createdAt: new Date(0).toISOString(),
+};
 
 /** Everything about risk besides scoring itself: rules, lists, labels, models, backtests. */
 export class RiskService {
@@ -42,7 +63,8 @@ export class RiskService {
   /** The next version; two writers racing for the same version number: the second gets a conflict. */
   async putRules(tenantId: string, ruleSet: RuleSet, actor: string): Promise<RuleSetVersion> {
     const saved = await this.repo.insertRuleSet(tenantId, ruleSet, actor).catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new AppError('conflict', 'The rule set changed concurrently; read it again and retry');
+      if (isUniqueViolation(error))
+        throw new AppError('conflict', 'The rule set changed concurrently; read it again and retry');
       throw error;
     });
     this.config.invalidate(tenantId);
@@ -67,7 +89,10 @@ export class RiskService {
     const latest = [...new Map(labels.map((l) => [l.transactionId, l])).values()];
     if (latest.length === 0) return;
     await this.repo.upsertLabels(tenantId, latest);
-    await this.countLabels(tenantId, latest.map((l) => l.transactionId));
+    await this.countLabels(
+      tenantId,
+      latest.map((l) => l.transactionId),
+    );
   }
 
   /**
@@ -78,7 +103,13 @@ export class RiskService {
    */
   async countLabels(tenantId: string, transactionIds: string[]): Promise<void> {
     for (const t of await this.repo.labelledAtMerchants(tenantId, transactionIds)) {
-      await this.labelRisk.recordLabel({ tenantId, merchant: t.merchantId, transactionId: t.transactionId, at: t.occurredAt.getTime(), fraud: t.label !== null && isFraud(t.label) === 1 });
+      await this.labelRisk.recordLabel({
+        tenantId,
+        merchant: t.merchantId,
+        transactionId: t.transactionId,
+        at: t.occurredAt.getTime(),
+        fraud: t.label !== null && isFraud(t.label) === 1,
+      });
     }
   }
 
@@ -112,7 +143,12 @@ export class RiskService {
       current.ruleSet.thresholds.high,
       current.ruleSet.thresholds.critical,
     );
-    const stored = await this.repo.insertModel(tenantId, model, { training, from: range.from?.toISOString() ?? null, to: range.to?.toISOString() ?? null }, labeled.length);
+    const stored = await this.repo.insertModel(
+      tenantId,
+      model,
+      { training, from: range.from?.toISOString() ?? null, to: range.to?.toISOString() ?? null },
+      labeled.length,
+    );
     this.config.invalidate(tenantId);
     return { model: stored, training };
   }
@@ -144,7 +180,10 @@ export class RiskService {
     });
   }
 
-  listEntries(tenantId: string, filter: { type?: ListType | undefined; action?: ListAction | undefined }): Promise<ListEntry[]> {
+  listEntries(
+    tenantId: string,
+    filter: { type?: ListType | undefined; action?: ListAction | undefined },
+  ): Promise<ListEntry[]> {
     return this.lists.list(tenantId, filter);
   }
 
@@ -153,7 +192,11 @@ export class RiskService {
     entry: { type: ListType; value: string; action: ListAction; reason: string; expiresAt: Date | null },
     actor: string,
   ): Promise<ListEntry | null> {
-    const added = await this.lists.add(tenantId, { ...entry, matchKey: listMatchKey(entry.type, entry.value, this.hash) }, actor);
+    const added = await this.lists.add(
+      tenantId,
+      { ...entry, matchKey: listMatchKey(entry.type, entry.value, this.hash) },
+      actor,
+    );
     this.config.invalidate(tenantId);
     return added;
   }

@@ -1,5 +1,12 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { BigIntColumn, GeneratedTimestamp, Json, NullableJson, NullableTimestamp, Timestamp } from '../../platform/db/column-types.js';
+import type {
+  BigIntColumn,
+  GeneratedTimestamp,
+  Json,
+  NullableJson,
+  NullableTimestamp,
+  Timestamp,
+} from '../../platform/db/column-types.js';
 
 export interface RiskAssessmentsTable {
   id: string;

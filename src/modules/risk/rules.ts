@@ -26,7 +26,9 @@ export type Rule = z.infer<typeof ruleSchema>;
 
 export const thresholdsSchema = z
   .object({ medium: z.number().min(0).max(1), high: z.number().min(0).max(1), critical: z.number().min(0).max(1) })
-  .refine((t) => t.medium < t.high && t.high < t.critical, { message: 'thresholds must rise: medium < high < critical' });
+  .refine((t) => t.medium < t.high && t.high < t.critical, {
+    message: 'thresholds must rise: medium < high < critical',
+  });
 export type Thresholds = z.infer<typeof thresholdsSchema>;
 
 export const ruleSetSchema = z
@@ -39,7 +41,8 @@ export const ruleSetSchema = z
   .superRefine((set, ctx) => {
     const seen = new Set<string>();
     set.rules.forEach((rule, i) => {
-      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${rule.id}` });
+      if (seen.has(rule.id))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${rule.id}` });
       seen.add(rule.id);
     });
   });
@@ -53,7 +56,15 @@ export interface Reason {
   signals?: Contribution[];
 }
 
-const rule = (id: string, feature: Rule['feature'], op: Rule['op'], value: number, weight: number, message: string, and: Condition[] = []): Rule => ({
+const rule = (
+  id: string,
+  feature: Rule['feature'],
+  op: Rule['op'],
+  value: number,
+  weight: number,
+  message: string,
+  and: Condition[] = [],
+): Rule => ({
   id,
   feature,
   op,
@@ -69,86 +80,277 @@ export const defaultRuleSet: RuleSet = {
   thresholds: { medium: 0.3, high: 0.5, critical: 0.8 },
   modelWeight: 0.6,
   rules: [
-    rule('card_testing_card', 'card_declines_1h', 'gte', 3, 0.6, 'The card was declined 3 or more times in the last hour (card testing)'),
-    rule('card_testing_customer', 'customer_declines_1h', 'gte', 3, 0.45, 'The customer had 3 or more declines in the last hour'),
+    rule(
+      'card_testing_card',
+      'card_declines_1h',
+      'gte',
+      3,
+      0.6,
+      'The card was declined 3 or more times in the last hour (card testing)',
+    ),
+    rule(
+      'card_testing_customer',
+      'customer_declines_1h',
+      'gte',
+      3,
+      0.45,
+      'The customer had 3 or more declines in the last hour',
+    ),
     rule('card_velocity_1h', 'card_count_1h', 'gte', 5, 0.4, 'The card was used 5 or more times in the last hour'),
-    rule('customer_velocity_1h', 'customer_count_1h', 'gte', 5, 0.3, 'The customer paid 5 or more times in the last hour'),
-    rule('customer_velocity_24h', 'customer_count_24h', 'gte', 15, 0.2, 'The customer paid 15 or more times in the last 24 hours'),
-    rule('customer_many_cards', 'customer_distinct_cards_24h', 'gte', 3, 0.4, 'The customer used 3 or more cards in the last 24 hours'),
-    rule('device_many_cards', 'device_distinct_cards_24h', 'gte', 3, 0.45, 'The device used 3 or more cards in the last 24 hours'),
+    rule(
+      'customer_velocity_1h',
+      'customer_count_1h',
+      'gte',
+      5,
+      0.3,
+      'The customer paid 5 or more times in the last hour',
+    ),
+    rule(
+      'customer_velocity_24h',
+      'customer_count_24h',
+      'gte',
+      15,
+      0.2,
+      'The customer paid 15 or more times in the last 24 hours',
+    ),
+    rule(
+      'customer_many_cards',
+      'customer_distinct_cards_24h',
+      'gte',
+      3,
+      0.4,
+      'The customer used 3 or more cards in the last 24 hours',
+    ),
+    rule(
+      'device_many_cards',
+      'device_distinct_cards_24h',
+      'gte',
+      3,
+      0.45,
+      'The device used 3 or more cards in the last 24 hours',
+    ),
     // A carrier-NAT address is shared by many customers for months; a proxy or a fraud farm is new.
-    rule('ip_many_customers', 'ip_distinct_customers_24h', 'gte', 5, 0.3, 'An IP address first seen today was used by 5 or more customers', [{ feature: 'ip_age_days', op: 'lt', value: 1 }]),
+    rule(
+      'ip_many_customers',
+      'ip_distinct_customers_24h',
+      'gte',
+      5,
+      0.3,
+      'An IP address first seen today was used by 5 or more customers',
+      [{ feature: 'ip_age_days', op: 'lt', value: 1 }],
+    ),
     rule('country_mismatch', 'country_mismatch', 'eq', 1, 0.2, 'The card country differs from the IP country'),
-    rule('amount_spike', 'amount_vs_usual', 'gte', 5, 0.35, "The amount is 5 or more times the customer's usual amount"),
+    rule(
+      'amount_spike',
+      'amount_vs_usual',
+      'gte',
+      5,
+      0.35,
+      "The amount is 5 or more times the customer's usual amount",
+    ),
     rule('high_amount', 'amount_usd', 'gte', 1000, 0.15, 'The amount is 1,000 USD or more'),
-    rule('account_takeover', 'first_seen_device', 'eq', 1, 0.5, 'A known customer on a new device, from another country, paying far above usual', [
-      { feature: 'first_seen_customer', op: 'eq', value: 0 },
-      { feature: 'country_mismatch', op: 'eq', value: 1 },
-      { feature: 'amount_vs_usual', op: 'gte', value: 3 },
-    ]),
-    rule('merchant_declines', 'merchant_decline_rate_1h', 'gte', 0.4, 0.3, 'The merchant saw 40% or more declines in the last hour', [
-      { feature: 'merchant_count_1h', op: 'gte', value: 10 },
-    ]),
-    rule('new_customer_new_card', 'first_seen_customer', 'eq', 1, 0.05, 'A first payment from a new customer with a new card', [{ feature: 'first_seen_card', op: 'eq', value: 1 }]),
+    rule(
+      'account_takeover',
+      'first_seen_device',
+      'eq',
+      1,
+      0.5,
+      'A known customer on a new device, from another country, paying far above usual',
+      [
+        { feature: 'first_seen_customer', op: 'eq', value: 0 },
+        { feature: 'country_mismatch', op: 'eq', value: 1 },
+        { feature: 'amount_vs_usual', op: 'gte', value: 3 },
+      ],
+    ),
+    rule(
+      'merchant_declines',
+      'merchant_decline_rate_1h',
+      'gte',
+      0.4,
+      0.3,
+      'The merchant saw 40% or more declines in the last hour',
+      [{ feature: 'merchant_count_1h', op: 'gte', value: 10 }],
+    ),
+    rule(
+      'new_customer_new_card',
+      'first_seen_customer',
+      'eq',
+      1,
+      0.05,
+      'A first payment from a new customer with a new card',
+      [{ feature: 'first_seen_card', op: 'eq', value: 1 }],
+    ),
     // Stolen cards on brand-new accounts: a throwaway address, an amount far above the merchant's, one device for many accounts.
-    rule('new_account_disposable_email', 'email_disposable', 'eq', 1, 0.5, 'A new customer (under a day) with a disposable e-mail domain', [
-      { feature: 'customer_age_days', op: 'lt', value: 1 },
-    ]),
-    rule('new_account_random_email', 'email_random', 'eq', 1, 0.5, 'A new customer (under a day) whose e-mail address looks machine-made', [
-      { feature: 'customer_age_days', op: 'lt', value: 1 },
-    ]),
-    rule('new_account_big_amount', 'amount_merchant_z', 'gte', 2.5, 0.4, "A new customer (under a day) paying far above the merchant's usual amounts", [
-      { feature: 'customer_age_days', op: 'lt', value: 1 },
-    ]),
-    rule('device_new_accounts', 'device_new_customers_24h', 'gte', 1, 0.45, 'A new customer on a device another new customer used in the last 24 hours', [
-      { feature: 'first_seen_customer', op: 'eq', value: 1 },
-    ]),
+    rule(
+      'new_account_disposable_email',
+      'email_disposable',
+      'eq',
+      1,
+      0.5,
+      'A new customer (under a day) with a disposable e-mail domain',
+      [{ feature: 'customer_age_days', op: 'lt', value: 1 }],
+    ),
+    rule(
+      'new_account_random_email',
+      'email_random',
+      'eq',
+      1,
+      0.5,
+      'A new customer (under a day) whose e-mail address looks machine-made',
+      [{ feature: 'customer_age_days', op: 'lt', value: 1 }],
+    ),
+    rule(
+      'new_account_big_amount',
+      'amount_merchant_z',
+      'gte',
+      2.5,
+      0.4,
+      "A new customer (under a day) paying far above the merchant's usual amounts",
+      [{ feature: 'customer_age_days', op: 'lt', value: 1 }],
+    ),
+    rule(
+      'device_new_accounts',
+      'device_new_customers_24h',
+      'gte',
+      1,
+      0.45,
+      'A new customer on a device another new customer used in the last 24 hours',
+      [{ feature: 'first_seen_customer', op: 'eq', value: 1 }],
+    ),
     // Account takeover, from abroad or through a proxy at home: a known customer on a device seen for
     // under a day (the attacker's retries included), from an IP nobody used, paying far above usual.
-    rule('takeover_new_device', 'device_age_days', 'lt', 1, 0.5, 'A known customer on a device first seen today, paying 2.5 or more times the usual amount', [
-      { feature: 'customer_age_days', op: 'gte', value: 1 },
-      { feature: 'amount_vs_usual', op: 'gte', value: 2.5 },
-    ]),
-    rule('takeover_new_device_no_history', 'device_age_days', 'lt', 1, 0.45, "A customer known for a week, without payments in 30 days, on a device first seen today, paying far above the merchant's usual", [
-      { feature: 'customer_age_days', op: 'gte', value: 7 },
-      { feature: 'customer_count_30d', op: 'eq', value: 0 },
-      { feature: 'amount_merchant_z', op: 'gte', value: 2 },
-    ]),
-    rule('takeover_fresh_ip', 'device_age_days', 'lt', 1, 0.35, 'A known customer on a device first seen today, from an IP address first seen today that no other customer used', [
-      { feature: 'customer_age_days', op: 'gte', value: 1 },
-      { feature: 'ip_age_days', op: 'lt', value: 1 },
-      { feature: 'ip_distinct_customers_30d', op: 'lte', value: 1 },
-    ]),
-    rule('takeover_raised_amount', 'device_age_days', 'lt', 1, 0.25, 'A known customer on a device first seen today, paying twice the usual amount or more', [
-      { feature: 'customer_age_days', op: 'gte', value: 1 },
-      { feature: 'amount_vs_usual', op: 'gte', value: 2 },
-    ]),
+    rule(
+      'takeover_new_device',
+      'device_age_days',
+      'lt',
+      1,
+      0.5,
+      'A known customer on a device first seen today, paying 2.5 or more times the usual amount',
+      [
+        { feature: 'customer_age_days', op: 'gte', value: 1 },
+        { feature: 'amount_vs_usual', op: 'gte', value: 2.5 },
+      ],
+    ),
+    rule(
+      'takeover_new_device_no_history',
+      'device_age_days',
+      'lt',
+      1,
+      0.45,
+      "A customer known for a week, without payments in 30 days, on a device first seen today, paying far above the merchant's usual",
+      [
+        { feature: 'customer_age_days', op: 'gte', value: 7 },
+        { feature: 'customer_count_30d', op: 'eq', value: 0 },
+        { feature: 'amount_merchant_z', op: 'gte', value: 2 },
+      ],
+    ),
+    rule(
+      'takeover_fresh_ip',
+      'device_age_days',
+      'lt',
+      1,
+      0.35,
+      'A known customer on a device first seen today, from an IP address first seen today that no other customer used',
+      [
+        { feature: 'customer_age_days', op: 'gte', value: 1 },
+        { feature: 'ip_age_days', op: 'lt', value: 1 },
+        { feature: 'ip_distinct_customers_30d', op: 'lte', value: 1 },
+      ],
+    ),
+    rule(
+      'takeover_raised_amount',
+      'device_age_days',
+      'lt',
+      1,
+      0.25,
+      'A known customer on a device first seen today, paying twice the usual amount or more',
+      [
+        { feature: 'customer_age_days', op: 'gte', value: 1 },
+        { feature: 'amount_vs_usual', op: 'gte', value: 2 },
+      ],
+    ),
     // Card testing, from one device or spread over many IPs and devices: bursts of new cards, declines
     // and card-number sequences, on cards first seen within the hour.
-    rule('merchant_new_card_burst', 'merchant_new_cards_1h', 'gte', 6, 0.5, 'A small amount on a new card while the merchant saw 6 or more other new cards in the last hour (card testing)', [
-      { feature: 'amount_usd', op: 'lte', value: 10 },
-      { feature: 'card_age_days', op: 'lt', value: 0.05 },
-    ]),
-    rule('merchant_decline_burst', 'merchant_declines_10m', 'gte', 5, 0.45, 'A small amount on a new card while the merchant saw 5 or more declines in 10 minutes (card testing)', [
-      { feature: 'amount_usd', op: 'lte', value: 10 },
-      { feature: 'card_age_days', op: 'lt', value: 0.05 },
-    ]),
-    rule('bin_new_card_burst', 'bin_new_cards_10m', 'gte', 5, 0.4, 'A small amount on a new card while 5 or more other new cards of its BIN came in 10 minutes', [
-      { feature: 'amount_usd', op: 'lte', value: 10 },
-      { feature: 'card_age_days', op: 'lt', value: 0.05 },
-    ]),
-    rule('device_new_cards', 'device_new_cards_1h', 'gte', 3, 0.5, 'The device brought 3 or more other new cards in the last hour'),
-    rule('ip_new_cards', 'ip_new_cards_1h', 'gte', 4, 0.4, 'A small amount from an IP address that brought 4 or more other new cards in the last hour', [
-      { feature: 'amount_usd', op: 'lte', value: 10 },
-    ]),
-    rule('ip_new_accounts', 'ip_new_customers_1h', 'gte', 3, 0.3, 'An IP address first seen within a day brought 3 or more other new customers in the last hour', [
-      { feature: 'ip_age_days', op: 'lt', value: 1 },
-    ]),
-    rule('card_sequence', 'card_sequence_10m', 'gte', 2, 0.45, 'Two or more cards of the same BIN with neighbouring numbers at this merchant in 10 minutes (enumeration)'),
+    rule(
+      'merchant_new_card_burst',
+      'merchant_new_cards_1h',
+      'gte',
+      6,
+      0.5,
+      'A small amount on a new card while the merchant saw 6 or more other new cards in the last hour (card testing)',
+      [
+        { feature: 'amount_usd', op: 'lte', value: 10 },
+        { feature: 'card_age_days', op: 'lt', value: 0.05 },
+      ],
+    ),
+    rule(
+      'merchant_decline_burst',
+      'merchant_declines_10m',
+      'gte',
+      5,
+      0.45,
+      'A small amount on a new card while the merchant saw 5 or more declines in 10 minutes (card testing)',
+      [
+        { feature: 'amount_usd', op: 'lte', value: 10 },
+        { feature: 'card_age_days', op: 'lt', value: 0.05 },
+      ],
+    ),
+    rule(
+      'bin_new_card_burst',
+      'bin_new_cards_10m',
+      'gte',
+      5,
+      0.4,
+      'A small amount on a new card while 5 or more other new cards of its BIN came in 10 minutes',
+      [
+        { feature: 'amount_usd', op: 'lte', value: 10 },
+        { feature: 'card_age_days', op: 'lt', value: 0.05 },
+      ],
+    ),
+    rule(
+      'device_new_cards',
+      'device_new_cards_1h',
+      'gte',
+      3,
+      0.5,
+      'The device brought 3 or more other new cards in the last hour',
+    ),
+    rule(
+      'ip_new_cards',
+      'ip_new_cards_1h',
+      'gte',
+      4,
+      0.4,
+      'A small amount from an IP address that brought 4 or more other new cards in the last hour',
+      [{ feature: 'amount_usd', op: 'lte', value: 10 }],
+    ),
+    rule(
+      'ip_new_accounts',
+      'ip_new_customers_1h',
+      'gte',
+      3,
+      0.3,
+      'An IP address first seen within a day brought 3 or more other new customers in the last hour',
+      [{ feature: 'ip_age_days', op: 'lt', value: 1 }],
+    ),
+    rule(
+      'card_sequence',
+      'card_sequence_10m',
+      'gte',
+      2,
+      0.45,
+      'Two or more cards of the same BIN with neighbouring numbers at this merchant in 10 minutes (enumeration)',
+    ),
     // Needs labels: a merchant without labelled frauds never fires it (cold start has no effect).
-    rule('merchant_labelled_fraud', 'merchant_fraud_rate_30d', 'gte', 0.02, 0.5, "Labelled frauds are 2% or more of the merchant's transactions of the last 30 days", [
-      { feature: 'merchant_fraud_count_30d', op: 'gte', value: 3 },
-    ]),
+    rule(
+      'merchant_labelled_fraud',
+      'merchant_fraud_rate_30d',
+      'gte',
+      0.02,
+      0.5,
+      "Labelled frauds are 2% or more of the merchant's transactions of the last 30 days",
+      [{ feature: 'merchant_fraud_count_30d', op: 'gte', value: 3 }],
+    ),
   ],
 };
 
@@ -220,12 +422,23 @@ export interface ListHit {
  * The final verdict: rules and model blend as modelWeight·p + (1 − modelWeight)·rules when a model
  * is active; a block-list hit forces decline (score 1) and wins over an allow-list hit, which forces approve.
  */
-export function decide(set: RuleSet, features: Features, modelProbability: number | null, modelVersion: number | null, hits: ListHit[] = []): Verdict {
+export function decide(
+  set: RuleSet,
+  features: Features,
+  modelProbability: number | null,
+  modelVersion: number | null,
+  hits: ListHit[] = [],
+): Verdict {
   const rules = evaluateRules(set, features);
   const reasons = rules.reasons;
-  let score = modelProbability === null ? rules.score : set.modelWeight * modelProbability + (1 - set.modelWeight) * rules.score;
+  let score =
+    modelProbability === null ? rules.score : set.modelWeight * modelProbability + (1 - set.modelWeight) * rules.score;
   if (modelProbability !== null && modelProbability >= 0.5) {
-    reasons.push({ code: 'model', message: `Model v${modelVersion} puts the fraud probability at ${Math.round(modelProbability * 100)}%`, weight: round4(modelProbability) });
+    reasons.push({
+      code: 'model',
+      message: `Model v${modelVersion} puts the fraud probability at ${Math.round(modelProbability * 100)}%`,
+      weight: round4(modelProbability),
+    });
   }
   const block = hits.find((h) => h.action === 'block');
   const allow = hits.find((h) => h.action === 'allow');
@@ -240,5 +453,12 @@ export function decide(set: RuleSet, features: Features, modelProbability: numbe
     decision = 'approve';
     reasons.unshift({ code: 'list_allow', message: `Allowed (${allow.type}): ${allow.reason}`, weight: 0 });
   }
-  return { score: round4(score), rulesScore: round4(rules.score), modelScore: modelProbability === null ? null : round4(modelProbability), riskLevel, decision, reasons };
+  return {
+    score: round4(score),
+    rulesScore: round4(rules.score),
+    modelScore: modelProbability === null ? null : round4(modelProbability),
+    riskLevel,
+    decision,
+    reasons,
+  };
 }

@@ -1,7 +1,13 @@
 import type { Risk } from './risk.factory.js';
 import { subjectFromRequest, type CustomerKeyHasher } from './risk-subject.js';
 import type { Decision } from './rules.js';
-import { fraudPatterns, legitPatterns, type SimOptions, type SimPattern, type SimTransaction } from './traffic-simulator.js';
+import {
+  fraudPatterns,
+  legitPatterns,
+  type SimOptions,
+  type SimPattern,
+  type SimTransaction,
+} from './traffic-simulator.js';
 
 /**
  * The cold-start evaluation: the default rules alone (no labels, no model) on simulated traffic.
@@ -31,10 +37,22 @@ export const ordinaryPatterns: readonly SimPattern[] = legitPatterns.filter((p) 
 export const CARD_TESTING_GRACE = 10;
 
 /** Per-scenario not-approved counts of scored simulated traffic (decisions in the traffic's order). */
-export function scenarioRates(traffic: readonly Pick<SimTransaction, 'pattern' | 'burst'>[], decisions: readonly Decision[]): Record<ScenarioKey, ScenarioRate> {
+export function scenarioRates(
+  traffic: readonly Pick<SimTransaction, 'pattern' | 'burst'>[],
+  decisions: readonly Decision[],
+): Record<ScenarioKey, ScenarioRate> {
   if (traffic.length !== decisions.length) throw new Error('one decision per transaction');
-  const keys: ScenarioKey[] = [...legitPatterns, ...fraudPatterns, 'card_testing_after_10th', 'card_testing_spread_after_10th', 'ordinary'];
-  const rates = Object.fromEntries(keys.map((k) => [k, { transactions: 0, notApproved: 0 }])) as Record<ScenarioKey, ScenarioRate>;
+  const keys: ScenarioKey[] = [
+    ...legitPatterns,
+    ...fraudPatterns,
+    'card_testing_after_10th',
+    'card_testing_spread_after_10th',
+    'ordinary',
+  ];
+  const rates = Object.fromEntries(keys.map((k) => [k, { transactions: 0, notApproved: 0 }])) as Record<
+    ScenarioKey,
+    ScenarioRate
+  >;
   const add = (key: ScenarioKey, stopped: boolean) => {
     rates[key].transactions++;
     if (stopped) rates[key].notApproved++;
@@ -43,7 +61,12 @@ export function scenarioRates(traffic: readonly Pick<SimTransaction, 'pattern' |
     const stopped = decisions[i] !== 'approve';
     add(t.pattern, stopped);
     if (ordinaryPatterns.includes(t.pattern)) add('ordinary', stopped);
-    if ((t.pattern === 'card_testing' || t.pattern === 'card_testing_spread') && t.burst && t.burst.attempt > CARD_TESTING_GRACE) add(`${t.pattern}_after_10th`, stopped);
+    if (
+      (t.pattern === 'card_testing' || t.pattern === 'card_testing_spread') &&
+      t.burst &&
+      t.burst.attempt > CARD_TESTING_GRACE
+    )
+      add(`${t.pattern}_after_10th`, stopped);
   });
   return rates;
 }
@@ -52,9 +75,17 @@ export function scenarioRates(traffic: readonly Pick<SimTransaction, 'pattern' |
 export const notApprovedShare = (r: ScenarioRate) => (r.transactions === 0 ? 0 : r.notApproved / r.transactions);
 
 /** Scores traffic in order through the real scorer (velocity store, features, rules, model if any) without storing assessments. */
-export async function decisionsOf(risk: Risk, tenantId: string, traffic: readonly Pick<SimTransaction, 'request'>[], hash: CustomerKeyHasher): Promise<Decision[]> {
+export async function decisionsOf(
+  risk: Risk,
+  tenantId: string,
+  traffic: readonly Pick<SimTransaction, 'request'>[],
+  hash: CustomerKeyHasher,
+): Promise<Decision[]> {
   const now = new Date();
   const decisions: Decision[] = [];
-  for (const t of traffic) decisions.push((await risk.scorer.assess(subjectFromRequest(tenantId, t.request, hash, now, 'simulate'))).assessment.decision);
+  for (const t of traffic)
+    decisions.push(
+      (await risk.scorer.assess(subjectFromRequest(tenantId, t.request, hash, now, 'simulate'))).assessment.decision,
+    );
   return decisions;
 }

@@ -23,7 +23,14 @@ export async function scoreSimulation(
   traffic: LabelledRequest[],
   hash: CustomerKeyHasher,
 ): Promise<SimulationSummary> {
-  const summary: SimulationSummary = { transactions: 0, frauds: 0, byPattern: {}, notApproved: {}, decisions: { approve: 0, review: 0, decline: 0 }, seconds: 0 };
+  const summary: SimulationSummary = {
+    transactions: 0,
+    frauds: 0,
+    byPattern: {},
+    notApproved: {},
+    decisions: { approve: 0, review: 0, decline: 0 },
+    seconds: 0,
+  };
   const started = performance.now();
   const now = new Date();
   for (const tx of traffic) {

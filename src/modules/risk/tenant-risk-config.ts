@@ -39,7 +39,8 @@ export class TenantRiskConfigCache {
       next.then(
         () => {
           // Unless invalidated meanwhile: then a newer load already stands in its place.
-          if (this.cache.get(tenantId) === entry) this.cache.set(tenantId, { config: next, loadedAt: Date.now(), reloading: false });
+          if (this.cache.get(tenantId) === entry)
+            this.cache.set(tenantId, { config: next, loadedAt: Date.now(), reloading: false });
         },
         () => (entry.reloading = false),
       );
@@ -62,7 +63,11 @@ export class TenantRiskConfigCache {
   }
 
   private async load(tenantId: string): Promise<TenantRiskConfig> {
-    const [rules, model, matchers] = await Promise.all([this.risk.latestRuleSet(tenantId), this.risk.activeModel(tenantId), this.lists.matchers(tenantId)]);
+    const [rules, model, matchers] = await Promise.all([
+      this.risk.latestRuleSet(tenantId),
+      this.risk.activeModel(tenantId),
+      this.lists.matchers(tenantId),
+    ]);
     return {
       ruleSet: rules?.ruleSet ?? defaultRuleSet,
       rulesVersion: rules?.version ?? 0,

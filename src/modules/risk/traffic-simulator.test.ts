@@ -31,13 +31,16 @@ describe('traffic simulator', () => {
     expect(frauds.length / traffic.length).toBeGreaterThan(0.04);
     expect(frauds.length / traffic.length).toBeLessThan(0.06);
     expect([...new Set(frauds.map((t) => t.pattern))].sort()).toEqual([...fraudPatterns].sort());
-    expect([...new Set(traffic.filter((t) => t.label === 'legit').map((t) => t.pattern))].sort()).toEqual([...legitPatterns].sort());
+    expect([...new Set(traffic.filter((t) => t.label === 'legit').map((t) => t.pattern))].sort()).toEqual(
+      [...legitPatterns].sort(),
+    );
     expect(traffic.filter((t) => t.pattern === 'normal').length).toBeGreaterThan(traffic.length * 0.6);
     const end = Date.parse('2026-01-08T00:00:00Z');
     expect(traffic.every((t) => Date.parse(t.request.occurredAt) < end)).toBe(true);
   });
 
-  const of = (pattern: SimTransaction['pattern'], seed = 42) => simulateTraffic({ ...options, customers: 600, seed }).filter((t) => t.pattern === pattern);
+  const of = (pattern: SimTransaction['pattern'], seed = 42) =>
+    simulateTraffic({ ...options, customers: 600, seed }).filter((t) => t.pattern === pattern);
 
   it('card-testing bursts try many cards with tiny amounts, numbered in time order; spread ones over several IPs and devices', () => {
     for (const pattern of ['card_testing', 'card_testing_spread'] as const) {
@@ -58,13 +61,21 @@ describe('traffic simulator', () => {
 
   it('takes over known accounts with a new device, abroad or through a same-country proxy, far above the usual amount', () => {
     const traffic = simulateTraffic({ ...options, customers: 600 });
-    const paidBefore = (t: SimTransaction) => traffic.some((o) => o.label === 'legit' && o.request.customer.id === t.request.customer.id && o.request.occurredAt < t.request.occurredAt);
+    const paidBefore = (t: SimTransaction) =>
+      traffic.some(
+        (o) =>
+          o.label === 'legit' &&
+          o.request.customer.id === t.request.customer.id &&
+          o.request.occurredAt < t.request.occurredAt,
+      );
     const devices = new Set(traffic.filter((t) => t.label === 'legit').map((t) => t.request.deviceId));
     for (const pattern of ['account_takeover', 'account_takeover_proxy'] as const) {
       const takeovers = traffic.filter((t) => t.pattern === pattern);
       expect(takeovers.length).toBeGreaterThan(5);
       // Accounts of the customer base, almost all with payments of their own before.
-      expect(takeovers.every((t) => /^sim42_cus_\d+$/.test(t.request.customer.id!) && !devices.has(t.request.deviceId))).toBe(true);
+      expect(
+        takeovers.every((t) => /^sim42_cus_\d+$/.test(t.request.customer.id!) && !devices.has(t.request.deviceId)),
+      ).toBe(true);
       expect(takeovers.filter(paidBefore).length / takeovers.length).toBeGreaterThan(0.8);
       const abroad = takeovers.filter((t) => t.request.ipCountry !== t.request.card.country).length;
       if (pattern === 'account_takeover') expect(abroad).toBe(takeovers.length);
@@ -74,7 +85,12 @@ describe('traffic simulator', () => {
 
   it('stolen cards on new accounts: 300–1,000 USD, mostly throwaway addresses; first-time customers mostly name-like ones', () => {
     const stolen = of('stolen_card_new_account');
-    expect(stolen.every((t) => t.request.amount.currency === 'USD' && t.request.amount.minor >= 30_000 && t.request.amount.minor <= 100_000)).toBe(true);
+    expect(
+      stolen.every(
+        (t) =>
+          t.request.amount.currency === 'USD' && t.request.amount.minor >= 30_000 && t.request.amount.minor <= 100_000,
+      ),
+    ).toBe(true);
     const throwaway = (t: SimTransaction) => {
       const s = emailSignals(t.request.customer.email ?? null, null);
       return s.disposable || s.randomLocal;

@@ -67,26 +67,204 @@ const homeCountries = [
 const fraudCountries = ['NG', 'RU', 'VN', 'ID', 'RO', 'UA', 'PK'];
 
 const firstNames = [
-  'maria', 'john', 'james', 'mary', 'robert', 'patricia', 'jennifer', 'michael', 'linda', 'david', 'elizabeth', 'william', 'susan', 'joseph',
-  'jessica', 'thomas', 'sarah', 'karen', 'christopher', 'daniel', 'lisa', 'matthew', 'ashley', 'steven', 'kimberly', 'emily', 'andrew',
-  'michelle', 'kevin', 'amanda', 'brian', 'melissa', 'jose', 'juan', 'luis', 'carlos', 'ana', 'sofia', 'lucia', 'mateo', 'valentina',
-  'camila', 'pedro', 'diego', 'wei', 'ming', 'hiroshi', 'yuki', 'sakura', 'kenji', 'priya', 'rahul', 'arjun', 'aisha', 'fatima', 'ahmed',
-  'omar', 'olga', 'dmitri', 'natalia', 'piotr', 'agnieszka', 'hans', 'francois', 'isabelle', 'giulia', 'marco', 'chiara', 'kwame', 'ngozi',
-  'tomasz', 'bjorn', 'astrid', 'lars', 'ingrid', 'chloe', 'lucas', 'noah', 'emma', 'olivia', 'liam', 'mia',
+  'maria',
+  'john',
+  'james',
+  'mary',
+  'robert',
+  'patricia',
+  'jennifer',
+  'michael',
+  'linda',
+  'david',
+  'elizabeth',
+  'william',
+  'susan',
+  'joseph',
+  'jessica',
+  'thomas',
+  'sarah',
+  'karen',
+  'christopher',
+  'daniel',
+  'lisa',
+  'matthew',
+  'ashley',
+  'steven',
+  'kimberly',
+  'emily',
+  'andrew',
+  'michelle',
+  'kevin',
+  'amanda',
+  'brian',
+  'melissa',
+  'jose',
+  'juan',
+  'luis',
+  'carlos',
+  'ana',
+  'sofia',
+  'lucia',
+  'mateo',
+  'valentina',
+  'camila',
+  'pedro',
+  'diego',
+  'wei',
+  'ming',
+  'hiroshi',
+  'yuki',
+  'sakura',
+  'kenji',
+  'priya',
+  'rahul',
+  'arjun',
+  'aisha',
+  'fatima',
+  'ahmed',
+  'omar',
+  'olga',
+  'dmitri',
+  'natalia',
+  'piotr',
+  'agnieszka',
+  'hans',
+  'francois',
+  'isabelle',
+  'giulia',
+  'marco',
+  'chiara',
+  'kwame',
+  'ngozi',
+  'tomasz',
+  'bjorn',
+  'astrid',
+  'lars',
+  'ingrid',
+  'chloe',
+  'lucas',
+  'noah',
+  'emma',
+  'olivia',
+  'liam',
+  'mia',
 ];
 const lastNames = [
-  'lopez', 'smith', 'johnson', 'williams', 'brown', 'jones', 'garcia', 'miller', 'davis', 'rodriguez', 'martinez', 'hernandez', 'gonzalez',
-  'wilson', 'anderson', 'taylor', 'moore', 'jackson', 'martin', 'lee', 'perez', 'thompson', 'white', 'harris', 'sanchez', 'clark',
-  'ramirez', 'lewis', 'robinson', 'walker', 'young', 'allen', 'king', 'wright', 'scott', 'torres', 'nguyen', 'hill', 'flores', 'green',
-  'adams', 'baker', 'rivera', 'campbell', 'mitchell', 'carter', 'mueller', 'schmidt', 'schneider', 'fischer', 'weber', 'kowalski', 'nowak',
-  'ivanov', 'smirnov', 'tanaka', 'suzuki', 'takahashi', 'yamamoto', 'kim', 'park', 'chen', 'wang', 'zhang', 'liu', 'singh', 'kumar',
-  'sharma', 'patel', 'okafor', 'adeyemi', 'mensah', 'dubois', 'moreau', 'rossi', 'ferrari', 'silva', 'santos', 'oliveira', 'costa',
-  'jensen', 'hansen', 'murphy', 'kelly', 'sullivan',
+  'lopez',
+  'smith',
+  'johnson',
+  'williams',
+  'brown',
+  'jones',
+  'garcia',
+  'miller',
+  'davis',
+  'rodriguez',
+  'martinez',
+  'hernandez',
+  'gonzalez',
+  'wilson',
+  'anderson',
+  'taylor',
+  'moore',
+  'jackson',
+  'martin',
+  'lee',
+  'perez',
+  'thompson',
+  'white',
+  'harris',
+  'sanchez',
+  'clark',
+  'ramirez',
+  'lewis',
+  'robinson',
+  'walker',
+  'young',
+  'allen',
+  'king',
+  'wright',
+  'scott',
+  'torres',
+  'nguyen',
+  'hill',
+  'flores',
+  'green',
+  'adams',
+  'baker',
+  'rivera',
+  'campbell',
+  'mitchell',
+  'carter',
+  'mueller',
+  'schmidt',
+  'schneider',
+  'fischer',
+  'weber',
+  'kowalski',
+  'nowak',
+  'ivanov',
+  'smirnov',
+  'tanaka',
+  'suzuki',
+  'takahashi',
+  'yamamoto',
+  'kim',
+  'park',
+  'chen',
+  'wang',
+  'zhang',
+  'liu',
+  'singh',
+  'kumar',
+  'sharma',
+  'patel',
+  'okafor',
+  'adeyemi',
+  'mensah',
+  'dubois',
+  'moreau',
+  'rossi',
+  'ferrari',
+  'silva',
+  'santos',
+  'oliveira',
+  'costa',
+  'jensen',
+  'hansen',
+  'murphy',
+  'kelly',
+  'sullivan',
 ];
 /** Where real people's mail lives; repeated rows weigh the draw. */
-const freeMailDomains = ['gmail.com', 'gmail.com', 'gmail.com', 'gmail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'icloud.com', 'proton.me', 'gmx.de', 'yahoo.co.uk', 'orange.fr', 'uol.com.br'];
+const freeMailDomains = [
+  'gmail.com',
+  'gmail.com',
+  'gmail.com',
+  'gmail.com',
+  'yahoo.com',
+  'outlook.com',
+  'hotmail.com',
+  'icloud.com',
+  'proton.me',
+  'gmx.de',
+  'yahoo.co.uk',
+  'orange.fr',
+  'uol.com.br',
+];
 /** Throwaway inboxes, all on the public disposable-domain lists. */
-const disposableDomains = ['mailinator.com', 'guerrillamail.com', 'sharklasers.com', 'yopmail.com', '10minutemail.com', 'trashmail.com', 'maildrop.cc', 'dispostable.com', 'getnada.com'];
+const disposableDomains = [
+  'mailinator.com',
+  'guerrillamail.com',
+  'sharklasers.com',
+  'yopmail.com',
+  '10minutemail.com',
+  'trashmail.com',
+  'maildrop.cc',
+  'dispostable.com',
+  'getnada.com',
+];
 
 interface Card {
   bin: string;
@@ -140,9 +318,17 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
   let seq = 0;
   const nextId = () => `${prefix}_tx_${(++seq).toString(36).padStart(6, '0')}`;
 
-  const bins = Array.from({ length: 80 }, () => ({ bin: `${pick(['4', '4', '5', '5', '3'])}${digits(5)}`, country: pick(homeCountries)[0] as string }));
+  const bins = Array.from({ length: 80 }, () => ({
+    bin: `${pick(['4', '4', '5', '5', '3'])}${digits(5)}`,
+    country: pick(homeCountries)[0] as string,
+  }));
   let cards = 0;
-  const cardOf = (bin: string, country: string, last4 = digits(4)): Card => ({ bin, last4, country, fingerprint: `${prefix}_fp_${++cards}_${digits(6)}` });
+  const cardOf = (bin: string, country: string, last4 = digits(4)): Card => ({
+    bin,
+    last4,
+    country,
+    fingerprint: `${prefix}_fp_${++cards}_${digits(6)}`,
+  });
   const homeCard = (country: string): Card => {
     const b = zipf(bins);
     return cardOf(b.bin, chance(0.96) ? country : b.country);
@@ -153,22 +339,37 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
     const f = pick(firstNames);
     const l = pick(lastNames);
     const year = () => String(int(1955, 2006));
-    const local = pick([`${f}.${l}`, `${f}${l}`, `${f[0]}${l}`, `${f}.${l}${int(1, 99)}`, `${f}_${l}${year()}`, `${f}${l[0]}${int(1, 999)}`, `${l}.${f}`, `${f}.${l}${year().slice(2)}`]);
+    const local = pick([
+      `${f}.${l}`,
+      `${f}${l}`,
+      `${f[0]}${l}`,
+      `${f}.${l}${int(1, 99)}`,
+      `${f}_${l}${year()}`,
+      `${f}${l[0]}${int(1, 999)}`,
+      `${l}.${f}`,
+      `${f}.${l}${year().slice(2)}`,
+    ]);
     let email = `${local}@${pick(freeMailDomains)}`;
     while (usedEmails.has(email)) email = `${local}${int(1, 9999)}@${pick(freeMailDomains)}`;
     usedEmails.add(email);
     return email;
   };
-  const randomString = (n: number, alphabet: string) => Array.from({ length: n }, () => alphabet[int(0, alphabet.length - 1)]).join('');
+  const randomString = (n: number, alphabet: string) =>
+    Array.from({ length: n }, () => alphabet[int(0, alphabet.length - 1)]).join('');
   /** What a fraudster signs up with: a disposable inbox, a random string at a free provider, or now and then a plausible name. */
   const throwawayEmail = () => {
     const roll = rnd();
-    if (roll < 0.45) return `${pick([randomString(int(6, 10), 'abcdefghijklmnopqrstuvwxyz0123456789'), personalEmail().split('@')[0]!])}@${pick(disposableDomains)}`;
-    if (roll < 0.9) return `${randomString(int(8, 12), chance(0.5) ? 'abcdefghijklmnopqrstuvwxyz' : 'abcdefghijklmnopqrstuvwxyz0123456789')}@${pick(freeMailDomains)}`;
+    if (roll < 0.45)
+      return `${pick([randomString(int(6, 10), 'abcdefghijklmnopqrstuvwxyz0123456789'), personalEmail().split('@')[0]!])}@${pick(disposableDomains)}`;
+    if (roll < 0.9)
+      return `${randomString(int(8, 12), chance(0.5) ? 'abcdefghijklmnopqrstuvwxyz' : 'abcdefghijklmnopqrstuvwxyz0123456789')}@${pick(freeMailDomains)}`;
     return personalEmail();
   };
 
-  const merchants = Array.from({ length: 40 }, (_, i) => ({ id: `${prefix}_mer_${i}`, country: pick(homeCountries)[0] }));
+  const merchants = Array.from({ length: 40 }, (_, i) => ({
+    id: `${prefix}_mer_${i}`,
+    country: pick(homeCountries)[0],
+  }));
   const compromised = merchants[7]!;
   const merchant = () => zipf(merchants);
   /** Carrier-NAT addresses: a few per country, each shared by many customers for the whole period. */
@@ -192,9 +393,23 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
   });
 
   const out: SimTransaction[] = [];
-  const money = (usd: number, currency: string, fx: number) => ({ minor: Math.max(1, Math.round(usd * fx * 10 ** currencyExponent(currency))), currency });
-  const push = (pattern: SimPattern, label: 'fraud' | 'legit', at: number, req: Omit<SimTransaction['request'], 'transactionId' | 'occurredAt'>, burst?: SimTransaction['burst']) => {
-    out.push({ pattern, label, request: { transactionId: nextId(), occurredAt: new Date(Math.min(at, end - 1)).toISOString(), ...req }, ...(burst ? { burst } : {}) });
+  const money = (usd: number, currency: string, fx: number) => ({
+    minor: Math.max(1, Math.round(usd * fx * 10 ** currencyExponent(currency))),
+    currency,
+  });
+  const push = (
+    pattern: SimPattern,
+    label: 'fraud' | 'legit',
+    at: number,
+    req: Omit<SimTransaction['request'], 'transactionId' | 'occurredAt'>,
+    burst?: SimTransaction['burst'],
+  ) => {
+    out.push({
+      pattern,
+      label,
+      request: { transactionId: nextId(), occurredAt: new Date(Math.min(at, end - 1)).toISOString(), ...req },
+      ...(burst ? { burst } : {}),
+    });
   };
   const dayTime = (day: number) => start + day * DAY_MS + Math.floor(uniform(7, 23.5) * HOUR_MS);
 
@@ -206,7 +421,8 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
       for (let k = 0; k < n; k++) {
         let pattern: SimPattern = c.ip === null ? 'shared_ip' : 'normal';
         let ipCountry = c.country;
-        let ip = c.ip === null ? carrierIp(c.country) : chance(0.9) ? c.ip : chance(0.5) ? carrierIp(c.country) : ipOf();
+        let ip =
+          c.ip === null ? carrierIp(c.country) : chance(0.9) ? c.ip : chance(0.5) ? carrierIp(c.country) : ipOf();
         let device = pick(c.devices);
         let usd = c.usualUsd * Math.exp(0.45 * normal());
         const roll = rnd();
@@ -280,7 +496,8 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
     amount_outlier: 0.1,
   };
   const target = (p: FraudPattern) => Math.max(1, Math.round(fraudTarget * budget[p]));
-  const randomTime = (fromDay = 0) => start + Math.floor(uniform(Math.min(fromDay, options.days - 1) * DAY_MS, options.days * DAY_MS - HOUR_MS));
+  const randomTime = (fromDay = 0) =>
+    start + Math.floor(uniform(Math.min(fromDay, options.days - 1) * DAY_MS, options.days * DAY_MS - HOUR_MS));
   const known = () => pick(customers);
 
   /**
@@ -295,11 +512,16 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
       const t0 = randomTime();
       const duration = uniform(8, 40) * MINUTE_MS;
       const times = Array.from({ length: attempts }, () => t0 + Math.floor(rnd() * duration)).sort((a, b) => a - b);
-      const burstBins = Array.from({ length: int(1, 3) }, () => (chance(0.5) ? zipf(bins) : { bin: `4${digits(5)}`, country: pick(homeCountries)[0] as string }));
+      const burstBins = Array.from({ length: int(1, 3) }, () =>
+        chance(0.5) ? zipf(bins) : { bin: `4${digits(5)}`, country: pick(homeCountries)[0] as string },
+      );
       const enumerate = chance(0.5);
       const base = int(1000, 8000);
       const ips = Array.from({ length: spread ? int(3, 6) : 1 }, () => ipOf());
-      const devices = Array.from({ length: spread ? int(4, 12) : 1 }, (_, k) => `${prefix}_ct${pattern === 'card_testing' ? '' : 's'}_${burst}_${k}`);
+      const devices = Array.from(
+        { length: spread ? int(4, 12) : 1 },
+        (_, k) => `${prefix}_ct${pattern === 'card_testing' ? '' : 's'}_${burst}_${k}`,
+      );
       const ipCountry = chance(0.5) ? pick(fraudCountries) : pick(homeCountries)[0];
       const withOutcome = chance(0.75);
       const declineRate = uniform(0.6, 0.95);
@@ -308,7 +530,18 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
       const tried: Card[] = [];
       for (let a = 0; a < attempts; a++, made++) {
         const b = pick(burstBins);
-        const card = tried.length > 0 && chance(0.15) ? pick(tried) : cardOf(b.bin, b.country, enumerate ? String(base + a * int(7, 13)).padStart(4, '0').slice(-4) : undefined);
+        const card =
+          tried.length > 0 && chance(0.15)
+            ? pick(tried)
+            : cardOf(
+                b.bin,
+                b.country,
+                enumerate
+                  ? String(base + a * int(7, 13))
+                      .padStart(4, '0')
+                      .slice(-4)
+                  : undefined,
+              );
         tried.push(card);
         push(
           pattern,
@@ -392,7 +625,8 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
   const attackStart = Math.floor(options.days / 2);
   for (let made = 0; made < target('compromised_merchant'); made++) {
     const cardCountry = pick(homeCountries)[0];
-    const at = start + Math.floor(uniform(attackStart * DAY_MS, Math.min(options.days, attackStart + 3) * DAY_MS - HOUR_MS));
+    const at =
+      start + Math.floor(uniform(attackStart * DAY_MS, Math.min(options.days, attackStart + 3) * DAY_MS - HOUR_MS));
     push('compromised_merchant', 'fraud', at, {
       amount: money(uniform(80, 600), 'USD', 1),
       customer: { email: `${prefix}.buyer${made}@mailbox.example` },
@@ -420,5 +654,9 @@ export function simulateTraffic(options: SimOptions): SimTransaction[] {
     });
   }
 
-  return out.sort((a, b) => a.request.occurredAt.localeCompare(b.request.occurredAt) || a.request.transactionId.localeCompare(b.request.transactionId));
+  return out.sort(
+    (a, b) =>
+      a.request.occurredAt.localeCompare(b.request.occurredAt) ||
+      a.request.transactionId.localeCompare(b.request.transactionId),
+  );
 }

@@ -72,7 +72,13 @@ export interface VelocitySnapshot {
   account: { firstSeenAt: number | null };
   card: { count1h: number; declines1h: number; seenBefore: boolean; firstSeenAt: number | null };
   /** `newCustomers24h`: other new accounts on this device in a day (one device, many fresh accounts). */
-  device: BurstCounts & { distinctCards24h: number; distinctCustomers24h: number; newCustomers24h: number; seenBefore: boolean; firstSeenAt: number | null };
+  device: BurstCounts & {
+    distinctCards24h: number;
+    distinctCustomers24h: number;
+    newCustomers24h: number;
+    seenBefore: boolean;
+    firstSeenAt: number | null;
+  };
   /** `distinctCustomers30d` and the IP's age tell a long-shared carrier-NAT address from a fresh proxy. */
   ip: BurstCounts & {
     count1h: number;

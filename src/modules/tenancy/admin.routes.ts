@@ -16,7 +16,8 @@ export async function adminRoutes(app: App, container: Container): Promise<void>
   const adminToken = container.config.PAYLENS_ADMIN_TOKEN;
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
-    if (!adminToken || !token || !safeEqual(token, adminToken)) throw new AppError('unauthorized', 'Send the admin token as Authorization: Bearer …');
+    if (!adminToken || !token || !safeEqual(token, adminToken))
+      throw new AppError('unauthorized', 'Send the admin token as Authorization: Bearer …');
   });
 
   app.post(
@@ -27,7 +28,10 @@ export async function adminRoutes(app: App, container: Container): Promise<void>
         tags: ['admin'],
         body: z.object({ name: tenantNameSchema }),
         response: {
-          201: z.object({ tenant: z.object({ id: z.string(), name: z.string() }), apiKey: z.string().describe('Shown once') }),
+          201: z.object({
+            tenant: z.object({ id: z.string(), name: z.string() }),
+            apiKey: z.string().describe('Shown once'),
+          }),
           ...problemResponses(401, 409, 422),
         },
       },

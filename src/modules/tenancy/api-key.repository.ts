@@ -69,7 +69,12 @@ export class ApiKeyRepository {
    * Puts an end date on a key that has none and is not revoked, and stores its replacement, in one
    * transaction. A key already rotated, expired or revoked is left alone (null): its end is final.
    */
-  async rotate(id: string, tenantId: string, endsAt: Date, replacement: NewApiKey): Promise<{ old: ApiKeyRecord; next: ApiKeyRecord } | null> {
+  async rotate(
+    id: string,
+    tenantId: string,
+    endsAt: Date,
+    replacement: NewApiKey,
+  ): Promise<{ old: ApiKeyRecord; next: ApiKeyRecord } | null> {
     return this.db.transaction().execute(async (trx) => {
       const old = await trx
         .updateTable('api_keys')
@@ -81,7 +86,11 @@ export class ApiKeyRepository {
         .returningAll()
         .executeTakeFirst();
       if (!old) return null;
-      const next = await trx.insertInto('api_keys').values(newRow(replacement)).returningAll().executeTakeFirstOrThrow();
+      const next = await trx
+        .insertInto('api_keys')
+        .values(newRow(replacement))
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return { old: toRecord(old), next: toRecord(next) };
     });
   }
@@ -110,7 +119,12 @@ export class ApiKeyRepository {
   }
 
   async listForTenant(tenantId: string): Promise<ApiKeyRecord[]> {
-    const rows = await this.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at', 'desc')
+      .execute();
     return rows.map(toRecord);
   }
 

@@ -69,7 +69,8 @@ export class ApiKeyService {
 
   async issue(tenantId: string, name: string, options: KeyOptions = {}): Promise<IssuedKey> {
     const secret = options.secret ?? generateApiKey();
-    if (!API_KEY_PATTERN.test(secret)) throw new Error('API keys must be pl_ followed by at least 32 random bytes in base64url');
+    if (!API_KEY_PATTERN.test(secret))
+      throw new Error('API keys must be pl_ followed by at least 32 random bytes in base64url');
     const key = await this.repo.insert(this.newKey(tenantId, name, secret, options));
     return { key, secret };
   }
@@ -80,7 +81,9 @@ export class ApiKeyService {
     let cached = this.cache.get(hash);
     if (cached === undefined) {
       const record = await this.repo.findByHash(hash);
-      cached = record ? { record, allowsAddress: record.allowedCidrs ? addressMatcher(record.allowedCidrs) : anyAddress } : false;
+      cached = record
+        ? { record, allowsAddress: record.allowedCidrs ? addressMatcher(record.allowedCidrs) : anyAddress }
+        : false;
       this.cache.set(hash, cached);
     }
     if (!cached) return null;
@@ -143,7 +146,12 @@ export class ApiKeyService {
     }
   }
 
-  private newKey(tenantId: string, name: string, secret: string, options: Pick<KeyOptions, 'scopes' | 'allowedCidrs'>): NewApiKey {
+  private newKey(
+    tenantId: string,
+    name: string,
+    secret: string,
+    options: Pick<KeyOptions, 'scopes' | 'allowedCidrs'>,
+  ): NewApiKey {
     return {
       id: newId('key'),
       tenantId,

@@ -32,8 +32,15 @@ const newKeySchema = z.object({
     .min(1)
     .max(SCOPES.length)
     .optional()
-    .describe('What the key may do: ingest (POST /v1/events, /v1/events/batch), score (POST /v1/risk/score, /score/batch, /labels), read (every GET and the live feed), manage (every other change, and the key list). A key grants only scopes it holds itself; the caller\'s scopes when omitted.'),
-  allowedCidrs: z.array(cidrSchema).min(1).max(100).optional().describe('Client addresses the key may be used from (CIDRs); any address when omitted'),
+    .describe(
+      "What the key may do: ingest (POST /v1/events, /v1/events/batch), score (POST /v1/risk/score, /score/batch, /labels), read (every GET and the live feed), manage (every other change, and the key list). A key grants only scopes it holds itself; the caller's scopes when omitted.",
+    ),
+  allowedCidrs: z
+    .array(cidrSchema)
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Client addresses the key may be used from (CIDRs); any address when omitted'),
 });
 
 function present(key: ApiKeyRecord): z.infer<typeof apiKeySchema> {
@@ -54,14 +61,27 @@ function present(key: ApiKeyRecord): z.infer<typeof apiKeySchema> {
 function grantable(request: FastifyRequest, scopes: readonly Scope[]): Scope[] {
   const held = principalOf(request).scopes;
   const missing = scopes.filter((s) => !held.includes(s));
-  if (missing.length > 0) throw new AppError('insufficient_scope', `A key cannot grant scopes it lacks: ${missing.join(', ')}`, { requiredScope: missing[0] });
+  if (missing.length > 0)
+    throw new AppError('insufficient_scope', `A key cannot grant scopes it lacks: ${missing.join(', ')}`, {
+      requiredScope: missing[0],
+    });
   return [...new Set(scopes)];
 }
 
 export async function apiKeyRoutes(app: App, container: Container): Promise<void> {
-  app.get('/api-keys', { schema: { summary: 'List API keys (never their secrets)', tags: ['api-keys'], response: { 200: z.object({ data: z.array(apiKeySchema) }), ...problemResponses(401, 403) } } }, async (request) => ({
-    data: (await container.apiKeys.list(tenantOf(request))).map(present),
-  }));
+  app.get(
+    '/api-keys',
+    {
+      schema: {
+        summary: 'List API keys (never their secrets)',
+        tags: ['api-keys'],
+        response: { 200: z.object({ data: z.array(apiKeySchema) }), ...problemResponses(401, 403) },
+      },
+    },
+    async (request) => ({
+      data: (await container.apiKeys.list(tenantOf(request))).map(present),
+    }),
+  );
 
   app.post(
     '/api-keys',
@@ -69,7 +89,8 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
       config: { audit: 'api_key.create' },
       schema: {
         summary: 'Create an API key; the secret is in this response only',
-        description: 'The new key gets the scopes asked for (those of the calling key when none are named; never one the calling key lacks) and, optionally, an allowlist of client addresses.',
+        description:
+          'The new key gets the scopes asked for (those of the calling key when none are named; never one the calling key lacks) and, optionally, an allowlist of client addresses.',
         tags: ['api-keys'],
         body: newKeySchema,
         response: { 201: z.object({ apiKey: apiKeySchema, secret: z.string() }), ...problemResponses(401, 403, 422) },
@@ -93,17 +114,36 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
           'The replacement keeps the name, scopes and allowlist (so the calling key must hold every scope of the rotated one). A key can be rotated once: a key already rotated (even within its grace period), expired or revoked answers 409, and its end is never moved.',
         tags: ['api-keys'],
         params: z.object({ id: z.string().max(64) }),
-        body: z.object({ gracePeriodSeconds: z.number().int().min(0).max(30 * 86400).default(86400) }).default({ gracePeriodSeconds: 86400 }),
-        response: { 201: z.object({ apiKey: apiKeySchema, secret: z.string() }), ...problemResponses(401, 403, 404, 409, 422) },
+        body: z
+          .object({
+            gracePeriodSeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(30 * 86400)
+              .default(86400),
+          })
+          .default({ gracePeriodSeconds: 86400 }),
+        response: {
+          201: z.object({ apiKey: apiKeySchema, secret: z.string() }),
+          ...problemResponses(401, 403, 404, 409, 422),
+        },
       },
     },
     async (request, reply) => {
       const target = await container.apiKeys.get(request.params.id, tenantOf(request));
       if (target) grantable(request, target.scopes);
-      const outcome = await container.apiKeys.rotate(request.params.id, tenantOf(request), request.body.gracePeriodSeconds);
+      const outcome = await container.apiKeys.rotate(
+        request.params.id,
+        tenantOf(request),
+        request.body.gracePeriodSeconds,
+      );
       if ('refused' in outcome) {
         if (outcome.refused === 'not_found') throw new AppError('not_found', `No API key ${request.params.id}`);
-        throw new AppError('conflict', `API key ${request.params.id} was already rotated, or has expired or been revoked; its end is final`);
+        throw new AppError(
+          'conflict',
+          `API key ${request.params.id} was already rotated, or has expired or been revoked; its end is final`,
+        );
       }
       const issued = outcome.rotated;
       return reply.code(201).send({ apiKey: present(issued.key), secret: issued.secret });

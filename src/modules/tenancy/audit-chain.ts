@@ -29,7 +29,15 @@ export const GENESIS: ChainLink = { seq: 0, hash: '0'.repeat(64) };
  * hand the details back in another key order, and the hash must not depend on it.
  */
 export function entryHash(prevHash: string, e: AuditEntry): string {
-  const canonical = stringify({ seq: e.seq, id: e.id, at: e.at, actor: e.actor, action: e.action, target: e.target, details: e.details });
+  const canonical = stringify({
+    seq: e.seq,
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    target: e.target,
+    details: e.details,
+  });
   return sha256Hex(`${prevHash}\n${canonical}`);
 }
 
@@ -40,10 +48,20 @@ export type ChainBreak = { seq: number; reason: (typeof chainBreakReasons)[numbe
  * Checks entries in sequence order, continuing the chain from `prev`: the last sound link, and the
  * first break if there is one.
  */
-export function checkChain(entries: readonly ChainedEntry[], prev: ChainLink): { last: ChainLink; broken: ChainBreak | null } {
+export function checkChain(
+  entries: readonly ChainedEntry[],
+  prev: ChainLink,
+): { last: ChainLink; broken: ChainBreak | null } {
   let last = prev;
   for (const e of entries) {
-    const reason = e.seq !== last.seq + 1 ? 'sequence gap' : e.prevHash !== last.hash ? 'previous hash mismatch' : entryHash(e.prevHash, e) !== e.hash ? 'hash mismatch' : null;
+    const reason =
+      e.seq !== last.seq + 1
+        ? 'sequence gap'
+        : e.prevHash !== last.hash
+          ? 'previous hash mismatch'
+          : entryHash(e.prevHash, e) !== e.hash
+            ? 'hash mismatch'
+            : null;
     if (reason) return { last, broken: { seq: e.seq, reason } };
     last = { seq: e.seq, hash: e.hash };
   }

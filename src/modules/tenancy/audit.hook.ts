@@ -36,7 +36,12 @@ export function auditTrail(audit: AuditLog, action: string) {
         actor: request.principal.keyId,
         action,
         target: targetOf(request.params, payload),
-        details: { method: request.method, route: request.routeOptions.url ?? null, status: reply.statusCode, requestId: request.id },
+        details: {
+          method: request.method,
+          route: request.routeOptions.url ?? null,
+          status: reply.statusCode,
+          requestId: request.id,
+        },
       });
     } catch (error) {
       request.log.error({ err: error, action }, 'audit entry could not be stored');

@@ -50,7 +50,12 @@ export async function auditRoutes(app: App, container: Container): Promise<void>
     },
     async (request) => {
       const q = request.query;
-      return container.audit.list(tenantOf(request), { action: q.action, actor: q.actor, ...toTimeRange(q) }, q.limit, cursorParam(q.cursor, 'aud'));
+      return container.audit.list(
+        tenantOf(request),
+        { action: q.action, actor: q.actor, ...toTimeRange(q) },
+        q.limit,
+        cursorParam(q.cursor, 'aud'),
+      );
     },
   );
 

@@ -34,7 +34,12 @@ export class AuditLog {
       const checked = checkChain(page, last);
       last = checked.last;
       if (checked.broken || page.length < VERIFY_PAGE) {
-        return { valid: checked.broken === null, entries: last.seq, last: last.seq > 0 ? last : null, broken: checked.broken };
+        return {
+          valid: checked.broken === null,
+          entries: last.seq,
+          last: last.seq > 0 ? last : null,
+          broken: checked.broken,
+        };
       }
     }
   }

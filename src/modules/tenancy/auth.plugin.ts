@@ -21,7 +21,13 @@ export interface AuthDeps {
  * key; 403 `forbidden` from an address outside the key's allowlist; 403 `insufficient_scope`; 429
  * once the key has used its requests for the minute.
  */
-export async function authorize(deps: AuthDeps, request: FastifyRequest, reply: FastifyReply, token: string | null, scope: Scope): Promise<Principal> {
+export async function authorize(
+  deps: AuthDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string | null,
+  scope: Scope,
+): Promise<Principal> {
   if (!token) throw new AppError('unauthorized', 'Send an API key as Authorization: Bearer pl_…');
   const principal = await deps.keys.authenticate(token);
   if (!principal) throw new AppError('unauthorized', 'The API key is invalid, expired or revoked');
@@ -31,7 +37,11 @@ export async function authorize(deps: AuthDeps, request: FastifyRequest, reply: 
     throw new AppError('forbidden', `This API key may not be used from ${request.ip}`);
   }
   if (!principal.scopes.includes(scope)) {
-    throw new AppError('insufficient_scope', `This route needs the ${scope} scope; the key has ${principal.scopes.join(', ')}`, { requiredScope: scope });
+    throw new AppError(
+      'insufficient_scope',
+      `This route needs the ${scope} scope; the key has ${principal.scopes.join(', ')}`,
+      { requiredScope: scope },
+    );
   }
   const wait = await deps.limits.key(principal.keyId);
   if (wait !== null) throw rateLimited(reply, wait, 'This API key has made too many requests');
@@ -41,7 +51,13 @@ export async function authorize(deps: AuthDeps, request: FastifyRequest, reply: 
 /** onRequest hook of the /v1 routes: the request's API key, checked against the route's scope. */
 export function apiKeyAuth(deps: AuthDeps) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    request.principal = await authorize(deps, request, reply, bearerToken(request), request.routeOptions.config.scope ?? 'manage');
+    request.principal = await authorize(
+      deps,
+      request,
+      reply,
+      bearerToken(request),
+      request.routeOptions.config.scope ?? 'manage',
+    );
   };
 }
 
@@ -51,7 +67,10 @@ export function declareScope(route: RouteOptions): void {
   const scope = route.config?.scope ?? requiredScope(method, route.url);
   route.config = { ...route.config, scope };
   const description = route.schema?.description;
-  route.schema = { ...route.schema, description: description ? `${description}\n\n${scopeNote(scope)}` : scopeNote(scope) };
+  route.schema = {
+    ...route.schema,
+    description: description ? `${description}\n\n${scopeNote(scope)}` : scopeNote(scope),
+  };
 }
 
 export function principalOf(request: FastifyRequest): Principal {

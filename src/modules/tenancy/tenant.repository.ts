@@ -44,7 +44,10 @@ export class TenantRepository {
   }
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('tenants').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('tenants')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 }

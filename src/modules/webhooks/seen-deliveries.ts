@@ -38,7 +38,13 @@ export class SeenDeliveries {
     const expiresAt = new Date(freshUntil.getTime() + this.options.clockSkewMs);
     const inserted = await this.db
       .insertInto('webhook_seen_deliveries')
-      .values({ endpoint_id: endpointId, delivery_id: deliveryId, raw_event_id: null, claimed_at: now, expires_at: expiresAt })
+      .values({
+        endpoint_id: endpointId,
+        delivery_id: deliveryId,
+        raw_event_id: null,
+        claimed_at: now,
+        expires_at: expiresAt,
+      })
       .onConflict((oc) => oc.columns(['endpoint_id', 'delivery_id']).doNothing())
       .returning('delivery_id')
       .executeTakeFirst();
@@ -49,7 +55,15 @@ export class SeenDeliveries {
       .set({ raw_event_id: null, claimed_at: now, expires_at: expiresAt })
       .where('endpoint_id', '=', endpointId)
       .where('delivery_id', '=', deliveryId)
-      .where((eb) => eb.or([eb('expires_at', '<', now), eb.and([eb('raw_event_id', 'is', null), eb('claimed_at', '<', new Date(now.getTime() - this.options.leaseMs))])]))
+      .where((eb) =>
+        eb.or([
+          eb('expires_at', '<', now),
+          eb.and([
+            eb('raw_event_id', 'is', null),
+            eb('claimed_at', '<', new Date(now.getTime() - this.options.leaseMs)),
+          ]),
+        ]),
+      )
       .returning('delivery_id')
       .executeTakeFirst();
     if (takenOver) return { kind: 'claimed' };
@@ -64,12 +78,22 @@ export class SeenDeliveries {
 
   /** The claimed delivery was stored as this raw event. */
   async complete(endpointId: string, deliveryId: string, rawEventId: string): Promise<void> {
-    await this.db.updateTable('webhook_seen_deliveries').set({ raw_event_id: rawEventId }).where('endpoint_id', '=', endpointId).where('delivery_id', '=', deliveryId).execute();
+    await this.db
+      .updateTable('webhook_seen_deliveries')
+      .set({ raw_event_id: rawEventId })
+      .where('endpoint_id', '=', endpointId)
+      .where('delivery_id', '=', deliveryId)
+      .execute();
   }
 
   /** The claimed delivery failed before it was stored: the provider's retry must be processed. */
   async release(endpointId: string, deliveryId: string): Promise<void> {
-    await this.db.deleteFrom('webhook_seen_deliveries').where('endpoint_id', '=', endpointId).where('delivery_id', '=', deliveryId).where('raw_event_id', 'is', null).execute();
+    await this.db
+      .deleteFrom('webhook_seen_deliveries')
+      .where('endpoint_id', '=', endpointId)
+      .where('delivery_id', '=', deliveryId)
+      .where('raw_event_id', 'is', null)
+      .execute();
   }
 
   /** Deletes ids whose signatures are stale; returns how many. */

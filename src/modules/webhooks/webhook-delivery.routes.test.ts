@@ -28,7 +28,9 @@ describe('webhook delivery route with any connector', () => {
     normalize: () => ({ kind: 'ignored', reason: 'test' }),
     verify(input) {
       verifyCalls.push(input);
-      return input.headers['x-acme-signature'] === `${input.secret}:${input.query['data.id']}` ? { ok: true } : { ok: false, reason: 'bad acme signature' };
+      return input.headers['x-acme-signature'] === `${input.secret}:${input.query['data.id']}`
+        ? { ok: true }
+        : { ok: false, reason: 'bad acme signature' };
     },
     webhookAck: { contentType: 'text/plain', body: '[accepted]' },
     codes: {},
@@ -45,13 +47,25 @@ describe('webhook delivery route with any connector', () => {
   const metrics = createMetrics({ providers: ['acme'] });
   const result: IngestResult = {
     replayed: false,
-    rawEvent: { id: 'raw_1', status: 'ignored', provider: 'acme', providerEventId: 'e1', receivedAt: new Date().toISOString(), error: null, note: 'test' },
+    rawEvent: {
+      id: 'raw_1',
+      status: 'ignored',
+      provider: 'acme',
+      providerEventId: 'e1',
+      receivedAt: new Date().toISOString(),
+      error: null,
+      note: 'test',
+    },
     events: [],
   };
-  const unused = () => Promise.reject(new Error('a delivery without a signed delivery id never reaches the seen-id store'));
+  const unused = () =>
+    Promise.reject(new Error('a delivery without a signed delivery id never reaches the seen-id store'));
   const container = {
     webhookDeliveries: new WebhookDeliveryService({
-      endpoints: { forDelivery: async (id: string): Promise<DeliveryLookup> => (id === endpoint.id ? { kind: 'found', endpoint } : { kind: 'not_found' }) } as unknown as WebhookEndpointService,
+      endpoints: {
+        forDelivery: async (id: string): Promise<DeliveryLookup> =>
+          id === endpoint.id ? { kind: 'found', endpoint } : { kind: 'not_found' },
+      } as unknown as WebhookEndpointService,
       registry: new ConnectorRegistry([fakeConnector]),
       intake: {
         ingest: async (input: IngestInput) => {
@@ -95,23 +109,42 @@ describe('webhook delivery route with any connector', () => {
     expect(call.rawBody.equals(Buffer.from(body))).toBe(true);
     expect(call.settings).toEqual(endpoint.settings);
     expect(call.now).toEqual(new Date('2026-01-01T00:00:00Z'));
-    expect(ingested.at(-1)).toMatchObject({ tenantId: 'ten_1', source: 'webhook', providerHint: 'acme', endpointId: 'whe_1', contentType: 'application/json; charset=utf-8', resolveContext: { settings: endpoint.settings } });
+    expect(ingested.at(-1)).toMatchObject({
+      tenantId: 'ten_1',
+      source: 'webhook',
+      providerHint: 'acme',
+      endpointId: 'whe_1',
+      contentType: 'application/json; charset=utf-8',
+      resolveContext: { settings: endpoint.settings },
+    });
     expect(ingested.at(-1)!.resolveContext!.http).toBe(noOutbound);
     expect(call.http).toBe(noOutbound);
   });
 
   it('accepts the previous secret while it is in its grace period', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/webhooks/acme/whe_1?data.id=5', headers: { 'content-type': 'application/json', 'x-acme-signature': 'old:5' }, payload: '{}' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/acme/whe_1?data.id=5',
+      headers: { 'content-type': 'application/json', 'x-acme-signature': 'old:5' },
+      payload: '{}',
+    });
     expect(res.statusCode).toBe(200);
   });
 
   it('rejects a bad signature before the intake sees anything', async () => {
     const before = ingested.length;
-    const res = await app.inject({ method: 'POST', url: '/v1/webhooks/acme/whe_1', headers: { 'content-type': 'application/json', 'x-acme-signature': 'nope' }, payload: '{}' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/acme/whe_1',
+      headers: { 'content-type': 'application/json', 'x-acme-signature': 'nope' },
+      payload: '{}',
+    });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ code: 'invalid_signature', detail: 'bad acme signature' });
     expect(ingested.length).toBe(before);
-    expect((await metrics.registry.getSingleMetricAsString('paylens_invalid_signatures_total'))).toContain('provider="acme"} 1');
+    expect(await metrics.registry.getSingleMetricAsString('paylens_invalid_signatures_total')).toContain(
+      'provider="acme"} 1',
+    );
   });
 
   it('rejects an empty body as a bad signature, not a parse error', async () => {

@@ -39,7 +39,7 @@ export async function webhookDeliveryRoutes(app: App, container: Container): Pro
       schema: {
         summary: 'Receive a provider webhook',
         description:
-          'Point the provider at the `url` of a webhook endpoint. The signature is verified over the raw body with the endpoint secret (and the previous one during a rotation grace period); the payload is stored durably before the 200. Redeliveries answer 200 and store nothing new. Signatures with a time (Stripe, Mercado Pago, PayPal) must be within the endpoint\'s tolerance (300 s by default) either way; a Mercado Pago x-request-id or PayPal transmission id already accepted answers 200 with the first delivery\'s receipt (`replayed: true`) and is not processed again, or 409 while that first delivery is still being processed. Adyen gets its `[accepted]` text answer.',
+          "Point the provider at the `url` of a webhook endpoint. The signature is verified over the raw body with the endpoint secret (and the previous one during a rotation grace period); the payload is stored durably before the 200. Redeliveries answer 200 and store nothing new. Signatures with a time (Stripe, Mercado Pago, PayPal) must be within the endpoint's tolerance (300 s by default) either way; a Mercado Pago x-request-id or PayPal transmission id already accepted answers 200 with the first delivery's receipt (`replayed: true`) and is not processed again, or 409 while that first delivery is still being processed. Adyen gets its `[accepted]` text answer.",
         tags: ['webhooks'],
         security: [],
         params: z.object({ provider: z.string().min(1).max(64), endpointId: z.string().min(1).max(64) }),
@@ -63,19 +63,37 @@ export async function webhookDeliveryRoutes(app: App, container: Container): Pro
       });
       switch (outcome.kind) {
         case 'not_found':
-          throw new AppError('not_found', `No webhook endpoint ${request.params.endpointId} for ${request.params.provider}`);
+          throw new AppError(
+            'not_found',
+            `No webhook endpoint ${request.params.endpointId} for ${request.params.provider}`,
+          );
         case 'invalid_signature':
-          request.log.info({ provider: request.params.provider, endpointId: request.params.endpointId, reason: outcome.reason }, 'webhook signature rejected');
+          request.log.info(
+            { provider: request.params.provider, endpointId: request.params.endpointId, reason: outcome.reason },
+            'webhook signature rejected',
+          );
           throw new AppError('invalid_signature', outcome.reason);
         case 'in_flight':
           throw new AppError('conflict', 'A delivery with this id is being processed; retry later');
         case 'undecryptable':
-          request.log.error({ endpointId: request.params.endpointId }, 'webhook endpoint secret cannot be decrypted: PAYLENS_ENCRYPTION_KEY is missing or changed');
-          return sendProblem(reply, 'unavailable', 'The endpoint secret cannot be decrypted with the configured PAYLENS_ENCRYPTION_KEY; retry after the operator restores it');
+          request.log.error(
+            { endpointId: request.params.endpointId },
+            'webhook endpoint secret cannot be decrypted: PAYLENS_ENCRYPTION_KEY is missing or changed',
+          );
+          return sendProblem(
+            reply,
+            'unavailable',
+            'The endpoint secret cannot be decrypted with the configured PAYLENS_ENCRYPTION_KEY; retry after the operator restores it',
+          );
         case 'accepted': {
           const { result, ack } = outcome;
           if (ack) return reply.code(200).type(ack.contentType).send(ack.body);
-          return reply.code(200).send({ received: true as const, rawEventId: result.rawEvent.id, status: result.rawEvent.status, replayed: result.replayed });
+          return reply.code(200).send({
+            received: true as const,
+            rawEventId: result.rawEvent.id,
+            status: result.rawEvent.status,
+            replayed: result.replayed,
+          });
         }
       }
     },

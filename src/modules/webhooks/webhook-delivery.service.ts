@@ -51,7 +51,8 @@ export class WebhookDeliveryService {
     const lookup = await this.deps.endpoints.forDelivery(input.endpointId);
     if (lookup.kind === 'undecryptable') return lookup;
     const endpoint = lookup.kind === 'found' ? lookup.endpoint : null;
-    const connector = endpoint && endpoint.provider === input.provider ? this.deps.registry.get(endpoint.provider) : undefined;
+    const connector =
+      endpoint && endpoint.provider === input.provider ? this.deps.registry.get(endpoint.provider) : undefined;
     if (!endpoint || !connector) return { kind: 'not_found' };
 
     const verdict = await this.verify(connector, endpoint, input);
@@ -79,7 +80,11 @@ export class WebhookDeliveryService {
     });
   }
 
-  private async ingestClaimed(endpoint: DeliveryEndpoint, input: DeliveryInput, signed: SignedDelivery): Promise<IngestResult> {
+  private async ingestClaimed(
+    endpoint: DeliveryEndpoint,
+    input: DeliveryInput,
+    signed: SignedDelivery,
+  ): Promise<IngestResult> {
     let result: IngestResult;
     try {
       result = await this.ingest(endpoint, input);
@@ -94,7 +99,11 @@ export class WebhookDeliveryService {
   private async replay(endpoint: DeliveryEndpoint, rawEventId: string, connector: Connector): Promise<DeliveryOutcome> {
     const raw = await this.deps.rawEvents.findById(endpoint.tenantId, rawEventId);
     if (!raw) throw new AppError('conflict', 'This delivery was already received');
-    return { kind: 'accepted', result: { replayed: true, rawEvent: summarizeRawEvent(raw), events: [] }, ack: connector.webhookAck };
+    return {
+      kind: 'accepted',
+      result: { replayed: true, rawEvent: summarizeRawEvent(raw), events: [] },
+      ack: connector.webhookAck,
+    };
   }
 
   private async verify(connector: Connector, endpoint: DeliveryEndpoint, input: DeliveryInput): Promise<VerifyResult> {
@@ -103,10 +112,21 @@ export class WebhookDeliveryService {
     const now = this.deps.clock();
     const attempt = async (secret: string): Promise<VerifyResult> => {
       try {
-        return await verify.call(connector, { rawBody: input.rawBody, headers: input.headers, query: input.query, secret, settings: endpoint.settings, now, http: this.deps.http });
+        return await verify.call(connector, {
+          rawBody: input.rawBody,
+          headers: input.headers,
+          query: input.query,
+          secret,
+          settings: endpoint.settings,
+          now,
+          http: this.deps.http,
+        });
       } catch (error) {
         // Verification that could not run (e.g. a certificate download failed) is not a bad signature: 503 makes the provider retry.
-        throw new AppError('unavailable', `Could not verify the ${connector.displayName} signature right now: ${error instanceof Error ? error.message : String(error)}`);
+        throw new AppError(
+          'unavailable',
+          `Could not verify the ${connector.displayName} signature right now: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     };
     const current = await attempt(endpoint.secret);

@@ -79,7 +79,12 @@ export class WebhookEndpointRepository {
 
   /** Not tenant-scoped: deliveries authenticate by endpoint id, before any tenant is known. */
   async findActive(id: string): Promise<WebhookEndpointRow | null> {
-    const row = await this.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return row ? toRow(row) : null;
   }
 
@@ -134,5 +139,4 @@ export class WebhookEndpointRepository {
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
-
 }

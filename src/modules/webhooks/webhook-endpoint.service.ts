@@ -46,7 +46,8 @@ export type EndpointOutcome =
   | { kind: 'invalid_settings'; field: string; message: string }
   | { kind: 'encryption_unavailable' };
 
-export type DeliveryLookup = { kind: 'found'; endpoint: DeliveryEndpoint } | { kind: 'not_found' } | { kind: 'undecryptable' };
+export type DeliveryLookup =
+  { kind: 'found'; endpoint: DeliveryEndpoint } | { kind: 'not_found' } | { kind: 'undecryptable' };
 
 export function webhookUrl(provider: string, endpointId: string): string {
   return `/v1/webhooks/${provider}/${endpointId}`;
@@ -91,8 +92,16 @@ export class WebhookEndpointService {
   async create(tenantId: string, input: CreateEndpointInput): Promise<EndpointOutcome> {
     const provider = input.provider.toLowerCase();
     const connector = this.deps.registry.get(provider);
-    if (!connector) return { kind: 'unknown_provider', detail: `Unknown provider "${input.provider}"; known: ${this.deps.registry.ids().join(', ')}` };
-    if (!connector.verify) return { kind: 'unknown_provider', detail: `The ${connector.displayName} connector cannot verify webhook signatures` };
+    if (!connector)
+      return {
+        kind: 'unknown_provider',
+        detail: `Unknown provider "${input.provider}"; known: ${this.deps.registry.ids().join(', ')}`,
+      };
+    if (!connector.verify)
+      return {
+        kind: 'unknown_provider',
+        detail: `The ${connector.displayName} connector cannot verify webhook signatures`,
+      };
     const invalid = this.settingsProblem(connector, input.settings ?? {});
     if (invalid) return invalid;
     const box = await this.deps.keys.box();
@@ -123,7 +132,12 @@ export class WebhookEndpointService {
   }
 
   /** Installs a new secret; the old one keeps verifying deliveries for `gracePeriodSeconds`. */
-  async rotateSecret(tenantId: string, id: string, secret: string, gracePeriodSeconds: number): Promise<EndpointOutcome> {
+  async rotateSecret(
+    tenantId: string,
+    id: string,
+    secret: string,
+    gracePeriodSeconds: number,
+  ): Promise<EndpointOutcome> {
     const box = await this.deps.keys.box();
     if (!box) return { kind: 'encryption_unavailable' };
     const now = this.deps.clock();
@@ -148,8 +162,20 @@ export class WebhookEndpointService {
    */
   private settingsProblem(connector: Connector, settings: Record<string, unknown>): EndpointOutcome | null {
     const tolerance = settings.signatureToleranceSeconds;
-    if (tolerance !== undefined && !(typeof tolerance === 'number' && Number.isInteger(tolerance) && tolerance >= 1 && tolerance <= MAX_SIGNATURE_TOLERANCE_SECONDS)) {
-      return { kind: 'invalid_settings', field: 'signatureToleranceSeconds', message: `must be a whole number of seconds from 1 to ${MAX_SIGNATURE_TOLERANCE_SECONDS}` };
+    if (
+      tolerance !== undefined &&
+      !(
+        typeof tolerance === 'number' &&
+        Number.isInteger(tolerance) &&
+        tolerance >= 1 &&
+        tolerance <= MAX_SIGNATURE_TOLERANCE_SECONDS
+      )
+    ) {
+      return {
+        kind: 'invalid_settings',
+        field: 'signatureToleranceSeconds',
+        message: `must be a whole number of seconds from 1 to ${MAX_SIGNATURE_TOLERANCE_SECONDS}`,
+      };
     }
     for (const { field, url } of connector.outboundUrls?.(settings) ?? []) {
       const problem = this.deps.http.urlProblem(url);
@@ -175,13 +201,17 @@ export class WebhookEndpointService {
 
   private decrypt(box: SecretBox, row: WebhookEndpointRow): DeliveryEndpoint | null {
     try {
-      const sensitive = row.settingsCiphertext ? (JSON.parse(box.decrypt(row.settingsCiphertext, settingsAad(row.id))) as Record<string, unknown>) : null;
+      const sensitive = row.settingsCiphertext
+        ? (JSON.parse(box.decrypt(row.settingsCiphertext, settingsAad(row.id))) as Record<string, unknown>)
+        : null;
       return {
         id: row.id,
         tenantId: row.tenantId,
         provider: row.provider,
         secret: box.decrypt(row.secretCiphertext, secretAad(row.id)),
-        previousSecret: row.previousSecretCiphertext ? box.decrypt(row.previousSecretCiphertext, secretAad(row.id)) : null,
+        previousSecret: row.previousSecretCiphertext
+          ? box.decrypt(row.previousSecretCiphertext, secretAad(row.id))
+          : null,
         previousSecretExpiresAt: row.previousSecretExpiresAt,
         settings: mergeSettings(row.settings, sensitive),
       };

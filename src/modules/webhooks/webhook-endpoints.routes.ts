@@ -18,12 +18,18 @@ export const webhookEndpointSchema = z.object({
   settings: z.record(z.string(), z.unknown()).describe('Provider settings; credentials show as "[encrypted]"'),
   createdAt: z.string(),
   secretRotatedAt: z.string().nullable(),
-  previousSecretExpiresAt: z.string().nullable().describe('Until when the secret replaced by the last rotation is still accepted'),
+  previousSecretExpiresAt: z
+    .string()
+    .nullable()
+    .describe('Until when the secret replaced by the last rotation is still accepted'),
 });
 
 const settingsSchema = z
   .record(z.string().min(1).max(64), z.unknown())
-  .refine((s) => JSON.stringify(s).length <= MAX_SETTINGS_BYTES, `settings must serialize to at most ${MAX_SETTINGS_BYTES} bytes`)
+  .refine(
+    (s) => JSON.stringify(s).length <= MAX_SETTINGS_BYTES,
+    `settings must serialize to at most ${MAX_SETTINGS_BYTES} bytes`,
+  )
   .describe(
     'Provider settings, e.g. PayPal `webhookId`, Mercado Pago `accessToken` / `apiBaseUrl`, any provider `signatureToleranceSeconds` (replay window, 300 by default); credential-like names (containing secret, token, password…, or ending in key) are encrypted. URLs Paylens would call must be https and not name a private address (422 otherwise)',
   );
@@ -70,7 +76,11 @@ export async function webhookEndpointRoutes(app: App, container: Container): Pro
         tags: ['webhooks'],
         body: z.object({
           provider: z.string().min(1).max(64),
-          secret: z.string().min(1).max(4096).describe('The signing secret or key the provider gave you (Adyen: the HMAC key in hex)'),
+          secret: z
+            .string()
+            .min(1)
+            .max(4096)
+            .describe('The signing secret or key the provider gave you (Adyen: the HMAC key in hex)'),
           description: z.string().max(500).optional(),
           settings: settingsSchema.optional(),
         }),
@@ -95,7 +105,12 @@ export async function webhookEndpointRoutes(app: App, container: Container): Pro
   app.get(
     '/webhook-endpoints/:id',
     {
-      schema: { summary: 'Read one webhook endpoint', tags: ['webhooks'], params, response: { 200: webhookEndpointSchema, ...problemResponses(401, 404) } },
+      schema: {
+        summary: 'Read one webhook endpoint',
+        tags: ['webhooks'],
+        params,
+        response: { 200: webhookEndpointSchema, ...problemResponses(401, 404) },
+      },
     },
     async (request) => {
       const endpoint = await service.get(tenantOf(request), request.params.id);
@@ -114,14 +129,24 @@ export async function webhookEndpointRoutes(app: App, container: Container): Pro
         params,
         body: z.object({
           secret: z.string().min(1).max(4096),
-          gracePeriodSeconds: z.number().int().min(0).max(30 * 86400).default(86400),
+          gracePeriodSeconds: z
+            .number()
+            .int()
+            .min(0)
+            .max(30 * 86400)
+            .default(86400),
         }),
         response: { 200: webhookEndpointSchema, ...problemResponses(401, 404, 422, 503) },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      return sendOutcome(reply, await service.rotateSecret(tenantOf(request), id, request.body.secret, request.body.gracePeriodSeconds), 200, id);
+      return sendOutcome(
+        reply,
+        await service.rotateSecret(tenantOf(request), id, request.body.secret, request.body.gracePeriodSeconds),
+        200,
+        id,
+      );
     },
   );
 
@@ -137,7 +162,8 @@ export async function webhookEndpointRoutes(app: App, container: Container): Pro
       },
     },
     async (request, reply) => {
-      if (!(await service.remove(tenantOf(request), request.params.id))) throw new AppError('not_found', `No webhook endpoint ${request.params.id}`);
+      if (!(await service.remove(tenantOf(request), request.params.id)))
+        throw new AppError('not_found', `No webhook endpoint ${request.params.id}`);
       return reply.code(204).send(null);
     },
   );

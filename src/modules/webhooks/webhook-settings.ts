@@ -12,7 +12,10 @@ export function isSensitiveSetting(name: string): boolean {
  * Splits provider settings into the readable copy (sensitive values replaced by REDACTED, so the
  * API can show which credentials are set without decrypting) and the values that must be encrypted.
  */
-export function splitSettings(settings: Record<string, unknown>): { readable: Record<string, unknown>; sensitive: Record<string, unknown> | null } {
+export function splitSettings(settings: Record<string, unknown>): {
+  readable: Record<string, unknown>;
+  sensitive: Record<string, unknown> | null;
+} {
   const readable: Record<string, unknown> = {};
   const sensitive: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(settings)) {
@@ -27,6 +30,9 @@ export function splitSettings(settings: Record<string, unknown>): { readable: Re
 }
 
 /** The settings a connector receives: the readable copy with the decrypted values put back. */
-export function mergeSettings(readable: Record<string, unknown>, sensitive: Record<string, unknown> | null): Record<string, unknown> {
+export function mergeSettings(
+  readable: Record<string, unknown>,
+  sensitive: Record<string, unknown> | null,
+): Record<string, unknown> {
   return { ...readable, ...(sensitive ?? {}) };
 }

@@ -18,8 +18,17 @@ import { WebhookEndpointService } from './webhook-endpoint.service.js';
 const ENDPOINT_CACHE_TTL_MS = 5_000;
 
 /** One provider per container: every stored secret (webhook endpoints, alert webhooks) uses the same key. */
-export function createEncryptionKeys(config: Config, settings: SettingsRepository, logger: Logger): EncryptionKeyProvider {
-  return new EncryptionKeyProvider({ configuredKey: config.PAYLENS_ENCRYPTION_KEY, embedded: isEmbedded(config), settings, logger });
+export function createEncryptionKeys(
+  config: Config,
+  settings: SettingsRepository,
+  logger: Logger,
+): EncryptionKeyProvider {
+  return new EncryptionKeyProvider({
+    configuredKey: config.PAYLENS_ENCRYPTION_KEY,
+    embedded: isEmbedded(config),
+    settings,
+    logger,
+  });
 }
 
 export interface WebhookServiceDeps {

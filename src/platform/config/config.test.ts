@@ -4,7 +4,12 @@ import { ConfigError, loadConfig } from './config.js';
 describe('configuration', () => {
   it('defaults to the embedded mode on 127.0.0.1:8080', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ HOST: '127.0.0.1', PORT: 8080, PAYLENS_DATA_DIR: './.paylens/data', MAX_BODY_BYTES: 1048576 });
+    expect(config).toMatchObject({
+      HOST: '127.0.0.1',
+      PORT: 8080,
+      PAYLENS_DATA_DIR: './.paylens/data',
+      MAX_BODY_BYTES: 1048576,
+    });
     expect(config.DATABASE_URL).toBeUndefined();
   });
 

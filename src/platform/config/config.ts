@@ -26,14 +26,28 @@ export const configSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
-  MAX_BATCH_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  MAX_BATCH_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   PAYLENS_BOOTSTRAP_API_KEY: optionalString.refine(
     (v) => v === undefined || /^pl_[A-Za-z0-9_-]{43,}$/.test(v),
     'must look like pl_<at least 43 base64url characters> (32 random bytes)',
   ),
-  PAYLENS_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, 'must be at least 24 characters'),
-  PAYLENS_CUSTOMER_KEY_SALT: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  PAYLENS_ADMIN_TOKEN: optionalString.refine(
+    (v) => v === undefined || v.length >= 24,
+    'must be at least 24 characters',
+  ),
+  PAYLENS_CUSTOMER_KEY_SALT: optionalString.refine(
+    (v) => v === undefined || v.length >= 16,
+    'must be at least 16 characters',
+  ),
   PAYLENS_ENCRYPTION_KEY: optionalString.refine(
     (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v),
     'must be 64 hex characters (32 bytes)',
@@ -50,7 +64,10 @@ export const configSchema = z.object({
   /** Failed authentications per client address per minute (webhooks: per address and endpoint) before 429. */
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs, or loopback/linklocal/uniquelocal); none by default. */
-  TRUSTED_PROXIES: optionalString.refine((v) => v === undefined || v.split(',').every((p) => isTrustedProxyEntry(p.trim())), 'must be comma-separated IP addresses or CIDRs (or loopback, linklocal, uniquelocal)'),
+  TRUSTED_PROXIES: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((p) => isTrustedProxyEntry(p.trim())),
+    'must be comma-separated IP addresses or CIDRs (or loopback, linklocal, uniquelocal)',
+  ),
   NORMALIZE_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.6),
   AI_BASE_URL: optionalUrl(['http', 'https']),
   AI_MODEL: optionalString,

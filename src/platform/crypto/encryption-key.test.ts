@@ -34,7 +34,12 @@ describe('EncryptionKeyProvider', () => {
     const settings = fakeSettings();
     const { logger, warnings } = fakeLogger();
     const hex = 'a1'.repeat(32);
-    const box = await new EncryptionKeyProvider({ configuredKey: hex, embedded: false, settings: settings.repo, logger }).box();
+    const box = await new EncryptionKeyProvider({
+      configuredKey: hex,
+      embedded: false,
+      settings: settings.repo,
+      logger,
+    }).box();
     expect(SecretBox.fromHex(hex).decrypt(box!.encrypt('s', 'aad'), 'aad')).toBe('s');
     expect(settings.writes()).toBe(0);
     expect(warnings).toEqual([]);
@@ -43,7 +48,12 @@ describe('EncryptionKeyProvider', () => {
   it('embedded without a key: generates one once, stores it, and warns', async () => {
     const settings = fakeSettings();
     const { logger, warnings } = fakeLogger();
-    const provider = new EncryptionKeyProvider({ configuredKey: undefined, embedded: true, settings: settings.repo, logger });
+    const provider = new EncryptionKeyProvider({
+      configuredKey: undefined,
+      embedded: true,
+      settings: settings.repo,
+      logger,
+    });
     const [a, b] = await Promise.all([provider.box(), provider.box()]);
     expect(a).toBe(b);
     expect(settings.writes()).toBe(1);
@@ -52,14 +62,26 @@ describe('EncryptionKeyProvider', () => {
     expect(warnings[0]).toContain('PAYLENS_ENCRYPTION_KEY');
     // A restart finds the stored key: what was encrypted before still decrypts.
     const envelope = a!.encrypt('whsec_1', 'row');
-    const restarted = await new EncryptionKeyProvider({ configuredKey: undefined, embedded: true, settings: settings.repo, logger }).box();
+    const restarted = await new EncryptionKeyProvider({
+      configuredKey: undefined,
+      embedded: true,
+      settings: settings.repo,
+      logger,
+    }).box();
     expect(restarted!.decrypt(envelope, 'row')).toBe('whsec_1');
   });
 
   it('with PostgreSQL and no key: no key at all, and nothing is generated', async () => {
     const settings = fakeSettings();
     const { logger } = fakeLogger();
-    expect(await new EncryptionKeyProvider({ configuredKey: undefined, embedded: false, settings: settings.repo, logger }).box()).toBeNull();
+    expect(
+      await new EncryptionKeyProvider({
+        configuredKey: undefined,
+        embedded: false,
+        settings: settings.repo,
+        logger,
+      }).box(),
+    ).toBeNull();
     expect(settings.writes()).toBe(0);
   });
 });

@@ -28,6 +28,8 @@ describe('SecretBox (AES-256-GCM)', () => {
   it('accepts only 32-byte keys (64 hex characters)', () => {
     expect(() => SecretBox.fromHex('ab'.repeat(31))).toThrow();
     expect(() => new SecretBox(randomBytes(16))).toThrow();
-    expect(SecretBox.fromHex('AB'.repeat(32)).decrypt(SecretBox.fromHex('ab'.repeat(32)).encrypt('x', 'r'), 'r')).toBe('x');
+    expect(SecretBox.fromHex('AB'.repeat(32)).decrypt(SecretBox.fromHex('ab'.repeat(32)).encrypt('x', 'r'), 'r')).toBe(
+      'x',
+    );
   });
 });

@@ -9,4 +9,8 @@ export type Json<T> = ColumnType<T, string, string>;
 export type NullableJson<T> = ColumnType<T | null, string | null, string | null>;
 /** bigint columns come back from pg as strings; repositories convert at the edge. */
 export type BigIntColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
-export type NullableBigIntColumn = ColumnType<string | null, string | number | bigint | null, string | number | bigint | null>;
+export type NullableBigIntColumn = ColumnType<
+  string | null,
+  string | number | bigint | null,
+  string | number | bigint | null
+>;

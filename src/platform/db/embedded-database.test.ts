@@ -45,7 +45,10 @@ describe('embedded database transactions', () => {
     expect(failure).toMatchObject({ code: '23505', constraint: 'u_k_key' });
     expect(isUniqueViolation(failure)).toBe(true);
     expect(isUniqueViolation(new Error('duplicate key value'))).toBe(false);
-    const inserted = await db.insertInto('u' as never).values({ k: 'b' } as never).executeTakeFirst();
+    const inserted = await db
+      .insertInto('u' as never)
+      .values({ k: 'b' } as never)
+      .executeTakeFirst();
     expect(inserted.numInsertedOrUpdatedRows).toBe(1n);
     expect((await sql<{ k: string }>`SELECT k FROM u ORDER BY k`.execute(db)).rows).toEqual([{ k: 'a' }, { k: 'b' }]);
   });

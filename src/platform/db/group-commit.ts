@@ -72,7 +72,9 @@ export class GroupCommitter<TItem, TResult> {
     this.inFlight++;
     const started = performance.now();
     try {
-      const results = await withSpan('db.group_commit', { 'paylens.batch_size': batch.length }, () => this.flushBatch(batch.map((p) => p.item)));
+      const results = await withSpan('db.group_commit', { 'paylens.batch_size': batch.length }, () =>
+        this.flushBatch(batch.map((p) => p.item)),
+      );
       batch.forEach((p, i) => p.resolve(results[i] as TResult));
     } catch (error) {
       for (const p of batch) p.reject(error);

@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import { PREPARED_STATEMENT_MARKER } from './prepared-statements.js';
 
-export type SqlColumnType = 'text' | 'integer' | 'bigint' | 'real' | 'double precision' | 'boolean' | 'timestamptz' | 'jsonb';
+export type SqlColumnType =
+  'text' | 'integer' | 'bigint' | 'real' | 'double precision' | 'boolean' | 'timestamptz' | 'jsonb';
 
 /** A table's columns as written in bulk, in insert order, with their SQL types. */
 export type ColumnSpec = Readonly<Record<string, SqlColumnType>>;
@@ -16,8 +17,12 @@ export type ColumnSpec = Readonly<Record<string, SqlColumnType>>;
  */
 export function jsonRows(columns: ColumnSpec, rows: readonly object[]): RawBuilder<unknown> {
   const names = Object.keys(columns);
-  const select = names.map((name) => (columns[name] === 'jsonb' ? sql`${sql.ref(`x.${name}`)}::jsonb` : sql.ref(`x.${name}`)));
-  const definitions = names.map((name) => sql`${sql.ref(name)} ${sql.raw(columns[name] === 'jsonb' ? 'text' : columns[name]!)}`);
+  const select = names.map((name) =>
+    columns[name] === 'jsonb' ? sql`${sql.ref(`x.${name}`)}::jsonb` : sql.ref(`x.${name}`),
+  );
+  const definitions = names.map(
+    (name) => sql`${sql.ref(name)} ${sql.raw(columns[name] === 'jsonb' ? 'text' : columns[name]!)}`,
+  );
   return sql`SELECT ${sql.join(select)} FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(${sql.join(definitions)})`;
 }
 
@@ -26,7 +31,12 @@ export function jsonRows(columns: ColumnSpec, rows: readonly object[]): RawBuild
  * RETURNING; it must not vary with the rows): one statement text per call site, prepared once per
  * connection on PostgreSQL.
  */
-export function insertJsonRows(table: string, columns: ColumnSpec, rows: readonly object[], tail: RawBuilder<unknown> = sql``): RawBuilder<unknown> {
+export function insertJsonRows(
+  table: string,
+  columns: ColumnSpec,
+  rows: readonly object[],
+  tail: RawBuilder<unknown> = sql``,
+): RawBuilder<unknown> {
   const names = Object.keys(columns).map((name) => sql.ref(name));
   return sql`${sql.raw(PREPARED_STATEMENT_MARKER)} INSERT INTO ${sql.table(table)} (${sql.join(names)}) ${jsonRows(columns, rows)} ${tail}`;
 }

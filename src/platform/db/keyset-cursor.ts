@@ -20,7 +20,15 @@ const ID = /^[a-z]{3}_[0-9a-z]{26}$/;
 /** Null unless the value is a cursor we returned for rows with this id prefix. */
 export function decodeCursor(value: string, idPrefix: IdPrefix): KeysetCursor | null {
   const [at, id, extra] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-  if (!at || !id || extra !== undefined || Number.isNaN(Date.parse(at)) || !id.startsWith(`${idPrefix}_`) || !ID.test(id)) return null;
+  if (
+    !at ||
+    !id ||
+    extra !== undefined ||
+    Number.isNaN(Date.parse(at)) ||
+    !id.startsWith(`${idPrefix}_`) ||
+    !ID.test(id)
+  )
+    return null;
   return { at, id };
 }
 
@@ -33,7 +41,12 @@ export function afterCursor(timeColumn: string, idColumn: string, cursor: Keyset
  * A page from `limit + 1` rows read newest first: the first `limit`, mapped, and the cursor to the
  * rest when there is more (the extra row only says that there is).
  */
-export function keysetPage<R, T>(rows: R[], limit: number, map: (row: R) => T, boundary: (last: T) => KeysetCursor): { data: T[]; nextCursor: string | null } {
+export function keysetPage<R, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+  boundary: (last: T) => KeysetCursor,
+): { data: T[]; nextCursor: string | null } {
   const data = rows.slice(0, limit).map(map);
   const last = data[data.length - 1];
   return { data, nextCursor: rows.length > limit && last ? encodeCursor(boundary(last)) : null };

@@ -16,7 +16,8 @@ export function prepareMarkedStatements(client: pg.PoolClient): void {
   const target = client as unknown as { query: QueryFn };
   const query = target.query.bind(client) as QueryFn;
   target.query = (text, ...rest) => {
-    if (typeof text !== 'string' || !text.startsWith(PREPARED_STATEMENT_MARKER) || !Array.isArray(rest[0])) return query(text, ...rest);
+    if (typeof text !== 'string' || !text.startsWith(PREPARED_STATEMENT_MARKER) || !Array.isArray(rest[0]))
+      return query(text, ...rest);
     let name = names.get(text);
     if (!name) {
       name = `paylens_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;

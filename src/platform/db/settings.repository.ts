@@ -14,7 +14,9 @@ export class SettingsRepository {
 
   /** Stores `value` unless the key exists; returns whichever value won (safe across instances). */
   async getOrCreate(key: string, value: string): Promise<string> {
-    await sql`insert into settings (key, value) values (${key}, ${value}) on conflict (key) do nothing`.execute(this.db);
+    await sql`insert into settings (key, value) values (${key}, ${value}) on conflict (key) do nothing`.execute(
+      this.db,
+    );
     return (await this.get(key)) ?? value;
   }
 }

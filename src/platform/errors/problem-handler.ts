@@ -53,7 +53,11 @@ const fastifyCodeMap: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
 };
 
-function describeFastifyError(error: FastifyError): { code: ErrorCode; detail?: string; extensions?: Record<string, unknown> } {
+function describeFastifyError(error: FastifyError): {
+  code: ErrorCode;
+  detail?: string;
+  extensions?: Record<string, unknown>;
+} {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = error.validation.map((v) => ({
       field: [error.validationContext, ...String(v.instancePath).split('/').filter(Boolean)].join('.'),

@@ -28,28 +28,48 @@ export interface HealthDeps {
 }
 
 export async function healthRoutes(app: App, deps: HealthDeps): Promise<void> {
-  app.get('/health/live', { schema: { summary: 'Liveness: the process answers', tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
-    status: 'ok' as const,
-  }));
+  app.get(
+    '/health/live',
+    {
+      schema: {
+        summary: 'Liveness: the process answers',
+        tags: ['operations'],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({
+      status: 'ok' as const,
+    }),
+  );
 
-  app.get('/health/ready', { schema: { summary: 'Readiness: the database answers (503 problem+json with per-check detail when not)', tags: ['operations'] } }, async (request, reply) => {
-    const checks: Record<string, CheckResult> = {
-      database: await timed(() => pingDatabase(deps.db, 2000)),
-    };
-    const down = Object.entries(checks).filter(([, c]) => c.status === 'down');
-    if (down.length === 0) return { status: 'ok', checks };
-    return reply
-      .code(503)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send(problemBody('unavailable', request, `Not ready: ${down.map(([n]) => n).join(', ')} down`, { checks }));
-  });
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        summary: 'Readiness: the database answers (503 problem+json with per-check detail when not)',
+        tags: ['operations'],
+      },
+    },
+    async (request, reply) => {
+      const checks: Record<string, CheckResult> = {
+        database: await timed(() => pingDatabase(deps.db, 2000)),
+      };
+      const down = Object.entries(checks).filter(([, c]) => c.status === 'down');
+      if (down.length === 0) return { status: 'ok', checks };
+      return reply
+        .code(503)
+        .type(PROBLEM_CONTENT_TYPE)
+        .send(problemBody('unavailable', request, `Not ready: ${down.map(([n]) => n).join(', ')} down`, { checks }));
+    },
+  );
 
   // Without a token, /metrics is not on this (public) port at all: server.ts serves it on METRICS_HOST:METRICS_PORT.
   const { metricsToken, metricsRegistry } = deps;
   if (metricsToken) {
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
       const token = bearerToken(request);
-      if (!token || !safeEqual(token, metricsToken)) throw new AppError('unauthorized', 'Send METRICS_TOKEN as Authorization: Bearer …');
+      if (!token || !safeEqual(token, metricsToken))
+        throw new AppError('unauthorized', 'Send METRICS_TOKEN as Authorization: Bearer …');
       reply.type(metricsRegistry.contentType);
       return metricsRegistry.metrics();
     });

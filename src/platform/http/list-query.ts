@@ -4,9 +4,15 @@ import { fieldError } from '../errors/app-error.js';
 import type { IdPrefix } from '../ids.js';
 
 /** `from` inclusive, `to` exclusive, ISO 8601 with an offset. */
-export const timeRangeQuery = z.object({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() });
+export const timeRangeQuery = z.object({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
 
-export function toTimeRange(query: { from?: string | undefined; to?: string | undefined }): { from: Date | undefined; to: Date | undefined } {
+export function toTimeRange(query: { from?: string | undefined; to?: string | undefined }): {
+  from: Date | undefined;
+  to: Date | undefined;
+} {
   return { from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined };
 }
 
@@ -17,7 +23,8 @@ export const pageQuery = z.object({
 });
 
 /** A list route's answer: a page of items and the cursor to the next one (null on the last). */
-export const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
 /** The `cursor` query parameter: absent → first page; not one of ours → 422. */
 export function cursorParam(value: string | undefined, idPrefix: IdPrefix): KeysetCursor | null {

@@ -8,4 +8,6 @@ import { serializerCompiler } from 'fastify-type-provider-zod';
  * schema still documents the answer; other statuses keep the checked serializer.
  */
 export const trustedOkSerializer = <T>(route: Parameters<FastifySerializerCompiler<T>>[0]) =>
-  route.httpStatus === '200' ? (data: unknown) => JSON.stringify(data) : serializerCompiler(route as Parameters<typeof serializerCompiler>[0]);
+  route.httpStatus === '200'
+    ? (data: unknown) => JSON.stringify(data)
+    : serializerCompiler(route as Parameters<typeof serializerCompiler>[0]);

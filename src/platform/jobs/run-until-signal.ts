@@ -9,7 +9,12 @@ export interface Stoppable {
  * Runs a background loop until SIGTERM/SIGINT, then stops it gracefully (the pass in progress
  * finishes) and runs `close`. Resolves once everything is closed.
  */
-export function runUntilSignal(loop: Stoppable, close: () => Promise<void>, logger: Logger, name: string): Promise<void> {
+export function runUntilSignal(
+  loop: Stoppable,
+  close: () => Promise<void>,
+  logger: Logger,
+  name: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -6,8 +6,12 @@ const run = promisify(execFile);
 
 /** One log line written by createLogger in a fresh process whose stdout is a pipe, as under a log collector. */
 async function logLine(env: Record<string, string>): Promise<string> {
-  const script = "const { createLogger } = await import('./src/platform/logging/logger.ts'); createLogger('info').info({ port: 8080 }, 'paylens ready');";
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, ...env }, timeout: 30_000 });
+  const script =
+    "const { createLogger } = await import('./src/platform/logging/logger.ts'); createLogger('info').info({ port: 8080 }, 'paylens ready');";
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
   return stdout.trim();
 }
 

@@ -37,7 +37,10 @@ function destination(format: LogFormat): DestinationStream | undefined {
   return (readable ? prettyStream() : null) ?? undefined;
 }
 
-export function loggerOptions(level: string, format: LogFormat = requestedFormat()): LoggerOptions & { stream?: DestinationStream } {
+export function loggerOptions(
+  level: string,
+  format: LogFormat = requestedFormat(),
+): LoggerOptions & { stream?: DestinationStream } {
   const stream = destination(format);
   return {
     level,
@@ -45,7 +48,15 @@ export function loggerOptions(level: string, format: LogFormat = requestedFormat
     timestamp: pino.stdTimeFunctions.isoTime,
     // Credentials and payloads never reach logs.
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-admin-token"]', 'req.headers.cookie', '*.secret', '*.apiKey', 'body', 'payload'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-admin-token"]',
+        'req.headers.cookie',
+        '*.secret',
+        '*.apiKey',
+        'body',
+        'payload',
+      ],
       censor: '[redacted]',
     },
     ...(stream ? { stream } : {}),

@@ -65,7 +65,10 @@ export function createMetrics(options: MetricsOptions) {
     if (logged.seen.has(pair) || logged.lines >= UNMAPPED_LOG_LINES_PER_MINUTE) return;
     logged.seen.add(pair);
     logged.lines += 1;
-    options.logger?.warn({ provider: providerName, code: code.slice(0, 100) }, 'provider code missing from the connector table; mapped to unknown');
+    options.logger?.warn(
+      { provider: providerName, code: code.slice(0, 100) },
+      'provider code missing from the connector table; mapped to unknown',
+    );
   };
 
   return {

@@ -51,7 +51,8 @@ export interface OutboundHttp {
 const DEFAULT_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
-const ADDRESS_REFUSED = 'refused: the destination address is not public (set OUTBOUND_ALLOW_PRIVATE=true to allow private networks)';
+const ADDRESS_REFUSED =
+  'refused: the destination address is not public (set OUTBOUND_ALLOW_PRIVATE=true to allow private networks)';
 
 /** Raised inside the connector; its own class so a refusal is told apart from a network failure. */
 class AddressRefused extends Error {
@@ -78,7 +79,8 @@ function isLocalhostName(host: string): boolean {
 const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
     if (error) return callback(error, '', 0);
-    if (addresses.length === 0 || addresses.some((a) => !isPublicAddress(a.address))) return callback(new AddressRefused(), '', 0);
+    if (addresses.length === 0 || addresses.some((a) => !isPublicAddress(a.address)))
+      return callback(new AddressRefused(), '', 0);
     if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
     const first = addresses[0]!;
     callback(null, first.address, first.family);
@@ -94,12 +96,16 @@ export class OutboundClient implements OutboundHttp {
   private readonly agent: Agent;
 
   constructor(private readonly policy: OutboundPolicy) {
-    const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS, ...(policy.allowPrivate ? {} : { lookup: publicOnlyLookup }) });
+    const connect = buildConnector({
+      timeout: CONNECT_TIMEOUT_MS,
+      ...(policy.allowPrivate ? {} : { lookup: publicOnlyLookup }),
+    });
     this.agent = new Agent({
       connect: (options, callback) => {
         // Node skips the lookup for an IP literal, so a literal is judged here, still at connect time.
         const host = options.hostname.startsWith('[') ? options.hostname.slice(1, -1) : options.hostname;
-        if (!policy.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) return callback(new AddressRefused(), null);
+        if (!policy.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host))
+          return callback(new AddressRefused(), null);
         connect(options, callback);
       },
     });
@@ -113,7 +119,9 @@ export class OutboundClient implements OutboundHttp {
       return 'not a URL';
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.policy.allowHttp)) {
-      return url.protocol === 'http:' ? 'refused: http is not allowed (use https, or set OUTBOUND_ALLOW_HTTP=true)' : `refused: ${url.protocol} URLs are not allowed`;
+      return url.protocol === 'http:'
+        ? 'refused: http is not allowed (use https, or set OUTBOUND_ALLOW_HTTP=true)'
+        : `refused: ${url.protocol} URLs are not allowed`;
     }
     if (url.username || url.password) return 'refused: credentials in the URL are not allowed';
     if (this.policy.allowPrivate) return null;
@@ -149,7 +157,8 @@ export class OutboundClient implements OutboundHttp {
     } catch (error) {
       if (error instanceof OutboundError) throw error;
       if (causes(error).some((e) => e instanceof AddressRefused)) throw new OutboundError('refused', ADDRESS_REFUSED);
-      if (signal.aborted || causes(error).some((e) => (e as { code?: unknown }).code === 'UND_ERR_CONNECT_TIMEOUT')) throw new OutboundError('timeout', 'the request timed out');
+      if (signal.aborted || causes(error).some((e) => (e as { code?: unknown }).code === 'UND_ERR_CONNECT_TIMEOUT'))
+        throw new OutboundError('timeout', 'the request timed out');
       throw new OutboundError('unreachable', 'could not connect or the connection failed');
     }
   }

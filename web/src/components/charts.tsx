@@ -27,14 +27,22 @@ const H = 220;
 const PAD = { left: 48, right: 12, top: 12, bottom: 26 };
 
 /** Multi-series line chart in plain SVG; the table fallback keeps the figures readable to screen readers. */
-export function LineChart({ title, series, format, yMax, nameOf = (k) => k ?? 'none', legend = 'last' }: LineChartProps) {
+export function LineChart({
+  title,
+  series,
+  format,
+  yMax,
+  nameOf = (k) => k ?? 'none',
+  legend = 'last',
+}: LineChartProps) {
   const times = [...new Set(series.flatMap((s) => s.points.map((p) => Date.parse(p.t))))].sort((a, b) => a - b);
   const values = series.flatMap((s) => s.points.map((p) => p.value).filter((v): v is number => v !== null));
   if (times.length === 0 || values.length === 0) return <p className="muted">No data in this period yet.</p>;
   const t0 = times[0]!;
   const t1 = times[times.length - 1]!;
   const top = yMax ?? niceCeiling(Math.max(...values));
-  const x = (t: number) => PAD.left + (t1 === t0 ? (W - PAD.left - PAD.right) / 2 : ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right));
+  const x = (t: number) =>
+    PAD.left + (t1 === t0 ? (W - PAD.left - PAD.right) / 2 : ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right));
   const y = (v: number) => PAD.top + (1 - (top === 0 ? 0 : v / top)) * (H - PAD.top - PAD.bottom);
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * top);
   const xTicks = times.length <= 1 ? times : [0, 0.33, 0.66, 1].map((f) => t0 + f * (t1 - t0));
@@ -50,16 +58,33 @@ export function LineChart({ title, series, format, yMax, nameOf = (k) => k ?? 'n
           </g>
         ))}
         {xTicks.map((t, i) => (
-          <text key={t} x={x(t)} y={H - 6} textAnchor={i === 0 && xTicks.length > 1 ? 'start' : i === xTicks.length - 1 && xTicks.length > 1 ? 'end' : 'middle'} className="axis">
+          <text
+            key={t}
+            x={x(t)}
+            y={H - 6}
+            textAnchor={
+              i === 0 && xTicks.length > 1 ? 'start' : i === xTicks.length - 1 && xTicks.length > 1 ? 'end' : 'middle'
+            }
+            className="axis"
+          >
             {clock(new Date(t).toISOString())}
           </text>
         ))}
         {series.map((s, i) => {
-          const pts = s.points.filter((p) => p.value !== null).map((p) => `${x(Date.parse(p.t)).toFixed(1)},${y(p.value!).toFixed(1)}`);
+          const pts = s.points
+            .filter((p) => p.value !== null)
+            .map((p) => `${x(Date.parse(p.t)).toFixed(1)},${y(p.value!).toFixed(1)}`);
           const color = PALETTE[i % PALETTE.length];
           return (
             <g key={s.key ?? 'none'}>
-              <polyline points={pts.join(' ')} fill="none" stroke={color} strokeWidth={2} vectorEffect="non-scaling-stroke" strokeLinejoin="round" />
+              <polyline
+                points={pts.join(' ')}
+                fill="none"
+                stroke={color}
+                strokeWidth={2}
+                vectorEffect="non-scaling-stroke"
+                strokeLinejoin="round"
+              />
               {pts.length === 1 && <circle cx={pts[0]!.split(',')[0]} cy={pts[0]!.split(',')[1]} r={3} fill={color} />}
             </g>
           );
@@ -67,7 +92,10 @@ export function LineChart({ title, series, format, yMax, nameOf = (k) => k ?? 'n
       </svg>
       <figcaption className="legend">
         {series.map((s, i) => {
-          const shown = legend === 'sum' ? s.points.reduce((sum, p) => sum + (p.value ?? 0), 0) : [...s.points].reverse().find((p) => p.value !== null)?.value;
+          const shown =
+            legend === 'sum'
+              ? s.points.reduce((sum, p) => sum + (p.value ?? 0), 0)
+              : [...s.points].reverse().find((p) => p.value !== null)?.value;
           return (
             <span key={s.key ?? 'none'}>
               <i style={{ background: PALETTE[i % PALETTE.length] }} aria-hidden="true" />
@@ -80,7 +108,13 @@ export function LineChart({ title, series, format, yMax, nameOf = (k) => k ?? 'n
   );
 }
 
-export function BarList({ rows, format }: { rows: Array<{ label: string; value: number; hint?: string }>; format: (v: number) => string }) {
+export function BarList({
+  rows,
+  format,
+}: {
+  rows: Array<{ label: string; value: number; hint?: string }>;
+  format: (v: number) => string;
+}) {
   if (rows.length === 0) return <p className="muted">Nothing to show yet.</p>;
   const max = Math.max(...rows.map((r) => r.value), 1);
   return (
@@ -108,7 +142,11 @@ export function StackedBar({ parts }: { parts: Array<{ label: string; value: num
   return (
     <div>
       <div className="stacked" role="img" aria-label={parts.map((p) => `${p.label} ${p.value}`).join(', ')}>
-        {parts.map((p) => (p.value > 0 ? <span key={p.label} style={{ width: `${(p.value / total) * 100}%`, background: p.color }} /> : null))}
+        {parts.map((p) =>
+          p.value > 0 ? (
+            <span key={p.label} style={{ width: `${(p.value / total) * 100}%`, background: p.color }} />
+          ) : null,
+        )}
       </div>
       <div className="legend">
         {parts.map((p) => (

@@ -14,7 +14,9 @@ export function Choice(props: {
       <select value={props.value} onChange={props.onChange}>
         {props.any ? <option value="">any</option> : null}
         {props.options.map((o) => (
-          <option key={o} value={o}>{show(o)}</option>
+          <option key={o} value={o}>
+            {show(o)}
+          </option>
         ))}
       </select>
     </label>

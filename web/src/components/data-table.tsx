@@ -4,7 +4,17 @@ import type { ReactNode } from 'react';
 type Column = string | { label: string; hidden?: boolean; className?: string };
 
 /** The dashboard's tables: scrollable wrapper, a caption for screen readers, headings, then the rows given. */
-export function DataTable({ caption, columns, className, children }: { caption: string; columns: Column[]; className?: string; children: ReactNode }) {
+export function DataTable({
+  caption,
+  columns,
+  className,
+  children,
+}: {
+  caption: string;
+  columns: Column[];
+  className?: string;
+  children: ReactNode;
+}) {
   return (
     <div className="table-wrap">
       <table className={className}>

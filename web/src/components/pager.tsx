@@ -23,14 +23,36 @@ export function useCursorPages(): CursorPages {
 }
 
 /** "← Newer · Page n · Older →"; `onMove` runs before either move. */
-export function Pager({ pages, nextCursor, onMove }: { pages: CursorPages; nextCursor: string | null; onMove?: () => void }) {
+export function Pager({
+  pages,
+  nextCursor,
+  onMove,
+}: {
+  pages: CursorPages;
+  nextCursor: string | null;
+  onMove?: () => void;
+}) {
   return (
     <nav className="pager" aria-label="Pages">
-      <button type="button" disabled={pages.page === 1} onClick={() => { onMove?.(); pages.newer(); }}>
+      <button
+        type="button"
+        disabled={pages.page === 1}
+        onClick={() => {
+          onMove?.();
+          pages.newer();
+        }}
+      >
         ← Newer
       </button>
       <span className="muted">Page {pages.page}</span>
-      <button type="button" disabled={!nextCursor} onClick={() => { onMove?.(); if (nextCursor) pages.older(nextCursor); }}>
+      <button
+        type="button"
+        disabled={!nextCursor}
+        onClick={() => {
+          onMove?.();
+          if (nextCursor) pages.older(nextCursor);
+        }}
+      >
         Older →
       </button>
     </nav>

@@ -7,7 +7,9 @@ export function NotAvailable({ what }: { what: string }) {
   return (
     <div className="notice" role="status">
       <strong>{what} is not available on this server yet.</strong>
-      <p className="muted">The API behind this view is not deployed in this version. The rest of the dashboard works.</p>
+      <p className="muted">
+        The API behind this view is not deployed in this version. The rest of the dashboard works.
+      </p>
     </div>
   );
 }
@@ -22,10 +24,23 @@ export function ErrorNote({ error }: { error: ApiError }) {
 }
 
 /** Renders loading / unavailable / error states, or `children(data)` once loaded. */
-export function Loaded<T>({ state, what, children }: { state: Loadable<T>; what: string; children: (data: T) => ReactNode }) {
+export function Loaded<T>({
+  state,
+  what,
+  children,
+}: {
+  state: Loadable<T>;
+  what: string;
+  children: (data: T) => ReactNode;
+}) {
   if (state.error?.unavailable) return <NotAvailable what={what} />;
   if (state.error) return <ErrorNote error={state.error} />;
-  if (state.data === null) return <p className="muted" aria-busy="true">Loading…</p>;
+  if (state.data === null)
+    return (
+      <p className="muted" aria-busy="true">
+        Loading…
+      </p>
+    );
   return <>{children(state.data)}</>;
 }
 

@@ -20,8 +20,12 @@ export function AlertsPage() {
       <header className="page-header">
         <h1 id="alerts-title">Alerts</h1>
         <div className="segmented" role="group" aria-label="Which alerts">
-          <button type="button" aria-pressed={show === 'active'} onClick={() => setShow('active')}>Active</button>
-          <button type="button" aria-pressed={show === 'all'} onClick={() => setShow('all')}>All</button>
+          <button type="button" aria-pressed={show === 'active'} onClick={() => setShow('active')}>
+            Active
+          </button>
+          <button type="button" aria-pressed={show === 'all'} onClick={() => setShow('all')}>
+            All
+          </button>
         </div>
       </header>
       <Loaded state={alerts} what="Alerts">

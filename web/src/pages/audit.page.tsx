@@ -22,7 +22,9 @@ export function AuditPage() {
     <section aria-labelledby="audit-title">
       <header className="page-header">
         <h1 id="audit-title">Audit log</h1>
-        <button type="button" onClick={() => void verify()}>Verify chain</button>
+        <button type="button" onClick={() => void verify()}>
+          Verify chain
+        </button>
       </header>
       {report ? (
         <p className={`notice ${report.valid ? 'ok' : 'error'}`} role="status">
@@ -38,15 +40,24 @@ export function AuditPage() {
             <p className="muted">No changes recorded yet.</p>
           ) : (
             <>
-              <DataTable caption="Audit entries, newest first" columns={['#', 'When', 'Action', 'Target', 'By (API key)', 'Hash']}>
+              <DataTable
+                caption="Audit entries, newest first"
+                columns={['#', 'When', 'Action', 'Target', 'By (API key)', 'Hash']}
+              >
                 {p.data.map((e) => (
                   <tr key={e.id} data-audit-seq={e.seq}>
                     <td className="num">{e.seq}</td>
                     <td>{time(e.at)}</td>
-                    <td><code>{e.action}</code></td>
+                    <td>
+                      <code>{e.action}</code>
+                    </td>
                     <td>{e.target ? <code>{e.target}</code> : '—'}</td>
-                    <td><code>{e.actor}</code></td>
-                    <td><code title={e.hash}>{e.hash.slice(0, 12)}…</code></td>
+                    <td>
+                      <code>{e.actor}</code>
+                    </td>
+                    <td>
+                      <code title={e.hash}>{e.hash.slice(0, 12)}…</code>
+                    </td>
                   </tr>
                 ))}
               </DataTable>

@@ -35,15 +35,33 @@ export function EventDetailPage({ id }: { id: string }) {
               <Fact name="Failure reason" value={label(e.failureReason)} />
               <Fact name="Decline type" value={e.declineType ?? '—'} />
               <Fact name="Recommended action" value={label(e.recommendedAction)} />
-              <Fact name="Provider code" value={e.providerCode ? `${e.providerCode}${e.providerMessage ? ` — ${e.providerMessage}` : ''}` : '—'} />
+              <Fact
+                name="Provider code"
+                value={e.providerCode ? `${e.providerCode}${e.providerMessage ? ` — ${e.providerMessage}` : ''}` : '—'}
+              />
               <Fact name="Occurred" value={time(e.occurredAt)} />
               <Fact name="Received" value={time(e.receivedAt)} />
               <Fact name="Normalized by" value={`${e.normalizationMethod} (${Math.round(e.confidence * 100)}%)`} />
               <Fact
                 name="Payment"
-                value={e.providerPaymentId ? <Link to={`/payments/${e.provider}/${encodeURIComponent(e.providerPaymentId)}`}>{e.providerPaymentId}</Link> : '—'}
+                value={
+                  e.providerPaymentId ? (
+                    <Link to={`/payments/${e.provider}/${encodeURIComponent(e.providerPaymentId)}`}>
+                      {e.providerPaymentId}
+                    </Link>
+                  ) : (
+                    '—'
+                  )
+                }
               />
-              <Fact name="Card" value={e.card ? `${e.card.brand ?? ''} ${e.card.bin ?? ''}…${e.card.last4 ?? ''} ${e.card.country ?? ''}`.trim() : '—'} />
+              <Fact
+                name="Card"
+                value={
+                  e.card
+                    ? `${e.card.brand ?? ''} ${e.card.bin ?? ''}…${e.card.last4 ?? ''} ${e.card.country ?? ''}`.trim()
+                    : '—'
+                }
+              />
             </div>
 
             <article className="card">
@@ -51,7 +69,8 @@ export function EventDetailPage({ id }: { id: string }) {
               {e.risk ? (
                 <>
                   <p>
-                    <Badge value={e.risk.decision} /> score <b>{e.risk.score.toFixed(2)}</b> ({e.risk.riskLevel}) · model {e.risk.modelVersion ?? '—'} · rules {e.risk.rulesVersion ?? '—'}
+                    <Badge value={e.risk.decision} /> score <b>{e.risk.score.toFixed(2)}</b> ({e.risk.riskLevel}) ·
+                    model {e.risk.modelVersion ?? '—'} · rules {e.risk.rulesVersion ?? '—'}
                   </p>
                   {e.risk.reasons.length === 0 ? (
                     <p className="muted">No rule fired.</p>
@@ -79,14 +98,18 @@ export function EventDetailPage({ id }: { id: string }) {
                       <p className="muted">
                         {r.contentType} · received {time(r.receivedAt)} · <Badge value={r.status} />
                       </p>
-                      <pre className="code" tabIndex={0} aria-label="Raw payload">{prettyPayload(r.payload, r.contentType)}</pre>
+                      <pre className="code" tabIndex={0} aria-label="Raw payload">
+                        {prettyPayload(r.payload, r.contentType)}
+                      </pre>
                     </>
                   )}
                 </Loaded>
               </article>
               <article className="card">
                 <h2>Normalized event</h2>
-                <pre className="code" tabIndex={0} aria-label="Normalized event">{JSON.stringify(e, null, 2)}</pre>
+                <pre className="code" tabIndex={0} aria-label="Normalized event">
+                  {JSON.stringify(e, null, 2)}
+                </pre>
               </article>
             </div>
           </>

@@ -11,13 +11,37 @@ import { Link, navigate } from '../router.js';
 import { useApi } from '../use-api.js';
 
 // Checked against the server's enums at compile time; values are not imported so no server code reaches the bundle.
-const STATUSES = ['approved', 'declined', 'failed', 'pending', 'canceled', 'refunded', 'partially_refunded', 'chargeback'] satisfies Array<PaymentEvent['status']>;
+const STATUSES = [
+  'approved',
+  'declined',
+  'failed',
+  'pending',
+  'canceled',
+  'refunded',
+  'partially_refunded',
+  'chargeback',
+] satisfies Array<PaymentEvent['status']>;
 const TYPES = ['authorization', 'capture', 'sale', 'refund', 'void', 'dispute'] satisfies Array<PaymentEvent['type']>;
 const REASONS = [
-  'insufficient_funds', 'do_not_honor', 'generic_decline', 'expired_card', 'incorrect_cvc', 'invalid_card_number',
-  'lost_or_stolen_card', 'restricted_card', 'suspected_fraud', 'blocked_by_risk_rules', 'authentication_required',
-  'authentication_failed', 'limit_exceeded', 'issuer_unavailable', 'processing_error', 'invalid_request',
-  'duplicate_transaction', 'canceled_by_customer', 'unknown',
+  'insufficient_funds',
+  'do_not_honor',
+  'generic_decline',
+  'expired_card',
+  'incorrect_cvc',
+  'invalid_card_number',
+  'lost_or_stolen_card',
+  'restricted_card',
+  'suspected_fraud',
+  'blocked_by_risk_rules',
+  'authentication_required',
+  'authentication_failed',
+  'limit_exceeded',
+  'issuer_unavailable',
+  'processing_error',
+  'invalid_request',
+  'duplicate_transaction',
+  'canceled_by_customer',
+  'unknown',
 ] satisfies Array<NonNullable<PaymentEvent['failureReason']>>;
 export const PROVIDERS = ['stripe', 'adyen', 'checkout', 'paypal', 'mercadopago'];
 
@@ -34,7 +58,14 @@ const EMPTY: Filters = { provider: '', status: '', failureReason: '', type: '', 
 const PAGE_SIZE = 25;
 
 function filtersFrom(query: URLSearchParams): Filters {
-  return { provider: query.get('provider') ?? '', status: query.get('status') ?? '', failureReason: query.get('failureReason') ?? '', type: query.get('type') ?? '', from: query.get('from') ?? '', to: query.get('to') ?? '' };
+  return {
+    provider: query.get('provider') ?? '',
+    status: query.get('status') ?? '',
+    failureReason: query.get('failureReason') ?? '',
+    type: query.get('type') ?? '',
+    from: query.get('from') ?? '',
+    to: query.get('to') ?? '',
+  };
 }
 
 const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
@@ -54,7 +85,16 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
   const [draft, setDraft] = useState<Filters>(applied);
   const pages = useCursorPages();
   const [live, setLive] = useState<PaymentEvent[]>([]);
-  const path = withQuery('/v1/events', { provider: applied.provider, status: applied.status, failureReason: applied.failureReason, type: applied.type, from: toIso(applied.from), to: toIso(applied.to), limit: PAGE_SIZE, cursor: pages.cursor });
+  const path = withQuery('/v1/events', {
+    provider: applied.provider,
+    status: applied.status,
+    failureReason: applied.failureReason,
+    type: applied.type,
+    from: toIso(applied.from),
+    to: toIso(applied.to),
+    limit: PAGE_SIZE,
+    cursor: pages.cursor,
+  });
   const page = useApi<Page<PaymentEvent>>(path);
 
   useLive((message) => {
@@ -66,7 +106,9 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
     e.preventDefault();
     pages.first();
     setLive([]);
-    const q = new URLSearchParams(Object.entries(draft).filter(([, v]) => v !== '') as Array<[string, string]>).toString();
+    const q = new URLSearchParams(
+      Object.entries(draft).filter(([, v]) => v !== '') as Array<[string, string]>,
+    ).toString();
     navigate(q ? `/events?${q}` : '/events');
   };
   const reset = () => {
@@ -75,7 +117,8 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
     setLive([]);
     navigate('/events');
   };
-  const set = (key: keyof Filters) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+  const set = (key: keyof Filters) => (e: { target: { value: string } }) =>
+    setDraft((d) => ({ ...d, [key]: e.target.value }));
 
   return (
     <section aria-labelledby="events-title">
@@ -83,9 +126,23 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
         <h1 id="events-title">Events</h1>
       </header>
       <form className="filters" onSubmit={apply} aria-label="Filter events">
-        <Choice any label="Provider" value={draft.provider} onChange={set('provider')} options={PROVIDERS} show={providerName} />
+        <Choice
+          any
+          label="Provider"
+          value={draft.provider}
+          onChange={set('provider')}
+          options={PROVIDERS}
+          show={providerName}
+        />
         <Choice any label="Status" value={draft.status} onChange={set('status')} options={STATUSES} show={label} />
-        <Choice any label="Failure reason" value={draft.failureReason} onChange={set('failureReason')} options={REASONS} show={label} />
+        <Choice
+          any
+          label="Failure reason"
+          value={draft.failureReason}
+          onChange={set('failureReason')}
+          options={REASONS}
+          show={label}
+        />
         <Choice any label="Type" value={draft.type} onChange={set('type')} options={TYPES} />
         <label>
           From
@@ -96,8 +153,12 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
           <input type="datetime-local" value={draft.to} onChange={set('to')} />
         </label>
         <div className="filter-actions">
-          <button type="submit" className="primary">Apply</button>
-          <button type="button" onClick={reset}>Reset</button>
+          <button type="submit" className="primary">
+            Apply
+          </button>
+          <button type="button" onClick={reset}>
+            Reset
+          </button>
         </div>
       </form>
 
@@ -130,11 +191,15 @@ export function EventTable({ events, liveIds }: { events: PaymentEvent[]; liveId
           <td>{time(e.occurredAt)}</td>
           <td>{providerName(e.provider)}</td>
           <td>{e.type}</td>
-          <td><Badge value={e.status} /></td>
+          <td>
+            <Badge value={e.status} />
+          </td>
           <td>{label(e.failureReason)}</td>
           <td className="num">{money(e.amountMinor, e.currency)}</td>
           <td>{e.risk ? <Badge value={e.risk.decision} /> : <span className="muted">—</span>}</td>
-          <td><Link to={`/events/${e.id}`}>{e.providerEventId ?? e.id}</Link></td>
+          <td>
+            <Link to={`/events/${e.id}`}>{e.providerEventId ?? e.id}</Link>
+          </td>
         </tr>
       ))}
     </DataTable>

@@ -19,16 +19,26 @@ export function OverviewPage() {
   const [range, setRange] = useState<Range>('1h');
   const [now, setNow] = useState(() => Date.now());
   const [recent, setRecent] = useState<PaymentEvent[]>([]);
-  const { from, to } = useMemo(() => ({ from: new Date(now - RANGES[range].ms).toISOString(), to: new Date(now + 60_000).toISOString() }), [now, range]);
+  const { from, to } = useMemo(
+    () => ({ from: new Date(now - RANGES[range].ms).toISOString(), to: new Date(now + 60_000).toISOString() }),
+    [now, range],
+  );
   const interval = RANGES[range].interval;
 
   const summary = useApi<Summary>(withQuery('/v1/analytics/summary', { from, to }));
-  const approval = useApi<Timeseries>(withQuery('/v1/analytics/timeseries', { metric: 'approval_rate', interval, groupBy: 'provider', from, to }));
-  const volume = useApi<Timeseries>(withQuery('/v1/analytics/timeseries', { metric: 'volume_usd', interval, groupBy: 'provider', from, to }));
+  const approval = useApi<Timeseries>(
+    withQuery('/v1/analytics/timeseries', { metric: 'approval_rate', interval, groupBy: 'provider', from, to }),
+  );
+  const volume = useApi<Timeseries>(
+    withQuery('/v1/analytics/timeseries', { metric: 'volume_usd', interval, groupBy: 'provider', from, to }),
+  );
   const reasons = useApi<{ data: FailureReasonRow[] }>(withQuery('/v1/analytics/failure-reasons', { from, to }));
   const alerts = useApi<{ data: Alert[] }>('/v1/alerts');
   const latest = useApi<Page<PaymentEvent>>('/v1/events?limit=8');
-  const ticker = [...recent, ...(latest.data?.data ?? []).filter((e) => !recent.some((r) => r.id === e.id))].slice(0, 8);
+  const ticker = [...recent, ...(latest.data?.data ?? []).filter((e) => !recent.some((r) => r.id === e.id))].slice(
+    0,
+    8,
+  );
 
   // Coalesce bursts of live events into one refresh of the figures.
   const refresh = useThrottled(() => {
@@ -74,14 +84,30 @@ export function OverviewPage() {
         <article className="card wide">
           <h2>Approval rate by provider</h2>
           <Loaded state={approval} what="The approval-rate series">
-            {(ts) => <LineChart title="Approval rate by provider over time" series={ts.series} yMax={1} format={(v) => percent(v, 0)} nameOf={providerName} />}
+            {(ts) => (
+              <LineChart
+                title="Approval rate by provider over time"
+                series={ts.series}
+                yMax={1}
+                format={(v) => percent(v, 0)}
+                nameOf={providerName}
+              />
+            )}
           </Loaded>
         </article>
 
         <article className="card wide">
           <h2>Volume (USD) by provider</h2>
           <Loaded state={volume} what="The volume series">
-            {(ts) => <LineChart title="Volume in USD by provider over time" series={ts.series} format={(v) => compactUsd(v)} nameOf={providerName} legend="sum" />}
+            {(ts) => (
+              <LineChart
+                title="Volume in USD by provider over time"
+                series={ts.series}
+                format={(v) => compactUsd(v)}
+                nameOf={providerName}
+                legend="sum"
+              />
+            )}
           </Loaded>
         </article>
 
@@ -90,7 +116,9 @@ export function OverviewPage() {
           <Loaded state={reasons} what="Failure reasons">
             {(r) => (
               <BarList
-                rows={r.data.slice(0, 7).map((row) => ({ label: label(row.reason), value: row.count, hint: row.declineType ?? undefined }))}
+                rows={r.data
+                  .slice(0, 7)
+                  .map((row) => ({ label: label(row.reason), value: row.count, hint: row.declineType ?? undefined }))}
                 format={(v) => v.toLocaleString()}
               />
             )}
@@ -114,7 +142,10 @@ export function OverviewPage() {
 
         <article className="card">
           <h2>
-            Active alerts <Link to="/alerts" className="more">all alerts</Link>
+            Active alerts{' '}
+            <Link to="/alerts" className="more">
+              all alerts
+            </Link>
           </h2>
           <Loaded state={alerts} what="Alerts">
             {(a) => {
@@ -138,7 +169,10 @@ export function OverviewPage() {
 
         <article className="card">
           <h2>
-            Live <Link to="/events" className="more">all events</Link>
+            Live{' '}
+            <Link to="/events" className="more">
+              all events
+            </Link>
           </h2>
           {ticker.length === 0 ? (
             <p className="muted">Waiting for events…</p>
@@ -147,7 +181,8 @@ export function OverviewPage() {
               {ticker.map((e) => (
                 <li key={e.id}>
                   <Link to={`/events/${e.id}`}>
-                    <span>{providerName(e.provider)}</span> <Badge value={e.status} /> <span className="num">{money(e.amountMinor, e.currency)}</span>
+                    <span>{providerName(e.provider)}</span> <Badge value={e.status} />{' '}
+                    <span className="num">{money(e.amountMinor, e.currency)}</span>
                   </Link>
                 </li>
               ))}

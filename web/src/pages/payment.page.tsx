@@ -18,20 +18,31 @@ export function PaymentPage({ provider, paymentId }: { provider: string | null; 
     e.preventDefault();
     if (id.trim()) navigate(`/payments/${encodeURIComponent(p)}/${encodeURIComponent(id.trim())}`);
   };
-  const flags = (payment: Payment) => (Array.isArray(payment.flags) ? payment.flags : Object.keys(payment.flags).filter((k) => (payment.flags as Record<string, unknown>)[k]));
+  const flags = (payment: Payment) =>
+    Array.isArray(payment.flags)
+      ? payment.flags
+      : Object.keys(payment.flags).filter((k) => (payment.flags as Record<string, unknown>)[k]);
   return (
     <section aria-labelledby="payment-title">
       <header className="page-header">
         <h1 id="payment-title">Payment timeline</h1>
       </header>
       <form className="filters" onSubmit={lookUp} aria-label="Find a payment">
-        <Choice label="Provider" value={p} onChange={(e) => setP(e.target.value)} options={PROVIDERS} show={providerName} />
+        <Choice
+          label="Provider"
+          value={p}
+          onChange={(e) => setP(e.target.value)}
+          options={PROVIDERS}
+          show={providerName}
+        />
         <label className="grow">
           Provider payment id
           <input value={id} onChange={(e) => setId(e.target.value)} placeholder="pi_…, PSP reference, pay_…" />
         </label>
         <div className="filter-actions">
-          <button type="submit" className="primary">Show</button>
+          <button type="submit" className="primary">
+            Show
+          </button>
         </div>
       </form>
       {provider && paymentId ? (
@@ -55,7 +66,8 @@ export function PaymentPage({ provider, paymentId }: { provider: string | null; 
                   .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt))
                   .map((e) => (
                     <li key={e.id}>
-                      <time dateTime={e.occurredAt}>{time(e.occurredAt)}</time> <b>{e.type}</b> <Badge value={e.status} /> {money(e.amountMinor, e.currency)}
+                      <time dateTime={e.occurredAt}>{time(e.occurredAt)}</time> <b>{e.type}</b>{' '}
+                      <Badge value={e.status} /> {money(e.amountMinor, e.currency)}
                       {e.failureReason ? <span className="muted"> · {label(e.failureReason)}</span> : null}
                     </li>
                   ))}

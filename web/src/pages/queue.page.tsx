@@ -18,8 +18,12 @@ export function QueuePage() {
       <header className="page-header">
         <h1 id="queue-title">Unprocessed &amp; dead letters</h1>
         <div className="segmented" role="tablist" aria-label="Queue">
-          <button type="button" role="tab" aria-selected={tab === 'dead'} onClick={() => setTab('dead')}>Dead letters</button>
-          <button type="button" role="tab" aria-selected={tab === 'unprocessed'} onClick={() => setTab('unprocessed')}>Unprocessed</button>
+          <button type="button" role="tab" aria-selected={tab === 'dead'} onClick={() => setTab('dead')}>
+            Dead letters
+          </button>
+          <button type="button" role="tab" aria-selected={tab === 'unprocessed'} onClick={() => setTab('unprocessed')}>
+            Unprocessed
+          </button>
         </div>
       </header>
       <QueueList key={tab} kind={tab} />
@@ -29,16 +33,22 @@ export function QueuePage() {
 
 function QueueList({ kind }: { kind: Tab }) {
   const pages = useCursorPages();
-  const list = useApi<Page<QueueItem>>(withQuery(kind === 'dead' ? '/v1/dead-letters' : '/v1/unprocessed', { limit: 50, cursor: pages.cursor }));
+  const list = useApi<Page<QueueItem>>(
+    withQuery(kind === 'dead' ? '/v1/dead-letters' : '/v1/unprocessed', { limit: 50, cursor: pages.cursor }),
+  );
   const [open, setOpen] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const action = useAction();
 
   const act = async (item: QueueItem, kind: 'replay' | 'discard') => {
-    if (kind === 'discard' && !window.confirm(`Discard ${item.providerEventId ?? item.id}? It will not be retried.`)) return;
+    if (kind === 'discard' && !window.confirm(`Discard ${item.providerEventId ?? item.id}? It will not be retried.`))
+      return;
     await action.run(async () => {
       if (kind === 'replay') {
-        const result = await api<{ rawEvent: { status: string; error: string | null }; events: unknown[] }>(`/v1/dead-letters/${encodeURIComponent(item.id)}/replay`, { method: 'POST' });
+        const result = await api<{ rawEvent: { status: string; error: string | null }; events: unknown[] }>(
+          `/v1/dead-letters/${encodeURIComponent(item.id)}/replay`,
+          { method: 'POST' },
+        );
         setNotice(
           result.rawEvent.status === 'normalized'
             ? `Replayed ${item.providerEventId ?? item.id}: ${result.events.length} event(s) stored.`
@@ -54,22 +64,48 @@ function QueueList({ kind }: { kind: Tab }) {
 
   return (
     <>
-      {notice ? <div className="notice ok" role="status">{notice}</div> : null}
+      {notice ? (
+        <div className="notice ok" role="status">
+          {notice}
+        </div>
+      ) : null}
       {action.error ? <ErrorNote error={action.error} /> : null}
       <Loaded state={list} what={kind === 'dead' ? 'The dead-letter queue' : 'The unprocessed queue'}>
         {(page) =>
           page.data.length === 0 ? (
-            <p className="muted">{kind === 'dead' ? 'No dead letters. Everything was normalized or is still being retried.' : 'Nothing waiting for a retry.'}</p>
+            <p className="muted">
+              {kind === 'dead'
+                ? 'No dead letters. Everything was normalized or is still being retried.'
+                : 'Nothing waiting for a retry.'}
+            </p>
           ) : (
             <>
-              <DataTable caption={kind === 'dead' ? 'Dead letters' : 'Unprocessed events'} columns={['Received', 'Provider', 'Provider event', 'Status', 'Attempts', 'Error', 'Actions']}>
+              <DataTable
+                caption={kind === 'dead' ? 'Dead letters' : 'Unprocessed events'}
+                columns={['Received', 'Provider', 'Provider event', 'Status', 'Attempts', 'Error', 'Actions']}
+              >
                 {page.data.map((item) => (
-                  <QueueRow key={item.id} item={item} kind={kind} open={open === item.id} onToggle={() => setOpen(open === item.id ? null : item.id)} onAct={act} />
+                  <QueueRow
+                    key={item.id}
+                    item={item}
+                    kind={kind}
+                    open={open === item.id}
+                    onToggle={() => setOpen(open === item.id ? null : item.id)}
+                    onAct={act}
+                  />
                 ))}
               </DataTable>
               <nav className="pager" aria-label="Pages">
-                <button type="button" disabled={pages.page === 1} onClick={pages.first}>← First</button>
-                <button type="button" disabled={!page.nextCursor} onClick={() => page.nextCursor && pages.older(page.nextCursor)}>More →</button>
+                <button type="button" disabled={pages.page === 1} onClick={pages.first}>
+                  ← First
+                </button>
+                <button
+                  type="button"
+                  disabled={!page.nextCursor}
+                  onClick={() => page.nextCursor && pages.older(page.nextCursor)}
+                >
+                  More →
+                </button>
               </nav>
             </>
           )
@@ -79,7 +115,19 @@ function QueueList({ kind }: { kind: Tab }) {
   );
 }
 
-function QueueRow({ item, kind, open, onToggle, onAct }: { item: QueueItem; kind: Tab; open: boolean; onToggle(): void; onAct(item: QueueItem, action: 'replay' | 'discard'): void }) {
+function QueueRow({
+  item,
+  kind,
+  open,
+  onToggle,
+  onAct,
+}: {
+  item: QueueItem;
+  kind: Tab;
+  open: boolean;
+  onToggle(): void;
+  onAct(item: QueueItem, action: 'replay' | 'discard'): void;
+}) {
   const name = item.providerEventId ?? item.id;
   return (
     <>
@@ -87,15 +135,36 @@ function QueueRow({ item, kind, open, onToggle, onAct }: { item: QueueItem; kind
         <td>{time(item.receivedAt)}</td>
         <td>{providerName(item.provider)}</td>
         <td>{name}</td>
-        <td><Badge value={item.status} /></td>
-        <td className="num">{item.attempts}{item.nextAttemptAt ? <small className="muted"> next {time(item.nextAttemptAt)}</small> : null}</td>
+        <td>
+          <Badge value={item.status} />
+        </td>
+        <td className="num">
+          {item.attempts}
+          {item.nextAttemptAt ? <small className="muted"> next {time(item.nextAttemptAt)}</small> : null}
+        </td>
         <td className="error-text">{item.error ?? '—'}</td>
         <td className="actions">
-          <button type="button" onClick={onToggle} aria-expanded={open} aria-label={`Inspect ${name}`}>Inspect</button>
+          <button type="button" onClick={onToggle} aria-expanded={open} aria-label={`Inspect ${name}`}>
+            Inspect
+          </button>
           {kind === 'dead' ? (
             <>
-              <button type="button" className="primary" onClick={() => onAct(item, 'replay')} aria-label={`Replay ${name}`}>Replay</button>
-              <button type="button" className="danger" onClick={() => onAct(item, 'discard')} aria-label={`Discard ${name}`}>Discard</button>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => onAct(item, 'replay')}
+                aria-label={`Replay ${name}`}
+              >
+                Replay
+              </button>
+              <button
+                type="button"
+                className="danger"
+                onClick={() => onAct(item, 'discard')}
+                aria-label={`Discard ${name}`}
+              >
+                Discard
+              </button>
             </>
           ) : null}
         </td>
@@ -115,7 +184,11 @@ function RawPayload({ id }: { id: string }) {
   const raw = useApi<RawEventDetail>(`/v1/raw-events/${encodeURIComponent(id)}`);
   return (
     <Loaded state={raw} what="The raw payload view">
-      {(r) => <pre className="code" tabIndex={0} aria-label="Raw payload (masked)">{prettyPayload(r.payload, r.contentType)}</pre>}
+      {(r) => (
+        <pre className="code" tabIndex={0} aria-label="Raw payload (masked)">
+          {prettyPayload(r.payload, r.contentType)}
+        </pre>
+      )}
     </Loaded>
   );
 }

@@ -9,7 +9,9 @@ import { useLive } from '../live-feed.js';
 import { useAction, useApi, useThrottled } from '../use-api.js';
 
 // Checked against the server's enums at compile time; values are not imported so no server code reaches the bundle.
-const LIST_TYPES = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] satisfies Array<ListEntry['type']>;
+const LIST_TYPES = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] satisfies Array<
+  ListEntry['type']
+>;
 const LIST_ACTIONS = ['block', 'allow'] satisfies Array<ListEntry['action']>;
 const QUEUE_DECISIONS = ['review', 'decline'] satisfies Array<StoredAssessment['decision']>;
 const QUEUE_LABELS = ['fraud', 'legit'] satisfies Array<NonNullable<StoredAssessment['label']>>;
@@ -72,11 +74,23 @@ function RulesEditor() {
             ) : null}
             <label className="block">
               Rules and thresholds (JSON)
-              <textarea value={text} onChange={(e) => setText(e.target.value)} rows={18} spellCheck={false} className="code" />
+              <textarea
+                value={text}
+                onChange={(e) => setText(e.target.value)}
+                rows={18}
+                spellCheck={false}
+                className="code"
+              />
             </label>
-            {status ? <p className="notice ok" role="status">{status}</p> : null}
+            {status ? (
+              <p className="notice ok" role="status">
+                {status}
+              </p>
+            ) : null}
             {action.error ? <ErrorNote error={action.error} /> : null}
-            <button type="submit" className="primary">Save rules</button>
+            <button type="submit" className="primary">
+              Save rules
+            </button>
           </form>
         )}
       </Loaded>
@@ -88,13 +102,20 @@ function Lists() {
   const lists = useApi<{ data: ListEntry[] }>('/v1/lists');
   const [draft, setDraft] = useState({ type: 'ip', value: '', action: 'block', reason: '', expiresAt: '' });
   const action = useAction();
-  const set = (key: keyof typeof draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+  const set = (key: keyof typeof draft) => (e: { target: { value: string } }) =>
+    setDraft((d) => ({ ...d, [key]: e.target.value }));
   const add = async (e: FormEvent) => {
     e.preventDefault();
     await action.run(async () => {
       await api('/v1/lists', {
         method: 'POST',
-        body: { type: draft.type, value: draft.value.trim(), action: draft.action, reason: draft.reason.trim(), ...(draft.expiresAt ? { expiresAt: new Date(draft.expiresAt).toISOString() } : {}) },
+        body: {
+          type: draft.type,
+          value: draft.value.trim(),
+          action: draft.action,
+          reason: draft.reason.trim(),
+          ...(draft.expiresAt ? { expiresAt: new Date(draft.expiresAt).toISOString() } : {}),
+        },
       });
       setDraft((d) => ({ ...d, value: '', reason: '' }));
       lists.reload();
@@ -127,22 +148,40 @@ function Lists() {
                 <input type="datetime-local" value={draft.expiresAt} onChange={set('expiresAt')} />
               </label>
               <div className="filter-actions">
-                <button type="submit" className="primary">Add</button>
+                <button type="submit" className="primary">
+                  Add
+                </button>
               </div>
             </form>
             {action.error ? <ErrorNote error={action.error} /> : null}
             {l.data.length === 0 ? (
               <p className="muted">No entries.</p>
             ) : (
-              <DataTable caption="List entries" columns={['Type', 'Value', 'Action', 'Reason', 'Expires', { label: 'Remove', hidden: true }]}>
+              <DataTable
+                caption="List entries"
+                columns={['Type', 'Value', 'Action', 'Reason', 'Expires', { label: 'Remove', hidden: true }]}
+              >
                 {l.data.map((x) => (
                   <tr key={x.id}>
                     <td>{x.type}</td>
-                    <td><code>{x.value}</code></td>
-                    <td><Badge value={x.action} kind={x.action === 'block' ? 'declined' : 'approved'} /></td>
+                    <td>
+                      <code>{x.value}</code>
+                    </td>
+                    <td>
+                      <Badge value={x.action} kind={x.action === 'block' ? 'declined' : 'approved'} />
+                    </td>
                     <td>{x.reason}</td>
                     <td>{x.expiresAt ? time(x.expiresAt) : 'never'}</td>
-                    <td><button type="button" className="danger" onClick={() => void remove(x)} aria-label={`Remove ${x.type} ${x.value}`}>Remove</button></td>
+                    <td>
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => void remove(x)}
+                        aria-label={`Remove ${x.type} ${x.value}`}
+                      >
+                        Remove
+                      </button>
+                    </td>
                   </tr>
                 ))}
               </DataTable>
@@ -162,7 +201,17 @@ function Why({ reasons }: { reasons: StoredAssessment['reasons'] }) {
     <li key={r.code}>
       {r.message} <span className="muted">(+{r.weight.toFixed(2)})</span>
       {r.signals && r.signals.length > 0 ? (
-        <small className="muted"> — {r.signals.slice(0, 3).map((sig) => `${label(sig.feature)} ${sig.contribution >= 0 ? '+' : '−'}${Math.abs(sig.contribution).toFixed(2)}`).join(', ')}</small>
+        <small className="muted">
+          {' '}
+          —{' '}
+          {r.signals
+            .slice(0, 3)
+            .map(
+              (sig) =>
+                `${label(sig.feature)} ${sig.contribution >= 0 ? '+' : '−'}${Math.abs(sig.contribution).toFixed(2)}`,
+            )
+            .join(', ')}
+        </small>
       ) : null}
     </li>
   );
@@ -184,7 +233,9 @@ function Why({ reasons }: { reasons: StoredAssessment['reasons'] }) {
 /** Unlabeled verdicts that need a human: a label settles one here and feeds the next model. */
 function ReviewQueue() {
   const [decision, setDecision] = useState<string>('review');
-  const queue = useApi<Page<StoredAssessment>>(withQuery('/v1/risk/assessments', { decision, labeled: 'false', limit: 20 }));
+  const queue = useApi<Page<StoredAssessment>>(
+    withQuery('/v1/risk/assessments', { decision, labeled: 'false', limit: 20 }),
+  );
   // Review and decline verdicts are announced on the live feed: the queue refills as they happen.
   const refresh = useThrottled(queue.reload, 1000);
   useLive((m) => {
@@ -203,28 +254,56 @@ function ReviewQueue() {
   return (
     <article className="card">
       <h2>Review queue</h2>
-      <p className="muted">Unlabeled transactions the rules sent to review or declined, newest first. A label settles one and trains the next model.</p>
+      <p className="muted">
+        Unlabeled transactions the rules sent to review or declined, newest first. A label settles one and trains the
+        next model.
+      </p>
       <div className="filters">
-        <Choice label="Decision" value={decision} onChange={(e) => setDecision(e.target.value)} options={QUEUE_DECISIONS} show={label} />
+        <Choice
+          label="Decision"
+          value={decision}
+          onChange={(e) => setDecision(e.target.value)}
+          options={QUEUE_DECISIONS}
+          show={label}
+        />
       </div>
-      {status ? <p className="notice ok" role="status">{status}</p> : null}
+      {status ? (
+        <p className="notice ok" role="status">
+          {status}
+        </p>
+      ) : null}
       {action.error ? <ErrorNote error={action.error} /> : null}
       <Loaded state={queue} what="Review queue">
         {(q) =>
           q.data.length === 0 ? (
             <p className="muted">Nothing to review.</p>
           ) : (
-            <DataTable caption="Transactions to review" columns={['Transaction', 'When', 'Amount (USD)', 'Score', 'Why', { label: 'Label', hidden: true }]}>
+            <DataTable
+              caption="Transactions to review"
+              columns={['Transaction', 'When', 'Amount (USD)', 'Score', 'Why', { label: 'Label', hidden: true }]}
+            >
               {q.data.map((a) => (
                 <tr key={a.id} data-transaction-id={a.transactionId}>
-                  <td><code>{a.transactionId}</code></td>
+                  <td>
+                    <code>{a.transactionId}</code>
+                  </td>
                   <td>{time(a.occurredAt)}</td>
                   <td>{money(a.amountUsdMinor)}</td>
-                  <td><Badge value={a.riskLevel} /> {a.score.toFixed(2)}</td>
-                  <td className="why"><Why reasons={a.reasons} /></td>
+                  <td>
+                    <Badge value={a.riskLevel} /> {a.score.toFixed(2)}
+                  </td>
+                  <td className="why">
+                    <Why reasons={a.reasons} />
+                  </td>
                   <td className="actions">
                     {QUEUE_LABELS.map((verdict) => (
-                      <button key={verdict} type="button" className={verdict === 'fraud' ? 'danger' : undefined} onClick={() => void settle(a, verdict)} aria-label={`Label ${a.transactionId} ${verdict}`}>
+                      <button
+                        key={verdict}
+                        type="button"
+                        className={verdict === 'fraud' ? 'danger' : undefined}
+                        onClick={() => void settle(a, verdict)}
+                        aria-label={`Label ${a.transactionId} ${verdict}`}
+                      >
                         {label(verdict)}
                       </button>
                     ))}

@@ -34,7 +34,12 @@ export interface SendOutcome {
  * otherwise, redirects not followed (a 3xx counts as a failure, so a receiver cannot bounce us
  * elsewhere). The error recorded is the client's stable reason, never what the receiver sent.
  */
-export async function sendWebhook(http: OutboundHttp, url: string, body: string, headers: Record<string, string>): Promise<SendOutcome> {
+export async function sendWebhook(
+  http: OutboundHttp,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<SendOutcome> {
   const started = performance.now();
   try {
     const response = await http.request(url, {
@@ -45,8 +50,18 @@ export async function sendWebhook(http: OutboundHttp, url: string, body: string,
       maxResponseBytes: MAX_RESPONSE_BYTES,
     });
     const ok = response.status >= 200 && response.status < 300;
-    return { ok, statusCode: response.status, error: ok ? null : `HTTP ${response.status}`, durationMs: Math.round(performance.now() - started) };
+    return {
+      ok,
+      statusCode: response.status,
+      error: ok ? null : `HTTP ${response.status}`,
+      durationMs: Math.round(performance.now() - started),
+    };
   } catch (error) {
-    return { ok: false, statusCode: null, error: error instanceof OutboundError ? error.message : 'unexpected error', durationMs: Math.round(performance.now() - started) };
+    return {
+      ok: false,
+      statusCode: null,
+      error: error instanceof OutboundError ? error.message : 'unexpected error',
+      durationMs: Math.round(performance.now() - started),
+    };
   }
 }

@@ -41,12 +41,26 @@ export class AlertRepository {
   }
 
   async getSettings(tenantId: string) {
-    const row = await this.db.selectFrom('alert_settings').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('alert_settings')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
     return row ? { ...row, settings: row.settings as Record<string, unknown> } : null;
   }
 
-  async putSettings(tenantId: string, settings: Record<string, unknown>, webhook: { url: string; secret: string } | null, now: Date): Promise<void> {
-    const values = { settings: JSON.stringify(settings), webhook_url: webhook?.url ?? null, webhook_secret: webhook?.secret ?? null, updated_at: now };
+  async putSettings(
+    tenantId: string,
+    settings: Record<string, unknown>,
+    webhook: { url: string; secret: string } | null,
+    now: Date,
+  ): Promise<void> {
+    const values = {
+      settings: JSON.stringify(settings),
+      webhook_url: webhook?.url ?? null,
+      webhook_secret: webhook?.secret ?? null,
+      updated_at: now,
+    };
     await this.db
       .insertInto('alert_settings')
       .values({ tenant_id: tenantId, ...values })
@@ -100,7 +114,15 @@ export class AlertRepository {
     return row ? { ...row, details: row.details } : null;
   }
 
-  async addDelivery(delivery: { id: string; tenantId: string; alertId: string; event: string; url: string; payload: string; createdAt: Date }): Promise<void> {
+  async addDelivery(delivery: {
+    id: string;
+    tenantId: string;
+    alertId: string;
+    event: string;
+    url: string;
+    payload: string;
+    createdAt: Date;
+  }): Promise<void> {
     await this.db
       .insertInto('alert_deliveries')
       .values({
@@ -139,7 +161,12 @@ export class AlertRepository {
 
   async recordAttempt(id: string, attempt: AttemptRecord): Promise<void> {
     const entry = JSON.stringify([
-      { at: attempt.at.toISOString(), statusCode: attempt.statusCode, error: attempt.error, durationMs: attempt.durationMs },
+      {
+        at: attempt.at.toISOString(),
+        statusCode: attempt.statusCode,
+        error: attempt.error,
+        durationMs: attempt.durationMs,
+      },
     ]);
     await this.db
       .updateTable('alert_deliveries')
@@ -169,7 +196,12 @@ export class AlertRepository {
   }
 
   async findDelivery(tenantId: string, id: string): Promise<DeliveryRow | null> {
-    const row = await this.db.selectFrom('alert_deliveries').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('alert_deliveries')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? { ...row, log: row.log } : null;
   }
 }

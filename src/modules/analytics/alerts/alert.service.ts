@@ -44,7 +44,10 @@ export interface TenantAlertSettings extends AlertSettings {
   webhook: { url: string } | null;
 }
 
-export type PutSettingsOutcome = { kind: 'saved'; settings: TenantAlertSettings } | { kind: 'encryption_unavailable' } | { kind: 'invalid_webhook_url'; message: string };
+export type PutSettingsOutcome =
+  | { kind: 'saved'; settings: TenantAlertSettings }
+  | { kind: 'encryption_unavailable' }
+  | { kind: 'invalid_webhook_url'; message: string };
 
 export interface RunReport {
   opened: AlertRow[];
@@ -78,11 +81,18 @@ export class AlertService {
   async settings(tenantId: string): Promise<TenantAlertSettings> {
     const row = await this.deps.alerts.getSettings(tenantId);
     const parsed = row ? alertSettingsSchema.safeParse(row.settings) : null;
-    return { ...(parsed?.success ? parsed.data : defaultAlertSettings()), webhook: row?.webhook_url ? { url: row.webhook_url } : null };
+    return {
+      ...(parsed?.success ? parsed.data : defaultAlertSettings()),
+      webhook: row?.webhook_url ? { url: row.webhook_url } : null,
+    };
   }
 
   /** `webhook` undefined keeps the current one, null removes it. */
-  async putSettings(tenantId: string, settings: AlertSettings, webhook: { url: string; secret: string } | null | undefined): Promise<PutSettingsOutcome> {
+  async putSettings(
+    tenantId: string,
+    settings: AlertSettings,
+    webhook: { url: string; secret: string } | null | undefined,
+  ): Promise<PutSettingsOutcome> {
     let stored: { url: string; secret: string } | null;
     if (webhook === undefined) {
       const row = await this.deps.alerts.getSettings(tenantId);
@@ -138,27 +148,47 @@ export class AlertService {
 
     if (settings.approvalDrop.enabled || settings.failureSpike.enabled) {
       const stats = await this.providerStats(tenantId, now, settings);
-      if (settings.approvalDrop.enabled) evaluations.push({ kind: 'approval_rate_drop', evaluations: detectApprovalDrops(stats, settings.approvalDrop) });
+      if (settings.approvalDrop.enabled)
+        evaluations.push({
+          kind: 'approval_rate_drop',
+          evaluations: detectApprovalDrops(stats, settings.approvalDrop),
+        });
       if (settings.failureSpike.enabled) {
-        evaluations.push({ kind: 'failure_reason_spike', evaluations: detectFailureSpikes(stats, settings.failureSpike, failureReasons) });
+        evaluations.push({
+          kind: 'failure_reason_spike',
+          evaluations: detectFailureSpikes(stats, settings.failureSpike, failureReasons),
+        });
       }
     }
     const merchantStats = this.deps.merchantStats;
     if (merchantStats && (settings.merchantCardTesting.enabled || settings.merchantFraudSpike.enabled)) {
       const { baselineStart, recentStart, end } = this.windows(now, settings);
       const stats = await merchantStats(tenantId, new Date(baselineStart), new Date(recentStart), new Date(end));
-      const cardTesting = settings.merchantCardTesting.enabled ? detectCardTesting(stats, settings.merchantCardTesting) : [];
-      if (settings.merchantCardTesting.enabled) evaluations.push({ kind: 'merchant_card_testing', evaluations: cardTesting });
+      const cardTesting = settings.merchantCardTesting.enabled
+        ? detectCardTesting(stats, settings.merchantCardTesting)
+        : [];
+      if (settings.merchantCardTesting.enabled)
+        evaluations.push({ kind: 'merchant_card_testing', evaluations: cardTesting });
       if (settings.merchantFraudSpike.enabled) {
         const cardTestingOpen = new Set(open.filter((a) => a.kind === 'merchant_card_testing').map((a) => a.subject));
-        const attacked = new Set(cardTesting.filter((e) => e.state !== 'clear' || cardTestingOpen.has(e.subject)).map((e) => e.subject.slice('merchant/'.length)));
-        evaluations.push({ kind: 'merchant_fraud_spike', evaluations: detectMerchantFraudSpikes(stats, settings.merchantFraudSpike, attacked) });
+        const attacked = new Set(
+          cardTesting
+            .filter((e) => e.state !== 'clear' || cardTestingOpen.has(e.subject))
+            .map((e) => e.subject.slice('merchant/'.length)),
+        );
+        evaluations.push({
+          kind: 'merchant_fraud_spike',
+          evaluations: detectMerchantFraudSpikes(stats, settings.merchantFraudSpike, attacked),
+        });
       }
     }
     if (settings.backlog.enabled) {
       const current = await this.deps.alerts.unprocessedCount(tenantId);
       const isOpen = open.some((a) => a.kind === 'backlog_growing');
-      evaluations.push({ kind: 'backlog_growing', evaluations: [detectBacklog(current, this.previousBacklog.get(tenantId) ?? null, isOpen, settings.backlog)] });
+      evaluations.push({
+        kind: 'backlog_growing',
+        evaluations: [detectBacklog(current, this.previousBacklog.get(tenantId) ?? null, isOpen, settings.backlog)],
+      });
       this.previousBacklog.set(tenantId, current);
     }
 
@@ -169,7 +199,12 @@ export class AlertService {
         const existing = open.find((a) => a.kind === kind && a.subject === evaluation.subject);
         if (evaluation.state === 'firing' && !existing) {
           const { finding } = evaluation;
-          const row = await this.deps.alerts.open({ id: newId('alr', now.getTime()), tenantId, openedAt: now, ...finding });
+          const row = await this.deps.alerts.open({
+            id: newId('alr', now.getTime()),
+            tenantId,
+            openedAt: now,
+            ...finding,
+          });
           if (row) opened.push(row);
         } else if (evaluation.state === 'clear' && existing) {
           const row = await this.deps.alerts.resolve(tenantId, existing.id, now);
@@ -204,12 +239,17 @@ export class AlertService {
     const add = (rows: typeof recentRows, which: 'recent' | 'baseline') => {
       for (const row of rows) {
         if (row.status !== 'approved' && row.status !== 'declined' && row.status !== 'failed') continue;
-        const stats = byProvider.get(row.provider) ?? { provider: row.provider, recent: emptyWindow(), baseline: emptyWindow() };
+        const stats = byProvider.get(row.provider) ?? {
+          provider: row.provider,
+          recent: emptyWindow(),
+          baseline: emptyWindow(),
+        };
         byProvider.set(row.provider, stats);
         const window = stats[which];
         window.attempted += row.count;
         if (row.status === 'approved') window.approved += row.count;
-        else if (row.failure_reason !== '') window.reasons[row.failure_reason] = (window.reasons[row.failure_reason] ?? 0) + row.count;
+        else if (row.failure_reason !== '')
+          window.reasons[row.failure_reason] = (window.reasons[row.failure_reason] ?? 0) + row.count;
       }
     };
     add(recentRows, 'recent');
@@ -248,7 +288,14 @@ export class AlertService {
       return attempts < MAX_ATTEMPTS ? nextAttemptAt(attempts, now) : null;
     };
     if (!row?.webhook_secret || !box) {
-      await this.deps.alerts.recordAttempt(delivery.id, { at: now, statusCode: null, error: 'no alert webhook secret is configured', durationMs: 0, delivered: false, nextAttemptAt: null });
+      await this.deps.alerts.recordAttempt(delivery.id, {
+        at: now,
+        statusCode: null,
+        error: 'no alert webhook secret is configured',
+        durationMs: 0,
+        delivered: false,
+        nextAttemptAt: null,
+      });
       return;
     }
     const secret = box.decrypt(row.webhook_secret, secretContext(delivery.tenant_id));
@@ -257,8 +304,17 @@ export class AlertService {
       'Paylens-Delivery': delivery.id,
       'Paylens-Event': delivery.event,
     });
-    if (!outcome.ok) this.deps.logger.warn({ delivery: delivery.id, status: outcome.statusCode, error: outcome.error }, 'alert webhook attempt failed');
-    await this.deps.alerts.recordAttempt(delivery.id, { at: now, ...outcome, delivered: outcome.ok, nextAttemptAt: retryAt(!outcome.ok) });
+    if (!outcome.ok)
+      this.deps.logger.warn(
+        { delivery: delivery.id, status: outcome.statusCode, error: outcome.error },
+        'alert webhook attempt failed',
+      );
+    await this.deps.alerts.recordAttempt(delivery.id, {
+      at: now,
+      ...outcome,
+      delivered: outcome.ok,
+      nextAttemptAt: retryAt(!outcome.ok),
+    });
   }
 }
 

@@ -23,12 +23,23 @@ const alertSchema = z.object({
 });
 
 const webhookOut = z.object({ url: z.string() }).nullable();
-const settingsOut = alertSettingsSchema.extend({ webhook: webhookOut.describe('Where alerts are sent; the secret is never returned') });
+const settingsOut = alertSettingsSchema.extend({
+  webhook: webhookOut.describe('Where alerts are sent; the secret is never returned'),
+});
 
 const webhookIn = z
   .object({
-    url: z.url({ protocol: /^https?$/ }).max(2048).describe('https, on a public address (http and private addresses only where the operator allows them: 422 otherwise)'),
-    secret: z.string().min(16).max(256).describe('Signs each delivery: Paylens-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .describe(
+        'https, on a public address (http and private addresses only where the operator allows them: 422 otherwise)',
+      ),
+    secret: z
+      .string()
+      .min(16)
+      .max(256)
+      .describe('Signs each delivery: Paylens-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>'),
   })
   .nullable()
   .optional()
@@ -46,7 +57,14 @@ const deliverySchema = z.object({
   lastError: z.string().nullable(),
   createdAt: z.string(),
   deliveredAt: z.string().nullable(),
-  log: z.array(z.object({ at: z.string(), statusCode: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number() })),
+  log: z.array(
+    z.object({
+      at: z.string(),
+      statusCode: z.number().int().nullable(),
+      error: z.string().nullable(),
+      durationMs: z.number(),
+    }),
+  ),
   payload: z.string().describe('The exact body that was signed and sent'),
 });
 
@@ -78,19 +96,32 @@ export async function alertRoutes(app: App, container: Container): Promise<void>
       schema: {
         summary: 'Alerts, newest first',
         tags,
-        querystring: z.object({ status: z.enum(['open', 'resolved']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        querystring: z.object({
+          status: z.enum(['open', 'resolved']).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
         response: { 200: z.object({ data: z.array(alertSchema) }), ...problemResponses(401, 422) },
       },
     },
     async (request) => {
-      const rows = await container.analytics.alertRepository.list(tenantOf(request), request.query.status, request.query.limit);
+      const rows = await container.analytics.alertRepository.list(
+        tenantOf(request),
+        request.query.status,
+        request.query.limit,
+      );
       return { data: rows.map((r) => presentAlert(r) as z.infer<typeof alertSchema>) };
     },
   );
 
   app.get(
     '/alerts/settings',
-    { schema: { summary: "This tenant's alert thresholds and webhook", tags, response: { 200: settingsOut, ...problemResponses(401) } } },
+    {
+      schema: {
+        summary: "This tenant's alert thresholds and webhook",
+        tags,
+        response: { 200: settingsOut, ...problemResponses(401) },
+      },
+    },
     async (request) => alerts.settings(tenantOf(request)),
   );
 
@@ -125,7 +156,11 @@ export async function alertRoutes(app: App, container: Container): Promise<void>
         response: { 200: z.object({ data: z.array(deliverySchema) }), ...problemResponses(401, 422) },
       },
     },
-    async (request) => ({ data: (await container.analytics.alertRepository.listDeliveries(tenantOf(request), request.query.limit)).map(presentDelivery) }),
+    async (request) => ({
+      data: (await container.analytics.alertRepository.listDeliveries(tenantOf(request), request.query.limit)).map(
+        presentDelivery,
+      ),
+    }),
   );
 
   app.post(

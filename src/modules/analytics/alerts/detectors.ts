@@ -1,7 +1,13 @@
 import type { AlertSettings } from './alert-settings.js';
 import { twoProportionZ, wilsonInterval } from './statistics.js';
 
-export const alertKinds = ['approval_rate_drop', 'failure_reason_spike', 'backlog_growing', 'merchant_card_testing', 'merchant_fraud_spike'] as const;
+export const alertKinds = [
+  'approval_rate_drop',
+  'failure_reason_spike',
+  'backlog_growing',
+  'merchant_card_testing',
+  'merchant_fraud_spike',
+] as const;
 export type AlertKind = (typeof alertKinds)[number];
 export type Severity = 'warning' | 'critical';
 
@@ -33,14 +39,19 @@ export interface Finding {
  * A detector's verdict on one subject: firing, clear, or not enough data to say (which leaves an
  * open alert open rather than flapping on thin traffic).
  */
-export type Evaluation = { subject: string; state: 'firing'; finding: Finding } | { subject: string; state: 'clear' | 'insufficient' };
+export type Evaluation =
+  { subject: string; state: 'firing'; finding: Finding } | { subject: string; state: 'clear' | 'insufficient' };
 
 const pct = (p: number) => `${(p * 100).toFixed(1)} %`;
 
-export function detectApprovalDrops(stats: readonly ProviderStats[], settings: AlertSettings['approvalDrop']): Evaluation[] {
+export function detectApprovalDrops(
+  stats: readonly ProviderStats[],
+  settings: AlertSettings['approvalDrop'],
+): Evaluation[] {
   return stats.map(({ provider, recent, baseline }) => {
     const subject = provider;
-    if (recent.attempted < settings.minRecentAttempts || baseline.attempted < settings.minBaselineAttempts) return { subject, state: 'insufficient' };
+    if (recent.attempted < settings.minRecentAttempts || baseline.attempted < settings.minBaselineAttempts)
+      return { subject, state: 'insufficient' };
     const recentRate = recent.approved / recent.attempted;
     const baselineRate = baseline.approved / baseline.attempted;
     const z = twoProportionZ(recent.approved, recent.attempted, baseline.approved, baseline.attempted);
@@ -56,7 +67,12 @@ export function detectApprovalDrops(stats: readonly ProviderStats[], settings: A
         severity: drop >= 2 * settings.minDrop && recentRate < baselineRate / 2 ? 'critical' : 'warning',
         message: `${provider} approval rate ${pct(recentRate)} is far below its baseline ${pct(baselineRate)}`,
         details: {
-          recent: { approved: recent.approved, attempted: recent.attempted, rate: recentRate, wilson95: wilsonInterval(recent.approved, recent.attempted) },
+          recent: {
+            approved: recent.approved,
+            attempted: recent.attempted,
+            rate: recentRate,
+            wilson95: wilsonInterval(recent.approved, recent.attempted),
+          },
           baseline: { approved: baseline.approved, attempted: baseline.attempted, rate: baselineRate },
           z,
           drop,
@@ -66,7 +82,11 @@ export function detectApprovalDrops(stats: readonly ProviderStats[], settings: A
   });
 }
 
-export function detectFailureSpikes(stats: readonly ProviderStats[], settings: AlertSettings['failureSpike'], reasons: readonly string[]): Evaluation[] {
+export function detectFailureSpikes(
+  stats: readonly ProviderStats[],
+  settings: AlertSettings['failureSpike'],
+  reasons: readonly string[],
+): Evaluation[] {
   return stats.flatMap(({ provider, recent, baseline }) =>
     reasons.map((reason): Evaluation => {
       const subject = `${provider}/${reason}`;
@@ -78,7 +98,8 @@ export function detectFailureSpikes(stats: readonly ProviderStats[], settings: A
       const z = twoProportionZ(recentCount, recent.attempted, baselineCount, baseline.attempted);
       // With no baseline there is nothing to compare against: a reason seen only now still needs the minimum count and increase.
       const significant = baseline.attempted === 0 ? true : z >= settings.zThreshold;
-      if (recentCount < settings.minRecentCount || !significant || recentRate - baselineRate < settings.minIncrease) return { subject, state: 'clear' };
+      if (recentCount < settings.minRecentCount || !significant || recentRate - baselineRate < settings.minIncrease)
+        return { subject, state: 'clear' };
       return {
         subject,
         state: 'firing',
@@ -104,7 +125,12 @@ export function detectFailureSpikes(stats: readonly ProviderStats[], settings: A
  * Opens when the backlog is above the threshold and larger than at the previous check; once open,
  * stays open until it falls back under the threshold (growth may pause while it is still too big).
  */
-export function detectBacklog(current: number, previous: number | null, open: boolean, settings: AlertSettings['backlog']): Evaluation {
+export function detectBacklog(
+  current: number,
+  previous: number | null,
+  open: boolean,
+  settings: AlertSettings['backlog'],
+): Evaluation {
   const subject = 'raw_events';
   if (current < settings.threshold) return { subject, state: 'clear' };
   const rising = previous !== null && current > previous;
@@ -152,14 +178,19 @@ const merchantSubject = (merchant: string) => `merchant/${merchant}`;
  * issuer or provider outage fails both alike and is an approval-rate alert, not an attack (and an
  * attack during an outage keeps its open alert). A window without the burst clears it.
  */
-export function detectCardTesting(stats: readonly MerchantStats[], settings: AlertSettings['merchantCardTesting']): Evaluation[] {
+export function detectCardTesting(
+  stats: readonly MerchantStats[],
+  settings: AlertSettings['merchantCardTesting'],
+): Evaluation[] {
   return stats.map(({ merchant, recent, baseline }) => {
     const subject = merchantSubject(merchant);
     const rate = recent.attempts === 0 ? 0 : recent.newCardFailures / recent.attempts;
     const hasBaseline = baseline.attempts >= settings.minBaselineAttempts;
     const baselineRate = baseline.attempts === 0 ? 0 : baseline.newCardFailures / baseline.attempts;
     const z = twoProportionZ(recent.newCardFailures, recent.attempts, baseline.newCardFailures, baseline.attempts);
-    const stands = hasBaseline ? z >= settings.zThreshold && rate - baselineRate >= settings.minIncrease : rate >= settings.minFailureRate;
+    const stands = hasBaseline
+      ? z >= settings.zThreshold && rate - baselineRate >= settings.minIncrease
+      : rate >= settings.minFailureRate;
     const knownAttempts = recent.attempts - recent.newCards;
     const knownFailureRate = knownAttempts <= 0 ? 0 : (recent.failed - recent.newCardFailures) / knownAttempts;
     const newCardFailureRate = recent.newCards === 0 ? 0 : recent.newCardFailures / recent.newCards;
@@ -176,7 +207,12 @@ export function detectCardTesting(stats: readonly MerchantStats[], settings: Ale
         provider: null,
         severity: recent.newCardFailures >= 5 * settings.minFailures || rate >= 0.5 ? 'critical' : 'warning',
         message: `Card testing at merchant ${merchant}: ${recent.newCardFailures} failed attempts on new cards, ${pct(rate)} of its ${recent.attempts} attempts (baseline ${pct(baselineRate)})`,
-        details: { merchant, recent: { ...recent, newCardFailureShare: rate, newCardFailureRate, knownFailureRate }, baseline: { ...baseline, newCardFailureShare: baselineRate }, z },
+        details: {
+          merchant,
+          recent: { ...recent, newCardFailureShare: rate, newCardFailureRate, knownFailureRate },
+          baseline: { ...baseline, newCardFailureShare: baselineRate },
+          z,
+        },
       },
     };
   });
@@ -187,7 +223,11 @@ export function detectCardTesting(stats: readonly MerchantStats[], settings: Ale
  * baseline. Left as it is for a merchant under card testing (firing, or with its alert open), which
  * already has its alert.
  */
-export function detectMerchantFraudSpikes(stats: readonly MerchantStats[], settings: AlertSettings['merchantFraudSpike'], underCardTesting: ReadonlySet<string>): Evaluation[] {
+export function detectMerchantFraudSpikes(
+  stats: readonly MerchantStats[],
+  settings: AlertSettings['merchantFraudSpike'],
+  underCardTesting: ReadonlySet<string>,
+): Evaluation[] {
   return stats.map(({ merchant, recent, baseline }) => {
     const subject = merchantSubject(merchant);
     if (underCardTesting.has(merchant)) return { subject, state: 'insufficient' };
@@ -195,7 +235,13 @@ export function detectMerchantFraudSpikes(stats: readonly MerchantStats[], setti
     const baselineRate = baseline.attempts === 0 ? 0 : baseline.flagged / baseline.attempts;
     const z = twoProportionZ(recent.flagged, recent.attempts, baseline.flagged, baseline.attempts);
     const significant = baseline.attempts === 0 || z >= settings.zThreshold;
-    if (recent.attempts < settings.minAttempts || recent.flagged < settings.minFlagged || !significant || rate - baselineRate < settings.minIncrease) return { subject, state: 'clear' };
+    if (
+      recent.attempts < settings.minAttempts ||
+      recent.flagged < settings.minFlagged ||
+      !significant ||
+      rate - baselineRate < settings.minIncrease
+    )
+      return { subject, state: 'clear' };
     return {
       subject,
       state: 'firing',
@@ -205,7 +251,12 @@ export function detectMerchantFraudSpikes(stats: readonly MerchantStats[], setti
         provider: null,
         severity: rate >= 0.5 ? 'critical' : 'warning',
         message: `Fraud spike at merchant ${merchant}: risk flagged ${pct(rate)} of its payments (baseline ${pct(baselineRate)})`,
-        details: { merchant, recent: { ...recent, flaggedRate: rate }, baseline: { ...baseline, flaggedRate: baselineRate }, z },
+        details: {
+          merchant,
+          recent: { ...recent, flaggedRate: rate },
+          baseline: { ...baseline, flaggedRate: baselineRate },
+          z,
+        },
       },
     };
   });

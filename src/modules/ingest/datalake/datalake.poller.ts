@@ -17,7 +17,8 @@ export function lakeRowBody(data: unknown): LakeBody {
   const record = typeof data === 'string' ? safeParse(data) : data;
   if (isRecord(record)) {
     const content = record.content;
-    if (typeof content === 'string' && Object.keys(record).length === 1) return { body: content, contentType: sniffContentType(content) };
+    if (typeof content === 'string' && Object.keys(record).length === 1)
+      return { body: content, contentType: sniffContentType(content) };
   }
   return { body: JSON.stringify(record), contentType: 'application/json' };
 }
@@ -103,7 +104,13 @@ export class DatalakePoller {
     const results: IngestResult[] = [];
     for (const [i, record] of parsed.records.entries()) {
       const text = parsed.texts[i]!;
-      const input = { tenantId, source: 'datalake' as const, body: text, contentType: formatContentTypes[parsed.format], idempotencyKey: single ? row.id : `${row.id}:${i}` };
+      const input = {
+        tenantId,
+        source: 'datalake' as const,
+        body: text,
+        contentType: formatContentTypes[parsed.format],
+        idempotencyKey: single ? row.id : `${row.id}:${i}`,
+      };
       results.push(await intake.ingestRecord(input, record, text));
     }
     return { replayed: results.every((r) => r.replayed) };

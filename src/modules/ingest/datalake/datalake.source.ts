@@ -50,7 +50,10 @@ export function openLakeSource(url: string): LakeSource {
     },
     async markProcessed(ids) {
       if (ids.length === 0) return;
-      await pool.query(`UPDATE raw_transactions SET processed = true, processed_at = now() WHERE id = ANY($1::uuid[]) AND processed = false`, [ids]);
+      await pool.query(
+        `UPDATE raw_transactions SET processed = true, processed_at = now() WHERE id = ANY($1::uuid[]) AND processed = false`,
+        [ids],
+      );
     },
     close: () => pool.end(),
   };

@@ -21,7 +21,12 @@ function trimBreaks(raw: string): string {
 function headerPath(header: string, column: number): string[] {
   const parts = header.split('.').filter((p) => p !== '');
   if (parts.length > MAX_NESTING) {
-    throw new AppError('invalid_body', `CSV header column ${column} nests deeper than ${MAX_NESTING} levels`, { format: 'csv', line: 1, column, maxDepth: MAX_NESTING });
+    throw new AppError('invalid_body', `CSV header column ${column} nests deeper than ${MAX_NESTING} levels`, {
+      format: 'csv',
+      line: 1,
+      column,
+      maxDepth: MAX_NESTING,
+    });
   }
   for (const part of parts) assertKeyAllowed(part, 'csv');
   return parts;
@@ -50,7 +55,13 @@ function setPath(target: Record<string, unknown>, parts: readonly string[], valu
 export function parseCsv(text: string): RecordList {
   let rows: { record: string[]; raw: string; info: { lines: number } }[];
   try {
-    rows = parse(text, { raw: true, info: true, bom: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }) as unknown as typeof rows;
+    rows = parse(text, {
+      raw: true,
+      info: true,
+      bom: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n'],
+    }) as unknown as typeof rows;
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines;
@@ -64,15 +75,28 @@ export function parseCsv(text: string): RecordList {
     throw error;
   }
   const [header, ...data] = rows;
-  if (!header) throw new AppError('invalid_body', 'The CSV body is empty; expected a header row and one row per event', { format: 'csv' });
+  if (!header)
+    throw new AppError('invalid_body', 'The CSV body is empty; expected a header row and one row per event', {
+      format: 'csv',
+    });
   if (header.record.length > MAX_COLUMNS) {
-    throw new AppError('invalid_body', `The CSV header has ${header.record.length} columns; at most ${MAX_COLUMNS} are accepted`, { format: 'csv', line: 1, maxColumns: MAX_COLUMNS });
+    throw new AppError(
+      'invalid_body',
+      `The CSV header has ${header.record.length} columns; at most ${MAX_COLUMNS} are accepted`,
+      { format: 'csv', line: 1, maxColumns: MAX_COLUMNS },
+    );
   }
   const columns = header.record.map((c) => c.trim());
   const blank = columns.findIndex((c) => c === '');
-  if (blank >= 0) throw new AppError('invalid_body', `CSV header column ${blank + 1} has no name`, { format: 'csv', line: 1, column: blank + 1 });
+  if (blank >= 0)
+    throw new AppError('invalid_body', `CSV header column ${blank + 1} has no name`, {
+      format: 'csv',
+      line: 1,
+      column: blank + 1,
+    });
   const paths = columns.map((c, i) => headerPath(c, i + 1));
-  if (data.length === 0) throw new AppError('invalid_body', 'The CSV body has a header row but no data rows', { format: 'csv', line: 1 });
+  if (data.length === 0)
+    throw new AppError('invalid_body', 'The CSV body has a header row but no data rows', { format: 'csv', line: 1 });
   const headerText = trimBreaks(header.raw);
   const records = data.map((row) => {
     const out: Record<string, unknown> = {};

@@ -28,9 +28,17 @@ describe('payload formats', () => {
   });
 
   it('keeps a single JSON object single and splits arrays only when asked', () => {
-    expect(parseBody('{"a":1}', 'application/json')).toMatchObject({ records: [{ a: 1 }], texts: ['{"a":1}'], multi: false });
+    expect(parseBody('{"a":1}', 'application/json')).toMatchObject({
+      records: [{ a: 1 }],
+      texts: ['{"a":1}'],
+      multi: false,
+    });
     expect(problemOf(() => parseBody('[{"a":1}]', 'application/json')).code).toBe('validation_failed');
-    expect(parseBody('[ {"a": 1}, 2 ]', 'application/json', { jsonArrays: true })).toMatchObject({ records: [{ a: 1 }, 2], texts: ['{"a":1}', '2'], multi: true });
+    expect(parseBody('[ {"a": 1}, 2 ]', 'application/json', { jsonArrays: true })).toMatchObject({
+      records: [{ a: 1 }, 2],
+      texts: ['{"a":1}', '2'],
+      multi: true,
+    });
   });
 
   it('locates JSON syntax errors V8 reports without a position', () => {
@@ -41,10 +49,21 @@ describe('payload formats', () => {
   });
 
   it('treats a root with one repeated child, or a plural root, as an XML list', () => {
-    expect(parseXml('<events><event><id>1</id></event><event><id>2</id></event></events>')).toMatchObject({ records: [{ id: '1' }, { id: '2' }], texts: ['<event><id>1</id></event>', '<event><id>2</id></event>'], multi: true });
-    expect(parseXml('<payments><payment id="7"><amount>1</amount></payment></payments>')).toMatchObject({ records: [{ '@_id': '7', amount: '1' }], multi: true });
+    expect(parseXml('<events><event><id>1</id></event><event><id>2</id></event></events>')).toMatchObject({
+      records: [{ id: '1' }, { id: '2' }],
+      texts: ['<event><id>1</id></event>', '<event><id>2</id></event>'],
+      multi: true,
+    });
+    expect(parseXml('<payments><payment id="7"><amount>1</amount></payment></payments>')).toMatchObject({
+      records: [{ '@_id': '7', amount: '1' }],
+      multi: true,
+    });
     const single = '<payment><amount>0012,50</amount><card><last4>4242</last4></card></payment>';
-    expect(parseXml(single)).toEqual({ records: [{ amount: '0012,50', card: { last4: '4242' } }], texts: [single], multi: false });
+    expect(parseXml(single)).toEqual({
+      records: [{ amount: '0012,50', card: { last4: '4242' } }],
+      texts: [single],
+      multi: false,
+    });
   });
 
   it('nests dotted CSV headers and leaves empty cells out', () => {
@@ -77,11 +96,19 @@ describe('payload formats', () => {
 
   it('caps CSV header depth and width as JSON and XML are capped', () => {
     const deep = `id,${Array.from({ length: MAX_NESTING + 1 }, (_, i) => `p${i}`).join('.')}\n1,2\n`;
-    expect(problemOf(() => parseCsv(deep))).toMatchObject({ code: 'invalid_body', extensions: { maxDepth: MAX_NESTING, column: 2 } });
+    expect(problemOf(() => parseCsv(deep))).toMatchObject({
+      code: 'invalid_body',
+      extensions: { maxDepth: MAX_NESTING, column: 2 },
+    });
     expect(problemOf(() => parseCsv(`${'a.'.repeat(5000)}b\n1\n`)).code).toBe('invalid_body');
-    expect(parseCsv(`id,${Array.from({ length: MAX_NESTING }, (_, i) => `p${i}`).join('.')}\n1,2\n`).records).toHaveLength(1);
+    expect(
+      parseCsv(`id,${Array.from({ length: MAX_NESTING }, (_, i) => `p${i}`).join('.')}\n1,2\n`).records,
+    ).toHaveLength(1);
     const wide = (n: number) => `${Array.from({ length: n }, (_, i) => `c${i}`).join(',')}\n${'1,'.repeat(n - 1)}1\n`;
-    expect(problemOf(() => parseCsv(wide(MAX_COLUMNS + 1)))).toMatchObject({ code: 'invalid_body', extensions: { maxColumns: MAX_COLUMNS } });
+    expect(problemOf(() => parseCsv(wide(MAX_COLUMNS + 1)))).toMatchObject({
+      code: 'invalid_body',
+      extensions: { maxColumns: MAX_COLUMNS },
+    });
     expect(parseCsv(wide(MAX_COLUMNS)).records).toHaveLength(1);
   });
 
@@ -93,14 +120,21 @@ describe('payload formats', () => {
 
   it('counts XML depth past comments, CDATA, declarations and quoted attributes', () => {
     const nested = (n: number, inner = 'x') => `${'<a k="&gt;/>">'.repeat(n)}${inner}${'</a>'.repeat(n)}`;
-    expect(() => assertXmlNesting(`<?xml version="1.0"?><!-- <b><b><b> -->${nested(MAX_NESTING, '<![CDATA[<c><c>]]><e/>')}`)).not.toThrow();
-    expect(problemOf(() => assertXmlNesting(nested(MAX_NESTING + 1)))).toMatchObject({ code: 'invalid_body', extensions: { maxDepth: MAX_NESTING } });
+    expect(() =>
+      assertXmlNesting(`<?xml version="1.0"?><!-- <b><b><b> -->${nested(MAX_NESTING, '<![CDATA[<c><c>]]><e/>')}`),
+    ).not.toThrow();
+    expect(problemOf(() => assertXmlNesting(nested(MAX_NESTING + 1)))).toMatchObject({
+      code: 'invalid_body',
+      extensions: { maxDepth: MAX_NESTING },
+    });
     // Unbalanced noise is left to the validator, which answers with a line and column.
-    expect(problemOf(() => parseAs('xml', '<'.repeat(4096)))).toMatchObject({ code: 'invalid_body', extensions: { format: 'xml', line: 1 } });
+    expect(problemOf(() => parseAs('xml', '<'.repeat(4096)))).toMatchObject({
+      code: 'invalid_body',
+      extensions: { format: 'xml', line: 1 },
+    });
   });
 
   it('reads character references in XML as the characters they stand for', () => {
     expect(parseXml('<p><n>&#52;&#x32;&amp;</n></p>').records).toEqual([{ n: '42&' }]);
   });
 });
-

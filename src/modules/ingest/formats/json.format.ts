@@ -131,7 +131,8 @@ export function parseJson(text: string): unknown {
 /** A JSON object (one record) or array (one record per element, each stored as its own JSON text). */
 export function parseJsonSequence(text: string): RecordList {
   const value = parseJson(text);
-  if (Array.isArray(value)) return { records: value, texts: value.map((v) => JSON.stringify(v) ?? 'null'), multi: true };
+  if (Array.isArray(value))
+    return { records: value, texts: value.map((v) => JSON.stringify(v) ?? 'null'), multi: true };
   if (value === null || typeof value !== 'object') {
     throw new AppError('validation_failed', 'The body must be a JSON object or an array of objects', {
       errors: [{ field: 'body', message: 'expected a JSON object or array' }],

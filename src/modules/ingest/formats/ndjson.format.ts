@@ -16,10 +16,14 @@ export function parseNdjson(text: string): RecordList {
       records.push(JSON.parse(line));
     } catch (error) {
       const reason = error instanceof Error ? error.message : 'not valid JSON';
-      throw new AppError('invalid_body', `NDJSON line ${i + 1} is not valid JSON: ${clipped(reason)}`, { line: i + 1, format: 'ndjson' });
+      throw new AppError('invalid_body', `NDJSON line ${i + 1} is not valid JSON: ${clipped(reason)}`, {
+        line: i + 1,
+        format: 'ndjson',
+      });
     }
     texts.push(line);
   }
-  if (records.length === 0) throw new AppError('invalid_body', 'The NDJSON body holds no records', { format: 'ndjson' });
+  if (records.length === 0)
+    throw new AppError('invalid_body', 'The NDJSON body holds no records', { format: 'ndjson' });
   return { records, texts, multi: true };
 }

@@ -12,11 +12,15 @@ export const MAX_NESTING = 64;
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function tooDeep(format: string): AppError {
-  return new AppError('invalid_body', `The body nests deeper than ${MAX_NESTING} levels`, { format, maxDepth: MAX_NESTING });
+  return new AppError('invalid_body', `The body nests deeper than ${MAX_NESTING} levels`, {
+    format,
+    maxDepth: MAX_NESTING,
+  });
 }
 
 export function assertKeyAllowed(key: string, format: string): void {
-  if (RESERVED_KEYS.has(key)) throw new AppError('reserved_key', `The body uses the reserved name "${key}"`, { format, key });
+  if (RESERVED_KEYS.has(key))
+    throw new AppError('reserved_key', `The body uses the reserved name "${key}"`, { format, key });
 }
 
 /** A JSON string token's value; escapes are decoded only when there are any. */
@@ -51,7 +55,14 @@ export function assertJsonNesting(text: string, format: string): void {
       // Only a key (a string followed by `:`) that could spell a reserved name is read.
       if (escaped || length === 9 || length === 11) {
         let next = i + 1;
-        while (next < text.length && (text.charCodeAt(next) === 32 || text.charCodeAt(next) === 9 || text.charCodeAt(next) === 10 || text.charCodeAt(next) === 13)) next++;
+        while (
+          next < text.length &&
+          (text.charCodeAt(next) === 32 ||
+            text.charCodeAt(next) === 9 ||
+            text.charCodeAt(next) === 10 ||
+            text.charCodeAt(next) === 13)
+        )
+          next++;
         if (text.charCodeAt(next) === 58) assertKeyAllowed(jsonStringValue(text, start, i + 1, escaped), format);
       }
     } else if (c === 123 || c === 91) {
@@ -70,7 +81,11 @@ export function assertXmlNesting(text: string): void {
   scanXml(text, {
     stray(at) {
       const { line, column } = lineAndColumn(text, at);
-      throw new AppError('invalid_body', `XML line ${line}, column ${column}: '<' starts no tag (write it as &lt;)`, { format: 'xml', line, column });
+      throw new AppError('invalid_body', `XML line ${line}, column ${column}: '<' starts no tag (write it as &lt;)`, {
+        format: 'xml',
+        line,
+        column,
+      });
     },
     open(tag) {
       assertKeyAllowed(tag.name, 'xml');

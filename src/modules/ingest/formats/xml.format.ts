@@ -34,18 +34,27 @@ function isListOf(rootName: string, child: string): boolean {
  */
 export function parseXml(text: string): RecordList {
   if (text.trim() === '') throw new AppError('invalid_body', 'The XML body is empty', { format: 'xml' });
-  if (/<!DOCTYPE/i.test(text)) throw new AppError('invalid_body', 'XML documents with a DOCTYPE are not accepted', { format: 'xml' });
+  if (/<!DOCTYPE/i.test(text))
+    throw new AppError('invalid_body', 'XML documents with a DOCTYPE are not accepted', { format: 'xml' });
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
-    throw new AppError('invalid_body', `XML line ${line}, column ${col}: ${clipped(msg)}`, { format: 'xml', line, column: col });
+    throw new AppError('invalid_body', `XML line ${line}, column ${col}: ${clipped(msg)}`, {
+      format: 'xml',
+      line,
+      column: col,
+    });
   }
   const doc: unknown = parser.parse(text);
   const rootKeys = isRecord(doc) ? Object.keys(doc) : [];
-  if (rootKeys.length !== 1) throw new AppError('invalid_body', 'The XML body must have exactly one root element', { format: 'xml' });
+  if (rootKeys.length !== 1)
+    throw new AppError('invalid_body', 'The XML body must have exactly one root element', { format: 'xml' });
   const rootName = rootKeys[0]!;
   const root = (doc as Record<string, unknown>)[rootName];
-  if (!isRecord(root)) throw new AppError('validation_failed', `The XML root <${rootName}> holds no fields`, { errors: [{ field: 'body', message: 'expected child elements' }] });
+  if (!isRecord(root))
+    throw new AppError('validation_failed', `The XML root <${rootName}> holds no fields`, {
+      errors: [{ field: 'body', message: 'expected child elements' }],
+    });
 
   const children = Object.keys(root).filter((k) => !k.startsWith('@_'));
   const only = children.length === 1 ? children[0]! : null;

@@ -11,12 +11,16 @@ describe('retry backoff', () => {
 
   it('always stays between half and all of the exponential delay', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempts, r) => {
-        const full = Math.min(3_600_000, 1000 * 2 ** (attempts - 1));
-        const delay = retryDelayMs(attempts, 1000, 3_600_000, () => r);
-        expect(delay).toBeGreaterThanOrEqual(Math.round(full / 2));
-        expect(delay).toBeLessThanOrEqual(full);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempts, r) => {
+          const full = Math.min(3_600_000, 1000 * 2 ** (attempts - 1));
+          const delay = retryDelayMs(attempts, 1000, 3_600_000, () => r);
+          expect(delay).toBeGreaterThanOrEqual(Math.round(full / 2));
+          expect(delay).toBeLessThanOrEqual(full);
+        },
+      ),
     );
   });
 });

@@ -35,7 +35,12 @@ export class RetryWorker {
 
   constructor(private readonly options: RetryWorkerOptions) {
     this.clock = options.clock ?? (() => new Date());
-    this.loop = new PollingLoop(() => this.runOnce(), { pollMs: options.pollMs, fullBatch: options.batchSize, logger: options.logger, name: 'retry worker' });
+    this.loop = new PollingLoop(() => this.runOnce(), {
+      pollMs: options.pollMs,
+      fullBatch: options.batchSize,
+      logger: options.logger,
+      name: 'retry worker',
+    });
   }
 
   /** One pass: claims the due events and retries each; returns how many it handled. */
@@ -48,10 +53,15 @@ export class RetryWorker {
         const { rawEvent } = await intake.reprocess(raw, {
           maxAttempts,
           resolveContext: await this.options.resolveContextFor?.(raw),
-          nextAttemptAt: (attempts) => new Date(this.clock().getTime() + retryDelayMs(attempts, baseDelayMs, maxDelayMs, this.options.random)),
+          nextAttemptAt: (attempts) =>
+            new Date(this.clock().getTime() + retryDelayMs(attempts, baseDelayMs, maxDelayMs, this.options.random)),
         });
         this.options.metrics?.retryOutcomes.inc({ status: rawEvent.status });
-        if (rawEvent.status === 'dead') logger.warn({ rawEventId: raw.id, attempts: rawEvent.attempts, error: rawEvent.error }, 'raw event dead-lettered');
+        if (rawEvent.status === 'dead')
+          logger.warn(
+            { rawEventId: raw.id, attempts: rawEvent.attempts, error: rawEvent.error },
+            'raw event dead-lettered',
+          );
       } catch (error) {
         // The claim lease brings the event back later; one bad event must not stop the pass.
         logger.error({ err: error, rawEventId: raw.id }, 'retry attempt failed');

@@ -8,16 +8,28 @@ import { eventStatuses, eventTypes, failureReasons } from '../canonical.js';
 export const aiDraftSchema = z.object({
   type: z.enum(eventTypes),
   status: z.enum(eventStatuses),
-  amount: z.string().regex(/^-?\d+(\.\d+)?$/).describe('amount in major units as a plain decimal, e.g. "1234.50"'),
-  currency: z.string().regex(/^[A-Z]{3}$/).describe('ISO 4217 code'),
+  amount: z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .describe('amount in major units as a plain decimal, e.g. "1234.50"'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .describe('ISO 4217 code'),
   providerPaymentId: z.string().nullable(),
   failureReason: z.enum(failureReasons).nullable(),
   providerCode: z.string().nullable(),
   providerMessage: z.string().nullable(),
   email: z.string().nullable(),
   cardBrand: z.string().nullable(),
-  cardBin: z.string().regex(/^\d{6,8}$/).nullable(),
-  cardLast4: z.string().regex(/^\d{4}$/).nullable(),
+  cardBin: z
+    .string()
+    .regex(/^\d{6,8}$/)
+    .nullable(),
+  cardLast4: z
+    .string()
+    .regex(/^\d{4}$/)
+    .nullable(),
   occurredAt: z.string().nullable().describe('ISO 8601 time of the event, or null when absent'),
   confidence: z.number().min(0).max(1).describe('how sure the mapping is'),
 });
@@ -25,6 +37,9 @@ export type AiDraft = z.infer<typeof aiDraftSchema>;
 
 /** The JSON Schema sent as `response_format` (strict: every property required, nothing extra). */
 export function aiDraftJsonSchema(): Record<string, unknown> {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(aiDraftSchema, { target: 'draft-7' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(aiDraftSchema, { target: 'draft-7' }) as Record<
+    string,
+    unknown
+  >;
   return schema;
 }

@@ -8,7 +8,11 @@ type Mode = 'valid' | 'garbage' | 'invalid-schema';
 /** A local OpenAI-compatible endpoint: answers /v1/chat/completions as the test's mode says. */
 class FakeOpenAi {
   mode: Mode = 'valid';
-  requests: { model: string; responseFormat: { type: string; json_schema?: { name: string; strict: boolean; schema: { required: string[] } } }; user: string }[] = [];
+  requests: {
+    model: string;
+    responseFormat: { type: string; json_schema?: { name: string; strict: boolean; schema: { required: string[] } } };
+    user: string;
+  }[] = [];
   private server: Server | null = null;
   port = 0;
 
@@ -28,7 +32,11 @@ class FakeOpenAi {
     let body = '';
     for await (const chunk of req) body += chunk;
     const request = JSON.parse(body);
-    this.requests.push({ model: request.model, responseFormat: request.response_format, user: request.messages.at(-1).content });
+    this.requests.push({
+      model: request.model,
+      responseFormat: request.response_format,
+      user: request.messages.at(-1).content,
+    });
     const content =
       this.mode === 'garbage'
         ? 'Sure! The amount is twelve dollars.'
@@ -49,7 +57,15 @@ class FakeOpenAi {
             confidence: 0.8,
           });
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: request.model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: request.model,
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      }),
+    );
   }
 }
 
@@ -58,12 +74,24 @@ describe('AI normalizer through the intake (fake OpenAI-compatible server)', () 
   let t: TestApp;
   let n = 0;
   const post = (payload: unknown) =>
-    t.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
-  const lowConfidence = () => ({ memo: `Paid twelve dollars, card 4111 1111 1111 1111 (#${++n})`, reference: `memo-${n}` });
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(payload),
+    });
+  const lowConfidence = () => ({
+    memo: `Paid twelve dollars, card 4111 1111 1111 1111 (#${++n})`,
+    reference: `memo-${n}`,
+  });
 
   beforeAll(async () => {
     await fake.start();
-    t = await createTestApp('pglite', { AI_BASE_URL: `http://127.0.0.1:${fake.port}/v1`, AI_MODEL: 'fake-model', AI_TIMEOUT_MS: '2000' });
+    t = await createTestApp('pglite', {
+      AI_BASE_URL: `http://127.0.0.1:${fake.port}/v1`,
+      AI_MODEL: 'fake-model',
+      AI_TIMEOUT_MS: '2000',
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -75,11 +103,25 @@ describe('AI normalizer through the intake (fake OpenAI-compatible server)', () 
     const res = await post(lowConfidence());
     expect(res.statusCode).toBe(201);
     expect(res.json().rawEvent.status).toBe('normalized');
-    expect(res.json().events[0]).toMatchObject({ normalizationMethod: 'ai', confidence: 0.8, amountMinor: 1200, currency: 'USD', status: 'approved', emailDomain: 'shop.example', card: { last4: '4242' }, occurredAt: '2026-11-24T10:00:00.000Z' });
+    expect(res.json().events[0]).toMatchObject({
+      normalizationMethod: 'ai',
+      confidence: 0.8,
+      amountMinor: 1200,
+      currency: 'USD',
+      status: 'approved',
+      emailDomain: 'shop.example',
+      card: { last4: '4242' },
+      occurredAt: '2026-11-24T10:00:00.000Z',
+    });
     const sent = fake.requests.at(-1)!;
     expect(sent.model).toBe('fake-model');
-    expect(sent.responseFormat).toMatchObject({ type: 'json_schema', json_schema: { name: 'canonical_payment_event', strict: true } });
-    expect(sent.responseFormat.json_schema?.schema.required).toEqual(expect.arrayContaining(['amount', 'currency', 'status', 'type']));
+    expect(sent.responseFormat).toMatchObject({
+      type: 'json_schema',
+      json_schema: { name: 'canonical_payment_event', strict: true },
+    });
+    expect(sent.responseFormat.json_schema?.schema.required).toEqual(
+      expect.arrayContaining(['amount', 'currency', 'status', 'type']),
+    );
     // The model only ever sees masked card numbers.
     expect(sent.user).toContain('411111******1111');
     expect(sent.user).not.toContain('4111 1111 1111 1111');
@@ -87,7 +129,13 @@ describe('AI normalizer through the intake (fake OpenAI-compatible server)', () 
 
   it('does not call the model when the heuristics are confident', async () => {
     const before = fake.requests.length;
-    const res = await post({ id: 'h-1', amount: '3.10', currency: 'EUR', status: 'paid', created: '2026-11-24T09:00:00Z' });
+    const res = await post({
+      id: 'h-1',
+      amount: '3.10',
+      currency: 'EUR',
+      status: 'paid',
+      created: '2026-11-24T09:00:00Z',
+    });
     expect(res.json().events[0].normalizationMethod).toBe('heuristic');
     expect(fake.requests.length).toBe(before);
   });
@@ -96,10 +144,16 @@ describe('AI normalizer through the intake (fake OpenAI-compatible server)', () 
     fake.mode = 'garbage';
     const garbage = await post(lowConfidence());
     expect(garbage.statusCode).toBe(201);
-    expect(garbage.json().rawEvent).toMatchObject({ status: 'unprocessed', error: expect.stringContaining('AI normalizer answer is unusable') });
+    expect(garbage.json().rawEvent).toMatchObject({
+      status: 'unprocessed',
+      error: expect.stringContaining('AI normalizer answer is unusable'),
+    });
     fake.mode = 'invalid-schema';
     const invalid = await post(lowConfidence());
-    expect(invalid.json().rawEvent).toMatchObject({ status: 'unprocessed', error: expect.stringContaining('does not match the schema: amount') });
+    expect(invalid.json().rawEvent).toMatchObject({
+      status: 'unprocessed',
+      error: expect.stringContaining('does not match the schema: amount'),
+    });
   });
 
   it('marks events unprocessed while the server is down and opens the circuit', async () => {

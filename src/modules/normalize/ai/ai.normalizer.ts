@@ -35,7 +35,10 @@ const instructions = [
 /** The checked answer as a draft; throws on anything the schema allows but the model got wrong. */
 function draftFromAi(answer: AiDraft, ctx: NormalizeContext): NormalizedEventDraft {
   const amountMinor = decimalToMinor(answer.amount, answer.currency);
-  if (amountMinor === null) throw new Error(`amount "${answer.amount}" is not a decimal in ${answer.currency} (exponent ${currencyExponent(answer.currency)})`);
+  if (amountMinor === null)
+    throw new Error(
+      `amount "${answer.amount}" is not a decimal in ${answer.currency} (exponent ${currencyExponent(answer.currency)})`,
+    );
   if (!isIsoCurrency(answer.currency)) throw new Error(`currency ${answer.currency} is not an ISO 4217 code`);
   const occurredAt = answer.occurredAt ? new Date(answer.occurredAt) : ctx.now;
   if (Number.isNaN(occurredAt.getTime())) throw new Error(`occurredAt "${answer.occurredAt}" is not a time`);
@@ -58,7 +61,10 @@ function draftFromAi(answer: AiDraft, ctx: NormalizeContext): NormalizedEventDra
     ip: null,
     ipCountry: null,
     deviceId: null,
-    card: answer.cardLast4 || answer.cardBin ? { brand: answer.cardBrand, bin: answer.cardBin, last4: answer.cardLast4, country: null, funding: null } : null,
+    card:
+      answer.cardLast4 || answer.cardBin
+        ? { brand: answer.cardBrand, bin: answer.cardBin, last4: answer.cardLast4, country: null, funding: null }
+        : null,
     occurredAt,
     normalizationMethod: 'ai',
     confidence: answer.confidence,
@@ -78,7 +84,12 @@ export class AiNormalizer implements FallbackNormalizer {
   private readonly schema = aiDraftJsonSchema();
 
   constructor(private readonly options: AiNormalizerOptions) {
-    this.client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey, timeout: options.timeoutMs, maxRetries: options.maxRetries });
+    this.client = new OpenAI({
+      baseURL: options.baseURL,
+      apiKey: options.apiKey,
+      timeout: options.timeoutMs,
+      maxRetries: options.maxRetries,
+    });
     this.limit = pLimit(options.concurrency);
     this.breaker = new CircuitBreaker((payload: string) => this.complete(payload), {
       // The client enforces the per-attempt timeout; retries make the whole call longer.
@@ -100,12 +111,25 @@ export class AiNormalizer implements FallbackNormalizer {
       content = await this.limit(() => this.breaker.fire(JSON.stringify(payload).slice(0, MAX_PAYLOAD_CHARS)));
     } catch (error) {
       const open = (error as { code?: string }).code === 'EOPENBREAKER';
-      return { status: 'unprocessed', events: [], note: open ? 'AI normalizer unavailable: circuit open after repeated failures' : `AI normalizer failed: ${messageOf(error)}` };
+      return {
+        status: 'unprocessed',
+        events: [],
+        note: open
+          ? 'AI normalizer unavailable: circuit open after repeated failures'
+          : `AI normalizer failed: ${messageOf(error)}`,
+      };
     }
     try {
       const parsed = aiDraftSchema.safeParse(JSON.parse(content));
       if (!parsed.success) {
-        return { status: 'unprocessed', events: [], note: `AI normalizer answer does not match the schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+        return {
+          status: 'unprocessed',
+          events: [],
+          note: `AI normalizer answer does not match the schema: ${parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}`,
+        };
       }
       return { status: 'normalized', events: [draftFromAi(parsed.data, ctx)], note: null };
     } catch (error) {
@@ -125,7 +149,10 @@ export class AiNormalizer implements FallbackNormalizer {
         { role: 'system', content: instructions },
         { role: 'user', content: payload },
       ],
-      response_format: { type: 'json_schema', json_schema: { name: 'canonical_payment_event', strict: true, schema: this.schema } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'canonical_payment_event', strict: true, schema: this.schema },
+      },
     });
     const content = response.choices[0]?.message.content;
     if (!content) throw new Error('the endpoint answered without content');

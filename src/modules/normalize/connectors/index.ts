@@ -6,4 +6,10 @@ import { paypalConnector } from './paypal/paypal.connector.js';
 import { mercadoPagoConnector } from './mercadopago/mercadopago.connector.js';
 
 /** Every first-class connector; detection tries them all. */
-export const allConnectors: Connector[] = [stripeConnector, paypalConnector, mercadoPagoConnector, adyenConnector, checkoutConnector];
+export const allConnectors: Connector[] = [
+  stripeConnector,
+  paypalConnector,
+  mercadoPagoConnector,
+  adyenConnector,
+  checkoutConnector,
+];

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalizeContext } from '../connector.js';
 import { guessEvent, HeuristicNormalizer } from './heuristic.normalizer.js';
-import { currencyIn, isEmail, masked, moneyToMinor, plainDecimal, reasonOf, statusOf, timeOf } from './heuristic.values.js';
+import {
+  currencyIn,
+  isEmail,
+  masked,
+  moneyToMinor,
+  plainDecimal,
+  reasonOf,
+  statusOf,
+  timeOf,
+} from './heuristic.values.js';
 
-const ctx: NormalizeContext = { customerKey: (kind, value) => `ck_${kind}_${value.length}`, now: new Date('2026-11-24T12:00:00Z') };
+const ctx: NormalizeContext = {
+  customerKey: (kind, value) => `ck_${kind}_${value.length}`,
+  now: new Date('2026-11-24T12:00:00Z'),
+};
 
 describe('heuristic values', () => {
   it.each([
@@ -58,7 +70,8 @@ describe('heuristic values', () => {
 
   it('recognises e-mail addresses, and nothing longer than one can be', () => {
     for (const email of ['a@b.co', 'Lena.Vogt+x@post.example.de']) expect(isEmail(` ${email} `)).toBe(true);
-    for (const text of ['a@b', 'a@@b.co', 'a b@c.co', 'a@b..co', 'a@.b.co', '@b.co', `${'a'.repeat(250)}@b.co`]) expect(isEmail(text)).toBe(false);
+    for (const text of ['a@b', 'a@@b.co', 'a b@c.co', 'a@b..co', 'a@.b.co', '@b.co', `${'a'.repeat(250)}@b.co`])
+      expect(isEmail(text)).toBe(false);
   });
 
   it('reads hostile strings in time linear in their length', () => {
@@ -81,7 +94,13 @@ describe('heuristic values', () => {
       reasonOf,
       statusOf,
     };
-    const hostile = [(n: number) => `a@${'.'.repeat(n)}@`, (n: number) => `a@${'a.'.repeat(n / 2)} `, (n: number) => `1${'.111'.repeat(n / 4)}x`, (n: number) => `123456${'*'.repeat(n)}x`, (n: number) => `USD ${' '.repeat(n)}1`];
+    const hostile = [
+      (n: number) => `a@${'.'.repeat(n)}@`,
+      (n: number) => `a@${'a.'.repeat(n / 2)} `,
+      (n: number) => `1${'.111'.repeat(n / 4)}x`,
+      (n: number) => `123456${'*'.repeat(n)}x`,
+      (n: number) => `USD ${' '.repeat(n)}1`,
+    ];
     for (const [name, read] of Object.entries(readers)) {
       for (const make of hostile) {
         const small = cpuMs(() => read(make(20_000)));
@@ -89,7 +108,13 @@ describe('heuristic values', () => {
         expect(large / Math.max(small, 2), `${name}(${make(8)})`).toBeLessThan(25);
       }
     }
-    const note = (n: number) => ({ amount: '12.50', currency: 'EUR', status: 'paid', note: `a@${'.'.repeat(n)}@`, email: `b@${'b.'.repeat(n / 2)}@` });
+    const note = (n: number) => ({
+      amount: '12.50',
+      currency: 'EUR',
+      status: 'paid',
+      note: `a@${'.'.repeat(n)}@`,
+      email: `b@${'b.'.repeat(n / 2)}@`,
+    });
     const small = cpuMs(() => guessEvent(note(20_000), ctx));
     const large = cpuMs(() => guessEvent(note(200_000), ctx));
     expect(large / Math.max(small, 2)).toBeLessThan(25);
@@ -99,18 +124,48 @@ describe('heuristic values', () => {
 describe('guessEvent', () => {
   it('finds nested fields in English and scores them high', () => {
     const guess = guessEvent(
-      { transaction: { id: 'tx_1', amount: '49.90', currency: 'USD', status: 'succeeded', created_at: '2026-11-24T10:00:00Z' }, customer: { email: 'Ann@Shop.Example' }, card: { last4: '4242', bin: '424242', brand: 'Visa' } },
+      {
+        transaction: {
+          id: 'tx_1',
+          amount: '49.90',
+          currency: 'USD',
+          status: 'succeeded',
+          created_at: '2026-11-24T10:00:00Z',
+        },
+        customer: { email: 'Ann@Shop.Example' },
+        card: { last4: '4242', bin: '424242', brand: 'Visa' },
+      },
       ctx,
     );
-    expect(guess.draft).toMatchObject({ providerPaymentId: 'tx_1', amountMinor: 4990, currency: 'USD', status: 'approved', type: 'sale', emailDomain: 'shop.example', card: { last4: '4242', bin: '424242', brand: 'visa' }, normalizationMethod: 'heuristic' });
+    expect(guess.draft).toMatchObject({
+      providerPaymentId: 'tx_1',
+      amountMinor: 4990,
+      currency: 'USD',
+      status: 'approved',
+      type: 'sale',
+      emailDomain: 'shop.example',
+      card: { last4: '4242', bin: '424242', brand: 'visa' },
+      normalizationMethod: 'heuristic',
+    });
     expect(guess.draft?.customerKey).toBe('ck_email_16');
     expect(guess.confidence).toBe(1);
-    expect(guess.draft?.metadata).toMatchObject({ heuristic: { fields: { amount: 'transaction.amount', currency: 'transaction.currency' } } });
+    expect(guess.draft?.metadata).toMatchObject({
+      heuristic: { fields: { amount: 'transaction.amount', currency: 'transaction.currency' } },
+    });
   });
 
   it('reads Spanish field names, a decimal comma, a refund and a day-first date', () => {
-    const guess = guessEvent({ id_transaccion: 'A-9', importe: '1.500,5', moneda: 'MXN', estado: 'Reembolsado', fecha: '01/12/2026 08:30' }, ctx);
-    expect(guess.draft).toMatchObject({ amountMinor: 150050, currency: 'MXN', status: 'refunded', type: 'refund', occurredAt: new Date('2026-12-01T08:30:00Z') });
+    const guess = guessEvent(
+      { id_transaccion: 'A-9', importe: '1.500,5', moneda: 'MXN', estado: 'Reembolsado', fecha: '01/12/2026 08:30' },
+      ctx,
+    );
+    expect(guess.draft).toMatchObject({
+      amountMinor: 150050,
+      currency: 'MXN',
+      status: 'refunded',
+      type: 'refund',
+      occurredAt: new Date('2026-12-01T08:30:00Z'),
+    });
   });
 
   it('takes minor units from cent-named keys and respects the currency exponent', () => {
@@ -128,8 +183,16 @@ describe('guessEvent', () => {
   });
 
   it('maps decline text to standard reasons and keeps the provider code verbatim', () => {
-    const guess = guessEvent({ amount: 10, currency: 'USD', status: 'declined', decline_code: 'card_expired', message: 'Card expired' }, ctx);
-    expect(guess.draft).toMatchObject({ status: 'declined', failureReason: 'expired_card', providerCode: 'card_expired', providerMessage: 'Card expired' });
+    const guess = guessEvent(
+      { amount: 10, currency: 'USD', status: 'declined', decline_code: 'card_expired', message: 'Card expired' },
+      ctx,
+    );
+    expect(guess.draft).toMatchObject({
+      status: 'declined',
+      failureReason: 'expired_card',
+      providerCode: 'card_expired',
+      providerMessage: 'Card expired',
+    });
   });
 
   it('produces no draft without an amount or currency, and says what is missing', () => {
@@ -146,11 +209,19 @@ describe('HeuristicNormalizer', () => {
     const good = await normalizer.normalize({ amount: '5.00', currency: 'GBP', status: 'paid', id: 'p1' }, ctx);
     expect(good.status).toBe('normalized');
     const weak = await normalizer.normalize({ amount: '5.00', currency: 'GBP' }, ctx);
-    expect(weak).toMatchObject({ status: 'unprocessed', note: expect.stringMatching(/confidence 0\.50 is below 0\.6 \(not found: status, id, time\)/) });
+    expect(weak).toMatchObject({
+      status: 'unprocessed',
+      note: expect.stringMatching(/confidence 0\.50 is below 0\.6 \(not found: status, id, time\)/),
+    });
   });
 
   it('escalates low-confidence payloads to the next normalizer and keeps both reasons on failure', async () => {
-    const escalated = new HeuristicNormalizer(0.6, { normalize: () => ({ status: 'unprocessed', events: [], note: 'AI normalizer failed: down' }) });
-    expect(await escalated.normalize({ foo: 1 }, ctx)).toMatchObject({ status: 'unprocessed', note: expect.stringMatching(/below 0\.6.*; AI normalizer failed: down/) });
+    const escalated = new HeuristicNormalizer(0.6, {
+      normalize: () => ({ status: 'unprocessed', events: [], note: 'AI normalizer failed: down' }),
+    });
+    expect(await escalated.normalize({ foo: 1 }, ctx)).toMatchObject({
+      status: 'unprocessed',
+      note: expect.stringMatching(/below 0\.6.*; AI normalizer failed: down/),
+    });
   });
 });

@@ -3,7 +3,18 @@ import type { NormalizeContext } from '../connector.js';
 import type { FallbackNormalizer, NormalizeResult } from '../normalize.service.js';
 import { cardBin, cardLast4, emailDomain, int } from '../payload-access.js';
 import { isIsoCurrency } from '../money.js';
-import { currencyIn, fold, isEmail, masked, moneyToMinor, reasonOf, statusOf, timeOf, typeForStatus, typeOf } from './heuristic.values.js';
+import {
+  currencyIn,
+  fold,
+  isEmail,
+  masked,
+  moneyToMinor,
+  reasonOf,
+  statusOf,
+  timeOf,
+  typeForStatus,
+  typeOf,
+} from './heuristic.values.js';
 
 type Scalar = string | number | boolean;
 
@@ -39,24 +50,153 @@ function leavesOf(payload: unknown): Leaf[] {
 
 /** Key synonyms per field, most specific first (English, Spanish, Portuguese). */
 const keys = {
-  amountMinor: ['amountcents', 'amountincents', 'amountminor', 'minoramount', 'amountinminorunits', 'valueincents', 'totalcents', 'cents', 'centavos'],
-  amount: ['amount', 'amt', 'totalamount', 'amounttotal', 'grandtotal', 'transactionamount', 'paymentamount', 'chargeamount', 'orderamount', 'amountpaid', 'paidamount',
-    'monto', 'montototal', 'importe', 'importetotal', 'valor', 'valortotal', 'valorpago', 'total', 'value', 'price', 'sum', 'precio', 'preco'],
-  currency: ['currency', 'currencycode', 'isocurrency', 'currencyiso', 'curr', 'ccy', 'moneda', 'tipomoneda', 'moeda', 'divisa'],
-  status: ['status', 'paymentstatus', 'transactionstatus', 'state', 'estado', 'estadopago', 'situacao', 'situacion', 'statuspagamento', 'result', 'resultado', 'outcome'],
-  type: ['transactiontype', 'operationtype', 'paymenttype', 'type', 'tipo', 'kind', 'tipotransaccion', 'tipooperacion', 'tipotransacao', 'operacion', 'operacao'],
-  paymentId: ['transactionid', 'txnid', 'txid', 'paymentid', 'chargeid', 'operationid', 'idtransaccion', 'idtransacao', 'idpago', 'idpagamento', 'reference', 'referencia', 'ref', 'orderid', 'id'],
+  amountMinor: [
+    'amountcents',
+    'amountincents',
+    'amountminor',
+    'minoramount',
+    'amountinminorunits',
+    'valueincents',
+    'totalcents',
+    'cents',
+    'centavos',
+  ],
+  amount: [
+    'amount',
+    'amt',
+    'totalamount',
+    'amounttotal',
+    'grandtotal',
+    'transactionamount',
+    'paymentamount',
+    'chargeamount',
+    'orderamount',
+    'amountpaid',
+    'paidamount',
+    'monto',
+    'montototal',
+    'importe',
+    'importetotal',
+    'valor',
+    'valortotal',
+    'valorpago',
+    'total',
+    'value',
+    'price',
+    'sum',
+    'precio',
+    'preco',
+  ],
+  currency: [
+    'currency',
+    'currencycode',
+    'isocurrency',
+    'currencyiso',
+    'curr',
+    'ccy',
+    'moneda',
+    'tipomoneda',
+    'moeda',
+    'divisa',
+  ],
+  status: [
+    'status',
+    'paymentstatus',
+    'transactionstatus',
+    'state',
+    'estado',
+    'estadopago',
+    'situacao',
+    'situacion',
+    'statuspagamento',
+    'result',
+    'resultado',
+    'outcome',
+  ],
+  type: [
+    'transactiontype',
+    'operationtype',
+    'paymenttype',
+    'type',
+    'tipo',
+    'kind',
+    'tipotransaccion',
+    'tipooperacion',
+    'tipotransacao',
+    'operacion',
+    'operacao',
+  ],
+  paymentId: [
+    'transactionid',
+    'txnid',
+    'txid',
+    'paymentid',
+    'chargeid',
+    'operationid',
+    'idtransaccion',
+    'idtransacao',
+    'idpago',
+    'idpagamento',
+    'reference',
+    'referencia',
+    'ref',
+    'orderid',
+    'id',
+  ],
   eventId: ['eventid', 'notificationid', 'webhookid', 'idevento'],
-  email: ['email', 'emailaddress', 'payeremail', 'customeremail', 'buyeremail', 'receiptemail', 'correo', 'correoelectronico', 'mail'],
+  email: [
+    'email',
+    'emailaddress',
+    'payeremail',
+    'customeremail',
+    'buyeremail',
+    'receiptemail',
+    'correo',
+    'correoelectronico',
+    'mail',
+  ],
   customerId: ['customerid', 'customer', 'clientid', 'clienteid', 'idcliente', 'payerid', 'buyerid'],
   last4: ['last4', 'lastfour', 'last4digits', 'cardlast4', 'ultimos4', 'ultimos4digitos', 'ultimosdigitos', 'final'],
   bin: ['bin', 'iin', 'cardbin', 'first6', 'primeros6'],
   maskedPan: ['cardnumber', 'maskedpan', 'pan', 'maskedcard', 'numerotarjeta', 'numerocartao', 'number', 'numero'],
   brand: ['cardbrand', 'brand', 'scheme', 'network', 'bandeira', 'marca', 'franquicia'],
-  time: ['occurredat', 'createdat', 'created', 'timestamp', 'eventtime', 'transactiondate', 'datetime', 'date', 'time', 'paidat', 'processedat',
-    'fecha', 'fechacreacion', 'fechahora', 'fechatransaccion', 'data', 'datacriacao', 'datahora', 'datatransacao', 'updatedat'],
+  time: [
+    'occurredat',
+    'createdat',
+    'created',
+    'timestamp',
+    'eventtime',
+    'transactiondate',
+    'datetime',
+    'date',
+    'time',
+    'paidat',
+    'processedat',
+    'fecha',
+    'fechacreacion',
+    'fechahora',
+    'fechatransaccion',
+    'data',
+    'datacriacao',
+    'datahora',
+    'datatransacao',
+    'updatedat',
+  ],
   ip: ['ip', 'ipaddress', 'clientip', 'customerip', 'remoteip'],
-  reason: ['failurereason', 'declinereason', 'reason', 'motivo', 'motivorechazo', 'motivorecusa', 'statusdetail', 'errormessage', 'responsemessage', 'message', 'mensaje', 'mensagem'],
+  reason: [
+    'failurereason',
+    'declinereason',
+    'reason',
+    'motivo',
+    'motivorechazo',
+    'motivorecusa',
+    'statusdetail',
+    'errormessage',
+    'responsemessage',
+    'message',
+    'mensaje',
+    'mensagem',
+  ],
   code: ['declinecode', 'errorcode', 'responsecode', 'failurecode', 'reasoncode', 'codigoerro', 'codigoerror'],
 } satisfies Record<string, string[]>;
 
@@ -75,7 +215,11 @@ function candidates(leaves: Leaf[], synonyms: string[]): Leaf[] {
     .map((c) => c.leaf);
 }
 
-function first<T>(leaves: Leaf[], synonyms: string[], read: (leaf: Leaf) => T | null): { value: T; path: string } | null {
+function first<T>(
+  leaves: Leaf[],
+  synonyms: string[],
+  read: (leaf: Leaf) => T | null,
+): { value: T; path: string } | null {
   for (const leaf of candidates(leaves, synonyms)) {
     const value = read(leaf);
     if (value !== null) return { value, path: leaf.path };
@@ -83,7 +227,12 @@ function first<T>(leaves: Leaf[], synonyms: string[], read: (leaf: Leaf) => T | 
   return null;
 }
 
-const text = (leaf: Leaf): string | null => (typeof leaf.value === 'string' && leaf.value.trim() !== '' ? leaf.value.trim() : typeof leaf.value === 'number' ? String(leaf.value) : null);
+const text = (leaf: Leaf): string | null =>
+  typeof leaf.value === 'string' && leaf.value.trim() !== ''
+    ? leaf.value.trim()
+    : typeof leaf.value === 'number'
+      ? String(leaf.value)
+      : null;
 
 export interface HeuristicGuess {
   draft: NormalizedEventDraft | null;
@@ -113,7 +262,9 @@ export function guessEvent(payload: unknown, ctx: NormalizeContext): HeuristicGu
   let amountMinor: number | null = null;
   // A value already in minor units (keys like amount_cents): an integer, kept in the currency's exponent.
   const minor = first(leaves, keys.amountMinor, (leaf) => int(leaf.value));
-  const major = minor ? null : first(leaves, keys.amount, (leaf) => (typeof leaf.value === 'boolean' ? null : leaf.value));
+  const major = minor
+    ? null
+    : first(leaves, keys.amount, (leaf) => (typeof leaf.value === 'boolean' ? null : leaf.value));
   if (!currency && major && typeof major.value === 'string') {
     const embedded = currencyIn(major.value);
     if (embedded) currency = { value: embedded, path: major.path };
@@ -132,7 +283,9 @@ export function guessEvent(payload: unknown, ctx: NormalizeContext): HeuristicGu
   if (amountMinor !== null) confidence += weights.amount;
   else missing.push('amount');
 
-  const statusField = first(leaves, keys.status, (leaf) => (typeof leaf.value === 'string' ? statusOf(leaf.value) : null));
+  const statusField = first(leaves, keys.status, (leaf) =>
+    typeof leaf.value === 'string' ? statusOf(leaf.value) : null,
+  );
   const status: EventStatus = statusField?.value ?? 'pending';
   if (statusField) {
     found.status = statusField.path;
@@ -155,14 +308,22 @@ export function guessEvent(payload: unknown, ctx: NormalizeContext): HeuristicGu
   } else missing.push('time');
 
   const anyEmail = leaves.find((l) => typeof l.value === 'string' && isEmail(l.value));
-  const email = first(leaves, keys.email, (leaf) => (typeof leaf.value === 'string' && isEmail(leaf.value) ? leaf.value.trim() : null)) ??
-    (anyEmail ? { value: String(anyEmail.value).trim(), path: anyEmail.path } : null);
+  const email =
+    first(leaves, keys.email, (leaf) =>
+      typeof leaf.value === 'string' && isEmail(leaf.value) ? leaf.value.trim() : null,
+    ) ?? (anyEmail ? { value: String(anyEmail.value).trim(), path: anyEmail.path } : null);
   const customerId = email ? null : first(leaves, keys.customerId, text);
-  const maskedPan = first(leaves, keys.maskedPan, (leaf) => (typeof leaf.value === 'string' ? masked(leaf.value) : null));
+  const maskedPan = first(leaves, keys.maskedPan, (leaf) =>
+    typeof leaf.value === 'string' ? masked(leaf.value) : null,
+  );
   const last4 = first(leaves, keys.last4, (leaf) => cardLast4(text(leaf)))?.value ?? maskedPan?.value.last4 ?? null;
   const bin = first(leaves, keys.bin, (leaf) => cardBin(text(leaf)))?.value ?? maskedPan?.value.bin ?? null;
-  const brand = first(leaves, keys.brand, (leaf) => (typeof leaf.value === 'string' && /^[a-z _-]{2,24}$/i.test(leaf.value) ? leaf.value.toLowerCase() : null));
-  const ip = first(leaves, keys.ip, (leaf) => (typeof leaf.value === 'string' && /^[\d.]{7,15}$|^[0-9a-f:]{3,39}$/i.test(leaf.value) ? leaf.value : null));
+  const brand = first(leaves, keys.brand, (leaf) =>
+    typeof leaf.value === 'string' && /^[a-z _-]{2,24}$/i.test(leaf.value) ? leaf.value.toLowerCase() : null,
+  );
+  const ip = first(leaves, keys.ip, (leaf) =>
+    typeof leaf.value === 'string' && /^[\d.]{7,15}$|^[0-9a-f:]{3,39}$/i.test(leaf.value) ? leaf.value : null,
+  );
   const extras = [email ?? customerId, last4 ?? bin, typeField].filter((x) => x !== null && x !== undefined).length;
   confidence += weights.extras * Math.min(1, extras / 2);
 
@@ -170,7 +331,8 @@ export function guessEvent(payload: unknown, ctx: NormalizeContext): HeuristicGu
   const reason = first(leaves, keys.reason, text);
   const code = first(leaves, keys.code, text);
   const rounded = Math.round(Math.min(1, confidence) * 100) / 100;
-  if (amountMinor === null || !currency || !isIsoCurrency(currency.value.currency)) return { draft: null, confidence: rounded, missing };
+  if (amountMinor === null || !currency || !isIsoCurrency(currency.value.currency))
+    return { draft: null, confidence: rounded, missing };
 
   const draft: NormalizedEventDraft = {
     providerEventId: eventId?.value ?? null,
@@ -185,7 +347,11 @@ export function guessEvent(payload: unknown, ctx: NormalizeContext): HeuristicGu
     amountMinor,
     currency: currency.value.currency,
     merchant: null,
-    customerKey: email ? ctx.customerKey('email', email.value.toLowerCase()) : customerId ? ctx.customerKey('id', customerId.value) : null,
+    customerKey: email
+      ? ctx.customerKey('email', email.value.toLowerCase())
+      : customerId
+        ? ctx.customerKey('id', customerId.value)
+        : null,
     emailDomain: email ? emailDomain(email.value) : null,
     ip: ip?.value ?? null,
     ipCountry: null,
@@ -211,7 +377,8 @@ export class HeuristicNormalizer implements FallbackNormalizer {
 
   async normalize(payload: unknown, ctx: NormalizeContext): Promise<NormalizeResult> {
     const guess = guessEvent(payload, ctx);
-    if (guess.draft && guess.confidence >= this.minConfidence) return { status: 'normalized', events: [guess.draft], note: null };
+    if (guess.draft && guess.confidence >= this.minConfidence)
+      return { status: 'normalized', events: [guess.draft], note: null };
     const why = `heuristic confidence ${guess.confidence.toFixed(2)} is below ${this.minConfidence}${guess.missing.length > 0 ? ` (not found: ${guess.missing.join(', ')})` : ''}`;
     if (!this.escalate) return { status: 'unprocessed', events: [], note: why };
     const escalated = await this.escalate.normalize(payload, ctx);

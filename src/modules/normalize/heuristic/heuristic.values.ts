@@ -46,10 +46,12 @@ export interface CurrencyGuess {
 /** An ISO 4217 code or a currency symbol, alone or inside a money text such as "R$ 12,50". */
 export function currencyIn(text: string): CurrencyGuess | null {
   const trimmed = text.trim();
-  if (/^[A-Za-z]{3}$/.test(trimmed)) return isIsoCurrency(trimmed) ? { currency: trimmed.toUpperCase(), certainty: 1 } : null;
+  if (/^[A-Za-z]{3}$/.test(trimmed))
+    return isIsoCurrency(trimmed) ? { currency: trimmed.toUpperCase(), certainty: 1 } : null;
   const code = /(?:^|[^A-Za-z])([A-Z]{3})(?:[^A-Za-z]|$)/.exec(trimmed);
   if (code && isIsoCurrency(code[1]!)) return { currency: code[1]!, certainty: 1 };
-  for (const s of symbols) if (trimmed.includes(s.symbol)) return { currency: s.currency, certainty: s.ambiguous ? 0.5 : 1 };
+  for (const s of symbols)
+    if (trimmed.includes(s.symbol)) return { currency: s.currency, certainty: s.ambiguous ? 0.5 : 1 };
   return null;
 }
 
@@ -84,7 +86,8 @@ export function plainDecimal(text: string): string | null {
   if (marks.length > 1) return grouped(body, decimalMark) ? `${sign}${body.split(decimalMark).join('')}` : null;
   if (!/^\d*$/.test(whole) || !/^\d+$/.test(fraction)) return null;
   // "1,234" or "1.234" alone reads as thousands: three digits after a single mark after a non-zero whole.
-  if (fraction.length === 3 && whole.length >= 1 && whole.length <= 3 && !/^0+$/.test(whole)) return `${sign}${whole}${fraction}`;
+  if (fraction.length === 3 && whole.length >= 1 && whole.length <= 3 && !/^0+$/.test(whole))
+    return `${sign}${whole}${fraction}`;
   return `${sign}${whole || '0'}.${fraction}`;
 }
 
@@ -96,17 +99,107 @@ export function moneyToMinor(value: string | number, currency: string): number |
 }
 
 const statusWords: Record<EventStatus, string[]> = {
-  approved: ['approved', 'approve', 'success', 'succeeded', 'successful', 'paid', 'completed', 'complete', 'captured', 'authorized', 'authorised', 'settled', 'ok', 'accepted',
-    'aprobado', 'aprobada', 'aprovado', 'aprovada', 'pagado', 'pagada', 'pago', 'paga', 'autorizado', 'autorizada', 'exitoso', 'exitosa', 'acreditado', 'acreditada', 'capturado', 'capturada', 'concluido', 'concluida', 'confirmado', 'confirmada'],
-  declined: ['declined', 'decline', 'denied', 'rejected', 'refused', 'rechazado', 'rechazada', 'denegado', 'denegada', 'recusado', 'recusada', 'negado', 'negada', 'rejeitado', 'rejeitada', 'recusa'],
+  approved: [
+    'approved',
+    'approve',
+    'success',
+    'succeeded',
+    'successful',
+    'paid',
+    'completed',
+    'complete',
+    'captured',
+    'authorized',
+    'authorised',
+    'settled',
+    'ok',
+    'accepted',
+    'aprobado',
+    'aprobada',
+    'aprovado',
+    'aprovada',
+    'pagado',
+    'pagada',
+    'pago',
+    'paga',
+    'autorizado',
+    'autorizada',
+    'exitoso',
+    'exitosa',
+    'acreditado',
+    'acreditada',
+    'capturado',
+    'capturada',
+    'concluido',
+    'concluida',
+    'confirmado',
+    'confirmada',
+  ],
+  declined: [
+    'declined',
+    'decline',
+    'denied',
+    'rejected',
+    'refused',
+    'rechazado',
+    'rechazada',
+    'denegado',
+    'denegada',
+    'recusado',
+    'recusada',
+    'negado',
+    'negada',
+    'rejeitado',
+    'rejeitada',
+    'recusa',
+  ],
   failed: ['failed', 'failure', 'error', 'errored', 'fallido', 'fallida', 'falhou', 'falha', 'falhada', 'erro'],
-  pending: ['pending', 'processing', 'in_process', 'in_progress', 'requires_action', 'waiting', 'created', 'pendiente', 'en_proceso', 'procesando', 'pendente', 'em_processamento', 'processando', 'aguardando', 'em_analise', 'en_revision'],
+  pending: [
+    'pending',
+    'processing',
+    'in_process',
+    'in_progress',
+    'requires_action',
+    'waiting',
+    'created',
+    'pendiente',
+    'en_proceso',
+    'procesando',
+    'pendente',
+    'em_processamento',
+    'processando',
+    'aguardando',
+    'em_analise',
+    'en_revision',
+  ],
   canceled: ['canceled', 'cancelled', 'voided', 'void', 'cancelado', 'cancelada', 'anulado', 'anulada'],
-  refunded: ['refunded', 'refund', 'reembolsado', 'reembolsada', 'devuelto', 'devuelta', 'devolvido', 'devolvida', 'estornado', 'estornada', 'reversed'],
-  partially_refunded: ['partially_refunded', 'partial_refund', 'partially_refund', 'reembolso_parcial', 'parcialmente_reembolsado', 'estorno_parcial', 'reembolsado_parcialmente'],
+  refunded: [
+    'refunded',
+    'refund',
+    'reembolsado',
+    'reembolsada',
+    'devuelto',
+    'devuelta',
+    'devolvido',
+    'devolvida',
+    'estornado',
+    'estornada',
+    'reversed',
+  ],
+  partially_refunded: [
+    'partially_refunded',
+    'partial_refund',
+    'partially_refund',
+    'reembolso_parcial',
+    'parcialmente_reembolsado',
+    'estorno_parcial',
+    'reembolsado_parcialmente',
+  ],
   chargeback: ['chargeback', 'charged_back', 'disputed', 'contracargo', 'contracargos', 'disputa'],
 };
-const statusByWord = new Map<string, EventStatus>(Object.entries(statusWords).flatMap(([status, words]) => words.map((w) => [w, status as EventStatus] as const)));
+const statusByWord = new Map<string, EventStatus>(
+  Object.entries(statusWords).flatMap(([status, words]) => words.map((w) => [w, status as EventStatus] as const)),
+);
 
 export function statusOf(text: string): EventStatus | null {
   return statusByWord.get(fold(text)) ?? null;
@@ -114,13 +207,23 @@ export function statusOf(text: string): EventStatus | null {
 
 const typeWords: Record<EventType, string[]> = {
   sale: ['sale', 'payment', 'purchase', 'charge', 'venta', 'pago', 'compra', 'venda', 'pagamento', 'cobro', 'cobranca'],
-  authorization: ['authorization', 'authorisation', 'auth', 'preauth', 'pre_authorization', 'autorizacion', 'autorizacao'],
+  authorization: [
+    'authorization',
+    'authorisation',
+    'auth',
+    'preauth',
+    'pre_authorization',
+    'autorizacion',
+    'autorizacao',
+  ],
   capture: ['capture', 'captura'],
   refund: ['refund', 'reembolso', 'devolucion', 'devolucao', 'estorno'],
   void: ['void', 'cancel', 'cancellation', 'anulacion', 'cancelamento', 'cancelacion'],
   dispute: ['dispute', 'chargeback', 'disputa', 'contracargo'],
 };
-const typeByWord = new Map<string, EventType>(Object.entries(typeWords).flatMap(([type, words]) => words.map((w) => [w, type as EventType] as const)));
+const typeByWord = new Map<string, EventType>(
+  Object.entries(typeWords).flatMap(([type, words]) => words.map((w) => [w, type as EventType] as const)),
+);
 
 export function typeOf(text: string): EventType | null {
   return typeByWord.get(fold(text)) ?? null;

@@ -13,7 +13,7 @@ function xorData(n: number, seed: number) {
     const x = rnd() * 2 - 1;
     const y = rnd() * 2 - 1;
     rows.push([x, y, rnd()]);
-    labels.push((x > 0) !== (y > 0) ? 1 : 0);
+    labels.push(x > 0 !== y > 0 ? 1 : 0);
   }
   return { rows, labels };
 }
@@ -26,7 +26,8 @@ describe('gradient-boosted trees', () => {
     const test = xorData(2000, 2);
     const gbdt = trainGbdt(names, train.rows, train.labels, { trees: 60, maxDepth: 3 });
     const logistic = trainLogistic(names, train.rows, train.labels);
-    const auc = (score: (r: number[]) => number) => rocAuc(test.rows.map((r, i) => ({ score: score(r), label: test.labels[i] as 0 | 1 })))!;
+    const auc = (score: (r: number[]) => number) =>
+      rocAuc(test.rows.map((r, i) => ({ score: score(r), label: test.labels[i] as 0 | 1 })))!;
     expect(auc((r) => predictGbdt(gbdt, r))).toBeGreaterThan(0.97);
     expect(auc((r) => predictLogistic(logistic, r))).toBeLessThan(0.6);
   });
@@ -78,7 +79,8 @@ describe('gradient-boosted trees', () => {
     for (const p of grid) expect(p).toBeGreaterThanOrEqual(0);
     for (const p of grid) expect(p).toBeLessThanOrEqual(1);
     const margins = grid.map((_, i) => gbdtMargin(model, [i / 100]));
-    for (let i = 1; i < grid.length; i++) if (margins[i]! >= margins[i - 1]!) expect(grid[i]!).toBeGreaterThanOrEqual(grid[i - 1]!);
+    for (let i = 1; i < grid.length; i++)
+      if (margins[i]! >= margins[i - 1]!) expect(grid[i]!).toBeGreaterThanOrEqual(grid[i - 1]!);
     expect(predictGbdt(model, [0.2])).toBeGreaterThan(0.02);
     expect(predictGbdt(model, [0.2])).toBeLessThan(0.1);
     expect(predictGbdt(model, [0.8])).toBeGreaterThan(0.5);

@@ -86,7 +86,8 @@ function thresholdsOf(values: Float64Array, labels: ArrayLike<number>, maxBins: 
   const half = Math.floor(maxBins / 2);
   for (let q = 1; q < half; q++) cuts.add(values[order[Math.floor((q * order.length) / half)]!]!);
   for (let q = 1; q < maxBins - half; q++) cuts.add(distinct[Math.floor((q * distinct.length) / (maxBins - half))]!);
-  for (let k = 0; k + 1 < distinct.length && cuts.size < MAX_CUTS; k++) if (classes[k] === 3 || classes[k] !== classes[k + 1]) cuts.add(midpoint(k));
+  for (let k = 0; k + 1 < distinct.length && cuts.size < MAX_CUTS; k++)
+    if (classes[k] === 3 || classes[k] !== classes[k + 1]) cuts.add(midpoint(k));
   const top = distinct[distinct.length - 1]!;
   return [...cuts].filter((v) => v < top).sort((a, b) => a - b);
 }
@@ -213,7 +214,8 @@ function growTree(
 
 function treeLeaf(tree: GbdtTree, values: ArrayLike<number>): number {
   let n = 0;
-  while (tree.feature[n]! >= 0) n = (values[tree.feature[n]!] ?? 0) <= tree.threshold[n]! ? tree.left[n]! : tree.right[n]!;
+  while (tree.feature[n]! >= 0)
+    n = (values[tree.feature[n]!] ?? 0) <= tree.threshold[n]! ? tree.left[n]! : tree.right[n]!;
   return n;
 }
 
@@ -234,7 +236,10 @@ export function predictGbdt(model: GbdtModel, values: ArrayLike<number>): number
  * node's value to the child's, and that move is credited to the split's feature. In calibrated
  * log-odds, `expected + Σ contributions` is exactly logit(p).
  */
-export function explainGbdt(model: GbdtModel, values: ArrayLike<number>): { expected: number; contributions: number[] } {
+export function explainGbdt(
+  model: GbdtModel,
+  values: ArrayLike<number>,
+): { expected: number; contributions: number[] } {
   const contributions = new Array<number>(model.featureNames.length).fill(0);
   let bias = model.base;
   for (const tree of model.trees) {
@@ -296,7 +301,12 @@ export function fitPlatt(margins: ArrayLike<number>, labels: ArrayLike<number>):
  * Trains on rows in event-time order (the latest `calibrationShare` of them fit the calibration,
  * as the model will meet later traffic). Labels are 1 for fraud, 0 for legitimate.
  */
-export function trainGbdt(featureNames: string[], rows: number[][], labels: number[], options: Partial<GbdtOptions> = {}): GbdtModel {
+export function trainGbdt(
+  featureNames: string[],
+  rows: number[][],
+  labels: number[],
+  options: Partial<GbdtOptions> = {},
+): GbdtModel {
   const o: GbdtOptions = { ...defaultGbdtOptions, ...options };
   if (rows.length === 0) throw new Error('no training rows');
   if (rows.length !== labels.length) throw new Error('rows and labels differ in length');

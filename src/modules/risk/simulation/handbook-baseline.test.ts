@@ -29,12 +29,32 @@ describe("the handbook's baseline features (worked by hand)", () => {
     ];
     const rows = handbookFeatures(txs, 7);
     const named = rows.map((r) => Object.fromEntries(handbookFeatureNames.map((n, j) => [n, r[j]])));
-    expect(named[1]).toMatchObject({ CUSTOMER_ID_NB_TX_1DAY_WINDOW: 2, CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW: 20, TERMINAL_ID_NB_TX_30DAY_WINDOW: 0 });
-    expect(named[2]).toMatchObject({ CUSTOMER_ID_NB_TX_1DAY_WINDOW: 1, CUSTOMER_ID_NB_TX_7DAY_WINDOW: 3, CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW: 30 });
+    expect(named[1]).toMatchObject({
+      CUSTOMER_ID_NB_TX_1DAY_WINDOW: 2,
+      CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW: 20,
+      TERMINAL_ID_NB_TX_30DAY_WINDOW: 0,
+    });
+    expect(named[2]).toMatchObject({
+      CUSTOMER_ID_NB_TX_1DAY_WINDOW: 1,
+      CUSTOMER_ID_NB_TX_7DAY_WINDOW: 3,
+      CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW: 30,
+    });
     expect(named[3]).toMatchObject({ TX_DURING_WEEKEND: 1, TX_DURING_NIGHT: 0 });
     // Its 1-day window ends 7 days earlier, at the 3rd 04:00: (2nd 04:00, 3rd 04:00] holds the first two at terminal 9, one a fraud.
-    expect(named[4]).toMatchObject({ TX_DURING_WEEKEND: 0, TX_DURING_NIGHT: 1, TERMINAL_ID_NB_TX_1DAY_WINDOW: 2, TERMINAL_ID_RISK_1DAY_WINDOW: 0.5, TERMINAL_ID_NB_TX_7DAY_WINDOW: 2 });
+    expect(named[4]).toMatchObject({
+      TX_DURING_WEEKEND: 0,
+      TX_DURING_NIGHT: 1,
+      TERMINAL_ID_NB_TX_1DAY_WINDOW: 2,
+      TERMINAL_ID_RISK_1DAY_WINDOW: 0.5,
+      TERMINAL_ID_NB_TX_7DAY_WINDOW: 2,
+    });
     // (2nd 20:00, 3rd 20:00]: only the second, legitimate; the 7-day window still has both.
-    expect(named[5]).toMatchObject({ TX_DURING_NIGHT: 0, TERMINAL_ID_NB_TX_1DAY_WINDOW: 1, TERMINAL_ID_RISK_1DAY_WINDOW: 0, TERMINAL_ID_NB_TX_7DAY_WINDOW: 2, TERMINAL_ID_RISK_7DAY_WINDOW: 0.5 });
+    expect(named[5]).toMatchObject({
+      TX_DURING_NIGHT: 0,
+      TERMINAL_ID_NB_TX_1DAY_WINDOW: 1,
+      TERMINAL_ID_RISK_1DAY_WINDOW: 0,
+      TERMINAL_ID_NB_TX_7DAY_WINDOW: 2,
+      TERMINAL_ID_RISK_7DAY_WINDOW: 0.5,
+    });
   });
 });

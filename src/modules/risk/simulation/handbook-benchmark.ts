@@ -42,7 +42,15 @@ export interface ProtocolOptions {
  * is full from the first training day on. The trees' depth and L2 penalty were chosen on seed 1
  * (`BENCH_HANDBOOK_TUNE=1 npm run bench -- handbook`); the figures in docs/benchmarks.md are seed 2's.
  */
-export const handbookProtocol: ProtocolOptions = { trainStartDay: 115, warmupDays: 38, trainDays: 7, delayDays: 7, testDays: 7, topK: 100, gbdt: { maxDepth: 3, lambda: 5 } };
+export const handbookProtocol: ProtocolOptions = {
+  trainStartDay: 115,
+  warmupDays: 38,
+  trainDays: 7,
+  delayDays: 7,
+  testDays: 7,
+  topK: 100,
+  gbdt: { maxDepth: 3, lambda: 5 },
+};
 
 /** The seed the trees were tuned on, and the seed the published figures come from (never tuned on). */
 export const HANDBOOK_TUNING_SEED = 1;
@@ -69,7 +77,9 @@ export interface ProtocolSplit {
 export function protocolSplit(rows: ReplayedTransaction[], p: ProtocolOptions): ProtocolSplit {
   const testStart = p.trainStartDay + p.trainDays + p.delayDays;
   const train = rows.filter((r) => r.day >= p.trainStartDay && r.day < p.trainStartDay + p.trainDays);
-  const frauds = rows.filter((r) => r.label === 1 && r.day >= p.trainStartDay).map((r) => ({ card: r.card, day: r.day }));
+  const frauds = rows
+    .filter((r) => r.label === 1 && r.day >= p.trainStartDay)
+    .map((r) => ({ card: r.card, day: r.day }));
   const test: ReplayedTransaction[] = [];
   let excluded = 0;
   for (let day = testStart; day < testStart + p.testDays; day++) {
@@ -83,20 +93,29 @@ export function protocolSplit(rows: ReplayedTransaction[], p: ProtocolOptions): 
   return { train, test, excluded };
 }
 
-export const examplesOf = (rows: ReplayedTransaction[]): TrainingExample[] => rows.map((r) => ({ features: r.features, label: r.label }));
+export const examplesOf = (rows: ReplayedTransaction[]): TrainingExample[] =>
+  rows.map((r) => ({ features: r.features, label: r.label }));
 
 /** Rules alone (the default rule set, no model), the model alone, and both as Paylens blends them. */
 export function scorerQualities(test: ReplayedTransaction[], model: GbdtModel | null, topK: number): ScorerQuality[] {
   const measure = (scorer: string, score: (r: ReplayedTransaction) => number): ScorerQuality => {
     const items = test.map((r) => ({ score: score(r), label: r.label, day: r.day, card: r.card }));
-    return { scorer, rocAuc: rocAuc(items), averagePrecision: prAuc(items), cardPrecision: cardPrecisionAtK(items, topK) };
+    return {
+      scorer,
+      rocAuc: rocAuc(items),
+      averagePrecision: prAuc(items),
+      cardPrecision: cardPrecisionAtK(items, topK),
+    };
   };
   const out = [measure('rules only (default rule set)', (r) => decide(defaultRuleSet, r.features, null, null).score)];
   if (model) {
     const versioned = { version: 1, model };
     out.push(measure('model only (gradient-boosted trees)', (r) => modelProbability(versioned, r.features)!));
     out.push(
-      measure(`rules + model (modelWeight ${defaultRuleSet.modelWeight}, as scored)`, (r) => decide(defaultRuleSet, r.features, modelProbability(versioned, r.features), 1).score),
+      measure(
+        `rules + model (modelWeight ${defaultRuleSet.modelWeight}, as scored)`,
+        (r) => decide(defaultRuleSet, r.features, modelProbability(versioned, r.features), 1).score,
+      ),
     );
   }
   return out;
@@ -116,11 +135,22 @@ export function baselineQualities(scored: ScoredHandbook, p: ProtocolOptions): S
   const trees = trainGbdt(handbookFeatureNames, xTrain, labels, p.gbdt);
   const measure = (scorer: string, scores: number[]): ScorerQuality => {
     const items = test.map((r, i) => ({ score: scores[i]!, label: r.label, day: r.day, card: r.card }));
-    return { scorer, rocAuc: rocAuc(items), averagePrecision: prAuc(items), cardPrecision: cardPrecisionAtK(items, p.topK) };
+    return {
+      scorer,
+      rocAuc: rocAuc(items),
+      averagePrecision: prAuc(items),
+      cardPrecision: cardPrecisionAtK(items, p.topK),
+    };
   };
   return [
-    measure('Logistic regression', xTest.map((v) => predictLogistic(lr, v))),
-    measure(`Gradient-boosted trees (${JSON.stringify(p.gbdt ?? {})})`, xTest.map((v) => predictGbdt(trees, v))),
+    measure(
+      'Logistic regression',
+      xTest.map((v) => predictLogistic(lr, v)),
+    ),
+    measure(
+      `Gradient-boosted trees (${JSON.stringify(p.gbdt ?? {})})`,
+      xTest.map((v) => predictGbdt(trees, v)),
+    ),
   ];
 }
 
@@ -147,7 +177,9 @@ export function handbookStream(sim: Partial<HandbookOptions>, p: ProtocolOptions
     if (t.day >= p.trainStartDay) baselineFeatures.set(handbookRequest(t, seed).transactionId, baseline[i]!);
   });
   return {
-    stream: txs.filter((t) => t.day >= first).map((t) => ({ request: handbookRequest(t, seed), fraud: t.fraud, card: String(t.customer), day: t.day })),
+    stream: txs
+      .filter((t) => t.day >= first)
+      .map((t) => ({ request: handbookRequest(t, seed), fraud: t.fraud, card: String(t.customer), day: t.day })),
     transactions: txs.length,
     frauds: byScenario[0] + byScenario[1] + byScenario[2],
     byScenario,
@@ -165,10 +197,19 @@ export interface ScoredHandbook extends HandbookStream {
  * Every transaction scored in event-time order through `risk` (labels reach its label-risk store
  * after the delay), split into the protocol's training and test windows.
  */
-export async function scoreHandbook(risk: Risk, tenantId: string, hash: CustomerKeyHasher, sim: Partial<HandbookOptions>, p: ProtocolOptions = handbookProtocol): Promise<ScoredHandbook> {
+export async function scoreHandbook(
+  risk: Risk,
+  tenantId: string,
+  hash: CustomerKeyHasher,
+  sim: Partial<HandbookOptions>,
+  p: ProtocolOptions = handbookProtocol,
+): Promise<ScoredHandbook> {
   const hb = handbookStream(sim, p);
   const t0 = performance.now();
-  const rows = await replayStream(risk, tenantId, hash, hb.stream, { labelDelayMs: p.delayDays * DAY_MS, keep: (t) => t.day >= p.trainStartDay });
+  const rows = await replayStream(risk, tenantId, hash, hb.stream, {
+    labelDelayMs: p.delayDays * DAY_MS,
+    keep: (t) => t.day >= p.trainStartDay,
+  });
   return { ...hb, split: protocolSplit(rows, p), scoreSeconds: (performance.now() - t0) / 1000 };
 }
 
@@ -189,7 +230,11 @@ export interface HandbookRun extends Omit<HandbookStream, 'baselineFeatures'> {
  * The model trained on the training window's features and labels as scored, and rules / model / both
  * measured on the test window (and, unless told not to, the handbook's features on the same windows).
  */
-export function fitHandbook(scored: ScoredHandbook, p: ProtocolOptions = handbookProtocol, withBaselines = true): HandbookRun {
+export function fitHandbook(
+  scored: ScoredHandbook,
+  p: ProtocolOptions = handbookProtocol,
+  withBaselines = true,
+): HandbookRun {
   const { split } = scored;
   const t1 = performance.now();
   const model = trainModel(examplesOf(split.train), p.gbdt);
@@ -216,7 +261,13 @@ export function fitHandbook(scored: ScoredHandbook, p: ProtocolOptions = handboo
 }
 
 /** The whole benchmark: scoreHandbook, then fitHandbook. */
-export async function runHandbookBenchmark(risk: Risk, tenantId: string, hash: CustomerKeyHasher, sim: Partial<HandbookOptions>, p: ProtocolOptions = handbookProtocol): Promise<HandbookRun> {
+export async function runHandbookBenchmark(
+  risk: Risk,
+  tenantId: string,
+  hash: CustomerKeyHasher,
+  sim: Partial<HandbookOptions>,
+  p: ProtocolOptions = handbookProtocol,
+): Promise<HandbookRun> {
   return fitHandbook(await scoreHandbook(risk, tenantId, hash, sim, p), p);
 }
 
@@ -231,8 +282,16 @@ export function handbookTable(run: HandbookRun, p: ProtocolOptions = handbookPro
     '',
     `| scorer | ROC AUC | average precision | card precision@${p.topK} |`,
     '|---|---:|---:|---:|',
-    ...handbookPublishedBaselines.map((b) => `| handbook (published): ${b.scorer} | ${b.rocAuc.toFixed(3)} | ${b.averagePrecision.toFixed(3)} | ${b.cardPrecision100.toFixed(3)} |`),
-    ...run.baselines.map((q) => `| handbook's 15 features, these transactions: ${q.scorer} | ${f3(q.rocAuc)} | ${f3(q.averagePrecision)} | ${f3(q.cardPrecision)} |`),
-    ...run.results.map((q) => `| Paylens: ${q.scorer} | ${f3(q.rocAuc)} | ${f3(q.averagePrecision)} | ${f3(q.cardPrecision)} |`),
+    ...handbookPublishedBaselines.map(
+      (b) =>
+        `| handbook (published): ${b.scorer} | ${b.rocAuc.toFixed(3)} | ${b.averagePrecision.toFixed(3)} | ${b.cardPrecision100.toFixed(3)} |`,
+    ),
+    ...run.baselines.map(
+      (q) =>
+        `| handbook's 15 features, these transactions: ${q.scorer} | ${f3(q.rocAuc)} | ${f3(q.averagePrecision)} | ${f3(q.cardPrecision)} |`,
+    ),
+    ...run.results.map(
+      (q) => `| Paylens: ${q.scorer} | ${f3(q.rocAuc)} | ${f3(q.averagePrecision)} | ${f3(q.cardPrecision)} |`,
+    ),
   ];
 }

@@ -34,7 +34,13 @@ export interface ReplayOptions {
  * stores, features, rules), without storing assessments, and hands each fraud's label to the
  * label-risk store once the delay has passed in event time, as the label API would.
  */
-export async function replayStream(risk: Risk, tenantId: string, hash: CustomerKeyHasher, stream: Iterable<StreamTransaction>, options: ReplayOptions): Promise<ReplayedTransaction[]> {
+export async function replayStream(
+  risk: Risk,
+  tenantId: string,
+  hash: CustomerKeyHasher,
+  stream: Iterable<StreamTransaction>,
+  options: ReplayOptions,
+): Promise<ReplayedTransaction[]> {
   const kept: ReplayedTransaction[] = [];
   const awaitingLabel: { tenantId: string; merchant: string; transactionId: string; at: number }[] = [];
   let labelled = 0;
@@ -46,8 +52,17 @@ export async function replayStream(risk: Risk, tenantId: string, hash: CustomerK
       await risk.labelRisk.recordLabel({ ...awaitingLabel[labelled++]!, fraud: true });
     }
     const { assessment } = await risk.scorer.assess(subject);
-    if (t.fraud === 1 && subject.merchantId) awaitingLabel.push({ tenantId, merchant: subject.merchantId, transactionId: subject.transactionId, at });
-    if (options.keep(t)) kept.push({ transactionId: subject.transactionId, at, day: t.day, card: t.card, label: t.fraud, features: assessment.features });
+    if (t.fraud === 1 && subject.merchantId)
+      awaitingLabel.push({ tenantId, merchant: subject.merchantId, transactionId: subject.transactionId, at });
+    if (options.keep(t))
+      kept.push({
+        transactionId: subject.transactionId,
+        at,
+        day: t.day,
+        card: t.card,
+        label: t.fraud,
+        features: assessment.features,
+      });
   }
   return kept;
 }

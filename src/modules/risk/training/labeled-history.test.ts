@@ -31,7 +31,8 @@ const report = (rocAuc: number | null, prAuc: number | null): QualityReport => (
 describe('keepLatest', () => {
   it('keeps one assessment per transaction, the latest, at its place in the order', () => {
     const latest = new Map<string, StoredAssessment>();
-    for (const a of [assessment('a', 1, 'legit'), assessment('b', 2, 'fraud'), assessment('a', 3, 'fraud', 0.9)]) keepLatest(latest, a);
+    for (const a of [assessment('a', 1, 'legit'), assessment('b', 2, 'fraud'), assessment('a', 3, 'fraud', 0.9)])
+      keepLatest(latest, a);
     expect([...latest.values()].map((a) => [a.transactionId, a.score])).toEqual([
       ['b', 0.1],
       ['a', 0.9],
@@ -57,7 +58,9 @@ describe('splitByEventTime', () => {
 
   it('needs both classes on both sides and says what it found', () => {
     const rows = Array.from({ length: 10 }, (_, i) => assessment(`t${i}`, i, i < 2 ? 'chargeback' : 'legit'));
-    expect(splitByEventTime(rows)).toEqual({ problem: expect.stringContaining('found 2 fraud / 6 legit before it and 0 / 2 in it') });
+    expect(splitByEventTime(rows)).toEqual({
+      problem: expect.stringContaining('found 2 fraud / 6 legit before it and 0 / 2 in it'),
+    });
   });
 });
 
@@ -68,9 +71,15 @@ describe('judge', () => {
       reason: 'held-out ROC AUC 0.900 vs 0.800, average precision 0.600 vs 0.500 for rules v0 alone: better, activated',
     });
     expect(judge(report(0.9, 0.5), report(0.9, 0.4), 'x').activate).toBe(true);
-    expect(judge(report(0.9, 0.4), report(0.8, 0.5), 'x')).toMatchObject({ activate: false, reason: expect.stringContaining('lower average precision, kept inactive') });
+    expect(judge(report(0.9, 0.4), report(0.8, 0.5), 'x')).toMatchObject({
+      activate: false,
+      reason: expect.stringContaining('lower average precision, kept inactive'),
+    });
     expect(judge(report(0.7, 0.4), report(0.8, 0.5), 'x').reason).toContain('lower ROC AUC and average precision');
     expect(judge(report(0.8, 0.5), report(0.8, 0.5), 'x').reason).toContain('no better, kept inactive');
-    expect(judge(report(null, null), report(0.8, 0.5), 'x')).toMatchObject({ activate: false, reason: expect.stringContaining('not comparable') });
+    expect(judge(report(null, null), report(0.8, 0.5), 'x')).toMatchObject({
+      activate: false,
+      reason: expect.stringContaining('not comparable'),
+    });
   });
 });

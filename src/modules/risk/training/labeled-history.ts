@@ -31,10 +31,14 @@ const classesOf = (items: StoredAssessment[]) => ({
  * transactions later than any it learned from, as it will be used. The cut never splits one instant.
  * Both sides need both classes: a model cannot be fitted, nor an AUC computed, on one class.
  */
-export function splitByEventTime(labeled: readonly StoredAssessment[], fraction = HOLDOUT_FRACTION): HoldoutSplit | { problem: string } {
+export function splitByEventTime(
+  labeled: readonly StoredAssessment[],
+  fraction = HOLDOUT_FRACTION,
+): HoldoutSplit | { problem: string } {
   const sorted = [...labeled].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
   let cut = Math.min(sorted.length - 1, Math.floor(sorted.length * (1 - fraction)));
-  while (cut > 0 && cut < sorted.length && sorted[cut]!.occurredAt.getTime() === sorted[cut - 1]!.occurredAt.getTime()) cut++;
+  while (cut > 0 && cut < sorted.length && sorted[cut]!.occurredAt.getTime() === sorted[cut - 1]!.occurredAt.getTime())
+    cut++;
   const train = sorted.slice(0, cut);
   const holdout = sorted.slice(cut);
   const t = classesOf(train);
@@ -69,6 +73,12 @@ export function judge(candidate: QualityReport, active: QualityReport, activeNam
   const notWorse = candidate.rocAuc >= active.rocAuc && candidate.prAuc >= active.prAuc;
   const better = candidate.rocAuc > active.rocAuc || candidate.prAuc > active.prAuc;
   if (notWorse && better) return { activate: true, reason: `${measures}: better, activated` };
-  const lower = [candidate.rocAuc < active.rocAuc ? 'ROC AUC' : null, candidate.prAuc < active.prAuc ? 'average precision' : null].filter((m) => m !== null);
-  return { activate: false, reason: `${measures}: ${lower.length > 0 ? `lower ${lower.join(' and ')}` : 'no better'}, kept inactive` };
+  const lower = [
+    candidate.rocAuc < active.rocAuc ? 'ROC AUC' : null,
+    candidate.prAuc < active.prAuc ? 'average precision' : null,
+  ].filter((m) => m !== null);
+  return {
+    activate: false,
+    reason: `${measures}: ${lower.length > 0 ? `lower ${lower.join(' and ')}` : 'no better'}, kept inactive`,
+  };
 }

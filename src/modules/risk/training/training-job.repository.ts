@@ -12,7 +12,13 @@ export type TrainingJobRow = Selectable<RiskTrainingJobsTable>;
 export class TrainingJobRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(job: { id: string; tenantId: string; range: TimeRange; requestedBy: string; createdAt: Date }): Promise<TrainingJobRow> {
+  async insert(job: {
+    id: string;
+    tenantId: string;
+    range: TimeRange;
+    requestedBy: string;
+    createdAt: Date;
+  }): Promise<TrainingJobRow> {
     return this.db
       .insertInto('risk_training_jobs')
       .values({
@@ -34,18 +40,38 @@ export class TrainingJobRepository {
   }
 
   async find(tenantId: string, id: string): Promise<TrainingJobRow | null> {
-    return (await this.db.selectFrom('risk_training_jobs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()) ?? null;
+    return (
+      (await this.db
+        .selectFrom('risk_training_jobs')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst()) ?? null
+    );
   }
 
   async started(id: string, at: Date): Promise<void> {
-    await this.db.updateTable('risk_training_jobs').set({ status: 'running', started_at: at, heartbeat_at: at }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('risk_training_jobs')
+      .set({ status: 'running', started_at: at, heartbeat_at: at })
+      .where('id', '=', id)
+      .execute();
   }
 
   async heartbeat(id: string, at: Date): Promise<void> {
-    await this.db.updateTable('risk_training_jobs').set({ heartbeat_at: at }).where('id', '=', id).where('status', '=', 'running').execute();
+    await this.db
+      .updateTable('risk_training_jobs')
+      .set({ heartbeat_at: at })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .execute();
   }
 
-  async finished(id: string, at: Date, outcome: { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed'; error: string }): Promise<void> {
+  async finished(
+    id: string,
+    at: Date,
+    outcome: { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed'; error: string },
+  ): Promise<void> {
     await this.db
       .updateTable('risk_training_jobs')
       .set({

@@ -69,7 +69,13 @@ export class TrainingJobs {
 
   async start(tenantId: string, range: TimeRange, requestedBy: string): Promise<TrainingJobView> {
     const now = this.deps.clock();
-    const row = await this.deps.jobs.insert({ id: newId('trj', now.getTime()), tenantId, range, requestedBy, createdAt: now });
+    const row = await this.deps.jobs.insert({
+      id: newId('trj', now.getTime()),
+      tenantId,
+      range,
+      requestedBy,
+      createdAt: now,
+    });
     this.hold(row.id);
     this.queue = this.queue.then(() => this.run(row));
     return present(row, now);
@@ -93,7 +99,9 @@ export class TrainingJobs {
     if (this.heartbeat) return;
     this.heartbeat = setInterval(() => {
       for (const jobId of this.held) {
-        this.deps.jobs.heartbeat(jobId, this.deps.clock()).catch((error: unknown) => this.deps.logger.error({ err: error, jobId }, 'training job heartbeat failed'));
+        this.deps.jobs
+          .heartbeat(jobId, this.deps.clock())
+          .catch((error: unknown) => this.deps.logger.error({ err: error, jobId }, 'training job heartbeat failed'));
       }
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -102,7 +110,10 @@ export class TrainingJobs {
   private async run(job: TrainingJobRow): Promise<void> {
     const { deps } = this;
     const tenantId = job.tenant_id;
-    const range: TimeRange = { from: toDateOrNull(job.range_from) ?? undefined, to: toDateOrNull(job.range_to) ?? undefined };
+    const range: TimeRange = {
+      from: toDateOrNull(job.range_from) ?? undefined,
+      to: toDateOrNull(job.range_to) ?? undefined,
+    };
     let thread: TrainingThread | null = null;
     try {
       if (this.closed) throw new Error('the server stopped before the job started');
@@ -111,23 +122,57 @@ export class TrainingJobs {
       const [rules, active] = await Promise.all([deps.currentRules(tenantId), deps.repo.activeModel(tenantId)]);
       thread = this.thread = TrainingThread.start();
       for await (const page of deps.repo.labeledPages(tenantId, range)) thread.send(page);
-      const outcome = await thread.train({ ruleSet: rules.ruleSet, active: active ? { version: active.version, model: active.model } : null, holdoutFraction: HOLDOUT_FRACTION });
+      const outcome = await thread.train({
+        ruleSet: rules.ruleSet,
+        active: active ? { version: active.version, model: active.model } : null,
+        holdoutFraction: HOLDOUT_FRACTION,
+      });
       if (!outcome.ok) {
         await deps.jobs.finished(job.id, deps.clock(), { status: 'failed', error: outcome.problem });
         return;
       }
       const comparedWith = { rulesVersion: rules.version, modelVersion: active?.version ?? null };
-      const verdict = judge(outcome.holdout.candidate, outcome.holdout.active, `rules v${rules.version}${active ? ` + model v${active.version}` : ' alone'}`);
+      const verdict = judge(
+        outcome.holdout.candidate,
+        outcome.holdout.active,
+        `rules v${rules.version}${active ? ` + model v${active.version}` : ' alone'}`,
+      );
       const holdout = { ...outcome.holdout, comparedWith };
-      const metrics = { training: outcome.training, holdout, activated: verdict.activate, reason: verdict.reason, from: range.from?.toISOString() ?? null, to: range.to?.toISOString() ?? null, jobId: job.id };
-      const stored = await deps.repo.insertModel(tenantId, outcome.model, metrics, outcome.trainingSize, verdict.activate);
+      const metrics = {
+        training: outcome.training,
+        holdout,
+        activated: verdict.activate,
+        reason: verdict.reason,
+        from: range.from?.toISOString() ?? null,
+        to: range.to?.toISOString() ?? null,
+        jobId: job.id,
+      };
+      const stored = await deps.repo.insertModel(
+        tenantId,
+        outcome.model,
+        metrics,
+        outcome.trainingSize,
+        verdict.activate,
+      );
       if (verdict.activate) deps.activated(tenantId);
-      const result: TrainingResult = { version: stored.version, activated: verdict.activate, reason: verdict.reason, trainingSize: outcome.trainingSize, holdout };
+      const result: TrainingResult = {
+        version: stored.version,
+        activated: verdict.activate,
+        reason: verdict.reason,
+        trainingSize: outcome.trainingSize,
+        holdout,
+      };
       await deps.jobs.finished(job.id, deps.clock(), { status: 'succeeded', result: { ...result } });
     } catch (error) {
-      const message = this.closed ? 'the server stopped before the job finished' : error instanceof Error ? error.message : String(error);
+      const message = this.closed
+        ? 'the server stopped before the job finished'
+        : error instanceof Error
+          ? error.message
+          : String(error);
       deps.logger.error({ err: error, jobId: job.id }, 'model training job failed');
-      await deps.jobs.finished(job.id, deps.clock(), { status: 'failed', error: message }).catch((e: unknown) => deps.logger.error({ err: e, jobId: job.id }, 'training job state could not be stored'));
+      await deps.jobs
+        .finished(job.id, deps.clock(), { status: 'failed', error: message })
+        .catch((e: unknown) => deps.logger.error({ err: e, jobId: job.id }, 'training job state could not be stored'));
     } finally {
       this.held.delete(job.id);
       if (thread) {

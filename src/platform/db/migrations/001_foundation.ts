@@ -88,7 +88,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await sql`CREATE UNIQUE INDEX payment_events_raw_seq_idx ON payment_events (raw_event_id, seq)`.execute(db);
   await sql`CREATE INDEX payment_events_list_idx ON payment_events (tenant_id, occurred_at DESC, id DESC)`.execute(db);
-  await sql`CREATE INDEX payment_events_payment_idx ON payment_events (tenant_id, provider, provider_payment_id, occurred_at)`.execute(db);
+  await sql`CREATE INDEX payment_events_payment_idx ON payment_events (tenant_id, provider, provider_payment_id, occurred_at)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

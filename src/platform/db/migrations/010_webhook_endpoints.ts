@@ -16,7 +16,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('secret_rotated_at', 'timestamptz')
     .addColumn('deleted_at', 'timestamptz')
     .execute();
-  await sql`CREATE INDEX webhook_endpoints_tenant_idx ON webhook_endpoints (tenant_id, created_at DESC) WHERE deleted_at IS NULL`.execute(db);
+  await sql`CREATE INDEX webhook_endpoints_tenant_idx ON webhook_endpoints (tenant_id, created_at DESC) WHERE deleted_at IS NULL`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

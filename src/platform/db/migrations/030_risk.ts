@@ -94,7 +94,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['risk_models', 'risk_list_audit', 'risk_lists', 'risk_rule_sets', 'risk_labels', 'risk_assessments']) {
+  for (const table of [
+    'risk_models',
+    'risk_list_audit',
+    'risk_lists',
+    'risk_rule_sets',
+    'risk_labels',
+    'risk_assessments',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
   await db.schema.alterTable('payment_events').dropColumn('risk').execute();

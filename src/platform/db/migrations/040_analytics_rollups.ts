@@ -4,9 +4,23 @@ import { sql, type Kysely } from 'kysely';
  * Kept literal here (not imported from the analytics module) so this migration means the same thing
  * forever; the module's lag-histogram.ts holds the same bounds.
  */
-const LAG_BOUNDS_MS = [100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000, 3600000, 21600000, 86400000];
+const LAG_BOUNDS_MS = [
+  100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000, 3600000, 21600000, 86400000,
+];
 const lagColumns = Array.from({ length: LAG_BOUNDS_MS.length + 1 }, (_, i) => `lag_${i}`);
-const keyColumns = ['tenant_id', 'granularity', 'bucket', 'provider', 'status', 'failure_reason', 'decline_type', 'currency', 'card_country', 'card_brand', 'risk_decision'];
+const keyColumns = [
+  'tenant_id',
+  'granularity',
+  'bucket',
+  'provider',
+  'status',
+  'failure_reason',
+  'decline_type',
+  'currency',
+  'card_country',
+  'card_brand',
+  'risk_decision',
+];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   let table = db.schema
@@ -31,7 +45,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Events stored before this migration: fold them in once, so the rollups start complete.
   const lagMs = sql`extract(epoch from (received_at - occurred_at)) * 1000`;
   const bounds = sql.raw(`array[${LAG_BOUNDS_MS.join(',')}]::float8[]`);
-  const lagCounts = lagColumns.map((_, i) => sql`count(*) filter (where width_bucket((${lagMs})::float8, ${bounds}) = ${sql.lit(i)})`);
+  const lagCounts = lagColumns.map(
+    (_, i) => sql`count(*) filter (where width_bucket((${lagMs})::float8, ${bounds}) = ${sql.lit(i)})`,
+  );
   await sql`
     insert into analytics_rollups (${sql.raw([...keyColumns, 'count', 'usd_count', 'volume_usd_minor', ...lagColumns].join(', '))})
     select tenant_id, g.granularity, date_trunc(g.granularity, occurred_at, 'UTC'), provider, status,
@@ -57,7 +73,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('volume_usd_minor', 'bigint', (c) => c.notNull());
   for (const column of lagColumns) slices = slices.addColumn(column, 'bigint', (c) => c.notNull().defaultTo(0));
   await slices
-    .addPrimaryKeyConstraint('analytics_slices_pk', ['tenant_id', 'dimension', 'granularity', 'bucket', 'value', 'status', 'risk_decision'] as never)
+    .addPrimaryKeyConstraint('analytics_slices_pk', [
+      'tenant_id',
+      'dimension',
+      'granularity',
+      'bucket',
+      'value',
+      'status',
+      'risk_decision',
+    ] as never)
     .execute();
   await sql`
     insert into analytics_slices (tenant_id, granularity, bucket, dimension, value, status, risk_decision, count, usd_count, volume_usd_minor, ${sql.raw(lagColumns.join(', '))})

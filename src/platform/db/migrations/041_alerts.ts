@@ -45,10 +45,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('delivered_at', 'timestamptz')
     .execute();
-  await sql`CREATE INDEX alert_deliveries_due_idx ON alert_deliveries (next_attempt_at) WHERE status = 'pending'`.execute(db);
+  await sql`CREATE INDEX alert_deliveries_due_idx ON alert_deliveries (next_attempt_at) WHERE status = 'pending'`.execute(
+    db,
+  );
   await sql`CREATE INDEX alert_deliveries_tenant_idx ON alert_deliveries (tenant_id, created_at DESC)`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['alert_deliveries', 'alerts', 'alert_settings']) await db.schema.dropTable(table).ifExists().execute();
+  for (const table of ['alert_deliveries', 'alerts', 'alert_settings'])
+    await db.schema.dropTable(table).ifExists().execute();
 }

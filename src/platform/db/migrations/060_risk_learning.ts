@@ -22,7 +22,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
 
   // A PayPal dispute names the capture; the payment it belongs to is found through the capture's event.
-  await sql`CREATE INDEX payment_events_capture_idx ON payment_events (tenant_id, provider, (metadata->>'captureId')) WHERE metadata ? 'captureId'`.execute(db);
+  await sql`CREATE INDEX payment_events_capture_idx ON payment_events (tenant_id, provider, (metadata->>'captureId')) WHERE metadata ? 'captureId'`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('risk_training_jobs')
@@ -46,5 +48,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('risk_training_jobs').execute();
   await sql`DROP INDEX payment_events_capture_idx`.execute(db);
   await db.schema.alterTable('risk_assessments').dropColumn('merchant_id').dropColumn('declined').execute();
-  await db.schema.alterTable('risk_labels').dropColumn('source').dropColumn('provider').dropColumn('reason_code').dropColumn('event_id').execute();
+  await db.schema
+    .alterTable('risk_labels')
+    .dropColumn('source')
+    .dropColumn('provider')
+    .dropColumn('reason_code')
+    .dropColumn('event_id')
+    .execute();
 }

@@ -1,7 +1,33 @@
-import { FRAUD_WARNING, type Card, type EventStatus, type EventType, type NormalizedEventDraft } from '../../canonical.js';
-import { mapDeclineCode, unknownDecline, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
+import {
+  FRAUD_WARNING,
+  type Card,
+  type EventStatus,
+  type EventType,
+  type NormalizedEventDraft,
+} from '../../canonical.js';
+import {
+  mapDeclineCode,
+  unknownDecline,
+  type Connector,
+  type DeclineMapping,
+  type NormalizeContext,
+  type NormalizeOutcome,
+  type VerifyInput,
+  type VerifyResult,
+} from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
-import { cardBin, cardLast4, countryCode, emailDomain, int, isoToDate, isRecord, providerMetadataField, record, str } from '../../payload-access.js';
+import {
+  cardBin,
+  cardLast4,
+  countryCode,
+  emailDomain,
+  int,
+  isoToDate,
+  isRecord,
+  providerMetadataField,
+  record,
+  str,
+} from '../../payload-access.js';
 import { hmacSha256, safeEqual, sha256Hex } from '../../../../platform/crypto/hashing.js';
 import { adyenCodes, adyenExponentOverrides, adyenReasonKey } from './adyen.codes.js';
 
@@ -9,7 +35,14 @@ type Item = Record<string, unknown>;
 
 /** Dedupe ids longer than this are hashed so the unique index never meets an oversized key. */
 const MAX_EVENT_ID_LENGTH = 256;
-const fundings: Record<string, Card['funding']> = { CREDIT: 'credit', DEBIT: 'debit', PREPAID: 'prepaid', PREPAID_RELOADABLE: 'prepaid', PREPAID_NONRELOADABLE: 'prepaid', DEFERRED_DEBIT: 'debit' };
+const fundings: Record<string, Card['funding']> = {
+  CREDIT: 'credit',
+  DEBIT: 'debit',
+  PREPAID: 'prepaid',
+  PREPAID_RELOADABLE: 'prepaid',
+  PREPAID_NONRELOADABLE: 'prepaid',
+  DEFERRED_DEBIT: 'debit',
+};
 
 /** The NotificationRequestItems of a delivery; anything else in the array is skipped. */
 function adyenItems(payload: unknown): Item[] {
@@ -35,7 +68,11 @@ interface Classification {
   fixed?: DeclineMapping;
 }
 
-const manualReviewRejected: DeclineMapping = { reason: 'blocked_by_risk_rules', declineType: 'hard', action: 'review_manually' };
+const manualReviewRejected: DeclineMapping = {
+  reason: 'blocked_by_risk_rules',
+  declineType: 'hard',
+  action: 'review_manually',
+};
 
 function classify(code: string, success: boolean, item: Item): Classification | null {
   switch (code) {
@@ -96,9 +133,11 @@ const failureStatuses: ReadonlySet<EventStatus> = new Set(['declined', 'failed']
 
 /** Looks the reason text up, then the raw acquirer text; an unknown text stays unknown and is reported. */
 function refusal(item: Item): { mapping: DeclineMapping; code: string | null; unmapped: boolean } {
-  const candidates = [str(item, 'reason'), str(item, 'additionalData.refusalReasonRaw'), str(item, 'additionalData.inferredRefusalReason')].filter(
-    (c): c is string => c !== null && c.trim() !== '',
-  );
+  const candidates = [
+    str(item, 'reason'),
+    str(item, 'additionalData.refusalReasonRaw'),
+    str(item, 'additionalData.inferredRefusalReason'),
+  ].filter((c): c is string => c !== null && c.trim() !== '');
   for (const text of candidates) {
     const { mapping, unmapped } = mapDeclineCode(adyenCodes, adyenReasonKey(text));
     if (!unmapped) return { mapping, code: text, unmapped: false };
@@ -177,7 +216,8 @@ function normalizeItem(item: Item, live: string | null, ctx: NormalizeContext): 
   const pspReference = str(item, 'pspReference');
   const originalReference = str(item, 'originalReference');
   // An issuer-style refusal with the processing error reason means nothing was decided: failed, not declined.
-  const status: EventStatus = kind.status === 'declined' && mapping?.reason === 'processing_error' ? 'failed' : kind.status;
+  const status: EventStatus =
+    kind.status === 'declined' && mapping?.reason === 'processing_error' ? 'failed' : kind.status;
   const reasonText = str(item, 'reason');
 
   const kept: Record<string, string> = {};
@@ -254,7 +294,8 @@ function verifyAdyenSignature({ rawBody, secret }: VerifyInput): VerifyResult {
     const given = str(item, 'additionalData.hmacSignature');
     if (!given) return { ok: false, reason: `item ${index} has no additionalData.hmacSignature` };
     const expected = hmacSha256(Buffer.from(secret, 'hex'), adyenSigningString(item));
-    if (!safeEqual(Buffer.from(given, 'base64'), expected)) return { ok: false, reason: `item ${index} hmacSignature does not match` };
+    if (!safeEqual(Buffer.from(given, 'base64'), expected))
+      return { ok: false, reason: `item ${index} hmacSignature does not match` };
   }
   return { ok: true };
 }
@@ -281,9 +322,12 @@ export const adyenConnector: Connector = {
 
   normalize(payload, ctx): NormalizeOutcome {
     const items = adyenItems(payload);
-    if (items.length === 0) return { kind: 'ignored', reason: 'not an Adyen notification with NotificationRequestItems' };
+    if (items.length === 0)
+      return { kind: 'ignored', reason: 'not an Adyen notification with NotificationRequestItems' };
     const live = str(payload, 'live');
-    const events = items.map((item) => normalizeItem(item, live, ctx)).filter((e): e is NormalizedEventDraft => e !== null);
+    const events = items
+      .map((item) => normalizeItem(item, live, ctx))
+      .filter((e): e is NormalizedEventDraft => e !== null);
     if (events.length === 0) {
       const codes = [...new Set(items.map((item) => str(item, 'eventCode') ?? '?'))].join(', ');
       return { kind: 'ignored', reason: `Adyen event codes ${codes} carry no payment state` };

@@ -11,7 +11,17 @@ const hard = (reason: Reason, action: Action): DeclineMapping => ({ reason, decl
  * Checkout.com `response_code`s that mean success (10xxx); they never carry a failure reason.
  * Source: checkout.com/docs/resources/codes/api-response-codes.
  */
-export const checkoutApprovedCodes: ReadonlySet<string> = new Set(['10000', '10008', '10010', '10011', '10076', '10077', '10081', '10100', '10200']);
+export const checkoutApprovedCodes: ReadonlySet<string> = new Set([
+  '10000',
+  '10008',
+  '10010',
+  '10011',
+  '10076',
+  '10077',
+  '10081',
+  '10100',
+  '10200',
+]);
 
 /**
  * Every Checkout.com decline `response_code` we know with certainty, mapped to the canonical reason.

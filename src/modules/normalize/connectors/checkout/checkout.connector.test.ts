@@ -11,10 +11,12 @@ import { noOutbound } from '../../../../platform/net/outbound-client.js';
 
 const ctx = testNormalizeContext;
 
-const normalize = (type: string, data: Record<string, unknown>) => expectSingleEvent(checkoutConnector.normalize(checkoutEvent(type, data), ctx));
+const normalize = (type: string, data: Record<string, unknown>) =>
+  expectSingleEvent(checkoutConnector.normalize(checkoutEvent(type, data), ctx));
 
 /** Codes listed in Checkout.com's API response-code documentation; every one must be in our table. */
-const documentedSoftDeclines = `20001 20002 20003 20005 20006 20009 20012 20013 20014 20015 20019 20021 20030 20031 20051 20052 20053
+const documentedSoftDeclines =
+  `20001 20002 20003 20005 20006 20009 20012 20013 20014 20015 20019 20021 20030 20031 20051 20052 20053
 20054 20055 20056 20057 20058 20059 20061 20062 20063 20065 20068 20075 20078 20087 20091 20093 20096 20150 20153 20154 20179
 20182 20183`.split(/\s+/);
 const documentedHardDeclines = '30004 30007 30033 30034 30036 30038 30041 30043 30044 30046'.split(' ');
@@ -25,10 +27,20 @@ describe('checkout connector: detection and ids', () => {
   it('claims Checkout.com webhook envelopes and nothing else', () => {
     expect(checkoutConnector.detect(checkoutEvent('payment_approved', paymentData()))).toBeGreaterThan(0.9);
     expect(checkoutConnector.detect(checkoutEvent('dispute_received', disputeData()))).toBeGreaterThan(0.9);
-    expect(checkoutConnector.detect({ id: 'evt_1', object: 'event', type: 'charge.succeeded', created: 1, data: { object: {} } })).toBe(0);
+    expect(
+      checkoutConnector.detect({
+        id: 'evt_1',
+        object: 'event',
+        type: 'charge.succeeded',
+        created: 1,
+        data: { object: {} },
+      }),
+    ).toBe(0);
     expect(checkoutConnector.detect({ id: 'WH-1', event_type: 'PAYMENT.CAPTURE.COMPLETED', resource: {} })).toBe(0);
     expect(checkoutConnector.detect({ live: 'false', notificationItems: [] })).toBe(0);
-    expect(checkoutConnector.detect({ id: 123, type: 'payment', action: 'payment.created', data: { id: '99' } })).toBe(0);
+    expect(checkoutConnector.detect({ id: 123, type: 'payment', action: 'payment.created', data: { id: '99' } })).toBe(
+      0,
+    );
   });
 
   it('uses the evt_ id for dedupe', () => {
@@ -64,7 +76,14 @@ describe('checkout connector: payments', () => {
     });
     expect(e.unmappedCode).toBeUndefined();
     expect(e.occurredAt.toISOString()).toBe('2024-11-22T16:20:06.000Z');
-    expect(e.metadata).toMatchObject({ checkoutEventType: 'payment_approved', reference: 'ORD-PL-0042', authCode: '553190', riskFlagged: false, riskScore: 12, providerMetadata: { basket: 'b-19' } });
+    expect(e.metadata).toMatchObject({
+      checkoutEventType: 'payment_approved',
+      reference: 'ORD-PL-0042',
+      authCode: '553190',
+      riskFlagged: false,
+      riskScore: 12,
+      providerMetadata: { basket: 'b-19' },
+    });
   });
 
   it('normalizes the JSON fixture decline: JPY amount, masked email ignored, 20051 insufficient funds', () => {
@@ -114,32 +133,66 @@ describe('checkout connector: payments', () => {
     ['card_verification_declined', 'authorization', 'declined'],
   ])('%s → %s %s with the mapped response code', (type, canonicalType, status) => {
     const e = normalize(type, declinedData('20005', 'Declined - Do Not Honour'));
-    expect(e).toMatchObject({ type: canonicalType, status, failureReason: 'do_not_honor', declineType: 'soft', recommendedAction: 'contact_issuer', providerCode: '20005' });
+    expect(e).toMatchObject({
+      type: canonicalType,
+      status,
+      failureReason: 'do_not_honor',
+      declineType: 'soft',
+      recommendedAction: 'contact_issuer',
+      providerCode: '20005',
+    });
   });
 
   it('payment_authentication_failed without a response code is an authentication failure', () => {
-    const e = normalize('payment_authentication_failed', paymentData({ response_code: undefined, response_summary: undefined }));
-    expect(e).toMatchObject({ type: 'authorization', status: 'declined', failureReason: 'authentication_failed', providerCode: 'payment_authentication_failed' });
+    const e = normalize(
+      'payment_authentication_failed',
+      paymentData({ response_code: undefined, response_summary: undefined }),
+    );
+    expect(e).toMatchObject({
+      type: 'authorization',
+      status: 'declined',
+      failureReason: 'authentication_failed',
+      providerCode: 'payment_authentication_failed',
+    });
     expect(e.unmappedCode).toBeUndefined();
   });
 
   it('payment_captured carries the captured amount of that action on the payment id', () => {
     const data = paymentData({ amount: 3000, balances: { total_authorized: 4200, total_captured: 3000 } });
-    expect(normalize('payment_captured', data)).toMatchObject({ type: 'capture', amountMinor: 3000, providerPaymentId: data.id });
+    expect(normalize('payment_captured', data)).toMatchObject({
+      type: 'capture',
+      amountMinor: 3000,
+      providerPaymentId: data.id,
+    });
   });
 
   it('a partial refund is partially_refunded, a full one refunded', () => {
-    expect(normalize('payment_refunded', paymentData({ amount: 1000, balances: { total_captured: 4200, total_refunded: 1000 } }))).toMatchObject({ type: 'refund', status: 'partially_refunded', amountMinor: 1000 });
-    expect(normalize('payment_refunded', paymentData({ amount: 4200, balances: { total_captured: 4200, total_refunded: 4200 } }))).toMatchObject({ type: 'refund', status: 'refunded', amountMinor: 4200 });
+    expect(
+      normalize(
+        'payment_refunded',
+        paymentData({ amount: 1000, balances: { total_captured: 4200, total_refunded: 1000 } }),
+      ),
+    ).toMatchObject({ type: 'refund', status: 'partially_refunded', amountMinor: 1000 });
+    expect(
+      normalize(
+        'payment_refunded',
+        paymentData({ amount: 4200, balances: { total_captured: 4200, total_refunded: 4200 } }),
+      ),
+    ).toMatchObject({ type: 'refund', status: 'refunded', amountMinor: 4200 });
     expect(normalize('payment_refunded', paymentData({ amount: 4200, balances: undefined })).status).toBe('refunded');
   });
 
   it('a system malfunction is a failure, not an issuer decline', () => {
-    expect(normalize('payment_declined', declinedData('20096', 'System malfunction'))).toMatchObject({ status: 'failed', failureReason: 'processing_error' });
+    expect(normalize('payment_declined', declinedData('20096', 'System malfunction'))).toMatchObject({
+      status: 'failed',
+      failureReason: 'processing_error',
+    });
   });
 
   it('falls back to the customer id when there is no usable email', () => {
-    expect(normalize('payment_approved', paymentData({ customer: { id: 'cus_only' } })).customerKey).toBe('ck_id_cus_only');
+    expect(normalize('payment_approved', paymentData({ customer: { id: 'cus_only' } })).customerKey).toBe(
+      'ck_id_cus_only',
+    );
   });
 
   it('event types that carry no payment state are ignored', () => {
@@ -152,7 +205,15 @@ describe('checkout connector: payments', () => {
 describe('checkout connector: disputes', () => {
   it('dispute_received is a chargeback joined to the payment', () => {
     const e = normalize('dispute_received', disputeData());
-    expect(e).toMatchObject({ type: 'dispute', status: 'chargeback', providerPaymentId: 'pay_pltestdisputed0000000000001', providerCode: '10.4', providerMessage: 'fraudulent', amountMinor: 4200, failureReason: null });
+    expect(e).toMatchObject({
+      type: 'dispute',
+      status: 'chargeback',
+      providerPaymentId: 'pay_pltestdisputed0000000000001',
+      providerCode: '10.4',
+      providerMessage: 'fraudulent',
+      amountMinor: 4200,
+      failureReason: null,
+    });
     expect(e.metadata).toMatchObject({ evidenceRequiredBy: '2024-12-10T00:00:00Z' });
   });
 
@@ -185,7 +246,11 @@ describe('checkout connector: money', () => {
 
 describe('checkout connector: response-code table', () => {
   it('maps every documented decline code to a canonical reason; 20xxx soft, 30xxx and 40xxx hard', () => {
-    for (const [codes, declineType] of [[documentedSoftDeclines, 'soft'], [documentedHardDeclines, 'hard'], [documentedRiskResponses, 'hard']] as const) {
+    for (const [codes, declineType] of [
+      [documentedSoftDeclines, 'soft'],
+      [documentedHardDeclines, 'hard'],
+      [documentedRiskResponses, 'hard'],
+    ] as const) {
       for (const code of codes) {
         const e = normalize('payment_declined', declinedData(code, 'documented'));
         expect(e.unmappedCode, code).toBeUndefined();
@@ -194,7 +259,9 @@ describe('checkout connector: response-code table', () => {
         expect(e.declineType, code).toBe(declineType);
       }
     }
-    expect(Object.keys(checkoutConnector.codes).sort()).toEqual([...documentedSoftDeclines, ...documentedHardDeclines, ...documentedRiskResponses].sort());
+    expect(Object.keys(checkoutConnector.codes).sort()).toEqual(
+      [...documentedSoftDeclines, ...documentedHardDeclines, ...documentedRiskResponses].sort(),
+    );
   });
 
   it('knows every documented approval code and never turns it into a failure reason', () => {
@@ -214,11 +281,20 @@ describe('checkout connector: response-code table', () => {
     expect(checkoutConnector.codes[code]).toMatchObject({ reason, action });
   });
 
-  it.each(['20099', '30099', '40999', '50001'])('a code in a known range but not in the table (%s) is unknown and reported', (code) => {
-    const e = normalize('payment_declined', declinedData(code, 'Something new'));
-    expect(e).toMatchObject({ status: 'declined', failureReason: 'unknown', declineType: 'soft', recommendedAction: 'review_manually', providerCode: code });
-    expect(e.unmappedCode).toBe(code);
-  });
+  it.each(['20099', '30099', '40999', '50001'])(
+    'a code in a known range but not in the table (%s) is unknown and reported',
+    (code) => {
+      const e = normalize('payment_declined', declinedData(code, 'Something new'));
+      expect(e).toMatchObject({
+        status: 'declined',
+        failureReason: 'unknown',
+        declineType: 'soft',
+        recommendedAction: 'review_manually',
+        providerCode: code,
+      });
+      expect(e.unmappedCode).toBe(code);
+    },
+  );
 });
 
 describe('checkout connector: signature', () => {
@@ -226,7 +302,15 @@ describe('checkout connector: signature', () => {
   const fixture = readFileSync(new URL('./__fixtures__/payment_declined.json', import.meta.url));
   const sign = (body: Buffer, key = secret) => createHmac('sha256', key).update(body).digest('hex');
   const verify = (header: string | string[] | undefined, body = fixture, key = secret) =>
-    checkoutConnector.verify!({ rawBody: body, headers: { 'cko-signature': header }, query: {}, secret: key, settings: {}, now: new Date(), http: noOutbound });
+    checkoutConnector.verify!({
+      rawBody: body,
+      headers: { 'cko-signature': header },
+      query: {},
+      secret: key,
+      settings: {},
+      now: new Date(),
+      http: noOutbound,
+    });
 
   it('accepts the signature of the fixture body, in either hex case', async () => {
     expect(sign(fixture)).toBe('9ca49b75c62668a0ce85d899cf8bbd0281cdf676220df1b6bbc4a2e47bc811bf');
@@ -252,8 +336,10 @@ describe('checkout connector: robustness', () => {
       { numRuns: 300 },
     );
     fc.assert(
-      fc.property(fc.constantFrom('payment_approved', 'payment_declined', 'payment_refunded', 'dispute_lost', 'card_verified'), fc.dictionary(fc.string(), fc.jsonValue()), (type, data) =>
-        expectTotal(checkoutConnector, { id: 'evt_x', type, created_on: '2024-01-01T00:00:00Z', data }),
+      fc.property(
+        fc.constantFrom('payment_approved', 'payment_declined', 'payment_refunded', 'dispute_lost', 'card_verified'),
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        (type, data) => expectTotal(checkoutConnector, { id: 'evt_x', type, created_on: '2024-01-01T00:00:00Z', data }),
       ),
       { numRuns: 300 },
     );

@@ -1,7 +1,30 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { envelopeEventId, headerValue, mapDeclineCode, type Connector, type DeclineMapping, type NormalizeContext, type NormalizeOutcome, type VerifyInput, type VerifyResult } from '../../connector.js';
+import {
+  envelopeEventId,
+  headerValue,
+  mapDeclineCode,
+  type Connector,
+  type DeclineMapping,
+  type NormalizeContext,
+  type NormalizeOutcome,
+  type VerifyInput,
+  type VerifyResult,
+} from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
-import { at, cardBin, cardLast4, countryCode, emailDomain, int, isoToDate, isRecord, providerMetadataField, record, str, stringMap } from '../../payload-access.js';
+import {
+  at,
+  cardBin,
+  cardLast4,
+  countryCode,
+  emailDomain,
+  int,
+  isoToDate,
+  isRecord,
+  providerMetadataField,
+  record,
+  str,
+  stringMap,
+} from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
 import { checkoutApprovedCodes, checkoutCodes, checkoutExponentOverrides } from './checkout.codes.js';
 
@@ -21,7 +44,11 @@ interface Classification {
   fallback?: DeclineMapping;
 }
 
-const authenticationFailed: DeclineMapping = { reason: 'authentication_failed', declineType: 'soft', action: 'retry_with_authentication' };
+const authenticationFailed: DeclineMapping = {
+  reason: 'authentication_failed',
+  declineType: 'soft',
+  action: 'retry_with_authentication',
+};
 
 const paymentEvents: Readonly<Record<string, Classification>> = {
   payment_approved: { type: 'authorization', status: 'approved' },
@@ -60,7 +87,12 @@ function readEnvelope(payload: unknown): Envelope | null {
 
 /** Parsed only when building the event, so detection (run on every ingested payload) parses no dates. */
 function occurredAt({ root, data }: Envelope): Date {
-  return isoToDate(str(root, 'created_on')) ?? isoToDate(str(root, 'timestamp')) ?? isoToDate(str(data, 'processed_on')) ?? new Date(Number.NaN);
+  return (
+    isoToDate(str(root, 'created_on')) ??
+    isoToDate(str(root, 'timestamp')) ??
+    isoToDate(str(data, 'processed_on')) ??
+    new Date(Number.NaN)
+  );
 }
 
 /** Checkout.com amounts are minor units in its own exponent; the canonical model uses ISO 4217's. */
@@ -103,9 +135,14 @@ function build(env: Envelope, ctx: NormalizeContext, kind: Classification): Norm
   const failure = failureStatuses.has(kind.status);
   const code = responseCode && !checkoutApprovedCodes.has(responseCode) ? responseCode : null;
   const looked = mapDeclineCode(checkoutCodes, code);
-  const mapping: DeclineMapping | null = failure ? (code === null && kind.fallback ? kind.fallback : looked.mapping) : null;
+  const mapping: DeclineMapping | null = failure
+    ? code === null && kind.fallback
+      ? kind.fallback
+      : looked.mapping
+    : null;
   const unmapped = failure && looked.unmapped && code !== null;
-  const status: EventStatus = kind.status === 'declined' && mapping?.reason === 'processing_error' ? 'failed' : kind.status;
+  const status: EventStatus =
+    kind.status === 'declined' && mapping?.reason === 'processing_error' ? 'failed' : kind.status;
   const currency = (str(data, 'currency') ?? '').toUpperCase();
   const email = usableEmail(data);
   const customerId = str(data, 'customer.id');
@@ -119,7 +156,11 @@ function build(env: Envelope, ctx: NormalizeContext, kind: Classification): Norm
     failureReason: mapping?.reason ?? null,
     declineType: mapping?.declineType ?? null,
     recommendedAction: mapping?.action ?? null,
-    providerCode: isDispute ? str(data, 'reason_code') : failure ? (responseCode ?? (kind.fallback ? env.type : null)) : responseCode,
+    providerCode: isDispute
+      ? str(data, 'reason_code')
+      : failure
+        ? (responseCode ?? (kind.fallback ? env.type : null))
+        : responseCode,
     providerMessage: isDispute ? str(data, 'category') : str(data, 'response_summary'),
     amountMinor: toIsoMinor(int(data, 'amount') ?? 0, currency),
     currency,
@@ -184,7 +225,12 @@ export const checkoutConnector: Connector = {
     if (!env) return { kind: 'ignored', reason: 'not a Checkout.com event envelope' };
     const kind =
       paymentEvents[env.type] ??
-      (env.type.startsWith('dispute_') ? { type: 'dispute' as const, status: disputesResolvedForMerchant.has(env.type) ? ('approved' as const) : ('chargeback' as const) } : null);
+      (env.type.startsWith('dispute_')
+        ? {
+            type: 'dispute' as const,
+            status: disputesResolvedForMerchant.has(env.type) ? ('approved' as const) : ('chargeback' as const),
+          }
+        : null);
     if (!kind) return { kind: 'ignored', reason: `Checkout.com event type ${env.type} does not change payment state` };
     const draft = build(env, ctx, kind);
     if (env.type === 'payment_refunded') draft.status = refundStatus(env.data);

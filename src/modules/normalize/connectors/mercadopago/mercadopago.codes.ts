@@ -35,4 +35,9 @@ export const mercadoPagoCodes: Readonly<Record<string, DeclineMapping>> = {
  * buyer's payment, so they have no canonical failure reason: an accredited payment, refunds, and a
  * cancellation by the collector (the merchant).
  */
-export const mercadoPagoNonFailureDetails: ReadonlySet<string> = new Set(['accredited', 'partially_refunded', 'refunded', 'by_collector']);
+export const mercadoPagoNonFailureDetails: ReadonlySet<string> = new Set([
+  'accredited',
+  'partially_refunded',
+  'refunded',
+  'by_collector',
+]);

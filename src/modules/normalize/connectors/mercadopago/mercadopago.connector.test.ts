@@ -25,9 +25,13 @@ describe('mercadopago connector: detection and ids', () => {
   it('claims notifications and payment resources, nothing else', () => {
     expect(mercadoPagoConnector.detect(notification('123'))).toBeGreaterThan(0.9);
     expect(mercadoPagoConnector.detect(payment())).toBeGreaterThan(0.8);
-    expect(mercadoPagoConnector.detect({ id: 'evt_1', object: 'event', type: 'charge.succeeded', data: { object: {} } })).toBe(0);
+    expect(
+      mercadoPagoConnector.detect({ id: 'evt_1', object: 'event', type: 'charge.succeeded', data: { object: {} } }),
+    ).toBe(0);
     expect(mercadoPagoConnector.detect({ id: 'WH-1', event_type: 'PAYMENT.CAPTURE.COMPLETED', resource: {} })).toBe(0);
-    expect(mercadoPagoConnector.detect({ transaction_amount: '12.34', currency_id: 'BRL', status: 'approved' })).toBe(0);
+    expect(mercadoPagoConnector.detect({ transaction_amount: '12.34', currency_id: 'BRL', status: 'approved' })).toBe(
+      0,
+    );
   });
 
   it('a notification dedupes on its own id; a resource on id:status:date_last_updated', () => {
@@ -35,7 +39,11 @@ describe('mercadopago connector: detection and ids', () => {
     expect(mercadoPagoConnector.eventId(n)).toBe(String(n.id));
     const p = payment({ id: 555, status: 'approved', date_last_updated: '2024-11-24T10:00:02.000-03:00' });
     expect(mercadoPagoConnector.eventId(p)).toBe('555:approved:2024-11-24T10:00:02.000-03:00');
-    expect(mercadoPagoConnector.eventId(payment({ id: 555, status: 'refunded', date_last_updated: '2024-11-25T09:00:00.000-03:00' }))).not.toBe(mercadoPagoConnector.eventId(p));
+    expect(
+      mercadoPagoConnector.eventId(
+        payment({ id: 555, status: 'refunded', date_last_updated: '2024-11-25T09:00:00.000-03:00' }),
+      ),
+    ).not.toBe(mercadoPagoConnector.eventId(p));
   });
 });
 
@@ -60,7 +68,11 @@ describe('mercadopago connector: payments', () => {
       confidence: 1,
     });
     expect(e.occurredAt.toISOString()).toBe('2024-11-24T13:00:02.000Z');
-    expect(e.metadata).toMatchObject({ providerMetadata: { order_number: 'order_1042' }, paymentMethodId: 'visa', installments: 1 });
+    expect(e.metadata).toMatchObject({
+      providerMetadata: { order_number: 'order_1042' },
+      paymentMethodId: 'visa',
+      installments: 1,
+    });
   });
 
   it('normalizes a rejected CLP payment from a JSON fixture (0-decimal currency)', () => {
@@ -89,7 +101,9 @@ describe('mercadopago connector: payments', () => {
     [19999.99, 'COP', 1999999],
     [100, 'UYU', 10000],
   ])('transaction_amount %d %s is %i minor units', (amount, currency, expected) => {
-    const e = expectSingleEvent(mercadoPagoConnector.normalize(payment({ transaction_amount: amount, currency_id: currency }), ctx));
+    const e = expectSingleEvent(
+      mercadoPagoConnector.normalize(payment({ transaction_amount: amount, currency_id: currency }), ctx),
+    );
     expect(e.amountMinor).toBe(expected);
     expect(e.currency).toBe(currency);
   });
@@ -111,31 +125,64 @@ describe('mercadopago connector: payments', () => {
   });
 
   it('a refund carries the refunded amount; a partial refund is partially_refunded', () => {
-    const full = expectSingleEvent(mercadoPagoConnector.normalize(payment({ status: 'refunded', status_detail: 'refunded', transaction_amount_refunded: 12.34 }), ctx));
+    const full = expectSingleEvent(
+      mercadoPagoConnector.normalize(
+        payment({ status: 'refunded', status_detail: 'refunded', transaction_amount_refunded: 12.34 }),
+        ctx,
+      ),
+    );
     expect(full).toMatchObject({ type: 'refund', status: 'refunded', amountMinor: 1234 });
-    const partial = expectSingleEvent(mercadoPagoConnector.normalize(payment({ status: 'approved', status_detail: 'partially_refunded', transaction_amount_refunded: 5.5 }), ctx));
+    const partial = expectSingleEvent(
+      mercadoPagoConnector.normalize(
+        payment({ status: 'approved', status_detail: 'partially_refunded', transaction_amount_refunded: 5.5 }),
+        ctx,
+      ),
+    );
     expect(partial).toMatchObject({ type: 'refund', status: 'partially_refunded', amountMinor: 550 });
   });
 
   it('an unmapped rejection detail is unknown and reported, never guessed', () => {
-    const e = expectSingleEvent(mercadoPagoConnector.normalize(payment({ status: 'rejected', status_detail: 'cc_rejected_new_2027' }), ctx));
+    const e = expectSingleEvent(
+      mercadoPagoConnector.normalize(payment({ status: 'rejected', status_detail: 'cc_rejected_new_2027' }), ctx),
+    );
     expect(e).toMatchObject({ failureReason: 'unknown', unmappedCode: 'cc_rejected_new_2027' });
   });
 
   it('keys the customer by payer id when there is no email; Pix has no card', () => {
-    const e = expectSingleEvent(mercadoPagoConnector.normalize(payment({ payer: { id: '42' }, payment_method_id: 'pix', payment_type_id: 'bank_transfer', card: {} }), ctx));
+    const e = expectSingleEvent(
+      mercadoPagoConnector.normalize(
+        payment({ payer: { id: '42' }, payment_method_id: 'pix', payment_type_id: 'bank_transfer', card: {} }),
+        ctx,
+      ),
+    );
     expect(e).toMatchObject({ customerKey: 'ck_id_42', emailDomain: null, card: null });
   });
 
   it('an unknown status is ignored; a non-payment notification is ignored', () => {
-    expect(mercadoPagoConnector.normalize(payment({ status: 'teleported' }), ctx)).toEqual({ kind: 'ignored', reason: expect.stringContaining('teleported') });
-    expect(mercadoPagoConnector.normalize(notification('9', { type: 'merchant_order', action: undefined }), ctx).kind).toBe('ignored');
+    expect(mercadoPagoConnector.normalize(payment({ status: 'teleported' }), ctx)).toEqual({
+      kind: 'ignored',
+      reason: expect.stringContaining('teleported'),
+    });
+    expect(
+      mercadoPagoConnector.normalize(notification('9', { type: 'merchant_order', action: undefined }), ctx).kind,
+    ).toBe('ignored');
   });
 
   it('normalize, eventId and detect never throw on arbitrary JSON, bare or shaped like a payment', () => {
     const shaped = fc.record({
       id: fc.oneof(fc.integer(), fc.string()),
-      status: fc.constantFrom('pending', 'approved', 'authorized', 'in_process', 'in_mediation', 'rejected', 'cancelled', 'refunded', 'charged_back', 'x'),
+      status: fc.constantFrom(
+        'pending',
+        'approved',
+        'authorized',
+        'in_process',
+        'in_mediation',
+        'rejected',
+        'cancelled',
+        'refunded',
+        'charged_back',
+        'x',
+      ),
       status_detail: fc.oneof(fc.string(), fc.constant(null)),
       transaction_amount: fc.double(),
       transaction_amount_refunded: fc.jsonValue(),
@@ -174,7 +221,9 @@ describe('mercadopago connector: status_detail table', () => {
     ['cc_rejected_3ds_challenge', 'authentication_failed', 'soft', 'retry_with_authentication'],
     ['rejected_by_regulations', 'restricted_card', 'hard', 'do_not_retry'],
   ])('%s → %s (%s, %s)', (detail, reason, declineType, action) => {
-    const e = expectSingleEvent(mercadoPagoConnector.normalize(payment({ status: 'rejected', status_detail: detail }), ctx));
+    const e = expectSingleEvent(
+      mercadoPagoConnector.normalize(payment({ status: 'rejected', status_detail: detail }), ctx),
+    );
     expect(e).toMatchObject({ failureReason: reason, declineType, recommendedAction: action });
   });
 });
@@ -190,10 +239,14 @@ describe('mercadopago connector: resolve', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       requests.push({ url: req.url ?? '', auth: req.headers.authorization });
-      if (req.headers.authorization !== 'Bearer APP_USR-test-token') return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"invalid token"}');
-      if (req.url === '/v1/payments/123456789012') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
-      if (req.url === '/v1/payments/555') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
-      if (req.url === '/v1/payments/301') return void res.writeHead(301, { location: '/v1/payments/123456789012' }).end();
+      if (req.headers.authorization !== 'Bearer APP_USR-test-token')
+        return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"invalid token"}');
+      if (req.url === '/v1/payments/123456789012')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
+      if (req.url === '/v1/payments/555')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
+      if (req.url === '/v1/payments/301')
+        return void res.writeHead(301, { location: '/v1/payments/123456789012' }).end();
       if (req.url === '/v1/payments/999') return; // never answers: the caller's timeout must fire
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Payment not found","status":404}');
     });
@@ -206,38 +259,58 @@ describe('mercadopago connector: resolve', () => {
     await http.close();
   });
 
-  const resolveCtx = (settings: Record<string, unknown> = {}) => ({ settings: { apiBaseUrl: base, accessToken: 'APP_USR-test-token', ...settings }, http });
+  const resolveCtx = (settings: Record<string, unknown> = {}) => ({
+    settings: { apiBaseUrl: base, accessToken: 'APP_USR-test-token', ...settings },
+    http,
+  });
 
   it('fetches the notified payment with the access token and normalizes it', async () => {
     const resolved = await mercadoPagoConnector.resolve!(notification('123456789012'), resolveCtx());
     expect(requests.at(-1)).toEqual({ url: '/v1/payments/123456789012', auth: 'Bearer APP_USR-test-token' });
     const e = expectSingleEvent(mercadoPagoConnector.normalize(resolved, ctx));
-    expect(e).toMatchObject({ providerPaymentId: '123456789012', amountMinor: 25050, currency: 'MXN', status: 'approved' });
+    expect(e).toMatchObject({
+      providerPaymentId: '123456789012',
+      amountMinor: 25050,
+      currency: 'MXN',
+      status: 'approved',
+    });
   });
 
   it('a 404 throws a clear error without the remote body, so the event stays unprocessed', async () => {
-    await expect(mercadoPagoConnector.resolve!(notification('404404'), resolveCtx())).rejects.toThrow(/^Mercado Pago GET \/v1\/payments\/404404 answered HTTP 404$/);
+    await expect(mercadoPagoConnector.resolve!(notification('404404'), resolveCtx())).rejects.toThrow(
+      /^Mercado Pago GET \/v1\/payments\/404404 answered HTTP 404$/,
+    );
   });
 
   it('a wrong token throws with the HTTP status', async () => {
-    await expect(mercadoPagoConnector.resolve!(notification('123456789012'), resolveCtx({ accessToken: 'nope' }))).rejects.toThrow(/HTTP 401/);
+    await expect(
+      mercadoPagoConnector.resolve!(notification('123456789012'), resolveCtx({ accessToken: 'nope' })),
+    ).rejects.toThrow(/HTTP 401/);
   });
 
   it('a redirect is not followed, and an answer for another payment is not taken', async () => {
     const before = requests.length;
     await expect(mercadoPagoConnector.resolve!(notification('301'), resolveCtx())).rejects.toThrow(/answered HTTP 301/);
     expect(requests).toHaveLength(before + 1);
-    await expect(mercadoPagoConnector.resolve!(notification('555'), resolveCtx())).rejects.toThrow(/did not return that payment/);
+    await expect(mercadoPagoConnector.resolve!(notification('555'), resolveCtx())).rejects.toThrow(
+      /did not return that payment/,
+    );
   });
 
   it('a silent API times out with a clear error', async () => {
-    await expect(mercadoPagoConnector.resolve!(notification('999'), resolveCtx({ timeoutMs: 200 }))).rejects.toThrow(/timed out/);
+    await expect(mercadoPagoConnector.resolve!(notification('999'), resolveCtx({ timeoutMs: 200 }))).rejects.toThrow(
+      /timed out/,
+    );
   });
 
   it('missing settings and a malformed data.id throw before any request', async () => {
     const before = requests.length;
-    await expect(mercadoPagoConnector.resolve!(notification('1'), { settings: {}, http })).rejects.toThrow(/accessToken/);
-    await expect(mercadoPagoConnector.resolve!(notification('../users/me'), resolveCtx())).rejects.toThrow(/invalid data.id/);
+    await expect(mercadoPagoConnector.resolve!(notification('1'), { settings: {}, http })).rejects.toThrow(
+      /accessToken/,
+    );
+    await expect(mercadoPagoConnector.resolve!(notification('../users/me'), resolveCtx())).rejects.toThrow(
+      /invalid data.id/,
+    );
     expect(requests).toHaveLength(before);
   });
 
@@ -245,7 +318,9 @@ describe('mercadopago connector: resolve', () => {
     const strict = new OutboundClient({ allowHttp: true, allowPrivate: false });
     const before = requests.length;
     try {
-      await expect(mercadoPagoConnector.resolve!(notification('123456789012'), { ...resolveCtx(), http: strict })).rejects.toThrow(/refused/);
+      await expect(
+        mercadoPagoConnector.resolve!(notification('123456789012'), { ...resolveCtx(), http: strict }),
+      ).rejects.toThrow(/refused/);
     } finally {
       await strict.close();
     }
@@ -272,12 +347,31 @@ describe('mercadopago connector: signature', () => {
   const verify = (
     headers: Record<string, string | undefined>,
     query: Record<string, string | undefined> = { 'data.id': '123456789012', type: 'payment' },
-    { key = secret, rawBody = body, now = signedAt, settings = {} }: { key?: string; rawBody?: Buffer; now?: Date; settings?: Record<string, unknown> } = {},
-  ) => mercadoPagoConnector.verify!({ rawBody, headers, query, secret: key, settings, now, http: noOutbound } satisfies VerifyInput);
-  const accepted = (freshUntilMs: number) => ({ ok: true, delivery: { id: requestId, freshUntil: new Date(freshUntilMs) } });
+    {
+      key = secret,
+      rawBody = body,
+      now = signedAt,
+      settings = {},
+    }: { key?: string; rawBody?: Buffer; now?: Date; settings?: Record<string, unknown> } = {},
+  ) =>
+    mercadoPagoConnector.verify!({
+      rawBody,
+      headers,
+      query,
+      secret: key,
+      settings,
+      now,
+      http: noOutbound,
+    } satisfies VerifyInput);
+  const accepted = (freshUntilMs: number) => ({
+    ok: true,
+    delivery: { id: requestId, freshUntil: new Date(freshUntilMs) },
+  });
 
   it('builds the manifest exactly, dropping absent parts and lower-casing alphanumeric ids', () => {
-    expect(mercadoPagoManifest('123456789012', requestId, '1741698321000')).toBe(`id:123456789012;request-id:${requestId};ts:1741698321000;`);
+    expect(mercadoPagoManifest('123456789012', requestId, '1741698321000')).toBe(
+      `id:123456789012;request-id:${requestId};ts:1741698321000;`,
+    );
     expect(mercadoPagoManifest('ORD01ABC', null, '1704908010')).toBe('id:ord01abc;ts:1704908010;');
     expect(mercadoPagoManifest(null, requestId, '1')).toBe(`request-id:${requestId};ts:1;`);
   });
@@ -290,15 +384,25 @@ describe('mercadopago connector: signature', () => {
 
   it('matches the independently computed vector of the Mercado Pago doc algorithm, and names the delivery', async () => {
     const v1 = '24bb546b3113c1e4062b73ebd220aa5e1a883d8f02d1eb1839071bfd18c51dfe';
-    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${v1}`, 'x-request-id': requestId })).toEqual(accepted(1741698321000 + 300_000));
+    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${v1}`, 'x-request-id': requestId })).toEqual(
+      accepted(1741698321000 + 300_000),
+    );
   });
 
   it('accepts a valid x-signature (spaces tolerated) and a lower-cased alphanumeric id with a ts in seconds', async () => {
     const v1 = sign(`id:123456789012;request-id:${requestId};ts:1741698321000;`);
-    expect((await verify({ 'x-signature': ` ts = 1741698321000 , v1 = ${v1} `, 'x-request-id': requestId })).ok).toBe(true);
+    expect((await verify({ 'x-signature': ` ts = 1741698321000 , v1 = ${v1} `, 'x-request-id': requestId })).ok).toBe(
+      true,
+    );
     const alnum = sign(`id:abc123def;request-id:${requestId};ts:1741698321;`);
     const rawBody = Buffer.from(JSON.stringify(notification('ABC123DEF')));
-    expect(await verify({ 'x-signature': `ts=1741698321,v1=${alnum}`, 'x-request-id': requestId }, { 'data.id': 'ABC123DEF' }, { rawBody })).toEqual(accepted(1741698321000 + 300_000));
+    expect(
+      await verify(
+        { 'x-signature': `ts=1741698321,v1=${alnum}`, 'x-request-id': requestId },
+        { 'data.id': 'ABC123DEF' },
+        { rawBody },
+      ),
+    ).toEqual(accepted(1741698321000 + 300_000));
   });
 
   it('rejects a wrong secret, another data.id, another request id, a changed ts and a missing header', async () => {
@@ -314,25 +418,52 @@ describe('mercadopago connector: signature', () => {
 
   it('rejects a signature without data.id or x-request-id, which would name no payment or could be replayed unseen', async () => {
     const noRequestId = sign('id:123456789012;ts:1741698321000;');
-    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${noRequestId}` })).toEqual({ ok: false, reason: expect.stringContaining('x-request-id') });
+    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${noRequestId}` })).toEqual({
+      ok: false,
+      reason: expect.stringContaining('x-request-id'),
+    });
     const noDataId = sign(`request-id:${requestId};ts:1741698321000;`);
-    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${noDataId}`, 'x-request-id': requestId }, {})).toEqual({ ok: false, reason: expect.stringContaining('data.id') });
+    expect(await verify({ 'x-signature': `ts=1741698321000,v1=${noDataId}`, 'x-request-id': requestId }, {})).toEqual({
+      ok: false,
+      reason: expect.stringContaining('data.id'),
+    });
   });
 
-  it('rejects a ts outside the tolerance either way, and honours the endpoint\'s signatureToleranceSeconds', async () => {
-    const headers = { 'x-signature': `ts=1741698321000,v1=${sign(`id:123456789012;request-id:${requestId};ts:1741698321000;`)}`, 'x-request-id': requestId };
+  it("rejects a ts outside the tolerance either way, and honours the endpoint's signatureToleranceSeconds", async () => {
+    const headers = {
+      'x-signature': `ts=1741698321000,v1=${sign(`id:123456789012;request-id:${requestId};ts:1741698321000;`)}`,
+      'x-request-id': requestId,
+    };
     const at = (seconds: number) => new Date(signedAt.getTime() + seconds * 1000);
     expect((await verify(headers, undefined, { now: at(300) })).ok).toBe(true);
-    expect(await verify(headers, undefined, { now: at(301) })).toEqual({ ok: false, reason: expect.stringContaining('older than the 300 s tolerance') });
-    expect(await verify(headers, undefined, { now: at(-301) })).toEqual({ ok: false, reason: expect.stringContaining('in the future') });
-    expect(await verify(headers, undefined, { now: at(3600), settings: { signatureToleranceSeconds: 7200 } })).toEqual(accepted(signedAt.getTime() + 7_200_000));
+    expect(await verify(headers, undefined, { now: at(301) })).toEqual({
+      ok: false,
+      reason: expect.stringContaining('older than the 300 s tolerance'),
+    });
+    expect(await verify(headers, undefined, { now: at(-301) })).toEqual({
+      ok: false,
+      reason: expect.stringContaining('in the future'),
+    });
+    expect(await verify(headers, undefined, { now: at(3600), settings: { signatureToleranceSeconds: 7200 } })).toEqual(
+      accepted(signedAt.getTime() + 7_200_000),
+    );
   });
 
   it('rejects a body that is not the notification of the signed data.id: the signature does not cover the body', async () => {
-    const headers = { 'x-signature': `ts=1741698321000,v1=${sign(`id:123456789012;request-id:${requestId};ts:1741698321000;`)}`, 'x-request-id': requestId };
-    const forgedResource = Buffer.from(JSON.stringify(payment({ id: 123456789012, status: 'refunded', transaction_amount: 98765.43 })));
-    expect(await verify(headers, undefined, { rawBody: forgedResource })).toEqual({ ok: false, reason: expect.stringContaining('signed data.id') });
-    expect((await verify(headers, undefined, { rawBody: Buffer.from(JSON.stringify(notification('999001'))) })).ok).toBe(false);
+    const headers = {
+      'x-signature': `ts=1741698321000,v1=${sign(`id:123456789012;request-id:${requestId};ts:1741698321000;`)}`,
+      'x-request-id': requestId,
+    };
+    const forgedResource = Buffer.from(
+      JSON.stringify(payment({ id: 123456789012, status: 'refunded', transaction_amount: 98765.43 })),
+    );
+    expect(await verify(headers, undefined, { rawBody: forgedResource })).toEqual({
+      ok: false,
+      reason: expect.stringContaining('signed data.id'),
+    });
+    expect(
+      (await verify(headers, undefined, { rawBody: Buffer.from(JSON.stringify(notification('999001'))) })).ok,
+    ).toBe(false);
     expect((await verify(headers, undefined, { rawBody: Buffer.from('not json') })).ok).toBe(false);
   });
 });

@@ -15,9 +15,25 @@ import {
   type VerifyResult,
 } from '../../connector.js';
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
-import { at, cardBin, cardLast4, emailDomain, isoToDate, isRecord, providerMetadataField, record, str, stringMap } from '../../payload-access.js';
+import {
+  at,
+  cardBin,
+  cardLast4,
+  emailDomain,
+  isoToDate,
+  isRecord,
+  providerMetadataField,
+  record,
+  str,
+  stringMap,
+} from '../../payload-access.js';
 import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
-import { jsonBody, OutboundError, withoutTrailingSlashes, type OutboundResponse } from '../../../../platform/net/outbound-client.js';
+import {
+  jsonBody,
+  OutboundError,
+  withoutTrailingSlashes,
+  type OutboundResponse,
+} from '../../../../platform/net/outbound-client.js';
 import { mercadoPagoCodes } from './mercadopago.codes.js';
 
 const DEFAULT_API_BASE_URL = 'https://api.mercadopago.com';
@@ -27,7 +43,12 @@ type Resource = Record<string, unknown>;
 
 /** The webhook notification: `{id, type, action, data: {id}, …}`, a reference without amount or status. */
 function isNotification(payload: unknown): payload is Resource {
-  return isRecord(payload) && str(payload, 'data.id') !== null && typeof payload.type === 'string' && (typeof payload.action === 'string' || typeof payload.date_created === 'string');
+  return (
+    isRecord(payload) &&
+    str(payload, 'data.id') !== null &&
+    typeof payload.type === 'string' &&
+    (typeof payload.action === 'string' || typeof payload.date_created === 'string')
+  );
 }
 
 /** The payment resource of GET /v1/payments/{id}, also accepted directly on /v1/events. */
@@ -63,7 +84,11 @@ const brands: Record<string, string> = {
   carnet: 'carnet',
 };
 
-const fundings: Record<string, Card['funding']> = { credit_card: 'credit', debit_card: 'debit', prepaid_card: 'prepaid' };
+const fundings: Record<string, Card['funding']> = {
+  credit_card: 'credit',
+  debit_card: 'debit',
+  prepaid_card: 'prepaid',
+};
 
 function cardOf(payment: Resource): Card | null {
   const card = record(payment, 'card');
@@ -98,7 +123,9 @@ interface Outcome {
 function outcomeOf(status: string, detail: string | null): Outcome | null {
   switch (status) {
     case 'approved':
-      return detail === 'partially_refunded' ? { type: 'refund', status: 'partially_refunded', refund: true } : { type: 'sale', status: 'approved', refund: false };
+      return detail === 'partially_refunded'
+        ? { type: 'refund', status: 'partially_refunded', refund: true }
+        : { type: 'sale', status: 'approved', refund: false };
     case 'authorized':
       return { type: 'authorization', status: 'approved', refund: false };
     case 'pending':
@@ -122,12 +149,15 @@ function normalizePayment(payment: Resource, ctx: NormalizeContext): NormalizeOu
   const status = str(payment, 'status') ?? '';
   const detail = str(payment, 'status_detail');
   const outcome = outcomeOf(status, detail);
-  if (!outcome) return { kind: 'ignored', reason: `Mercado Pago payment status ${status || '(none)'} is not one we model` };
+  if (!outcome)
+    return { kind: 'ignored', reason: `Mercado Pago payment status ${status || '(none)'} is not one we model` };
   const currency = (str(payment, 'currency_id') ?? '').toUpperCase();
   const refunded = at(payment, 'transaction_amount_refunded');
-  const amountSource = outcome.refund && typeof refunded === 'number' && refunded > 0 ? refunded : at(payment, 'transaction_amount');
+  const amountSource =
+    outcome.refund && typeof refunded === 'number' && refunded > 0 ? refunded : at(payment, 'transaction_amount');
   // transaction_amount is a decimal number in major units (12.34 BRL); decimalToMinor converts it without float arithmetic.
-  const amountMinor = typeof amountSource === 'number' && isCurrencyCode(currency) ? decimalToMinor(amountSource, currency) : null;
+  const amountMinor =
+    typeof amountSource === 'number' && isCurrencyCode(currency) ? decimalToMinor(amountSource, currency) : null;
   const failure = outcome.status === 'declined';
   const { mapping, unmapped } = mapDeclineCode(mercadoPagoCodes, detail);
   const email = str(payment, 'payer.email');
@@ -153,7 +183,8 @@ function normalizePayment(payment: Resource, ctx: NormalizeContext): NormalizeOu
     ipCountry: null,
     deviceId: null,
     card: cardOf(payment),
-    occurredAt: isoToDate(str(payment, 'date_last_updated')) ?? isoToDate(str(payment, 'date_created')) ?? new Date(Number.NaN),
+    occurredAt:
+      isoToDate(str(payment, 'date_last_updated')) ?? isoToDate(str(payment, 'date_created')) ?? new Date(Number.NaN),
     normalizationMethod: 'rules',
     confidence: 1,
     metadata: {
@@ -185,9 +216,11 @@ const resolveSettingsSchema = z.object({
 async function resolveMercadoPagoPayment(payload: unknown, { settings, http }: ResolveContext): Promise<unknown> {
   if (!isNotification(payload) || payload.type !== 'payment') return payload;
   const parsed = resolveSettingsSchema.safeParse(settings);
-  if (!parsed.success) throw new Error('Mercado Pago endpoint settings need an accessToken to fetch the notified payment');
+  if (!parsed.success)
+    throw new Error('Mercado Pago endpoint settings need an accessToken to fetch the notified payment');
   const paymentId = str(payload, 'data.id') ?? '';
-  if (!/^[A-Za-z0-9_-]+$/.test(paymentId)) throw new Error(`Mercado Pago notification has an invalid data.id ${JSON.stringify(paymentId)}`);
+  if (!/^[A-Za-z0-9_-]+$/.test(paymentId))
+    throw new Error(`Mercado Pago notification has an invalid data.id ${JSON.stringify(paymentId)}`);
   const base = withoutTrailingSlashes(parsed.data.apiBaseUrl ?? DEFAULT_API_BASE_URL);
   const call = `Mercado Pago GET /v1/payments/${paymentId}`;
   let res: OutboundResponse;
@@ -197,7 +230,9 @@ async function resolveMercadoPagoPayment(payload: unknown, { settings, http }: R
       timeoutMs: parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
   } catch (error) {
-    throw new Error(`${call} failed: ${error instanceof OutboundError ? error.message : 'unexpected error'}`, { cause: error });
+    throw new Error(`${call} failed: ${error instanceof OutboundError ? error.message : 'unexpected error'}`, {
+      cause: error,
+    });
   }
   if (res.status < 200 || res.status >= 300) throw new Error(`${call} answered HTTP ${res.status}`);
   const body = jsonBody(res);
@@ -244,14 +279,16 @@ function verifyMercadoPagoSignature({ headers, query, secret, settings, rawBody,
   const requestId = headerValue(headers, 'x-request-id');
   // Without them the signature would name no payment or could not be told from its replays.
   if (!dataId) return { ok: false, reason: 'missing data.id query parameter' };
-  if (!requestId || requestId.length > MAX_DELIVERY_ID_LENGTH) return { ok: false, reason: 'missing or overlong x-request-id header' };
+  if (!requestId || requestId.length > MAX_DELIVERY_ID_LENGTH)
+    return { ok: false, reason: 'missing or overlong x-request-id header' };
   const expected = hmacSha256(secret, mercadoPagoManifest(dataId, requestId, ts)).toString('hex');
   if (!safeEqual(v1, expected)) return { ok: false, reason: 'x-signature v1 does not match' };
   const tolerance = signatureTolerance(settings);
   const signedAt = mercadoPagoTsMillis(ts);
   const stale = outsideWindow(signedAt, now, tolerance, 'x-signature ts');
   if (stale) return { ok: false, reason: stale };
-  if (!namesPayment(rawBody, dataId)) return { ok: false, reason: 'the body is not the notification for the signed data.id' };
+  if (!namesPayment(rawBody, dataId))
+    return { ok: false, reason: 'the body is not the notification for the signed data.id' };
   return { ok: true, delivery: { id: requestId, freshUntil: new Date(signedAt + tolerance * 1000) } };
 }
 
@@ -285,12 +322,21 @@ export const mercadoPagoConnector: Connector = {
 
   normalize(payload, ctx) {
     if (isPaymentResource(payload)) return normalizePayment(payload, ctx);
-    if (isNotification(payload) && payload.type === 'payment') return { kind: 'ignored', reason: 'a Mercado Pago payment notification carries only data.id; resolve() turns it into the payment' };
-    if (isNotification(payload)) return { kind: 'ignored', reason: `Mercado Pago ${String(payload.type)} notifications are not payment events we model` };
+    if (isNotification(payload) && payload.type === 'payment')
+      return {
+        kind: 'ignored',
+        reason: 'a Mercado Pago payment notification carries only data.id; resolve() turns it into the payment',
+      };
+    if (isNotification(payload))
+      return {
+        kind: 'ignored',
+        reason: `Mercado Pago ${String(payload.type)} notifications are not payment events we model`,
+      };
     return { kind: 'ignored', reason: 'not a Mercado Pago payment or notification' };
   },
 
   resolve: resolveMercadoPagoPayment,
   verify: verifyMercadoPagoSignature,
-  outboundUrls: (settings) => (typeof settings.apiBaseUrl === 'string' ? [{ field: 'apiBaseUrl', url: settings.apiBaseUrl }] : []),
+  outboundUrls: (settings) =>
+    typeof settings.apiBaseUrl === 'string' ? [{ field: 'apiBaseUrl', url: settings.apiBaseUrl }] : [],
 };

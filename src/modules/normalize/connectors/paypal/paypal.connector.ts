@@ -1,5 +1,11 @@
 import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
-import { envelopeEventId, mapDeclineCode, type Connector, type NormalizeContext, type NormalizeOutcome } from '../../connector.js';
+import {
+  envelopeEventId,
+  mapDeclineCode,
+  type Connector,
+  type NormalizeContext,
+  type NormalizeOutcome,
+} from '../../connector.js';
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
 import { at, cardLast4, emailDomain, isoToDate, isRecord, record, str } from '../../payload-access.js';
 import { paypalCodes } from './paypal.codes.js';
@@ -33,7 +39,13 @@ function readEnvelope(payload: unknown): Envelope | null {
   const eventType = str(payload, 'event_type');
   const resource = record(payload, 'resource');
   if (!id || !eventType || !resource) return null;
-  return { id, eventType, resourceType: str(payload, 'resource_type'), created: isoToDate(str(payload, 'create_time')), resource };
+  return {
+    id,
+    eventType,
+    resourceType: str(payload, 'resource_type'),
+    created: isoToDate(str(payload, 'create_time')),
+    resource,
+  };
 }
 
 /** PayPal money is `{currency_code, value}` with a decimal string: converted digit by digit, never through a float. */
@@ -74,7 +86,10 @@ function lineageOf(resource: Resource): Lineage {
     captureId: str(resource, 'supplementary_data.related_ids.capture_id'),
   };
   const links = Array.isArray(resource.links) ? resource.links : [];
-  const up = str(links.find((l) => str(l, 'rel') === 'up'), 'href');
+  const up = str(
+    links.find((l) => str(l, 'rel') === 'up'),
+    'href',
+  );
   for (const [pattern, key] of linkKinds) {
     const match = up ? pattern.exec(up) : null;
     if (match?.[1] && !lineage[key]) lineage[key] = decodeURIComponent(match[1]);
@@ -108,7 +123,12 @@ function orderCard(order: Resource): Card | null {
   };
 }
 
-const refundStatuses: Record<string, EventStatus> = { COMPLETED: 'refunded', PENDING: 'pending', FAILED: 'failed', CANCELLED: 'canceled' };
+const refundStatuses: Record<string, EventStatus> = {
+  COMPLETED: 'refunded',
+  PENDING: 'pending',
+  FAILED: 'failed',
+  CANCELLED: 'canceled',
+};
 const disputeWonOutcomes = new Set(['RESOLVED_SELLER_FAVOUR', 'CANCELED_BY_BUYER', 'DENIED']);
 
 class PaypalNormalizer {
@@ -117,13 +137,32 @@ class PaypalNormalizer {
     private readonly ctx: NormalizeContext,
   ) {}
 
-  build(outcome: Outcome, money: Money | null, paymentId: string | null, extra: { email?: string | null; payerId?: string | null; card?: Card | null; merchantId?: string | null; metadata?: Record<string, unknown> } = {}): NormalizeOutcome {
+  build(
+    outcome: Outcome,
+    money: Money | null,
+    paymentId: string | null,
+    extra: {
+      email?: string | null;
+      payerId?: string | null;
+      card?: Card | null;
+      merchantId?: string | null;
+      metadata?: Record<string, unknown>;
+    } = {},
+  ): NormalizeOutcome {
     const resource = this.env.resource;
     const failure = outcome.status === 'declined' || outcome.status === 'failed';
     const { mapping, unmapped } = mapDeclineCode(paypalCodes, outcome.code);
     const email = extra.email ?? null;
-    const customerKey = email ? this.ctx.customerKey('email', email) : extra.payerId ? this.ctx.customerKey('id', extra.payerId) : null;
-    const occurredAt = isoToDate(str(resource, 'update_time')) ?? isoToDate(str(resource, 'create_time')) ?? this.env.created ?? new Date(Number.NaN);
+    const customerKey = email
+      ? this.ctx.customerKey('email', email)
+      : extra.payerId
+        ? this.ctx.customerKey('id', extra.payerId)
+        : null;
+    const occurredAt =
+      isoToDate(str(resource, 'update_time')) ??
+      isoToDate(str(resource, 'create_time')) ??
+      this.env.created ??
+      new Date(Number.NaN);
     const draft: NormalizedEventDraft = {
       providerEventId: this.env.id,
       providerPaymentId: paymentId,
@@ -163,7 +202,8 @@ class PaypalNormalizer {
 
   capture(action: string): NormalizeOutcome {
     const capture = this.env.resource;
-    if (this.env.resourceType === 'refund' || (action === 'REFUNDED' && this.env.resourceType !== 'capture')) return this.refund();
+    if (this.env.resourceType === 'refund' || (action === 'REFUNDED' && this.env.resourceType !== 'capture'))
+      return this.refund();
     const lineage = lineageOf(capture);
     const id = str(capture, 'id');
     const status = str(capture, 'status');
@@ -191,19 +231,30 @@ class PaypalNormalizer {
         break;
       case 'DENIED':
       case 'DECLINED':
-        outcome = { type, status: status === 'FAILED' ? 'failed' : 'declined', code: responseCode ?? reason, message: responseCode ? reason : null };
+        outcome = {
+          type,
+          status: status === 'FAILED' ? 'failed' : 'declined',
+          code: responseCode ?? reason,
+          message: responseCode ? reason : null,
+        };
         break;
       case 'PENDING':
         outcome = { type, status: 'pending', code: reason, message: null };
         break;
       case 'REVERSED':
         // A reversal pulls captured funds back; PayPal says why in status_details.reason.
-        outcome = reason === 'CHARGEBACK' || reason === 'BUYER_COMPLAINT'
-          ? { type: 'dispute', status: 'chargeback', code: reason, message: null }
-          : { type: 'refund', status: 'refunded', code: reason, message: null };
+        outcome =
+          reason === 'CHARGEBACK' || reason === 'BUYER_COMPLAINT'
+            ? { type: 'dispute', status: 'chargeback', code: reason, message: null }
+            : { type: 'refund', status: 'refunded', code: reason, message: null };
         break;
       case 'REFUNDED':
-        outcome = { type: 'refund', status: status === 'PARTIALLY_REFUNDED' ? 'partially_refunded' : 'refunded', code: reason, message: null };
+        outcome = {
+          type: 'refund',
+          status: status === 'PARTIALLY_REFUNDED' ? 'partially_refunded' : 'refunded',
+          code: reason,
+          message: null,
+        };
         break;
       default:
         return { kind: 'ignored', reason: `PAYMENT.CAPTURE.${action} does not change payment state` };
@@ -217,14 +268,20 @@ class PaypalNormalizer {
     const id = str(refund, 'id');
     const status = refundStatuses[str(refund, 'status') ?? ''] ?? 'pending';
     const reason = str(refund, 'status_details.reason');
-    return this.build({ type: 'refund', status, code: reason, message: str(refund, 'note_to_payer') }, readMoney(refund.amount), paymentIdOf(id, lineage), {
-      merchantId: str(refund, 'payer.merchant_id'),
-      metadata: {
-        ...lineage,
-        refundId: id,
-        totalRefundedMinor: readMoney(at(refund, 'seller_payable_breakdown.total_refunded_amount'))?.amountMinor ?? null,
+    return this.build(
+      { type: 'refund', status, code: reason, message: str(refund, 'note_to_payer') },
+      readMoney(refund.amount),
+      paymentIdOf(id, lineage),
+      {
+        merchantId: str(refund, 'payer.merchant_id'),
+        metadata: {
+          ...lineage,
+          refundId: id,
+          totalRefundedMinor:
+            readMoney(at(refund, 'seller_payable_breakdown.total_refunded_amount'))?.amountMinor ?? null,
+        },
       },
-    });
+    );
   }
 
   order(action: string): NormalizeOutcome {
@@ -237,7 +294,12 @@ class PaypalNormalizer {
       // The buyer approved the payment; nothing is captured yet, whatever the intent.
       outcome = { type: 'authorization', status: 'approved', code: null, message: null };
     } else if (action === 'COMPLETED') {
-      outcome = { type: intent === 'AUTHORIZE' ? 'authorization' : 'sale', status: status === 'VOIDED' ? 'canceled' : 'approved', code: null, message: null };
+      outcome = {
+        type: intent === 'AUTHORIZE' ? 'authorization' : 'sale',
+        status: status === 'VOIDED' ? 'canceled' : 'approved',
+        code: null,
+        message: null,
+      };
     } else {
       return { kind: 'ignored', reason: `CHECKOUT.ORDER.${action} does not change payment state` };
     }
@@ -264,7 +326,12 @@ class PaypalNormalizer {
     let outcome: Outcome;
     if (action === 'CREATED') {
       const mapped: EventStatus = status === 'DENIED' ? 'declined' : status === 'PENDING' ? 'pending' : 'approved';
-      outcome = { type: 'authorization', status: mapped, code: str(auth, 'processor_response.response_code') ?? reason, message: null };
+      outcome = {
+        type: 'authorization',
+        status: mapped,
+        code: str(auth, 'processor_response.response_code') ?? reason,
+        message: null,
+      };
     } else if (action === 'VOIDED') {
       outcome = { type: 'void', status: 'canceled', code: reason, message: null };
     } else {
@@ -284,17 +351,27 @@ class PaypalNormalizer {
     const first = transactions[0];
     // A dispute names only the seller's transaction (the capture id): that is its payment link.
     const paymentId = str(first, 'seller_transaction_id');
-    return this.build({ type: 'dispute', status: won ? 'approved' : 'chargeback', code: str(dispute, 'reason'), message: str(dispute, 'status') }, readMoney(dispute.dispute_amount), paymentId, {
-      email: str(first, 'buyer.email'),
-      merchantId: str(first, 'seller.merchant_id'),
-      metadata: {
-        disputeId: str(dispute, 'dispute_id'),
-        disputeStatus: str(dispute, 'status'),
-        lifeCycleStage: str(dispute, 'dispute_life_cycle_stage'),
-        outcomeCode,
-        captureId: paymentId,
+    return this.build(
+      {
+        type: 'dispute',
+        status: won ? 'approved' : 'chargeback',
+        code: str(dispute, 'reason'),
+        message: str(dispute, 'status'),
       },
-    });
+      readMoney(dispute.dispute_amount),
+      paymentId,
+      {
+        email: str(first, 'buyer.email'),
+        merchantId: str(first, 'seller.merchant_id'),
+        metadata: {
+          disputeId: str(dispute, 'dispute_id'),
+          disputeStatus: str(dispute, 'status'),
+          lifeCycleStage: str(dispute, 'dispute_life_cycle_stage'),
+          outcomeCode,
+          captureId: paymentId,
+        },
+      },
+    );
   }
 }
 

@@ -3,9 +3,21 @@ import { rootCertificates } from 'node:tls';
 import { crc32 } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { headerValue, MAX_DELIVERY_ID_LENGTH, outsideWindow, signatureTolerance, type VerifyInput, type VerifyResult } from '../../connector.js';
+import {
+  headerValue,
+  MAX_DELIVERY_ID_LENGTH,
+  outsideWindow,
+  signatureTolerance,
+  type VerifyInput,
+  type VerifyResult,
+} from '../../connector.js';
 import { sha256Hex } from '../../../../platform/crypto/hashing.js';
-import { jsonBody, OutboundError, withoutTrailingSlashes, type OutboundHttp } from '../../../../platform/net/outbound-client.js';
+import {
+  jsonBody,
+  OutboundError,
+  withoutTrailingSlashes,
+  type OutboundHttp,
+} from '../../../../platform/net/outbound-client.js';
 
 const defaultPaypalCertPrefixes = [
   'https://api.paypal.com/',
@@ -19,7 +31,10 @@ const HTTP_TIMEOUT_MS = 5000;
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
 // A prefix must end at a path boundary, or `https://api.paypal.com` would also admit `https://api.paypal.com.evil.example`.
-const urlPrefix = z.string().url().refine((p) => p.endsWith('/'), 'a certificate URL prefix must end with "/"');
+const urlPrefix = z
+  .string()
+  .url()
+  .refine((p) => p.endsWith('/'), 'a certificate URL prefix must end with "/"');
 
 const certificateSettings = z.object({
   webhookId: z.string().min(1),
@@ -71,7 +86,13 @@ function readTransmission(headers: VerifyInput['headers']): Transmission | null 
   const time = headerValue(headers, 'paypal-transmission-time');
   const sig = headerValue(headers, 'paypal-transmission-sig');
   if (!id || !time || !sig) return null;
-  return { id, time, sig, certUrl: headerValue(headers, 'paypal-cert-url'), authAlgo: headerValue(headers, 'paypal-auth-algo') };
+  return {
+    id,
+    time,
+    sig,
+    certUrl: headerValue(headers, 'paypal-cert-url'),
+    authAlgo: headerValue(headers, 'paypal-auth-algo'),
+  };
 }
 
 /**
@@ -81,12 +102,19 @@ function readTransmission(headers: VerifyInput['headers']): Transmission | null 
  * dedupe bound that to an unseen transmission within the window; postback verification, where
  * PayPal checks the whole event, does not have the weakness.
  */
-export function paypalSignedMessage(transmissionId: string, transmissionTime: string, webhookId: string, rawBody: Buffer): string {
+export function paypalSignedMessage(
+  transmissionId: string,
+  transmissionTime: string,
+  webhookId: string,
+  rawBody: Buffer,
+): string {
   return `${transmissionId}|${transmissionTime}|${webhookId}|${crc32(rawBody) >>> 0}`;
 }
 
 function parsePemBundle(pem: string): X509Certificate[] {
-  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((block) => new X509Certificate(block));
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (block) => new X509Certificate(block),
+  );
 }
 
 /** The downloaded PEM: the signing certificate first, then any intermediates PayPal sends with it. */
@@ -110,8 +138,10 @@ async function fetchCertificates(url: string, http: OutboundHttp): Promise<X509C
   }
 }
 
-const issuedBy = (cert: X509Certificate, issuer: X509Certificate) => cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-const validAt = (cert: X509Certificate, now: number) => now >= Date.parse(cert.validFrom) && now <= Date.parse(cert.validTo);
+const issuedBy = (cert: X509Certificate, issuer: X509Certificate) =>
+  cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+const validAt = (cert: X509Certificate, now: number) =>
+  now >= Date.parse(cert.validFrom) && now <= Date.parse(cert.validTo);
 
 function commonName(cert: X509Certificate): string | null {
   return /^CN=(.+)$/m.exec(cert.subject)?.[1] ?? null;
@@ -122,14 +152,21 @@ function commonName(cert: X509Certificate): string | null {
  * chains, through the certificates sent with it, to a trusted CA, every link valid now. The TLS
  * download from an allowed host vouches for the URL; this vouches for the certificate itself.
  */
-function checkChain(chain: X509Certificate[], anchors: X509Certificate[], subjectSuffix: string, now: number): string | null {
+function checkChain(
+  chain: X509Certificate[],
+  anchors: X509Certificate[],
+  subjectSuffix: string,
+  now: number,
+): string | null {
   const leaf = chain[0]!;
   const name = commonName(leaf);
-  if (!name || !name.toLowerCase().endsWith(subjectSuffix.toLowerCase())) return `PayPal certificate subject ${name ?? '(none)'} does not end with ${subjectSuffix}`;
+  if (!name || !name.toLowerCase().endsWith(subjectSuffix.toLowerCase()))
+    return `PayPal certificate subject ${name ?? '(none)'} does not end with ${subjectSuffix}`;
   let current = leaf;
   for (let depth = 0; depth <= chain.length; depth++) {
     if (!validAt(current, now)) return 'PayPal certificate is outside its validity period';
-    if (anchors.some((anchor) => anchor.fingerprint256 === current.fingerprint256 || issuedBy(current, anchor))) return null;
+    if (anchors.some((anchor) => anchor.fingerprint256 === current.fingerprint256 || issuedBy(current, anchor)))
+      return null;
     const issuer = chain.find((candidate) => candidate !== current && issuedBy(current, candidate));
     if (!issuer) break;
     current = issuer;
@@ -137,7 +174,12 @@ function checkChain(chain: X509Certificate[], anchors: X509Certificate[], subjec
   return 'PayPal certificate does not chain to a trusted CA';
 }
 
-async function certificateFor(settings: z.infer<typeof certificateSettings>, certUrl: string | null, now: number, http: OutboundHttp): Promise<X509Certificate | string> {
+async function certificateFor(
+  settings: z.infer<typeof certificateSettings>,
+  certUrl: string | null,
+  now: number,
+  http: OutboundHttp,
+): Promise<X509Certificate | string> {
   const source = settings.certificateSource;
   if (source && 'pem' in source) {
     // A pinned certificate is trusted as configured: the operator chose it.
@@ -150,12 +192,15 @@ async function certificateFor(settings: z.infer<typeof certificateSettings>, cer
   if (!certUrl) return 'missing PAYPAL-CERT-URL header';
   const prefixes = source?.allowedUrlPrefixes ?? defaultPaypalCertPrefixes;
   // Only a TLS-authenticated download from PayPal's own hosts makes the key PayPal's; any other URL is attacker-chosen.
-  if (!prefixes.some((p) => certUrl.startsWith(p))) return 'PAYPAL-CERT-URL is not an allowed PayPal certificate location';
+  if (!prefixes.some((p) => certUrl.startsWith(p)))
+    return 'PAYPAL-CERT-URL is not an allowed PayPal certificate location';
   const chain = await fetchCertificates(certUrl, http);
   if (typeof chain === 'string') return chain;
   let anchors: X509Certificate[];
   try {
-    anchors = source?.trustedCaPem ? parsePemBundle(source.trustedCaPem) : (publicRoots ??= rootCertificates.map((pem) => new X509Certificate(pem)));
+    anchors = source?.trustedCaPem
+      ? parsePemBundle(source.trustedCaPem)
+      : (publicRoots ??= rootCertificates.map((pem) => new X509Certificate(pem)));
   } catch {
     return 'configured trustedCaPem is not a PEM bundle';
   }
@@ -171,20 +216,32 @@ function signatureMatches(message: string, cert: X509Certificate, signature: str
   }
 }
 
-async function verifyWithCertificate(input: VerifyInput, settings: z.infer<typeof certificateSettings>, t: Transmission): Promise<VerifyResult> {
-  if (t.authAlgo && t.authAlgo !== 'SHA256withRSA') return { ok: false, reason: `unsupported PAYPAL-AUTH-ALGO ${t.authAlgo}` };
+async function verifyWithCertificate(
+  input: VerifyInput,
+  settings: z.infer<typeof certificateSettings>,
+  t: Transmission,
+): Promise<VerifyResult> {
+  if (t.authAlgo && t.authAlgo !== 'SHA256withRSA')
+    return { ok: false, reason: `unsupported PAYPAL-AUTH-ALGO ${t.authAlgo}` };
   const now = input.now.getTime();
   const cert = await certificateFor(settings, t.certUrl, now, input.http);
   if (typeof cert === 'string') return { ok: false, reason: cert };
   if (!validAt(cert, now)) return { ok: false, reason: 'PayPal certificate is outside its validity period' };
   const message = paypalSignedMessage(t.id, t.time, settings.webhookId, input.rawBody);
-  return signatureMatches(message, cert, t.sig) ? { ok: true } : { ok: false, reason: 'PAYPAL-TRANSMISSION-SIG does not match' };
+  return signatureMatches(message, cert, t.sig)
+    ? { ok: true }
+    : { ok: false, reason: 'PAYPAL-TRANSMISSION-SIG does not match' };
 }
 
 /** A PayPal answer we could not use, in our own words (safe to repeat to the caller). */
 class PaypalAnswerError extends Error {}
 
-async function accessToken(http: OutboundHttp, apiBaseUrl: string, clientId: string, clientSecret: string): Promise<string> {
+async function accessToken(
+  http: OutboundHttp,
+  apiBaseUrl: string,
+  clientId: string,
+  clientSecret: string,
+): Promise<string> {
   // The secret is part of the key so rotated (or wrong) credentials never ride on a token issued to others.
   const key = `${apiBaseUrl}|${clientId}|${sha256Hex(clientSecret)}`;
   const cached = tokenCache.get(key);
@@ -208,7 +265,11 @@ async function accessToken(http: OutboundHttp, apiBaseUrl: string, clientId: str
   return body.access_token;
 }
 
-async function verifyByPostback(input: VerifyInput, settings: z.infer<typeof postbackSettings>, t: Transmission): Promise<VerifyResult> {
+async function verifyByPostback(
+  input: VerifyInput,
+  settings: z.infer<typeof postbackSettings>,
+  t: Transmission,
+): Promise<VerifyResult> {
   const clientSecret = settings.clientSecret ?? input.secret;
   if (!clientSecret) return { ok: false, reason: 'postback verification needs a client secret' };
   let event: unknown;
@@ -237,9 +298,14 @@ async function verifyByPostback(input: VerifyInput, settings: z.infer<typeof pos
     if (res.status !== 200) return { ok: false, reason: `PayPal verify-webhook-signature answered HTTP ${res.status}` };
     const status = (jsonBody(res) as { verification_status?: unknown } | null)?.verification_status;
     // Only the two documented words are repeated back; anything else the remote said stays out of the answer.
-    return status === 'SUCCESS' ? { ok: true } : { ok: false, reason: `PayPal verification_status is ${status === 'FAILURE' ? 'FAILURE' : 'not SUCCESS'}` };
+    return status === 'SUCCESS'
+      ? { ok: true }
+      : { ok: false, reason: `PayPal verification_status is ${status === 'FAILURE' ? 'FAILURE' : 'not SUCCESS'}` };
   } catch (error) {
-    return { ok: false, reason: `PayPal postback verification failed: ${error instanceof OutboundError || error instanceof PaypalAnswerError ? error.message : 'unexpected error'}` };
+    return {
+      ok: false,
+      reason: `PayPal postback verification failed: ${error instanceof OutboundError || error instanceof PaypalAnswerError ? error.message : 'unexpected error'}`,
+    };
   }
 }
 
@@ -250,17 +316,27 @@ async function verifyByPostback(input: VerifyInput, settings: z.infer<typeof pos
  */
 export async function verifyPaypalWebhook(input: VerifyInput): Promise<VerifyResult> {
   const parsed = paypalVerifySettingsSchema.safeParse(input.settings);
-  if (!parsed.success) return { ok: false, reason: `PayPal endpoint settings are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: `PayPal endpoint settings are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    };
   const transmission = readTransmission(input.headers);
   if (!transmission) return { ok: false, reason: 'missing PAYPAL-TRANSMISSION-ID, -TIME or -SIG header' };
-  if (transmission.id.length > MAX_DELIVERY_ID_LENGTH) return { ok: false, reason: 'PAYPAL-TRANSMISSION-ID is too long' };
+  if (transmission.id.length > MAX_DELIVERY_ID_LENGTH)
+    return { ok: false, reason: 'PAYPAL-TRANSMISSION-ID is too long' };
   const tolerance = signatureTolerance(input.settings);
   const sentAt = Date.parse(transmission.time);
   const stale = outsideWindow(sentAt, input.now, tolerance, 'PAYPAL-TRANSMISSION-TIME');
   if (stale) return { ok: false, reason: stale };
   const settings = parsed.data;
-  const verdict = settings.verification === 'postback' ? await verifyByPostback(input, settings, transmission) : await verifyWithCertificate(input, settings, transmission);
-  return verdict.ok ? { ok: true, delivery: { id: transmission.id, freshUntil: new Date(sentAt + tolerance * 1000) } } : verdict;
+  const verdict =
+    settings.verification === 'postback'
+      ? await verifyByPostback(input, settings, transmission)
+      : await verifyWithCertificate(input, settings, transmission);
+  return verdict.ok
+    ? { ok: true, delivery: { id: transmission.id, freshUntil: new Date(sentAt + tolerance * 1000) } }
+    : verdict;
 }
 
 /** The URLs these settings make Paylens call: the postback API, or the certificate locations. */
@@ -268,7 +344,10 @@ export function paypalOutboundUrls(settings: Record<string, unknown>): { field: 
   const urls: { field: string; url: string }[] = [];
   if (typeof settings.apiBaseUrl === 'string') urls.push({ field: 'apiBaseUrl', url: settings.apiBaseUrl });
   const source = settings.certificateSource;
-  const prefixes = typeof source === 'object' && source !== null ? (source as { allowedUrlPrefixes?: unknown }).allowedUrlPrefixes : undefined;
+  const prefixes =
+    typeof source === 'object' && source !== null
+      ? (source as { allowedUrlPrefixes?: unknown }).allowedUrlPrefixes
+      : undefined;
   if (Array.isArray(prefixes)) {
     prefixes.forEach((prefix, i) => {
       if (typeof prefix === 'string') urls.push({ field: `certificateSource.allowedUrlPrefixes.${i}`, url: prefix });

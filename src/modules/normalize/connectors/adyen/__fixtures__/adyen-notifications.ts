@@ -46,7 +46,12 @@ export function refusedItem(reason: string, overrides: Obj = {}, additionalData:
 }
 
 /** A modification (capture, refund, cancel, chargeback …) of an earlier payment. */
-export function modificationItem(eventCode: string, originalReference: string, overrides: Obj = {}, additionalData: Obj = {}): Obj {
+export function modificationItem(
+  eventCode: string,
+  originalReference: string,
+  overrides: Obj = {},
+  additionalData: Obj = {},
+): Obj {
   return {
     additionalData: { ...additionalData },
     amount: { currency: 'EUR', value: 2599 },
@@ -69,12 +74,30 @@ export function adyenDelivery(items: Obj[], live = 'false'): Obj {
 
 /** Signs every item with a hex HMAC key the way Adyen does (computed here independently of the connector). */
 export function signDelivery(delivery: Obj, hexKey: string): Obj {
-  const items = (delivery.notificationItems as { NotificationRequestItem: Obj }[]).map(({ NotificationRequestItem: item }) => {
-    const amount = (item.amount ?? {}) as Obj;
-    const fields = [item.pspReference, item.originalReference, item.merchantAccountCode, item.merchantReference, amount.value, amount.currency, item.eventCode, item.success];
-    const signingString = fields.map((f) => (f === undefined || f === null ? '' : String(f))).join(':');
-    const hmacSignature = createHmac('sha256', Buffer.from(hexKey, 'hex')).update(signingString, 'utf8').digest('base64');
-    return { NotificationRequestItem: { ...item, additionalData: { ...((item.additionalData ?? {}) as Obj), hmacSignature } } };
-  });
+  const items = (delivery.notificationItems as { NotificationRequestItem: Obj }[]).map(
+    ({ NotificationRequestItem: item }) => {
+      const amount = (item.amount ?? {}) as Obj;
+      const fields = [
+        item.pspReference,
+        item.originalReference,
+        item.merchantAccountCode,
+        item.merchantReference,
+        amount.value,
+        amount.currency,
+        item.eventCode,
+        item.success,
+      ];
+      const signingString = fields.map((f) => (f === undefined || f === null ? '' : String(f))).join(':');
+      const hmacSignature = createHmac('sha256', Buffer.from(hexKey, 'hex'))
+        .update(signingString, 'utf8')
+        .digest('base64');
+      return {
+        NotificationRequestItem: {
+          ...item,
+          additionalData: { ...((item.additionalData ?? {}) as Obj), hmacSignature },
+        },
+      };
+    },
+  );
   return { ...delivery, notificationItems: items };
 }

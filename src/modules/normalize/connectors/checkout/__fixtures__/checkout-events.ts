@@ -5,7 +5,8 @@
 type Obj = Record<string, unknown>;
 
 let counter = 0;
-const nextId = (prefix: string) => `${prefix}_pltest${String(++counter).padStart(6, '0')}abcdefghijklmn`.slice(0, prefix.length + 27);
+const nextId = (prefix: string) =>
+  `${prefix}_pltest${String(++counter).padStart(6, '0')}abcdefghijklmn`.slice(0, prefix.length + 27);
 
 function cardSource(overrides: Obj = {}): Obj {
   return {
@@ -45,13 +46,26 @@ export function paymentData(overrides: Obj = {}): Obj {
     payment_ip: '203.0.113.77',
     risk: { flagged: false, score: 12 },
     metadata: { basket: 'b-19', loyalty: 7 },
-    balances: { total_authorized: 4200, total_voided: 0, available_to_void: 4200, total_captured: 0, available_to_capture: 4200, total_refunded: 0, available_to_refund: 0 },
+    balances: {
+      total_authorized: 4200,
+      total_voided: 0,
+      available_to_void: 4200,
+      total_captured: 0,
+      available_to_capture: 4200,
+      total_refunded: 0,
+      available_to_refund: 0,
+    },
     ...overrides,
   };
 }
 
 export function declinedData(responseCode: string, responseSummary: string, overrides: Obj = {}): Obj {
-  return paymentData({ response_code: responseCode, response_summary: responseSummary, auth_code: '000000', ...overrides });
+  return paymentData({
+    response_code: responseCode,
+    response_summary: responseSummary,
+    auth_code: '000000',
+    ...overrides,
+  });
 }
 
 export function disputeData(overrides: Obj = {}): Obj {

@@ -39,7 +39,11 @@ export function payment(overrides: Obj = {}): Obj {
     live_mode: true,
     authorization_code: '301299',
     collector_id: 810882299,
-    payer: { id: '128185977', email: 'Comprador@Cliente.example', identification: { type: 'CPF', number: '12345678909' } },
+    payer: {
+      id: '128185977',
+      email: 'Comprador@Cliente.example',
+      identification: { type: 'CPF', number: '12345678909' },
+    },
     metadata: { order_number: 'order_1042' },
     external_reference: 'ref-1042',
     transaction_amount: 12.34,

@@ -39,7 +39,11 @@ export function capture(overrides: Obj = {}): Obj {
     invoice_id: 'INV-2024-0042',
     custom_id: 'cart-42',
     seller_protection: { status: 'ELIGIBLE', dispute_categories: ['ITEM_NOT_RECEIVED', 'UNAUTHORIZED_TRANSACTION'] },
-    seller_receivable_breakdown: { gross_amount: money('49.99'), paypal_fee: money('2.04'), net_amount: money('47.95') },
+    seller_receivable_breakdown: {
+      gross_amount: money('49.99'),
+      paypal_fee: money('2.04'),
+      net_amount: money('47.95'),
+    },
     supplementary_data: { related_ids: { order_id: 'ORDER0001PL' } },
     payee: { email_address: 'shop@merchant.example', merchant_id: 'MERCHANT77PL' },
     create_time: '2024-11-24T10:15:00Z',
@@ -69,7 +73,12 @@ export function refund(captureId: string, overrides: Obj = {}): Obj {
     status: 'COMPLETED',
     amount: money('10.00'),
     note_to_payer: 'Partial refund for a missing item',
-    seller_payable_breakdown: { gross_amount: money('10.00'), paypal_fee: money('0.41'), net_amount: money('9.59'), total_refunded_amount: money('10.00') },
+    seller_payable_breakdown: {
+      gross_amount: money('10.00'),
+      paypal_fee: money('0.41'),
+      net_amount: money('9.59'),
+      total_refunded_amount: money('10.00'),
+    },
     create_time: '2024-11-24T12:00:00-08:00',
     update_time: '2024-11-24T12:00:01-08:00',
     links: [
@@ -86,10 +95,22 @@ export function order(overrides: Obj = {}): Obj {
     id,
     status: 'APPROVED',
     intent: 'CAPTURE',
-    payer: { name: { given_name: 'Ana', surname: 'Souza' }, email_address: 'Ana.Souza@Buyer.example', payer_id: 'PAYERAB12PL' },
+    payer: {
+      name: { given_name: 'Ana', surname: 'Souza' },
+      email_address: 'Ana.Souza@Buyer.example',
+      payer_id: 'PAYERAB12PL',
+    },
     purchase_units: [
-      { reference_id: 'default', amount: money('30.10', 'EUR'), payee: { email_address: 'shop@merchant.example', merchant_id: 'MERCHANT77PL' } },
-      { reference_id: 'shipping', amount: money('4.95', 'EUR'), payee: { email_address: 'shop@merchant.example', merchant_id: 'MERCHANT77PL' } },
+      {
+        reference_id: 'default',
+        amount: money('30.10', 'EUR'),
+        payee: { email_address: 'shop@merchant.example', merchant_id: 'MERCHANT77PL' },
+      },
+      {
+        reference_id: 'shipping',
+        amount: money('4.95', 'EUR'),
+        payee: { email_address: 'shop@merchant.example', merchant_id: 'MERCHANT77PL' },
+      },
     ],
     create_time: '2024-11-24T10:00:00Z',
     update_time: '2024-11-24T10:01:00Z',

@@ -23,7 +23,17 @@ export function stripeEvent(type: string, object: Obj, extra: Obj = {}): Obj {
 }
 
 export function card(overrides: Obj = {}): Obj {
-  return { brand: 'visa', country: 'US', exp_month: 12, exp_year: 2030, fingerprint: 'fpTest1', funding: 'credit', last4: '4242', network: 'visa', ...overrides };
+  return {
+    brand: 'visa',
+    country: 'US',
+    exp_month: 12,
+    exp_year: 2030,
+    fingerprint: 'fpTest1',
+    funding: 'credit',
+    last4: '4242',
+    network: 'visa',
+    ...overrides,
+  };
 }
 
 export function charge(overrides: Obj = {}): Obj {
@@ -42,7 +52,14 @@ export function charge(overrides: Obj = {}): Obj {
     failure_message: null,
     livemode: false,
     metadata: { order_id: 'ORD-1' },
-    outcome: { network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: 20, seller_message: 'Payment complete.', type: 'authorized' },
+    outcome: {
+      network_status: 'approved_by_network',
+      reason: null,
+      risk_level: 'normal',
+      risk_score: 20,
+      seller_message: 'Payment complete.',
+      type: 'authorized',
+    },
     paid: true,
     payment_intent: 'pi_Test0001',
     payment_method_details: { type: 'card', card: card() },
@@ -62,7 +79,13 @@ export function declinedCharge(declineCode: string, overrides: Obj = {}): Obj {
     amount_captured: 0,
     failure_code: 'card_declined',
     failure_message: 'Your card was declined.',
-    outcome: { network_status: 'declined_by_network', reason: declineCode, risk_level: 'normal', seller_message: 'The bank did not return any further details with this decline.', type: 'issuer_declined' },
+    outcome: {
+      network_status: 'declined_by_network',
+      reason: declineCode,
+      risk_level: 'normal',
+      seller_message: 'The bank did not return any further details with this decline.',
+      type: 'issuer_declined',
+    },
     ...overrides,
   });
 }
@@ -101,7 +124,10 @@ export function dispute(overrides: Obj = {}): Obj {
     livemode: false,
     metadata: {},
     payment_intent: 'pi_Test0001',
-    payment_method_details: { type: 'card', card: { brand: 'visa', network_reason_code: '10.4', case_type: 'chargeback' } },
+    payment_method_details: {
+      type: 'card',
+      card: { brand: 'visa', network_reason_code: '10.4', case_type: 'chargeback' },
+    },
     reason: 'fraudulent',
     status: 'needs_response',
     ...overrides,
