@@ -51,6 +51,16 @@ export function findRedisServer(): string | null {
   return onPath('redis-server');
 }
 
+/** HAProxy: the load balancer in front of several API processes in the multi-node drills. */
+export function findHaproxy(): string | null {
+  return onPath('haproxy') ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : null);
+}
+
+/** promtool (Debian's `prometheus` package) checks the alert rules shipped in deploy/. */
+export function findPromtool(): string | null {
+  return onPath('promtool');
+}
+
 /** CHROMIUM_PATH names the browser when it is not Debian's `chromium` on the PATH. */
 export function findChromium(): string | null {
   const configured = process.env.CHROMIUM_PATH;

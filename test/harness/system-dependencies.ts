@@ -1,13 +1,13 @@
 import type { TestTagDefinition } from 'vitest/config';
 import type { Reporter, TestModule } from 'vitest/node';
-import { findChromium, findPostgresBin, findRedisServer } from './processes.js';
+import { findChromium, findHaproxy, findPostgresBin, findPromtool, findRedisServer } from './processes.js';
 
 /**
  * The system programs some suites need. A test that needs one carries its name as a tag:
  * `describe('…', { tags: ['redis'] }, …)`. Without the program the tag skips the test, except under
  * CI=true, where the global setup fails the run instead.
  */
-export type SystemDependency = 'postgres' | 'redis' | 'chromium';
+export type SystemDependency = 'postgres' | 'redis' | 'chromium' | 'haproxy' | 'promtool';
 
 declare module 'vitest' {
   interface TestTags {
@@ -19,6 +19,8 @@ const DEPENDENCIES: Record<SystemDependency, { label: string; debianPackage: str
   postgres: { label: 'PostgreSQL', debianPackage: 'postgresql', find: findPostgresBin },
   redis: { label: 'Redis', debianPackage: 'redis-server', find: findRedisServer },
   chromium: { label: 'Chromium', debianPackage: 'chromium', find: findChromium },
+  haproxy: { label: 'HAProxy', debianPackage: 'haproxy', find: findHaproxy },
+  promtool: { label: 'promtool', debianPackage: 'prometheus', find: findPromtool },
 };
 
 const ALL = Object.keys(DEPENDENCIES) as SystemDependency[];
