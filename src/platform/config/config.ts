@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isTrustedProxyEntry } from '../http/client-address.js';
+import { parseRedisAddresses, redisSettingsIssues } from '../redis/redis-topology.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -16,6 +17,11 @@ const optionalUrl = (protocols: string[]) =>
     `must start with ${protocols.map((p) => `${p}:`).join(' or ')}`,
   );
 
+const redisAddresses = optionalString.refine(
+  (v) => v === undefined || parseRedisAddresses(v) !== null,
+  'must be comma-separated host:port entries',
+);
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -25,7 +31,21 @@ export const configSchema = z.object({
   PAYLENS_DATA_DIR: z.string().min(1).default('./.paylens/data'),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  /** How long a query waits for a pool connection (behind others, or connecting) before failing with 503. */
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** Idle pool connections are closed after this long. */
+  DATABASE_POOL_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** PostgreSQL statement_timeout on every pool connection (not migrations); 0 = none. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
+  /** Sentinel instead of REDIS_URL: the sentinels (host:port,…) and the primary's name they monitor. */
+  REDIS_SENTINELS: redisAddresses,
+  REDIS_SENTINEL_NAME: optionalString,
+  /** Redis Cluster instead of REDIS_URL: some of its nodes (host:port,…); the rest are discovered. */
+  REDIS_CLUSTER_NODES: redisAddresses,
+  /** The data nodes' password with REDIS_SENTINELS or REDIS_CLUSTER_NODES (REDIS_URL carries its own). */
+  REDIS_PASSWORD: optionalString,
+  REDIS_SENTINEL_PASSWORD: optionalString,
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -63,6 +83,8 @@ export const configSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(0).default(12_000),
   /** Failed authentications per client address per minute (webhooks: per address and endpoint) before 429. */
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+  /** With Redis unreachable: open counts each instance's requests in memory; closed answers 503 to every limited request. */
+  RATE_LIMIT_ON_REDIS_DOWN: z.enum(['open', 'closed']).default('open'),
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs, or loopback/linklocal/uniquelocal); none by default. */
   TRUSTED_PROXIES: optionalString.refine(
     (v) => v === undefined || v.split(',').every((p) => isTrustedProxyEntry(p.trim())),
@@ -110,6 +132,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
+  const redisIssues = redisSettingsIssues(parsed.data);
+  if (redisIssues.length > 0) throw new ConfigError(redisIssues);
   return parsed.data;
 }
 
