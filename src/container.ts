@@ -4,6 +4,7 @@ import { randomToken } from './platform/crypto/hashing.js';
 import type { Config } from './platform/config/config.js';
 import type { Database } from './database.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './platform/db/client.js';
+import { PartitionMaintenance } from './platform/db/partitions.js';
 import { SettingsRepository } from './platform/db/settings.repository.js';
 import { createLogger } from './platform/logging/logger.js';
 import { RequestLimits } from './platform/http/rate-limit.js';
@@ -197,6 +198,27 @@ export async function createContainer(config: Config, options: ContainerOptions 
     resolveContextFor,
   });
 
+  // The tables that grow with traffic are monthly partitions (migration 080): months created ahead, raw payloads expired.
+  const partitions = new PartitionMaintenance({
+    db,
+    tables: [
+      {
+        table: 'raw_events',
+        key: 'received_at',
+        retentionDays: config.RAW_EVENT_RETENTION_DAYS ?? null,
+        companions: [
+          { table: 'raw_event_keys', key: 'received_at' },
+          { table: 'raw_event_actions', key: 'at' },
+        ],
+      },
+      { table: 'payment_events', key: 'received_at', retentionDays: null },
+      { table: 'risk_assessments', key: 'scored_at', retentionDays: null },
+    ],
+    monthsAhead: 2,
+    clock,
+    logger,
+  });
+
   let closed = false;
   return {
     config,
@@ -227,12 +249,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
     risk,
     analytics,
     customerKey,
+    partitions,
     /** Flushes pending writes, then closes the database; safe to call twice. */
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
       await retryWorker.stop();
       await analytics.retention.stop();
+      await partitions.stop();
       await writer.close();
       await risk.close();
       await live.close();

@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   if (config.ALERT_CHECK_INTERVAL_MS > 0) container.analytics.alerts.start(config.ALERT_CHECK_INTERVAL_MS);
   // Pruning is idempotent, so every instance may run it; an hourly pass keeps minute rollups bounded.
   container.analytics.retention.start();
+  // Creating months ahead and dropping expired ones is serialized by an advisory lock, so every instance may run it.
+  container.partitions.start();
 }
 
 main().catch((error: unknown) => {

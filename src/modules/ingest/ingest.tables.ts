@@ -62,7 +62,17 @@ export interface PaymentEventsTable {
   risk: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
+/** One row per dedupe key (migration 080): unique across the months raw_events is partitioned into. */
+export interface RawEventKeysTable {
+  tenant_id: string;
+  provider: string;
+  provider_event_id: string;
+  raw_event_id: string;
+  received_at: Timestamp;
+}
+
 export interface IngestTables {
   raw_events: RawEventsTable;
+  raw_event_keys: RawEventKeysTable;
   payment_events: PaymentEventsTable;
 }

@@ -1,7 +1,8 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database } from '../../database.js';
 import type { RawEventsTable } from './ingest.tables.js';
-import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { jsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { PREPARED_STATEMENT_MARKER } from '../../platform/db/prepared-statements.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';
 import { isoTimestamp, toDate, toDateOrNull } from '../../platform/db/timestamps.js';
@@ -68,19 +69,28 @@ export interface RawEventAction {
 export class RawEventRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Inserts rows, skipping those whose dedupe key already exists; returns the ids actually inserted. */
+  /**
+   * Inserts rows, skipping those whose dedupe key already exists; returns the ids actually inserted.
+   * The key is claimed in raw_event_keys by the same statement: raw_events is partitioned by month,
+   * where no unique index can span months (migration 080).
+   */
   async insertIgnoringDuplicates(
     trx: Transaction<Database> | Kysely<Database>,
     rows: NewRawEventRow[],
   ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const complete = rows.map((row) => ({ ...row, attempts: row.attempts ?? 0 }));
-    const inserted = await insertJsonRows(
-      'raw_events',
-      rawEventColumns,
-      complete,
-      sql`ON CONFLICT (tenant_id, provider, provider_event_id) WHERE provider IS NOT NULL AND provider_event_id IS NOT NULL DO NOTHING RETURNING id`,
-    ).execute(trx);
+    const columns = sql.join(Object.keys(rawEventColumns).map((name) => sql.ref(name)));
+    const inserted = await sql`${sql.raw(PREPARED_STATEMENT_MARKER)}
+      WITH x AS (${jsonRows(rawEventColumns, complete)}),
+      keyed AS (
+        INSERT INTO raw_event_keys (tenant_id, provider, provider_event_id, raw_event_id, received_at)
+        SELECT tenant_id, provider, provider_event_id, id, received_at FROM x
+        WHERE provider IS NOT NULL AND provider_event_id IS NOT NULL
+        ON CONFLICT DO NOTHING RETURNING raw_event_id)
+      INSERT INTO raw_events (${columns}) SELECT ${columns} FROM x
+      WHERE provider IS NULL OR provider_event_id IS NULL OR id IN (SELECT raw_event_id FROM keyed)
+      RETURNING id`.execute(trx);
     return new Set((inserted.rows as { id: string }[]).map((r) => r.id));
   }
 
@@ -92,10 +102,11 @@ export class RawEventRepository {
     const found = new Map<string, RawEvent>();
     if (keys.length === 0) return found;
     const rows = await sql<RawEventRow>`
-      SELECT r.* FROM raw_events r
+      SELECT r.* FROM raw_event_keys d
       JOIN json_to_recordset(${JSON.stringify(keys)}::json) AS k(provider text, "providerEventId" text)
-        ON r.provider = k.provider AND r.provider_event_id = k."providerEventId"
-      WHERE r.tenant_id = ${tenantId}`.execute(this.db);
+        ON d.provider = k.provider AND d.provider_event_id = k."providerEventId"
+      JOIN raw_events r ON r.id = d.raw_event_id AND r.received_at = d.received_at
+      WHERE d.tenant_id = ${tenantId}`.execute(this.db);
     for (const row of rows.rows)
       found.set(dedupeKeyOf(row.provider ?? '', row.provider_event_id ?? ''), rowToRawEvent(row));
     return found;

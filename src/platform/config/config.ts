@@ -104,6 +104,8 @@ export const configSchema = z.object({
   RUN_WORKER_IN_SERVER: booleanFromEnv.optional(),
   ALERT_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   ROLLUP_MINUTE_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
+  /** Raw payloads older than this are dropped (whole months, then the rest); unset keeps them. Also the dedupe window. */
+  RAW_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
   DATALAKE_DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
   CORS_ORIGINS: optionalString,

@@ -10,6 +10,7 @@ import * as m050 from './050_audit_log.js';
 import * as m060keys from './060_api_key_scopes.js';
 import * as m060 from './060_risk_learning.js';
 import * as m065 from './065_webhook_seen_deliveries.js';
+import * as m080 from './080_event_partitions.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '060_api_key_scopes': m060keys,
   '060_risk_learning': m060,
   '065_webhook_seen_deliveries': m065,
+  '080_event_partitions': m080,
 };
 
 export const migrationProvider: MigrationProvider = {
