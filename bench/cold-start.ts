@@ -15,8 +15,8 @@ import {
   TUNING_SEEDS,
   type ScenarioKey,
   type ScenarioRate,
-} from '../src/modules/risk/scenario-report.js';
-import { simulateTraffic } from '../src/modules/risk/traffic-simulator.js';
+} from '../src/modules/risk/simulation/scenario-report.js';
+import { simulateTraffic } from '../src/modules/risk/simulation/traffic-simulator.js';
 
 const rows: [ScenarioKey, string][] = [
   ['stolen_card_new_account', 'stolen card on a new account'],

@@ -9,11 +9,11 @@
 import { cpus, loadavg } from 'node:os';
 import { createContainer, type Container } from '../src/container.js';
 import { loadConfig } from '../src/platform/config/config.js';
-import { prAuc, rocAuc } from '../src/modules/risk/evaluation.js';
-import { explainModelReason, modelProbability, trainModel } from '../src/modules/risk/model-training.js';
+import { prAuc, rocAuc } from '../src/modules/risk/model/evaluation.js';
+import { explainModelReason, modelProbability, trainModel } from '../src/modules/risk/model/model-training.js';
 import type { GbdtModel, GbdtOptions } from '../src/modules/risk/model/gbdt.js';
 import { subjectFromRequest } from '../src/modules/risk/risk-subject.js';
-import { decide, defaultRuleSet } from '../src/modules/risk/rules.js';
+import { decide, defaultRuleSet } from '../src/modules/risk/rules/rules.js';
 import {
   examplesOf,
   fitHandbook,
@@ -31,8 +31,8 @@ import {
   type ReplayedTransaction,
   type StreamTransaction,
 } from '../src/modules/risk/simulation/replay.js';
-import { simulateTraffic } from '../src/modules/risk/traffic-simulator.js';
-import { DAY_MS } from '../src/modules/risk/velocity-store.js';
+import { simulateTraffic } from '../src/modules/risk/simulation/traffic-simulator.js';
+import { DAY_MS } from '../src/modules/risk/velocity/velocity-store.js';
 import { percentile } from './lib.js';
 
 const f3 = (v: number | null) => (v === null ? '–' : v.toFixed(3));

@@ -10,12 +10,12 @@ import {
   rescore,
   trainOnAssessments,
   type QualityReport,
-} from '../src/modules/risk/model-training.js';
+} from '../src/modules/risk/model/model-training.js';
 import { subjectFromRequest } from '../src/modules/risk/risk-subject.js';
-import { scoreSimulation } from '../src/modules/risk/simulation-runner.js';
-import { defaultRuleSet } from '../src/modules/risk/rules.js';
-import { seededRandom, simulateTraffic } from '../src/modules/risk/traffic-simulator.js';
-import { DAY_MS } from '../src/modules/risk/velocity-store.js';
+import { scoreSimulation } from '../src/modules/risk/simulation/simulation-runner.js';
+import { defaultRuleSet } from '../src/modules/risk/rules/rules.js';
+import { seededRandom, simulateTraffic } from '../src/modules/risk/simulation/traffic-simulator.js';
+import { DAY_MS } from '../src/modules/risk/velocity/velocity-store.js';
 import { findPostgresBin, findRedisServer, freePort, startPostgres, startRedis } from '../test/harness/processes.js';
 import {
   cpuSnapshot,

@@ -205,7 +205,14 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
       await v1.register(async (dead) => deadLetterRoutes(dead as App, container));
       await v1.register(async (payments) => paymentRoutes(payments as App, container));
       await v1.register(async (endpoints) => webhookEndpointRoutes(endpoints as App, container));
-      await v1.register(async (risk) => riskRoutes(risk as App, container));
+      await v1.register(async (risk) =>
+        riskRoutes(risk as App, {
+          ...container.risk,
+          customerKey: container.customerKey,
+          clock: container.clock,
+          live: container.live,
+        }),
+      );
       await v1.register(async (analytics) => analyticsRoutes(analytics as App, container));
     },
     { prefix: '/v1' },

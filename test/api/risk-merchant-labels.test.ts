@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { scoreSimulation } from '../../src/modules/risk/simulation-runner.js';
+import { scoreSimulation } from '../../src/modules/risk/simulation/simulation-runner.js';
 import { callApi, createTestApp, postEvent, type TestApp } from '../harness/app.js';
 import { harnessRedisUrl, storeKinds } from '../harness/stores.js';
 

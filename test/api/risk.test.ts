@@ -10,10 +10,10 @@ import {
   declinedCharge,
   stripeEvent,
 } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { scoreSimulation } from '../../src/modules/risk/simulation-runner.js';
-import { simulateTraffic } from '../../src/modules/risk/traffic-simulator.js';
-import { defaultRuleSet } from '../../src/modules/risk/rules.js';
-import { assessmentSchema } from '../../src/modules/risk/risk.routes.js';
+import { scoreSimulation } from '../../src/modules/risk/simulation/simulation-runner.js';
+import { simulateTraffic } from '../../src/modules/risk/simulation/traffic-simulator.js';
+import { defaultRuleSet } from '../../src/modules/risk/rules/rules.js';
+import { assessmentSchema } from '../../src/modules/risk/risk.schemas.js';
 import { callApi, createTestApp, postEvent, type TestApp } from '../harness/app.js';
 import { harnessRedisUrl, storeKinds } from '../harness/stores.js';
 

@@ -5,10 +5,10 @@ import {
   noLabelRisk,
   type LabelRiskStore,
   type MerchantTransaction,
-} from '../../src/modules/risk/label-risk-store.js';
-import { MemoryLabelRiskStore } from '../../src/modules/risk/memory-label-risk.store.js';
-import { RedisLabelRiskStore } from '../../src/modules/risk/redis-label-risk.store.js';
-import { DAY_MS, HOUR_MS } from '../../src/modules/risk/velocity-store.js';
+} from '../../src/modules/risk/velocity/label-risk-store.js';
+import { MemoryLabelRiskStore } from '../../src/modules/risk/velocity/memory-label-risk.store.js';
+import { RedisLabelRiskStore } from '../../src/modules/risk/velocity/redis-label-risk.store.js';
+import { DAY_MS, HOUR_MS } from '../../src/modules/risk/velocity/velocity-store.js';
 
 type Factory = { name: string; create: () => LabelRiskStore };
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryVelocityStore } from '../../src/modules/risk/memory-velocity.store.js';
-import { RedisVelocityStore } from '../../src/modules/risk/redis-velocity.store.js';
+import { MemoryVelocityStore } from '../../src/modules/risk/velocity/memory-velocity.store.js';
+import { RedisVelocityStore } from '../../src/modules/risk/velocity/redis-velocity.store.js';
 import {
   amountLogMilli,
   DAY_MS,
@@ -10,7 +10,7 @@ import {
   MINUTE_MS,
   type VelocityEvent,
   type VelocityStore,
-} from '../../src/modules/risk/velocity-store.js';
+} from '../../src/modules/risk/velocity/velocity-store.js';
 import { harnessRedisUrl } from '../harness/stores.js';
 
 type Factory = { name: string; tags: Array<'redis'>; create: () => VelocityStore };

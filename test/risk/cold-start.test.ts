@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Decision } from '../../src/modules/risk/rules.js';
+import type { Decision } from '../../src/modules/risk/rules/rules.js';
 import {
   COLD_START_SIM,
   decisionsOf,
@@ -9,8 +9,8 @@ import {
   TUNING_SEEDS,
   type ScenarioKey,
   type ScenarioRate,
-} from '../../src/modules/risk/scenario-report.js';
-import { simulateTraffic, type SimTransaction } from '../../src/modules/risk/traffic-simulator.js';
+} from '../../src/modules/risk/simulation/scenario-report.js';
+import { simulateTraffic, type SimTransaction } from '../../src/modules/risk/simulation/traffic-simulator.js';
 import { callApi, createTestApp, type TestApp } from '../harness/app.js';
 import { harnessRedisUrl } from '../harness/stores.js';
 

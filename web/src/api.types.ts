@@ -10,9 +10,9 @@ import type {
 import type { PaymentEvent } from '../../src/modules/normalize/canonical.js';
 
 export type { FailureReasonRow, PaymentEvent, Summary, Timeseries };
-export type { ListEntry } from '../../src/modules/risk/list.repository.js';
+export type { ListEntry } from '../../src/modules/risk/lists/list.repository.js';
 export type { RuleSetVersion } from '../../src/modules/risk/risk.repository.js';
-import type { StoredAssessmentView as StoredAssessment } from '../../src/modules/risk/risk.routes.js';
+import type { StoredAssessmentView as StoredAssessment } from '../../src/modules/risk/risk.schemas.js';
 export type { StoredAssessment };
 export type {
   AuditEntryView as AuditEntry,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emailSignals, isDisposableDomain, looksRandomLocalPart, nameLikeness } from './email-signals.js';
-import { seededRandom } from './traffic-simulator.js';
+import { seededRandom } from './simulation/traffic-simulator.js';
 
 const firstNames = [
   'maria',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coerceFeatures, computeFeatures, storedFeatures, type FeatureInput } from './features.js';
-import { amountLogMilli, DAY_MS, type BurstCounts, type VelocitySnapshot } from './velocity-store.js';
+import { amountLogMilli, DAY_MS, type BurstCounts, type VelocitySnapshot } from './velocity/velocity-store.js';
 
 const quiet: BurstCounts = {
   newCards10m: 0,

@@ -1,6 +1,6 @@
 import type { EmailSignals } from './email-signals.js';
-import { noLabelRisk, type MerchantLabelRisk } from './label-risk-store.js';
-import { DAY_MS, type VelocitySnapshot } from './velocity-store.js';
+import { noLabelRisk, type MerchantLabelRisk } from './velocity/label-risk-store.js';
+import { DAY_MS, type VelocitySnapshot } from './velocity/velocity-store.js';
 
 /** Every feature the rules and the model can use; values are plain numbers (flags are 0/1, amounts USD major units). */
 export const featureNames = [

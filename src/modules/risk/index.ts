@@ -1,10 +1,11 @@
-export type { VersionQuality } from './model-training.js';
+export type { VersionQuality } from './model/model-training.js';
 export { gbdtSplitCounts } from './model/gbdt.js';
 export { isGbdt } from './model/risk-model.js';
 export { createRisk } from './risk.factory.js';
 export { riskRoutes } from './risk.routes.js';
-export { scoreSimulation } from './simulation-runner.js';
-export type { LabelledRequest } from './simulation-runner.js';
+export type { RiskRoutesDeps } from './risk.routes.js';
+export { scoreSimulation } from './simulation/simulation-runner.js';
+export type { LabelledRequest } from './simulation/simulation-runner.js';
 export { handbookPublishedBaselines, handbookTable, runHandbookBenchmark } from './simulation/handbook-benchmark.js';
 export { handbookRequest, simulateHandbook } from './simulation/handbook-simulator.js';
-export { simulateTraffic } from './traffic-simulator.js';
+export { simulateTraffic } from './simulation/traffic-simulator.js';

@@ -1,13 +1,13 @@
 import { newId } from '../../platform/ids.js';
 import { computeFeatures, storedFeatures, type Features } from './features.js';
-import { explainModelReason, modelProbability } from './model-training.js';
+import { explainModelReason, modelProbability } from './model/model-training.js';
 import type { AssessmentRecorder } from './assessment-recorder.js';
 import type { NewAssessmentRow } from './risk.repository.js';
 import { listHits, velocityEventOf, type RiskSubject } from './risk-subject.js';
-import { decide, type Decision, type Reason, type RiskLevel } from './rules.js';
-import type { TenantRiskConfigCache } from './tenant-risk-config.js';
-import type { VelocityStore } from './velocity-store.js';
-import { noLabelRisk, type LabelRiskStore } from './label-risk-store.js';
+import { decide, type Decision, type Reason, type RiskLevel } from './rules/rules.js';
+import type { TenantRiskConfigCache } from './rules/tenant-risk-config.js';
+import type { VelocityStore } from './velocity/velocity-store.js';
+import { noLabelRisk, type LabelRiskStore } from './velocity/label-risk-store.js';
 
 export interface Assessment {
   transactionId: string;

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { PaymentEvent } from '../normalize/index.js';
 import { toUsdMinor } from '../normalize/index.js';
 import { emailSignals, type EmailSignals } from './email-signals.js';
-import { listTypes, type ListMatcher, type ListType } from './list.repository.js';
-import type { ListHit } from './rules.js';
-import type { VelocityEvent } from './velocity-store.js';
+import { listTypes, type ListMatcher, type ListType } from './lists/list.repository.js';
+import type { ListHit } from './rules/rules.js';
+import type { VelocityEvent } from './velocity/velocity-store.js';
 
 const country = z
   .string()

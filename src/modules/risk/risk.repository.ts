@@ -4,7 +4,7 @@ import type { Database } from '../../database.js';
 import { newId } from '../../platform/ids.js';
 import { coerceFeatures, type Features } from './features.js';
 import type { RiskModel } from './model/risk-model.js';
-import type { Decision, Reason, RiskLevel, RuleSet, Verdict } from './rules.js';
+import type { Decision, Reason, RiskLevel, RuleSet, Verdict } from './rules/rules.js';
 import type { RiskAssessmentsTable } from './risk.tables.js';
 import type { RiskSource } from './risk-subject.js';
 import { isoTimestamp, toDate } from '../../platform/db/timestamps.js';

@@ -1,168 +1,46 @@
 import { z } from 'zod';
-import type { Container } from '../../container.js';
 import { AppError, fieldError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { actorOf, tenantOf } from '../tenancy/index.js';
-import { listRoutes } from './list.routes.js';
-import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
+import { cursorParam, pageOf, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
 import { trustedOkSerializer } from '../../platform/http/trusted-serializer.js';
-import { labelValues, type AssessmentRecord } from './risk.repository.js';
-import { jobStatuses } from './training/training-job.repository.js';
+import { actorOf, tenantOf } from '../tenancy/index.js';
+import { listActions, listTypes } from './lists/list.repository.js';
 import { labelSources } from './provider-labels.js';
-import { riskSources, scoreRequestSchema, subjectFromRequest } from './risk-subject.js';
-import { decisions, riskLevels, ruleSetSchema } from './rules.js';
+import type { RiskRepository } from './risk.repository.js';
+import { labelValues } from './risk.repository.js';
+import type { RiskScorer } from './risk-scorer.js';
+import type { RiskService } from './risk.service.js';
+import { scoreRequestSchema, subjectFromRequest, type CustomerKeyHasher } from './risk-subject.js';
+import { ruleSetSchema } from './rules/rules.js';
+import {
+  assessmentListQuery,
+  assessmentSchema,
+  assessmentView,
+  listAuditSchema,
+  listEntrySchema,
+  modelSchema,
+  ruleSetVersionSchema,
+  sideSchema,
+  storedAssessmentSchema,
+  trainingJobSchema,
+} from './risk.schemas.js';
+import type { TrainingJobs } from './training/training-jobs.js';
 
-const reasonSchema = z.object({
-  code: z.string(),
-  message: z.string(),
-  weight: z.number(),
-  signals: z
-    .array(z.object({ feature: z.string(), value: z.number(), contribution: z.number() }))
-    .optional()
-    .describe(
-      "On the model's reason: the features that moved its fraud log-odds most, signed (positive: towards fraud)",
-    ),
-});
+/** What the risk routes use, and nothing more. */
+export interface RiskRoutesDeps {
+  scorer: Pick<RiskScorer, 'score'>;
+  service: RiskService;
+  repo: Pick<RiskRepository, 'labelOf'>;
+  training: Pick<TrainingJobs, 'start' | 'get'>;
+  customerKey: CustomerKeyHasher;
+  clock: () => Date;
+  /** Where review and decline decisions are announced (the live feed). */
+  live: { publish(tenantId: string, message: { type: 'risk'; data: unknown }): void };
+}
 
-export const assessmentSchema = z.object({
-  transactionId: z.string(),
-  score: z.number().min(0).max(1),
-  riskLevel: z.enum(riskLevels),
-  decision: z.enum(decisions),
-  reasons: z.array(reasonSchema),
-  features: z.record(z.string(), z.number()),
-  modelVersion: z.number().int().nullable().describe('Active model version, null when scoring by rules alone'),
-  rulesVersion: z.number().int().describe('0 is the built-in default rule set'),
-  latencyMs: z.number(),
-});
-
-/** A stored assessment read back: the verdict as it was answered, plus where it came from and the label since given. */
-const storedAssessmentSchema = assessmentSchema.extend({
-  id: z.string(),
-  eventId: z.string().nullable().describe('The ingested event it was made for; null when scored through the API'),
-  source: z.enum(riskSources),
-  occurredAt: z.string(),
-  scoredAt: z.string(),
-  rulesScore: z.number(),
-  modelScore: z.number().nullable().describe("The active model's probability when it was scored; null without a model"),
-  amountUsdMinor: z.number().int(),
-  label: z.enum(labelValues).nullable(),
-});
-
-/** The wire shape of a stored assessment (the dashboard imports it as a type). */
-export type StoredAssessmentView = z.output<typeof storedAssessmentSchema>;
-
-const assessmentView = (a: AssessmentRecord): StoredAssessmentView => ({
-  ...a,
-  occurredAt: a.occurredAt.toISOString(),
-  scoredAt: a.scoredAt.toISOString(),
-});
-
-const assessmentListQuery = z.object({
-  decision: z.enum(decisions).optional(),
-  riskLevel: z.enum(riskLevels).optional(),
-  source: z.enum(riskSources).optional(),
-  labeled: z
-    .enum(['true', 'false'])
-    .optional()
-    .describe('false: only transactions without a label (with decision=review, the review queue)'),
-  ...timeRangeQuery.shape,
-  ...pageQuery.shape,
-});
-
-const modelSchema = z.object({
-  version: z.number().int(),
-  active: z.boolean(),
-  trainingSize: z.number().int().describe('Labeled transactions it was fitted on'),
-  metrics: z.record(z.string(), z.unknown()).describe('Quality on its training data and the range it was trained on'),
-  model: z
-    .union([
-      z.object({
-        kind: z.literal('gbdt'),
-        featureNames: z.array(z.string()),
-        base: z.number(),
-        trees: z.array(
-          z.object({
-            feature: z.array(z.number()),
-            threshold: z.array(z.number()),
-            left: z.array(z.number()),
-            right: z.array(z.number()),
-            value: z.array(z.number()),
-          }),
-        ),
-        calibration: z.object({ a: z.number(), b: z.number() }),
-      }),
-      z.object({
-        featureNames: z.array(z.string()),
-        means: z.array(z.number()),
-        stds: z.array(z.number()),
-        weights: z.array(z.number()),
-        bias: z.number(),
-      }),
-    ])
-    .describe('Gradient-boosted trees (kind gbdt) or, for versions trained before them, a logistic regression'),
-  createdAt: z.string(),
-});
-const atThresholdSchema = z.object({
-  threshold: z.number(),
-  flagged: z.number().int(),
-  precision: z.number().nullable(),
-  recall: z.number().nullable(),
-});
-const qualitySchema = z.object({
-  transactions: z.number().int(),
-  frauds: z.number().int(),
-  rocAuc: z.number().nullable(),
-  prAuc: z.number().nullable(),
-  review: atThresholdSchema,
-  decline: atThresholdSchema,
-});
-const trainingJobSchema = z.object({
-  jobId: z.string(),
-  status: z.enum(jobStatuses),
-  from: z.string().nullable(),
-  to: z.string().nullable(),
-  requestedBy: z.string().describe('The API key that asked'),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-  result: z
-    .object({
-      version: z.number().int().describe('The model version it stored (listed by GET /v1/risk/models either way)'),
-      activated: z.boolean(),
-      reason: z
-        .string()
-        .describe('Why it was or was not activated: both configurations measured on the held-out window'),
-      trainingSize: z.number().int(),
-      holdout: z.object({
-        from: z.string(),
-        to: z.string(),
-        candidate: qualitySchema.describe('The rules blended with the new model, as scoring would use them'),
-        active: qualitySchema.describe('The configuration scoring used when the job ran'),
-        comparedWith: z.object({ rulesVersion: z.number().int(), modelVersion: z.number().int().nullable() }),
-      }),
-    })
-    .nullable()
-    .describe('Set when the job succeeded'),
-  error: z.string().nullable().describe('Why the job failed (e.g. not enough labels of both classes)'),
-});
-const ruleSetVersionSchema = z.object({
-  version: z.number().int(),
-  ruleSet: ruleSetSchema,
-  createdBy: z.string(),
-  createdAt: z.string(),
-});
-const prSchema = z.object({ precision: z.number().nullable(), recall: z.number().nullable() });
-const sideSchema = z.object({
-  decisions: z.record(z.enum(decisions), z.number().int()),
-  flagged: prSchema,
-  declined: prSchema,
-});
-
-/** /risk/* and /lists: one plugin, so the app registers risk with one line. */
-export async function riskRoutes(app: App, container: Container): Promise<void> {
-  const { risk, customerKey, clock } = container;
-  await listRoutes(app, container);
+/** /risk/* and /lists. */
+export async function riskRoutes(app: App, deps: RiskRoutesDeps): Promise<void> {
+  const { scorer, service, repo, training, customerKey, clock, live } = deps;
   // Dashboards watch for what needs a human: review and decline decisions go to the live feed.
   const announce = <
     T extends { transactionId: string; score: number; riskLevel: string; decision: string; reasons: unknown },
@@ -171,7 +49,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     a: T,
   ): T => {
     if (a.decision !== 'approve') {
-      container.live.publish(tenantId, {
+      live.publish(tenantId, {
         type: 'risk',
         data: {
           transactionId: a.transactionId,
@@ -201,7 +79,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     async (request) =>
       announce(
         tenantOf(request),
-        await risk.scorer.score(subjectFromRequest(tenantOf(request), request.body, customerKey, clock())),
+        await scorer.score(subjectFromRequest(tenantOf(request), request.body, customerKey, clock())),
       ),
   );
 
@@ -221,9 +99,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       const results = [];
       // In order: each transaction's features see the ones before it in the batch.
       for (const tx of request.body.transactions)
-        results.push(
-          announce(tenantId, await risk.scorer.score(subjectFromRequest(tenantId, tx, customerKey, clock()))),
-        );
+        results.push(announce(tenantId, await scorer.score(subjectFromRequest(tenantId, tx, customerKey, clock()))));
       return { results };
     },
   );
@@ -242,7 +118,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     },
     async (request) => {
       const { decision, riskLevel, source, labeled, limit, cursor } = request.query;
-      const page = await risk.service.listAssessments(
+      const page = await service.listAssessments(
         tenantOf(request),
         {
           decision,
@@ -290,12 +166,12 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     async (request) => {
       const { transactionId } = request.params;
       const tenantId = tenantOf(request);
-      const assessments = await risk.service.assessmentsOf(tenantId, transactionId);
+      const assessments = await service.assessmentsOf(tenantId, transactionId);
       if (assessments.length === 0) throw new AppError('not_found', `No scored transaction ${transactionId}`);
       return {
         transactionId,
         label: assessments[0]!.label,
-        labelDetail: await risk.repo.labelOf(tenantId, transactionId),
+        labelDetail: await repo.labelOf(tenantId, transactionId),
         assessments: assessments.map(assessmentView),
       };
     },
@@ -310,7 +186,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         response: { 200: ruleSetVersionSchema, ...problemResponses(401) },
       },
     },
-    async (request) => risk.service.currentRules(tenantOf(request)),
+    async (request) => service.currentRules(tenantOf(request)),
   );
 
   app.put(
@@ -324,7 +200,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         response: { 200: ruleSetVersionSchema, ...problemResponses(401, 409, 422) },
       },
     },
-    async (request) => risk.service.putRules(tenantOf(request), request.body, actorOf(request)),
+    async (request) => service.putRules(tenantOf(request), request.body, actorOf(request)),
   );
 
   app.get(
@@ -336,7 +212,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         response: { 200: z.object({ data: z.array(ruleSetVersionSchema) }), ...problemResponses(401) },
       },
     },
-    async (request) => ({ data: await risk.service.ruleVersions(tenantOf(request)) }),
+    async (request) => ({ data: await service.ruleVersions(tenantOf(request)) }),
   );
 
   app.post(
@@ -362,7 +238,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       },
     },
     async (request) => {
-      return risk.service.backtest(tenantOf(request), request.body.ruleSet, toTimeRange(request.body));
+      return service.backtest(tenantOf(request), request.body.ruleSet, toTimeRange(request.body));
     },
   );
 
@@ -376,7 +252,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
         response: { 200: z.object({ data: z.array(modelSchema) }), ...problemResponses(401) },
       },
     },
-    async (request) => ({ data: await risk.service.models(tenantOf(request)) }),
+    async (request) => ({ data: await service.models(tenantOf(request)) }),
   );
 
   app.post(
@@ -397,7 +273,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     async (request, reply) => {
       const range = toTimeRange(request.body ?? {});
       if (range.from && range.to && range.from >= range.to) throw fieldError('body.to', 'must be later than from');
-      return reply.code(202).send(await risk.training.start(tenantOf(request), range, actorOf(request)));
+      return reply.code(202).send(await training.start(tenantOf(request), range, actorOf(request)));
     },
   );
 
@@ -413,7 +289,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       },
     },
     async (request) => {
-      const job = await risk.training.get(tenantOf(request), request.params.jobId);
+      const job = await training.get(tenantOf(request), request.params.jobId);
       if (!job) throw new AppError('not_found', `No training job ${request.params.jobId}`);
       return job;
     },
@@ -433,7 +309,7 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
       },
     },
     async (request) => {
-      const model = await risk.service.activateModel(tenantOf(request), request.params.version);
+      const model = await service.activateModel(tenantOf(request), request.params.version);
       if (!model) throw new AppError('not_found', `No model version ${request.params.version}`);
       return model;
     },
@@ -456,9 +332,84 @@ export async function riskRoutes(app: App, container: Container): Promise<void> 
     },
     async (request, reply) => {
       const { transactionId, label } = request.body;
-      if (!(await risk.service.label(tenantOf(request), transactionId, label)))
+      if (!(await service.label(tenantOf(request), transactionId, label)))
         throw new AppError('not_found', `No scored transaction ${transactionId}`);
       return reply.code(201).send({ transactionId, label });
     },
+  );
+
+  app.get(
+    '/lists',
+    {
+      schema: {
+        summary: 'Block and allow list entries',
+        tags: ['risk'],
+        querystring: z.object({ type: z.enum(listTypes).optional(), action: z.enum(listActions).optional() }),
+        response: { 200: z.object({ data: z.array(listEntrySchema) }), ...problemResponses(401, 422) },
+      },
+    },
+    async (request) => ({ data: await service.listEntries(tenantOf(request), request.query) }),
+  );
+
+  app.post(
+    '/lists',
+    {
+      config: { audit: 'list_entry.add' },
+      schema: {
+        summary: 'Add a block or allow entry',
+        description:
+          'Block → decline with the reason; allow → approve whatever the score. Emails and customer ids are matched by their salted hash. Audited.',
+        tags: ['risk'],
+        body: z.object({
+          type: z.enum(listTypes),
+          value: z.string().trim().min(1).max(320),
+          action: z.enum(listActions),
+          reason: z.string().trim().min(1).max(500),
+          expiresAt: z.iso.datetime({ offset: true }).optional(),
+        }),
+        response: { 201: listEntrySchema, ...problemResponses(401, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { expiresAt, ...entry } = request.body;
+      const added = await service.addListEntry(
+        tenantOf(request),
+        { ...entry, expiresAt: expiresAt ? new Date(expiresAt) : null },
+        actorOf(request),
+      );
+      if (!added) throw new AppError('conflict', `${entry.type} ${entry.value} is already on the ${entry.action} list`);
+      return reply.code(201).send(added);
+    },
+  );
+
+  app.delete(
+    '/lists/:id',
+    {
+      config: { audit: 'list_entry.remove' },
+      schema: {
+        summary: 'Remove a list entry (audited)',
+        tags: ['risk'],
+        params: z.object({ id: z.string().max(64) }),
+        response: { 200: listEntrySchema, ...problemResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const removed = await service.removeListEntry(tenantOf(request), request.params.id, actorOf(request));
+      if (!removed) throw new AppError('not_found', `No list entry ${request.params.id}`);
+      return removed;
+    },
+  );
+
+  app.get(
+    '/lists/audit',
+    {
+      schema: {
+        summary: 'Who changed the lists, when and what; newest first',
+        tags: ['risk'],
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        response: { 200: z.object({ data: z.array(listAuditSchema) }), ...problemResponses(401, 422) },
+      },
+    },
+    async (request) => ({ data: await service.listAudit(tenantOf(request), request.query.limit) }),
   );
 }

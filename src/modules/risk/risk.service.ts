@@ -1,9 +1,9 @@
 import { AppError } from '../../platform/errors/app-error.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { AssessmentRecorder } from './assessment-recorder.js';
-import type { LabelRiskStore } from './label-risk-store.js';
-import { backtest, type BacktestReport } from './backtest.js';
-import type { ListAction, ListEntry, ListRepository, ListType } from './list.repository.js';
+import type { LabelRiskStore } from './velocity/label-risk-store.js';
+import { backtest, type BacktestReport } from './rules/backtest.js';
+import type { ListAction, ListEntry, ListRepository, ListType } from './lists/list.repository.js';
 import {
   evaluateVersions,
   isFraud,
@@ -12,7 +12,7 @@ import {
   trainOnAssessments,
   type QualityReport,
   type VersionQuality,
-} from './model-training.js';
+} from './model/model-training.js';
 import type { KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type {
   AssessmentFilter,
@@ -24,8 +24,8 @@ import type {
   TimeRange,
 } from './risk.repository.js';
 import { listMatchKey, type CustomerKeyHasher } from './risk-subject.js';
-import { defaultRuleSet, type RuleSet } from './rules.js';
-import type { TenantRiskConfigCache } from './tenant-risk-config.js';
+import { defaultRuleSet, type RuleSet } from './rules/rules.js';
+import type { TenantRiskConfigCache } from './rules/tenant-risk-config.js';
 
 export interface TrainResult {
   model: StoredModel;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rocAuc } from '../evaluation.js';
-import { predictLogistic, trainLogistic } from '../logistic-regression.js';
-import { seededRandom } from '../traffic-simulator.js';
+import { rocAuc } from './evaluation.js';
+import { predictLogistic, trainLogistic } from './logistic-regression.js';
+import { seededRandom } from '../simulation/traffic-simulator.js';
 import { explainGbdt, fitPlatt, gbdtMargin, predictGbdt, trainGbdt } from './gbdt.js';
 
 /** XOR of two signs plus a noise feature: no linear model can rank it better than chance. */

@@ -1,4 +1,4 @@
-import { seededRandom } from '../traffic-simulator.js';
+import { seededRandom } from '../simulation/traffic-simulator.js';
 
 /**
  * Gradient-boosted regression trees on the logistic loss (second-order, XGBoost-style gains),

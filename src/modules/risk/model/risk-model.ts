@@ -1,4 +1,4 @@
-import { predictLogistic, transformValue, type LogisticModel } from '../logistic-regression.js';
+import { predictLogistic, transformValue, type LogisticModel } from './logistic-regression.js';
 import { explainGbdt, predictGbdt, type GbdtModel } from './gbdt.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS } from '../velocity-store.js';
+import { DAY_MS } from '../velocity/velocity-store.js';
 import { handbookFeatureNames, handbookFeatures } from './handbook-baseline.js';
 import type { HandbookTransaction } from './handbook-simulator.js';
 

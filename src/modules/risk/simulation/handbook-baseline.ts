@@ -1,4 +1,4 @@
-import { DAY_MS } from '../velocity-store.js';
+import { DAY_MS } from '../velocity/velocity-store.js';
 import type { HandbookTransaction } from './handbook-simulator.js';
 
 /**

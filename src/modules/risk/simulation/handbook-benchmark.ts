@@ -1,12 +1,12 @@
-import { cardPrecisionAtK, prAuc, rocAuc } from '../evaluation.js';
-import { modelProbability, trainModel, type TrainingExample } from '../model-training.js';
+import { cardPrecisionAtK, prAuc, rocAuc } from '../model/evaluation.js';
+import { modelProbability, trainModel, type TrainingExample } from '../model/model-training.js';
 import type { GbdtModel, GbdtOptions } from '../model/gbdt.js';
 import type { Risk } from '../risk.factory.js';
 import type { CustomerKeyHasher } from '../risk-subject.js';
-import { predictLogistic, trainLogistic } from '../logistic-regression.js';
+import { predictLogistic, trainLogistic } from '../model/logistic-regression.js';
 import { predictGbdt, trainGbdt } from '../model/gbdt.js';
-import { decide, defaultRuleSet } from '../rules.js';
-import { DAY_MS } from '../velocity-store.js';
+import { decide, defaultRuleSet } from '../rules/rules.js';
+import { DAY_MS } from '../velocity/velocity-store.js';
 import { handbookFeatureNames, handbookFeatures } from './handbook-baseline.js';
 import { handbookRequest, simulateHandbook, type HandbookOptions } from './handbook-simulator.js';
 import { replayStream, type ReplayedTransaction, type StreamTransaction } from './replay.js';

@@ -1,6 +1,6 @@
 import type { ScoreRequest } from '../risk-subject.js';
-import { seededRandom } from '../traffic-simulator.js';
-import { DAY_MS } from '../velocity-store.js';
+import { seededRandom } from './traffic-simulator.js';
+import { DAY_MS } from '../velocity/velocity-store.js';
 
 /**
  * The transaction simulator described in chapter 3.2 ("Transaction data simulator") of Le Borgne

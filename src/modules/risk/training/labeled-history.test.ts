@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coerceFeatures } from '../features.js';
-import type { QualityReport } from '../model-training.js';
+import type { QualityReport } from '../model/model-training.js';
 import type { LabelValue, StoredAssessment } from '../risk.repository.js';
 import { judge, keepLatest, splitByEventTime } from './labeled-history.js';
 

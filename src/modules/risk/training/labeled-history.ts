@@ -1,4 +1,4 @@
-import type { QualityReport } from '../model-training.js';
+import type { QualityReport } from '../model/model-training.js';
 import type { StoredAssessment } from '../risk.repository.js';
 
 /**

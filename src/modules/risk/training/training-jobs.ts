@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { newId } from '../../../platform/ids.js';
 import { isoTimestamp, toDateOrNull } from '../../../platform/db/timestamps.js';
-import type { QualityReport } from '../model-training.js';
+import type { QualityReport } from '../model/model-training.js';
 import type { RiskRepository, RuleSetVersion, TimeRange } from '../risk.repository.js';
 import { HOLDOUT_FRACTION, judge } from './labeled-history.js';
 import type { JobStatus, TrainingJobRepository, TrainingJobRow } from './training-job.repository.js';

@@ -1,8 +1,15 @@
 import { setPriority } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
-import { isFraud, quality, rescore, trainModel, type QualityReport, type VersionedModel } from '../model-training.js';
+import {
+  isFraud,
+  quality,
+  rescore,
+  trainModel,
+  type QualityReport,
+  type VersionedModel,
+} from '../model/model-training.js';
 import type { StoredAssessment } from '../risk.repository.js';
-import type { RuleSet } from '../rules.js';
+import type { RuleSet } from '../rules/rules.js';
 import { splitByEventTime } from './labeled-history.js';
 
 export interface TrainingRequest {

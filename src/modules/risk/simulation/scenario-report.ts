@@ -1,6 +1,6 @@
-import type { Risk } from './risk.factory.js';
-import { subjectFromRequest, type CustomerKeyHasher } from './risk-subject.js';
-import type { Decision } from './rules.js';
+import type { Risk } from '../risk.factory.js';
+import { subjectFromRequest, type CustomerKeyHasher } from '../risk-subject.js';
+import type { Decision } from '../rules/rules.js';
 import {
   fraudPatterns,
   legitPatterns,

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../database.js';
-import { newId } from '../../platform/ids.js';
-import { isoTimestamp, toDateOrNull } from '../../platform/db/timestamps.js';
+import type { Database } from '../../../database.js';
+import { newId } from '../../../platform/ids.js';
+import { isoTimestamp, toDateOrNull } from '../../../platform/db/timestamps.js';
 
 export const listTypes = ['ip', 'email', 'card_bin', 'card_fingerprint', 'device', 'customer'] as const;
 export const listActions = ['block', 'allow'] as const;

@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import type { ListRepository } from './list.repository.js';
-import type { VersionedModel } from './model-training.js';
-import type { RiskRepository } from './risk.repository.js';
-import { buildListIndex, type ListIndex } from './risk-subject.js';
+import type { ListRepository } from '../lists/list.repository.js';
+import type { VersionedModel } from '../model/model-training.js';
+import type { RiskRepository } from '../risk.repository.js';
+import { buildListIndex, type ListIndex } from '../risk-subject.js';
 import { defaultRuleSet, type RuleSet } from './rules.js';
 
 export interface TenantRiskConfig {

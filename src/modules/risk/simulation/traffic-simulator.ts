@@ -1,6 +1,6 @@
-import { currencyExponent } from '../normalize/index.js';
-import type { ScoreRequest } from './risk-subject.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from './velocity-store.js';
+import { currencyExponent } from '../../normalize/index.js';
+import type { ScoreRequest } from '../risk-subject.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../velocity/velocity-store.js';
 
 /** What legitimate customers do, including what looks like fraud and is not. */
 export const legitPatterns = ['normal', 'travel', 'new_device', 'big_purchase', 'shared_ip', 'first_time'] as const;

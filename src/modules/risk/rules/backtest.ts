@@ -1,6 +1,6 @@
-import { precisionRecall } from './evaluation.js';
-import { isFraud, storedHits } from './model-training.js';
-import type { StoredAssessment } from './risk.repository.js';
+import { precisionRecall } from '../model/evaluation.js';
+import { isFraud, storedHits } from '../model/model-training.js';
+import type { StoredAssessment } from '../risk.repository.js';
 import { decide, decisions, type Decision, type RuleSet } from './rules.js';
 
 export interface BacktestSide {

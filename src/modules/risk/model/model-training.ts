@@ -1,9 +1,9 @@
 import { atThreshold, prAuc, rocAuc, type AtThreshold, type Scored } from './evaluation.js';
-import { featureNames, type Features } from './features.js';
-import { trainGbdt, type GbdtModel, type GbdtOptions } from './model/gbdt.js';
-import { explainModel, predictModel, type Contribution, type RiskModel } from './model/risk-model.js';
-import type { LabelValue, StoredAssessment } from './risk.repository.js';
-import { decide, type ListHit, type Reason, type RuleSet } from './rules.js';
+import { featureNames, type Features } from '../features.js';
+import { trainGbdt, type GbdtModel, type GbdtOptions } from './gbdt.js';
+import { explainModel, predictModel, type Contribution, type RiskModel } from './risk-model.js';
+import type { LabelValue, StoredAssessment } from '../risk.repository.js';
+import { decide, type ListHit, type Reason, type RuleSet } from '../rules/rules.js';
 
 /** The model learns from behaviour only: list hits are overrides, not evidence to generalise from. */
 export const modelFeatureNames = featureNames.filter((n) => n !== 'list_block' && n !== 'list_allow');

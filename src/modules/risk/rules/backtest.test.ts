@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backtest } from './backtest.js';
-import { coerceFeatures } from './features.js';
-import type { StoredAssessment } from './risk.repository.js';
+import { coerceFeatures } from '../features.js';
+import type { StoredAssessment } from '../risk.repository.js';
 import type { Decision, Rule, RuleSet } from './rules.js';
 
 const rule = (id: string, feature: Rule['feature'], op: Rule['op'], value: number, weight: number): Rule => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coerceFeatures } from './features.js';
+import { coerceFeatures } from '../features.js';
 import { decide, defaultRuleSet, evaluateRules, levelOf, ruleSetSchema, type RuleSet } from './rules.js';
 
 const features = (over: Record<string, number> = {}) => coerceFeatures({ amount_usd: 20, amount_vs_usual: 1, ...over });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { featureNames, type Features } from './features.js';
-import type { Contribution } from './model/risk-model.js';
+import { featureNames, type Features } from '../features.js';
+import type { Contribution } from '../model/risk-model.js';
 
 export const riskLevels = ['low', 'medium', 'high', 'critical'] as const;
 export const decisions = ['approve', 'review', 'decline'] as const;

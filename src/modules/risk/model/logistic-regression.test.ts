@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { predictLogistic, trainLogistic } from './logistic-regression.js';
-import { seededRandom } from './traffic-simulator.js';
+import { seededRandom } from '../simulation/traffic-simulator.js';
 
 function dataset(n: number, seed: number) {
   const rnd = seededRandom(seed);

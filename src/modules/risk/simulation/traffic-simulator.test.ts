@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emailSignals } from './email-signals.js';
-import { scoreRequestSchema } from './risk-subject.js';
+import { emailSignals } from '../email-signals.js';
+import { scoreRequestSchema } from '../risk-subject.js';
 import { fraudPatterns, legitPatterns, simulateTraffic, type SimTransaction } from './traffic-simulator.js';
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
