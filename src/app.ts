@@ -18,8 +18,6 @@ import type { App } from './platform/http/types.js';
 import { loggerOptions } from './platform/logging/logger.js';
 import { methodLabel } from './platform/metrics/metrics.js';
 import { newId } from './platform/ids.js';
-import { endRequestSpan, startRequestSpan } from './platform/tracing.js';
-import type { Span } from '@opentelemetry/api';
 import { eventReadRoutes, ingestRoutes } from './modules/ingest/index.js';
 import { deadLetterRoutes } from './modules/ingest/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
@@ -34,13 +32,6 @@ import { auditTrail } from './modules/tenancy/index.js';
 import { auditRoutes } from './modules/tenancy/index.js';
 import { webhookDeliveryRoutes } from './modules/webhooks/index.js';
 import { webhookEndpointRoutes } from './modules/webhooks/index.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The request's trace span, from onRequest to onResponse (a property: a WeakMap entry per request is work for every GC). */
-    span: Span | null;
-  }
-}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -103,12 +94,9 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
-  app.decorateRequest('span', null);
   registerProblemHandler(app);
 
   const security = securityHeaders(dashboardSecurityHeaders);
-  // Request spans only when traces are exported: the no-op tracer still costs a span object and its attributes.
-  const traced = config.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
   const { limits } = container;
   app.addHook('onRoute', (route) => {
     const scope = authFailureScope(route.url);
@@ -128,12 +116,10 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(security);
     reply.header('X-Request-ID', request.id);
-    if (traced) request.span = startRequestSpan(request.method, request.routeOptions.url ?? 'unmatched');
     if (!limits.enabled) return done();
     checkLimits(request, reply).then(() => done(), done);
   });
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.span) endRequestSpan(request.span, reply.statusCode);
     // Labels from closed sets only: a route pattern (never the URL), the method, the status class.
     container.metrics.httpRequestDuration.observe(
       {

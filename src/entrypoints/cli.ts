@@ -1,34 +1,42 @@
-import { Command } from 'commander';
-import { registerTenancyCommands } from '../cli/commands/tenancy.commands.js';
-import { registerRiskCommands } from '../cli/commands/risk.commands.js';
-import { registerImportCommand } from '../cli/commands/import.command.js';
-import { registerWorkerCommand } from '../cli/commands/worker.command.js';
-import { registerDatalakeCommands } from '../cli/commands/datalake.command.js';
-import { withContainer } from '../cli/cli-context.js';
-import { ConfigError } from '../platform/config/config.js';
+import { ConfigError, loadConfig } from '../platform/config/config.js';
+import { startTelemetry, type Telemetry } from '../platform/telemetry/telemetry.js';
+import { withSpan } from '../platform/tracing.js';
 
-const program = new Command();
-program
-  .name('paylens')
-  .description('Paylens command line: store administration, imports, workers')
-  .showHelpAfterError();
-
-program
-  .command('migrate')
-  .description('apply database migrations (also done automatically at start)')
-  .action(async () => {
-    await withContainer(async (c) => {
-      console.log(`database up to date (${c.database.kind}: ${c.database.location})`);
+/**
+ * Telemetry from the environment when it is valid; a command that needs the configuration reports
+ * a bad variable itself (exit 2), and `--help` works whatever the environment.
+ */
+function telemetryFor(command: string | undefined): Telemetry | null {
+  try {
+    const config = loadConfig();
+    return startTelemetry({
+      serviceName: command === 'worker' ? 'paylens-worker' : 'paylens-cli',
+      otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+      sentryDsn: config.SENTRY_DSN,
     });
+  } catch (error) {
+    if (error instanceof ConfigError) return null;
+    throw error;
+  }
+}
+
+const requested = process.argv[2];
+const telemetry = telemetryFor(requested);
+// Imported only now: the instrumentations patch pg and ioredis as they load.
+const { buildProgram } = await import('../cli/program.js');
+const program = buildProgram();
+const command = program.commands.find((c) => c.name() === requested)?.name();
+
+// A one-shot command is one trace; the worker runs for days, so each retry it makes is a trace of its own.
+const run = () => program.parseAsync(process.argv);
+const running =
+  command === undefined || command === 'worker'
+    ? run()
+    : withSpan(`paylens ${command}`, { 'paylens.command': command }, run);
+running
+  .then(() => telemetry?.shutdown())
+  .catch(async (error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    await telemetry?.shutdown();
+    process.exit(error instanceof ConfigError ? 2 : 1);
   });
-
-registerTenancyCommands(program);
-registerRiskCommands(program);
-registerImportCommand(program);
-registerWorkerCommand(program);
-registerDatalakeCommands(program);
-
-program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(error instanceof ConfigError ? 2 : 1);
-});

@@ -1,13 +1,18 @@
-import { buildApp } from '../app.js';
-import { createContainer } from '../container.js';
 import { ConfigError, isEmbedded, loadConfig } from '../platform/config/config.js';
 import { startMetricsServer, type MetricsServer } from '../platform/metrics/metrics-server.js';
-import { startTracing } from '../platform/tracing.js';
-import { bootstrapFirstTenant } from '../modules/tenancy/index.js';
+import { startTelemetry } from '../platform/telemetry/telemetry.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const tracing = startTracing(config.OTEL_EXPORTER_OTLP_ENDPOINT, 'paylens-api');
+  const telemetry = startTelemetry({
+    serviceName: 'paylens-api',
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sentryDsn: config.SENTRY_DSN,
+  });
+  // Imported only now: the instrumentations patch pg, ioredis and Fastify as they load.
+  const { buildApp } = await import('../app.js');
+  const { createContainer } = await import('../container.js');
+  const { bootstrapFirstTenant } = await import('../modules/tenancy/index.js');
   const container = await createContainer(config);
   const { logger } = container;
 
@@ -37,7 +42,7 @@ async function main(): Promise<void> {
       await metricsServer?.close();
       await container.analytics.alerts.stop();
       await container.close();
-      await tracing?.shutdown();
+      await telemetry.shutdown();
       logger.info('shutdown complete');
       process.exit(0);
     } catch (error) {

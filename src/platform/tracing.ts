@@ -1,39 +1,31 @@
-import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-
-export interface Tracing {
-  flush(): Promise<void>;
-  shutdown(): Promise<void>;
-}
-
-/**
- * Exports spans over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set. Without it the OpenTelemetry
- * API stays a no-op, so instrumented code costs nothing.
- */
-export function startTracing(endpoint: string | undefined, serviceName: string): Tracing | null {
-  if (!endpoint) return null;
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': serviceName }),
-    spanProcessors: [
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })),
-    ],
-  });
-  provider.register();
-  return { flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
-}
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Link,
+  type Span,
+  type SpanOptions,
+} from '@opentelemetry/api';
 
 const tracer = trace.getTracer('paylens');
 
-/** Runs `fn` inside a span, recording failures on it. */
-export async function withSpan<T>(
+/** Set once the process exports spans (see startTelemetry): until then a span would be built and dropped for nothing. */
+let recording = false;
+const UNRECORDED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+export function enableSpans(): void {
+  recording = true;
+}
+
+async function runInSpan<T>(
   name: string,
-  attributes: Record<string, string | number>,
+  options: SpanOptions,
+  parent: Context,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+  return tracer.startActiveSpan(name, options, parent, async (span) => {
     try {
       return await fn(span);
     } catch (error) {
@@ -46,13 +38,38 @@ export async function withSpan<T>(
   });
 }
 
-/** A span per HTTP request, named by route template so traces group well. */
-export function startRequestSpan(method: string, route: string): Span {
-  return tracer.startSpan(`${method} ${route}`, { attributes: { 'http.request.method': method, 'http.route': route } });
+/** Runs `fn` inside a child span of the active one, recording failures on it. */
+export function withSpan<T>(
+  name: string,
+  attributes: Record<string, string | number>,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  if (!recording) return fn(UNRECORDED);
+  return runInSpan(name, { attributes }, context.active(), fn);
 }
 
-export function endRequestSpan(span: Span, statusCode: number): void {
-  span.setAttribute('http.response.status_code', statusCode);
-  if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-  span.end();
+/** The caller's trace context, to hand to work that runs later on its behalf (a group commit). */
+export function activeContext(): Context | null {
+  return recording ? context.active() : null;
+}
+
+/**
+ * A span for work done for many callers at once (a group commit serving many requests): a child of
+ * the first caller's span, linked to every other caller's span, so each request's trace shows the
+ * commit that made its event durable.
+ */
+export function withBatchSpan<T>(
+  name: string,
+  attributes: Record<string, string | number>,
+  callers: readonly (Context | null)[],
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  if (!recording) return fn(UNRECORDED);
+  const parent = callers[0] ?? context.active();
+  const links: Link[] = [];
+  for (const caller of callers.slice(1)) {
+    const spanContext = caller ? trace.getSpanContext(caller) : undefined;
+    if (spanContext) links.push({ context: spanContext });
+  }
+  return runInSpan(name, { attributes, links }, parent, fn);
 }

@@ -1,4 +1,5 @@
 import { noOutbound } from '../../platform/net/outbound-client.js';
+import { withSpan } from '../../platform/tracing.js';
 import type { NormalizedEventDraft } from './canonical.js';
 import type { Connector, NormalizeContext, ResolveContext } from './connector.js';
 import type { ConnectorRegistry } from './connector-registry.js';
@@ -35,12 +36,24 @@ function safeEventId(connector: Connector, payload: unknown): string | null {
 }
 
 /** Runs the connector (or the fallback); any exception becomes an `unprocessed` result, never a crash. */
-export async function normalizePayload(
+export function normalizePayload(
   identification: Identification,
   payload: unknown,
   ctx: NormalizeContext,
   fallback: FallbackNormalizer | null,
   resolveContext: ResolveContext | null = null,
+): Promise<NormalizeResult> {
+  return withSpan('normalize', { 'paylens.provider': identification.connector?.id ?? 'unknown' }, () =>
+    runNormalizer(identification, payload, ctx, fallback, resolveContext),
+  );
+}
+
+async function runNormalizer(
+  identification: Identification,
+  payload: unknown,
+  ctx: NormalizeContext,
+  fallback: FallbackNormalizer | null,
+  resolveContext: ResolveContext | null,
 ): Promise<NormalizeResult> {
   try {
     const { connector } = identification;

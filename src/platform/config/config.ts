@@ -108,6 +108,8 @@ export const configSchema = z.object({
   RAW_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
   DATALAKE_DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
+  /** Errors (5xx answers, uncaught exceptions) are reported to this Sentry DSN when set. */
+  SENTRY_DSN: optionalUrl(['http', 'https']),
   CORS_ORIGINS: optionalString,
   /** With a token, GET /metrics on the API port needs it as a Bearer token; without, /metrics is only on METRICS_HOST:METRICS_PORT. */
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, 'must be at least 24 characters'),

@@ -1,4 +1,5 @@
-import { withSpan } from '../tracing.js';
+import type { Context } from '@opentelemetry/api';
+import { activeContext, withBatchSpan } from '../tracing.js';
 
 /**
  * Group commit: callers enqueue items and await their own result, while one flush writes a whole
@@ -16,6 +17,8 @@ interface Pending<TItem, TResult> {
   item: TItem;
   resolve: (result: TResult) => void;
   reject: (error: unknown) => void;
+  /** The submitter's trace context (null untraced): the commit span joins that trace. */
+  trace: Context | null;
 }
 
 export class GroupCommitter<TItem, TResult> {
@@ -34,7 +37,7 @@ export class GroupCommitter<TItem, TResult> {
   submit(item: TItem): Promise<TResult> {
     if (this.closed) return Promise.reject(new Error('writer is closed'));
     return new Promise<TResult>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, resolve, reject, trace: activeContext() });
       if (this.queue.length >= this.options.maxBatch) this.drain();
       else if (!this.timer) this.timer = setTimeout(() => this.drain(), this.options.maxDelayMs);
     });
@@ -72,8 +75,12 @@ export class GroupCommitter<TItem, TResult> {
     this.inFlight++;
     const started = performance.now();
     try {
-      const results = await withSpan('db.group_commit', { 'paylens.batch_size': batch.length }, () =>
-        this.flushBatch(batch.map((p) => p.item)),
+      // One commit serves many requests: a child of the first submitter's span, linked to the others'.
+      const results = await withBatchSpan(
+        'db.group_commit',
+        { 'paylens.batch_size': batch.length },
+        batch.map((p) => p.trace),
+        () => this.flushBatch(batch.map((p) => p.item)),
       );
       batch.forEach((p, i) => p.resolve(results[i] as TResult));
     } catch (error) {

@@ -4,6 +4,7 @@ import type { IntakeService } from '../intake.service.js';
 import type { RawEventRepository } from '../raw-event.repository.js';
 import type { ResolveContextLookup } from './resolve-context.js';
 import { PollingLoop } from '../../../platform/jobs/polling-loop.js';
+import { withSpan } from '../../../platform/tracing.js';
 import { retryDelayMs } from './retry-policy.js';
 
 export interface RetryWorkerOptions {
@@ -50,12 +51,15 @@ export class RetryWorker {
     const claimed = await rawEvents.claimDue(now, new Date(now.getTime() + leaseMs), batchSize);
     for (const raw of claimed) {
       try {
-        const { rawEvent } = await intake.reprocess(raw, {
-          maxAttempts,
-          resolveContext: await this.options.resolveContextFor?.(raw),
-          nextAttemptAt: (attempts) =>
-            new Date(this.clock().getTime() + retryDelayMs(attempts, baseDelayMs, maxDelayMs, this.options.random)),
-        });
+        // Each retry is a trace of its own: the worker has no request to hang it on.
+        const { rawEvent } = await withSpan('worker.retry', { 'paylens.attempts': raw.attempts }, async () =>
+          intake.reprocess(raw, {
+            maxAttempts,
+            resolveContext: await this.options.resolveContextFor?.(raw),
+            nextAttemptAt: (attempts) =>
+              new Date(this.clock().getTime() + retryDelayMs(attempts, baseDelayMs, maxDelayMs, this.options.random)),
+          }),
+        );
         this.options.metrics?.retryOutcomes.inc({ status: rawEvent.status });
         if (rawEvent.status === 'dead')
           logger.warn(
