@@ -56,6 +56,15 @@ export async function createContainer(config: Config, options: ContainerOptions 
     poolSize: config.DATABASE_POOL_SIZE,
   });
   const { db } = database;
+  // Lists, analytics and reads by id use the streaming replica when there is one (platform/db/read-routing.ts).
+  const replica: DatabaseHandle<Database> | null = config.DATABASE_READ_URL
+    ? await openDatabase<Database>({
+        databaseUrl: config.DATABASE_READ_URL,
+        dataDir: config.PAYLENS_DATA_DIR,
+        poolSize: config.DATABASE_POOL_SIZE,
+      })
+    : null;
+  const reader = replica?.db ?? db;
   if (options.migrate !== false) {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -85,8 +94,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     redis,
   );
   const audit = new AuditLog(new AuditRepository(db), clock);
-  const rawEvents = new RawEventRepository(db);
-  const paymentEvents = new PaymentEventRepository(db);
+  const rawEvents = new RawEventRepository(db, reader);
+  const paymentEvents = new PaymentEventRepository(db, reader);
   const registry = new ConnectorRegistry(allConnectors);
   const hooks = new PipelineHooks();
   const live = createLiveHub(config.REDIS_URL, logger, metrics.registry, {
@@ -97,7 +106,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
   apiKeys.onKeyEnded((tenantId, keyId) => live.endKey(tenantId, keyId));
   live.onKeyEnded((keyId) => apiKeys.forget(keyId));
   hooks.register(liveFeedHook(live));
-  const payments = new PaymentRepository(db);
+  const payments = new PaymentRepository(db, reader);
   hooks.register(paymentsHook(payments));
   const risk = createRisk({
     db,
@@ -117,6 +126,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
   });
   const analytics = createAnalytics({
     db,
+    replica: reader,
     keys,
     logger,
     clock,
@@ -226,6 +236,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     clock,
     database,
     db,
+    /** The read replica's handle (DATABASE_READ_URL), null without one. */
+    replica,
     metrics,
     redis,
     settings,
@@ -263,6 +275,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       redis?.disconnect();
       await outbound.close();
       await database.close();
+      await replica?.close();
     },
   };
 }

@@ -12,6 +12,8 @@ import { RollupRetention } from './rollup-retention.js';
 
 export interface AnalyticsDeps {
   db: Kysely<Database>;
+  /** The read replica (DATABASE_READ_URL) the analytics queries read; the primary without one. */
+  replica?: Kysely<Database>;
   /** Shared with the webhook endpoints, so one PAYLENS_ENCRYPTION_KEY protects every stored secret. */
   keys: EncryptionKeyProvider;
   logger: Logger;
@@ -28,7 +30,7 @@ export interface AnalyticsDeps {
 
 /** Rollups (the pipeline hook that keeps them), the queries over them, and the alerts built on both. */
 export function createAnalytics(deps: AnalyticsDeps) {
-  const rollups = new RollupRepository(deps.db);
+  const rollups = new RollupRepository(deps.db, deps.replica);
   const alertRepository = new AlertRepository(deps.db);
   const retention = new RollupRetention({
     rollups,

@@ -187,7 +187,11 @@ async function upsertCounters<D extends Totals>(
 }
 
 export class RollupRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `replica` (DATABASE_READ_URL) answers the analytics queries: they may lag the writes by the replication delay. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly replica: Kysely<Database> = db,
+  ) {}
 
   /** Adds deltas to their rows; `count = count + excluded.count` keeps concurrent writers exact. */
   async apply(
@@ -258,7 +262,7 @@ export class RollupRepository {
       from analytics_slices
       where tenant_id = ${tenantId} and dimension = ${dimension} and ${rangeCondition(planRanges(from, to))}
         and ${inCondition('value', values)}
-      ${groups.length > 0 ? sql`group by ${sql.join(groups)}` : sql``}`.execute(this.db);
+      ${groups.length > 0 ? sql`group by ${sql.join(groups)}` : sql``}`.execute(this.replica);
     return groupedTotals(result.rows, groupBy);
   }
 
@@ -278,7 +282,7 @@ export class RollupRepository {
       where tenant_id = ${tenantId} and dimension = ${dimension} and granularity = ${granularity}
         and bucket >= ${new Date(from)} and bucket < ${new Date(to)}
         and ${inCondition('value', values)}
-      group by 1, 2`.execute(this.db);
+      group by 1, 2`.execute(this.replica);
     return result.rows.map(toSeriesRow);
   }
 
@@ -295,7 +299,7 @@ export class RollupRepository {
       select ${sql.join([...groups, ...totalsSelect()])}
       from analytics_rollups
       where tenant_id = ${tenantId} and ${rangeCondition(planRanges(from, to))} and ${inCondition('provider', filter.providers)}
-      ${groups.length > 0 ? sql`group by ${sql.join(groups)}` : sql``}`.execute(this.db);
+      ${groups.length > 0 ? sql`group by ${sql.join(groups)}` : sql``}`.execute(this.replica);
     return groupedTotals(result.rows, dimensions);
   }
 
@@ -313,7 +317,7 @@ export class RollupRepository {
       from analytics_rollups
       where tenant_id = ${tenantId} and granularity = ${granularity} and bucket >= ${new Date(from)} and bucket < ${new Date(to)}
         and ${inCondition('provider', filter.providers)}
-      group by 1, 2`.execute(this.db);
+      group by 1, 2`.execute(this.replica);
     return result.rows.map(toSeriesRow);
   }
 }

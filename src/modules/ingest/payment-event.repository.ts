@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../database.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
+import { readYourWrites } from '../../platform/db/read-routing.js';
 import type { PaymentEvent } from '../normalize/index.js';
 import { rowToPaymentEvent, type NewPaymentEventRow } from './payment-event.mapper.js';
 
@@ -50,7 +51,11 @@ const paymentEventColumns: ColumnSpec = {
 };
 
 export class PaymentEventRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `replica` (DATABASE_READ_URL) serves the reads by id and the lists; see read-routing.ts. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly replica: Kysely<Database> = db,
+  ) {}
 
   async insert(trx: Transaction<Database> | Kysely<Database>, rows: NewPaymentEventRow[]): Promise<void> {
     if (rows.length > 0) await insertJsonRows('payment_events', paymentEventColumns, rows).execute(trx);
@@ -81,12 +86,14 @@ export class PaymentEventRepository {
   }
 
   async findById(tenantId: string, id: string): Promise<PaymentEvent | null> {
-    const row = await this.db
-      .selectFrom('payment_events')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await readYourWrites(this.db, this.replica, (db) =>
+      db
+        .selectFrom('payment_events')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
     return row ? rowToPaymentEvent(row) : null;
   }
 
@@ -128,7 +135,7 @@ export class PaymentEventRepository {
     limit: number,
     cursor: KeysetCursor | null,
   ): Promise<{ data: PaymentEvent[]; nextCursor: string | null }> {
-    let query = this.db.selectFrom('payment_events').selectAll().where('tenant_id', '=', tenantId);
+    let query = this.replica.selectFrom('payment_events').selectAll().where('tenant_id', '=', tenantId);
     if (filter.provider) query = query.where('provider', '=', filter.provider);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.failureReason) query = query.where('failure_reason', '=', filter.failureReason);

@@ -67,7 +67,11 @@ export interface RawEventAction {
 }
 
 export class RawEventRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `replica` (DATABASE_READ_URL) serves the dead-letter lists; everything a write follows reads the primary. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly replica: Kysely<Database> = db,
+  ) {}
 
   /**
    * Inserts rows, skipping those whose dedupe key already exists; returns the ids actually inserted.
@@ -177,7 +181,7 @@ export class RawEventRepository {
     limit: number,
     cursor: KeysetCursor | null,
   ): Promise<{ data: RawEvent[]; nextCursor: string | null }> {
-    let query = this.db
+    let query = this.replica
       .selectFrom('raw_events')
       .selectAll()
       .where('tenant_id', '=', tenantId)

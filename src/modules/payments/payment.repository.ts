@@ -5,6 +5,7 @@ import { rowToPaymentEvent } from '../ingest/index.js';
 import { effectiveStatus, flagsOf, type PaymentFlag, type PaymentState, type PaymentStatus } from './payment.domain.js';
 import type { PaymentsTable } from './payments.tables.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { readYourWrites } from '../../platform/db/read-routing.js';
 import { isoTimestamp } from '../../platform/db/timestamps.js';
 
 const paymentColumns: ColumnSpec = {
@@ -57,7 +58,11 @@ function rowToPayment(row: Selectable<PaymentsTable>): Payment {
 }
 
 export class PaymentRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `replica` (DATABASE_READ_URL) serves GET /v1/payments/…, the primary when the replica has not got the payment yet. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly replica: Kysely<Database> = db,
+  ) {}
 
   /**
    * Writes payments seen for the first time with their folded state, in one statement; returns the
@@ -144,29 +149,34 @@ export class PaymentRepository {
   }
 
   async find(key: PaymentKey): Promise<Payment | null> {
-    const row = await this.db
-      .selectFrom('payments')
-      .selectAll()
-      .where('tenant_id', '=', key.tenantId)
-      .where('provider', '=', key.provider)
-      .where('provider_payment_id', '=', key.providerPaymentId)
-      .where(sql<boolean>`state <> 'null'::jsonb`)
-      .executeTakeFirst();
+    const row = await readYourWrites(this.db, this.replica, (db) =>
+      db
+        .selectFrom('payments')
+        .selectAll()
+        .where('tenant_id', '=', key.tenantId)
+        .where('provider', '=', key.provider)
+        .where('provider_payment_id', '=', key.providerPaymentId)
+        .where(sql<boolean>`state <> 'null'::jsonb`)
+        .executeTakeFirst(),
+    );
     return row ? rowToPayment(row) : null;
   }
 
   /** The payment's events by provider time. */
   async timeline(key: PaymentKey): Promise<PaymentEvent[]> {
-    const rows = await this.db
-      .selectFrom('payment_events')
-      .selectAll()
-      .where('tenant_id', '=', key.tenantId)
-      .where('provider', '=', key.provider)
-      .where('provider_payment_id', '=', key.providerPaymentId)
-      .orderBy('occurred_at')
-      .orderBy('id')
-      .execute();
-    return rows.map(rowToPaymentEvent);
+    const rows = await readYourWrites(this.db, this.replica, async (db) => {
+      const found = await db
+        .selectFrom('payment_events')
+        .selectAll()
+        .where('tenant_id', '=', key.tenantId)
+        .where('provider', '=', key.provider)
+        .where('provider_payment_id', '=', key.providerPaymentId)
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .execute();
+      return found.length > 0 ? found : undefined;
+    });
+    return (rows ?? []).map(rowToPaymentEvent);
   }
 }
 

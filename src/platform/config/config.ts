@@ -106,6 +106,8 @@ export const configSchema = z.object({
   ROLLUP_MINUTE_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
   /** Raw payloads older than this are dropped (whole months, then the rest); unset keeps them. Also the dedupe window. */
   RAW_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
+  /** A streaming replica of DATABASE_URL: lists, analytics and reads by id (read-your-writes: the primary when it lacks the row). */
+  DATABASE_READ_URL: optionalUrl(['postgres', 'postgresql']),
   DATALAKE_DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
   /** Errors (5xx answers, uncaught exceptions) are reported to this Sentry DSN when set. */
