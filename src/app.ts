@@ -10,6 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Container } from './container.js';
 import { registerProblemHandler } from './platform/errors/problem-handler.js';
+import { configuredChecks } from './platform/http/health-checks.js';
 import { healthRoutes } from './platform/http/health.routes.js';
 import { rateLimited } from './platform/http/rate-limit.js';
 import { requestSerializer } from './platform/http/request-log.js';
@@ -163,7 +164,7 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
 
   await app.register(async (ops) =>
     healthRoutes(ops as App, {
-      db: container.db,
+      checks: configuredChecks(config, { primary: container.db, redis: container.redis }),
       metricsRegistry: container.metrics.registry,
       metricsToken: config.METRICS_TOKEN,
     }),

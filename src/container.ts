@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { randomToken } from './platform/crypto/hashing.js';
 import type { Config } from './platform/config/config.js';
@@ -38,6 +37,10 @@ import {
   createWebhookEndpointService,
 } from './modules/webhooks/index.js';
 import { OutboundClient } from './platform/net/outbound-client.js';
+import { Resilience } from './platform/resilience/resilience.js';
+import { logRedisOutages } from './platform/resilience/redis-outages.js';
+import { createRedisClient } from './platform/redis/redis-client.js';
+import { redisTopology } from './platform/redis/redis-topology.js';
 
 export interface ContainerOptions {
   logger?: Logger;
@@ -50,10 +53,16 @@ export interface ContainerOptions {
 export async function createContainer(config: Config, options: ContainerOptions = {}) {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const clock = options.clock ?? (() => new Date());
+  // Circuit breakers and pool metrics; the metrics join the registry once it exists.
+  const resilience = new Resilience(logger);
   const database: DatabaseHandle<Database> = await openDatabase<Database>({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.PAYLENS_DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,
+    acquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
+    idleTimeoutMs: config.DATABASE_POOL_IDLE_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    resilience,
   });
   const { db } = database;
   // Lists, analytics and reads by id use the streaming replica when there is one (platform/db/read-routing.ts).
@@ -73,10 +82,16 @@ export async function createContainer(config: Config, options: ContainerOptions 
   // The provider label takes the connectors' ids and unknown (no connector claimed the payload); anything else is other.
   const metrics: Metrics = createMetrics({ providers: [...allConnectors.map((c) => c.id), 'unknown'], logger });
   // Shared by the request limits (and any module that needs plain commands); pub/sub needs its own connections.
-  const redis = config.REDIS_URL
-    ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true })
-    : null;
-  redis?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  resilience.registerMetrics(metrics.registry);
+  const topology = redisTopology(config);
+  // Request-path commands fail after the timeout instead of waiting for a reconnect: callers fall back in time.
+  const redisTimeouts = {
+    maxRetriesPerRequest: 1,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
+  };
+  const redis = topology ? createRedisClient(topology, { role: 'limits', ...redisTimeouts }) : null;
+  if (redis) logRedisOutages(redis, 'limits', logger);
   const settings = new SettingsRepository(db);
   // The salt must be stable for customer keys to link payments; generate it once per installation when not configured.
   const salt = config.PAYLENS_CUSTOMER_KEY_SALT ?? (await settings.getOrCreate('customer_key_salt', randomToken(32)));
@@ -90,6 +105,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       perKey: config.RATE_LIMIT_PER_MINUTE,
       perAddress: config.RATE_LIMIT_IP_PER_MINUTE,
       authFailures: config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+      onRedisDown: config.RATE_LIMIT_ON_REDIS_DOWN,
     },
     redis,
   );
@@ -239,6 +255,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     /** The read replica's handle (DATABASE_READ_URL), null without one. */
     replica,
     metrics,
+    resilience,
     redis,
     settings,
     tenants,
@@ -275,6 +292,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       redis?.disconnect();
       await outbound.close();
       await database.close();
+      resilience.shutdown();
       await replica?.close();
     },
   };

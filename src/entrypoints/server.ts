@@ -1,5 +1,8 @@
 import { ConfigError, isEmbedded, loadConfig } from '../platform/config/config.js';
 import { startMetricsServer, type MetricsServer } from '../platform/metrics/metrics-server.js';
+import { waitForPostgres } from '../platform/db/client.js';
+import { listenWhileStarting } from '../platform/http/health-starting.js';
+import { createLogger } from '../platform/logging/logger.js';
 import { startTelemetry } from '../platform/telemetry/telemetry.js';
 
 async function main(): Promise<void> {
@@ -13,8 +16,11 @@ async function main(): Promise<void> {
   const { buildApp } = await import('../app.js');
   const { createContainer } = await import('../container.js');
   const { bootstrapFirstTenant } = await import('../modules/tenancy/index.js');
-  const container = await createContainer(config);
-  const { logger } = container;
+  const logger = createLogger(config.LOG_LEVEL);
+  // Started before its database: the port answers health (live 200, ready 503) while the connect is retried with backoff.
+  const starting = config.DATABASE_URL && config.PORT !== 0 ? await listenWhileStarting(config.HOST, config.PORT) : null;
+  if (config.DATABASE_URL) await waitForPostgres(config.DATABASE_URL, logger, { onFailure: starting?.databaseDown });
+  const container = await createContainer(config, { logger });
 
   const boot = await bootstrapFirstTenant(container.tenants, container.apiKeys, config.PAYLENS_BOOTSTRAP_API_KEY);
   if (boot?.generatedKey) {
@@ -53,6 +59,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
+  await starting?.close();
   await app.listen({ host: config.HOST, port: config.PORT });
   // Without METRICS_TOKEN, /metrics is not on the API port: it gets a listener of its own, loopback by default.
   if (!config.METRICS_TOKEN) {

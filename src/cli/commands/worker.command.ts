@@ -1,6 +1,8 @@
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { createContainer } from '../../container.js';
 import { runUntilSignal } from '../../platform/jobs/run-until-signal.js';
+import { WorkerHeartbeat } from '../../platform/jobs/worker-heartbeat.js';
 import { loadConfig } from '../../platform/config/config.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { withContainer } from '../cli-context.js';
@@ -24,6 +26,13 @@ export function registerWorkerCommand(program: Command): void {
       }
       const config = loadConfig();
       const container = await createContainer(config, { logger: createLogger(config.LOG_LEVEL) });
-      await runUntilSignal(container.retryWorker, () => container.close(), container.logger, 'retry worker');
+      // Every API instance's readiness reports whether a worker is beating (see docs/operations.md).
+      const heartbeat = new WorkerHeartbeat(container.db, `${hostname()}:${process.pid}`, container.logger);
+      heartbeat.start();
+      const close = async () => {
+        await heartbeat.stop();
+        await container.close();
+      };
+      await runUntilSignal(container.retryWorker, close, container.logger, 'retry worker');
     });
 }

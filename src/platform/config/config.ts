@@ -38,6 +38,9 @@ export const configSchema = z.object({
   /** PostgreSQL statement_timeout on every pool connection (not migrations); 0 = none. */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
+  /** A Redis command on the request path (limits, velocity) fails after this long, and the caller falls back. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).default(500),
+  REDIS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(2000),
   /** Sentinel instead of REDIS_URL: the sentinels (host:port,…) and the primary's name they monitor. */
   REDIS_SENTINELS: redisAddresses,
   REDIS_SENTINEL_NAME: optionalString,

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isDependencyUnavailable, retryAfterSeconds } from '../resilience/unavailable.js';
 import { AppError } from './app-error.js';
 import { errorCodes, problemType, type ErrorCode } from './codes.js';
 
@@ -91,6 +92,12 @@ export function registerProblemHandler(app: FastifyInstance): void {
     if (error instanceof AppError) {
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
       return sendProblem(reply, error.code, error.status >= 500 ? undefined : error.detail, error.extensions);
+    }
+    // The database or Redis is down (or its circuit open): not the client's fault, and worth retrying shortly.
+    if (isDependencyUnavailable(error)) {
+      request.log.warn({ err: error }, 'request failed: a dependency is unavailable');
+      reply.header('retry-after', String(retryAfterSeconds(error)));
+      return sendProblem(reply, 'unavailable', 'A dependency is unavailable; retry later');
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error }, 'response did not match its schema');

@@ -1,7 +1,8 @@
 import type { FastifyReply } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../errors/app-error.js';
+import { DependencyUnavailableError } from '../resilience/breaker.js';
 
 export interface RequestLimitSettings {
   enabled: boolean;
@@ -11,16 +12,40 @@ export interface RequestLimitSettings {
   perAddress: number;
   /** Failed authentications per client address (or address and webhook endpoint) per minute; 0 = no limit. */
   authFailures: number;
+  /**
+   * With Redis unreachable, `open` counts each instance's requests in memory (the limits hold per
+   * instance, not across them); `closed` refuses every limited request with 503 until Redis is back.
+   */
+  onRedisDown?: 'open' | 'closed';
 }
 
 const WINDOW_SECONDS = 60;
 
-function limiter(name: string, points: number, redis: Redis | null): RateLimiterAbstract | null {
+function limiter(
+  name: string,
+  points: number,
+  redis: RedisClient | null,
+  onRedisDown: 'open' | 'closed',
+): RateLimiterAbstract | null {
   if (points <= 0) return null;
   const options = { keyPrefix: `paylens:rl:${name}`, points, duration: WINDOW_SECONDS };
   if (!redis) return new RateLimiterMemory(options);
-  // While Redis is unreachable each instance counts alone rather than failing every request.
-  return new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
+  return new RateLimiterRedis({
+    ...options,
+    storeClient: redis,
+    // While the client is reconnecting, go straight to the fallback instead of waiting out a command timeout.
+    rejectIfRedisNotReady: true,
+    // Open: each instance counts alone rather than failing every request.
+    ...(onRedisDown === 'open' ? { insuranceLimiter: new RateLimiterMemory(options) } : {}),
+  });
+}
+
+/** What a limit answers when neither Redis nor a fallback could count: let through (open) or refuse with 503 (closed). */
+function uncounted(onRedisDown: 'open' | 'closed', error: unknown): null {
+  if (onRedisDown === 'open') return null;
+  throw new DependencyUnavailableError('redis', 'request limits cannot be counted: Redis is unavailable', 2, {
+    cause: error,
+  });
 }
 
 /**
@@ -34,46 +59,53 @@ export class RequestLimits {
 
   /** Whether any limit is counted at all (false: requests pay nothing for them). */
   readonly enabled: boolean;
+  private readonly onRedisDown: 'open' | 'closed';
 
-  constructor(settings: RequestLimitSettings, redis: Redis | null) {
-    this.byKey = settings.enabled ? limiter('key', settings.perKey, redis) : null;
-    this.byAddress = settings.enabled ? limiter('addr', settings.perAddress, redis) : null;
-    this.failures = settings.enabled ? limiter('authfail', settings.authFailures, redis) : null;
+  constructor(settings: RequestLimitSettings, redis: RedisClient | null) {
+    const mode = (this.onRedisDown = settings.onRedisDown ?? 'open');
+    this.byKey = settings.enabled ? limiter('key', settings.perKey, redis, mode) : null;
+    this.byAddress = settings.enabled ? limiter('addr', settings.perAddress, redis, mode) : null;
+    this.failures = settings.enabled ? limiter('authfail', settings.authFailures, redis, mode) : null;
     this.enabled = this.byKey !== null || this.byAddress !== null || this.failures !== null;
   }
 
   /** Counts one request made with an API key (its id). */
   key(keyId: string): Promise<number | null> {
-    return consume(this.byKey, keyId);
+    return this.consume(this.byKey, keyId);
   }
 
   /** Counts one request from a client address. */
   address(address: string): Promise<number | null> {
-    return consume(this.byAddress, address);
+    return this.consume(this.byAddress, address);
   }
 
   /** Whether `subject` has used up its failed authentications; counts nothing. */
   async failuresExceeded(subject: string): Promise<number | null> {
     if (!this.failures) return null;
-    const state = await this.failures.get(subject);
+    let state: RateLimiterRes | null;
+    try {
+      state = await this.failures.get(subject);
+    } catch (error) {
+      return uncounted(this.onRedisDown, error);
+    }
     return state && state.consumedPoints >= this.failures.points ? retrySeconds(state) : null;
   }
 
   /** Records one failed authentication of `subject`. */
   async failed(subject: string): Promise<void> {
-    await consume(this.failures, subject);
+    // Nothing to refuse here (the answer is already a 401): an uncounted failure is only lost.
+    await this.consume(this.failures, subject).catch(() => null);
   }
-}
 
-async function consume(limiter: RateLimiterAbstract | null, subject: string): Promise<number | null> {
-  if (!limiter) return null;
-  try {
-    await limiter.consume(subject);
-    return null;
-  } catch (outcome) {
-    if (outcome instanceof RateLimiterRes) return retrySeconds(outcome);
-    // Neither Redis nor the in-memory insurance could count: let the request through rather than refuse everyone.
-    return null;
+  private async consume(limiter: RateLimiterAbstract | null, subject: string): Promise<number | null> {
+    if (!limiter) return null;
+    try {
+      await limiter.consume(subject);
+      return null;
+    } catch (outcome) {
+      if (outcome instanceof RateLimiterRes) return retrySeconds(outcome);
+      return uncounted(this.onRedisDown, outcome);
+    }
   }
 }
 

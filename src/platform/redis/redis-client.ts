@@ -12,6 +12,12 @@ export interface RedisClientOptions {
   /** Queue commands while disconnected (false: fail at once). */
   enableOfflineQueue?: boolean;
   enableAutoPipelining?: boolean;
+  /**
+   * A command fails after this long, queued or sent (request-path users: the caller falls back in
+   * time instead of waiting for a reconnect); unset, a command waits as long as its retries allow.
+   */
+  commandTimeoutMs?: number;
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -29,6 +35,8 @@ export function createRedisClient(topology: RedisTopology, options: RedisClientO
   const common: RedisOptions = {
     connectionName: `paylens:${options.role}`,
     ...(options.maxRetriesPerRequest !== undefined ? { maxRetriesPerRequest: options.maxRetriesPerRequest } : {}),
+    ...(options.commandTimeoutMs !== undefined ? { commandTimeout: options.commandTimeoutMs } : {}),
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeout: options.connectTimeoutMs } : {}),
   };
   const queueing = {
     ...(options.enableOfflineQueue !== undefined ? { enableOfflineQueue: options.enableOfflineQueue } : {}),
