@@ -1,3 +1,4 @@
+import type { AccessTables } from './modules/access/access.tables.js';
 import type { AnalyticsTables } from './modules/analytics/analytics.tables.js';
 import type { IngestTables } from './modules/ingest/ingest.tables.js';
 import type { RawEventActionTables } from './modules/ingest/raw-event-action.tables.js';
@@ -17,6 +18,7 @@ export interface Database
     PlatformTables,
     TenancyTables,
     AuditTables,
+    AccessTables,
     IngestTables,
     RawEventActionTables,
     PaymentTables,

@@ -21,7 +21,24 @@ const nextUlid = monotonicFactory(pooledRandom());
 
 /** Time-sortable ids with a readable prefix, e.g. `evt_01J…`. */
 export type IdPrefix =
-  'evt' | 'raw' | 'ten' | 'key' | 'req' | 'whe' | 'lst' | 'alr' | 'dlv' | 'rsk' | 'aud' | 'mdl' | 'rul' | 'lbl' | 'trj';
+  | 'evt'
+  | 'raw'
+  | 'ten'
+  | 'key'
+  | 'req'
+  | 'whe'
+  | 'lst'
+  | 'alr'
+  | 'dlv'
+  | 'rsk'
+  | 'aud'
+  | 'mdl'
+  | 'rul'
+  | 'lbl'
+  | 'trj'
+  | 'usr'
+  | 'inv'
+  | 'ses';
 
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${nextUlid(now).toLowerCase()}`;

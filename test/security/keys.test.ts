@@ -213,8 +213,11 @@ describe.each(storeKinds())('API key scopes, allowlists, rotation and sessions o
     );
     expect(apiOperations.length).toBeGreaterThan(30);
     for (const [path, operations] of apiOperations) {
-      for (const method of Object.keys(operations))
+      for (const [method, operation] of Object.entries(operations)) {
+        // Sign-in, invitation acceptance and SSO take no key: they say so instead.
+        if (operation.description?.includes('Needs no credentials')) continue;
         expect(scopeOf(method, path), `${method} ${path}`).toMatch(/^(ingest|score|read|manage)$/);
+      }
     }
   });
 });

@@ -3,7 +3,7 @@ import { randomToken, sha256Hex } from '../../platform/crypto/hashing.js';
 import { newId } from '../../platform/ids.js';
 import { addressMatcher } from '../../platform/http/client-address.js';
 import type { ApiKeyRecord, ApiKeyRepository, NewApiKey } from './api-key.repository.js';
-import { SCOPES, type Scope } from './scopes.js';
+import { SCOPES, type Permission, type Role, type Scope } from './scopes.js';
 
 export const API_KEY_PATTERN = /^pl_[A-Za-z0-9_-]{43,}$/;
 
@@ -13,12 +13,30 @@ export interface IssuedKey {
   secret: string;
 }
 
+/** The person behind a session-authenticated request. */
+export interface SignedInUser {
+  id: string;
+  email: string;
+  role: Role;
+  sessionId: string;
+  /** What a cookie-authenticated write must echo in X-CSRF-Token. */
+  csrfToken: string;
+  permissions: ReadonlySet<Permission>;
+}
+
 export interface Principal {
   tenantId: string;
+  /**
+   * Who acts, as recorded in audit entries and operator actions: the API key's id, or the signed-in
+   * user's id (then `user` is set).
+   */
   keyId: string;
+  kind: 'key' | 'user';
+  /** A key's scopes; a user has none and is judged by `user.permissions`. */
   scopes: readonly Scope[];
   /** Whether the key may be used from a client address (its allowlist; every address when it has none). */
   allowsAddress(address: string): boolean;
+  user?: SignedInUser;
 }
 
 export interface KeyOptions {
@@ -91,7 +109,13 @@ export class ApiKeyService {
     const now = this.clock();
     if (!isActive(record, now)) return null;
     this.touch(record.id, now);
-    return { tenantId: record.tenantId, keyId: record.id, scopes: record.scopes, allowsAddress: cached.allowsAddress };
+    return {
+      tenantId: record.tenantId,
+      keyId: record.id,
+      kind: 'key',
+      scopes: record.scopes,
+      allowsAddress: cached.allowsAddress,
+    };
   }
 
   async revoke(id: string, tenantId?: string): Promise<ApiKeyRecord | null> {

@@ -59,7 +59,9 @@ function present(key: ApiKeyRecord): z.infer<typeof apiKeySchema> {
 
 /** A key hands on only what it holds: creating or rotating a key with a scope the caller lacks would widen its own reach. */
 function grantable(request: FastifyRequest, scopes: readonly Scope[]): Scope[] {
-  const held = principalOf(request).scopes;
+  const principal = principalOf(request);
+  // A person whose role manages keys (admin, owner) may issue any scope; only keys are bounded by their own.
+  const held = principal.kind === 'user' ? SCOPES : principal.scopes;
   const missing = scopes.filter((s) => !held.includes(s));
   if (missing.length > 0)
     throw new AppError('insufficient_scope', `A key cannot grant scopes it lacks: ${missing.join(', ')}`, {
@@ -98,7 +100,8 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
     },
     async (request, reply) => {
       const { name, scopes, allowedCidrs } = request.body;
-      const granted = grantable(request, scopes ?? principalOf(request).scopes);
+      const caller = principalOf(request);
+      const granted = grantable(request, scopes ?? (caller.kind === 'user' ? SCOPES : caller.scopes));
       const issued = await container.apiKeys.issue(tenantOf(request), name, { scopes: granted, allowedCidrs });
       return reply.code(201).send({ apiKey: present(issued.key), secret: issued.secret });
     },

@@ -23,6 +23,27 @@ function targetOf(params: unknown, payload: unknown): string | null {
   }
 }
 
+/** Reads of card data (masked, but still the payload as the provider sent it): recorded as data access. */
+const DATA_ACCESS: Record<string, string> = {
+  'GET /v1/raw-events/:id': 'raw_event.view',
+};
+
+export function dataAccessAction(method: string, url: string): string | undefined {
+  return DATA_ACCESS[`${method} ${url}`];
+}
+
+/** The caller as an audit entry records it: who (key or user), from which address, with which client. */
+export function actorDetails(request: FastifyRequest): Record<string, unknown> {
+  const principal = request.principal;
+  const userAgent = request.headers['user-agent'];
+  return {
+    actorType: principal?.kind ?? 'anonymous',
+    ...(principal?.user ? { email: principal.user.email, sessionId: principal.user.sessionId } : {}),
+    clientAddress: request.ip,
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 300) : null,
+  };
+}
+
 /**
  * onSend for a route that names an audit action (attached in buildApp): an entry for every successful
  * call, stored before the answer leaves, so a 2xx means the entry is stored. The change itself is
@@ -37,6 +58,7 @@ export function auditTrail(audit: AuditLog, action: string) {
         action,
         target: targetOf(request.params, payload),
         details: {
+          ...actorDetails(request),
           method: request.method,
           route: request.routeOptions.url ?? null,
           status: reply.statusCode,

@@ -3,12 +3,23 @@ export { ApiKeyRepository } from './api-key.repository.js';
 export type { ApiKeyRecord } from './api-key.repository.js';
 export { ApiKeyService } from './api-key.service.js';
 export { apiKeyRoutes } from './api-keys.routes.js';
-export { auditTrail } from './audit.hook.js';
+export { actorDetails, auditTrail } from './audit.hook.js';
 export { AuditRepository } from './audit.repository.js';
 export { auditRoutes } from './audit.routes.js';
 export { AuditLog } from './audit.service.js';
-export { actorOf, apiKeyAuth, authorize, declareScope, tenantOf } from './auth.plugin.js';
+export {
+  CSRF_HEADER,
+  SESSION_COOKIE,
+  actorOf,
+  apiKeyAuth,
+  authorize,
+  declareScope,
+  principalOf,
+  tenantOf,
+} from './auth.plugin.js';
+export type { AuthDeps, SessionResolver } from './auth.plugin.js';
+export type { Principal, SignedInUser } from './api-key.service.js';
 export { DEMO_TENANT, bootstrapFirstTenant } from './bootstrap.js';
-export { SCOPES, scopeNote, scopeSchema } from './scopes.js';
-export type { Scope } from './scopes.js';
+export { PERMISSIONS, ROLES, ROLE_PERMISSIONS, SCOPES, roleSchema, scopeNote, scopeSchema } from './scopes.js';
+export type { Permission, Role, Scope } from './scopes.js';
 export { TenantRepository } from './tenant.repository.js';

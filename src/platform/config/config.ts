@@ -120,6 +120,16 @@ export const configSchema = z.object({
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, 'must be at least 24 characters'),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Where the dashboard is reached, e.g. https://paylens.example.com: invitation links and the SSO redirect URI. */
+  PAYLENS_PUBLIC_URL: optionalUrl(['http', 'https']).transform((v) =>
+    v === undefined ? undefined : v.replace(/\/$/, ''),
+  ),
+  /** A dashboard session ends after this long without a request... */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  /** ...and this long after sign-in, whatever its use. */
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  /** How long an invitation link can be accepted. */
+  INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(72),
   /** Serves the OpenAPI description at /docs and /docs/json (also in the repository as docs/openapi.json). */
   API_DOCS: booleanFromEnv.default(false),
 });

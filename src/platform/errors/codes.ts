@@ -9,6 +9,8 @@ export const errorCodes = {
   invalid_signature: { status: 401, title: 'Webhook signature verification failed' },
   forbidden: { status: 403, title: 'Not allowed' },
   insufficient_scope: { status: 403, title: 'The API key lacks the scope this route needs' },
+  csrf_rejected: { status: 403, title: 'A cookie-authenticated request without its CSRF token or from another origin' },
+  totp_required: { status: 401, title: 'This account needs its second factor (a TOTP or recovery code)' },
   not_found: { status: 404, title: 'Resource not found' },
   conflict: { status: 409, title: 'Conflict with the current state' },
   payload_too_large: { status: 413, title: 'Payload too large' },

@@ -10,6 +10,7 @@ import * as m050 from './050_audit_log.js';
 import * as m060keys from './060_api_key_scopes.js';
 import * as m060 from './060_risk_learning.js';
 import * as m065 from './065_webhook_seen_deliveries.js';
+import * as m070 from './070_access.js';
 import * as m080 from './080_event_partitions.js';
 
 /**
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '060_api_key_scopes': m060keys,
   '060_risk_learning': m060,
   '065_webhook_seen_deliveries': m065,
+  '070_access': m070,
   '080_event_partitions': m080,
 };
 
