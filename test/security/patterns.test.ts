@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adyenReasonKey } from '../../src/modules/normalize/connectors/adyen/adyen.codes.js';
 import { withoutTrailingSlashes } from '../../src/platform/net/outbound-client.js';
-
-/** Median CPU time of this process over three calls, so other work on the machine does not count. */
-function cpuMs(fn: () => unknown): number {
-  const runs = [0, 1, 2].map(() => {
-    const start = process.cpuUsage();
-    fn();
-    const used = process.cpuUsage(start);
-    return (used.user + used.system) / 1000;
-  });
-  return runs.sort((a, b) => a - b)[1]!;
-}
+import { cpuMs } from '../harness/cpu-time.js';
 
 describe('provider text read in linear time', () => {
   it('an Adyen reason of a long run of periods', () => {

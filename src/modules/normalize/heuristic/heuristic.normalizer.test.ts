@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cpuMs } from '../../../../test/harness/cpu-time.js';
 import type { NormalizeContext } from '../connector.js';
 import { guessEvent, HeuristicNormalizer } from './heuristic.normalizer.js';
 import {
@@ -75,15 +76,6 @@ describe('heuristic values', () => {
   });
 
   it('reads hostile strings in time linear in their length', () => {
-    const cpuMs = (fn: () => unknown) => {
-      const runs = [0, 1, 2].map(() => {
-        const start = process.cpuUsage();
-        fn();
-        const used = process.cpuUsage(start);
-        return (used.user + used.system) / 1000;
-      });
-      return runs.sort((a, b) => a - b)[1]!;
-    };
     const readers: Record<string, (text: string) => unknown> = {
       isEmail,
       currencyIn,
