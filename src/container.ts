@@ -132,6 +132,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     clock,
     paymentOfCapture: (trx, tenantId, provider, captureId) =>
       paymentEvents.paymentOfCapture(trx, tenantId, provider, captureId),
+    onVerdict: (verdict) => metrics.risk.observe(verdict),
   });
   hooks.register(risk.hook);
   const keys = createEncryptionKeys(config, settings, logger);

@@ -1,8 +1,6 @@
 import { ConfigError, isEmbedded, loadConfig } from '../platform/config/config.js';
 import { startMetricsServer, type MetricsServer } from '../platform/metrics/metrics-server.js';
-import { waitForPostgres } from '../platform/db/client.js';
-import { listenWhileStarting } from '../platform/http/health-starting.js';
-import { createLogger } from '../platform/logging/logger.js';
+// Nothing imported statically may load pg, ioredis or Fastify: startTelemetry must patch them first.
 import { startTelemetry } from '../platform/telemetry/telemetry.js';
 
 async function main(): Promise<void> {
@@ -16,6 +14,9 @@ async function main(): Promise<void> {
   const { buildApp } = await import('../app.js');
   const { createContainer } = await import('../container.js');
   const { bootstrapFirstTenant } = await import('../modules/tenancy/index.js');
+  const { waitForPostgres } = await import('../platform/db/client.js');
+  const { listenWhileStarting } = await import('../platform/http/health-starting.js');
+  const { createLogger } = await import('../platform/logging/logger.js');
   const logger = createLogger(config.LOG_LEVEL);
   // Started before its database: the port answers health (live 200, ready 503) while the connect is retried with backoff.
   const starting = config.DATABASE_URL && config.PORT !== 0 ? await listenWhileStarting(config.HOST, config.PORT) : null;

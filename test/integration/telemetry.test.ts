@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { freePort } from '../harness/processes.js';
 import { createPostgresDatabase, harnessRedisUrl } from '../harness/stores.js';
-import { postEventOverHttp, startServer, type ServerProcess } from './server-process.js';
+import { postEventOverHttp } from './server-process.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './telemetry-receivers.js';
 
 const KEY = `pl_${'t'.repeat(43)}`;
@@ -19,6 +19,44 @@ function ancestry(span: ReceivedSpan, spans: ReceivedSpan[]): string[] {
   return chain;
 }
 
+interface Server {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** The real server entrypoint as a child process; on the shared 2-core box its start can take minutes. */
+async function startServer(env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/server.ts'], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let errors = '';
+  child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 150_000;
+  for (;;) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not become ready:\n${errors}`);
+    }
+    const ready = await fetch(`${baseUrl}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    baseUrl,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/cli.ts', ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
@@ -31,9 +69,9 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
 }
 
 // Real server and CLI processes on PostgreSQL and Redis, exporting to an OTLP/HTTP receiver on loopback.
-describe('one connected trace over OTLP/HTTP', { tags: ['postgres', 'redis'], timeout: 180_000 }, () => {
+describe('one connected trace over OTLP/HTTP', { tags: ['postgres', 'redis'], timeout: 300_000 }, () => {
   let receiver: OtlpReceiver;
-  let server: ServerProcess;
+  let server: Server;
   let env: Record<string, string>;
 
   beforeAll(async () => {
@@ -48,15 +86,14 @@ describe('one connected trace over OTLP/HTTP', { tags: ['postgres', 'redis'], ti
       RUN_WORKER_IN_SERVER: 'false',
     };
     // Concurrent events share a group commit when the batch waits a little.
-    server = await startServer({ ...env, WRITE_BATCH_DELAY_MS: '50', METRICS_PORT: '0' }, await freePort());
+    server = await startServer({ ...env, WRITE_BATCH_DELAY_MS: '50', METRICS_PORT: '0' });
   }, 170_000);
   afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
+    await server?.stop();
     await receiver?.close();
   });
 
-  it('puts http, fastify, pg, redis, normalize and the group commit of one request in the caller’s trace', async () => {
+  it('puts http, fastify, pg, redis, normalize, score and the group commit of one request in the caller’s trace', async () => {
     const traceId = hex(16);
     const callerSpanId = hex(8);
     const res = await fetch(`${server.baseUrl}/v1/events`, {
@@ -73,7 +110,7 @@ describe('one connected trace over OTLP/HTTP', { tags: ['postgres', 'redis'], ti
     const wanted = (s: ReceivedSpan) => s.traceId === traceId;
     const all = await receiver.waitFor((spans) => {
       const names = spans.filter(wanted).map((s) => s.name);
-      return ['normalize', 'db.group_commit'].every((n) => names.includes(n));
+      return ['normalize', 'risk.score', 'db.group_commit'].every((n) => names.includes(n));
     });
     const spans = all.filter(wanted);
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['paylens-api']));
@@ -96,11 +133,13 @@ describe('one connected trace over OTLP/HTTP', { tags: ['postgres', 'redis'], ti
       return found;
     };
     under('normalize');
+    const [score] = under('risk.score');
     const [commit] = under('db.group_commit');
     const pg = under(/./, '@opentelemetry/instrumentation-pg');
-    // The commit's own statements are its children.
+    // The commit's own statements are its children; the scoring's Redis calls are the score's.
     expect(pg.some((s) => s.parentSpanId === commit!.spanId || ancestry(s, spans).includes(commit!.spanId))).toBe(true);
     const redis = under(/./, '@opentelemetry/instrumentation-ioredis');
+    expect(redis.some((s) => ancestry(s, spans).includes(score!.spanId))).toBe(true);
     // Redis keys hold hashed customer identities: the statement is the command name alone.
     for (const span of redis)
       expect(String(span.attributes['db.statement'] ?? span.attributes['db.query.text'] ?? '')).not.toMatch(/:/);

@@ -1,4 +1,5 @@
 import { newId } from '../../platform/ids.js';
+import { withSpan } from '../../platform/tracing.js';
 import { computeFeatures, storedFeatures, type Features } from './features.js';
 import { explainModelReason, modelProbability } from './model/model-training.js';
 import type { AssessmentRecorder } from './assessment-recorder.js';
@@ -26,6 +27,9 @@ export interface ScoredSubject {
   row: NewAssessmentRow;
 }
 
+/** Told of every verdict (metrics): closed values only, never the tenant. */
+export type VerdictObserver = (verdict: { score: number; decision: Decision; source: string }) => void;
+
 /** Scores one transaction: lists → velocity features → rules (+ model) → verdict. */
 export class RiskScorer {
   constructor(
@@ -34,10 +38,19 @@ export class RiskScorer {
     private readonly labelRisk: LabelRiskStore,
     private readonly recorder: AssessmentRecorder,
     private readonly clock: () => Date,
+    private readonly onVerdict: VerdictObserver = () => undefined,
   ) {}
 
   /** Scores and feeds the velocity history, without storing the assessment (the caller decides where). */
   async assess(subject: RiskSubject): Promise<ScoredSubject> {
+    const scored = await withSpan('risk.score', { 'paylens.risk.source': subject.source }, () =>
+      this.evaluate(subject),
+    );
+    this.onVerdict({ score: scored.assessment.score, decision: scored.assessment.decision, source: subject.source });
+    return scored;
+  }
+
+  private async evaluate(subject: RiskSubject): Promise<ScoredSubject> {
     const started = performance.now();
     const config = await this.config.get(subject.tenantId);
     const now = this.clock();

@@ -9,7 +9,7 @@ import { riskPipelineHook, type RiskHookDeps } from './risk.hook.js';
 import { RiskRepository } from './risk.repository.js';
 import { RiskService } from './risk.service.js';
 import type { CustomerKeyHasher } from './risk-subject.js';
-import { RiskScorer } from './risk-scorer.js';
+import { RiskScorer, type VerdictObserver } from './risk-scorer.js';
 import { TenantRiskConfigCache } from './rules/tenant-risk-config.js';
 import { TrainingJobRepository } from './training/training-job.repository.js';
 import { TrainingJobs } from './training/training-jobs.js';
@@ -26,6 +26,8 @@ export interface RiskDeps {
   clock: () => Date;
   /** How a dispute naming a capture finds its payment (the ingest module knows the events). */
   paymentOfCapture: RiskHookDeps['paymentOfCapture'];
+  /** Told of every verdict (the score histogram and decision counter). */
+  onVerdict?: VerdictObserver;
 }
 
 /** Wires the risk module: Redis velocity and label risk when REDIS_URL is set, in-process otherwise. */
@@ -44,7 +46,7 @@ export function createRisk(deps: RiskDeps) {
   const lists = new ListRepository(deps.db);
   const config = new TenantRiskConfigCache(repo, lists);
   const recorder = new AssessmentRecorder(deps.db, repo, deps.logger);
-  const scorer = new RiskScorer(config, velocity, labelRisk, recorder, deps.clock);
+  const scorer = new RiskScorer(config, velocity, labelRisk, recorder, deps.clock, deps.onVerdict);
   const service = new RiskService(repo, lists, config, recorder, deps.customerKey, labelRisk);
   const training = new TrainingJobs({
     repo,

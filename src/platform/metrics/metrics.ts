@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { redisCommandSeconds } from './redis-latency.js';
 
 /** Every label value is taken from a closed set: a value a client or tenant chose would be a new series each time. */
 export const OTHER = 'other';
@@ -9,6 +10,12 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 export function methodLabel(method: string): string {
   return HTTP_METHODS.has(method) ? method : OTHER;
 }
+
+/** Where a verdict was asked for: the ingest pipeline, the scoring API, or anything else (simulations, backtests). */
+const SCORE_SOURCES = new Set(['ingest', 'api']);
+const DECISIONS = new Set(['approve', 'review', 'decline']);
+/** The in-process caches that report lookups. */
+export type CacheName = 'api_key' | 'risk_config';
 
 /** Lines about unmapped provider codes per minute at most: tenants choose those codes, so they must not flood the log either. */
 const UNMAPPED_LOG_LINES_PER_MINUTE = 60;
@@ -71,8 +78,58 @@ export function createMetrics(options: MetricsOptions) {
     );
   };
 
+  registry.registerMetric(redisCommandSeconds());
+  const riskScore = new Histogram({
+    name: 'paylens_risk_score',
+    help: 'Risk scores given (0 to 1), by where the verdict was asked for (ingest, api, other)',
+    labelNames: ['source'] as const,
+    buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1],
+    registers: [registry],
+  });
+  const riskDecisions = new Counter({
+    name: 'paylens_risk_decisions_total',
+    help: 'Risk verdicts by decision (approve, review, decline) and source (ingest, api, other)',
+    labelNames: ['decision', 'source'] as const,
+    registers: [registry],
+  });
+  const cacheLookups = new Counter({
+    name: 'paylens_cache_lookups_total',
+    help: 'In-process cache lookups by cache (api_key, risk_config) and outcome (hit, miss)',
+    labelNames: ['cache', 'outcome'] as const,
+    registers: [registry],
+  });
+  const activeKeySources: (() => number)[] = [];
+  new Gauge({
+    name: 'paylens_active_api_keys',
+    help: 'Distinct API keys verified on this instance within the key cache TTL (keys in active use)',
+    registers: [registry],
+    collect() {
+      this.set(activeKeySources.reduce((sum, count) => sum + count(), 0));
+    },
+  });
+
   return {
     registry,
+    risk: {
+      /** One verdict: its score and decision, labelled by closed sets only (never the tenant). */
+      observe(verdict: { score: number; decision: string; source: string }): void {
+        const source = SCORE_SOURCES.has(verdict.source) ? verdict.source : OTHER;
+        riskScore.observe({ source }, verdict.score);
+        riskDecisions.inc({ decision: DECISIONS.has(verdict.decision) ? verdict.decision : OTHER, source });
+      },
+    },
+    cache: {
+      hit(cache: CacheName): void {
+        cacheLookups.inc({ cache, outcome: 'hit' });
+      },
+      miss(cache: CacheName): void {
+        cacheLookups.inc({ cache, outcome: 'miss' });
+      },
+    },
+    /** Counts the keys a key cache holds at each scrape (several caches add up). */
+    countActiveKeys(count: () => number): void {
+      activeKeySources.push(count);
+    },
     httpRequestDuration: new Histogram({
       name: 'paylens_http_request_duration_seconds',
       help: 'HTTP request duration by route pattern (unmatched for none), method and status class',
