@@ -19,20 +19,20 @@ import type { App } from './platform/http/types.js';
 import { loggerOptions } from './platform/logging/logger.js';
 import { methodLabel } from './platform/metrics/metrics.js';
 import { newId } from './platform/ids.js';
-import { eventReadRoutes, ingestRoutes } from './modules/ingest/index.js';
-import { deadLetterRoutes } from './modules/ingest/index.js';
+import { deadLetterRoutes, eventReadRoutes, ingestRoutes } from './modules/ingest/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
-import { dashboardStatic } from './modules/live/index.js';
-import { liveRoutes, liveWebsocket } from './modules/live/index.js';
+import { dashboardStatic, liveRoutes, liveWebsocket } from './modules/live/index.js';
 import { riskRoutes } from './modules/risk/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
-import { adminRoutes } from './modules/tenancy/index.js';
-import { apiKeyRoutes } from './modules/tenancy/index.js';
-import { apiKeyAuth, declareScope } from './modules/tenancy/index.js';
-import { auditTrail } from './modules/tenancy/index.js';
-import { auditRoutes } from './modules/tenancy/index.js';
-import { webhookDeliveryRoutes } from './modules/webhooks/index.js';
-import { webhookEndpointRoutes } from './modules/webhooks/index.js';
+import {
+  adminRoutes,
+  apiKeyAuth,
+  apiKeyRoutes,
+  auditRoutes,
+  auditTrail,
+  declareScope,
+} from './modules/tenancy/index.js';
+import { webhookDeliveryRoutes, webhookEndpointRoutes } from './modules/webhooks/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -162,20 +162,24 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  await app.register(async (ops) =>
-    healthRoutes(ops as App, {
-      checks: configuredChecks(config, { primary: container.db, redis: container.redis }),
-      metricsRegistry: container.metrics.registry,
-      metricsToken: config.METRICS_TOKEN,
-    }),
-  );
-  await app.register(async (admin) => adminRoutes(admin as App, container), { prefix: '/admin/v1' });
-  await app.register(async (live) => liveRoutes(live as App, container));
-  await app.register(async (web) => dashboardStatic(web as App));
+  // Each module's routes get the slice of services they use (their *RoutesDeps), never the container.
+  await app.register(healthRoutes, {
+    checks: configuredChecks(config, { primary: container.db, redis: container.redis }),
+    metricsRegistry: container.metrics.registry,
+    metricsToken: config.METRICS_TOKEN,
+  });
+  await app.register(adminRoutes, {
+    adminToken: config.PAYLENS_ADMIN_TOKEN,
+    tenants: container.tenants,
+    apiKeys: container.apiKeys,
+    prefix: '/admin/v1',
+  });
+  await app.register(liveRoutes, { hub: container.live, auth: { keys: container.apiKeys, limits } });
+  await app.register(dashboardStatic);
 
-  await app.register(async (webhooks) => webhookDeliveryRoutes(webhooks as App, container), { prefix: '/v1' });
+  await app.register(webhookDeliveryRoutes, { deliveries: container.webhooks.deliveries, prefix: '/v1' });
   await app.register(
-    async (v1) => {
+    async (v1: App) => {
       v1.addHook('onRoute', declareScope);
       v1.addHook('onRequest', apiKeyAuth({ keys: container.apiKeys, limits }));
       // Only routes that name an audit action get the hook: the hot paths (ingest, scoring) pay nothing for it.
@@ -185,22 +189,25 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
         const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
         route.onSend = [...own, auditTrail(container.audit, action)];
       });
-      await v1.register(async (ingest) => ingestRoutes(ingest as App, container));
-      await v1.register(async (read) => eventReadRoutes(read as App, container));
-      await v1.register(async (keys) => apiKeyRoutes(keys as App, container));
-      await v1.register(async (audit) => auditRoutes(audit as App, container));
-      await v1.register(async (dead) => deadLetterRoutes(dead as App, container));
-      await v1.register(async (payments) => paymentRoutes(payments as App, container));
-      await v1.register(async (endpoints) => webhookEndpointRoutes(endpoints as App, container));
-      await v1.register(async (risk) =>
-        riskRoutes(risk as App, {
-          ...container.risk,
-          customerKey: container.customerKey,
-          clock: container.clock,
-          live: container.live,
-        }),
-      );
-      await v1.register(async (analytics) => analyticsRoutes(analytics as App, container));
+      await v1.register(ingestRoutes, container);
+      await v1.register(eventReadRoutes, container);
+      await v1.register(apiKeyRoutes, { apiKeys: container.apiKeys });
+      await v1.register(auditRoutes, { audit: container.audit });
+      await v1.register(deadLetterRoutes, container);
+      await v1.register(paymentRoutes, { payments: container.payments });
+      await v1.register(webhookEndpointRoutes, { endpoints: container.webhooks.endpoints });
+      await v1.register(riskRoutes, {
+        ...container.risk,
+        customerKey: container.customerKey,
+        clock: container.clock,
+        live: container.live,
+      });
+      await v1.register(analyticsRoutes, {
+        queries: container.analytics.queries,
+        alerts: container.analytics.alerts,
+        alertRepository: container.analytics.alertRepository,
+        clock: container.clock,
+      });
     },
     { prefix: '/v1' },
   );

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { randomToken } from './platform/crypto/hashing.js';
-import type { Config } from './platform/config/config.js';
+import { isEmbedded, type Config } from './platform/config/config.js';
 import type { Database } from './database.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './platform/db/client.js';
 import { PartitionMaintenance } from './platform/db/partitions.js';
@@ -17,25 +17,16 @@ import { PipelineHooks } from './modules/ingest/index.js';
 import { PaymentEventRepository } from './modules/ingest/index.js';
 import { RawEventRepository } from './modules/ingest/index.js';
 import { RetryWorker } from './modules/ingest/index.js';
-import { endpointResolveContext } from './modules/webhooks/index.js';
 import { DeadLetterService } from './modules/ingest/index.js';
-import { PaymentRepository } from './modules/payments/index.js';
-import { paymentsHook } from './modules/payments/index.js';
-import { createLiveHub, LIVE_KEY_CHECK_MS, liveFeedHook } from './modules/live/index.js';
+import { createPayments } from './modules/payments/index.js';
+import { createLive } from './modules/live/index.js';
 import { createRisk } from './modules/risk/index.js';
 import { createAnalytics } from './modules/analytics/index.js';
 import { ConnectorRegistry } from './modules/normalize/index.js';
 import { allConnectors } from './modules/normalize/index.js';
-import { ApiKeyRepository } from './modules/tenancy/index.js';
-import { AuditLog } from './modules/tenancy/index.js';
-import { AuditRepository } from './modules/tenancy/index.js';
-import { ApiKeyService } from './modules/tenancy/index.js';
-import { TenantRepository } from './modules/tenancy/index.js';
-import {
-  createEncryptionKeys,
-  createWebhookDeliveryService,
-  createWebhookEndpointService,
-} from './modules/webhooks/index.js';
+import { createTenancy } from './modules/tenancy/index.js';
+import { createWebhooks } from './modules/webhooks/index.js';
+import { EncryptionKeyProvider } from './platform/crypto/encryption-key.js';
 import { OutboundClient } from './platform/net/outbound-client.js';
 import { Resilience } from './platform/resilience/resilience.js';
 import { logRedisOutages } from './platform/resilience/redis-outages.js';
@@ -97,8 +88,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const salt = config.PAYLENS_CUSTOMER_KEY_SALT ?? (await settings.getOrCreate('customer_key_salt', randomToken(32)));
   const customerKey = createCustomerKeyHasher(salt);
 
-  const tenants = new TenantRepository(db);
-  const apiKeys = new ApiKeyService(new ApiKeyRepository(db), config.API_KEY_CACHE_TTL_MS, clock);
+  const tenancy = createTenancy({ db, apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS, clock });
+  const { tenants, apiKeys, audit } = tenancy;
   const limits = new RequestLimits(
     {
       enabled: config.RATE_LIMIT_ENABLED,
@@ -109,21 +100,19 @@ export async function createContainer(config: Config, options: ContainerOptions 
     },
     redis,
   );
-  const audit = new AuditLog(new AuditRepository(db), clock);
   const rawEvents = new RawEventRepository(db, reader);
   const paymentEvents = new PaymentEventRepository(db, reader);
   const registry = new ConnectorRegistry(allConnectors);
   const hooks = new PipelineHooks();
-  const live = createLiveHub(config.REDIS_URL, logger, metrics.registry, {
-    activeIds: (ids) => apiKeys.activeIds(ids),
-    intervalMs: LIVE_KEY_CHECK_MS,
+  const { hub: live, hook: liveHook } = createLive({
+    redisUrl: config.REDIS_URL,
+    logger,
+    registry: metrics.registry,
+    keys: apiKeys,
   });
-  // A key that stops working ends its live sessions on every instance, and every instance's cache forgets it.
-  apiKeys.onKeyEnded((tenantId, keyId) => live.endKey(tenantId, keyId));
-  live.onKeyEnded((keyId) => apiKeys.forget(keyId));
-  hooks.register(liveFeedHook(live));
-  const payments = new PaymentRepository(db, reader);
-  hooks.register(paymentsHook(payments));
+  hooks.register(liveHook);
+  const { payments, hook: paymentsHook } = createPayments({ db, replica: reader });
+  hooks.register(paymentsHook);
   const risk = createRisk({
     db,
     redisUrl: config.REDIS_URL,
@@ -135,7 +124,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
     onVerdict: (verdict) => metrics.risk.observe(verdict),
   });
   hooks.register(risk.hook);
-  const keys = createEncryptionKeys(config, settings, logger);
+  // One key provider: every stored secret (webhook endpoints, alert webhooks) uses the same key.
+  const keys = new EncryptionKeyProvider({
+    configuredKey: config.PAYLENS_ENCRYPTION_KEY,
+    embedded: isEmbedded(config),
+    settings,
+    logger,
+  });
   // Every call made on a tenant's behalf (alert webhooks, Mercado Pago, PayPal) goes through this one client.
   const outbound = new OutboundClient({
     allowHttp: config.OUTBOUND_ALLOW_HTTP,
@@ -150,7 +145,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     outbound,
     tenantIds: () => tenants.ids(),
     minuteRetentionMs: config.ROLLUP_MINUTE_RETENTION_DAYS * 86_400_000,
-    onAlertChange: (tenantId, alert) => live.publish(tenantId, { type: 'alert', data: alert }),
+    live,
     merchantStats: async (tenantId, from, recentFrom, to) => {
       // Scores are recorded behind their answers: the detectors judge everything scored until now.
       await risk.recorder.flush();
@@ -175,8 +170,6 @@ export async function createContainer(config: Config, options: ContainerOptions 
       metrics.writeBatchSeconds.observe(ms / 1000);
     },
   );
-  const webhookEndpoints = createWebhookEndpointService({ db, keys, registry, clock, http: outbound });
-  const resolveContextFor = endpointResolveContext(webhookEndpoints, outbound);
   // One backoff schedule for the intake's first retry, the worker and operator replays.
   const retryBackoff = { baseDelayMs: 1000, maxDelayMs: 3_600_000 };
   const intake = new IntakeService({
@@ -191,6 +184,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     retryDelayMs: retryBackoff.baseDelayMs,
     clock,
   });
+  const webhooks = createWebhooks({ db, keys, registry, intake, rawEvents, metrics, clock, http: outbound });
+  const { resolveContextFor } = webhooks;
   const retryWorker = new RetryWorker({
     rawEvents,
     intake,
@@ -203,16 +198,6 @@ export async function createContainer(config: Config, options: ContainerOptions 
     leaseMs: 300_000,
     clock,
     resolveContextFor,
-  });
-  const webhookDeliveries = createWebhookDeliveryService({
-    db,
-    endpoints: webhookEndpoints,
-    registry,
-    intake,
-    rawEvents,
-    metrics,
-    clock,
-    http: outbound,
   });
   const deadLetters = new DeadLetterService({
     rawEvents,
@@ -272,19 +257,23 @@ export async function createContainer(config: Config, options: ContainerOptions 
     payments,
     retryWorker,
     deadLetters,
-    webhookEndpoints,
-    webhookDeliveries,
+    webhooks,
     outbound,
     live,
     risk,
     analytics,
     customerKey,
     partitions,
-    /** Flushes pending writes, then closes the database; safe to call twice. */
+    /**
+     * The one shutdown path for every entrypoint: stops whatever background job was started (retry
+     * worker, alert checks, rollup retention), flushes pending writes, then closes every connection.
+     * Safe to call twice.
+     */
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
       await retryWorker.stop();
+      await analytics.alerts.stop();
       await analytics.retention.stop();
       await partitions.stop();
       await writer.close();

@@ -47,7 +47,6 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await metricsServer?.close();
-      await container.analytics.alerts.stop();
       await container.close();
       await telemetry.shutdown();
       logger.info('shutdown complete');

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { createContainer } from '../../container.js';
 import { DatalakePoller } from '../../modules/ingest/index.js';
 import { openLakeSource } from '../../modules/ingest/index.js';
 import { PollingLoop } from '../../platform/jobs/polling-loop.js';
 import { runUntilSignal } from '../../platform/jobs/run-until-signal.js';
 import { loadConfig } from '../../platform/config/config.js';
-import { createLogger } from '../../platform/logging/logger.js';
-import { fail } from '../cli-context.js';
+import { fail, withContainer } from '../cli-context.js';
 
 interface PollOptions {
   once?: boolean;
@@ -32,42 +30,38 @@ export function registerDatalakeCommands(program: Command): void {
         fail('--page-size must be an integer from 1 to 10000', 2);
       const config = loadConfig();
       if (!config.DATALAKE_DATABASE_URL) fail('DATALAKE_DATABASE_URL is not set', 2);
-      const container = await createContainer(config, { logger: createLogger(process.env.LOG_LEVEL ?? 'warn') });
-      const source = openLakeSource(config.DATALAKE_DATABASE_URL);
-      const close = async () => {
-        await source.close();
-        await container.close();
-      };
-      try {
-        const tenant = await container.tenants.findByName(opts.tenant);
-        if (!tenant) throw new Error(`no tenant named ${opts.tenant}`);
-        const poller = new DatalakePoller({
-          source,
-          intake: container.intake,
-          tenantId: tenant.id,
-          pageSize,
-          logger: container.logger,
-        });
-        if (opts.once) {
-          const summary = await poller.pollOnce();
-          console.log(
-            opts.json
-              ? JSON.stringify(summary)
-              : `read ${summary.read}, stored ${summary.stored}, already stored ${summary.replayed}, rejected ${summary.failed}`,
-          );
-          await close();
-          return;
+      const lakeUrl = config.DATALAKE_DATABASE_URL;
+      await withContainer(async (container) => {
+        const source = openLakeSource(lakeUrl);
+        try {
+          const tenant = await container.tenants.findByName(opts.tenant);
+          if (!tenant) throw new Error(`no tenant named ${opts.tenant}`);
+          const poller = new DatalakePoller({
+            source,
+            intake: container.intake,
+            tenantId: tenant.id,
+            pageSize,
+            logger: container.logger,
+          });
+          if (opts.once) {
+            const summary = await poller.pollOnce();
+            console.log(
+              opts.json
+                ? JSON.stringify(summary)
+                : `read ${summary.read}, stored ${summary.stored}, already stored ${summary.replayed}, rejected ${summary.failed}`,
+            );
+            return;
+          }
+          const loop = new PollingLoop(async () => (await poller.pollOnce()).read, {
+            pollMs: config.WORKER_POLL_MS,
+            fullBatch: Number.POSITIVE_INFINITY,
+            logger: container.logger,
+            name: 'data lake poller',
+          });
+          await runUntilSignal(loop, () => container.close(), container.logger, 'data lake poller');
+        } finally {
+          await source.close();
         }
-        const loop = new PollingLoop(async () => (await poller.pollOnce()).read, {
-          pollMs: config.WORKER_POLL_MS,
-          fullBatch: Number.POSITIVE_INFINITY,
-          logger: container.logger,
-          name: 'data lake poller',
-        });
-        await runUntilSignal(loop, close, container.logger, 'data lake poller');
-      } catch (error) {
-        await close();
-        throw error;
-      }
+      });
     });
 }

@@ -5,9 +5,7 @@ import { scoreSimulation, type LabelledRequest } from '../../modules/risk/index.
 import { handbookPublishedBaselines, handbookTable, runHandbookBenchmark } from '../../modules/risk/index.js';
 import { handbookRequest, simulateHandbook } from '../../modules/risk/index.js';
 import { simulateTraffic } from '../../modules/risk/index.js';
-import { createContainer } from '../../container.js';
 import { loadConfig } from '../../platform/config/config.js';
-import { createLogger } from '../../platform/logging/logger.js';
 import { fail, withContainer } from '../cli-context.js';
 import { withoutTrailingSlashes } from '../../platform/net/outbound-client.js';
 import { gbdtSplitCounts } from '../../modules/risk/index.js';
@@ -179,30 +177,31 @@ export function registerRiskCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { seed: string; customers: string; terminals: string; json?: boolean }) => {
       if (name !== 'handbook') fail('the only benchmark is handbook', 2);
+      // A throwaway in-memory store: the benchmark never touches the configured one.
       const config = loadConfig({ ...process.env, PAYLENS_DATA_DIR: 'memory://', DATABASE_URL: '', REDIS_URL: '' });
-      const c = await createContainer(config, { logger: createLogger('warn') });
-      try {
-        const tenant = (await c.tenants.create('handbook-benchmark'))!;
-        const sim = {
-          seed: positive(opts.seed, '--seed', { max: 2 ** 32 - 1 }),
-          customers: positive(opts.customers, '--customers', { max: 1_000_000 }),
-          terminals: positive(opts.terminals, '--terminals', { max: 1_000_000 }),
-        };
-        const run = await runHandbookBenchmark(c.risk, tenant.id, c.customerKey, sim);
-        if (opts.json)
-          console.log(
-            JSON.stringify({
-              ...sim,
-              split: run.split,
-              byScenario: run.byScenario,
-              results: run.results,
-              published: handbookPublishedBaselines,
-            }),
-          );
-        else for (const line of handbookTable(run)) console.log(line);
-      } finally {
-        await c.close();
-      }
+      await withContainer(
+        async (c) => {
+          const tenant = (await c.tenants.create('handbook-benchmark'))!;
+          const sim = {
+            seed: positive(opts.seed, '--seed', { max: 2 ** 32 - 1 }),
+            customers: positive(opts.customers, '--customers', { max: 1_000_000 }),
+            terminals: positive(opts.terminals, '--terminals', { max: 1_000_000 }),
+          };
+          const run = await runHandbookBenchmark(c.risk, tenant.id, c.customerKey, sim);
+          if (opts.json)
+            console.log(
+              JSON.stringify({
+                ...sim,
+                split: run.split,
+                byScenario: run.byScenario,
+                results: run.results,
+                published: handbookPublishedBaselines,
+              }),
+            );
+          else for (const line of handbookTable(run)) console.log(line);
+        },
+        { config, logLevel: 'quiet' },
+      );
     });
 
   labeledHistoryCommand(

@@ -1,10 +1,7 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { createContainer } from '../../container.js';
 import { runUntilSignal } from '../../platform/jobs/run-until-signal.js';
 import { WorkerHeartbeat } from '../../platform/jobs/worker-heartbeat.js';
-import { loadConfig } from '../../platform/config/config.js';
-import { createLogger } from '../../platform/logging/logger.js';
 import { withContainer } from '../cli-context.js';
 
 export function registerWorkerCommand(program: Command): void {
@@ -24,15 +21,18 @@ export function registerWorkerCommand(program: Command): void {
         });
         return;
       }
-      const config = loadConfig();
-      const container = await createContainer(config, { logger: createLogger(config.LOG_LEVEL) });
-      // Every API instance's readiness reports whether a worker is beating (see docs/operations.md).
-      const heartbeat = new WorkerHeartbeat(container.db, `${hostname()}:${process.pid}`, container.logger);
-      heartbeat.start();
-      const close = async () => {
-        await heartbeat.stop();
-        await container.close();
-      };
-      await runUntilSignal(container.retryWorker, close, container.logger, 'retry worker');
+      await withContainer(
+        (c) => {
+          // Every API instance's readiness reports whether a worker is beating (see docs/operations.md).
+          const heartbeat = new WorkerHeartbeat(c.db, `${hostname()}:${process.pid}`, c.logger);
+          heartbeat.start();
+          const close = async () => {
+            await heartbeat.stop();
+            await c.close();
+          };
+          return runUntilSignal(c.retryWorker, close, c.logger, 'retry worker');
+        },
+        { logLevel: 'config' },
+      );
     });
 }

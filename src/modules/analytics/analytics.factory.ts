@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../../database.js';
 import type { OutboundHttp } from '../../platform/net/outbound-client.js';
 import type { EncryptionKeyProvider } from '../../platform/crypto/encryption-key.js';
+import type { LiveFeed } from '../live/index.js';
 import { AlertRepository } from './alerts/alert.repository.js';
 import { AlertService, type AlertServiceDeps } from './alerts/alert.service.js';
 import { AnalyticsService } from './analytics.service.js';
@@ -20,7 +21,8 @@ export interface AnalyticsDeps {
   clock: () => Date;
   /** The tenants the alert checks and the rollup retention visit. */
   tenantIds: () => Promise<string[]>;
-  onAlertChange?: AlertServiceDeps['onChange'];
+  /** Where alert changes are announced to the tenant's dashboards. */
+  live: LiveFeed;
   /** Per-merchant risk activity for the merchant attack alerts (risk provides it). */
   merchantStats?: AlertServiceDeps['merchantStats'];
   /** The outbound client alert webhooks are sent through. */
@@ -54,7 +56,7 @@ export function createAnalytics(deps: AnalyticsDeps) {
       clock: deps.clock,
       minuteHorizon: () => retention.minuteHorizon(),
       http: deps.outbound,
-      onChange: deps.onAlertChange,
+      onChange: (tenantId, alert) => deps.live.publish(tenantId, { type: 'alert', data: alert }),
       merchantStats: deps.merchantStats,
     }),
   };

@@ -1,15 +1,30 @@
 import { z } from 'zod';
-import type { Container } from '../../container.js';
-import { fieldError, type AppError } from '../../platform/errors/app-error.js';
+import { ENCRYPTION_KEY_MISSING } from '../../platform/crypto/encryption-key.js';
+import { AppError, fieldError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
-import { eventStatuses } from '../normalize/index.js';
 import { tenantOf } from '../tenancy/index.js';
-import { alertRoutes } from './alerts/alerts.routes.js';
+import { alertSettingsSchema } from './alerts/alert-settings.js';
+import type { AlertRepository } from './alerts/alert.repository.js';
+import { presentAlert, type AlertService } from './alerts/alert.service.js';
+import {
+  alertSchema,
+  deliverySchema,
+  failureReasonsSchema,
+  presentDelivery,
+  providerList,
+  seriesSchema,
+  settingsOut,
+  summarySchema,
+  webhookIn,
+  windowOrder,
+  windowShape,
+} from './analytics.schemas.js';
 import {
   groupByColumns,
   intervalFor,
   MAX_POINTS,
   metrics,
+  type AnalyticsService,
   type SeriesRefusal,
   type Window,
 } from './analytics.service.js';
@@ -17,81 +32,11 @@ import { granularities } from './time-ranges.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 
-const providerList = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) =>
-    v === undefined
-      ? undefined
-      : (Array.isArray(v) ? v : [v])
-          .flatMap((p) => p.split(','))
-          .map((p) => p.trim().toLowerCase())
-          .filter(Boolean),
-  )
-  .pipe(z.array(z.string().min(1).max(64)).max(20).optional())
-  .describe('Provider(s): repeat the parameter or separate with commas');
-
-const windowShape = {
-  from: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .describe('Inclusive, on the provider event time; default: `to` − 24 h. Resolved to the minute.'),
-  to: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .describe('Exclusive; default: now. Resolved up to the end of its minute.'),
-};
-
-const windowOrder = {
-  check: (q: { from?: string | undefined; to?: string | undefined }) =>
-    !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to),
-  message: { message: '`from` must be before `to`', path: ['from'] },
-};
-
 function windowOf(query: { from?: string | undefined; to?: string | undefined }, now: Date): Window {
   const to = query.to ? new Date(query.to) : now;
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_WINDOW_MS);
   return { from, to };
 }
-
-const summarySchema = z.object({
-  from: z.string(),
-  to: z.string(),
-  count: z.number().int(),
-  approvalRate: z.number().nullable().describe('approved ÷ (approved + declined + failed); null when there were none'),
-  volumeUsdMinor: z.number().int(),
-  averageTicketUsdMinor: z.number().int().nullable(),
-  byStatus: z.record(z.string(), z.number().int()).describe(`Counts per status (${eventStatuses.join(', ')})`),
-  ingestionLagMs: z
-    .object({ p50: z.number().nullable(), p95: z.number().nullable() })
-    .describe('receivedAt − occurredAt, estimated from a histogram'),
-  riskDecisions: z.object({ approve: z.number().int(), review: z.number().int(), decline: z.number().int() }),
-});
-
-const seriesSchema = z.object({
-  metric: z.enum(metrics),
-  interval: z.enum(granularities),
-  groupBy: z.enum(Object.keys(groupByColumns) as [keyof typeof groupByColumns]).nullable(),
-  from: z.string(),
-  to: z.string(),
-  series: z.array(
-    z.object({
-      key: z.string().nullable().describe('The group value; `all` without groupBy, null for "none"'),
-      points: z.array(z.object({ t: z.string(), value: z.number().nullable() })),
-    }),
-  ),
-});
-
-const failureReasonsSchema = z.object({
-  data: z.array(
-    z.object({
-      reason: z.string(),
-      count: z.number().int(),
-      share: z.number(),
-      declineType: z.string().nullable().describe('The most common decline type for the reason'),
-    }),
-  ),
-});
 
 function refusal(refused: SeriesRefusal): AppError {
   return fieldError(
@@ -102,9 +47,17 @@ function refusal(refused: SeriesRefusal): AppError {
   );
 }
 
-/** Analytics (from the rollups) and alerts: one plugin for the /v1 scope. */
-export async function analyticsRoutes(app: App, container: Container): Promise<void> {
-  const { queries } = container.analytics;
+/** What the analytics routes use: the rollup queries, the alerts, and the clock that ends a default window. */
+export interface AnalyticsRoutesDeps {
+  queries: AnalyticsService;
+  alerts: AlertService;
+  alertRepository: AlertRepository;
+  clock: () => Date;
+}
+
+/** Analytics (from the rollups) and alerts: the module's one plugin, for the /v1 scope. */
+export async function analyticsRoutes(app: App, deps: AnalyticsRoutesDeps): Promise<void> {
+  const { queries, alerts, alertRepository, clock } = deps;
   const tags = ['analytics'];
 
   app.get(
@@ -122,7 +75,7 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
       },
     },
     async (request) =>
-      queries.summary(tenantOf(request), windowOf(request.query, container.clock()), {
+      queries.summary(tenantOf(request), windowOf(request.query, clock()), {
         providers: request.query.provider,
       }),
   );
@@ -148,7 +101,7 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
     },
     async (request) => {
       const q = request.query;
-      const window = windowOf(q, container.clock());
+      const window = windowOf(q, clock());
       const series = await queries.timeseries(tenantOf(request), window, q.metric, q.interval, q.groupBy ?? null, {
         providers: q.provider,
       });
@@ -170,7 +123,7 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
       },
     },
     async (request) => ({
-      data: await queries.failureReasons(tenantOf(request), windowOf(request.query, container.clock()), {
+      data: await queries.failureReasons(tenantOf(request), windowOf(request.query, clock()), {
         providers: request.query.provider,
       }),
     }),
@@ -198,7 +151,7 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
     async (request) => {
       const tenantId = tenantOf(request);
       const provider = request.params.provider.toLowerCase();
-      const window = windowOf(request.query, container.clock());
+      const window = windowOf(request.query, clock());
       const filter = { providers: [provider] };
       const interval = intervalFor(queries.windowFor(window), queries.minuteHorizon());
       const [summary, reasons, approvalRate] = await Promise.all([
@@ -211,5 +164,90 @@ export async function analyticsRoutes(app: App, container: Container): Promise<v
     },
   );
 
-  await alertRoutes(app, container);
+  const alertTags = ['alerts'];
+
+  app.get(
+    '/alerts',
+    {
+      schema: {
+        summary: 'Alerts, newest first',
+        tags: alertTags,
+        querystring: z.object({
+          status: z.enum(['open', 'resolved']).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: { 200: z.object({ data: z.array(alertSchema) }), ...problemResponses(401, 422) },
+      },
+    },
+    async (request) => {
+      const rows = await alertRepository.list(tenantOf(request), request.query.status, request.query.limit);
+      return { data: rows.map((r) => presentAlert(r) as z.infer<typeof alertSchema>) };
+    },
+  );
+
+  app.get(
+    '/alerts/settings',
+    {
+      schema: {
+        summary: "This tenant's alert thresholds and webhook",
+        tags: alertTags,
+        response: { 200: settingsOut, ...problemResponses(401) },
+      },
+    },
+    async (request) => alerts.settings(tenantOf(request)),
+  );
+
+  app.put(
+    '/alerts/settings',
+    {
+      config: { audit: 'alert_settings.update' },
+      schema: {
+        summary: "Replace this tenant's alert thresholds and webhook",
+        description: 'Fields left out take their defaults.',
+        tags: alertTags,
+        body: alertSettingsSchema.extend({ webhook: webhookIn }),
+        response: { 200: settingsOut, ...problemResponses(401, 422, 503) },
+      },
+    },
+    async (request) => {
+      const { webhook, ...settings } = request.body;
+      const outcome = await alerts.putSettings(tenantOf(request), settings, webhook);
+      if (outcome.kind === 'encryption_unavailable') throw new AppError('unavailable', ENCRYPTION_KEY_MISSING);
+      if (outcome.kind === 'invalid_webhook_url') throw fieldError('body.webhook.url', outcome.message);
+      return outcome.settings;
+    },
+  );
+
+  app.get(
+    '/alerts/deliveries',
+    {
+      schema: {
+        summary: 'Alert webhook deliveries with their attempt log, newest first',
+        tags: alertTags,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        response: { 200: z.object({ data: z.array(deliverySchema) }), ...problemResponses(401, 422) },
+      },
+    },
+    async (request) => ({
+      data: (await alertRepository.listDeliveries(tenantOf(request), request.query.limit)).map(presentDelivery),
+    }),
+  );
+
+  app.post(
+    '/alerts/deliveries/:id/resend',
+    {
+      config: { audit: 'alert_delivery.resend' },
+      schema: {
+        summary: 'Send a delivery again now',
+        tags: alertTags,
+        params: z.object({ id: z.string().max(64) }),
+        response: { 200: deliverySchema, ...problemResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const delivery = await alerts.resend(tenantOf(request), request.params.id);
+      if (!delivery) throw new AppError('not_found', `No alert delivery ${request.params.id}`);
+      return presentDelivery(delivery);
+    },
+  );
 }

@@ -1,3 +1,4 @@
-export { dashboardStatic } from './dashboard.plugin.js';
-export { LIVE_KEY_CHECK_MS, createLiveHub, liveFeedHook } from './live.factory.js';
-export { liveRoutes, liveWebsocket } from './live.routes.js';
+export { createLive } from './live.factory.js';
+export type { LiveDeps, LiveFeed } from './live.factory.js';
+export { dashboardStatic, liveRoutes, liveWebsocket } from './live.routes.js';
+export type { LiveRoutesDeps } from './live.routes.js';

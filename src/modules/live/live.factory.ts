@@ -1,19 +1,21 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { PipelineHook } from '../ingest/index.js';
+import type { ApiKeyService } from '../tenancy/index.js';
 import { LocalLiveBus, RedisLiveBus } from './live-bus.js';
 import { LiveHub, type KeyCheck } from './live-hub.js';
+import type { LiveMessage } from './live-message.js';
 
 /** Bytes a slow client may have queued before its messages are dropped. */
 export const LIVE_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** How often open sessions' keys are checked: a key that expired (a rotation's grace ran out) ends its sessions within this. */
-export const LIVE_KEY_CHECK_MS = 2000;
+const LIVE_KEY_CHECK_MS = 2000;
 
 /**
  * In-process fan-out by default; Redis pub/sub when several instances share REDIS_URL. Metrics:
  * paylens_live_connections, paylens_live_messages_total{outcome=delivered|dropped}.
  */
-export function createLiveHub(
+function createLiveHub(
   redisUrl: string | undefined,
   logger: Logger,
   registry?: Registry,
@@ -47,12 +49,41 @@ export function createLiveHub(
   }
   return hub;
 }
+/**
+ * The live-feed port: the one way anything reaches a tenant's dashboards. Stored events (through the
+ * pipeline hook below), risk decisions and alert changes are all published here.
+ */
+export interface LiveFeed {
+  publish(tenantId: string, message: LiveMessage): void;
+}
+
 /** Publishes every stored event to its tenant's live feed, after commit. */
-export function liveFeedHook(hub: LiveHub): PipelineHook {
+function liveFeedHook(feed: LiveFeed): PipelineHook {
   return {
     name: 'live-feed',
     afterStore(events) {
-      for (const event of events) hub.publish(event.tenantId, { type: 'event', data: event });
+      for (const event of events) feed.publish(event.tenantId, { type: 'event', data: event });
     },
   };
+}
+
+export interface LiveDeps {
+  /** Several instances fan out through Redis pub/sub when set. */
+  redisUrl: string | undefined;
+  logger: Logger;
+  registry: Registry;
+  /** The keys behind open sessions: checked while sessions are open, and told when one ends on any instance. */
+  keys: Pick<ApiKeyService, 'activeIds' | 'onKeyEnded' | 'forget'>;
+}
+
+/** The live feed: its hub (WebSocket sessions and the fan-out; it is the LiveFeed publishers get) and the stored-events hook. */
+export function createLive(deps: LiveDeps) {
+  const hub = createLiveHub(deps.redisUrl, deps.logger, deps.registry, {
+    activeIds: (ids) => deps.keys.activeIds(ids),
+    intervalMs: LIVE_KEY_CHECK_MS,
+  });
+  // A key that stops working ends its live sessions on every instance, and every instance's cache forgets it.
+  deps.keys.onKeyEnded((tenantId, keyId) => hub.endKey(tenantId, keyId));
+  hub.onKeyEnded((keyId) => deps.keys.forget(keyId));
+  return { hub, hook: liveFeedHook(hub) };
 }

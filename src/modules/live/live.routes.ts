@@ -1,12 +1,15 @@
+import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { bearerToken } from '../../platform/http/bearer.js';
 import type { App } from '../../platform/http/types.js';
 import { authorize } from '../tenancy/index.js';
 import { scopeNote } from '../tenancy/index.js';
+import type { LiveHub } from './live-hub.js';
 import type { LiveMessage } from './live-message.js';
 
 /**
@@ -43,9 +46,15 @@ export async function liveWebsocket(app: App): Promise<void> {
   });
 }
 
-export async function liveRoutes(app: App, container: Container): Promise<void> {
+/** What the live feed's route uses: the hub that holds sessions, and the key checks (and their limits) of the API. */
+export interface LiveRoutesDeps {
+  hub: Pick<LiveHub, 'ready' | 'subscribe'>;
+  auth: Parameters<typeof authorize>[0];
+}
+
+export async function liveRoutes(app: App, { hub, auth }: LiveRoutesDeps): Promise<void> {
   // Start serving only once this instance receives the fan-out channel.
-  await container.live.ready();
+  await hub.ready();
 
   // A peer that vanished without closing (sleeping laptop, dropped network) would otherwise hold its
   // subscription until TCP gives up: ping every socket, terminate those that missed the last ping.
@@ -80,13 +89,7 @@ export async function liveRoutes(app: App, container: Container): Promise<void> 
             'unauthorized',
             'Pass the API key as a WebSocket subprotocol (paylens, pl_…) or as ?token=pl_…',
           );
-        request.principal = await authorize(
-          { keys: container.apiKeys, limits: container.limits },
-          request,
-          reply,
-          token,
-          'read',
-        );
+        request.principal = await authorize(auth, request, reply, token, 'read');
       },
     },
     (socket, request) => {
@@ -97,10 +100,39 @@ export async function liveRoutes(app: App, container: Container): Promise<void> 
       }
       const { tenantId, keyId } = principal;
       socket.on('pong', () => awaitingPong.delete(socket));
-      const detach = container.live.subscribe(tenantId, socket, keyId);
+      const detach = hub.subscribe(tenantId, socket, keyId);
       socket.on('close', detach);
       socket.on('error', detach);
       socket.send(JSON.stringify({ type: 'ready', data: { tenantId } } satisfies LiveMessage));
     },
   );
+}
+
+/** Paths the dashboard must never shadow: unknown API URLs keep answering problem+json 404s. */
+const RESERVED = /^\/(v1|docs|health|metrics|ws|admin)(\/|$|\?)/;
+
+function dashboardRoot(): string {
+  return resolve(process.cwd(), 'web', 'dist');
+}
+
+/**
+ * Serves the built dashboard at `/` with a single-page-app fallback to index.html. Without a build
+ * (`npm run build:web` not run) the server starts all the same, API only.
+ */
+export async function dashboardStatic(app: App, { root = dashboardRoot() }: { root?: string } = {}): Promise<void> {
+  if (!existsSync(join(root, 'index.html'))) {
+    app.log.warn({ root }, 'dashboard not built (npm run build:web); serving the API only');
+    return;
+  }
+  await app.register(fastifyStatic, { root, wildcard: false, index: ['index.html'], cacheControl: false });
+  // Hashed assets are immutable; index.html must be revalidated so a new build is picked up.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url.startsWith('/assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
+    return payload;
+  });
+  app.get('/*', { schema: { hide: true } }, (request, reply) => {
+    if (RESERVED.test(request.url))
+      throw new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  });
 }

@@ -1,3 +1,3 @@
-export { PaymentRepository } from './payment.repository.js';
-export { paymentsHook } from './payments.hook.js';
+export { createPayments } from './payments.factory.js';
 export { paymentRoutes } from './payments.routes.js';
+export type { PaymentRoutesDeps } from './payments.routes.js';

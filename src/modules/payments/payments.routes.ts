@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { paymentEventSchema } from '../normalize/index.js';
 import { tenantOf } from '../tenancy/index.js';
 import { paymentFlags, paymentStatuses } from './payment.domain.js';
+import type { PaymentRepository } from './payment.repository.js';
 
 export const paymentSchema = z.object({
   provider: z.string(),
@@ -19,7 +19,12 @@ export const paymentSchema = z.object({
   lastEventAt: z.string(),
 });
 
-export async function paymentRoutes(app: App, container: Container): Promise<void> {
+/** What the payment routes use: the payment aggregates and their timelines. */
+export interface PaymentRoutesDeps {
+  payments: Pick<PaymentRepository, 'find' | 'timeline'>;
+}
+
+export async function paymentRoutes(app: App, { payments }: PaymentRoutesDeps): Promise<void> {
   app.get(
     '/payments/:provider/:providerPaymentId',
     {
@@ -41,9 +46,9 @@ export async function paymentRoutes(app: App, container: Container): Promise<voi
         provider: request.params.provider,
         providerPaymentId: request.params.providerPaymentId,
       };
-      const payment = await container.payments.find(key);
+      const payment = await payments.find(key);
       if (!payment) throw new AppError('not_found', `No payment ${key.providerPaymentId} from ${key.provider}`);
-      return { payment, timeline: await container.payments.timeline(key) };
+      return { payment, timeline: await payments.timeline(key) };
     },
   );
 }

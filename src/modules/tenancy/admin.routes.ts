@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { Container } from '../../container.js';
 import { safeEqual } from '../../platform/crypto/hashing.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { bearerToken } from '../../platform/http/bearer.js';
+import type { ApiKeyService } from './api-key.service.js';
+import type { TenantRepository } from './tenant.repository.js';
 
 export const tenantNameSchema = z
   .string()
@@ -11,9 +12,15 @@ export const tenantNameSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _');
 
+/** What the operator routes use: the admin token (the routes refuse every call without one), tenants and keys. */
+export interface AdminRoutesDeps {
+  adminToken: string | undefined;
+  tenants: Pick<TenantRepository, 'create'>;
+  apiKeys: Pick<ApiKeyService, 'issue'>;
+}
+
 /** Operator routes, enabled only when PAYLENS_ADMIN_TOKEN is set. */
-export async function adminRoutes(app: App, container: Container): Promise<void> {
-  const adminToken = container.config.PAYLENS_ADMIN_TOKEN;
+export async function adminRoutes(app: App, { adminToken, tenants, apiKeys }: AdminRoutesDeps): Promise<void> {
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
     if (!adminToken || !token || !safeEqual(token, adminToken))
@@ -37,9 +44,9 @@ export async function adminRoutes(app: App, container: Container): Promise<void>
       },
     },
     async (request, reply) => {
-      const tenant = await container.tenants.create(request.body.name);
+      const tenant = await tenants.create(request.body.name);
       if (!tenant) throw new AppError('conflict', `Tenant ${request.body.name} exists already`);
-      const issued = await container.apiKeys.issue(tenant.id, 'default');
+      const issued = await apiKeys.issue(tenant.id, 'default');
       return reply.code(201).send({ tenant: { id: tenant.id, name: tenant.name }, apiKey: issued.secret });
     },
   );

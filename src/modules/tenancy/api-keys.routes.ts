@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { parseCidr } from '../../platform/http/client-address.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import type { ApiKeyRecord } from './api-key.repository.js';
+import type { ApiKeyService } from './api-key.service.js';
 import { principalOf, tenantOf } from './auth.plugin.js';
 import { SCOPES, scopeSchema, type Scope } from './scopes.js';
 
@@ -70,7 +70,12 @@ function grantable(request: FastifyRequest, scopes: readonly Scope[]): Scope[] {
   return [...new Set(scopes)];
 }
 
-export async function apiKeyRoutes(app: App, container: Container): Promise<void> {
+/** What the API-key routes use: the key service. */
+export interface ApiKeyRoutesDeps {
+  apiKeys: Pick<ApiKeyService, 'list' | 'issue' | 'get' | 'rotate' | 'revoke'>;
+}
+
+export async function apiKeyRoutes(app: App, { apiKeys }: ApiKeyRoutesDeps): Promise<void> {
   app.get(
     '/api-keys',
     {
@@ -81,7 +86,7 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
       },
     },
     async (request) => ({
-      data: (await container.apiKeys.list(tenantOf(request))).map(present),
+      data: (await apiKeys.list(tenantOf(request))).map(present),
     }),
   );
 
@@ -102,7 +107,7 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
       const { name, scopes, allowedCidrs } = request.body;
       const caller = principalOf(request);
       const granted = grantable(request, scopes ?? (caller.kind === 'user' ? SCOPES : caller.scopes));
-      const issued = await container.apiKeys.issue(tenantOf(request), name, { scopes: granted, allowedCidrs });
+      const issued = await apiKeys.issue(tenantOf(request), name, { scopes: granted, allowedCidrs });
       return reply.code(201).send({ apiKey: present(issued.key), secret: issued.secret });
     },
   );
@@ -134,13 +139,9 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
       },
     },
     async (request, reply) => {
-      const target = await container.apiKeys.get(request.params.id, tenantOf(request));
+      const target = await apiKeys.get(request.params.id, tenantOf(request));
       if (target) grantable(request, target.scopes);
-      const outcome = await container.apiKeys.rotate(
-        request.params.id,
-        tenantOf(request),
-        request.body.gracePeriodSeconds,
-      );
+      const outcome = await apiKeys.rotate(request.params.id, tenantOf(request), request.body.gracePeriodSeconds);
       if ('refused' in outcome) {
         if (outcome.refused === 'not_found') throw new AppError('not_found', `No API key ${request.params.id}`);
         throw new AppError(
@@ -166,7 +167,7 @@ export async function apiKeyRoutes(app: App, container: Container): Promise<void
       },
     },
     async (request) => {
-      const revoked = await container.apiKeys.revoke(request.params.id, tenantOf(request));
+      const revoked = await apiKeys.revoke(request.params.id, tenantOf(request));
       if (!revoked) throw new AppError('not_found', `No API key ${request.params.id}`);
       return present(revoked);
     },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Container } from '../../container.js';
 import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import { chainBreakReasons } from './audit-chain.js';
+import type { AuditLog } from './audit.service.js';
 import { tenantOf } from './auth.plugin.js';
 
 const entrySchema = z.object({
@@ -30,7 +30,12 @@ const chainReportSchema = z.object({
 });
 export type ChainReportView = z.output<typeof chainReportSchema>;
 
-export async function auditRoutes(app: App, container: Container): Promise<void> {
+/** What the audit routes use: the tenant's audit log. */
+export interface AuditRoutesDeps {
+  audit: Pick<AuditLog, 'list' | 'verify'>;
+}
+
+export async function auditRoutes(app: App, { audit }: AuditRoutesDeps): Promise<void> {
   app.get(
     '/audit',
     {
@@ -50,7 +55,7 @@ export async function auditRoutes(app: App, container: Container): Promise<void>
     },
     async (request) => {
       const q = request.query;
-      return container.audit.list(
+      return audit.list(
         tenantOf(request),
         { action: q.action, actor: q.actor, ...toTimeRange(q) },
         q.limit,
@@ -73,6 +78,6 @@ export async function auditRoutes(app: App, container: Container): Promise<void>
         },
       },
     },
-    async (request) => container.audit.verify(tenantOf(request)),
+    async (request) => audit.verify(tenantOf(request)),
   );
 }

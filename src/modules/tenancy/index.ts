@@ -23,3 +23,8 @@ export { DEMO_TENANT, bootstrapFirstTenant } from './bootstrap.js';
 export { PERMISSIONS, ROLES, ROLE_PERMISSIONS, SCOPES, roleSchema, scopeNote, scopeSchema } from './scopes.js';
 export type { Permission, Role, Scope } from './scopes.js';
 export { TenantRepository } from './tenant.repository.js';
+export { createTenancy } from './tenancy.factory.js';
+export type { TenancyDeps } from './tenancy.factory.js';
+export type { AdminRoutesDeps } from './admin.routes.js';
+export type { ApiKeyRoutesDeps } from './api-keys.routes.js';
+export type { AuditRoutesDeps } from './audit.routes.js';

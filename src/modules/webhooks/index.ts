@@ -1,8 +1,4 @@
-export { endpointResolveContext } from './endpoint-context.js';
-export { webhookDeliveryRoutes } from './webhook-delivery.routes.js';
-export { webhookEndpointRoutes } from './webhook-endpoints.routes.js';
-export {
-  createEncryptionKeys,
-  createWebhookDeliveryService,
-  createWebhookEndpointService,
-} from './webhooks.factory.js';
+export { createWebhooks } from './webhooks.factory.js';
+export type { WebhooksDeps } from './webhooks.factory.js';
+export { webhookDeliveryRoutes, webhookEndpointRoutes } from './webhooks.routes.js';
+export type { WebhookDeliveryRoutesDeps, WebhookEndpointRoutesDeps } from './webhooks.routes.js';

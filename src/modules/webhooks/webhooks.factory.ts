@@ -1,14 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
-import { isEmbedded, type Config } from '../../platform/config/config.js';
 import type { Database } from '../../database.js';
-import type { SettingsRepository } from '../../platform/db/settings.repository.js';
+import type { EncryptionKeyProvider } from '../../platform/crypto/encryption-key.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { OutboundHttp } from '../../platform/net/outbound-client.js';
-import type { IntakeService } from '../ingest/index.js';
-import type { RawEventRepository } from '../ingest/index.js';
+import type { IntakeService, RawEventRepository } from '../ingest/index.js';
 import type { ConnectorRegistry } from '../normalize/index.js';
-import { EncryptionKeyProvider } from '../../platform/crypto/encryption-key.js';
+import { endpointResolveContext } from './endpoint-context.js';
 import { SeenDeliveries } from './seen-deliveries.js';
 import { WebhookDeliveryService } from './webhook-delivery.service.js';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
@@ -17,31 +14,26 @@ import { WebhookEndpointService } from './webhook-endpoint.service.js';
 /** Short enough that a rotation or deletion made by another instance takes effect within seconds. */
 const ENDPOINT_CACHE_TTL_MS = 5_000;
 
-/** One provider per container: every stored secret (webhook endpoints, alert webhooks) uses the same key. */
-export function createEncryptionKeys(
-  config: Config,
-  settings: SettingsRepository,
-  logger: Logger,
-): EncryptionKeyProvider {
-  return new EncryptionKeyProvider({
-    configuredKey: config.PAYLENS_ENCRYPTION_KEY,
-    embedded: isEmbedded(config),
-    settings,
-    logger,
-  });
-}
-
-export interface WebhookServiceDeps {
+export interface WebhooksDeps {
   db: Kysely<Database>;
+  /** Shared with the alert webhooks, so one PAYLENS_ENCRYPTION_KEY protects every stored secret. */
   keys: EncryptionKeyProvider;
   registry: ConnectorRegistry;
+  /** Where a verified delivery is stored, and where a replayed delivery's first receipt is read. */
+  intake: Pick<IntakeService, 'ingest'>;
+  rawEvents: Pick<RawEventRepository, 'findById'>;
+  metrics: Metrics;
   clock: () => Date;
   /** Every call made for a tenant (Mercado Pago, PayPal), and the judge of the URLs in endpoint settings. */
   http: OutboundHttp;
 }
 
-export function createWebhookEndpointService(deps: WebhookServiceDeps): WebhookEndpointService {
-  return new WebhookEndpointService({
+/**
+ * Webhook endpoints, the deliveries that come through them, and the endpoint context a retried
+ * event needs (the ingest retry worker and dead-letter replays look it up here).
+ */
+export function createWebhooks(deps: WebhooksDeps) {
+  const endpoints = new WebhookEndpointService({
     repo: new WebhookEndpointRepository(deps.db),
     registry: deps.registry,
     keys: deps.keys,
@@ -49,19 +41,15 @@ export function createWebhookEndpointService(deps: WebhookServiceDeps): WebhookE
     cacheTtlMs: ENDPOINT_CACHE_TTL_MS,
     http: deps.http,
   });
-}
-
-export interface DeliveryServiceDeps {
-  db: Kysely<Database>;
-  endpoints: WebhookEndpointService;
-  registry: ConnectorRegistry;
-  intake: IntakeService;
-  rawEvents: RawEventRepository;
-  metrics: Metrics;
-  clock: () => Date;
-  http: OutboundHttp;
-}
-
-export function createWebhookDeliveryService({ db, ...deps }: DeliveryServiceDeps): WebhookDeliveryService {
-  return new WebhookDeliveryService({ ...deps, seen: new SeenDeliveries(db, deps.clock) });
+  const deliveries = new WebhookDeliveryService({
+    endpoints,
+    registry: deps.registry,
+    intake: deps.intake,
+    rawEvents: deps.rawEvents,
+    seen: new SeenDeliveries(deps.db, deps.clock),
+    metrics: deps.metrics,
+    clock: deps.clock,
+    http: deps.http,
+  });
+  return { endpoints, deliveries, resolveContextFor: endpointResolveContext(endpoints, deps.http) };
 }

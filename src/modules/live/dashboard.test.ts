@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerProblemHandler } from '../../platform/errors/problem-handler.js';
 import type { App } from '../../platform/http/types.js';
-import { dashboardStatic } from './dashboard.plugin.js';
+import { dashboardStatic } from './live.routes.js';
 
 async function appWith(root: string): Promise<App> {
   const app = Fastify({ logger: false }) as unknown as App;
   registerProblemHandler(app);
   app.get('/v1/ping', async () => ({ ok: true }));
-  await app.register(async (web) => dashboardStatic(web as App, root));
+  await app.register(dashboardStatic, { root });
   await app.ready();
   return app;
 }

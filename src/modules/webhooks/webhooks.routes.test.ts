@@ -1,7 +1,6 @@
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Container } from '../../container.js';
 import { registerProblemHandler } from '../../platform/errors/problem-handler.js';
 import type { App } from '../../platform/http/types.js';
 import { createMetrics } from '../../platform/metrics/metrics.js';
@@ -9,7 +8,7 @@ import type { IngestInput, IngestResult } from '../ingest/intake.service.js';
 import type { Connector, VerifyInput } from '../normalize/connector.js';
 import { noOutbound } from '../../platform/net/outbound-client.js';
 import { ConnectorRegistry } from '../normalize/connector-registry.js';
-import { webhookDeliveryRoutes } from './webhook-delivery.routes.js';
+import { webhookDeliveryRoutes } from './webhooks.routes.js';
 import { WebhookDeliveryService } from './webhook-delivery.service.js';
 import type { DeliveryEndpoint, DeliveryLookup, WebhookEndpointService } from './webhook-endpoint.service.js';
 
@@ -60,8 +59,8 @@ describe('webhook delivery route with any connector', () => {
   };
   const unused = () =>
     Promise.reject(new Error('a delivery without a signed delivery id never reaches the seen-id store'));
-  const container = {
-    webhookDeliveries: new WebhookDeliveryService({
+  const deps = {
+    deliveries: new WebhookDeliveryService({
       endpoints: {
         forDelivery: async (id: string): Promise<DeliveryLookup> =>
           id === endpoint.id ? { kind: 'found', endpoint } : { kind: 'not_found' },
@@ -79,7 +78,7 @@ describe('webhook delivery route with any connector', () => {
       clock: () => new Date('2026-01-01T00:00:00Z'),
       http: noOutbound,
     }),
-  } as unknown as Container;
+  };
   let app: App;
 
   beforeAll(async () => {
@@ -87,7 +86,7 @@ describe('webhook delivery route with any connector', () => {
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     registerProblemHandler(app);
-    await app.register(async (scope) => webhookDeliveryRoutes(scope as App, container), { prefix: '/v1' });
+    await app.register(webhookDeliveryRoutes, { ...deps, prefix: '/v1' });
     await app.ready();
   });
   afterAll(async () => {
