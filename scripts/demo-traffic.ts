@@ -3,6 +3,7 @@
  * webhook/resource schemas). Each builder takes the outcome and returns the body a provider would send.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { seededRandom } from '../src/modules/risk/index.js';
 
 export const DEMO_PROVIDERS = ['stripe', 'adyen', 'checkout', 'paypal', 'mercadopago'] as const;
 export type DemoProvider = (typeof DEMO_PROVIDERS)[number];
@@ -319,25 +320,14 @@ const MERCHANTS: Record<DemoProvider, string[]> = {
 };
 const pick = <T>(list: readonly T[]): T => list[randomInt(0, list.length)]!;
 
-/** A small deterministic generator, so shopper n is the same person every time the demo draws them. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SHOPPER_COUNTRIES = ['US', 'US', 'US', 'CA', 'GB', 'DE', 'FR', 'NL', 'IT', 'BR', 'MX'];
 const BINS = ['424242', '545454', '411111', '510510', '401288', '552277', '476173'];
 export const SHOPPERS = 30_000;
 
 /** Returning customers: shopper n keeps one e-mail, card, IP address and phone. */
 export function shopper(n: number): Shopper {
-  const r = seeded(n + 1);
+  // Deterministic, so shopper n is the same person every time the demo draws them.
+  const r = seededRandom(n + 1);
   const name = ['alex', 'sam', 'maria', 'jon', 'li', 'ana', 'tom', 'eva', 'omar', 'yuki'][Math.floor(r() * 10)]!;
   return {
     id: n,

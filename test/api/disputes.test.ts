@@ -411,6 +411,36 @@ describe.each(storeKinds())('disputes and fraud warnings label transactions (%s)
     });
   });
 
+  it('Mercado Pago: a chargeback (the resource a topic_chargebacks_wh notification resolves to) labels its payment chargeback with the reason', async () => {
+    const id = 90_000_000 + seq++;
+    await ingest(mercadoPago(id, 'approved', 'accredited', '2026-04-01T10:00:00.000-03:00'));
+    const dispute = (
+      await ingest({
+        id: `2340000628904${id}`,
+        payments: [id],
+        currency: 'BRL',
+        amount: 350.5,
+        reason: 'fraud',
+        coverage_applied: null,
+        coverage_elegible: true,
+        documentation_required: true,
+        documentation_status: 'pending',
+        documentation: [],
+        date_documentation_deadline: '2026-05-02T23:59:59.000-03:00',
+        date_created: '2026-04-22T10:00:00.000-03:00',
+        date_last_updated: '2026-04-22T10:00:00.000-03:00',
+        live_mode: false,
+      })
+    ).events[0]!;
+    expect(dispute).toMatchObject({ type: 'dispute', status: 'chargeback' });
+    expect((await history(String(id))).labelDetail).toMatchObject({
+      label: 'chargeback',
+      source: 'dispute',
+      provider: 'mercadopago',
+      reasonCode: 'fraud',
+    });
+  });
+
   it('a provider label feeds training like an analyst one, an analyst can relabel it, and a redelivered dispute stores nothing twice', async () => {
     const [pi, ch] = [uid('pi_'), uid('ch_')];
     await ingest(stripe.charge(pi, ch, '2026-04-04T10:00:00Z'));

@@ -8,4 +8,4 @@ export { scoreSimulation } from './simulation/simulation-runner.js';
 export type { LabelledRequest } from './simulation/simulation-runner.js';
 export { handbookPublishedBaselines, handbookTable, runHandbookBenchmark } from './simulation/handbook-benchmark.js';
 export { handbookRequest, simulateHandbook } from './simulation/handbook-simulator.js';
-export { simulateTraffic } from './simulation/traffic-simulator.js';
+export { seededRandom, simulateTraffic } from './simulation/traffic-simulator.js';

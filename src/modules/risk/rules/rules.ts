@@ -74,6 +74,16 @@ const rule = (
   enabled: true,
   and,
 });
+/** Cards are what a card-testing or stolen-card run cycles through, whoever it pays as. */
+const manyCards = (who: 'customer' | 'device', weight: number): Rule =>
+  rule(
+    `${who}_many_cards`,
+    `${who}_distinct_cards_24h`,
+    'gte',
+    3,
+    weight,
+    `The ${who} used 3 or more cards in the last 24 hours`,
+  );
 
 /** The built-in rule set (version 0): card testing, velocity, identity spread, account takeover, amount outliers, merchants with labelled fraud. */
 export const defaultRuleSet: RuleSet = {
@@ -113,22 +123,8 @@ export const defaultRuleSet: RuleSet = {
       0.2,
       'The customer paid 15 or more times in the last 24 hours',
     ),
-    rule(
-      'customer_many_cards',
-      'customer_distinct_cards_24h',
-      'gte',
-      3,
-      0.4,
-      'The customer used 3 or more cards in the last 24 hours',
-    ),
-    rule(
-      'device_many_cards',
-      'device_distinct_cards_24h',
-      'gte',
-      3,
-      0.45,
-      'The device used 3 or more cards in the last 24 hours',
-    ),
+    manyCards('customer', 0.4),
+    manyCards('device', 0.45),
     // A carrier-NAT address is shared by many customers for months; a proxy or a fraud farm is new.
     rule(
       'ip_many_customers',

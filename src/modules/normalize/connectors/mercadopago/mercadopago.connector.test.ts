@@ -9,7 +9,7 @@ import type { VerifyInput } from '../../connector.js';
 import { noOutbound, OutboundClient } from '../../../../platform/net/outbound-client.js';
 import { mercadoPagoConnector, mercadoPagoManifest, mercadoPagoTsMillis } from './mercadopago.connector.js';
 import { mercadoPagoNonFailureDetails } from './mercadopago.codes.js';
-import { notification, payment } from './__fixtures__/mercadopago-payments.js';
+import { chargeback, chargebackNotification, notification, payment } from './__fixtures__/mercadopago-payments.js';
 
 const ctx = testNormalizeContext;
 
@@ -124,6 +124,19 @@ describe('mercadopago connector: payments', () => {
     expect(e.failureReason === null).toBe(expected !== 'declined');
   });
 
+  it('a chargeback is a dispute of each payment it names, with its reason; one naming none is ignored', () => {
+    const outcome = mercadoPagoConnector.normalize(chargeback([111111111, 222222222], { amount: '108.43' }), ctx);
+    expect(outcome.kind).toBe('events');
+    const events = outcome.kind === 'events' ? outcome.events : [];
+    expect(events.map((e) => [e.providerPaymentId, e.type, e.status, e.providerCode, e.amountMinor])).toEqual([
+      ['111111111', 'dispute', 'chargeback', 'general', 10843],
+      ['222222222', 'dispute', 'chargeback', 'general', 10843],
+    ]);
+    expect(new Set(events.map((e) => e.providerEventId)).size).toBe(2);
+    expect(mercadoPagoConnector.normalize(chargeback([]), ctx)).toMatchObject({ kind: 'ignored' });
+    expect(mercadoPagoConnector.normalize(chargebackNotification(1, 2), ctx)).toMatchObject({ kind: 'ignored' });
+  });
+
   it('a refund carries the refunded amount; a partial refund is partially_refunded', () => {
     const full = expectSingleEvent(
       mercadoPagoConnector.normalize(
@@ -235,6 +248,9 @@ describe('mercadopago connector: resolve', () => {
   const http = new OutboundClient({ allowHttp: true, allowPrivate: true });
   const requests: Array<{ url: string; auth: string | undefined }> = [];
   const stored = payment({ id: 123456789012, status: 'approved', transaction_amount: 250.5, currency_id: 'MXN' });
+  const case1 = chargeback([123456789012], { id: '777' });
+  // An 18-digit chargeback id, as the API sends it: only its string form is exact.
+  const case2 = chargeback([123456789013], { id: '233000061680860001' });
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -245,6 +261,10 @@ describe('mercadopago connector: resolve', () => {
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
       if (req.url === '/v1/payments/555')
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
+      if (req.url === '/v1/chargebacks/777' || req.url === '/v1/chargebacks/555')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(case1));
+      if (req.url === '/v1/chargebacks/123456789013')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(case2));
       if (req.url === '/v1/payments/301')
         return void res.writeHead(301, { location: '/v1/payments/123456789012' }).end();
       if (req.url === '/v1/payments/999') return; // never answers: the caller's timeout must fire
@@ -274,6 +294,40 @@ describe('mercadopago connector: resolve', () => {
       currency: 'MXN',
       status: 'approved',
     });
+  });
+
+  it('fetches the chargeback a chargeback notification names; it becomes a dispute of its payment with the reason', async () => {
+    const resolved = await mercadoPagoConnector.resolve!(chargebackNotification(777, 123456789012), resolveCtx());
+    expect(requests.at(-1)).toEqual({ url: '/v1/chargebacks/777', auth: 'Bearer APP_USR-test-token' });
+    expect(mercadoPagoConnector.detect(resolved)).toBeGreaterThan(0.8);
+    const e = expectSingleEvent(mercadoPagoConnector.normalize(resolved, ctx));
+    expect(e).toMatchObject({
+      type: 'dispute',
+      status: 'chargeback',
+      providerPaymentId: '123456789012',
+      providerCode: 'general',
+      amountMinor: 1234,
+      currency: 'BRL',
+      metadata: { chargebackId: '777', documentationStatus: 'pending' },
+    });
+  });
+
+  it('an 18-digit chargeback id (a JSON number past 2^53) is fetched by its payment id instead', async () => {
+    const n = JSON.parse(
+      JSON.stringify(chargebackNotification('__ID__', 123456789013)).replace('"__ID__"', '233000061680860001'),
+    ) as Record<string, unknown>;
+    const resolved = await mercadoPagoConnector.resolve!(n, resolveCtx());
+    expect(requests.at(-1)!.url).toBe('/v1/chargebacks/123456789013');
+    expect(expectSingleEvent(mercadoPagoConnector.normalize(resolved, ctx))).toMatchObject({
+      providerPaymentId: '123456789013',
+      metadata: { chargebackId: '233000061680860001' },
+    });
+  });
+
+  it('an answer that is not the notified chargeback is not taken', async () => {
+    await expect(mercadoPagoConnector.resolve!(chargebackNotification(555, 1), resolveCtx())).rejects.toThrow(
+      /^Mercado Pago GET \/v1\/chargebacks\/555 did not return that chargeback$/,
+    );
   });
 
   it('a 404 throws a clear error without the remote body, so the event stays unprocessed', async () => {
@@ -366,6 +420,25 @@ describe('mercadopago connector: signature', () => {
   const accepted = (freshUntilMs: number) => ({
     ok: true,
     delivery: { id: requestId, freshUntil: new Date(freshUntilMs) },
+  });
+
+  it('a chargeback notification with an 18-digit data.id verifies against the signed id, and only that one', () => {
+    const ts = String(signedAt.getTime());
+    const raw = Buffer.from(
+      JSON.stringify(chargebackNotification('__ID__', 123456789013)).replace('"__ID__"', '233000061680860001'),
+    );
+    const signed = (id: string) => ({
+      'x-signature': `ts=${ts},v1=${sign(mercadoPagoManifest(id, requestId, ts))}`,
+      'x-request-id': requestId,
+    });
+    const query = (id: string) => ({ 'data.id': id, type: 'topic_chargebacks_wh' });
+    expect(verify(signed('233000061680860001'), query('233000061680860001'), { rawBody: raw })).toMatchObject({
+      ok: true,
+    });
+    expect(verify(signed('233000061680869999'), query('233000061680869999'), { rawBody: raw })).toMatchObject({
+      ok: false,
+      reason: 'the body is not the notification for the signed data.id',
+    });
   });
 
   it('builds the manifest exactly, dropping absent parts and lower-casing alphanumeric ids', () => {

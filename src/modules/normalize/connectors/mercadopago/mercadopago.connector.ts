@@ -63,6 +63,19 @@ function isPaymentResource(payload: unknown): payload is Resource {
   );
 }
 
+/** The chargeback resource of GET /v1/chargebacks/{id}: the disputed payments' ids, amount, reason, documentation. */
+function isChargebackResource(payload: unknown): payload is Resource {
+  return (
+    isRecord(payload) &&
+    Array.isArray(payload.payments) &&
+    str(payload, 'id') !== null &&
+    typeof payload.currency === 'string' &&
+    'documentation_status' in payload
+  );
+}
+
+const CHARGEBACK_TOPIC = 'topic_chargebacks_wh';
+
 const brands: Record<string, string> = {
   visa: 'visa',
   debvisa: 'visa',
@@ -202,30 +215,110 @@ function normalizePayment(payment: Resource, ctx: NormalizeContext): NormalizeOu
   return { kind: 'events', events: [draft] };
 }
 
+/**
+ * A chargeback names its payments only by id: one `dispute`/`chargeback` event per disputed payment,
+ * with the chargeback's reason as the provider code (what labels the scored transaction). Its id and
+ * last update name the event, so each change of the case is stored once.
+ */
+function normalizeChargeback(chargeback: Resource): NormalizeOutcome {
+  const id = str(chargeback, 'id')!;
+  const currency = (str(chargeback, 'currency') ?? '').toUpperCase();
+  // The API documents amount as a number; its own sample answers a decimal string.
+  const amount = Number(str(chargeback, 'amount') ?? Number.NaN);
+  const amountMinor = Number.isFinite(amount) && isCurrencyCode(currency) ? decimalToMinor(amount, currency) : null;
+  const updated = str(chargeback, 'date_last_updated') ?? str(chargeback, 'date_created');
+  const payments = (chargeback.payments as unknown[]).map((p) => str(p)).filter((p): p is string => p !== null);
+  if (payments.length === 0) return { kind: 'ignored', reason: `Mercado Pago chargeback ${id} names no payment` };
+  const events = payments.map((paymentId): NormalizedEventDraft => ({
+    providerEventId: `chargeback:${id}:${paymentId}:${updated ?? ''}`,
+    providerPaymentId: paymentId,
+    type: 'dispute',
+    status: 'chargeback',
+    failureReason: null,
+    declineType: null,
+    recommendedAction: null,
+    providerCode: str(chargeback, 'reason'),
+    providerMessage: null,
+    amountMinor: amountMinor ?? Number.NaN,
+    currency,
+    merchant: null,
+    customerKey: null,
+    emailDomain: null,
+    ip: null,
+    ipCountry: null,
+    deviceId: null,
+    card: null,
+    occurredAt: isoToDate(updated) ?? new Date(Number.NaN),
+    normalizationMethod: 'rules',
+    confidence: 1,
+    metadata: {
+      chargebackId: id,
+      documentationStatus: str(chargeback, 'documentation_status'),
+      coverageApplied: typeof chargeback.coverage_applied === 'boolean' ? chargeback.coverage_applied : null,
+      liveMode: typeof chargeback.live_mode === 'boolean' ? chargeback.live_mode : null,
+    },
+  }));
+  return { kind: 'events', events };
+}
+
 const resolveSettingsSchema = z.object({
   accessToken: z.string().min(1),
   apiBaseUrl: z.string().url().optional(),
   timeoutMs: z.number().int().positive().optional(),
 });
 
+/** What a notification's topic points at: the API path of its resource and how to recognise the answer. */
+interface Resolvable {
+  path: string;
+  noun: string;
+  /** The id to fetch by, from the notification. */
+  idOf: (notification: Resource) => string;
+  /** Whether the answer is the resource asked for. */
+  is: (body: unknown, id: string) => boolean;
+}
+
+const resolvable: Record<string, Resolvable> = {
+  payment: {
+    path: '/v1/payments/',
+    noun: 'payment',
+    idOf: (n) => str(n, 'data.id') ?? '',
+    is: (body, id) => isPaymentResource(body) && str(body, 'id') === id,
+  },
+  [CHARGEBACK_TOPIC]: {
+    path: '/v1/chargebacks/',
+    noun: 'chargeback',
+    // Chargeback ids are 18 digits, sent as a JSON number: past 2^53 the parsed value is another id, so
+    // the payment's id is asked for instead (the endpoint answers the chargeback of a payment id too).
+    idOf: (n) => {
+      const id = at(n, 'data.id');
+      const paymentId = str(n, 'data.payment_id');
+      return typeof id === 'number' && !Number.isSafeInteger(id) && paymentId ? paymentId : (str(n, 'data.id') ?? '');
+    },
+    is: (body, id) =>
+      isChargebackResource(body) && (str(body, 'id') === id || (body.payments as unknown[]).some((p) => str(p) === id)),
+  },
+};
+
 /**
- * Fetches the payment a notification points at, by id, from the Mercado Pago API: the delivery's
- * body is never taken for the payment. Any failure throws so the raw event stays unprocessed and is
- * retried; the message names the call, never what the remote answered.
+ * Fetches the payment or chargeback a notification points at, by id, from the Mercado Pago API: the
+ * delivery's body is never taken for the resource. Any failure throws so the raw event stays
+ * unprocessed and is retried; the message names the call, never what the remote answered.
  */
-async function resolveMercadoPagoPayment(payload: unknown, { settings, http }: ResolveContext): Promise<unknown> {
-  if (!isNotification(payload) || payload.type !== 'payment') return payload;
+async function resolveMercadoPagoResource(payload: unknown, { settings, http }: ResolveContext): Promise<unknown> {
+  if (!isNotification(payload)) return payload;
+  const target = resolvable[String(payload.type)];
+  if (!target) return payload;
   const parsed = resolveSettingsSchema.safeParse(settings);
   if (!parsed.success)
-    throw new Error('Mercado Pago endpoint settings need an accessToken to fetch the notified payment');
-  const paymentId = str(payload, 'data.id') ?? '';
-  if (!/^[A-Za-z0-9_-]+$/.test(paymentId))
-    throw new Error(`Mercado Pago notification has an invalid data.id ${JSON.stringify(paymentId)}`);
+    throw new Error(`Mercado Pago endpoint settings need an accessToken to fetch the notified ${target.noun}`);
+  const resourceId = target.idOf(payload);
+  if (!/^[A-Za-z0-9_-]+$/.test(resourceId))
+    throw new Error(`Mercado Pago notification has an invalid data.id ${JSON.stringify(resourceId)}`);
   const base = withoutTrailingSlashes(parsed.data.apiBaseUrl ?? DEFAULT_API_BASE_URL);
-  const call = `Mercado Pago GET /v1/payments/${paymentId}`;
+  const call = `Mercado Pago GET ${target.path}${resourceId}`;
   let res: OutboundResponse;
   try {
-    res = await http.request(`${base}/v1/payments/${paymentId}`, {
+    res = await http.request(`${base}${target.path}${resourceId}`, {
       headers: { authorization: `Bearer ${parsed.data.accessToken}`, accept: 'application/json' },
       timeoutMs: parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
@@ -236,7 +329,7 @@ async function resolveMercadoPagoPayment(payload: unknown, { settings, http }: R
   }
   if (res.status < 200 || res.status >= 300) throw new Error(`${call} answered HTTP ${res.status}`);
   const body = jsonBody(res);
-  if (!isPaymentResource(body) || str(body, 'id') !== paymentId) throw new Error(`${call} did not return that payment`);
+  if (!target.is(body, resourceId)) throw new Error(`${call} did not return that ${target.noun}`);
   return body;
 }
 
@@ -299,7 +392,11 @@ function namesPayment(rawBody: Buffer, dataId: string): boolean {
   } catch {
     return false;
   }
-  return isNotification(body) && str(body, 'data.id')?.toLowerCase() === dataId.toLowerCase();
+  if (!isNotification(body)) return false;
+  const bodyId = at(body, 'data.id');
+  // A JSON number past 2^53 (chargeback ids) parsed to the nearest double: the signed id must parse to the same one.
+  if (typeof bodyId === 'number' && !Number.isSafeInteger(bodyId)) return Number(dataId) === bodyId;
+  return str(body, 'data.id')?.toLowerCase() === dataId.toLowerCase();
 }
 
 export const mercadoPagoConnector: Connector = {
@@ -308,24 +405,28 @@ export const mercadoPagoConnector: Connector = {
   codes: mercadoPagoCodes,
 
   detect(payload) {
-    if (isPaymentResource(payload)) return 0.9;
+    if (isPaymentResource(payload) || isChargebackResource(payload)) return 0.9;
     if (!isNotification(payload)) return 0;
     const action = str(payload, 'action') ?? '';
     if (payload.type === 'payment' && action.startsWith('payment.')) return 0.95;
+    if (payload.type === CHARGEBACK_TOPIC) return 0.95;
     return 'user_id' in payload || 'live_mode' in payload ? 0.7 : 0;
   },
 
   eventId(payload) {
     if (isPaymentResource(payload)) return resourceEventId(payload);
+    if (isChargebackResource(payload))
+      return `chargeback:${str(payload, 'id')}:${str(payload, 'date_last_updated') ?? str(payload, 'date_created') ?? ''}`;
     return isNotification(payload) ? str(payload, 'id') : null;
   },
 
   normalize(payload, ctx) {
     if (isPaymentResource(payload)) return normalizePayment(payload, ctx);
-    if (isNotification(payload) && payload.type === 'payment')
+    if (isChargebackResource(payload)) return normalizeChargeback(payload);
+    if (isNotification(payload) && resolvable[String(payload.type)])
       return {
         kind: 'ignored',
-        reason: 'a Mercado Pago payment notification carries only data.id; resolve() turns it into the payment',
+        reason: `a Mercado Pago ${String(payload.type)} notification carries only data.id; resolve() turns it into the resource`,
       };
     if (isNotification(payload))
       return {
@@ -335,7 +436,7 @@ export const mercadoPagoConnector: Connector = {
     return { kind: 'ignored', reason: 'not a Mercado Pago payment or notification' };
   },
 
-  resolve: resolveMercadoPagoPayment,
+  resolve: resolveMercadoPagoResource,
   verify: verifyMercadoPagoSignature,
   outboundUrls: (settings) =>
     typeof settings.apiBaseUrl === 'string' ? [{ field: 'apiBaseUrl', url: settings.apiBaseUrl }] : [],

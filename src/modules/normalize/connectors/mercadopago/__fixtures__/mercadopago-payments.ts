@@ -63,3 +63,48 @@ export function payment(overrides: Obj = {}): Obj {
     ...overrides,
   };
 }
+
+/** A `topic_chargebacks_wh` notification (the chargeback's id in data.id, its payment in data.payment_id). */
+export function chargebackNotification(chargebackId: number | string, paymentId: number, overrides: Obj = {}): Obj {
+  return {
+    actions: ['changed_case_status'],
+    api_version: 'v1',
+    application_id: 9007201037432480,
+    data: {
+      checkout: 'PRO',
+      date_updated: '0001-01-01T00:00:00Z',
+      id: chargebackId,
+      payment_id: paymentId,
+      site_id: 'MLB',
+      transaction_intent_id: '',
+    },
+    date_created: '2024-12-03T19:34:28-03:00',
+    id: nextId(),
+    live_mode: true,
+    type: 'topic_chargebacks_wh',
+    user_id: 810882299,
+    version: 1733265268,
+    ...overrides,
+  };
+}
+
+/** The chargeback resource of GET /v1/chargebacks/{id}. */
+export function chargeback(payments: number[], overrides: Obj = {}): Obj {
+  return {
+    id: '234000062890459001',
+    payments,
+    currency: 'BRL',
+    amount: 12.34,
+    reason: 'general',
+    coverage_applied: null,
+    coverage_elegible: true,
+    documentation_required: true,
+    documentation_status: 'pending',
+    documentation: [],
+    date_documentation_deadline: '2024-12-13T23:59:59.000-03:00',
+    date_created: '2024-12-03T19:34:20.000-03:00',
+    date_last_updated: '2024-12-03T19:34:20.000-03:00',
+    live_mode: true,
+    ...overrides,
+  };
+}
