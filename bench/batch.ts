@@ -5,7 +5,7 @@ import { createContainer } from '../src/container.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { startPostgres } from '../test/harness/processes.js';
 import { cpuSnapshot, distinctStripeEvent, percentile } from './lib.js';
-import { CHUNK_RECORDS } from '../src/modules/ingest/batch-intake.js';
+import { CHUNK_RECORDS } from '../src/modules/ingest/index.js';
 
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 5000);

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { DatalakePoller, lakeRowBody } from '../../src/modules/ingest/datalake/datalake.poller.js';
+import { capture, paypalEvent } from '../../src/modules/normalize/connectors/paypal/__fixtures__/paypal-events.js';
+import { DatalakePoller, lakeMerchant, lakeRowBody } from '../../src/modules/ingest/datalake/datalake.poller.js';
 import { openLakeSource, type LakeSource } from '../../src/modules/ingest/datalake/datalake.source.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { callApi, createTestApp, type TestApp } from '../harness/app.js';
 import { createPostgresDatabase, storeKinds } from '../harness/stores.js';
 
 const run = promisify(execFile);
@@ -36,11 +38,72 @@ async function addRows(client: pg.Client, datas: unknown[]): Promise<string[]> {
   return ids;
 }
 
+async function addRow(client: pg.Client, data: unknown, merchant: unknown, transactionalId: string): Promise<string> {
+  const id = randomUUID();
+  await client.query('INSERT INTO raw_transactions (id, data, merchant, transactional_id) VALUES ($1, $2, $3, $4)', [
+    id,
+    JSON.stringify(data),
+    JSON.stringify(merchant),
+    transactionalId,
+  ]);
+  return id;
+}
+
+/**
+ * A PayPal capture event that Stripe's detector claims too, and more surely (an `object: "event"`
+ * envelope with `type` and `data`, and an id that is not a PayPal webhook id): only a hint makes it PayPal's.
+ */
+function ambiguousPaypalCapture(hints: Record<string, unknown>): { data: Record<string, unknown>; captureId: string } {
+  const resource = capture();
+  return {
+    data: {
+      ...paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', resource),
+      id: `lake-${randomUUID()}`,
+      object: 'event',
+      type: 'payment',
+      data: {},
+      ...hints,
+    },
+    captureId: resource.id as string,
+  };
+}
+
 const xmlPayment =
   '<payment><id>PAY-XML-1</id><amount>12.50</amount><currency>EUR</currency><status>approved</status></payment>';
 const csvPayment = 'id,amount,currency,status\nPAY-CSV-1,9.99,USD,declined\n';
 
 describe('data lake row bodies', () => {
+  it('reads the provider and p_id hints beside the payload or its {content} text', () => {
+    expect(lakeRowBody({ content: xmlPayment, provider: ' Adyen ', p_id: 8835511210681543 })).toEqual({
+      body: xmlPayment,
+      contentType: 'application/xml',
+      provider: 'Adyen',
+      paymentId: '8835511210681543',
+    });
+    expect(lakeRowBody({ id: 1, provider: 'stripe', p_id: 'ch_123' })).toEqual({
+      body: '{"id":1,"provider":"stripe","p_id":"ch_123"}',
+      contentType: 'application/json',
+      provider: 'stripe',
+      paymentId: 'ch_123',
+    });
+    expect(lakeRowBody({ content: 'x', provider: '' })).toEqual({
+      body: 'x',
+      contentType: 'text/csv',
+    });
+  });
+
+  it('reads the merchant column as an id or an object with an id, name and country', () => {
+    expect(lakeMerchant('m_9')).toEqual({ id: 'm_9' });
+    expect(lakeMerchant(42)).toEqual({ id: '42' });
+    expect(lakeMerchant({ merchant_id: 'm_1', name: 'Shop', country: 'es' })).toEqual({
+      id: 'm_1',
+      name: 'Shop',
+      country: 'ES',
+    });
+    expect(lakeMerchant({ country: 'Spain' })).toBeUndefined();
+    expect(lakeMerchant(null)).toBeUndefined();
+  });
+
   it('passes JSON through and unwraps {content} text with its content type', () => {
     expect(lakeRowBody({ a: 1 })).toEqual({ body: '{"a":1}', contentType: 'application/json' });
     expect(lakeRowBody({ content: xmlPayment })).toEqual({ body: xmlPayment, contentType: 'application/xml' });
@@ -60,6 +123,7 @@ describe.each(storeKinds())('data lake poller into %s', { tags: ['postgres'] }, 
     new DatalakePoller({
       source: src,
       intake: t.container.intake,
+      registry: t.container.registry,
       tenantId: t.tenantId,
       pageSize,
       logger: t.container.logger,
@@ -160,6 +224,61 @@ describe.each(storeKinds())('data lake poller into %s', { tags: ['postgres'] }, 
     await lake.client.query('UPDATE raw_transactions SET processed = false WHERE id = ANY($1::uuid[])', [ids]);
     expect(await poller().pollOnce()).toEqual({ read: 2, stored: 0, replayed: 2, failed: 0 });
     expect(await rawRows(keys)).toHaveLength(4);
+  });
+
+  it('puts the merchant column and transactional_id on the events, searchable on the events list', async () => {
+    const stripe = stripeEvent('charge.succeeded', charge({ amount: 1234 }));
+    const transactionalId = randomUUID();
+    await addRow(lake.client, stripe, { id: 'm_lake', name: 'Lake Shop', country: 'es' }, transactionalId);
+    await addRow(lake.client, stripeEvent('charge.succeeded', charge()), 'm_other', randomUUID());
+    expect(await poller().pollOnce()).toEqual({ read: 2, stored: 2, replayed: 0, failed: 0 });
+
+    const found = await callApi(t, 'GET', `/v1/events?transactionalId=${transactionalId}`);
+    expect(found.statusCode).toBe(200);
+    const events = found.json<{ data: Record<string, unknown>[] }>().data;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      providerEventId: stripe.id,
+      amountMinor: 1234,
+      source: 'datalake',
+      merchant: { id: 'm_lake', name: 'Lake Shop', country: 'ES' },
+      metadata: { transactionalId },
+    });
+    const none = await callApi(t, 'GET', `/v1/events?transactionalId=${randomUUID()}`);
+    expect(none.json<{ data: unknown[] }>().data).toEqual([]);
+  });
+
+  it('the provider and p_id hints decide between connectors that both claim a row', async () => {
+    const named = ambiguousPaypalCapture({ provider: 'PayPal' });
+    const byPaymentId = ambiguousPaypalCapture({});
+    byPaymentId.data.p_id = byPaymentId.captureId;
+    const unhinted = ambiguousPaypalCapture({});
+    const unknownName = ambiguousPaypalCapture({ provider: 'SomePSP' });
+    const ids = [
+      await addRow(lake.client, named.data, 'm_1', randomUUID()),
+      await addRow(lake.client, byPaymentId.data, 'm_1', randomUUID()),
+      await addRow(lake.client, unhinted.data, 'm_1', randomUUID()),
+      await addRow(lake.client, unknownName.data, 'm_1', randomUUID()),
+    ];
+    expect(await poller().pollOnce()).toMatchObject({ read: 4, failed: 0 });
+    const raws = await t.container.db
+      .selectFrom('raw_events')
+      .select(['provider_event_id', 'provider'])
+      .where(
+        'provider_event_id',
+        'in',
+        ids.map((id) => `idem:${id}`),
+      )
+      .execute();
+    const providerOf = new Map(raws.map((r) => [r.provider_event_id, r.provider]));
+    expect(ids.map((id) => providerOf.get(`idem:${id}`))).toEqual(['paypal', 'paypal', 'stripe', 'stripe']);
+    const captured = await t.container.db
+      .selectFrom('payment_events')
+      .select(['provider', 'provider_payment_id'])
+      .where('provider', '=', 'paypal')
+      .where(sql<string>`metadata->>'captureId'`, 'in', [named.captureId, byPaymentId.captureId])
+      .execute();
+    expect(captured).toHaveLength(2);
   });
 
   it('leaves a row the intake rejects unprocessed and goes on with the rest', async () => {

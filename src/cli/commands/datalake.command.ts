@@ -39,6 +39,7 @@ export function registerDatalakeCommands(program: Command): void {
           const poller = new DatalakePoller({
             source,
             intake: container.intake,
+            registry: container.registry,
             tenantId: tenant.id,
             pageSize,
             logger: container.logger,
@@ -53,7 +54,7 @@ export function registerDatalakeCommands(program: Command): void {
             return;
           }
           const loop = new PollingLoop(async () => (await poller.pollOnce()).read, {
-            pollMs: config.WORKER_POLL_MS,
+            pollMs: config.DATALAKE_POLL_INTERVAL_S * 1000,
             fullBatch: Number.POSITIVE_INFINITY,
             logger: container.logger,
             name: 'data lake poller',

@@ -3,8 +3,8 @@ import { extname } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../../platform/errors/app-error.js';
-import { checkProviderHint, ingestRecords, type BatchItemResult } from '../../modules/ingest/index.js';
-import { parseAs, type ParsedBody, type PayloadFormat } from '../../modules/ingest/index.js';
+import { BodyIntake, type BatchItemResult } from '../../modules/ingest/index.js';
+import type { ParsedBody, PayloadFormat } from '../../modules/ingest/index.js';
 import { DEMO_TENANT } from '../../modules/tenancy/index.js';
 import { fail, withContainer } from '../cli-context.js';
 
@@ -99,8 +99,9 @@ export function registerImportCommand(program: Command): void {
     .description('import payment events from files into the store; exits non-zero when any event could not be stored')
     .action(async (files: string[], opts: ImportOptions) => {
       const code = await withContainer(async (c) => {
+        const bodies = new BodyIntake(c);
         try {
-          checkProviderHint(c.registry, opts.provider);
+          bodies.checkProviderHint(opts.provider);
         } catch (error) {
           fail(error instanceof AppError ? (error.detail ?? error.message) : String(error), 2);
         }
@@ -113,7 +114,7 @@ export function registerImportCommand(program: Command): void {
         for (const file of files) {
           try {
             const text = await readFile(file, 'utf8');
-            parsed.push({ file, body: parseAs(detectFormat(file, text), text, { jsonArrays: true }) });
+            parsed.push({ file, body: bodies.parse(text, detectFormat(file, text), true) });
           } catch (error) {
             parsed.push({
               file,
@@ -151,8 +152,7 @@ export function registerImportCommand(program: Command): void {
             });
             continue;
           }
-          const result = await ingestRecords(
-            c.intake,
+          const result = await bodies.ingestParsed(
             { tenantId: tenant.id, source: 'cli', providerHint: opts.provider },
             p.body,
             { onItem: () => bar?.increment() },

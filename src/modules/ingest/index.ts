@@ -1,12 +1,12 @@
-export { checkProviderHint, ingestRecords } from './batch-intake.js';
-export type { BatchItemResult } from './batch-intake.js';
 export { createCustomerKeyHasher } from './customer-key.js';
 export { DatalakePoller } from './datalake/datalake.poller.js';
 export { openLakeSource } from './datalake/datalake.source.js';
 export { DeadLetterService } from './dead-letter.service.js';
-export { deadLetterRoutes } from './dead-letters.routes.js';
 export { EventWriter } from './event-writer.js';
-export { eventReadRoutes, ingestRoutes } from './events.routes.js';
+export { ingestRoutes } from './ingest.routes.js';
+export type { IngestRouteDeps } from './ingest.routes.js';
+export { BodyIntake, CHUNK_RECORDS } from './intake.facade.js';
+export type { BatchItemResult, BodyIntakeDeps } from './intake.facade.js';
 export { IntakeService, summarizeRawEvent } from './intake.service.js';
 export type { IngestResult } from './intake.service.js';
 export { parseAs } from './payload-parser.js';

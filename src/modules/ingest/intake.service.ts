@@ -1,14 +1,15 @@
+import type { z } from 'zod';
 import { sha256Hex } from '../../platform/crypto/hashing.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { newId } from '../../platform/ids.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
-import type { NormalizedEventDraft, PaymentEvent } from '../normalize/index.js';
+import type { Merchant, NormalizedEventDraft, PaymentEvent } from '../normalize/index.js';
 import type { NormalizeContext, ResolveContext } from '../normalize/index.js';
 import type { ConnectorRegistry } from '../normalize/index.js';
 import { toUsdMinor } from '../normalize/index.js';
 import { identify, normalizePayload, type FallbackNormalizer, type NormalizeResult } from '../normalize/index.js';
 import type { EventWriter } from './event-writer.js';
-import { checkProviderHint } from './batch-intake.js';
+import type { ingestResponseSchema, RawEventSummary } from './ingest.schemas.js';
 import { redactCardData } from './card-data.js';
 import { draftToEvent } from './payment-event.mapper.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
@@ -27,23 +28,24 @@ export interface IngestInput {
   idempotencyKey?: string | undefined;
   /** Endpoint settings for connectors that resolve references (Mercado Pago fetches the payment). */
   resolveContext?: ResolveContext | undefined;
+  /** What the source knows beyond the payload (a data-lake row's columns and hints). */
+  sourceContext?: SourceContext | undefined;
 }
 
-export interface RawEventSummary {
-  id: string;
-  status: RawEventStatus;
-  provider: string | null;
-  providerEventId: string | null;
-  receivedAt: string;
-  error: string | null;
-  note: string | null;
+/**
+ * A source's own knowledge of an event: which merchant it belongs to and the source's id for it
+ * (kept as `metadata.transactionalId`, a filter of the events list), and a provider the payload is
+ * likely from. The provider only breaks ties: it is taken when that connector recognises the payload
+ * at all, so a row that names a provider but is in another shape still reaches the heuristics.
+ */
+export interface SourceContext {
+  merchant?: Partial<Merchant> | undefined;
+  transactionalId?: string | undefined;
+  likelyProvider?: string | undefined;
 }
 
-export interface IngestResult {
-  replayed: boolean;
-  rawEvent: RawEventSummary;
-  events: PaymentEvent[];
-}
+/** The answer to one ingested event: its wire shape, and whether it repeats an earlier delivery. */
+export type IngestResult = z.infer<typeof ingestResponseSchema> & { replayed: boolean };
 
 /** What a multi-record body shares across its records. */
 export type ManyInput = Omit<IngestInput, 'body' | 'idempotencyKey'>;
@@ -79,6 +81,7 @@ interface NormalizeTarget {
   source: string;
   receivedAt: Date;
   resolveContext?: ResolveContext | undefined;
+  sourceContext?: SourceContext | undefined;
 }
 
 export interface ReprocessPolicy {
@@ -156,7 +159,7 @@ export class IntakeService {
 
   async ingest(input: IngestInput): Promise<IngestResult> {
     const text = typeof input.body === 'string' ? input.body : input.body.toString('utf8');
-    checkProviderHint(this.deps.registry, input.providerHint);
+    this.deps.registry.checkHint(input.providerHint);
     return this.ingestRecord(input, parseBody(text, input.contentType).records[0], text);
   }
 
@@ -238,6 +241,7 @@ export class IntakeService {
       source: input.source,
       receivedAt,
       resolveContext: input.resolveContext,
+      sourceContext: input.sourceContext,
     });
     const dedupeId = input.idempotencyKey
       ? `idem:${input.idempotencyKey}`
@@ -299,7 +303,12 @@ export class IntakeService {
 
   /** identify → normalize → canonical events: the one normalization path of the intake and of retries/replays. */
   private async normalizeToEvents(payload: unknown, hint: string | undefined, target: NormalizeTarget) {
-    const identification = identify(this.deps.registry, payload, hint);
+    const likely = target.sourceContext?.likelyProvider;
+    const identification = identify(
+      this.deps.registry,
+      payload,
+      hint ?? (likely !== undefined && this.deps.registry.recognises(likely, payload) ? likely : undefined),
+    );
     const result: NormalizeResult = await normalizePayload(
       identification,
       payload,
@@ -320,6 +329,7 @@ export class IntakeService {
         amountUsdMinor: toUsdMinor(draft.amountMinor, draft.currency, draft.occurredAt),
       }),
     );
+    if (target.sourceContext) for (const event of events) withSourceContext(event, target.sourceContext);
     return { identification, result, events, normalizedAt };
   }
 
@@ -403,4 +413,17 @@ export class IntakeService {
     }
     return replays;
   }
+}
+
+/** The source's merchant id wins over the provider account a connector read; its name and country fill gaps. */
+function withSourceContext(event: PaymentEvent, { merchant, transactionalId }: SourceContext): void {
+  if (merchant) {
+    const own = event.merchant;
+    event.merchant = {
+      id: merchant.id ?? own?.id ?? null,
+      name: own?.name ?? merchant.name ?? null,
+      country: own?.country ?? merchant.country ?? null,
+    };
+  }
+  if (transactionalId !== undefined) event.metadata = { ...event.metadata, transactionalId };
 }

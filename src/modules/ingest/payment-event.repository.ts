@@ -11,6 +11,8 @@ export interface EventFilter {
   status?: string | undefined;
   failureReason?: string | undefined;
   type?: string | undefined;
+  /** The source's own id of the event (a data-lake row's `transactional_id`). */
+  transactionalId?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
 }
@@ -140,6 +142,10 @@ export class PaymentEventRepository {
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.failureReason) query = query.where('failure_reason', '=', filter.failureReason);
     if (filter.type) query = query.where('type', '=', filter.type);
+    if (filter.transactionalId)
+      query = query
+        .where(sql<boolean>`metadata ? 'transactionalId'`)
+        .where(sql<string>`metadata->>'transactionalId'`, '=', filter.transactionalId);
     if (filter.from) query = query.where('occurred_at', '>=', filter.from);
     if (filter.to) query = query.where('occurred_at', '<', filter.to);
     if (cursor) query = query.where(afterCursor('occurred_at', 'id', cursor));

@@ -122,6 +122,8 @@ export interface Connector {
   webhookAck?: { contentType: string; body: string };
   /** The provider's complete code → canonical reason table. */
   codes: Readonly<Record<string, DeclineMapping>>;
+  /** The shape of the provider's payment ids, for sources that name a payment but not its provider. */
+  paymentIdPattern?: RegExp;
 }
 
 export class NormalizationError extends Error {

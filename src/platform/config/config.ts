@@ -112,6 +112,8 @@ export const configSchema = z.object({
   /** A streaming replica of DATABASE_URL: lists, analytics and reads by id (read-your-writes: the primary when it lacks the row). */
   DATABASE_READ_URL: optionalUrl(['postgres', 'postgresql']),
   DATALAKE_DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  /** Seconds between the long-running data-lake poller's passes (`paylens datalake poll` without --once). */
+  DATALAKE_POLL_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
   /** Errors (5xx answers, uncaught exceptions) are reported to this Sentry DSN when set. */
   SENTRY_DSN: optionalUrl(['http', 'https']),

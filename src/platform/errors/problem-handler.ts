@@ -2,38 +2,18 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { isDependencyUnavailable, retryAfterSeconds } from '../resilience/unavailable.js';
 import { AppError } from './app-error.js';
-import { errorCodes, problemType, type ErrorCode } from './codes.js';
+import { errorCodes, type ErrorCode } from './codes.js';
+import { problem, type RequestProblem } from './problem.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  code: ErrorCode;
-  requestId: string;
-  instance?: string;
-  [extension: string]: unknown;
-}
 
 export function problemBody(
   code: ErrorCode,
   request: FastifyRequest,
   detail?: string,
   extensions: Record<string, unknown> = {},
-): ProblemBody {
-  const { status, title } = errorCodes[code];
-  return {
-    ...extensions,
-    type: problemType(code),
-    title,
-    status,
-    ...(detail === undefined ? {} : { detail }),
-    code,
-    requestId: request.id,
-    instance: request.url.split('?')[0],
-  };
+): RequestProblem {
+  return { ...problem(code, detail, extensions), requestId: request.id, instance: request.url.split('?')[0] };
 }
 
 export function sendProblem(

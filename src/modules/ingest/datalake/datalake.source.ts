@@ -5,6 +5,7 @@ export interface LakeRow {
   id: string;
   data: unknown;
   merchant: unknown;
+  transactionalId: string | null;
   /** As PostgreSQL prints it: a JS Date would drop the microseconds the page position needs. */
   createdAt: string;
 }
@@ -25,6 +26,7 @@ interface LakeRecord {
   id: string;
   data: unknown;
   merchant: unknown;
+  transactional_id: string | null;
   created_at: string;
 }
 
@@ -36,17 +38,25 @@ export function openLakeSource(url: string): LakeSource {
     async fetchPage(limit, after) {
       const result = after
         ? await pool.query<LakeRecord>(
-            `SELECT id::text AS id, data, merchant, created_at::text AS created_at FROM raw_transactions
+            `SELECT id::text AS id, data, merchant, transactional_id::text AS transactional_id, created_at::text AS created_at
+             FROM raw_transactions
              WHERE processed = false AND (created_at, id) > ($1::timestamptz, $2::uuid)
              ORDER BY created_at, id LIMIT $3`,
             [after.createdAt, after.id, limit],
           )
         : await pool.query<LakeRecord>(
-            `SELECT id::text AS id, data, merchant, created_at::text AS created_at FROM raw_transactions
+            `SELECT id::text AS id, data, merchant, transactional_id::text AS transactional_id, created_at::text AS created_at
+             FROM raw_transactions
              WHERE processed = false ORDER BY created_at, id LIMIT $1`,
             [limit],
           );
-      return result.rows.map((r) => ({ id: r.id, data: r.data, merchant: r.merchant, createdAt: r.created_at }));
+      return result.rows.map((r) => ({
+        id: r.id,
+        data: r.data,
+        merchant: r.merchant,
+        transactionalId: r.transactional_id,
+        createdAt: r.created_at,
+      }));
     },
     async markProcessed(ids) {
       if (ids.length === 0) return;

@@ -304,6 +304,8 @@ export const adyenConnector: Connector = {
   id: 'adyen',
   displayName: 'Adyen',
   codes: adyenCodes,
+  // A PSP reference: 16 characters, digits and capitals.
+  paymentIdPattern: /^[A-Z0-9]{16}$/,
   webhookAck: { contentType: 'text/plain', body: '[accepted]' },
 
   detect(payload) {

@@ -207,6 +207,7 @@ export const checkoutConnector: Connector = {
   id: 'checkout',
   displayName: 'Checkout.com',
   codes: checkoutCodes,
+  paymentIdPattern: /^pay_[a-z0-9]{26}$/,
 
   detect(payload) {
     if (!isRecord(payload) || 'object' in payload) return 0;

@@ -403,6 +403,8 @@ export const mercadoPagoConnector: Connector = {
   id: 'mercadopago',
   displayName: 'Mercado Pago',
   codes: mercadoPagoCodes,
+  // A number (collides with an all-digit Adyen PSP reference: such an id names no provider).
+  paymentIdPattern: /^\d{6,20}$/,
 
   detect(payload) {
     if (isPaymentResource(payload) || isChargebackResource(payload)) return 0.9;

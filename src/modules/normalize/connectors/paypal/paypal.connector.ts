@@ -386,6 +386,8 @@ export const paypalConnector: Connector = {
   id: 'paypal',
   displayName: 'PayPal',
   codes: paypalCodes,
+  // An order, capture or authorization id: 17 characters, digits and capitals.
+  paymentIdPattern: /^[A-Z0-9]{17}$/,
 
   detect(payload) {
     if (!isRecord(payload) || typeof payload.event_type !== 'string' || !isRecord(payload.resource)) return 0;

@@ -500,6 +500,8 @@ export const stripeConnector: Connector = {
   id: 'stripe',
   displayName: 'Stripe',
   codes: stripeCodes,
+  // A PaymentIntent, charge or payment id.
+  paymentIdPattern: /^(?:pi|ch|py)_[A-Za-z0-9]{8,}$/,
 
   detect(payload) {
     if (!isRecord(payload)) return 0;
