@@ -107,7 +107,8 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
   const checkLimits = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const subject = failureSubject(request);
     const [perAddress, failures] = await Promise.all([
-      limits.address(request.ip),
+      // Health probes pass uncounted while Redis is down, even with RATE_LIMIT_ON_REDIS_DOWN=closed.
+      limits.address(request.ip, request.url.startsWith('/health/')),
       subject === null ? null : limits.failuresExceeded(subject),
     ]);
     if (failures !== null) throw rateLimited(reply, failures, 'Too many failed authentications from this address');
@@ -164,7 +165,11 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
 
   // Each module's routes get the slice of services they use (their *RoutesDeps), never the container.
   await app.register(healthRoutes, {
-    checks: configuredChecks(config, { primary: container.db, redis: container.redis }),
+    checks: configuredChecks(config, {
+      primary: container.db,
+      replica: container.replica?.db ?? null,
+      redis: container.redis,
+    }),
     metricsRegistry: container.metrics.registry,
     metricsToken: config.METRICS_TOKEN,
   });

@@ -170,6 +170,7 @@ const serverEntry = fileURLToPath(new URL('../../src/entrypoints/server.ts', imp
 
 export interface ServerUnderTest {
   base: string;
+  metricsPort: number;
   child: ChildProcess;
   output(): string;
   stop(): Promise<void>;
@@ -197,6 +198,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerUn
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-2_000_000)));
   return {
     base: `http://127.0.0.1:${port}`,
+    metricsPort,
     child,
     output: () => out,
     stop: () => stopGroup(child, 'SIGKILL'),

@@ -84,6 +84,7 @@ export const featureNames = [
   'customer_avg_amount_usd_30d',
   'list_block',
   'list_allow',
+  'velocity_degraded',
 ] as const;
 export type FeatureName = (typeof featureNames)[number];
 export type Features = Record<FeatureName, number>;
@@ -101,6 +102,8 @@ export interface FeatureInput {
   listAllow: boolean;
   /** Disposable domain / random-looking local part (email-signals.ts). */
   email: EmailSignals;
+  /** The velocity or label history could not be read (Redis down): the snapshot is unknownHistory's. */
+  velocityDegraded?: boolean;
 }
 
 const round = (value: number, digits = 4) => {
@@ -245,6 +248,7 @@ export function computeFeatures(
     customer_avg_amount_usd_30d: average(v.customer.amountUsdMinor30d, v.customer.count30d),
     list_block: input.listBlock ? 1 : 0,
     list_allow: input.listAllow ? 1 : 0,
+    velocity_degraded: input.velocityDegraded ? 1 : 0,
   };
 }
 

@@ -7,7 +7,7 @@ import type { NewAssessmentRow } from './risk.repository.js';
 import { listHits, velocityEventOf, type RiskSubject } from './risk-subject.js';
 import { decide, type Decision, type Reason, type RiskLevel } from './rules/rules.js';
 import type { TenantRiskConfigCache } from './rules/tenant-risk-config.js';
-import type { VelocityStore } from './velocity/velocity-store.js';
+import { unknownHistory, type VelocityStore } from './velocity/velocity-store.js';
 import { noLabelRisk, type LabelRiskStore } from './velocity/label-risk-store.js';
 
 export interface Assessment {
@@ -30,6 +30,19 @@ export interface ScoredSubject {
 /** Told of every verdict (metrics): closed values only, never the tenant. */
 export type VerdictObserver = (verdict: { score: number; decision: Decision; source: string }) => void;
 
+/**
+ * How the scorer reaches a shared (Redis) history: through that dependency's circuit breaker, with a
+ * timeout. When the history cannot be read the verdict is still given, from unknownHistory, and says
+ * so (velocity_degraded: 1): a score must answer in time whether Redis does or not.
+ */
+export interface HistoryGuard {
+  run<T>(action: () => Promise<T>): Promise<T>;
+  /** Told of each answer given without the history (a closed set: what it was needed for). */
+  degraded(use: 'velocity' | 'label_risk'): void;
+}
+
+const direct: HistoryGuard = { run: (action) => action(), degraded: () => undefined };
+
 /** Scores one transaction: lists → velocity features → rules (+ model) → verdict. */
 export class RiskScorer {
   constructor(
@@ -39,6 +52,7 @@ export class RiskScorer {
     private readonly recorder: AssessmentRecorder,
     private readonly clock: () => Date,
     private readonly onVerdict: VerdictObserver = () => undefined,
+    private readonly history: HistoryGuard = direct,
   ) {}
 
   /** Scores and feeds the velocity history, without storing the assessment (the caller decides where). */
@@ -56,15 +70,31 @@ export class RiskScorer {
     const now = this.clock();
     const hits = listHits(subject, config.lists, now.getTime());
     const event = velocityEventOf(subject);
+    const { merchantId } = subject;
+    let degraded = false;
     const [snapshot, labels] = await Promise.all([
-      this.velocity.observe(event),
-      subject.merchantId
-        ? this.labelRisk.observe({
-            tenantId: subject.tenantId,
-            merchant: subject.merchantId,
-            transactionId: event.transactionId,
-            at: event.at,
-          })
+      this.history
+        .run(() => this.velocity.observe(event))
+        .catch(() => {
+          degraded = true;
+          this.history.degraded('velocity');
+          return unknownHistory(event.at);
+        }),
+      merchantId
+        ? this.history
+            .run(() =>
+              this.labelRisk.observe({
+                tenantId: subject.tenantId,
+                merchant: merchantId,
+                transactionId: event.transactionId,
+                at: event.at,
+              }),
+            )
+            .catch(() => {
+              degraded = true;
+              this.history.degraded('label_risk');
+              return noLabelRisk;
+            })
         : noLabelRisk,
     ]);
     const features = computeFeatures(
@@ -79,6 +109,7 @@ export class RiskScorer {
         listBlock: hits.some((h) => h.action === 'block'),
         listAllow: hits.some((h) => h.action === 'allow'),
         email: subject.email,
+        velocityDegraded: degraded,
       },
       snapshot,
       labels,
@@ -91,7 +122,7 @@ export class RiskScorer {
     // Our own decline is a failed attempt for the fraudster too: it feeds the card-testing counters.
     // An ingested event already happened, so its own status is the outcome, never our advice.
     if (verdict.decision === 'decline' && !subject.declined && subject.source !== 'ingest')
-      await this.velocity.recordDecline(event);
+      await this.history.run(() => this.velocity.recordDecline(event)).catch(() => this.history.degraded('velocity'));
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     const assessment: Assessment = {
       transactionId: subject.transactionId,

@@ -74,9 +74,13 @@ export class RequestLimits {
     return this.consume(this.byKey, keyId);
   }
 
-  /** Counts one request from a client address. */
-  address(address: string): Promise<number | null> {
-    return this.consume(this.byAddress, address);
+  /**
+   * Counts one request from a client address. `failOpen` lets it through uncounted when Redis is
+   * down even in closed mode: health probes must answer whatever Redis does (a refused liveness
+   * probe would restart a healthy process; readiness reports Redis itself).
+   */
+  address(address: string, failOpen = false): Promise<number | null> {
+    return this.consume(this.byAddress, address, failOpen);
   }
 
   /** Whether `subject` has used up its failed authentications; counts nothing. */
@@ -97,14 +101,18 @@ export class RequestLimits {
     await this.consume(this.failures, subject).catch(() => null);
   }
 
-  private async consume(limiter: RateLimiterAbstract | null, subject: string): Promise<number | null> {
+  private async consume(
+    limiter: RateLimiterAbstract | null,
+    subject: string,
+    failOpen = false,
+  ): Promise<number | null> {
     if (!limiter) return null;
     try {
       await limiter.consume(subject);
       return null;
     } catch (outcome) {
       if (outcome instanceof RateLimiterRes) return retrySeconds(outcome);
-      return uncounted(this.onRedisDown, outcome);
+      return uncounted(failOpen ? 'open' : this.onRedisDown, outcome);
     }
   }
 }

@@ -29,6 +29,11 @@ export interface BreakerOptions {
   volumeThreshold?: number;
   /** How long the circuit stays open before one trial call goes through. */
   resetTimeoutMs?: number;
+  /**
+   * A call that has not settled after this long fails (and counts): for clients without a timeout of
+   * their own on this path. The call itself is not cancelled; its late result is dropped.
+   */
+  timeoutMs?: number;
   /** Failures that say nothing about the dependency's health (a unique violation is the caller's) do not count. */
   isFailure?: (error: unknown) => boolean;
 }
@@ -53,8 +58,8 @@ export class DependencyBreaker {
     this.retryAfterSeconds = Math.max(1, Math.ceil(resetTimeout / 1000));
     const isFailure = options.isFailure;
     this.breaker = new CircuitBreaker((action: () => Promise<unknown>) => action(), {
-      // Timeouts are the clients' own (pool acquire, Redis command): a breaker timeout would not cancel the call.
-      timeout: false,
+      // By default timeouts are the clients' own (pool acquire): a breaker timeout would not cancel the call.
+      timeout: options.timeoutMs ?? false,
       errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
       volumeThreshold: options.volumeThreshold ?? 5,
       resetTimeout,

@@ -21,12 +21,14 @@ export type AcquireOutcome = 'ok' | 'timeout' | 'error' | 'circuit_open';
  * - paylens_db_pool_connections{pool,state}: state idle|in_use
  * - paylens_db_pool_max_connections{pool}, paylens_db_pool_waiting_clients{pool}
  * - paylens_db_pool_acquire_seconds{pool,outcome}: outcome ok|timeout|error|circuit_open
+ * - paylens_dependency_fallbacks_total{dependency,use}: answers given without the dependency (degraded)
  */
 export class Resilience {
   private readonly breakers = new Map<string, DependencyBreaker>();
   private readonly pools = new Map<string, { counts: PoolCounts; max: number }>();
   private readonly rejected: Counter<'breaker'>;
   private readonly failed: Counter<'breaker'>;
+  private readonly fallbacks: Counter<'dependency' | 'use'>;
   private readonly metrics: (Gauge | Counter | Histogram)[];
   readonly acquireSeconds: Histogram<'pool' | 'outcome'>;
 
@@ -52,6 +54,12 @@ export class Resilience {
       name: 'paylens_circuit_breaker_failures_total',
       help: 'Failed calls to a dependency that count toward opening its circuit',
       labelNames: ['breaker'] as const,
+      registers: [],
+    });
+    this.fallbacks = new Counter({
+      name: 'paylens_dependency_fallbacks_total',
+      help: 'Answers given without a dependency, degraded (e.g. risk scores without Redis velocity: use="velocity")',
+      labelNames: ['dependency', 'use'] as const,
       registers: [],
     });
     const connections = new Gauge({
@@ -91,7 +99,7 @@ export class Resilience {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [],
     });
-    this.metrics = [state, this.rejected, this.failed, connections, max, waiting, this.acquireSeconds];
+    this.metrics = [state, this.rejected, this.failed, this.fallbacks, connections, max, waiting, this.acquireSeconds];
   }
 
   /** The breaker named `name` (one per dependency, shared by every client of it). */
@@ -104,6 +112,11 @@ export class Resilience {
     });
     this.breakers.set(name, breaker);
     return breaker;
+  }
+
+  /** Counts one answer given without `dependency` (what it was used for: a closed set chosen by the caller). */
+  fallback(dependency: string, use: string): void {
+    this.fallbacks.inc({ dependency, use });
   }
 
   /** Reports a pool's counts at every scrape. */

@@ -5,8 +5,10 @@ import { explainModel, predictModel, type Contribution, type RiskModel } from '.
 import type { LabelValue, StoredAssessment } from '../risk.repository.js';
 import { decide, type ListHit, type Reason, type RuleSet } from '../rules/rules.js';
 
-/** The model learns from behaviour only: list hits are overrides, not evidence to generalise from. */
-export const modelFeatureNames = featureNames.filter((n) => n !== 'list_block' && n !== 'list_allow');
+/** The model learns from behaviour only: list hits are overrides, and a missing history (an outage) is no evidence either. */
+export const modelFeatureNames = featureNames.filter(
+  (n) => n !== 'list_block' && n !== 'list_allow' && n !== 'velocity_degraded',
+);
 
 export const isFraud = (label: LabelValue): 0 | 1 => (label === 'legit' ? 0 : 1);
 

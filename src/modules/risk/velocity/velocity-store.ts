@@ -112,6 +112,58 @@ export function amountLogMilli(amountUsdMinor: number): number {
  * The velocity history behind the risk features: in-process for the embedded mode, Redis when
  * several instances share it. Both keep the same semantics (tested by one shared suite).
  */
+/** How old an entity reads while its history is unavailable: long known, as a transaction without a device does. */
+const UNKNOWN_HISTORY_AGE_MS = 365 * DAY_MS;
+
+/**
+ * The snapshot scored while the history cannot be read (Redis down): no recent activity, and every
+ * entity long known rather than new, so an outage does not make every customer, card and device look
+ * first-seen (which the new-account and takeover rules would review or decline). The verdict's
+ * `velocity_degraded` feature says the history was missing; rules may key on it.
+ */
+export function unknownHistory(at: number): VelocitySnapshot {
+  const seen = at - UNKNOWN_HISTORY_AGE_MS;
+  const burst = { newCards10m: 0, newCards1h: 0, newCustomers10m: 0, newCustomers1h: 0, declines10m: 0, declines1h: 0 };
+  return {
+    customer: {
+      count1h: 0,
+      count24h: 0,
+      count7d: 0,
+      count30d: 0,
+      amountUsdMinor1h: 0,
+      amountUsdMinor24h: 0,
+      amountUsdMinor7d: 0,
+      amountUsdMinor30d: 0,
+      declines1h: 0,
+      distinctCards24h: 0,
+      seenBefore: true,
+      firstSeenAt: seen,
+    },
+    account: { firstSeenAt: seen },
+    card: { count1h: 0, declines1h: 0, seenBefore: true, firstSeenAt: seen },
+    device: {
+      ...burst,
+      distinctCards24h: 0,
+      distinctCustomers24h: 0,
+      newCustomers24h: 0,
+      seenBefore: true,
+      firstSeenAt: seen,
+    },
+    ip: {
+      ...burst,
+      count1h: 0,
+      distinctCustomers24h: 0,
+      distinctCustomers30d: 0,
+      newCustomers24h: 0,
+      customerSeenBefore: true,
+      firstSeenAt: seen,
+    },
+    merchant: { ...burst, count10m: 0, count1h: 0, amounts: { count: 0, sumLogMilli: 0, sumSqLogMilli: 0 } },
+    bin: { ...burst },
+    merchantBin: { count1h: 0, sequence10m: 0 },
+  };
+}
+
 export interface VelocityStore {
   readonly kind: 'memory' | 'redis';
   /** Reads the history up to `event`'s time, then records it (recording the same id again is idempotent); one round trip. */
