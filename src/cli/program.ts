@@ -4,6 +4,7 @@ import { registerRiskCommands } from './commands/risk.commands.js';
 import { registerImportCommand } from './commands/import.command.js';
 import { registerWorkerCommand } from './commands/worker.command.js';
 import { registerDatalakeCommands } from './commands/datalake.command.js';
+import { registerEraseCommand } from './commands/erase.command.js';
 import { withContainer } from './cli-context.js';
 
 /** The `paylens` command line: every command, none run yet. */
@@ -28,5 +29,6 @@ export function buildProgram(): Command {
   registerImportCommand(program);
   registerWorkerCommand(program);
   registerDatalakeCommands(program);
+  registerEraseCommand(program);
   return program;
 }

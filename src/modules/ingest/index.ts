@@ -19,3 +19,5 @@ export { RawEventRepository } from './raw-event.repository.js';
 export { rawEventStatuses } from './raw-event.js';
 export type { ResolveContextLookup } from './worker/resolve-context.js';
 export { RetryWorker } from './worker/retry.worker.js';
+export { eraseCustomerEvents } from './customer-erasure.js';
+export type { CustomerScope, ErasedEvents } from './customer-erasure.js';

@@ -9,3 +9,4 @@ export type { LabelledRequest } from './simulation/simulation-runner.js';
 export { handbookPublishedBaselines, handbookTable, runHandbookBenchmark } from './simulation/handbook-benchmark.js';
 export { handbookRequest, simulateHandbook } from './simulation/handbook-simulator.js';
 export { seededRandom, simulateTraffic } from './simulation/traffic-simulator.js';
+export { eraseCustomerRisk } from './risk-erasure.js';

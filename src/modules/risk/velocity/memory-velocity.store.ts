@@ -316,6 +316,13 @@ export class MemoryVelocityStore implements VelocityStore {
     this.entities.clear();
   }
 
+  async forgetCustomers(tenantId: string, customerKeys: string[]): Promise<number> {
+    let forgotten = 0;
+    for (const key of customerKeys)
+      for (const kind of ['c', 'a']) if (this.entities.delete(`${tenantId}:${kind}:${key}`)) forgotten += 1;
+    return forgotten;
+  }
+
   /** Reads each entity's history up to the event, then records the event into it (entities never share indexes). */
   async observe(e: VelocityEvent): Promise<VelocitySnapshot> {
     const at = e.at;

@@ -170,6 +170,13 @@ export interface VelocityStore {
   observe(event: VelocityEvent): Promise<VelocitySnapshot>;
   /** Records a decline learnt after the fact (our own decline decision on a scored transaction). */
   recordDecline(event: VelocityEvent): Promise<void>;
+  /**
+   * Forgets the history kept under these customer keys (e-mail or id keys): their transactions,
+   * declines, cards and first sightings (paylens erase). The keys also sit, as keyed hashes, in the
+   * distinct-customer sets of IPs and devices, which expire with their windows (at most 31 days).
+   * Returns how many entities or keys were removed.
+   */
+  forgetCustomers(tenantId: string, customerKeys: string[]): Promise<number>;
   close(): Promise<void>;
 }
 
