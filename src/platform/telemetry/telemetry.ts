@@ -10,7 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import * as Sentry from '@sentry/node';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { enableSpans } from '../tracing.js';
 
 export interface TelemetryOptions {
@@ -92,17 +92,30 @@ function startTracing(serviceName: string, endpoint: string): Telemetry {
   };
 }
 
-/** Errors worth a report: any answer of 500 or more (the problem handler has set the status by `onError`). */
+/**
+ * Errors worth a report: every answer of 500 or more. `onError` runs before the error handler has
+ * chosen the status, so the error waits on its request until `onResponse` knows the status; an
+ * answer of 500 or more with no error (a 503 while a dependency is down) is reported as a message.
+ */
 function reportServerErrors(fastify: FastifyInstance): void {
-  fastify.addHook('onError', (request, reply, error, done) => {
-    if (reply.statusCode >= 500)
+  const errors = new WeakMap<FastifyRequest, Error>();
+  fastify.addHook('onError', (request, _reply, error, done) => {
+    errors.set(request, error);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode >= 500) {
+      const route = request.routeOptions.url ?? 'unmatched';
       Sentry.withScope((scope) => {
-        scope.setTag('route', request.routeOptions.url ?? 'unmatched');
+        scope.setTag('route', route);
         scope.setTag('method', request.method);
         scope.setTag('status', String(reply.statusCode));
         scope.setTag('request_id', request.id);
-        Sentry.captureException(error);
+        const error = errors.get(request);
+        if (error) Sentry.captureException(error);
+        else Sentry.captureMessage(`${request.method} ${route} answered ${reply.statusCode}`, 'error');
       });
+    }
     done();
   });
 }
