@@ -30,7 +30,7 @@ import { EncryptionKeyProvider } from './platform/crypto/encryption-key.js';
 import { OutboundClient } from './platform/net/outbound-client.js';
 import { Resilience } from './platform/resilience/resilience.js';
 import { logRedisOutages } from './platform/resilience/redis-outages.js';
-import { createRedisClient } from './platform/redis/redis-client.js';
+import { redisConnector } from './platform/redis/redis-client.js';
 import { redisTopology } from './platform/redis/redis-topology.js';
 
 export interface ContainerOptions {
@@ -62,11 +62,6 @@ export async function createContainer(config: Config, options: ContainerOptions 
         databaseUrl: config.DATABASE_READ_URL,
         dataDir: config.PAYLENS_DATA_DIR,
         poolSize: config.DATABASE_POOL_SIZE,
-        acquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
-        idleTimeoutMs: config.DATABASE_POOL_IDLE_TIMEOUT_MS,
-        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-        resilience,
-        poolName: 'replica',
       })
     : null;
   const reader = replica?.db ?? db;
@@ -86,7 +81,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
   };
-  const redis = topology ? createRedisClient(topology, { role: 'limits', ...redisTimeouts }) : null;
+  // One topology (a server, Sentinel or Cluster) and one set of options for every Redis user.
+  const connectRedis = topology ? redisConnector(topology, redisTimeouts) : null;
+  const redis = connectRedis ? connectRedis('limits') : null;
   if (redis) logRedisOutages(redis, 'limits', logger);
   const settings = new SettingsRepository(db);
   // The salt must be stable for customer keys to link payments; generate it once per installation when not configured.
@@ -110,7 +107,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const registry = new ConnectorRegistry(allConnectors);
   const hooks = new PipelineHooks();
   const { hub: live, hook: liveHook } = createLive({
-    redisUrl: config.REDIS_URL,
+    redis: connectRedis,
     logger,
     registry: metrics.registry,
     keys: apiKeys,
@@ -120,15 +117,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
   hooks.register(paymentsHook);
   const risk = createRisk({
     db,
-    redisUrl: config.REDIS_URL,
+    redis: connectRedis,
     logger,
     customerKey,
     clock,
     paymentOfCapture: (trx, tenantId, provider, captureId) =>
       paymentEvents.paymentOfCapture(trx, tenantId, provider, captureId),
     onVerdict: (verdict) => metrics.risk.observe(verdict),
-    resilience,
-    redisTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
   });
   hooks.register(risk.hook);
   // One key provider: every stored secret (webhook endpoints, alert webhooks) uses the same key.

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { redisConnector, type RedisConnector } from '../../src/platform/redis/redis-client.js';
 import { findRedisServer, freePort } from './processes.js';
 
 /**
@@ -104,6 +105,10 @@ async function redisNode(args: (port: number) => string[], options: { port?: num
   await node.start();
   return node;
 }
+
+/** Connections to a single server at `url`, with the container's retry default. */
+export const standaloneRedis = (url: string): RedisConnector =>
+  redisConnector({ kind: 'standalone', url }, { maxRetriesPerRequest: 2 });
 
 const ephemeral = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
 

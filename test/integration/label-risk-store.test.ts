@@ -9,6 +9,7 @@ import {
 import { MemoryLabelRiskStore } from '../../src/modules/risk/velocity/memory-label-risk.store.js';
 import { RedisLabelRiskStore } from '../../src/modules/risk/velocity/redis-label-risk.store.js';
 import { DAY_MS, HOUR_MS } from '../../src/modules/risk/velocity/velocity-store.js';
+import { standaloneRedis } from '../harness/redis-topologies.js';
 
 type Factory = { name: string; create: () => LabelRiskStore };
 
@@ -18,7 +19,7 @@ function factories(): Factory[] {
   if (redisUrl)
     list.push({
       name: 'redis',
-      create: () => RedisLabelRiskStore.connect(redisUrl, `test:${randomBytes(4).toString('hex')}`),
+      create: () => RedisLabelRiskStore.connect(standaloneRedis(redisUrl), `test:${randomBytes(4).toString('hex')}`),
     });
   else if (process.env.CI === 'true') throw new Error('CI=true needs the harness redis-server');
   return list;

@@ -11,6 +11,7 @@ import {
   type VelocityEvent,
   type VelocityStore,
 } from '../../src/modules/risk/velocity/velocity-store.js';
+import { standaloneRedis } from '../harness/redis-topologies.js';
 import { harnessRedisUrl } from '../harness/stores.js';
 
 type Factory = { name: string; tags: Array<'redis'>; create: () => VelocityStore };
@@ -20,7 +21,8 @@ const factories: Factory[] = [
   {
     name: 'redis',
     tags: ['redis'],
-    create: () => RedisVelocityStore.connect(harnessRedisUrl(), `test:${randomBytes(4).toString('hex')}`),
+    create: () =>
+      RedisVelocityStore.connect(standaloneRedis(harnessRedisUrl()), `test:${randomBytes(4).toString('hex')}`),
   },
 ];
 
@@ -384,7 +386,7 @@ describe('memory velocity retention', () => {
 describe('Redis velocity keys', { tags: ['redis'] }, () => {
   it("keep a busy merchant's transactions for their 1 h window plus the late-event slack, not for the week", async () => {
     const prefix = `test:${randomBytes(4).toString('hex')}`;
-    const store = RedisVelocityStore.connect(harnessRedisUrl(), prefix);
+    const store = RedisVelocityStore.connect(standaloneRedis(harnessRedisUrl()), prefix);
     const redis = new Redis(harnessRedisUrl());
     try {
       const t = tenant();

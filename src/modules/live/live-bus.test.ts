@@ -2,6 +2,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/harness/processes.js';
 import { harnessRedisUrl } from '../../../test/harness/stores.js';
+import { standaloneRedis } from '../../../test/harness/redis-topologies.js';
 import { RedisLiveBus } from './live-bus.js';
 import type { LiveEnvelope } from './live-message.js';
 
@@ -25,8 +26,8 @@ describe('RedisLiveBus', () => {
 
   it('carries a message to every instance exactly once, tenant included', { tags: ['redis'] }, async () => {
     const url = harnessRedisUrl();
-    const a = new RedisLiveBus(url, logger);
-    const b = new RedisLiveBus(url, logger);
+    const a = new RedisLiveBus(standaloneRedis(url), logger);
+    const b = new RedisLiveBus(standaloneRedis(url), logger);
     buses.push(a, b);
     const seenA = collect(a);
     const seenB = collect(b);
@@ -41,7 +42,7 @@ describe('RedisLiveBus', () => {
 
   it('with Redis unreachable, starts anyway and keeps local clients live without queueing', async () => {
     const deadUrl = `redis://127.0.0.1:${await freePort()}`;
-    const bus = new RedisLiveBus(deadUrl, logger, 200);
+    const bus = new RedisLiveBus(standaloneRedis(deadUrl), logger, 200);
     buses.push(bus);
     const seen = collect(bus);
     await bus.ready();

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisClient, RedisConnector } from '../../platform/redis/redis-client.js';
 import { decodeEnvelope, encodeEnvelope, type KeyEnded, type LiveEnvelope, type LiveMessage } from './live-message.js';
 
 /** Carries live messages to every instance's hub (itself included). */
@@ -40,21 +40,26 @@ export const LIVE_CHANNEL = 'paylens:live';
  * memory stays bounded and local dashboards stay live.
  */
 export class RedisLiveBus implements LiveBus {
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
   private listener: ((envelope: LiveEnvelope) => void) | null = null;
   private readonly subscribed: Promise<void>;
   private failures = 0;
   private lastWarning = 0;
 
   constructor(
-    url: string,
+    connect: RedisConnector,
     private readonly logger: Logger,
     private readonly readyTimeoutMs = 5000,
   ) {
     // A stored batch publishes one message per event in the same tick: auto-pipelining sends them in one write.
-    this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
-    this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
+    this.publisher = connect('live-publisher', {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+    });
+    // On a cluster the channel is cluster-wide (PUBLISH reaches every node): one subscription on any node hears it.
+    this.subscriber = connect('live-subscriber', { maxRetriesPerRequest: null });
     this.publisher.on('error', (error) => this.warn('redis publisher error', error));
     this.subscriber.on('error', (error) => this.warn('redis subscriber error', error));
     this.subscriber.on('message', (_channel: string, text: string) => {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import type { RedisConnector } from '../../platform/redis/redis-client.js';
 import type { PipelineHook } from '../ingest/index.js';
 import type { ApiKeyService } from '../tenancy/index.js';
 import { LocalLiveBus, RedisLiveBus } from './live-bus.js';
@@ -12,11 +13,11 @@ export const LIVE_MAX_BUFFERED_BYTES = 1024 * 1024;
 const LIVE_KEY_CHECK_MS = 2000;
 
 /**
- * In-process fan-out by default; Redis pub/sub when several instances share REDIS_URL. Metrics:
+ * In-process fan-out by default; Redis pub/sub when several instances share Redis. Metrics:
  * paylens_live_connections, paylens_live_messages_total{outcome=delivered|dropped}.
  */
 function createLiveHub(
-  redisUrl: string | undefined,
+  redis: RedisConnector | null,
   logger: Logger,
   registry?: Registry,
   keyCheck?: KeyCheck,
@@ -29,7 +30,7 @@ function createLiveHub(
         registers: [registry],
       })
     : null;
-  const hub = new LiveHub(redisUrl ? new RedisLiveBus(redisUrl, logger) : new LocalLiveBus(), {
+  const hub = new LiveHub(redis ? new RedisLiveBus(redis, logger) : new LocalLiveBus(), {
     maxBufferedBytes: LIVE_MAX_BUFFERED_BYTES,
     onFanOut: (delivered, dropped) => {
       if (delivered > 0) messages?.inc({ outcome: 'delivered' }, delivered);
@@ -69,7 +70,7 @@ function liveFeedHook(feed: LiveFeed): PipelineHook {
 
 export interface LiveDeps {
   /** Several instances fan out through Redis pub/sub when set. */
-  redisUrl: string | undefined;
+  redis: RedisConnector | null;
   logger: Logger;
   registry: Registry;
   /** The keys behind open sessions: checked while sessions are open, and told when one ends on any instance. */
@@ -78,7 +79,7 @@ export interface LiveDeps {
 
 /** The live feed: its hub (WebSocket sessions and the fan-out; it is the LiveFeed publishers get) and the stored-events hook. */
 export function createLive(deps: LiveDeps) {
-  const hub = createLiveHub(deps.redisUrl, deps.logger, deps.registry, {
+  const hub = createLiveHub(deps.redis, deps.logger, deps.registry, {
     activeIds: (ids) => deps.keys.activeIds(ids),
     intervalMs: LIVE_KEY_CHECK_MS,
   });

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Resilience } from '../../platform/resilience/resilience.js';
 import type { Logger } from 'pino';
+import type { RedisConnector } from '../../platform/redis/redis-client.js';
 import type { Database } from '../../database.js';
 import { AssessmentRecorder } from './assessment-recorder.js';
 import { ListRepository } from './lists/list.repository.js';
@@ -10,7 +10,7 @@ import { riskPipelineHook, type RiskHookDeps } from './risk.hook.js';
 import { RiskRepository } from './risk.repository.js';
 import { RiskService } from './risk.service.js';
 import type { CustomerKeyHasher } from './risk-subject.js';
-import { RiskScorer, type HistoryGuard, type VerdictObserver } from './risk-scorer.js';
+import { RiskScorer, type VerdictObserver } from './risk-scorer.js';
 import { TenantRiskConfigCache } from './rules/tenant-risk-config.js';
 import { TrainingJobRepository } from './training/training-job.repository.js';
 import { TrainingJobs } from './training/training-jobs.js';
@@ -21,7 +21,8 @@ import { RedisLabelRiskStore } from './velocity/redis-label-risk.store.js';
 
 export interface RiskDeps {
   db: Kysely<Database>;
-  redisUrl: string | undefined;
+  /** Velocity and label risk in Redis when set, in-process otherwise. */
+  redis: RedisConnector | null;
   logger: Logger;
   customerKey: CustomerKeyHasher;
   clock: () => Date;
@@ -29,21 +30,17 @@ export interface RiskDeps {
   paymentOfCapture: RiskHookDeps['paymentOfCapture'];
   /** Told of every verdict (the score histogram and decision counter). */
   onVerdict?: VerdictObserver;
-  /** Breakers and fallback counts: the Redis history is read through the `redis` breaker. */
-  resilience?: Resilience;
-  /** How long a score waits for the Redis history before scoring without it (REDIS_COMMAND_TIMEOUT_MS). */
-  redisTimeoutMs?: number;
 }
 
-/** Wires the risk module: Redis velocity and label risk when REDIS_URL is set, in-process otherwise. */
+/** Wires the risk module: Redis velocity and label risk when Redis is configured, in-process otherwise. */
 export function createRisk(deps: RiskDeps) {
-  const velocity: VelocityStore = deps.redisUrl
-    ? RedisVelocityStore.connect(deps.redisUrl, undefined, (error) =>
+  const velocity: VelocityStore = deps.redis
+    ? RedisVelocityStore.connect(deps.redis, undefined, (error) =>
         deps.logger.warn({ err: error }, 'risk velocity store: Redis connection error'),
       )
     : new MemoryVelocityStore();
-  const labelRisk: LabelRiskStore = deps.redisUrl
-    ? RedisLabelRiskStore.connect(deps.redisUrl, undefined, (error) =>
+  const labelRisk: LabelRiskStore = deps.redis
+    ? RedisLabelRiskStore.connect(deps.redis, undefined, (error) =>
         deps.logger.warn({ err: error }, 'risk label store: Redis connection error'),
       )
     : new MemoryLabelRiskStore();
@@ -51,13 +48,7 @@ export function createRisk(deps: RiskDeps) {
   const lists = new ListRepository(deps.db);
   const config = new TenantRiskConfigCache(repo, lists);
   const recorder = new AssessmentRecorder(deps.db, repo, deps.logger);
-  const { resilience } = deps;
-  const breaker = deps.redisUrl && resilience ? resilience.breaker('redis', { timeoutMs: deps.redisTimeoutMs }) : null;
-  const history: HistoryGuard | undefined =
-    breaker && resilience
-      ? { run: (action) => breaker.run(action), degraded: (use) => resilience.fallback('redis', use) }
-      : undefined;
-  const scorer = new RiskScorer(config, velocity, labelRisk, recorder, deps.clock, deps.onVerdict, history);
+  const scorer = new RiskScorer(config, velocity, labelRisk, recorder, deps.clock, deps.onVerdict);
   const service = new RiskService(repo, lists, config, recorder, deps.customerKey, labelRisk);
   const training = new TrainingJobs({
     repo,

@@ -64,3 +64,11 @@ export function createRedisClient(topology: RedisTopology, options: RedisClientO
       });
   }
 }
+
+/** Makes connections to one configured Redis: each user names its role and may adjust the shared options. */
+export type RedisConnector = (role: string, options?: Omit<RedisClientOptions, 'role'>) => RedisClient;
+
+/** The topology with the options every connection shares; each Redis user asks it for a connection of its own. */
+export function redisConnector(topology: RedisTopology, shared: Omit<RedisClientOptions, 'role'> = {}): RedisConnector {
+  return (role, options = {}) => createRedisClient(topology, { ...shared, ...options, role });
+}

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { RedisClient, RedisConnector } from '../../../platform/redis/redis-client.js';
 import {
   COUNT_DAYS,
   dayIndex,
@@ -53,7 +53,7 @@ return out
 /** Keys outlive the retention by a day, so an idle merchant's history disappears by itself. */
 const TTL_SECONDS = Math.ceil((FRAUD_RETENTION_MS + DAY_MS) / 1000);
 
-type ScriptedRedis = Redis & { labelRiskObserve(...args: (string | number)[]): Promise<(number | string)[]> };
+type ScriptedRedis = RedisClient & { labelRiskObserve(...args: (string | number)[]): Promise<(number | string)[]> };
 
 /** Label risk in Redis: one script call per score; keys carry the tenant in a hash tag (one Redis Cluster slot per tenant). */
 export class RedisLabelRiskStore implements LabelRiskStore {
@@ -61,15 +61,15 @@ export class RedisLabelRiskStore implements LabelRiskStore {
   private readonly redis: ScriptedRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix = 'pl:lr',
   ) {
     redis.defineCommand('labelRiskObserve', { numberOfKeys: 2, lua: OBSERVE_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
 
-  static connect(url: string, prefix?: string, onError?: (error: Error) => void): RedisLabelRiskStore {
-    const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  static connect(connect: RedisConnector, prefix?: string, onError?: (error: Error) => void): RedisLabelRiskStore {
+    const redis = connect('risk-label');
     redis.on('error', (error: Error) => onError?.(error));
     return new RedisLabelRiskStore(redis, prefix);
   }

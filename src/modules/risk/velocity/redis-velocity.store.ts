@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient, RedisConnector } from '../../../platform/redis/redis-client.js';
 import {
   AMOUNT_DAYS,
   amountLogMilli,
@@ -104,7 +105,7 @@ const OBSERVE_KEYS = [
   'merchantBinLast4',
 ] as const satisfies readonly (keyof VelocityKeys)[];
 
-type ScriptedRedis = Redis & { velocityObserve(...args: (string | number)[]): Promise<(number | null)[]> };
+type ScriptedRedis = RedisClient & { velocityObserve(...args: (string | number)[]): Promise<(number | null)[]> };
 
 /** Reads the script's reply in order. */
 class ReplyReader {
@@ -140,7 +141,7 @@ export class RedisVelocityStore implements VelocityStore {
   private observed = 0;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix = 'pl:rv',
   ) {
     // EVALSHA, falling back to EVAL when the server does not have the script cached yet.
@@ -148,8 +149,8 @@ export class RedisVelocityStore implements VelocityStore {
     this.redis = redis as ScriptedRedis;
   }
 
-  static connect(url: string, prefix?: string, onError?: (error: Error) => void): RedisVelocityStore {
-    const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  static connect(connect: RedisConnector, prefix?: string, onError?: (error: Error) => void): RedisVelocityStore {
+    const redis = connect('risk-velocity');
     // Connection errors surface on each command (the scorer reports them); the event only needs a listener.
     redis.on('error', (error: Error) => onError?.(error));
     return new RedisVelocityStore(redis, prefix);
@@ -268,31 +269,7 @@ export class RedisVelocityStore implements VelocityStore {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  async forgetCustomers(tenantId: string, customerKeys: string[]): Promise<number> {
-    if (customerKeys.length === 0) return 0;
-    // The customer's own keys, named as observe() names them; one tenant's keys share a cluster slot.
-    const keys = customerKeys.flatMap((key) => {
-      const k = this.keys({
-        tenantId,
-        transactionId: '',
-        at: 0,
-        amountUsdMinor: 0,
-        declined: false,
-        customer: key,
-        account: key,
-        card: null,
-        device: null,
-        ip: null,
-        merchant: null,
-      });
-      return [k.customerTx, k.customerDeclines, k.customerCards, k.seenCustomer, k.seenAccount].filter(
-        (name): name is string => typeof name === 'string',
-      );
-    });
-    return this.redis.del(...keys);
-  }
-
-  private queueDeclines(pipe: ReturnType<Redis['pipeline']>, e: VelocityEvent, k: VelocityKeys): void {
+  private queueDeclines(pipe: ChainableCommander, e: VelocityEvent, k: VelocityKeys): void {
     const cutoff = e.at - RETENTION_MS.hour;
     for (const key of [
       k.customerDeclines,
