@@ -62,6 +62,11 @@ export async function createContainer(config: Config, options: ContainerOptions 
         databaseUrl: config.DATABASE_READ_URL,
         dataDir: config.PAYLENS_DATA_DIR,
         poolSize: config.DATABASE_POOL_SIZE,
+        acquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
+        idleTimeoutMs: config.DATABASE_POOL_IDLE_TIMEOUT_MS,
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+        resilience,
+        poolName: 'replica',
       })
     : null;
   const reader = replica?.db ?? db;
@@ -124,6 +129,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     paymentOfCapture: (trx, tenantId, provider, captureId) =>
       paymentEvents.paymentOfCapture(trx, tenantId, provider, captureId),
     onVerdict: (verdict) => metrics.risk.observe(verdict),
+    resilience,
+    redisTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
   });
   hooks.register(risk.hook);
   // One key provider: every stored secret (webhook endpoints, alert webhooks) uses the same key.

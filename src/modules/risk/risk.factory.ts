@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Resilience } from '../../platform/resilience/resilience.js';
 import type { Logger } from 'pino';
 import type { RedisConnector } from '../../platform/redis/redis-client.js';
 import type { Database } from '../../database.js';
@@ -10,7 +11,7 @@ import { riskPipelineHook, type RiskHookDeps } from './risk.hook.js';
 import { RiskRepository } from './risk.repository.js';
 import { RiskService } from './risk.service.js';
 import type { CustomerKeyHasher } from './risk-subject.js';
-import { RiskScorer, type VerdictObserver } from './risk-scorer.js';
+import { RiskScorer, type HistoryGuard, type VerdictObserver } from './risk-scorer.js';
 import { TenantRiskConfigCache } from './rules/tenant-risk-config.js';
 import { TrainingJobRepository } from './training/training-job.repository.js';
 import { TrainingJobs } from './training/training-jobs.js';
@@ -30,6 +31,10 @@ export interface RiskDeps {
   paymentOfCapture: RiskHookDeps['paymentOfCapture'];
   /** Told of every verdict (the score histogram and decision counter). */
   onVerdict?: VerdictObserver;
+  /** Breakers and fallback counts: the Redis history is read through the `redis` breaker. */
+  resilience?: Resilience;
+  /** How long a score waits for the Redis history before scoring without it (REDIS_COMMAND_TIMEOUT_MS). */
+  redisTimeoutMs?: number;
 }
 
 /** Wires the risk module: Redis velocity and label risk when Redis is configured, in-process otherwise. */
@@ -48,7 +53,13 @@ export function createRisk(deps: RiskDeps) {
   const lists = new ListRepository(deps.db);
   const config = new TenantRiskConfigCache(repo, lists);
   const recorder = new AssessmentRecorder(deps.db, repo, deps.logger);
-  const scorer = new RiskScorer(config, velocity, labelRisk, recorder, deps.clock, deps.onVerdict);
+  const { resilience } = deps;
+  const breaker = deps.redisUrl && resilience ? resilience.breaker('redis', { timeoutMs: deps.redisTimeoutMs }) : null;
+  const history: HistoryGuard | undefined =
+    breaker && resilience
+      ? { run: (action) => breaker.run(action), degraded: (use) => resilience.fallback('redis', use) }
+      : undefined;
+  const scorer = new RiskScorer(config, velocity, labelRisk, recorder, deps.clock, deps.onVerdict, history);
   const service = new RiskService(repo, lists, config, recorder, deps.customerKey, labelRisk);
   const training = new TrainingJobs({
     repo,

@@ -269,6 +269,30 @@ export class RedisVelocityStore implements VelocityStore {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
+  async forgetCustomers(tenantId: string, customerKeys: string[]): Promise<number> {
+    if (customerKeys.length === 0) return 0;
+    // The customer's own keys, named as observe() names them; one tenant's keys share a cluster slot.
+    const keys = customerKeys.flatMap((key) => {
+      const k = this.keys({
+        tenantId,
+        transactionId: '',
+        at: 0,
+        amountUsdMinor: 0,
+        declined: false,
+        customer: key,
+        account: key,
+        card: null,
+        device: null,
+        ip: null,
+        merchant: null,
+      });
+      return [k.customerTx, k.customerDeclines, k.customerCards, k.seenCustomer, k.seenAccount].filter(
+        (name): name is string => typeof name === 'string',
+      );
+    });
+    return this.redis.del(...keys);
+  }
+
   private queueDeclines(pipe: ChainableCommander, e: VelocityEvent, k: VelocityKeys): void {
     const cutoff = e.at - RETENTION_MS.hour;
     for (const key of [
