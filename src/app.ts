@@ -19,7 +19,7 @@ import type { App } from './platform/http/types.js';
 import { loggerOptions } from './platform/logging/logger.js';
 import { methodLabel } from './platform/metrics/metrics.js';
 import { newId } from './platform/ids.js';
-import { deadLetterRoutes, eventReadRoutes, ingestRoutes } from './modules/ingest/index.js';
+import { ingestRoutes } from './modules/ingest/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
 import { dashboardStatic, liveRoutes, liveWebsocket } from './modules/live/index.js';
 import { riskRoutes } from './modules/risk/index.js';
@@ -194,11 +194,16 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
         const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
         route.onSend = [...own, auditTrail(container.audit, action)];
       });
-      await v1.register(ingestRoutes, container);
-      await v1.register(eventReadRoutes, container);
+      await v1.register(ingestRoutes, {
+        intake: container.intake,
+        registry: container.registry,
+        paymentEvents: container.paymentEvents,
+        rawEvents: container.rawEvents,
+        deadLetters: container.deadLetters,
+        maxBatchBodyBytes: config.MAX_BATCH_BODY_BYTES,
+      });
       await v1.register(apiKeyRoutes, { apiKeys: container.apiKeys });
       await v1.register(auditRoutes, { audit: container.audit });
-      await v1.register(deadLetterRoutes, container);
       await v1.register(paymentRoutes, { payments: container.payments });
       await v1.register(webhookEndpointRoutes, { endpoints: container.webhooks.endpoints });
       await v1.register(riskRoutes, {
