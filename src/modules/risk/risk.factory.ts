@@ -54,7 +54,7 @@ export function createRisk(deps: RiskDeps) {
   const config = new TenantRiskConfigCache(repo, lists);
   const recorder = new AssessmentRecorder(deps.db, repo, deps.logger);
   const { resilience } = deps;
-  const breaker = deps.redisUrl && resilience ? resilience.breaker('redis', { timeoutMs: deps.redisTimeoutMs }) : null;
+  const breaker = deps.redis && resilience ? resilience.breaker('redis', { timeoutMs: deps.redisTimeoutMs }) : null;
   const history: HistoryGuard | undefined =
     breaker && resilience
       ? { run: (action) => breaker.run(action), degraded: (use) => resilience.fallback('redis', use) }
