@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -20,6 +21,7 @@ import { loggerOptions } from './platform/logging/logger.js';
 import { methodLabel } from './platform/metrics/metrics.js';
 import { newId } from './platform/ids.js';
 import { ingestRoutes } from './modules/ingest/index.js';
+import { accessRoutes } from './modules/access/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
 import { dashboardStatic, liveRoutes, liveWebsocket } from './modules/live/index.js';
 import { riskRoutes } from './modules/risk/index.js';
@@ -103,6 +105,8 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     const scope = authFailureScope(route.url);
     if (scope) route.config = { ...route.config, authFailures: scope };
   });
+  // Session cookies (the dashboard's sign-in) are read on /v1 and /ws.
+  await app.register(cookie);
   await liveWebsocket(app);
   const checkLimits = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const subject = failureSubject(request);
@@ -179,14 +183,17 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
     apiKeys: container.apiKeys,
     prefix: '/admin/v1',
   });
-  await app.register(liveRoutes, { hub: container.live, auth: { keys: container.apiKeys, limits } });
+  await app.register(liveRoutes, {
+    hub: container.live,
+    auth: { keys: container.apiKeys, limits, sessions: container.access.service },
+  });
   await app.register(dashboardStatic);
 
   await app.register(webhookDeliveryRoutes, { deliveries: container.webhooks.deliveries, prefix: '/v1' });
   await app.register(
     async (v1: App) => {
       v1.addHook('onRoute', declareScope);
-      v1.addHook('onRequest', apiKeyAuth({ keys: container.apiKeys, limits }));
+      v1.addHook('onRequest', apiKeyAuth({ keys: container.apiKeys, limits, sessions: container.access.service }));
       // Only routes that name an audit action get the hook: the hot paths (ingest, scoring) pay nothing for it.
       v1.addHook('onRoute', (route) => {
         const action = route.config?.audit;
@@ -201,6 +208,12 @@ export async function buildApp(container: Container, options: BuildAppOptions = 
         rawEvents: container.rawEvents,
         deadLetters: container.deadLetters,
         maxBatchBodyBytes: config.MAX_BATCH_BODY_BYTES,
+      });
+      await v1.register(accessRoutes, {
+        access: container.access.service,
+        sso: container.access.sso,
+        publicUrl: container.access.publicUrl,
+        sessionMaxAgeSeconds: config.SESSION_MAX_HOURS * 3600,
       });
       await v1.register(apiKeyRoutes, { apiKeys: container.apiKeys });
       await v1.register(auditRoutes, { audit: container.audit });

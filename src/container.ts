@@ -24,6 +24,7 @@ import { createRisk } from './modules/risk/index.js';
 import { createAnalytics } from './modules/analytics/index.js';
 import { ConnectorRegistry } from './modules/normalize/index.js';
 import { allConnectors } from './modules/normalize/index.js';
+import { createAccess } from './modules/access/index.js';
 import { createTenancy } from './modules/tenancy/index.js';
 import { createWebhooks } from './modules/webhooks/index.js';
 import { EncryptionKeyProvider } from './platform/crypto/encryption-key.js';
@@ -115,7 +116,18 @@ export async function createContainer(config: Config, options: ContainerOptions 
     redis: connectRedis,
     logger,
     registry: metrics.registry,
-    keys: apiKeys,
+    // A feed opened with a session stays while the session lives; one opened with a key while the key works.
+    keys: {
+      activeIds: async (ids) => {
+        const [keysActive, sessionsLive] = await Promise.all([
+          apiKeys.activeIds(ids),
+          access.service.liveSessionIds(ids),
+        ]);
+        return new Set([...keysActive, ...sessionsLive]);
+      },
+      onKeyEnded: (listener) => apiKeys.onKeyEnded(listener),
+      forget: (keyId) => apiKeys.forget(keyId),
+    },
   });
   hooks.register(liveHook);
   const { payments, hook: paymentsHook } = createPayments({ db, replica: reader });
@@ -144,6 +156,24 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const outbound = new OutboundClient({
     allowHttp: config.OUTBOUND_ALLOW_HTTP,
     allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
+  });
+  const access = createAccess({
+    db,
+    audit,
+    tenants,
+    secretBox: () => keys.box(),
+    http: outbound,
+    // Ended sessions close their live feeds on every instance, as revoked keys do.
+    onSessionsEnded: (tenantId, sessionIds) => {
+      for (const id of sessionIds) live.endKey(tenantId, id);
+    },
+    clock,
+    settings: {
+      publicUrl: config.PAYLENS_PUBLIC_URL ?? null,
+      idleTimeoutMs: config.SESSION_IDLE_MINUTES * 60_000,
+      absoluteTimeoutMs: config.SESSION_MAX_HOURS * 3_600_000,
+      invitationTtlMs: config.INVITATION_TTL_HOURS * 3_600_000,
+    },
   });
   const analytics = createAnalytics({
     db,
@@ -257,6 +287,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     apiKeys,
     limits,
     audit,
+    access,
     rawEvents,
     paymentEvents,
     registry,

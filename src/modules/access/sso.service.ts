@@ -174,6 +174,11 @@ export class SsoService {
         idTokenExpected: true,
       });
       claims = { ...(tokens.claims() ?? {}) };
+      // Providers often keep e-mail and groups out of the ID token: the userinfo endpoint has them.
+      if (typeof claims.sub === 'string' && (claims.email === undefined || claims[settings.roleClaim] === undefined)) {
+        const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+        claims = { ...info, ...claims, ...pick(info, ['email', 'email_verified', settings.roleClaim]) };
+      }
     } catch {
       throw new SsoRefused('provider');
     }
@@ -305,6 +310,10 @@ export class SsoService {
     if (!box) throw new AppError('conflict', 'SSO needs PAYLENS_ENCRYPTION_KEY to keep the client secret encrypted');
     return box;
   }
+}
+
+function pick(from: Record<string, unknown>, names: string[]): Record<string, unknown> {
+  return Object.fromEntries(names.filter((n) => from[n] !== undefined).map((n) => [n, from[n]]));
 }
 
 /** openid-client's fetch, carried out by the outbound client (https and public addresses unless allowed, no redirects). */

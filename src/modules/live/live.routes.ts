@@ -78,18 +78,13 @@ export async function liveRoutes(app: App, { hub, auth }: LiveRoutesDeps): Promi
       websocket: true,
       schema: {
         summary: 'Live feed (WebSocket)',
-        description: `Upgrade to a WebSocket that pushes \`{type: 'event'|'risk'|'alert', data}\` for the key's tenant only. Authenticate with the subprotocols \`paylens, pl_…\` (what browsers can send), \`Authorization: Bearer\`, or \`?token=pl_…\`. A slow client's messages are dropped beyond a bounded buffer and it then receives \`{type:'lagged', data:{dropped}}\`. The connection is closed (code 1008) within seconds of its key being revoked or expiring. ${scopeNote('read')}`,
+        description: `Upgrade to a WebSocket that pushes \`{type: 'event'|'risk'|'alert', data}\` for the caller's tenant only. Authenticate with the dashboard's session cookie, the subprotocols \`paylens, pl_…\` (what browsers can send), \`Authorization: Bearer\`, or \`?token=pl_…\`. A slow client's messages are dropped beyond a bounded buffer and it then receives \`{type:'lagged', data:{dropped}}\`. The connection is closed (code 1008) within seconds of its key being revoked or expiring, or at once when its session ends. ${scopeNote('read', 'view')}`,
         tags: ['live'],
         querystring: z.object({ token: z.string().max(200).optional() }),
       },
       onRequest: async (request, reply) => {
-        const token = liveToken(request);
-        if (!token)
-          throw new AppError(
-            'unauthorized',
-            'Pass the API key as a WebSocket subprotocol (paylens, pl_…) or as ?token=pl_…',
-          );
-        request.principal = await authorize(auth, request, reply, token, 'read');
+        // Without a key, the dashboard's session cookie (authorize refuses when there is neither).
+        request.principal = await authorize(auth, request, reply, liveToken(request), 'read', 'view');
       },
     },
     (socket, request) => {
@@ -100,7 +95,8 @@ export async function liveRoutes(app: App, { hub, auth }: LiveRoutesDeps): Promi
       }
       const { tenantId, keyId } = principal;
       socket.on('pong', () => awaitingPong.delete(socket));
-      const detach = hub.subscribe(tenantId, socket, keyId);
+      // A signed-in user's feed lives as long as their session: it is what ends (sign-out, disable, role change).
+      const detach = hub.subscribe(tenantId, socket, principal.user?.sessionId ?? keyId);
       socket.on('close', detach);
       socket.on('error', detach);
       socket.send(JSON.stringify({ type: 'ready', data: { tenantId } } satisfies LiveMessage));
