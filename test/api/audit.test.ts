@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, createTestApp, type TestApp } from '../harness/app.js';
+import { describe, expect, it } from 'vitest';
+import { appForSuite, callApi } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 interface Entry {
@@ -15,13 +15,7 @@ interface Entry {
 }
 
 describe.each(storeKinds())('audit log on %s', (store) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   const call = (apiKey: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
     callApi(t, method, url, payload, apiKey);

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, createTestApp, postEvent, type TestApp } from '../harness/app.js';
+import { describe, expect, it } from 'vitest';
+import { appForSuite, callApi, postEvent } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -256,13 +256,7 @@ const mercadoPago = (id: number, status: string, detail: string, at: string) => 
 });
 
 describe.each(storeKinds())('disputes and fraud warnings label transactions (%s)', (store) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   const ingest = async (payload: unknown) => {
     const res = await postEvent(t, payload);

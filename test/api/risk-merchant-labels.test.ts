@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { scoreSimulation } from '../../src/modules/risk/simulation/simulation-runner.js';
-import { callApi, createTestApp, postEvent, type TestApp } from '../harness/app.js';
+import { appForSuite, callApi, createTestApp, postEvent, type TestApp } from '../harness/app.js';
 import { harnessRedisUrl, storeKinds } from '../harness/stores.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -104,13 +104,7 @@ async function compromisedMerchant(t: TestApp) {
 }
 
 describe.each(storeKinds())('merchant risk from labels on the running server (%s)', (store) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('labels through POST /v1/risk/labels hold the next score at that merchant, and only there', async () => {
     expect(t.container.risk.labelRisk.kind).toBe('memory');

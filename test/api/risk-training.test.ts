@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, createTestApp, type TestApp } from '../harness/app.js';
+import { describe, expect, it } from 'vitest';
+import { appForSuite, callApi } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const DAY = 86_400_000;
@@ -44,13 +44,7 @@ function history(seed: number, count = 400) {
 }
 
 describe.each(storeKinds())('model training on the running server (%s)', (store) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   const call = (apiKey: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
     callApi(t, method, url, payload, apiKey);

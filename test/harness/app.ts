@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { loadConfig } from '../../src/platform/config/config.js';
@@ -98,4 +99,19 @@ export async function createTestApp(store: StoreKind, env: Record<string, string
       await container.close();
     },
   };
+}
+
+/**
+ * One app for the suite it is called in: created before its first test, closed after its last. The
+ * returned object is filled in by then, so tests use it as they would createTestApp's answer.
+ */
+export function appForSuite(store: StoreKind, env: Record<string, string> = {}): TestApp {
+  const suite = {} as TestApp;
+  beforeAll(async () => {
+    Object.assign(suite, await createTestApp(store, env));
+  });
+  afterAll(async () => {
+    await suite.close();
+  });
+  return suite;
 }
