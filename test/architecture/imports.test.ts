@@ -47,6 +47,28 @@ function importsOf(file: string): Import[] {
   return imports;
 }
 
+/**
+ * The routes plugins a file hands to Fastify or calls with its instance: by the convention every
+ * module follows, a routes plugin is a function named `…Routes` or `…Route`.
+ */
+function pluginsRegisteredBy(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+  const found: string[] = [];
+  const isPlugin = (node: ts.Node | undefined): node is ts.Identifier =>
+    node !== undefined && ts.isIdentifier(node) && /Routes?$/.test(node.text);
+  const visit = (node: ts.Node) => {
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const registers = ts.isPropertyAccessExpression(callee) && callee.name.text === 'register';
+      if (registers && isPlugin(node.arguments[0])) found.push(node.arguments[0].text);
+      if (isPlugin(callee)) found.push(callee.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
 const files = sourceFiles(root);
 const imports = new Map(files.map((file) => [file, importsOf(file)] as const));
 const graph = new Map([...imports].map(([file, list]) => [file, list.map((i) => i.target)] as const));
@@ -83,6 +105,26 @@ describe('module boundaries (docs/architecture.md)', () => {
       if (!rel(file).startsWith('platform/')) continue;
       for (const target of targets)
         if (!rel(target).startsWith('platform/')) violations.push(`${rel(file)} → ${rel(target)}`);
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('only the top layer (app.ts, the CLI, the entrypoints) sees the container', () => {
+    // Routes and services get the narrow slice they use (their *Deps), so none can reach every service.
+    const topLayer = /^(app\.ts|container\.ts|cli\/|entrypoints\/)/;
+    const violations: string[] = [];
+    for (const [file, targets] of graph)
+      if (!topLayer.test(rel(file)) && targets.some((t) => rel(t) === 'container.ts'))
+        violations.push(`${rel(file)} → container.ts`);
+    expect(violations).toEqual([]);
+  });
+
+  it('a routes plugin registers no other routes plugin: app.ts registers each one itself', () => {
+    const violations: string[] = [];
+    for (const file of files.filter((f) => f.endsWith('.routes.ts'))) {
+      for (const target of graph.get(file) ?? [])
+        if (target.endsWith('.routes.ts')) violations.push(`${rel(file)} imports ${rel(target)}`);
+      for (const name of pluginsRegisteredBy(file)) violations.push(`${rel(file)} registers ${name}`);
     }
     expect(violations).toEqual([]);
   });
