@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { redisCommandSeconds } from './redis-latency.js';
 
 /** Every label value is taken from a closed set: a value a client or tenant chose would be a new series each time. */
@@ -14,8 +14,6 @@ export function methodLabel(method: string): string {
 /** Where a verdict was asked for: the ingest pipeline, the scoring API, or anything else (simulations, backtests). */
 const SCORE_SOURCES = new Set(['ingest', 'api']);
 const DECISIONS = new Set(['approve', 'review', 'decline']);
-/** The in-process caches that report lookups. */
-export type CacheName = 'api_key' | 'risk_config';
 
 /** Lines about unmapped provider codes per minute at most: tenants choose those codes, so they must not flood the log either. */
 const UNMAPPED_LOG_LINES_PER_MINUTE = 60;
@@ -92,22 +90,6 @@ export function createMetrics(options: MetricsOptions) {
     labelNames: ['decision', 'source'] as const,
     registers: [registry],
   });
-  const cacheLookups = new Counter({
-    name: 'paylens_cache_lookups_total',
-    help: 'In-process cache lookups by cache (api_key, risk_config) and outcome (hit, miss)',
-    labelNames: ['cache', 'outcome'] as const,
-    registers: [registry],
-  });
-  const activeKeySources: (() => number)[] = [];
-  new Gauge({
-    name: 'paylens_active_api_keys',
-    help: 'Distinct API keys verified on this instance within the key cache TTL (keys in active use)',
-    registers: [registry],
-    collect() {
-      this.set(activeKeySources.reduce((sum, count) => sum + count(), 0));
-    },
-  });
-
   return {
     registry,
     risk: {
@@ -117,18 +99,6 @@ export function createMetrics(options: MetricsOptions) {
         riskScore.observe({ source }, verdict.score);
         riskDecisions.inc({ decision: DECISIONS.has(verdict.decision) ? verdict.decision : OTHER, source });
       },
-    },
-    cache: {
-      hit(cache: CacheName): void {
-        cacheLookups.inc({ cache, outcome: 'hit' });
-      },
-      miss(cache: CacheName): void {
-        cacheLookups.inc({ cache, outcome: 'miss' });
-      },
-    },
-    /** Counts the keys a key cache holds at each scrape (several caches add up). */
-    countActiveKeys(count: () => number): void {
-      activeKeySources.push(count);
     },
     httpRequestDuration: new Histogram({
       name: 'paylens_http_request_duration_seconds',
