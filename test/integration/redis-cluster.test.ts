@@ -108,6 +108,8 @@ describe('Redis Cluster: every Redis user on a real 3-primary cluster', { tags: 
   it('rate limits: two instances share one count per key', async () => {
     const clients = [0, 1].map(() => createRedisClient(topology, { role: 'test-limits', maxRetriesPerRequest: 2 }));
     try {
+      // Until a client is ready each instance counts alone (the fallback); the shared count is what is tested.
+      await Promise.all(clients.map((c) => (c.status === 'ready' ? null : new Promise((r) => c.once('ready', r)))));
       const settings = { enabled: true, perKey: 5, perAddress: 0, authFailures: 0 };
       const [a, b] = clients.map((c) => new RequestLimits(settings, c));
       const key = `key_${randomBytes(4).toString('hex')}`;
