@@ -17,7 +17,7 @@ export type { StoredAssessment };
 export type {
   AuditEntryView as AuditEntry,
   ChainReportView as ChainReport,
-} from '../../src/modules/tenancy/audit.routes.js';
+} from '../../src/modules/tenancy/tenancy.routes.js';
 export type Series = Timeseries['series'][number];
 
 export interface Page<T> {

@@ -1,11 +1,8 @@
-export { adminRoutes, tenantNameSchema } from './admin.routes.js';
 export { ApiKeyRepository } from './api-key.repository.js';
 export type { ApiKeyRecord } from './api-key.repository.js';
 export { ApiKeyService } from './api-key.service.js';
-export { apiKeyRoutes } from './api-keys.routes.js';
 export { actorDetails, auditTrail } from './audit.hook.js';
 export { AuditRepository } from './audit.repository.js';
-export { auditRoutes } from './audit.routes.js';
 export { AuditLog } from './audit.service.js';
 export {
   CSRF_HEADER,
@@ -25,6 +22,5 @@ export type { Permission, Role, Scope } from './scopes.js';
 export { TenantRepository } from './tenant.repository.js';
 export { createTenancy } from './tenancy.factory.js';
 export type { TenancyDeps } from './tenancy.factory.js';
-export type { AdminRoutesDeps } from './admin.routes.js';
-export type { ApiKeyRoutesDeps } from './api-keys.routes.js';
-export type { AuditRoutesDeps } from './audit.routes.js';
+export { adminRoutes, apiKeyRoutes, auditRoutes, tenantNameSchema } from './tenancy.routes.js';
+export type { AdminRoutesDeps, ApiKeyRoutesDeps, AuditRoutesDeps } from './tenancy.routes.js';

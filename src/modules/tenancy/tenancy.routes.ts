@@ -1,12 +1,69 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { safeEqual } from '../../platform/crypto/hashing.js';
 import { AppError } from '../../platform/errors/app-error.js';
+import { bearerToken } from '../../platform/http/bearer.js';
 import { parseCidr } from '../../platform/http/client-address.js';
+import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
 import type { ApiKeyRecord } from './api-key.repository.js';
 import type { ApiKeyService } from './api-key.service.js';
+import { chainBreakReasons } from './audit-chain.js';
+import type { AuditLog } from './audit.service.js';
 import { principalOf, tenantOf } from './auth.plugin.js';
 import { SCOPES, scopeSchema, type Scope } from './scopes.js';
+import type { TenantRepository } from './tenant.repository.js';
+
+/*
+ * Three plugins, one per door: the operator's tenant creation (admin token, under /admin/v1), and the
+ * tenant's own API keys and audit log (API key or session, under /v1). app.ts registers each in its scope.
+ */
+
+export const tenantNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _');
+
+/** What the operator routes use: the admin token (the routes refuse every call without one), tenants and keys. */
+export interface AdminRoutesDeps {
+  adminToken: string | undefined;
+  tenants: Pick<TenantRepository, 'create'>;
+  apiKeys: Pick<ApiKeyService, 'issue'>;
+}
+
+/** Operator routes, enabled only when PAYLENS_ADMIN_TOKEN is set. */
+export async function adminRoutes(app: App, { adminToken, tenants, apiKeys }: AdminRoutesDeps): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    const token = bearerToken(request);
+    if (!adminToken || !token || !safeEqual(token, adminToken))
+      throw new AppError('unauthorized', 'Send the admin token as Authorization: Bearer …');
+  });
+
+  app.post(
+    '/tenants',
+    {
+      schema: {
+        summary: 'Create a tenant and its first API key',
+        tags: ['admin'],
+        body: z.object({ name: tenantNameSchema }),
+        response: {
+          201: z.object({
+            tenant: z.object({ id: z.string(), name: z.string() }),
+            apiKey: z.string().describe('Shown once'),
+          }),
+          ...problemResponses(401, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const tenant = await tenants.create(request.body.name);
+      if (!tenant) throw new AppError('conflict', `Tenant ${request.body.name} exists already`);
+      const issued = await apiKeys.issue(tenant.id, 'default');
+      return reply.code(201).send({ tenant: { id: tenant.id, name: tenant.name }, apiKey: issued.secret });
+    },
+  );
+}
 
 const apiKeySchema = z.object({
   id: z.string(),
@@ -171,5 +228,82 @@ export async function apiKeyRoutes(app: App, { apiKeys }: ApiKeyRoutesDeps): Pro
       if (!revoked) throw new AppError('not_found', `No API key ${request.params.id}`);
       return present(revoked);
     },
+  );
+}
+
+const entrySchema = z.object({
+  seq: z.number().int(),
+  id: z.string(),
+  at: z.string(),
+  actor: z.string().describe('The API key id that made the call'),
+  action: z.string(),
+  target: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+/** Wire shapes (the dashboard imports them as types). */
+export type AuditEntryView = z.output<typeof entrySchema>;
+
+const linkSchema = z.object({ seq: z.number().int(), hash: z.string() });
+
+const chainReportSchema = z.object({
+  valid: z.boolean(),
+  entries: z.number().int().describe('Entries verified before the first break (all of them when valid)'),
+  last: linkSchema.nullable().describe('The last verified entry'),
+  broken: z.object({ seq: z.number().int(), reason: z.enum(chainBreakReasons) }).nullable(),
+});
+export type ChainReportView = z.output<typeof chainReportSchema>;
+
+/** What the audit routes use: the tenant's audit log. */
+export interface AuditRoutesDeps {
+  audit: Pick<AuditLog, 'list' | 'verify'>;
+}
+
+export async function auditRoutes(app: App, { audit }: AuditRoutesDeps): Promise<void> {
+  app.get(
+    '/audit',
+    {
+      schema: {
+        summary: 'Who changed what and when: the tenant audit log, newest first',
+        description:
+          'Every successful configuration change through the tenant API (API keys, webhook endpoints, risk rules, list entries, model activation, dead-letter replays and discards, alert settings and resends) is an entry in a per-tenant hash chain. Pass `nextCursor` back as `cursor` for the next page.',
+        tags: ['audit'],
+        querystring: z.object({
+          action: z.string().max(64).optional(),
+          actor: z.string().max(64).optional(),
+          ...timeRangeQuery.shape,
+          ...pageQuery.shape,
+        }),
+        response: { 200: pageOf(entrySchema), ...problemResponses(401, 422) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return audit.list(
+        tenantOf(request),
+        { action: q.action, actor: q.actor, ...toTimeRange(q) },
+        q.limit,
+        cursorParam(q.cursor, 'aud'),
+      );
+    },
+  );
+
+  app.get(
+    '/audit/verify',
+    {
+      schema: {
+        summary: 'Recompute the audit hash chain and report the first altered entry, if any',
+        description:
+          'Each entry hashes the one before it, so an edited, removed or reordered entry breaks the chain from there on. Entries cut off the end leave a valid, shorter chain: keep the reported last `seq` and `hash` elsewhere to notice that.',
+        tags: ['audit'],
+        response: {
+          200: chainReportSchema,
+          ...problemResponses(401),
+        },
+      },
+    },
+    async (request) => audit.verify(tenantOf(request)),
   );
 }
