@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const { createLogger } = await import('../platform/logging/logger.js');
   const logger = createLogger(config.LOG_LEVEL);
   // Started before its database: the port answers health (live 200, ready 503) while the connect is retried with backoff.
-  const starting = config.DATABASE_URL && config.PORT !== 0 ? await listenWhileStarting(config.HOST, config.PORT) : null;
+  const starting =
+    config.DATABASE_URL && config.PORT !== 0 ? await listenWhileStarting(config.HOST, config.PORT) : null;
   if (config.DATABASE_URL) await waitForPostgres(config.DATABASE_URL, logger, { onFailure: starting?.databaseDown });
   const container = await createContainer(config, { logger });
 
