@@ -322,8 +322,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
       redis?.disconnect();
       await outbound.close();
       await database.close();
-      resilience.shutdown();
       await replica?.close();
+      resilience.shutdown();
     },
   };
 }
