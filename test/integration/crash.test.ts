@@ -29,7 +29,7 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const up = await fetch(`${base}/health/live`).then(
+    const up = await fetch(`${base}/health/ready`).then(
       (r) => r.ok,
       () => false,
     );

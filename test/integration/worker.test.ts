@@ -50,7 +50,7 @@ async function embeddedServer(extra: Record<string, string>): Promise<string> {
   });
   children.push(child);
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => ((await fetch(`${base}/health/live`)).ok ? true : null), 'the server');
+  await waitFor(async () => ((await fetch(`${base}/health/ready`)).ok ? true : null), 'the server');
   return base;
 }
 
