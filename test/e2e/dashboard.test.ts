@@ -247,9 +247,17 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
     const actions = page.locator('tr[data-audit-seq] td:nth-child(3)');
     await expect
       .poll(() => actions.allTextContents())
-      .toEqual(['list_entry.remove', 'list_entry.add', 'list_entry.remove', 'list_entry.add']);
+      // Newest first; the payment timeline above opened the event's raw payload, recorded as a data access.
+      .toEqual([
+        'list_entry.remove',
+        'list_entry.add',
+        'list_entry.remove',
+        'list_entry.add',
+        'raw_event.view',
+        'raw_event.view',
+      ]);
     await page.getByRole('button', { name: 'Verify chain' }).click();
-    await page.getByRole('status').filter({ hasText: 'Chain intact: 4 entries' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Chain intact: 6 entries' }).waitFor();
 
     // An entry edited behind the API's back is found, and named.
     await t.container.db
