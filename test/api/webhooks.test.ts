@@ -1,10 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { createSign, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createContainer } from '../../src/container.js';
@@ -25,7 +21,6 @@ import {
   capture as paypalCapture,
   paypalEvent,
 } from '../../src/modules/normalize/connectors/paypal/__fixtures__/paypal-events.js';
-import { paypalSignedMessage } from '../../src/modules/normalize/connectors/paypal/paypal.signature.js';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { ENCRYPTION_KEY_SETTING } from '../../src/platform/crypto/encryption-key.js';
 import { SecretBox } from '../../src/platform/crypto/secret-box.js';
@@ -33,6 +28,7 @@ import { hmacSha256 } from '../../src/platform/crypto/hashing.js';
 import type { App } from '../../src/platform/http/types.js';
 import { configFor, createTestApp, TEST_METRICS_TOKEN, type TestApp } from '../harness/app.js';
 import { storeKinds, type StoreKind } from '../harness/stores.js';
+import { paypalSigner, type PaypalSigner } from '../security/signing.js';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
@@ -446,8 +442,7 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
   let t: TestApp;
   let fakeApi: Server;
   let fakeApiUrl: string;
-  let paypalCertificate: string;
-  let paypalKey: string;
+  let paypal: PaypalSigner;
   const seenAuthorizations: string[] = [];
   const mercadoPagoPayments = new Map<string, Record<string, unknown>>();
 
@@ -470,30 +465,7 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
     });
     await new Promise<void>((resolve) => fakeApi.listen(0, '127.0.0.1', resolve));
     fakeApiUrl = `http://127.0.0.1:${(fakeApi.address() as AddressInfo).port}`;
-    // A throwaway certificate generated per run, so no private key lives in the repository.
-    const dir = mkdtempSync(join(tmpdir(), 'paylens-paypal-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=paylens-test',
-      ],
-      { stdio: 'ignore' },
-    );
-    paypalCertificate = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    paypalKey = readFileSync(join(dir, 'key.pem'), 'utf8');
-    rmSync(dir, { recursive: true, force: true });
+    paypal = paypalSigner();
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => fakeApi.close(() => resolve()));
@@ -624,23 +596,12 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
       await createEndpoint(t.app, t.apiKey, {
         provider: 'paypal',
         secret: 'unused-with-certificates',
-        settings: { webhookId, certificateSource: { pem: paypalCertificate } },
+        settings: { webhookId, certificateSource: { pem: paypal.certificate } },
       })
     ).json();
     const body = JSON.stringify(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', paypalCapture()));
-    const headersFor = (signedWebhookId: string) => {
-      const id = randomUUID();
-      const time = new Date().toISOString();
-      const sig = createSign('RSA-SHA256')
-        .update(paypalSignedMessage(id, time, signedWebhookId, Buffer.from(body)))
-        .sign(paypalKey, 'base64');
-      return {
-        'paypal-transmission-id': id,
-        'paypal-transmission-time': time,
-        'paypal-transmission-sig': sig,
-        'paypal-auth-algo': 'SHA256withRSA',
-      };
-    };
+    const headersFor = (signedWebhookId: string) =>
+      paypal.headers({ transmissionId: randomUUID(), time: new Date(), webhookId: signedWebhookId, body });
 
     const before = await rawCount();
     const wrongWebhook = await deliver(endpoint.url, body, headersFor('ANOTHER-WEBHOOK'));
