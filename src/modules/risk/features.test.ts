@@ -1,53 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { coerceFeatures, computeFeatures, storedFeatures, type FeatureInput } from './features.js';
-import { amountLogMilli, DAY_MS, type BurstCounts, type VelocitySnapshot } from './velocity/velocity-store.js';
+import {
+  amountLogMilli,
+  DAY_MS,
+  quietHistory,
+  unknownHistory,
+  type VelocitySnapshot,
+} from './velocity/velocity-store.js';
 
-const quiet: BurstCounts = {
-  newCards10m: 0,
-  newCards1h: 0,
-  newCustomers10m: 0,
-  newCustomers1h: 0,
-  declines10m: 0,
-  declines1h: 0,
-};
-const empty: VelocitySnapshot = {
-  customer: {
-    count1h: 0,
-    count24h: 0,
-    count7d: 0,
-    count30d: 0,
-    amountUsdMinor1h: 0,
-    amountUsdMinor24h: 0,
-    amountUsdMinor7d: 0,
-    amountUsdMinor30d: 0,
-    declines1h: 0,
-    distinctCards24h: 1,
-    seenBefore: false,
-    firstSeenAt: null,
-  },
-  account: { firstSeenAt: null },
-  card: { count1h: 0, declines1h: 0, seenBefore: false, firstSeenAt: null },
-  device: {
-    ...quiet,
-    distinctCards24h: 1,
-    distinctCustomers24h: 1,
-    newCustomers24h: 0,
-    seenBefore: false,
-    firstSeenAt: null,
-  },
-  ip: {
-    ...quiet,
-    count1h: 0,
-    distinctCustomers24h: 1,
-    distinctCustomers30d: 1,
-    newCustomers24h: 0,
-    customerSeenBefore: false,
-    firstSeenAt: null,
-  },
-  merchant: { ...quiet, count10m: 0, count1h: 0, amounts: { count: 0, sumLogMilli: 0, sumSqLogMilli: 0 } },
-  bin: quiet,
-  merchantBin: { count1h: 0, sequence10m: 0 },
-};
+/** A first payment: nothing in any window, every entity new, the distinct counts holding its own card and customer. */
+const empty = quietHistory(null, 1);
 const T = Date.parse('2026-03-01T12:00:00Z');
 const input: FeatureInput = {
   at: T,
@@ -63,6 +25,24 @@ const input: FeatureInput = {
 };
 
 describe('computeFeatures', () => {
+  it('reads a history that could not be read as long known and quiet, not as a first payment', () => {
+    const f = computeFeatures({ ...input, velocityDegraded: true }, unknownHistory(T));
+    expect(f).toMatchObject({
+      first_seen_customer: 0,
+      first_seen_card: 0,
+      first_seen_device: 0,
+      customer_ip_known: 1,
+      customer_age_days: 365,
+      card_age_days: 365,
+      device_age_days: 365,
+      ip_age_days: 365,
+      customer_distinct_cards_24h: 0,
+      customer_count_30d: 0,
+      amount_vs_usual: 1,
+      velocity_degraded: 1,
+    });
+  });
+
   it('marks a first payment as first-seen, with a neutral amount ratio', () => {
     const f = computeFeatures(input, empty);
     expect(f).toMatchObject({
@@ -162,7 +142,7 @@ describe('computeFeatures', () => {
     const v: VelocitySnapshot = {
       ...empty,
       merchant: { ...empty.merchant, newCards10m: 7, declines10m: 5, count10m: 9, count1h: 20 },
-      bin: { ...quiet, newCards1h: 4 },
+      bin: { ...empty.bin, newCards1h: 4 },
       device: { ...empty.device, newCards1h: 3, newCustomers24h: 2 },
       merchantBin: { count1h: 5, sequence10m: 2 },
     };

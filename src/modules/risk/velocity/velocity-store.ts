@@ -116,13 +116,12 @@ export function amountLogMilli(amountUsdMinor: number): number {
 const UNKNOWN_HISTORY_AGE_MS = 365 * DAY_MS;
 
 /**
- * The snapshot scored while the history cannot be read (Redis down): no recent activity, and every
- * entity long known rather than new, so an outage does not make every customer, card and device look
- * first-seen (which the new-account and takeover rules would review or decline). The verdict's
- * `velocity_degraded` feature says the history was missing; rules may key on it.
+ * A snapshot with nothing in any window: every entity first seen at `firstSeenAt` (null: never
+ * before, a first sighting) and `own` (0 or 1) in each distinct count, which counts the
+ * transaction's own card or customer when the history holds it.
  */
-export function unknownHistory(at: number): VelocitySnapshot {
-  const seen = at - UNKNOWN_HISTORY_AGE_MS;
+export function quietHistory(firstSeenAt: number | null, own: 0 | 1): VelocitySnapshot {
+  const seenBefore = firstSeenAt !== null;
   const burst = { newCards10m: 0, newCards1h: 0, newCustomers10m: 0, newCustomers1h: 0, declines10m: 0, declines1h: 0 };
   return {
     customer: {
@@ -135,34 +134,42 @@ export function unknownHistory(at: number): VelocitySnapshot {
       amountUsdMinor7d: 0,
       amountUsdMinor30d: 0,
       declines1h: 0,
-      distinctCards24h: 0,
-      seenBefore: true,
-      firstSeenAt: seen,
+      distinctCards24h: own,
+      seenBefore,
+      firstSeenAt,
     },
-    account: { firstSeenAt: seen },
-    card: { count1h: 0, declines1h: 0, seenBefore: true, firstSeenAt: seen },
+    account: { firstSeenAt },
+    card: { count1h: 0, declines1h: 0, seenBefore, firstSeenAt },
     device: {
       ...burst,
-      distinctCards24h: 0,
-      distinctCustomers24h: 0,
+      distinctCards24h: own,
+      distinctCustomers24h: own,
       newCustomers24h: 0,
-      seenBefore: true,
-      firstSeenAt: seen,
+      seenBefore,
+      firstSeenAt,
     },
     ip: {
       ...burst,
       count1h: 0,
-      distinctCustomers24h: 0,
-      distinctCustomers30d: 0,
+      distinctCustomers24h: own,
+      distinctCustomers30d: own,
       newCustomers24h: 0,
-      customerSeenBefore: true,
-      firstSeenAt: seen,
+      customerSeenBefore: seenBefore,
+      firstSeenAt,
     },
     merchant: { ...burst, count10m: 0, count1h: 0, amounts: { count: 0, sumLogMilli: 0, sumSqLogMilli: 0 } },
     bin: { ...burst },
     merchantBin: { count1h: 0, sequence10m: 0 },
   };
 }
+
+/**
+ * The snapshot scored while the history cannot be read (Redis down): no recent activity, and every
+ * entity long known rather than new, so an outage does not make every customer, card and device look
+ * first-seen (which the new-account and takeover rules would review or decline). The verdict's
+ * `velocity_degraded` feature says the history was missing; rules may key on it.
+ */
+export const unknownHistory = (at: number): VelocitySnapshot => quietHistory(at - UNKNOWN_HISTORY_AGE_MS, 0);
 
 export interface VelocityStore {
   readonly kind: 'memory' | 'redis';
