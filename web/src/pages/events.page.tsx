@@ -1,4 +1,6 @@
 import { useState, type FormEvent } from 'react';
+// The server's own lists, from a file without dependencies so no server code reaches the bundle.
+import { eventStatuses, eventTypes, failureReasons } from '../../../src/modules/normalize/canonical-vocabulary.js';
 import { withQuery } from '../api.client.js';
 import type { Page, PaymentEvent } from '../api.types.js';
 import { Choice } from '../components/choice.js';
@@ -10,39 +12,6 @@ import { useLive } from '../live-feed.js';
 import { Link, navigate } from '../router.js';
 import { useApi } from '../use-api.js';
 
-// Checked against the server's enums at compile time; values are not imported so no server code reaches the bundle.
-const STATUSES = [
-  'approved',
-  'declined',
-  'failed',
-  'pending',
-  'canceled',
-  'refunded',
-  'partially_refunded',
-  'chargeback',
-] satisfies Array<PaymentEvent['status']>;
-const TYPES = ['authorization', 'capture', 'sale', 'refund', 'void', 'dispute'] satisfies Array<PaymentEvent['type']>;
-const REASONS = [
-  'insufficient_funds',
-  'do_not_honor',
-  'generic_decline',
-  'expired_card',
-  'incorrect_cvc',
-  'invalid_card_number',
-  'lost_or_stolen_card',
-  'restricted_card',
-  'suspected_fraud',
-  'blocked_by_risk_rules',
-  'authentication_required',
-  'authentication_failed',
-  'limit_exceeded',
-  'issuer_unavailable',
-  'processing_error',
-  'invalid_request',
-  'duplicate_transaction',
-  'canceled_by_customer',
-  'unknown',
-] satisfies Array<NonNullable<PaymentEvent['failureReason']>>;
 export const PROVIDERS = ['stripe', 'adyen', 'checkout', 'paypal', 'mercadopago'];
 
 interface Filters {
@@ -134,16 +103,16 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
           options={PROVIDERS}
           show={providerName}
         />
-        <Choice any label="Status" value={draft.status} onChange={set('status')} options={STATUSES} show={label} />
+        <Choice any label="Status" value={draft.status} onChange={set('status')} options={eventStatuses} show={label} />
         <Choice
           any
           label="Failure reason"
           value={draft.failureReason}
           onChange={set('failureReason')}
-          options={REASONS}
+          options={failureReasons}
           show={label}
         />
-        <Choice any label="Type" value={draft.type} onChange={set('type')} options={TYPES} />
+        <Choice any label="Type" value={draft.type} onChange={set('type')} options={eventTypes} />
         <label>
           From
           <input type="datetime-local" value={draft.from} onChange={set('from')} />
