@@ -96,7 +96,12 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const salt = config.PAYLENS_CUSTOMER_KEY_SALT ?? (await settings.getOrCreate('customer_key_salt', randomToken(32)));
   const customerKey = createCustomerKeyHasher(salt);
 
-  const tenancy = createTenancy({ db, apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS, clock });
+  const tenancy = createTenancy({
+    db,
+    apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
+    clock,
+    apiKeyLookups: metrics.cache('api_key'),
+  });
   const { tenants, apiKeys, audit } = tenancy;
   const limits = new RequestLimits(
     {
@@ -138,6 +143,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     logger,
     customerKey,
     clock,
+    configLookups: metrics.cache('risk_config'),
+    watchVelocityKeys: (keys) => metrics.velocityKeys(keys),
     paymentOfCapture: (trx, tenantId, provider, captureId) =>
       paymentEvents.paymentOfCapture(trx, tenantId, provider, captureId),
     onVerdict: (verdict) => metrics.risk.observe(verdict),

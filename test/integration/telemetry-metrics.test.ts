@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { callApi, createTestApp, postEvent, TEST_METRICS_TOKEN, type TestApp } from '../harness/app.js';
+import { appForSuite, callApi, createTestApp, postEvent, TEST_METRICS_TOKEN, type TestApp } from '../harness/app.js';
 import { harnessRedisUrl } from '../harness/stores.js';
 
 /** The value of one sample line of the exposition text, 0 when absent. */
@@ -93,11 +94,79 @@ describe('Prometheus metrics of scoring, caches and Redis', { tags: ['redis'] },
       expect(labels).toMatch(/^command="[a-z]+",outcome="(ok|error)"$/);
   });
 
+  it('counts each cache lookup on the request path as a hit or a miss', async () => {
+    const lookups = (text: string, cache: string) => ({
+      hit: sample(text, 'paylens_cache_requests_total', { cache, result: 'hit' }),
+      miss: sample(text, 'paylens_cache_requests_total', { cache, result: 'miss' }),
+    });
+    const delta = (before: string, after: string, cache: string) => {
+      const [b, a] = [lookups(before, cache), lookups(after, cache)];
+      return { hit: a.hit - b.hit, miss: a.miss - b.miss };
+    };
+    const before = await scrape();
+    // A well-formed key nobody issued: read from the database once, then answered (refused) from the cache.
+    const unknownKey = `pl_${randomBytes(32).toString('base64url')}`;
+    for (const _ of [1, 2]) expect((await callApi(t, 'GET', '/v1/events', undefined, unknownKey)).statusCode).toBe(401);
+    // A tenant's first score loads its rules and lists; its second finds them cached.
+    const fresh = await t.newTenant('cache-metrics');
+    for (const n of [1, 2])
+      expect(
+        (await callApi(t, 'POST', '/v1/risk/score', { ...minimal(), transactionId: `tx_cache_${n}` }, fresh.apiKey))
+          .statusCode,
+      ).toBe(200);
+    // A webhook endpoint that does not exist is remembered as absent too.
+    for (const _ of [1, 2])
+      expect(
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/v1/webhooks/stripe/whe_missing_for_metrics',
+            headers: { 'content-type': 'application/json' },
+            payload: '{}',
+          })
+        ).statusCode,
+      ).toBe(404);
+    const after = await scrape();
+    // The fresh tenant's key was issued after the last lookup of it: its first request misses too.
+    expect(delta(before, after, 'api_key')).toEqual({ hit: 2, miss: 2 });
+    expect(delta(before, after, 'risk_config')).toEqual({ hit: 1, miss: 1 });
+    expect(delta(before, after, 'webhook_endpoint')).toEqual({ hit: 1, miss: 1 });
+    // With Redis the velocity history is not in process memory: no key gauge.
+    expect(after).not.toMatch(/^paylens_velocity_active_keys\{/m);
+  });
+
   it('labels nothing with a tenant, a key or a transaction', async () => {
     const text = await scrape();
     expect(text).not.toContain(t.tenantId);
     expect(text).not.toContain('tx_metrics_');
     expect(text).not.toContain('metrics@example.com');
+  });
+});
+
+describe('Prometheus metrics of the in-process velocity store', () => {
+  const t = appForSuite('pglite');
+  const scrape = async () =>
+    (await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } }))
+      .body;
+  const score = async (n: number, email: string) =>
+    expect(
+      (await callApi(t, 'POST', '/v1/risk/score', { ...minimal(), customer: { email }, transactionId: `tx_keys_${n}` }))
+        .statusCode,
+    ).toBe(200);
+
+  it('reports the keys it holds against the most it holds before evicting', async () => {
+    const held = async () => sample(await scrape(), 'paylens_velocity_active_keys', { store: 'memory' });
+    expect(sample(await scrape(), 'paylens_velocity_max_keys', { store: 'memory' })).toBe(1_000_000);
+    const empty = await held();
+    await score(1, 'first@example.com');
+    const one = await held();
+    expect(one).toBeGreaterThan(empty);
+    // The same customer and IP again: no new key.
+    await score(2, 'first@example.com');
+    expect(await held()).toBe(one);
+    // Another customer from the same IP: exactly one more key (the customer's; the IP's is held already).
+    await score(3, 'second@example.com');
+    expect(await held()).toBe(one + 1);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { CacheLookups, HeldKeys } from '../../platform/metrics/metrics.js';
 import type { Resilience } from '../../platform/resilience/resilience.js';
 import type { Logger } from 'pino';
 import type { RedisConnector } from '../../platform/redis/redis-client.js';
@@ -31,6 +32,10 @@ export interface RiskDeps {
   paymentOfCapture: RiskHookDeps['paymentOfCapture'];
   /** Told of every verdict (the score histogram and decision counter). */
   onVerdict?: VerdictObserver;
+  /** Told whether each tenant configuration lookup was answered from the cache. */
+  configLookups?: CacheLookups;
+  /** Given the in-process velocity store's key counts (none with Redis). */
+  watchVelocityKeys?: (keys: HeldKeys) => void;
   /** Breakers and fallback counts: the Redis history is read through the `redis` breaker. */
   resilience?: Resilience;
   /** How long a score waits for the Redis history before scoring without it (REDIS_COMMAND_TIMEOUT_MS). */
@@ -44,6 +49,7 @@ export function createRisk(deps: RiskDeps) {
         deps.logger.warn({ err: error }, 'risk velocity store: Redis connection error'),
       )
     : new MemoryVelocityStore();
+  if (velocity instanceof MemoryVelocityStore) deps.watchVelocityKeys?.(velocity.heldKeys);
   const labelRisk: LabelRiskStore = deps.redis
     ? RedisLabelRiskStore.connect(deps.redis, undefined, (error) =>
         deps.logger.warn({ err: error }, 'risk label store: Redis connection error'),
@@ -51,7 +57,7 @@ export function createRisk(deps: RiskDeps) {
     : new MemoryLabelRiskStore();
   const repo = new RiskRepository(deps.db);
   const lists = new ListRepository(deps.db);
-  const config = new TenantRiskConfigCache(repo, lists);
+  const config = new TenantRiskConfigCache(repo, lists, deps.configLookups);
   const recorder = new AssessmentRecorder(deps.db, repo, deps.logger);
   const { resilience } = deps;
   const breaker = deps.redis && resilience ? resilience.breaker('redis', { timeoutMs: deps.redisTimeoutMs }) : null;

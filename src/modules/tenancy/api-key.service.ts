@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { randomToken, sha256Hex } from '../../platform/crypto/hashing.js';
 import { newId } from '../../platform/ids.js';
 import { addressMatcher } from '../../platform/http/client-address.js';
+import { UNCOUNTED_LOOKUPS, type CacheLookups } from '../../platform/metrics/metrics.js';
 import type { ApiKeyRecord, ApiKeyRepository, NewApiKey } from './api-key.repository.js';
 import { SCOPES, type Permission, type Role, type Scope } from './scopes.js';
 
@@ -79,6 +80,7 @@ export class ApiKeyService {
     private readonly repo: ApiKeyRepository,
     cacheTtlMs: number,
     private readonly clock: () => Date = () => new Date(),
+    private readonly lookups: CacheLookups = UNCOUNTED_LOOKUPS,
   ) {
     // A short TTL bounds how long a key revoked by another instance keeps working when the revocation
     // message does not arrive (see forget); this instance evicts at once.
@@ -97,7 +99,9 @@ export class ApiKeyService {
     if (!API_KEY_PATTERN.test(secret)) return null;
     const hash = sha256Hex(secret);
     let cached = this.cache.get(hash);
-    if (cached === undefined) {
+    if (cached !== undefined) this.lookups.hit();
+    else {
+      this.lookups.miss();
       const record = await this.repo.findByHash(hash);
       cached = record
         ? { record, allowsAddress: record.allowedCidrs ? addressMatcher(record.allowedCidrs) : anyAddress }

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { newId } from '../../platform/ids.js';
+import type { CacheLookups } from '../../platform/metrics/metrics.js';
 import type { OutboundHttp } from '../../platform/net/outbound-client.js';
 import { MAX_SIGNATURE_TOLERANCE_SECONDS, type Connector } from '../normalize/index.js';
 import type { ConnectorRegistry } from '../normalize/index.js';
@@ -77,6 +78,8 @@ export interface WebhookEndpointServiceDeps {
   clock: () => Date;
   /** How long a looked-up endpoint is reused; other instances see a rotation or deletion after this. */
   cacheTtlMs: number;
+  /** Told whether each delivery's endpoint lookup was answered from the cache. */
+  lookups: CacheLookups;
   /** Judges the URLs a connector would call with the settings, when they are saved. */
   http: Pick<OutboundHttp, 'urlProblem'>;
 }
@@ -186,7 +189,11 @@ export class WebhookEndpointService {
 
   async forDelivery(id: string): Promise<DeliveryLookup> {
     const cached = this.cache.get(id);
-    if (cached !== undefined) return cached ? { kind: 'found', endpoint: cached } : { kind: 'not_found' };
+    if (cached !== undefined) {
+      this.deps.lookups.hit();
+      return cached ? { kind: 'found', endpoint: cached } : { kind: 'not_found' };
+    }
+    this.deps.lookups.miss();
     const row = await this.deps.repo.findActive(id);
     if (!row) {
       this.cache.set(id, false);

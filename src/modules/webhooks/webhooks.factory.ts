@@ -39,6 +39,7 @@ export function createWebhooks(deps: WebhooksDeps) {
     keys: deps.keys,
     clock: deps.clock,
     cacheTtlMs: ENDPOINT_CACHE_TTL_MS,
+    lookups: deps.metrics.cache('webhook_endpoint'),
     http: deps.http,
   });
   const deliveries = new WebhookDeliveryService({

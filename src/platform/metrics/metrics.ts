@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { redisCommandSeconds } from './redis-latency.js';
 
 /** Every label value is taken from a closed set: a value a client or tenant chose would be a new series each time. */
@@ -14,6 +14,24 @@ export function methodLabel(method: string): string {
 /** Where a verdict was asked for: the ingest pipeline, the scoring API, or anything else (simulations, backtests). */
 const SCORE_SOURCES = new Set(['ingest', 'api']);
 const DECISIONS = new Set(['approve', 'review', 'decline']);
+
+/** The in-process caches on the request path: verified API keys, webhook endpoints, tenants' risk rules and lists. */
+export type CacheName = 'api_key' | 'webhook_endpoint' | 'risk_config';
+
+/** What a cache reports of each lookup (a port: the cache's module needs no registry). */
+export interface CacheLookups {
+  hit(): void;
+  miss(): void;
+}
+
+/** For a cache built without metrics (tests, tools). */
+export const UNCOUNTED_LOOKUPS: CacheLookups = { hit: () => undefined, miss: () => undefined };
+
+/** An in-process velocity history: how many keys it holds now, and how many it holds before evicting the least recent. */
+export interface HeldKeys {
+  size(): number;
+  max: number;
+}
 
 /** Lines about unmapped provider codes per minute at most: tenants choose those codes, so they must not flood the log either. */
 const UNMAPPED_LOG_LINES_PER_MINUTE = 60;
@@ -32,30 +50,29 @@ export function createMetrics(options: MetricsOptions) {
   const providers = new Set(options.providers);
   const provider = (value: string) => (providers.has(value) ? value : OTHER);
 
-  const eventsIngested = new Counter({
-    name: 'paylens_raw_events_total',
-    help: 'Raw events stored, by provider, source and outcome',
-    labelNames: ['provider', 'source', 'status'] as const,
-    registers: [registry],
-  });
-  const duplicates = new Counter({
-    name: 'paylens_duplicate_events_total',
-    help: 'Deliveries recognised as already stored (idempotent replays)',
-    labelNames: ['provider'] as const,
-    registers: [registry],
-  });
-  const unmappedCodes = new Counter({
-    name: 'paylens_unmapped_provider_codes_total',
-    help: 'Provider decline codes missing from the connector table (mapped to unknown); the codes themselves are logged',
-    labelNames: ['provider', 'code'] as const,
-    registers: [registry],
-  });
-  const invalidSignatures = new Counter({
-    name: 'paylens_invalid_signatures_total',
-    help: 'Webhook deliveries rejected for a bad or missing signature',
-    labelNames: ['provider'] as const,
-    registers: [registry],
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+
+  const eventsIngested = counter('paylens_raw_events_total', 'Raw events stored, by provider, source and outcome', [
+    'provider',
+    'source',
+    'status',
+  ]);
+  const duplicates = counter(
+    'paylens_duplicate_events_total',
+    'Deliveries recognised as already stored (idempotent replays)',
+    ['provider'],
+  );
+  const unmappedCodes = counter(
+    'paylens_unmapped_provider_codes_total',
+    'Provider decline codes missing from the connector table (mapped to unknown); the codes themselves are logged',
+    ['provider', 'code'],
+  );
+  const invalidSignatures = counter(
+    'paylens_invalid_signatures_total',
+    'Webhook deliveries rejected for a bad or missing signature',
+    ['provider'],
+  );
 
   const logged = { minute: 0, lines: 0, seen: new Set<string>() };
   const logUnmapped = (providerName: string, code: string) => {
@@ -84,12 +101,38 @@ export function createMetrics(options: MetricsOptions) {
     buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1],
     registers: [registry],
   });
-  const riskDecisions = new Counter({
-    name: 'paylens_risk_decisions_total',
-    help: 'Risk verdicts by decision (approve, review, decline) and source (ingest, api, other)',
-    labelNames: ['decision', 'source'] as const,
-    registers: [registry],
-  });
+  const riskDecisions = counter(
+    'paylens_risk_decisions_total',
+    'Risk verdicts by decision (approve, review, decline) and source (ingest, api, other)',
+    ['decision', 'source'],
+  );
+  const cacheRequests = counter(
+    'paylens_cache_requests_total',
+    'In-process cache lookups by cache (api_key, webhook_endpoint, risk_config) and result (hit, miss)',
+    ['cache', 'result'],
+  );
+  // Only the in-process store counts its keys here: a Redis store's keys are Redis's to report (redis_exporter).
+  let memoryVelocity: HeldKeys | null = null;
+  const velocityGauge = (name: string, help: string, value: (keys: HeldKeys) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['store'] as const,
+      registers: [registry],
+      collect() {
+        if (memoryVelocity) this.set({ store: 'memory' }, value(memoryVelocity));
+      },
+    });
+  velocityGauge(
+    'paylens_velocity_active_keys',
+    'Velocity-history keys (a customer, card, device, IP or merchant of a tenant) held in process memory',
+    (keys) => keys.size(),
+  );
+  velocityGauge(
+    'paylens_velocity_max_keys',
+    'Velocity-history keys held in process memory before the least recently seen are evicted',
+    (keys) => keys.max,
+  );
   return {
     registry,
     risk: {
@@ -99,6 +142,16 @@ export function createMetrics(options: MetricsOptions) {
         riskScore.observe({ source }, verdict.score);
         riskDecisions.inc({ decision: DECISIONS.has(verdict.decision) ? verdict.decision : OTHER, source });
       },
+    },
+    /** The lookup counters of one cache, bound once (a lookup on the request path costs one increment). */
+    cache(name: CacheName): CacheLookups {
+      const hit = cacheRequests.labels({ cache: name, result: 'hit' });
+      const miss = cacheRequests.labels({ cache: name, result: 'miss' });
+      return { hit: () => hit.inc(), miss: () => miss.inc() };
+    },
+    /** Reports the in-process velocity store's keys at each scrape. */
+    velocityKeys(keys: HeldKeys): void {
+      memoryVelocity = keys;
     },
     httpRequestDuration: new Histogram({
       name: 'paylens_http_request_duration_seconds',
@@ -129,12 +182,11 @@ export function createMetrics(options: MetricsOptions) {
         invalidSignatures.inc({ provider: provider(labels.provider) });
       },
     },
-    retryOutcomes: new Counter({
-      name: 'paylens_retry_attempts_total',
-      help: 'Retry-worker attempts by resulting raw-event status (normalized, ignored, unprocessed, dead)',
-      labelNames: ['status'] as const,
-      registers: [registry],
-    }),
+    retryOutcomes: counter(
+      'paylens_retry_attempts_total',
+      'Retry-worker attempts by resulting raw-event status (normalized, ignored, unprocessed, dead)',
+      ['status'],
+    ),
     writeBatchSize: new Histogram({
       name: 'paylens_write_batch_size',
       help: 'Events per group-commit transaction',

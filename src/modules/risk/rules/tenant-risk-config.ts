@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { UNCOUNTED_LOOKUPS, type CacheLookups } from '../../../platform/metrics/metrics.js';
 import type { ListRepository } from '../lists/list.repository.js';
 import type { VersionedModel } from '../model/model-training.js';
 import type { RiskRepository } from '../risk.repository.js';
@@ -25,6 +26,7 @@ export class TenantRiskConfigCache {
   constructor(
     private readonly risk: RiskRepository,
     private readonly lists: ListRepository,
+    private readonly lookups: CacheLookups = UNCOUNTED_LOOKUPS,
     private readonly ttlMs = 5_000,
   ) {
     this.cache = new LRUCache({ max: 10_000 });
@@ -32,7 +34,12 @@ export class TenantRiskConfigCache {
 
   get(tenantId: string): Promise<TenantRiskConfig> {
     const entry = this.cache.get(tenantId);
-    if (!entry) return this.loadInto(tenantId).config;
+    if (!entry) {
+      this.lookups.miss();
+      return this.loadInto(tenantId).config;
+    }
+    // A stale entry served while it reloads is a hit: the score did not wait for the database.
+    this.lookups.hit();
     if (!entry.reloading && Date.now() - entry.loadedAt > this.ttlMs) {
       entry.reloading = true;
       const next = this.load(tenantId);

@@ -304,8 +304,12 @@ export class MemoryVelocityStore implements VelocityStore {
   readonly kind = 'memory' as const;
   private readonly entities: LRUCache<string, Entity>;
 
+  /** How many entities it holds, and how many before the least recently seen is evicted (the metrics' gauges). */
+  readonly heldKeys: { size(): number; max: number };
+
   constructor(maxEntities = 1_000_000) {
     this.entities = new LRUCache({ max: maxEntities });
+    this.heldKeys = { size: () => this.entities.size, max: maxEntities };
   }
 
   async recordDecline(e: VelocityEvent): Promise<void> {
