@@ -69,6 +69,47 @@ function pluginsRegisteredBy(file: string): string[] {
   return found;
 }
 
+/** A routes file's plugins: the functions it exports whose first parameter is the Fastify instance (`app: App`). */
+function pluginsExportedBy(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+  const exported = (node: ts.Node) =>
+    ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  const takesApp = (fn: ts.SignatureDeclaration) => fn.parameters[0]?.type?.getText(source) === 'App';
+  const plugins: string[] = [];
+  for (const statement of source.statements) {
+    if (!exported(statement)) continue;
+    if (ts.isFunctionDeclaration(statement) && statement.name && takesApp(statement)) plugins.push(statement.name.text);
+    if (ts.isVariableStatement(statement))
+      for (const declaration of statement.declarationList.declarations) {
+        const value = declaration.initializer;
+        if (ts.isIdentifier(declaration.name) && value && ts.isArrowFunction(value) && takesApp(value))
+          plugins.push(declaration.name.text);
+      }
+  }
+  return plugins;
+}
+
+/** Where a file imports one of `plugins` (under any local name) or hands it to Fastify or calls it. */
+function usesOf(file: string, plugins: Set<string>): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+  const found: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isImportSpecifier(node) && plugins.has((node.propertyName ?? node.name).text))
+      found.push(`imports ${(node.propertyName ?? node.name).text}`);
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const first = node.arguments[0];
+      const registers = ts.isPropertyAccessExpression(callee) && callee.name.text === 'register';
+      if (registers && first && ts.isIdentifier(first) && plugins.has(first.text))
+        found.push(`registers ${first.text}`);
+      if (ts.isIdentifier(callee) && plugins.has(callee.text)) found.push(`calls ${callee.text}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
 const files = sourceFiles(root);
 const imports = new Map(files.map((file) => [file, importsOf(file)] as const));
 const graph = new Map([...imports].map(([file, list]) => [file, list.map((i) => i.target)] as const));
@@ -125,6 +166,52 @@ describe('module boundaries (docs/architecture.md)', () => {
       for (const target of graph.get(file) ?? [])
         if (target.endsWith('.routes.ts')) violations.push(`${rel(file)} imports ${rel(target)}`);
       for (const name of pluginsRegisteredBy(file)) violations.push(`${rel(file)} registers ${name}`);
+    }
+    expect(violations).toEqual([]);
+  });
+
+  // Modules with no HTTP surface of their own: a library the others call.
+  const withoutRoutes = new Set(['normalize']);
+  const routesFiles = (module: string) => files.filter((f) => moduleOf(f) === module && f.endsWith('.routes.ts'));
+  const modules = readdirSync(join(root, 'modules')).filter((m) => statSync(join(root, 'modules', m)).isDirectory());
+
+  it('each module has one <module>.routes.ts, and app.ts registers every plugin it exports', () => {
+    const registeredByApp = new Set(
+      usesOf(
+        join(root, 'app.ts'),
+        new Set(files.flatMap((f) => (f.endsWith('.routes.ts') ? pluginsExportedBy(f) : []))),
+      )
+        .filter((use) => !use.startsWith('imports '))
+        .map((use) => use.split(' ')[1]),
+    );
+    const violations: string[] = [];
+    for (const module of modules) {
+      const found = routesFiles(module).map(rel);
+      const expected = `modules/${module}/${module}.routes.ts`;
+      if (withoutRoutes.has(module)) {
+        if (found.length > 0) violations.push(`${module} is listed as having no routes but has ${found.join(', ')}`);
+        continue;
+      }
+      if (found.length !== 1 || found[0] !== expected)
+        violations.push(`${module}: expected ${expected} alone, found [${found.join(', ')}]`);
+      for (const file of routesFiles(module)) {
+        const plugins = pluginsExportedBy(file);
+        if (plugins.length === 0) violations.push(`${rel(file)} exports no routes plugin`);
+        for (const plugin of plugins)
+          if (!registeredByApp.has(plugin)) violations.push(`${rel(file)}: app.ts does not register ${plugin}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("only app.ts registers a module's routes", () => {
+    const plugins = new Set(modules.flatMap((m) => routesFiles(m)).flatMap((f) => pluginsExportedBy(f)));
+    expect(plugins.size).toBeGreaterThan(0);
+    const violations: string[] = [];
+    for (const file of files) {
+      // app.ts registers them; a module's index.ts only re-exports its own.
+      if (rel(file) === 'app.ts' || /^modules\/[^/]+\/index\.ts$/.test(rel(file))) continue;
+      for (const use of usesOf(file, plugins)) violations.push(`${rel(file)} ${use}`);
     }
     expect(violations).toEqual([]);
   });
