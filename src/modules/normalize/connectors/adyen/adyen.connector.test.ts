@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
 import type { VerifyInput } from '../../connector.js';
-import { adyenConnector, adyenSigningString } from './adyen.connector.js';
+import { adyenConnector } from './adyen.connector.js';
+import { adyenSigningString } from './adyen.signature.js';
 import {
   adyenDelivery,
   adyenItem,

@@ -1,10 +1,4 @@
-import {
-  FRAUD_WARNING,
-  type Card,
-  type EventStatus,
-  type EventType,
-  type NormalizedEventDraft,
-} from '../../canonical.js';
+import { FRAUD_WARNING, type Card, type EventStatus, type NormalizedEventDraft } from '../../canonical.js';
 import {
   mapDeclineCode,
   unknownDecline,
@@ -12,8 +6,6 @@ import {
   type DeclineMapping,
   type NormalizeContext,
   type NormalizeOutcome,
-  type VerifyInput,
-  type VerifyResult,
 } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
 import {
@@ -28,8 +20,10 @@ import {
   record,
   str,
 } from '../../payload-access.js';
-import { hmacSha256, safeEqual, sha256Hex } from '../../../../platform/crypto/hashing.js';
+import { sha256Hex } from '../../../../platform/crypto/hashing.js';
 import { adyenCodes, adyenExponentOverrides, adyenReasonKey } from './adyen.codes.js';
+import { adyenEvent } from './adyen.events.js';
+import { adyenItems, verifyAdyenSignature } from './adyen.signature.js';
 
 type Item = Record<string, unknown>;
 
@@ -44,13 +38,6 @@ const fundings: Record<string, Card['funding']> = {
   DEFERRED_DEBIT: 'debit',
 };
 
-/** The NotificationRequestItems of a delivery; anything else in the array is skipped. */
-function adyenItems(payload: unknown): Item[] {
-  const list = isRecord(payload) ? payload.notificationItems : undefined;
-  if (!Array.isArray(list)) return [];
-  return list.map((entry) => record(entry, 'NotificationRequestItem')).filter((item): item is Item => item !== null);
-}
-
 function succeeded(item: Item): boolean {
   const success = item.success;
   return success === true || (typeof success === 'string' && success.trim().toLowerCase() === 'true');
@@ -58,75 +45,6 @@ function succeeded(item: Item): boolean {
 
 function itemKey(item: Item): string {
   return `${str(item, 'pspReference') ?? ''}:${str(item, 'eventCode') ?? ''}:${succeeded(item) ? 'true' : 'false'}`;
-}
-
-/** What an item means for the payment; `null` for event codes that carry no payment state. */
-interface Classification {
-  type: EventType;
-  status: EventStatus;
-  /** Failures look their reason up in the refusal table unless a fixed mapping applies. */
-  fixed?: DeclineMapping;
-}
-
-const manualReviewRejected: DeclineMapping = {
-  reason: 'blocked_by_risk_rules',
-  declineType: 'hard',
-  action: 'review_manually',
-};
-
-function classify(code: string, success: boolean, item: Item): Classification | null {
-  switch (code) {
-    case 'AUTHORISATION':
-    case 'AUTHORISATION_ADJUSTMENT':
-      return { type: 'authorization', status: success ? 'approved' : 'declined' };
-    case 'PENDING':
-      return { type: 'authorization', status: 'pending' };
-    case 'OFFER_CLOSED':
-      return { type: 'authorization', status: 'canceled' };
-    case 'MANUAL_REVIEW_ACCEPT':
-      return { type: 'authorization', status: 'approved' };
-    case 'MANUAL_REVIEW_REJECT':
-      return { type: 'authorization', status: 'declined', fixed: manualReviewRejected };
-    case 'CAPTURE':
-      return { type: 'capture', status: success ? 'approved' : 'failed' };
-    // The acquirer rejected the capture/refund after Adyen accepted it: success is "true" here.
-    case 'CAPTURE_FAILED':
-      return { type: 'capture', status: 'failed' };
-    case 'REFUND':
-    case 'REFUND_WITH_DATA':
-      return { type: 'refund', status: success ? 'refunded' : 'failed' };
-    case 'REFUND_FAILED':
-    case 'REFUNDED_REVERSED':
-      return { type: 'refund', status: 'failed' };
-    case 'POSTPONED_REFUND':
-      return { type: 'refund', status: 'pending' };
-    case 'VOID_PENDING_REFUND':
-      return { type: 'refund', status: success ? 'canceled' : 'failed' };
-    case 'CANCELLATION':
-    case 'TECHNICAL_CANCEL':
-      return { type: 'void', status: success ? 'canceled' : 'failed' };
-    case 'CANCEL_OR_REFUND': {
-      // Adyen decides between cancel and refund itself and says which in modificationAction.
-      const refunded = str(item, 'additionalData.modificationAction')?.toLowerCase() === 'refund';
-      if (!success) return { type: refunded ? 'refund' : 'void', status: 'failed' };
-      return refunded ? { type: 'refund', status: 'refunded' } : { type: 'void', status: 'canceled' };
-    }
-    case 'EXPIRE':
-      return { type: 'void', status: 'canceled' };
-    case 'CHARGEBACK':
-    case 'SECOND_CHARGEBACK':
-    case 'PREARBITRATION_LOST':
-      return { type: 'dispute', status: 'chargeback' };
-    case 'NOTIFICATION_OF_CHARGEBACK':
-    case 'REQUEST_FOR_INFORMATION':
-    case 'NOTIFICATION_OF_FRAUD':
-      return { type: 'dispute', status: 'pending' };
-    case 'CHARGEBACK_REVERSED':
-    case 'PREARBITRATION_WON':
-      return { type: 'dispute', status: 'approved' };
-    default:
-      return null;
-  }
 }
 
 const failureStatuses: ReadonlySet<EventStatus> = new Set(['declined', 'failed']);
@@ -200,8 +118,9 @@ const keptAdditionalData = [
 function normalizeItem(item: Item, live: string | null, ctx: NormalizeContext): NormalizedEventDraft | null {
   const code = (str(item, 'eventCode') ?? '').toUpperCase();
   const success = succeeded(item);
-  const kind = classify(code, success, item);
-  if (!kind) return null;
+  const row = adyenEvent(code, item);
+  if (!row) return null;
+  const kind = { type: row.type, status: success ? row.success : row.failure, fixed: row.fixed };
   const extra = record(item, 'additionalData') ?? {};
   const failure = failureStatuses.has(kind.status);
   const isDispute = kind.type === 'dispute';
@@ -255,49 +174,13 @@ function normalizeItem(item: Item, live: string | null, ctx: NormalizeContext): 
       originalReference,
       merchantReference: str(item, 'merchantReference'),
       paymentMethod: str(item, 'paymentMethod'),
-      ...(code === 'NOTIFICATION_OF_FRAUD' ? { disputeStage: FRAUD_WARNING } : {}),
+      ...(row.fraudWarning ? { disputeStage: FRAUD_WARNING } : {}),
       ...kept,
       ...providerMetadataField(merchantMetadata(extra)),
     },
   };
   if (refused?.unmapped && refused.code) draft.unmappedCode = refused.code;
   return draft;
-}
-
-/** The 8 fields of a Standard webhook item in Adyen's order, missing → '' (docs: HMAC signature calculation). */
-export function adyenSigningString(item: Item): string {
-  const value = int(item, 'amount.value');
-  const success = item.success;
-  return [
-    str(item, 'pspReference') ?? '',
-    str(item, 'originalReference') ?? '',
-    str(item, 'merchantAccountCode') ?? '',
-    str(item, 'merchantReference') ?? '',
-    value === null ? '' : String(value),
-    str(item, 'amount.currency') ?? '',
-    str(item, 'eventCode') ?? '',
-    typeof success === 'boolean' ? String(success) : (str(item, 'success') ?? ''),
-  ].join(':');
-}
-
-function verifyAdyenSignature({ rawBody, secret }: VerifyInput): VerifyResult {
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(secret)) return { ok: false, reason: 'the Adyen HMAC key must be a hex string' };
-  let payload: unknown;
-  try {
-    payload = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'body is not JSON' };
-  }
-  const items = adyenItems(payload);
-  if (items.length === 0) return { ok: false, reason: 'no NotificationRequestItem to verify' };
-  for (const [index, item] of items.entries()) {
-    const given = str(item, 'additionalData.hmacSignature');
-    if (!given) return { ok: false, reason: `item ${index} has no additionalData.hmacSignature` };
-    const expected = hmacSha256(Buffer.from(secret, 'hex'), adyenSigningString(item));
-    if (!safeEqual(Buffer.from(given, 'base64'), expected))
-      return { ok: false, reason: `item ${index} hmacSignature does not match` };
-  }
-  return { ok: true };
 }
 
 export const adyenConnector: Connector = {

@@ -1,14 +1,11 @@
-import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
+import type { Card, EventStatus, NormalizedEventDraft } from '../../canonical.js';
 import {
   envelopeEventId,
-  headerValue,
   mapDeclineCode,
   type Connector,
   type DeclineMapping,
   type NormalizeContext,
   type NormalizeOutcome,
-  type VerifyInput,
-  type VerifyResult,
 } from '../../connector.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
 import {
@@ -25,8 +22,10 @@ import {
   str,
   stringMap,
 } from '../../payload-access.js';
-import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
+import { choose } from '../../event-table.js';
 import { checkoutApprovedCodes, checkoutCodes, checkoutExponentOverrides } from './checkout.codes.js';
+import { checkoutEvent, checkoutFacts, type CheckoutEvent } from './checkout.events.js';
+import { verifyCheckoutSignature } from './checkout.signature.js';
 
 type Data = Record<string, unknown>;
 
@@ -37,42 +36,6 @@ interface Envelope {
   root: Data;
 }
 
-interface Classification {
-  type: EventType;
-  status: EventStatus;
-  /** Applies when the event carries no response code of its own. */
-  fallback?: DeclineMapping;
-}
-
-const authenticationFailed: DeclineMapping = {
-  reason: 'authentication_failed',
-  declineType: 'soft',
-  action: 'retry_with_authentication',
-};
-
-const paymentEvents: Readonly<Record<string, Classification>> = {
-  payment_approved: { type: 'authorization', status: 'approved' },
-  payment_declined: { type: 'authorization', status: 'declined' },
-  payment_pending: { type: 'authorization', status: 'pending' },
-  payment_authentication_failed: { type: 'authorization', status: 'declined', fallback: authenticationFailed },
-  payment_captured: { type: 'capture', status: 'approved' },
-  payment_capture_declined: { type: 'capture', status: 'failed' },
-  payment_capture_pending: { type: 'capture', status: 'pending' },
-  payment_paid: { type: 'sale', status: 'approved' },
-  payment_refunded: { type: 'refund', status: 'refunded' },
-  payment_refund_declined: { type: 'refund', status: 'failed' },
-  payment_refund_pending: { type: 'refund', status: 'pending' },
-  payment_voided: { type: 'void', status: 'canceled' },
-  payment_void_declined: { type: 'void', status: 'failed' },
-  payment_canceled: { type: 'void', status: 'canceled' },
-  payment_expired: { type: 'void', status: 'canceled' },
-  card_verified: { type: 'authorization', status: 'approved' },
-  card_verification_declined: { type: 'authorization', status: 'declined' },
-};
-
-/** Dispute outcomes that leave the money with the merchant; every other dispute_* event is a chargeback in progress. */
-const disputesResolvedForMerchant: ReadonlySet<string> = new Set(['dispute_won', 'dispute_canceled']);
-const knownTypes: ReadonlySet<string> = new Set(Object.keys(paymentEvents));
 const cardFundings: Record<string, Card['funding']> = { credit: 'credit', debit: 'debit', prepaid: 'prepaid' };
 const failureStatuses: ReadonlySet<EventStatus> = new Set(['declined', 'failed']);
 
@@ -122,11 +85,8 @@ function usableEmail(data: Data): string | null {
   return email && !email.includes('*') ? email : null;
 }
 
-function refundStatus(data: Data): EventStatus {
-  const refunded = int(data, 'balances.total_refunded');
-  const captured = int(data, 'balances.total_captured');
-  return refunded !== null && captured !== null && refunded < captured ? 'partially_refunded' : 'refunded';
-}
+/** The event's row of the table, its status decided. */
+type Classification = Omit<CheckoutEvent, 'status'> & { status: EventStatus };
 
 function build(env: Envelope, ctx: NormalizeContext, kind: Classification): NormalizedEventDraft {
   const { data } = env;
@@ -192,17 +152,6 @@ function build(env: Envelope, ctx: NormalizeContext, kind: Classification): Norm
   return draft;
 }
 
-/**
- * Checkout.com signs the raw body only: there is no timestamp or delivery id in the scheme to hold
- * a replay window to. A replay is the same signed body, so the event-id dedupe absorbs it.
- */
-function verifyCheckoutSignature({ rawBody, headers, secret }: VerifyInput): VerifyResult {
-  const given = headerValue(headers, 'cko-signature')?.trim().toLowerCase();
-  if (!given) return { ok: false, reason: 'missing Cko-Signature header' };
-  const expected = hmacSha256(secret, rawBody).toString('hex');
-  return safeEqual(given, expected) ? { ok: true } : { ok: false, reason: 'Cko-Signature does not match the body' };
-}
-
 export const checkoutConnector: Connector = {
   id: 'checkout',
   displayName: 'Checkout.com',
@@ -214,7 +163,7 @@ export const checkoutConnector: Connector = {
     const env = readEnvelope(payload);
     if (!env || !env.id.startsWith('evt_')) return 0;
     const dataId = str(env.data, 'id') ?? '';
-    const ours = knownTypes.has(env.type) || env.type.startsWith('dispute_') || /^(pay|dsp)_/.test(dataId);
+    const ours = checkoutEvent(env.type) !== undefined || /^(pay|dsp)_/.test(dataId);
     if (ours && (str(payload, 'created_on') ?? str(payload, 'timestamp'))) return 0.97;
     return ours ? 0.75 : 0;
   },
@@ -224,17 +173,9 @@ export const checkoutConnector: Connector = {
   normalize(payload, ctx): NormalizeOutcome {
     const env = readEnvelope(payload);
     if (!env) return { kind: 'ignored', reason: 'not a Checkout.com event envelope' };
-    const kind =
-      paymentEvents[env.type] ??
-      (env.type.startsWith('dispute_')
-        ? {
-            type: 'dispute' as const,
-            status: disputesResolvedForMerchant.has(env.type) ? ('approved' as const) : ('chargeback' as const),
-          }
-        : null);
-    if (!kind) return { kind: 'ignored', reason: `Checkout.com event type ${env.type} does not change payment state` };
-    const draft = build(env, ctx, kind);
-    if (env.type === 'payment_refunded') draft.status = refundStatus(env.data);
+    const row = checkoutEvent(env.type);
+    if (!row) return { kind: 'ignored', reason: `Checkout.com event type ${env.type} does not change payment state` };
+    const draft = build(env, ctx, { ...row, status: choose(row.status, checkoutFacts(env.data)) });
     return { kind: 'events', events: [draft] };
   },
 
