@@ -1,6 +1,11 @@
 import { createContainer, type Container } from '../container.js';
 import { loadConfig, type Config } from '../platform/config/config.js';
+import { describeUrl, waitForPostgres } from '../platform/db/client.js';
 import { createLogger } from '../platform/logging/logger.js';
+import { isDependencyUnavailable } from '../platform/resilience/unavailable.js';
+
+/** sysexits.h EX_UNAVAILABLE: a one-shot command could not reach its database, so running it again later may succeed. */
+export const EXIT_DATABASE_UNREACHABLE = 69;
 
 export interface CliContainerOptions {
   /** Run pending migrations first (the default). */
@@ -9,6 +14,11 @@ export interface CliContainerOptions {
   config?: Config;
   /** Commands that run until a signal log at LOG_LEVEL; one-shot commands print only warnings unless LOG_LEVEL is set. */
   logLevel?: 'config' | 'quiet';
+  /**
+   * For commands that run until a signal (the worker, the data-lake poller): wait for PostgreSQL with
+   * backoff, as the server does, instead of failing at once. A one-shot command fails with exit 69.
+   */
+  waitForDatabase?: boolean;
 }
 
 /**
@@ -21,7 +31,19 @@ export async function withContainer<T>(
 ): Promise<T> {
   const config = options.config ?? loadConfig();
   const level = options.logLevel === 'config' ? config.LOG_LEVEL : (process.env.LOG_LEVEL ?? 'warn');
-  const container = await createContainer(config, { logger: createLogger(level), migrate: options.migrate ?? true });
+  const logger = createLogger(level);
+  if (config.DATABASE_URL && options.waitForDatabase) await waitForPostgres(config.DATABASE_URL, logger);
+  const container = await createContainer(config, { logger, migrate: options.migrate ?? true }).catch(
+    (error: unknown) => {
+      if (!config.DATABASE_URL || !isDependencyUnavailable(error)) throw error;
+      // A refused connection to every address of a host is an AggregateError with no message of its own.
+      const reason = (error instanceof Error && error.message) || (error as { code?: string }).code || String(error);
+      return fail(
+        `PostgreSQL is not reachable at ${describeUrl(config.DATABASE_URL)} (${reason}); start it or fix DATABASE_URL, then run the command again`,
+        EXIT_DATABASE_UNREACHABLE,
+      );
+    },
+  );
   try {
     return await fn(container);
   } finally {

@@ -31,38 +31,43 @@ export function registerDatalakeCommands(program: Command): void {
       const config = loadConfig();
       if (!config.DATALAKE_DATABASE_URL) fail('DATALAKE_DATABASE_URL is not set', 2);
       const lakeUrl = config.DATALAKE_DATABASE_URL;
-      await withContainer(async (container) => {
-        const source = openLakeSource(lakeUrl);
-        try {
-          const tenant = await container.tenants.findByName(opts.tenant);
-          if (!tenant) throw new Error(`no tenant named ${opts.tenant}`);
-          const poller = new DatalakePoller({
-            source,
-            intake: container.intake,
-            registry: container.registry,
-            tenantId: tenant.id,
-            pageSize,
-            logger: container.logger,
-          });
-          if (opts.once) {
-            const summary = await poller.pollOnce();
-            console.log(
-              opts.json
-                ? JSON.stringify(summary)
-                : `read ${summary.read}, stored ${summary.stored}, already stored ${summary.replayed}, rejected ${summary.failed}`,
-            );
-            return;
+      // Polling until a signal, it waits for PostgreSQL as the server does; a single pass fails at once.
+      const waitForDatabase = !opts.once;
+      await withContainer(
+        async (container) => {
+          const source = openLakeSource(lakeUrl);
+          try {
+            const tenant = await container.tenants.findByName(opts.tenant);
+            if (!tenant) throw new Error(`no tenant named ${opts.tenant}`);
+            const poller = new DatalakePoller({
+              source,
+              intake: container.intake,
+              registry: container.registry,
+              tenantId: tenant.id,
+              pageSize,
+              logger: container.logger,
+            });
+            if (opts.once) {
+              const summary = await poller.pollOnce();
+              console.log(
+                opts.json
+                  ? JSON.stringify(summary)
+                  : `read ${summary.read}, stored ${summary.stored}, already stored ${summary.replayed}, rejected ${summary.failed}`,
+              );
+              return;
+            }
+            const loop = new PollingLoop(async () => (await poller.pollOnce()).read, {
+              pollMs: config.DATALAKE_POLL_INTERVAL_S * 1000,
+              fullBatch: Number.POSITIVE_INFINITY,
+              logger: container.logger,
+              name: 'data lake poller',
+            });
+            await runUntilSignal(loop, () => container.close(), container.logger, 'data lake poller');
+          } finally {
+            await source.close();
           }
-          const loop = new PollingLoop(async () => (await poller.pollOnce()).read, {
-            pollMs: config.DATALAKE_POLL_INTERVAL_S * 1000,
-            fullBatch: Number.POSITIVE_INFINITY,
-            logger: container.logger,
-            name: 'data lake poller',
-          });
-          await runUntilSignal(loop, () => container.close(), container.logger, 'data lake poller');
-        } finally {
-          await source.close();
-        }
-      });
+        },
+        { waitForDatabase },
+      );
     });
 }

@@ -32,7 +32,7 @@ export function registerWorkerCommand(program: Command): void {
           };
           return runUntilSignal(c.retryWorker, close, c.logger, 'retry worker');
         },
-        { logLevel: 'config' },
+        { logLevel: 'config', waitForDatabase: true },
       );
     });
 }

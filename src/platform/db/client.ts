@@ -40,7 +40,7 @@ export interface DatabaseOptions {
 /** Defaults of the pool timeouts (config.ts gives the same to DATABASE_POOL_*_MS and DATABASE_STATEMENT_TIMEOUT_MS). */
 export const POOL_DEFAULTS = { acquireTimeoutMs: 5000, idleTimeoutMs: 30_000, statementTimeoutMs: 30_000 };
 
-function describeUrl(url: string): string {
+export function describeUrl(url: string): string {
   const u = new URL(url);
   return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
 }
