@@ -3,7 +3,7 @@ import { createSign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mercadoPagoManifest } from '../../src/modules/normalize/connectors/mercadopago/mercadopago.connector.js';
+import { mercadoPagoManifest } from '../../src/modules/normalize/connectors/mercadopago/mercadopago.signature.js';
 import { paypalSignedMessage } from '../../src/modules/normalize/connectors/paypal/paypal.signature.js';
 import { hmacSha256 } from '../../src/platform/crypto/hashing.js';
 

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureReasons } from '../../canonical.js';
 import type { VerifyInput } from '../../connector.js';
 import { noOutbound, OutboundClient } from '../../../../platform/net/outbound-client.js';
-import { mercadoPagoConnector, mercadoPagoManifest, mercadoPagoTsMillis } from './mercadopago.connector.js';
+import { mercadoPagoConnector } from './mercadopago.connector.js';
+import { mercadoPagoManifest, mercadoPagoTsMillis } from './mercadopago.signature.js';
 import { mercadoPagoNonFailureDetails } from './mercadopago.codes.js';
 import { chargeback, chargebackNotification, notification, payment } from './__fixtures__/mercadopago-payments.js';
 

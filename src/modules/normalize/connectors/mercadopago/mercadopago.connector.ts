@@ -1,18 +1,11 @@
 import { z } from 'zod';
-import type { Card, EventStatus, EventType, NormalizedEventDraft } from '../../canonical.js';
+import type { Card, NormalizedEventDraft } from '../../canonical.js';
 import {
-  headerValue,
   mapDeclineCode,
-  MAX_DELIVERY_ID_LENGTH,
-  outsideWindow,
-  signatureHeaderParts,
-  signatureTolerance,
   type Connector,
   type NormalizeContext,
   type NormalizeOutcome,
   type ResolveContext,
-  type VerifyInput,
-  type VerifyResult,
 } from '../../connector.js';
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
 import {
@@ -27,7 +20,6 @@ import {
   str,
   stringMap,
 } from '../../payload-access.js';
-import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
 import {
   jsonBody,
   OutboundError,
@@ -35,21 +27,13 @@ import {
   type OutboundResponse,
 } from '../../../../platform/net/outbound-client.js';
 import { mercadoPagoCodes } from './mercadopago.codes.js';
+import { mercadoPagoEvents, mercadoPagoPaymentEvent } from './mercadopago.events.js';
+import { isNotification, verifyMercadoPagoSignature } from './mercadopago.signature.js';
 
 const DEFAULT_API_BASE_URL = 'https://api.mercadopago.com';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 type Resource = Record<string, unknown>;
-
-/** The webhook notification: `{id, type, action, data: {id}, …}`, a reference without amount or status. */
-function isNotification(payload: unknown): payload is Resource {
-  return (
-    isRecord(payload) &&
-    str(payload, 'data.id') !== null &&
-    typeof payload.type === 'string' &&
-    (typeof payload.action === 'string' || typeof payload.date_created === 'string')
-  );
-}
 
 /** The payment resource of GET /v1/payments/{id}, also accepted directly on /v1/events. */
 function isPaymentResource(payload: unknown): payload is Resource {
@@ -127,41 +111,10 @@ function resourceEventId(payment: Resource): string {
   return `${str(payment, 'id')}:${str(payment, 'status')}:${str(payment, 'date_last_updated') ?? str(payment, 'date_created') ?? ''}`;
 }
 
-interface Outcome {
-  type: EventType;
-  status: EventStatus;
-  refund: boolean;
-}
-
-function outcomeOf(status: string, detail: string | null): Outcome | null {
-  switch (status) {
-    case 'approved':
-      return detail === 'partially_refunded'
-        ? { type: 'refund', status: 'partially_refunded', refund: true }
-        : { type: 'sale', status: 'approved', refund: false };
-    case 'authorized':
-      return { type: 'authorization', status: 'approved', refund: false };
-    case 'pending':
-    case 'in_process':
-      return { type: 'sale', status: 'pending', refund: false };
-    case 'rejected':
-      return { type: 'sale', status: 'declined', refund: false };
-    case 'cancelled':
-      return { type: 'void', status: 'canceled', refund: false };
-    case 'refunded':
-      return { type: 'refund', status: 'refunded', refund: true };
-    case 'in_mediation':
-    case 'charged_back':
-      return { type: 'dispute', status: 'chargeback', refund: false };
-    default:
-      return null;
-  }
-}
-
 function normalizePayment(payment: Resource, ctx: NormalizeContext): NormalizeOutcome {
   const status = str(payment, 'status') ?? '';
   const detail = str(payment, 'status_detail');
-  const outcome = outcomeOf(status, detail);
+  const outcome = mercadoPagoPaymentEvent(status, detail);
   if (!outcome)
     return { kind: 'ignored', reason: `Mercado Pago payment status ${status || '(none)'} is not one we model` };
   const currency = (str(payment, 'currency_id') ?? '').toUpperCase();
@@ -229,11 +182,12 @@ function normalizeChargeback(chargeback: Resource): NormalizeOutcome {
   const updated = str(chargeback, 'date_last_updated') ?? str(chargeback, 'date_created');
   const payments = (chargeback.payments as unknown[]).map((p) => str(p)).filter((p): p is string => p !== null);
   if (payments.length === 0) return { kind: 'ignored', reason: `Mercado Pago chargeback ${id} names no payment` };
+  const { type, status } = mercadoPagoEvents.chargeback;
   const events = payments.map((paymentId): NormalizedEventDraft => ({
     providerEventId: `chargeback:${id}:${paymentId}:${updated ?? ''}`,
     providerPaymentId: paymentId,
-    type: 'dispute',
-    status: 'chargeback',
+    type,
+    status,
     failureReason: null,
     declineType: null,
     recommendedAction: null,
@@ -331,72 +285,6 @@ async function resolveMercadoPagoResource(payload: unknown, { settings, http }: 
   const body = jsonBody(res);
   if (!target.is(body, resourceId)) throw new Error(`${call} did not return that ${target.noun}`);
   return body;
-}
-
-/** The `x-signature` manifest (`id:…;request-id:…;ts:…;`, absent parts dropped) of Mercado Pago's webhook doc. */
-export function mercadoPagoManifest(dataId: string | null, requestId: string | null, ts: string): string {
-  // The doc asks for alphanumeric ids in lower case; numeric payment ids are unaffected.
-  const id = dataId && /^[a-z0-9]+$/i.test(dataId) ? dataId.toLowerCase() : dataId;
-  return `${id ? `id:${id};` : ''}${requestId ? `request-id:${requestId};` : ''}ts:${ts};`;
-}
-
-/**
- * `ts` of x-signature as epoch milliseconds. Mercado Pago's doc calls it milliseconds (deliveries
- * carry 13 digits) while an older example shows 10-digit seconds: a value below 10^11 would be a
- * date in 1973 as milliseconds, so it is read as seconds.
- */
-export function mercadoPagoTsMillis(ts: string): number {
-  if (!/^\d{1,16}$/.test(ts)) return Number.NaN;
-  const value = Number(ts);
-  return value < 1e11 ? value * 1000 : value;
-}
-
-/**
- * Verifies `x-signature` (ts + hex HMAC-SHA256 of the manifest with the endpoint secret). The
- * signature covers only data.id, x-request-id and ts, so a valid one says nothing about the body:
- * the body must be the notification for the signed data.id (the payment is then fetched by that id),
- * ts must be within the endpoint's tolerance, and x-request-id is remembered so the same signature
- * is processed once.
- */
-function verifyMercadoPagoSignature({ headers, query, secret, settings, rawBody, now }: VerifyInput): VerifyResult {
-  const signature = headerValue(headers, 'x-signature');
-  if (!signature) return { ok: false, reason: 'missing x-signature header' };
-  let ts: string | null = null;
-  let v1: string | null = null;
-  for (const [key, value] of signatureHeaderParts(signature)) {
-    if (key === 'ts') ts = value;
-    if (key === 'v1') v1 = value.toLowerCase();
-  }
-  if (!ts || !v1) return { ok: false, reason: 'x-signature lacks ts or v1' };
-  const dataId = query['data.id'] ?? null;
-  const requestId = headerValue(headers, 'x-request-id');
-  // Without them the signature would name no payment or could not be told from its replays.
-  if (!dataId) return { ok: false, reason: 'missing data.id query parameter' };
-  if (!requestId || requestId.length > MAX_DELIVERY_ID_LENGTH)
-    return { ok: false, reason: 'missing or overlong x-request-id header' };
-  const expected = hmacSha256(secret, mercadoPagoManifest(dataId, requestId, ts)).toString('hex');
-  if (!safeEqual(v1, expected)) return { ok: false, reason: 'x-signature v1 does not match' };
-  const tolerance = signatureTolerance(settings);
-  const signedAt = mercadoPagoTsMillis(ts);
-  const stale = outsideWindow(signedAt, now, tolerance, 'x-signature ts');
-  if (stale) return { ok: false, reason: stale };
-  if (!namesPayment(rawBody, dataId))
-    return { ok: false, reason: 'the body is not the notification for the signed data.id' };
-  return { ok: true, delivery: { id: requestId, freshUntil: new Date(signedAt + tolerance * 1000) } };
-}
-
-function namesPayment(rawBody: Buffer, dataId: string): boolean {
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    return false;
-  }
-  if (!isNotification(body)) return false;
-  const bodyId = at(body, 'data.id');
-  // A JSON number past 2^53 (chargeback ids) parsed to the nearest double: the signed id must parse to the same one.
-  if (typeof bodyId === 'number' && !Number.isSafeInteger(bodyId)) return Number(dataId) === bodyId;
-  return str(body, 'data.id')?.toLowerCase() === dataId.toLowerCase();
 }
 
 export const mercadoPagoConnector: Connector = {
