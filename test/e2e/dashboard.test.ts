@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
@@ -11,42 +10,7 @@ import {
 } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { BUILDERS, DEMO_PROVIDERS, randomSale } from '../../scripts/demo-traffic.js';
 import { createTestApp, postEvent, type TestApp } from '../harness/app.js';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds web/dist when it is missing or older than its sources, so the test drives the current dashboard. */
-function ensureDashboardBuilt(): void {
-  const built = 'web/dist/index.html';
-  const sources = Math.max(
-    newestMtime('web/src'),
-    statSync('web/index.html').mtimeMs,
-    statSync('web/vite.config.ts').mtimeMs,
-  );
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  const result = spawnSync(
-    process.execPath,
-    ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts'],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`dashboard build failed: ${result.stderr || result.stdout}`);
-}
+import { CHROMIUM_ARGS, createUser, ensureDashboardBuilt, PASSWORD } from './browser.js';
 
 describe('dashboard (browser)', { tags: ['chromium'] }, () => {
   let t: TestApp;
@@ -65,8 +29,10 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
   beforeAll(async () => {
     const executablePath = inject('chromiumPath');
     if (!executablePath) throw new Error('no Chromium in this run');
-    ensureDashboardBuilt();
+    await ensureDashboardBuilt();
     t = await createTestApp('pglite');
+    // The tenant's first owner, as a team starts: invited with the tenant's key, accepted with a password.
+    await createUser(t, 'owner@acme.test', 'owner');
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const address = t.app.server.address();
     if (!address || typeof address === 'string') throw new Error('no address');
@@ -103,19 +69,29 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
     expect(await (await fetch(`${base}/docs/json`)).json()).toHaveProperty(['paths', '/v1/events']);
   });
 
-  it('rejects a wrong key, then signs in with the keyboard', async () => {
+  it('rejects a wrong password, then signs in with the keyboard, keeping no key in the browser', async () => {
     await page.goto(base);
-    const key = page.getByLabel('API key');
-    await key.fill(`pl_${'x'.repeat(43)}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Tenant').fill('acme');
+    await page.getByLabel('E-mail').fill('owner@acme.test');
+    const password = page.getByLabel('Password');
+    await password.fill(`${PASSWORD}x`);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
 
-    await key.fill('');
-    await key.focus();
-    await page.keyboard.type(t.apiKey);
+    await password.fill('');
+    await password.focus();
+    await page.keyboard.type(PASSWORD);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await page.getByRole('status', { name: 'Live feed live' }).waitFor();
+    // The session is an httpOnly cookie; no key or token is kept where a script could read it.
+    const cookies = await context.cookies(base);
+    expect(cookies.find((c) => c.name === 'paylens_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie])).toEqual([
+      0,
+      0,
+      '',
+    ]);
   });
 
   it('shows events posted to the API live in the Events view, without a reload', async () => {
@@ -144,6 +120,11 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
   });
 
   it('follows an event to its payment timeline', async () => {
+    const rawViews: string[] = [];
+    const countRawViews = (request: Request) => {
+      if (new URL(request.url()).pathname.startsWith('/v1/raw-events/')) rawViews.push(request.url());
+    };
+    page.on('request', countRawViews);
     const paymentId = `pi_e2e${Date.now()}`;
     await post(
       stripeEvent('charge.failed', declinedCharge('insufficient_funds', { amount: 5100, payment_intent: paymentId })),
@@ -156,6 +137,9 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
     await expect.poll(() => timeline.count()).toBe(2);
     expect(await timeline.first().textContent()).toContain('declined');
     expect(await timeline.last().textContent()).toContain('approved');
+    page.off('request', countRawViews);
+    // The event's page asked for its raw payload once; the timeline itself reads none.
+    expect(rawViews).toEqual([expect.stringContaining(`/v1/raw-events/${approved.rawEvent.id}`)]);
   });
 
   it('adds and removes a block-list entry from the Risk page', async () => {
@@ -247,7 +231,9 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
     const actions = page.locator('tr[data-audit-seq] td:nth-child(3)');
     await expect
       .poll(() => actions.allTextContents())
-      // Newest first; the payment timeline above opened the event's raw payload, recorded as a data access.
+      // Newest first. The two event pages above (one from the Events view, one on the way to the payment
+      // timeline) each opened their event's raw payload once, each recorded as a data access; before them,
+      // the owner's invitation, its acceptance (which signs in), and the failed and good sign-ins.
       .toEqual([
         'list_entry.remove',
         'list_entry.add',
@@ -255,9 +241,23 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
         'list_entry.add',
         'raw_event.view',
         'raw_event.view',
+        'auth.sign_in',
+        'auth.sign_in_failed',
+        'auth.sign_in',
+        'invitation.accept',
+        'user.invite',
       ]);
+    const views = (
+      await t.app.inject({ method: 'GET', url: '/v1/audit?action=raw_event.view', headers: auth() })
+    ).json().data as Array<{ target: string; details: { actorType: string; email?: string } }>;
+    // One entry per payload viewed, by the signed-in owner.
+    expect(new Set(views.map((v) => v.target)).size).toBe(2);
+    expect(views.map((v) => v.details)).toEqual([
+      expect.objectContaining({ actorType: 'user', email: 'owner@acme.test' }),
+      expect.objectContaining({ actorType: 'user', email: 'owner@acme.test' }),
+    ]);
     await page.getByRole('button', { name: 'Verify chain' }).click();
-    await page.getByRole('status').filter({ hasText: 'Chain intact: 6 entries' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Chain intact: 11 entries' }).waitFor();
 
     // An entry edited behind the API's back is found, and named.
     await t.container.db

@@ -1,13 +1,14 @@
-const KEY_STORAGE = 'paylens.apiKey';
 export const UNAUTHORIZED_EVENT = 'paylens:unauthorized';
 
-export function storedKey(): string | null {
-  return sessionStorage.getItem(KEY_STORAGE);
-}
+/**
+ * The session's CSRF token (from sign-in or GET /v1/me), sent with every write: the session cookie
+ * rides along by itself, and the server refuses a cookie-authenticated write without the token.
+ * Held in memory only; nothing of the session is kept in web storage.
+ */
+let csrfToken: string | null = null;
 
-export function storeKey(key: string | null): void {
-  if (key) sessionStorage.setItem(KEY_STORAGE, key);
-  else sessionStorage.removeItem(KEY_STORAGE);
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
 }
 
 /** A failed call, with the server's problem+json when there was one. */
@@ -37,16 +38,27 @@ export function withQuery(path: string, query: Query = {}): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-export async function api<T>(path: string, init: { method?: string; body?: unknown; key?: string } = {}): Promise<T> {
-  const key = init.key ?? storedKey();
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+export async function api<T>(
+  path: string,
+  init: {
+    method?: string;
+    body?: unknown;
+    /** A 401 is the answer itself (sign-in, GET /v1/me), not a session that ended. */
+    signingIn?: boolean;
+  } = {},
+): Promise<T> {
+  const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (key) headers.authorization = `Bearer ${key}`;
+  if (!SAFE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(path, {
-      method: init.method ?? 'GET',
+      method,
       headers,
+      credentials: 'same-origin',
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
   } catch {
@@ -55,8 +67,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   const body = text ? (safeJson(text) as Record<string, unknown> | null) : null;
-  if (res.status === 401 && init.key === undefined) {
-    // The stored key was revoked or expired: back to the sign-in screen.
+  if (res.status === 401 && !init.signingIn) {
+    // The session ended (signed out elsewhere, timed out, disabled, role changed): back to the sign-in screen.
     window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
   }
   if (!res.ok) {

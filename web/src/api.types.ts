@@ -19,6 +19,27 @@ export type {
   ChainReportView as ChainReport,
 } from '../../src/modules/tenancy/tenancy.routes.js';
 export type Series = Timeseries['series'][number];
+export type { Invitation, PublicUser as User } from '../../src/modules/access/access.service.js';
+import type { PublicUser } from '../../src/modules/access/access.service.js';
+import type { Permission, Role } from '../../src/modules/tenancy/scopes.js';
+export type { Permission, Role };
+
+/** GET /v1/me: who is calling. The dashboard only ever calls as a signed-in user. */
+export interface Me {
+  kind: 'user' | 'key';
+  tenantId: string;
+  user: PublicUser | null;
+  permissions: Permission[];
+  scopes: string[];
+  csrfToken: string | null;
+}
+
+/** What sign-in and accepting an invitation answer (the cookie comes with it). */
+export interface SessionAnswer {
+  user: PublicUser;
+  csrfToken: string;
+  expiresAt: string;
+}
 
 export interface Page<T> {
   data: T[];

@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { api } from './api.client.js';
 import type { LiveMessage } from './api.types.js';
 
 export type LiveStatus = 'connecting' | 'live' | 'offline';
@@ -10,11 +11,14 @@ interface LiveFeed {
 
 const LiveContext = createContext<LiveFeed>({ status: 'offline', subscribe: () => () => undefined });
 
+/** WebSocket close code the server uses when the session the feed stood on ended. */
+const SESSION_ENDED = 1008;
+
 /**
- * One WebSocket per signed-in tab. The key travels as a subprotocol (browsers cannot set headers and
- * a query string ends up in access logs); reconnects with capped backoff.
+ * One WebSocket per signed-in tab, authenticated by the session cookie the browser sends with the
+ * upgrade (the server checks its Origin); reconnects with capped backoff.
  */
-export function LiveFeedProvider({ apiKey, children }: { apiKey: string; children: ReactNode }) {
+export function LiveFeedProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const listeners = useRef(new Set<(message: LiveMessage) => void>());
 
@@ -26,7 +30,7 @@ export function LiveFeedProvider({ apiKey, children }: { apiKey: string; childre
     const connect = () => {
       setStatus('connecting');
       const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-      socket = new WebSocket(url, ['paylens', apiKey]);
+      socket = new WebSocket(url, ['paylens']);
       socket.onmessage = (event) => {
         let message: LiveMessage;
         try {
@@ -40,9 +44,12 @@ export function LiveFeedProvider({ apiKey, children }: { apiKey: string; childre
         }
         for (const listener of listeners.current) listener(message);
       };
-      socket.onclose = () => {
+      socket.onclose = (event) => {
         if (stopped) return;
         setStatus('offline');
+        // The session ended (signed out elsewhere, disabled, role changed): asking who we are answers 401,
+        // which takes the dashboard back to sign-in.
+        if (event.code === SESSION_ENDED) void api('/v1/me').catch(() => undefined);
         attempt += 1;
         timer = setTimeout(connect, Math.min(15_000, 500 * 2 ** attempt));
       };
@@ -53,7 +60,7 @@ export function LiveFeedProvider({ apiKey, children }: { apiKey: string; childre
       clearTimeout(timer);
       socket?.close();
     };
-  }, [apiKey]);
+  }, []);
 
   const subscribe = useCallback((listener: (message: LiveMessage) => void) => {
     listeners.current.add(listener);

@@ -1,9 +1,10 @@
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 
 /** A history-API router: enough for a handful of pages, and the server falls back to index.html. */
-export function navigate(to: string): void {
-  if (to === location.pathname + location.search) return;
-  history.pushState(null, '', to);
+export function navigate(to: string, { replace = false }: { replace?: boolean } = {}): void {
+  if (to === location.pathname + location.search + location.hash) return;
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 

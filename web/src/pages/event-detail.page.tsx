@@ -3,6 +3,7 @@ import type { PaymentEvent, RawEventDetail } from '../api.types.js';
 import { Badge, Loaded } from '../components/states.js';
 import { label, money, providerName, time } from '../format.js';
 import { Link } from '../router.js';
+import { useCan } from '../session.js';
 import { useApi } from '../use-api.js';
 
 export function prettyPayload(payload: string, contentType: string): string {
@@ -16,7 +17,11 @@ export function prettyPayload(payload: string, contentType: string): string {
 
 export function EventDetailPage({ id }: { id: string }) {
   const event = useApi<PaymentEvent>(`/v1/events/${encodeURIComponent(id)}`);
-  const raw = useApi<RawEventDetail>(event.data ? `/v1/raw-events/${encodeURIComponent(event.data.rawEventId)}` : null);
+  // Every raw payload view is an audited data access: fetched only for a role that may see it.
+  const canSeePayload = useCan('view_payloads');
+  const raw = useApi<RawEventDetail>(
+    event.data && canSeePayload ? `/v1/raw-events/${encodeURIComponent(event.data.rawEventId)}` : null,
+  );
   return (
     <section aria-labelledby="event-title">
       <header className="page-header">
@@ -92,18 +97,22 @@ export function EventDetailPage({ id }: { id: string }) {
             <div className="split">
               <article className="card">
                 <h2>Raw payload (masked)</h2>
-                <Loaded state={raw} what="The raw payload view">
-                  {(r) => (
-                    <>
-                      <p className="muted">
-                        {r.contentType} · received {time(r.receivedAt)} · <Badge value={r.status} />
-                      </p>
-                      <pre className="code" tabIndex={0} aria-label="Raw payload">
-                        {prettyPayload(r.payload, r.contentType)}
-                      </pre>
-                    </>
-                  )}
-                </Loaded>
+                {canSeePayload ? (
+                  <Loaded state={raw} what="The raw payload view">
+                    {(r) => (
+                      <>
+                        <p className="muted">
+                          {r.contentType} · received {time(r.receivedAt)} · <Badge value={r.status} />
+                        </p>
+                        <pre className="code" tabIndex={0} aria-label="Raw payload">
+                          {prettyPayload(r.payload, r.contentType)}
+                        </pre>
+                      </>
+                    )}
+                  </Loaded>
+                ) : (
+                  <p className="muted">Raw payloads are open to analysts, admins and owners.</p>
+                )}
               </article>
               <article className="card">
                 <h2>Normalized event</h2>

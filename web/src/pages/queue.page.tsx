@@ -5,6 +5,7 @@ import { DataTable } from '../components/data-table.js';
 import { useCursorPages } from '../components/pager.js';
 import { Badge, ErrorNote, Loaded } from '../components/states.js';
 import { providerName, time } from '../format.js';
+import { useCan } from '../session.js';
 import { useAction, useApi } from '../use-api.js';
 import { prettyPayload } from './event-detail.page.js';
 
@@ -129,6 +130,8 @@ function QueueRow({
   onAct(item: QueueItem, action: 'replay' | 'discard'): void;
 }) {
   const name = item.providerEventId ?? item.id;
+  const canAct = useCan('dead_letters');
+  const canInspect = useCan('view_payloads');
   return (
     <>
       <tr data-raw-id={item.id}>
@@ -144,10 +147,12 @@ function QueueRow({
         </td>
         <td className="error-text">{item.error ?? '—'}</td>
         <td className="actions">
-          <button type="button" onClick={onToggle} aria-expanded={open} aria-label={`Inspect ${name}`}>
-            Inspect
-          </button>
-          {kind === 'dead' ? (
+          {canInspect ? (
+            <button type="button" onClick={onToggle} aria-expanded={open} aria-label={`Inspect ${name}`}>
+              Inspect
+            </button>
+          ) : null}
+          {kind === 'dead' && canAct ? (
             <>
               <button
                 type="button"
@@ -169,7 +174,7 @@ function QueueRow({
           ) : null}
         </td>
       </tr>
-      {open ? (
+      {open && canInspect ? (
         <tr className="inspect">
           <td colSpan={7}>
             <RawPayload id={item.id} />

@@ -6,6 +6,7 @@ import { DataTable } from '../components/data-table.js';
 import { Badge, ErrorNote, Loaded } from '../components/states.js';
 import { label, money, time } from '../format.js';
 import { useLive } from '../live-feed.js';
+import { useCan } from '../session.js';
 import { useAction, useApi, useThrottled } from '../use-api.js';
 
 // Checked against the server's enums at compile time; values are not imported so no server code reaches the bundle.
@@ -38,6 +39,7 @@ function RulesEditor() {
   const [text, setText] = useState('');
   const [status, setStatus] = useState<string | null>(null);
   const action = useAction();
+  const canEdit = useCan('configure');
   useEffect(() => {
     if (rules.data !== null) {
       setVersion(rules.data);
@@ -77,6 +79,7 @@ function RulesEditor() {
               <textarea
                 value={text}
                 onChange={(e) => setText(e.target.value)}
+                readOnly={!canEdit}
                 rows={18}
                 spellCheck={false}
                 className="code"
@@ -88,9 +91,13 @@ function RulesEditor() {
               </p>
             ) : null}
             {action.error ? <ErrorNote error={action.error} /> : null}
-            <button type="submit" className="primary">
-              Save rules
-            </button>
+            {canEdit ? (
+              <button type="submit" className="primary">
+                Save rules
+              </button>
+            ) : (
+              <p className="muted">Rules are changed by admins and owners.</p>
+            )}
           </form>
         )}
       </Loaded>
@@ -102,6 +109,7 @@ function Lists() {
   const lists = useApi<{ data: ListEntry[] }>('/v1/lists');
   const [draft, setDraft] = useState({ type: 'ip', value: '', action: 'block', reason: '', expiresAt: '' });
   const action = useAction();
+  const canEdit = useCan('lists');
   const set = (key: keyof typeof draft) => (e: { target: { value: string } }) =>
     setDraft((d) => ({ ...d, [key]: e.target.value }));
   const add = async (e: FormEvent) => {
@@ -132,34 +140,43 @@ function Lists() {
       <Loaded state={lists} what="Block and allow lists">
         {(l) => (
           <>
-            <form className="filters" onSubmit={add} aria-label="Add a list entry">
-              <Choice label="Type" value={draft.type} onChange={set('type')} options={LIST_TYPES} show={label} />
-              <label className="grow">
-                Value
-                <input required value={draft.value} onChange={set('value')} />
-              </label>
-              <Choice label="Action" value={draft.action} onChange={set('action')} options={LIST_ACTIONS} />
-              <label className="grow">
-                Reason
-                <input required value={draft.reason} onChange={set('reason')} />
-              </label>
-              <label>
-                Expires
-                <input type="datetime-local" value={draft.expiresAt} onChange={set('expiresAt')} />
-              </label>
-              <div className="filter-actions">
-                <button type="submit" className="primary">
-                  Add
-                </button>
-              </div>
-            </form>
+            {canEdit ? (
+              <form className="filters" onSubmit={add} aria-label="Add a list entry">
+                <Choice label="Type" value={draft.type} onChange={set('type')} options={LIST_TYPES} show={label} />
+                <label className="grow">
+                  Value
+                  <input required value={draft.value} onChange={set('value')} />
+                </label>
+                <Choice label="Action" value={draft.action} onChange={set('action')} options={LIST_ACTIONS} />
+                <label className="grow">
+                  Reason
+                  <input required value={draft.reason} onChange={set('reason')} />
+                </label>
+                <label>
+                  Expires
+                  <input type="datetime-local" value={draft.expiresAt} onChange={set('expiresAt')} />
+                </label>
+                <div className="filter-actions">
+                  <button type="submit" className="primary">
+                    Add
+                  </button>
+                </div>
+              </form>
+            ) : null}
             {action.error ? <ErrorNote error={action.error} /> : null}
             {l.data.length === 0 ? (
               <p className="muted">No entries.</p>
             ) : (
               <DataTable
                 caption="List entries"
-                columns={['Type', 'Value', 'Action', 'Reason', 'Expires', { label: 'Remove', hidden: true }]}
+                columns={[
+                  'Type',
+                  'Value',
+                  'Action',
+                  'Reason',
+                  'Expires',
+                  ...(canEdit ? [{ label: 'Remove', hidden: true }] : []),
+                ]}
               >
                 {l.data.map((x) => (
                   <tr key={x.id}>
@@ -172,16 +189,18 @@ function Lists() {
                     </td>
                     <td>{x.reason}</td>
                     <td>{x.expiresAt ? time(x.expiresAt) : 'never'}</td>
-                    <td>
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => void remove(x)}
-                        aria-label={`Remove ${x.type} ${x.value}`}
-                      >
-                        Remove
-                      </button>
-                    </td>
+                    {canEdit ? (
+                      <td>
+                        <button
+                          type="button"
+                          className="danger"
+                          onClick={() => void remove(x)}
+                          aria-label={`Remove ${x.type} ${x.value}`}
+                        >
+                          Remove
+                        </button>
+                      </td>
+                    ) : null}
                   </tr>
                 ))}
               </DataTable>
@@ -243,6 +262,7 @@ function ReviewQueue() {
   });
   const [status, setStatus] = useState<string | null>(null);
   const action = useAction();
+  const canLabel = useCan('label');
   const settle = (a: StoredAssessment, verdict: string) => {
     setStatus(null);
     return action.run(async () => {
@@ -280,7 +300,14 @@ function ReviewQueue() {
           ) : (
             <DataTable
               caption="Transactions to review"
-              columns={['Transaction', 'When', 'Amount (USD)', 'Score', 'Why', { label: 'Label', hidden: true }]}
+              columns={[
+                'Transaction',
+                'When',
+                'Amount (USD)',
+                'Score',
+                'Why',
+                ...(canLabel ? [{ label: 'Label', hidden: true }] : []),
+              ]}
             >
               {q.data.map((a) => (
                 <tr key={a.id} data-transaction-id={a.transactionId}>
@@ -295,19 +322,21 @@ function ReviewQueue() {
                   <td className="why">
                     <Why reasons={a.reasons} />
                   </td>
-                  <td className="actions">
-                    {QUEUE_LABELS.map((verdict) => (
-                      <button
-                        key={verdict}
-                        type="button"
-                        className={verdict === 'fraud' ? 'danger' : undefined}
-                        onClick={() => void settle(a, verdict)}
-                        aria-label={`Label ${a.transactionId} ${verdict}`}
-                      >
-                        {label(verdict)}
-                      </button>
-                    ))}
-                  </td>
+                  {canLabel ? (
+                    <td className="actions">
+                      {QUEUE_LABELS.map((verdict) => (
+                        <button
+                          key={verdict}
+                          type="button"
+                          className={verdict === 'fraud' ? 'danger' : undefined}
+                          onClick={() => void settle(a, verdict)}
+                          aria-label={`Label ${a.transactionId} ${verdict}`}
+                        >
+                          {label(verdict)}
+                        </button>
+                      ))}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </DataTable>
