@@ -231,6 +231,67 @@ describe.each(storeKinds())('single sign-on with a real OpenID provider (%s)', (
     expect(stranger.cookie(new URL(base).host, 'paylens_session')).toBeUndefined();
   });
 
+  it("ends a user's sessions when the provider maps them to another role, and audits refused SSO sign-ins", async () => {
+    const settings = await callApi(t, 'PUT', '/v1/sso', {
+      issuer: provider.issuer,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      roleClaim: 'groups',
+      roleMapping: { 'paylens-analysts': 'analyst', 'paylens-admins': 'admin' },
+      defaultRole: null,
+      jitProvisioning: false,
+    });
+    expect(settings.statusCode).toBe(200);
+    const first = new Browser();
+    await first.signInThrough(`${base}/v1/auth/sso/start?tenant=acme`, 'alice', base);
+    expect((await me(first)).body.user).toMatchObject({ email: 'alice@acme.test', role: 'analyst' });
+    const groups = ACCOUNTS.alice!.groups;
+    ACCOUNTS.alice!.groups = ['paylens-admins'];
+    try {
+      const second = new Browser();
+      await second.signInThrough(`${base}/v1/auth/sso/start?tenant=acme`, 'alice', base);
+      expect((await me(second)).body.user).toMatchObject({ email: 'alice@acme.test', role: 'admin' });
+      // The session opened as an analyst is gone; the new one lives.
+      expect((await me(first)).status).toBe(401);
+      expect((await me(second)).status).toBe(200);
+    } finally {
+      ACCOUNTS.alice!.groups = groups;
+    }
+
+    const alice = (await callApi(t, 'GET', '/v1/users'))
+      .json()
+      .data.find((u: { email: string }) => u.email === 'alice@acme.test') as { id: string };
+    const disable = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/users/${alice.id}`,
+      headers: { authorization: `Bearer ${t.apiKey}` },
+      payload: { disabled: true },
+    });
+    expect(disable.statusCode).toBe(200);
+    const refused = await new Browser().signInThrough(`${base}/v1/auth/sso/start?tenant=acme`, 'alice', base);
+    expect(refused.searchParams.get('sso_error')).toBe('disabled');
+    const stranger = await new Browser().signInThrough(`${base}/v1/auth/sso/start?tenant=acme`, 'dave', base);
+    expect(stranger.searchParams.get('sso_error')).toBe('not_invited');
+
+    const failed = (await callApi(t, 'GET', '/v1/audit?action=auth.sign_in_failed&limit=50')).json().data as Array<{
+      actor: string;
+      target: string | null;
+      details: Record<string, unknown>;
+    }>;
+    expect(failed.find((e) => e.details.reason === 'disabled')).toMatchObject({
+      actor: alice.id,
+      target: alice.id,
+      details: { method: 'sso', email: 'alice@acme.test', clientAddress: '127.0.0.1' },
+    });
+    expect(failed.find((e) => e.details.email === 'dave@acme.test')).toMatchObject({
+      actor: 'anonymous',
+      target: null,
+      details: { method: 'sso', reason: 'not_invited', clientAddress: '127.0.0.1' },
+    });
+    const changes = (await callApi(t, 'GET', `/v1/audit?action=user.role_change&actor=${alice.id}`)).json().data;
+    expect(changes[0].details).toMatchObject({ from: 'analyst', to: 'admin', by: 'sso' });
+  });
+
   it('refuses a callback that does not belong to the browser that started the flow', async () => {
     const browser = new Browser();
     const start = await browser.request(`${base}/v1/auth/sso/start?tenant=acme`);

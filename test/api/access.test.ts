@@ -249,6 +249,25 @@ describe.each(storeKinds())('team access (%s)', (store) => {
     expect(
       (await asUser(t.app, s.owner, 'POST', '/v1/users', { email: 'o2@acme.test', role: 'owner' })).statusCode,
     ).toBe(201);
+
+    // Their changes are audited under their own names, with where they came from.
+    const entries = (await callApi(t, 'GET', '/v1/audit?limit=200')).json().data as Array<{
+      actor: string;
+      action: string;
+      details: Record<string, unknown>;
+    }>;
+    const seen = { actorType: 'user', clientAddress: '127.0.0.1', userAgent: 'access-test' };
+    expect(entries.find((e) => e.action === 'list_entry.add' && e.actor === s.analyst.userId)?.details).toMatchObject(
+      seen,
+    );
+    expect(entries.find((e) => e.action === 'api_key.create' && e.actor === s.admin.userId)?.details).toMatchObject(
+      seen,
+    );
+    expect(entries.find((e) => e.action === 'user.invite' && e.actor === s.owner.userId)?.details).toMatchObject({
+      ...seen,
+      email: 'o2@acme.test',
+      role: 'owner',
+    });
   });
 
   it('refuses cookie-authenticated writes without the CSRF token or from another origin', async () => {
@@ -379,7 +398,21 @@ describe.each(storeKinds())('team access (%s)', (store) => {
     const mine = audit.filter((e) => e.target === userId).map((e) => e.action);
     expect(mine).toEqual(expect.arrayContaining(['user.invite', 'user.role_change', 'auth.sign_out', 'user.disable']));
     const roleChange = audit.find((e) => e.target === userId && e.action === 'user.role_change')!;
-    expect(roleChange.details).toMatchObject({ from: 'viewer', to: 'analyst', actorType: 'key' });
+    expect(roleChange.details).toMatchObject({
+      from: 'viewer',
+      to: 'analyst',
+      actorType: 'key',
+      clientAddress: '127.0.0.1',
+    });
+    expect(audit.find((e) => e.target === userId && e.action === 'user.invite')!.details).toMatchObject({
+      actorType: 'key',
+      role: 'viewer',
+      clientAddress: '127.0.0.1',
+    });
+    expect(audit.find((e) => e.target === userId && e.action === 'auth.sign_out')).toMatchObject({
+      actor: userId,
+      details: { actorType: 'user', clientAddress: '127.0.0.1', userAgent: 'access-test' },
+    });
   });
 
   it('keeps a last active owner', async () => {
@@ -441,6 +474,84 @@ describe.each(storeKinds())('team access (%s)', (store) => {
       .json()
       .data.find((u: { email: string }) => u.email === 'totp@acme.test');
     expect(user.totp).toBe(true);
+  });
+
+  it('turns TOTP off and replaces the recovery codes only for the password or a current code, with failures counting toward the lockout', async () => {
+    const { token, userId } = await invite(t, 'totp-off@acme.test', 'analyst');
+    const s = await accept(t.app, token);
+    const secret = (await asUser(t.app, s, 'POST', '/v1/me/totp')).json().secret as string;
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), period: 30, digits: 6 });
+    const at = () => totp.generate({ timestamp: now() });
+    const old = (await asUser(t.app, s, 'POST', '/v1/me/totp/confirm', { code: at() })).json()
+      .recoveryCodes as string[];
+    expect(old).toHaveLength(10);
+
+    // Neither or both proofs, and a wrong password, change nothing.
+    expect((await asUser(t.app, s, 'POST', '/v1/me/totp/recovery-codes', {})).statusCode).toBe(422);
+    const both = await asUser(t.app, s, 'POST', '/v1/me/totp/recovery-codes', { password: PASSWORD, code: at() });
+    expect(both.statusCode).toBe(422);
+    const wrong = await asUser(t.app, s, 'POST', '/v1/me/totp/recovery-codes', { password: 'not my password' });
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'password' }] });
+
+    const renewed = await asUser(t.app, s, 'POST', '/v1/me/totp/recovery-codes', { password: PASSWORD });
+    expect(renewed.statusCode).toBe(200);
+    const fresh = renewed.json().recoveryCodes as string[];
+    expect(fresh).toHaveLength(10);
+    expect(fresh.filter((c) => old.includes(c))).toEqual([]);
+    expect((await login(t.app, 'totp-off@acme.test', PASSWORD, old[0])).statusCode).toBe(401);
+    expect((await login(t.app, 'totp-off@acme.test', PASSWORD, fresh[0])).statusCode).toBe(200);
+    // A current code proves it too, once.
+    advance(30_000);
+    const code = at();
+    expect((await asUser(t.app, s, 'POST', '/v1/me/totp/recovery-codes', { code })).statusCode).toBe(200);
+    const spent = await asUser(t.app, s, 'POST', '/v1/me/totp/recovery-codes', { code });
+    expect(spent.statusCode).toBe(422);
+    expect(spent.json().errors).toEqual([{ field: 'code', message: 'does not match the authenticator' }]);
+
+    // Wrong passwords here lock the account as wrong passwords at sign-in do.
+    advance(16 * 60_000);
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await asUser(t.app, s, 'POST', '/v1/me/totp/disable', { password: `wrong ${i} password` })).statusCode,
+      ).toBe(422);
+    const locked = await asUser(t.app, s, 'POST', '/v1/me/totp/disable', { password: PASSWORD });
+    expect(locked.statusCode).toBe(429);
+    const retryAfter = Number(locked.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect((await login(t.app, 'totp-off@acme.test', PASSWORD, fresh[1])).statusCode).toBe(429);
+    advance(retryAfter * 1000 + 1000);
+
+    const off = await asUser(t.app, s, 'POST', '/v1/me/totp/disable', { password: PASSWORD });
+    expect(off.statusCode).toBe(200);
+    expect(off.json()).toMatchObject({ id: userId, totp: false });
+    expect((await login(t.app, 'totp-off@acme.test')).statusCode).toBe(200);
+    expect((await asUser(t.app, s, 'POST', '/v1/me/totp/disable', { password: PASSWORD })).statusCode).toBe(409);
+    expect((await asUser(t.app, s, 'POST', '/v1/me/totp/recovery-codes', { password: PASSWORD })).statusCode).toBe(409);
+    // A key has no second factor to change.
+    const byKey = await callApi(t, 'POST', '/v1/me/totp/disable', { password: PASSWORD });
+    expect(byKey.json()).toMatchObject({ status: 403, code: 'forbidden' });
+
+    const audit = (await callApi(t, 'GET', `/v1/audit?actor=${userId}&limit=100`)).json().data as Array<{
+      action: string;
+      details: Record<string, unknown>;
+    }>;
+    const actions = audit.map((e) => e.action);
+    expect(actions.filter((a) => a === 'user.recovery_codes_regenerate')).toHaveLength(2);
+    expect(actions.filter((a) => a === 'user.totp_disable')).toHaveLength(1);
+    const refusals = audit.filter((e) => e.action === 'auth.reauthentication_failed');
+    expect(refusals.map((e) => e.details.reason).sort()).toEqual([
+      'bad_code',
+      ...Array<string>(11).fill('bad_password'),
+      'locked',
+    ]);
+    expect(audit.find((e) => e.action === 'user.totp_disable')!.details).toMatchObject({
+      actorType: 'user',
+      email: 'totp-off@acme.test',
+      clientAddress: '127.0.0.1',
+      userAgent: 'access-test',
+    });
   });
 
   it("records a raw payload view as data access with the viewer's identity", async () => {

@@ -48,7 +48,8 @@ const userSchema = z.object({
 });
 
 const sessionAnswer = z.object({ user: userSchema, csrfToken: z.string(), expiresAt: z.string() });
-const emailSchema = z.string().trim().toLowerCase().email().max(254);
+/** An e-mail address as the tenant's users are keyed by it: trimmed, lowercase. */
+export const emailSchema = z.string().trim().toLowerCase().email().max(254);
 const passwordSchema = z
   .string()
   .min(1)
@@ -86,6 +87,24 @@ function sessionBody(session: NewSessionResult) {
   return { user: session.user, csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() };
 }
 
+/** A locked account's refusal as 429 with Retry-After. */
+async function unlessLocked<T>(reply: FastifyReply, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof AccountLocked)
+      throw rateLimited(reply, error.retryAfter, 'Too many failed sign-ins for this account');
+    throw error;
+  }
+}
+
+const reauthenticationSchema = z
+  .object({ password: passwordSchema.optional(), code: z.string().max(16).optional() })
+  .refine((b) => (b.password === undefined) !== (b.code === undefined), 'send either password or code');
+
+const REAUTHENTICATION_NOTE =
+  "Send the current `password` or a current authenticator `code` (a code works once). A wrong one answers 422 and counts toward the account's sign-in lockout (429 with Retry-After).";
+
 /** Sign-in, sessions, invitations, users, TOTP and SSO: the people side of a tenant. */
 export async function accessRoutes(app: App, deps: AccessRoutesDeps): Promise<void> {
   const { access, sso } = deps;
@@ -110,15 +129,9 @@ export async function accessRoutes(app: App, deps: AccessRoutesDeps): Promise<vo
       },
     },
     async (request, reply) => {
-      try {
-        const session = await access.login(request.body, callerOf(request));
-        setSession(request, reply, session, deps.sessionMaxAgeSeconds);
-        return sessionBody(session);
-      } catch (error) {
-        if (error instanceof AccountLocked)
-          throw rateLimited(reply, error.retryAfter, 'Too many failed sign-ins for this account');
-        throw error;
-      }
+      const session = await unlessLocked(reply, access.login(request.body, callerOf(request)));
+      setSession(request, reply, session, deps.sessionMaxAgeSeconds);
+      return sessionBody(session);
     },
   );
 
@@ -286,6 +299,43 @@ export async function accessRoutes(app: App, deps: AccessRoutesDeps): Promise<vo
         userOnly(request).id,
         request.body.code,
         callerOf(request),
+      ),
+    }),
+  );
+
+  app.post(
+    '/me/totp/disable',
+    {
+      schema: {
+        summary: 'Turn the TOTP second factor off (its recovery codes stop working)',
+        description: REAUTHENTICATION_NOTE,
+        tags: ['access'],
+        body: reauthenticationSchema,
+        response: { 200: userSchema, ...problemResponses(401, 403, 409, 422, 429) },
+      },
+    },
+    async (request, reply) =>
+      unlessLocked(reply, access.disableTotp(tenantOf(request), userOnly(request).id, request.body, callerOf(request))),
+  );
+
+  app.post(
+    '/me/totp/recovery-codes',
+    {
+      schema: {
+        summary: 'Replace the recovery codes: answers 10 new ones, once; the old ones stop working',
+        description: REAUTHENTICATION_NOTE,
+        tags: ['access'],
+        body: reauthenticationSchema,
+        response: {
+          200: z.object({ recoveryCodes: z.array(z.string()) }),
+          ...problemResponses(401, 403, 409, 422, 429),
+        },
+      },
+    },
+    async (request, reply) => ({
+      recoveryCodes: await unlessLocked(
+        reply,
+        access.regenerateRecoveryCodes(tenantOf(request), userOnly(request).id, request.body, callerOf(request)),
       ),
     }),
   );

@@ -74,7 +74,13 @@ export interface NewSessionResult {
   user: PublicUser;
 }
 
-/** A password sign-in refused because the account had too many failures: retry after `retryAfter` seconds. */
+/** What re-authenticates a signed-in user: the current password, or a current authenticator code. */
+export interface Reauthentication {
+  password?: string | undefined;
+  code?: string | undefined;
+}
+
+/** A password sign-in (or re-authentication) refused because the account had too many failures: retry after `retryAfter` seconds. */
 export class AccountLocked extends Error {
   constructor(readonly retryAfter: number) {
     super('account locked');
@@ -199,7 +205,8 @@ export class AccessService implements SessionResolver {
     return presentUser(updated);
   }
 
-  private async endSessionsOf(tenantId: string, userId: string): Promise<void> {
+  /** Ends every session of a user at once (and their live feed): a disable or a role change, here or through SSO. */
+  async endSessionsOf(tenantId: string, userId: string): Promise<void> {
     const ended = await this.deps.sessions.endAllOf(tenantId, userId, this.now);
     if (ended.length > 0) this.deps.onSessionsEnded(tenantId, ended);
   }
@@ -246,13 +253,10 @@ export class AccessService implements SessionResolver {
     const tenant = await this.deps.tenants.findByName(input.tenant);
     const email = normalizeEmail(input.email);
     const user = tenant ? await this.deps.users.findByEmail(tenant.id, email) : null;
-    const { lockoutFailures, lockoutWindowMs } = this.deps.settings;
     const now = this.now;
     if (user) {
-      const failures = await this.deps.users.failuresSince(user.id, new Date(now.getTime() - lockoutWindowMs));
-      if (failures.length >= lockoutFailures) {
-        const oldest = failures[failures.length - lockoutFailures]!;
-        const retryAfter = Math.max(1, Math.ceil((oldest.getTime() + lockoutWindowMs - now.getTime()) / 1000));
+      const retryAfter = await this.lockedFor(user, now);
+      if (retryAfter !== null) {
         await this.auditFailure(user.tenantId, user, email, 'locked', caller);
         throw new AccountLocked(retryAfter);
       }
@@ -275,6 +279,15 @@ export class AccessService implements SessionResolver {
     return this.openSession(user, 'password', caller);
   }
 
+  /** Seconds until the account may try its password again, or null when it may now. */
+  private async lockedFor(user: UserRecord, now: Date): Promise<number | null> {
+    const { lockoutFailures, lockoutWindowMs } = this.deps.settings;
+    const failures = await this.deps.users.failuresSince(user.id, new Date(now.getTime() - lockoutWindowMs));
+    if (failures.length < lockoutFailures) return null;
+    const oldest = failures[failures.length - lockoutFailures]!;
+    return Math.max(1, Math.ceil((oldest.getTime() + lockoutWindowMs - now.getTime()) / 1000));
+  }
+
   private async auditFailure(
     tenantId: string,
     user: UserRecord | null,
@@ -292,15 +305,19 @@ export class AccessService implements SessionResolver {
 
   private async secondFactorOk(user: UserRecord, code: string): Promise<boolean> {
     const trimmed = code.trim();
-    if (/^\d{6}$/.test(trimmed)) {
-      const secret = await this.openTotpSecret(user, user.totpSecret!);
-      const step = matchTotp(secret, trimmed, this.now, user.totpLastStep);
-      return step !== null && this.deps.users.advanceTotpStep(user.tenantId, user.id, step);
-    }
+    if (/^\d{6}$/.test(trimmed)) return this.totpCodeOk(user, trimmed);
     const hash = recoveryCodeHash(trimmed);
     if (!user.recoveryCodes.includes(hash)) return false;
     const remaining = user.recoveryCodes.filter((h) => h !== hash);
     return this.deps.users.spendRecoveryCode(user.tenantId, user.id, remaining, user.recoveryCodes);
+  }
+
+  /** A current authenticator code of the user's TOTP, spending its time step (a code never works twice). */
+  private async totpCodeOk(user: UserRecord, code: string): Promise<boolean> {
+    if (!user.totpSecret || !/^\d{6}$/.test(code)) return false;
+    const secret = await this.openTotpSecret(user, user.totpSecret);
+    const step = matchTotp(secret, code, this.now, user.totpLastStep);
+    return step !== null && this.deps.users.advanceTotpStep(user.tenantId, user.id, step);
   }
 
   /** Opens a session for a user who proved who they are (password, invitation, SSO). */
@@ -418,6 +435,77 @@ export class AccessService implements SessionResolver {
       details: { ...caller.details, email: user.email },
     });
     return recovery.codes;
+  }
+
+  /** Turns TOTP off (and drops the recovery codes) once the user proves it is them again. */
+  async disableTotp(tenantId: string, userId: string, proof: Reauthentication, caller: Caller): Promise<PublicUser> {
+    const user = await this.requireUser(tenantId, userId);
+    if (!user.totpSecret) throw new AppError('conflict', 'TOTP is not on');
+    await this.reauthenticate(user, proof, 'user.totp_disable', caller);
+    const updated = await this.deps.users.update(
+      tenantId,
+      userId,
+      { totp_secret: null, totp_pending_secret: null, totp_last_step: null, recovery_codes: '[]' },
+      this.now,
+    );
+    await this.deps.audit.record(tenantId, {
+      actor: userId,
+      action: 'user.totp_disable',
+      target: userId,
+      details: { ...caller.details, email: user.email },
+    });
+    return presentUser(updated ?? user);
+  }
+
+  /** Ten new recovery codes, shown this once; every earlier code stops working. */
+  async regenerateRecoveryCodes(
+    tenantId: string,
+    userId: string,
+    proof: Reauthentication,
+    caller: Caller,
+  ): Promise<string[]> {
+    const user = await this.requireUser(tenantId, userId);
+    if (!user.totpSecret) throw new AppError('conflict', 'Recovery codes come with TOTP; turn it on first');
+    await this.reauthenticate(user, proof, 'user.recovery_codes_regenerate', caller);
+    const recovery = newRecoveryCodes();
+    await this.deps.users.update(tenantId, userId, { recovery_codes: JSON.stringify(recovery.hashes) }, this.now);
+    await this.deps.audit.record(tenantId, {
+      actor: userId,
+      action: 'user.recovery_codes_regenerate',
+      target: userId,
+      details: { ...caller.details, email: user.email, count: recovery.codes.length },
+    });
+    return recovery.codes;
+  }
+
+  /**
+   * A signed-in user proves again that it is them (the current password or an authenticator code)
+   * before changing their second factor, so a stolen session cannot remove it. Failures count toward
+   * the account's sign-in lockout: otherwise this would be a second, unlimited place to guess the password.
+   */
+  private async reauthenticate(user: UserRecord, proof: Reauthentication, action: string, caller: Caller) {
+    const now = this.now;
+    const fail = async (reason: string) =>
+      this.deps.audit.record(user.tenantId, {
+        actor: user.id,
+        action: 'auth.reauthentication_failed',
+        target: user.id,
+        details: { ...caller.details, email: user.email, reason, for: action },
+      });
+    const retryAfter = await this.lockedFor(user, now);
+    if (retryAfter !== null) {
+      await fail('locked');
+      throw new AccountLocked(retryAfter);
+    }
+    const field = proof.password !== undefined ? 'password' : 'code';
+    const ok =
+      proof.password !== undefined
+        ? await verifyPassword(user.passwordHash, proof.password)
+        : await this.totpCodeOk(user, (proof.code ?? '').trim());
+    if (ok) return;
+    await this.deps.users.recordFailure(user.id, now);
+    await fail(`bad_${field}`);
+    throw fieldError(field, field === 'password' ? 'is not your current password' : 'does not match the authenticator');
   }
 
   private async requireUser(tenantId: string, userId: string): Promise<UserRecord> {

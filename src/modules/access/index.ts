@@ -1,6 +1,6 @@
 export { createAccess } from './access.factory.js';
 export type { Access, AccessFactoryDeps } from './access.factory.js';
-export { accessRoutes } from './access.routes.js';
+export { accessRoutes, emailSchema } from './access.routes.js';
 export type { AccessRoutesDeps } from './access.routes.js';
 export { AccessService, normalizeEmail } from './access.service.js';
 export type { Invitation, PublicUser } from './access.service.js';

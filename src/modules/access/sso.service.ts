@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../../database.js';
 import { sha256Hex } from '../../platform/crypto/hashing.js';
@@ -16,6 +16,7 @@ import {
   type Caller,
   type TenantLookup,
 } from './access.service.js';
+import type { SsoRequestsTable } from './access.tables.js';
 import type { UserRecord, UserRepository } from './user.repository.js';
 
 /** A tenant's OpenID Connect settings as an admin sets them (the client secret is write-only). */
@@ -69,6 +70,12 @@ export function mappedRole(settings: SsoSettings, claims: Record<string, unknown
     if (role && (best === null || RANK[role] > RANK[best])) best = role;
   }
   return best;
+}
+
+/** Who a refused SSO sign-in was, as far as the callback got: for the failed sign-in's audit entry. */
+interface Seen {
+  email: string | null;
+  user: UserRecord | null;
 }
 
 /** OpenID Connect sign-in per tenant: authorization code with PKCE, through openid-client. */
@@ -162,6 +169,29 @@ export class SsoService {
       .returningAll()
       .executeTakeFirst();
     if (!request || toDate(request.expires_at) <= this.deps.clock()) throw new SsoRefused('flow');
+    const seen: Seen = { email: null, user: null };
+    try {
+      return await this.complete(request, callbackUrl, state, caller, seen);
+    } catch (error) {
+      if (error instanceof SsoRefused) {
+        await this.deps.audit.record(request.tenant_id, {
+          actor: seen.user?.id ?? 'anonymous',
+          action: 'auth.sign_in_failed',
+          target: seen.user?.id ?? null,
+          details: { ...caller.details, email: seen.email, method: 'sso', reason: error.reason },
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async complete(
+    request: Selectable<SsoRequestsTable>,
+    callbackUrl: URL,
+    state: string,
+    caller: Caller,
+    seen: Seen,
+  ) {
     const settings = await this.stored(request.tenant_id);
     if (!settings) throw new SsoRefused('not_configured');
     const config = await this.configFor(request.tenant_id, settings);
@@ -185,6 +215,7 @@ export class SsoService {
     const subject = typeof claims.sub === 'string' ? claims.sub : null;
     const email = typeof claims.email === 'string' ? normalizeEmail(claims.email) : null;
     const verified = claims.email_verified === true;
+    seen.email = email;
     if (!subject) throw new SsoRefused('provider');
     const tenantId = request.tenant_id;
     const role = mappedRole(settings, claims);
@@ -220,6 +251,7 @@ export class SsoService {
         details: { ...caller.details, email, role: jitRole, issuer: settings.issuer },
       });
     }
+    seen.user = user;
     if (user.disabledAt) throw new SsoRefused('disabled');
     user = await this.link(user, subject, role, settings, caller);
     if (how === 'invitation') {
@@ -253,6 +285,8 @@ export class SsoService {
       now,
     );
     if (roleChange) {
+      // As a role change through the API does: the sessions opened under the old role end at once.
+      await this.deps.access.endSessionsOf(user.tenantId, user.id);
       await this.deps.audit.record(user.tenantId, {
         actor: user.id,
         action: 'user.role_change',
