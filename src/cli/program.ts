@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerTenancyCommands } from './commands/tenancy.commands.js';
+import { registerUserCommands } from './commands/users.commands.js';
 import { registerRiskCommands } from './commands/risk.commands.js';
 import { registerImportCommand } from './commands/import.command.js';
 import { registerWorkerCommand } from './commands/worker.command.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     });
 
   registerTenancyCommands(program);
+  registerUserCommands(program);
   registerRiskCommands(program);
   registerImportCommand(program);
   registerWorkerCommand(program);

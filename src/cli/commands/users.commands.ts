@@ -1,0 +1,82 @@
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { emailSchema, type Invitation, type PublicUser } from '../../modules/access/index.js';
+import { ROLES, roleSchema, type Role } from '../../modules/tenancy/index.js';
+import { AppError } from '../../platform/errors/app-error.js';
+import { fail, withContainer } from '../cli-context.js';
+
+/** The operator at the console, as the audit log records them (no client address, no user agent). */
+function operator() {
+  let osUser: string | null;
+  try {
+    osUser = userInfo().username;
+  } catch {
+    osUser = null;
+  }
+  return { actor: 'cli', details: { actorType: 'cli', osUser, clientAddress: null, userAgent: null } };
+}
+
+type Invited = { tenant: string; user: PublicUser; invitation: Invitation };
+
+function userLine(u: PublicUser): string {
+  return [u.id, u.email, u.role, u.status, u.totp ? 'totp' : '-', u.lastSignInAt ?? 'never signed in'].join('\t');
+}
+
+/**
+ * `paylens users invite|list`: the operator's way to a tenant's people. The CLI acts with the
+ * store's full authority, so it may invite an owner, which is how a tenant made with
+ * `paylens tenants create` gets its first one.
+ */
+export function registerUserCommands(program: Command): void {
+  const users = program.command('users').description("manage a tenant's dashboard users");
+  users
+    .command('invite')
+    .requiredOption('--tenant <name>', 'tenant name')
+    .requiredOption('--email <address>', "the person's e-mail address")
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--json', 'print JSON (the body POST /v1/users answers, with the tenant name)')
+    .description('invite a user; prints the invitation link and token (shown once) and when it expires')
+    .action(async (opts: { tenant: string; email: string; role: string; json?: boolean }) => {
+      const role = roleSchema.safeParse(opts.role);
+      if (!role.success) fail(`--role takes ${ROLES.join(', ')}; got ${opts.role}`, 2);
+      const email = emailSchema.safeParse(opts.email);
+      if (!email.success) fail(`--email: not an e-mail address: ${opts.email}`, 2);
+      const outcome = await withContainer(async (c): Promise<Invited | { error: string }> => {
+        const tenant = await c.tenants.findByName(opts.tenant);
+        if (!tenant) return { error: `no tenant named ${opts.tenant}` };
+        try {
+          const input: { email: string; role: Role } = { email: email.data, role: role.data };
+          return { tenant: tenant.name, ...(await c.access.service.invite(tenant.id, input, operator())) };
+        } catch (error) {
+          if (error instanceof AppError) return { error: error.message };
+          throw error;
+        }
+      });
+      if ('error' in outcome) fail(outcome.error);
+      const { user, invitation } = outcome;
+      if (opts.json) console.log(JSON.stringify({ tenant: outcome.tenant, user, invitation }));
+      else
+        console.log(
+          [
+            `invited ${user.email} as ${user.role} of ${outcome.tenant} (${user.id})`,
+            `invitation link (shown once): ${invitation.url}`,
+            `token: ${invitation.token}`,
+            `expires: ${invitation.expiresAt}`,
+          ].join('\n'),
+        );
+    });
+  users
+    .command('list')
+    .requiredOption('--tenant <name>', 'tenant name')
+    .option('--json', 'print JSON')
+    .description("list a tenant's users: id, e-mail, role, status, second factor, last sign-in")
+    .action(async (opts: { tenant: string; json?: boolean }) => {
+      const listed = await withContainer(async (c) => {
+        const tenant = await c.tenants.findByName(opts.tenant);
+        return tenant ? c.access.service.list(tenant.id) : null;
+      });
+      if (!listed) fail(`no tenant named ${opts.tenant}`);
+      if (opts.json) console.log(JSON.stringify(listed));
+      else for (const u of listed) console.log(userLine(u));
+    });
+}
