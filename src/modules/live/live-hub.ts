@@ -15,7 +15,7 @@ export const CLOSE_KEY_ENDED = 1008;
 
 interface Subscriber {
   socket: LiveSocket;
-  /** The API key the session authenticated with: it ends when the key does. */
+  /** What the feed stands on, the API key or the signed-in user's session id: it ends when that does. */
   keyId: string;
   /** Messages skipped since the last one delivered; reported to the client so it can refetch. */
   dropped: number;

@@ -9,7 +9,10 @@ export interface LiveMessage {
   data: unknown;
 }
 
-/** Between instances only, never to a client: close the live sessions of a key that stopped working. */
+/**
+ * Between instances only, never to a client: close the feeds of a key that stopped working, or of a
+ * user's session that ended (sign-out, disable, role change); `keyId` is then the session id.
+ */
 export interface KeyEnded {
   type: 'key_ended';
   keyId: string;
