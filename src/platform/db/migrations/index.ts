@@ -12,6 +12,7 @@ import * as m060 from './060_risk_learning.js';
 import * as m065 from './065_webhook_seen_deliveries.js';
 import * as m070 from './070_access.js';
 import * as m080 from './080_event_partitions.js';
+import * as m090 from './090_transactional_id_index.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '065_webhook_seen_deliveries': m065,
   '070_access': m070,
   '080_event_partitions': m080,
+  '090_transactional_id_index': m090,
 };
 
 export const migrationProvider: MigrationProvider = {
