@@ -121,4 +121,30 @@ describe.each(factories())('LabelRiskStore contract on $name', ({ create }) => {
       settledTransactions30d: 4,
     });
   });
+
+  it("gives the merchant's current run: the earliest labelled fraud of the 30 days before, and the settled days from its day on", async () => {
+    const t = tenant();
+    const midnight = Math.floor(T / DAY_MS) * DAY_MS;
+    const onDay = (daysAgo: number) => tx(t, midnight - daysAgo * DAY_MS + HOUR_MS);
+    // Ten settled days from day 20 on; frauds on days 40 (past the 30 days), 20, 15 and 10, and day 3 (not settled).
+    const days = [40, 20, 19, 18, 17, 16, 15, 14, 12, 11, 10, 3].map(onDay);
+    for (const x of days) await store.observe(x);
+    for (const i of [0, 1, 6, 10, 11]) await store.recordLabel({ ...days[i]!, fraud: true });
+    expect(await store.observe(tx(t, T))).toMatchObject({
+      firstFraudAgeMs: T - days[1]!.at,
+      runSettledTransactions: 10,
+      runSettledFrauds: 3,
+      lastFraudAgeMs: T - days[11]!.at,
+    });
+    // A run whose first fraud is not settled yet has no settled days.
+    const u = tenant();
+    const recent = tx(u, T - 2 * DAY_MS);
+    await store.observe(recent);
+    await store.recordLabel({ ...recent, fraud: true });
+    expect(await store.observe(tx(u, T))).toMatchObject({
+      firstFraudAgeMs: 2 * DAY_MS,
+      runSettledTransactions: 0,
+      runSettledFrauds: 0,
+    });
+  });
 });

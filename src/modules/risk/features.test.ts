@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coerceFeatures, computeFeatures, storedFeatures, type FeatureInput } from './features.js';
+import { noLabelRisk } from './velocity/label-risk-store.js';
 import {
   amountLogMilli,
   DAY_MS,
@@ -25,6 +26,15 @@ const input: FeatureInput = {
 };
 
 describe('computeFeatures', () => {
+  it("reads the merchant's current run of labelled frauds: its age in days and the fraud share of its settled traffic", () => {
+    expect(computeFeatures(input, empty)).toMatchObject({ merchant_fraud_run_days: 60, merchant_run_fraud_rate: 0 });
+    const run = { ...noLabelRisk, firstFraudAgeMs: 20.5 * DAY_MS, runSettledTransactions: 8, runSettledFrauds: 6 };
+    expect(computeFeatures(input, empty, run)).toMatchObject({
+      merchant_fraud_run_days: 20.5,
+      merchant_run_fraud_rate: 0.75,
+    });
+  });
+
   it('reads a history that could not be read as long known and quiet, not as a first payment', () => {
     const f = computeFeatures({ ...input, velocityDegraded: true }, unknownHistory(T));
     expect(f).toMatchObject({

@@ -82,6 +82,8 @@ export const featureNames = [
   'customer_avg_amount_usd_24h',
   'customer_avg_amount_usd_7d',
   'customer_avg_amount_usd_30d',
+  'merchant_fraud_run_days',
+  'merchant_run_fraud_rate',
   'list_block',
   'list_allow',
   'velocity_degraded',
@@ -246,6 +248,9 @@ export function computeFeatures(
     customer_avg_amount_usd_24h: average(v.customer.amountUsdMinor24h, v.customer.count24h),
     customer_avg_amount_usd_7d: average(v.customer.amountUsdMinor7d, v.customer.count7d),
     customer_avg_amount_usd_30d: average(v.customer.amountUsdMinor30d, v.customer.count30d),
+    // As merchant_days_since_fraud: 60 stands for "no labelled fraud in 30 days".
+    merchant_fraud_run_days: labels.firstFraudAgeMs === null ? 60 : round(labels.firstFraudAgeMs / DAY_MS, 2),
+    merchant_run_fraud_rate: rate(labels.runSettledFrauds, labels.runSettledTransactions),
     list_block: input.listBlock ? 1 : 0,
     list_allow: input.listAllow ? 1 : 0,
     velocity_degraded: input.velocityDegraded ? 1 : 0,

@@ -34,6 +34,16 @@ export interface MerchantLabelRisk {
   settledFrauds1d: number;
   settledFrauds7d: number;
   settledFrauds30d: number;
+  /**
+   * The merchant's current run of labelled frauds: how long before the transaction (ms) the earliest
+   * labelled fraud of the 30 days before it happened (null when none), and the settled days from
+   * that fraud's day on — their transactions and labelled frauds. A compromised merchant's run starts
+   * with the compromise and most of its traffic is fraud; stolen cards passing through leave a few
+   * frauds among much legitimate traffic; a run that began long ago may be over.
+   */
+  firstFraudAgeMs: number | null;
+  runSettledTransactions: number;
+  runSettledFrauds: number;
 }
 
 export const noLabelRisk: MerchantLabelRisk = {
@@ -49,6 +59,9 @@ export const noLabelRisk: MerchantLabelRisk = {
   settledFrauds1d: 0,
   settledFrauds7d: 0,
   settledFrauds30d: 0,
+  firstFraudAgeMs: null,
+  runSettledTransactions: 0,
+  runSettledFrauds: 0,
 };
 
 /**

@@ -24,6 +24,12 @@ class MerchantLabels {
     return n;
   }
 
+  /** The earliest labelled fraud with event time in [from, to), null when none. */
+  firstIn(from: number, to: number): number | null {
+    for (const t of this.fraudAt) if (t >= from) return t < to ? t : null;
+    return null;
+  }
+
   lastBefore(at: number): number | null {
     let last: number | null = null;
     for (const t of this.fraudAt) if (t < at) last = t;
@@ -81,6 +87,9 @@ export class MemoryLabelRiskStore implements LabelRiskStore {
       return { transactions: transactions(from, to), frauds: m.frauds(from * DAY_MS, to * DAY_MS) };
     };
     const [s1, s7, s30] = [settled(1), settled(7), settled(30)];
+    const firstFraud = m.firstIn(tx.at - 30 * DAY_MS, tx.at);
+    const run =
+      firstFraud === null ? { transactions: 0, frauds: 0 } : settled(settledEnd(today) - dayIndex(firstFraud));
     const risk: MerchantLabelRisk = {
       frauds1d: m.frauds(tx.at - DAY_MS, tx.at),
       frauds7d: m.frauds(tx.at - 7 * DAY_MS, tx.at),
@@ -94,6 +103,9 @@ export class MemoryLabelRiskStore implements LabelRiskStore {
       settledFrauds1d: s1.frauds,
       settledFrauds7d: s7.frauds,
       settledFrauds30d: s30.frauds,
+      firstFraudAgeMs: ageOf(firstFraud, tx.at),
+      runSettledTransactions: run.transactions,
+      runSettledFrauds: run.frauds,
     };
     m.perDay.set(today, (m.perDay.get(today) ?? 0) + 1);
     if (m.perDay.size > COUNT_DAYS) for (const d of m.perDay.keys()) if (d <= today - COUNT_DAYS) m.perDay.delete(d);

@@ -15,7 +15,8 @@ import { DAY_MS } from './velocity-store.js';
  * KEYS: the merchant's day-count hash, its labelled-fraud sorted set (scored by event time).
  * ARGV: event time, today's index, the 1 / 7 / 30-day window starts, the retention cutoff, key TTL (s), the 14-day start,
  * and the day the settled windows end before (today − LABEL_SETTLE_DAYS).
- * Reads the windows (frauds strictly before the event), then counts the transaction in today's bucket.
+ * Reads the windows (frauds strictly before the event) and the run since the earliest fraud of the 30 days,
+ * then counts the transaction in today's bucket.
  */
 const OBSERVE_SCRIPT = `
 local at = ARGV[1]
@@ -40,10 +41,15 @@ local function sum(from, to)
   return n
 end
 local out = {f1, f7, f30, sum(today - ${RATE_DAYS} + 1, today + 1), f14, last[2] or '-1'}
-for _, w in ipairs({1, 7, 30}) do
-  out[#out + 1] = sum(settledEnd - w, settledEnd)
-  out[#out + 1] = redis.call('ZCOUNT', KEYS[2], (settledEnd - w) * dayMs, '(' .. (settledEnd * dayMs))
+local function settled(from)
+  out[#out + 1] = sum(from, settledEnd)
+  if from >= settledEnd then out[#out + 1] = 0
+  else out[#out + 1] = redis.call('ZCOUNT', KEYS[2], from * dayMs, '(' .. (settledEnd * dayMs)) end
 end
+for _, w in ipairs({1, 7, 30}) do settled(settledEnd - w) end
+local first = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[5], '(' .. at, 'WITHSCORES', 'LIMIT', 0, 1)
+out[#out + 1] = first[2] or '-1'
+if first[2] then settled(math.floor(tonumber(first[2]) / dayMs)) else out[#out + 1] = 0; out[#out + 1] = 0 end
 redis.call('HINCRBY', KEYS[1], tostring(today), 1)
 redis.call('HDEL', KEYS[1], tostring(today - ${COUNT_DAYS}))
 redis.call('EXPIRE', KEYS[1], ARGV[7])
@@ -82,21 +88,37 @@ export class RedisLabelRiskStore implements LabelRiskStore {
   async observe(tx: MerchantTransaction): Promise<MerchantLabelRisk> {
     const k = this.keys(tx);
     const today = dayIndex(tx.at);
-    const [frauds1d, frauds7d, frauds30d, transactions30d, frauds14d, last, st1, sf1, st7, sf7, st30, sf30] =
-      await this.redis.labelRiskObserve(
-        k.days,
-        k.frauds,
-        tx.at,
-        today,
-        tx.at - DAY_MS,
-        tx.at - 7 * DAY_MS,
-        tx.at - 30 * DAY_MS,
-        tx.at - FRAUD_RETENTION_MS,
-        TTL_SECONDS,
-        tx.at - 14 * DAY_MS,
-        settledEnd(today),
-      );
+    const [
+      frauds1d,
+      frauds7d,
+      frauds30d,
+      transactions30d,
+      frauds14d,
+      last,
+      st1,
+      sf1,
+      st7,
+      sf7,
+      st30,
+      sf30,
+      first,
+      rt,
+      rf,
+    ] = await this.redis.labelRiskObserve(
+      k.days,
+      k.frauds,
+      tx.at,
+      today,
+      tx.at - DAY_MS,
+      tx.at - 7 * DAY_MS,
+      tx.at - 30 * DAY_MS,
+      tx.at - FRAUD_RETENTION_MS,
+      TTL_SECONDS,
+      tx.at - 14 * DAY_MS,
+      settledEnd(today),
+    );
     const lastFraudAt = Number(last);
+    const firstFraudAt = Number(first);
     return {
       frauds1d: Number(frauds1d),
       frauds7d: Number(frauds7d),
@@ -110,6 +132,9 @@ export class RedisLabelRiskStore implements LabelRiskStore {
       settledFrauds1d: Number(sf1),
       settledFrauds7d: Number(sf7),
       settledFrauds30d: Number(sf30),
+      firstFraudAgeMs: first === '-1' ? null : tx.at - firstFraudAt,
+      runSettledTransactions: Number(rt),
+      runSettledFrauds: Number(rf),
     };
   }
 
