@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { randomToken } from './platform/crypto/hashing.js';
 import { isEmbedded, type Config } from './platform/config/config.js';
 import type { Database } from './database.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './platform/db/client.js';
@@ -8,22 +7,12 @@ import { SettingsRepository } from './platform/db/settings.repository.js';
 import { createLogger } from './platform/logging/logger.js';
 import { RequestLimits } from './platform/http/rate-limit.js';
 import { createMetrics, type Metrics } from './platform/metrics/metrics.js';
-import { createCustomerKeyHasher } from './modules/ingest/index.js';
-import { EventWriter } from './modules/ingest/index.js';
-import { IntakeService } from './modules/ingest/index.js';
-import { createAiNormalizer } from './modules/normalize/index.js';
-import { HeuristicNormalizer } from './modules/normalize/index.js';
-import { PipelineHooks } from './modules/ingest/index.js';
-import { PaymentEventRepository } from './modules/ingest/index.js';
-import { RawEventRepository } from './modules/ingest/index.js';
-import { RetryWorker } from './modules/ingest/index.js';
-import { DeadLetterService } from './modules/ingest/index.js';
+import { createIngest } from './modules/ingest/index.js';
+import { createNormalize } from './modules/normalize/index.js';
 import { createPayments } from './modules/payments/index.js';
 import { createLive } from './modules/live/index.js';
 import { createRisk } from './modules/risk/index.js';
 import { createAnalytics } from './modules/analytics/index.js';
-import { ConnectorRegistry } from './modules/normalize/index.js';
-import { allConnectors } from './modules/normalize/index.js';
 import { createAccess } from './modules/access/index.js';
 import { createTenancy } from './modules/tenancy/index.js';
 import { createWebhooks } from './modules/webhooks/index.js';
@@ -47,28 +36,22 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const clock = options.clock ?? (() => new Date());
   // Circuit breakers and pool metrics; the metrics join the registry once it exists.
   const resilience = new Resilience(logger);
-  const database: DatabaseHandle<Database> = await openDatabase<Database>({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.PAYLENS_DATA_DIR,
-    poolSize: config.DATABASE_POOL_SIZE,
-    acquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
-    idleTimeoutMs: config.DATABASE_POOL_IDLE_TIMEOUT_MS,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    resilience,
-  });
+  const open = (databaseUrl: string | undefined, poolName?: string) =>
+    openDatabase<Database>({
+      databaseUrl,
+      dataDir: config.PAYLENS_DATA_DIR,
+      poolSize: config.DATABASE_POOL_SIZE,
+      acquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
+      idleTimeoutMs: config.DATABASE_POOL_IDLE_TIMEOUT_MS,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      resilience,
+      ...(poolName ? { poolName } : {}),
+    });
+  const database: DatabaseHandle<Database> = await open(config.DATABASE_URL);
   const { db } = database;
   // Lists, analytics and reads by id use the streaming replica when there is one (platform/db/read-routing.ts).
   const replica: DatabaseHandle<Database> | null = config.DATABASE_READ_URL
-    ? await openDatabase<Database>({
-        databaseUrl: config.DATABASE_READ_URL,
-        dataDir: config.PAYLENS_DATA_DIR,
-        poolSize: config.DATABASE_POOL_SIZE,
-        acquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
-        idleTimeoutMs: config.DATABASE_POOL_IDLE_TIMEOUT_MS,
-        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-        resilience,
-        poolName: 'replica',
-      })
+    ? await open(config.DATABASE_READ_URL, 'replica')
     : null;
   const reader = replica?.db ?? db;
   if (options.migrate !== false) {
@@ -76,8 +59,10 @@ export async function createContainer(config: Config, options: ContainerOptions 
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   }
 
+  const normalize = createNormalize({ config, logger });
+  const { registry } = normalize;
   // The provider label takes the connectors' ids and unknown (no connector claimed the payload); anything else is other.
-  const metrics: Metrics = createMetrics({ providers: [...allConnectors.map((c) => c.id), 'unknown'], logger });
+  const metrics: Metrics = createMetrics({ providers: [...normalize.providers, 'unknown'], logger });
   // Shared by the request limits (and any module that needs plain commands); pub/sub needs its own connections.
   resilience.registerMetrics(metrics.registry);
   const topology = redisTopology(config);
@@ -92,9 +77,6 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const redis = connectRedis ? connectRedis('limits') : null;
   if (redis) logRedisOutages(redis, 'limits', logger);
   const settings = new SettingsRepository(db);
-  // The salt must be stable for customer keys to link payments; generate it once per installation when not configured.
-  const salt = config.PAYLENS_CUSTOMER_KEY_SALT ?? (await settings.getOrCreate('customer_key_salt', randomToken(32)));
-  const customerKey = createCustomerKeyHasher(salt);
 
   const tenancy = createTenancy({
     db,
@@ -113,10 +95,25 @@ export async function createContainer(config: Config, options: ContainerOptions 
     },
     redis,
   );
-  const rawEvents = new RawEventRepository(db, reader);
-  const paymentEvents = new PaymentEventRepository(db, reader);
-  const registry = new ConnectorRegistry(allConnectors);
-  const hooks = new PipelineHooks();
+  const ingest = await createIngest({
+    db,
+    databaseKind: database.kind,
+    replica: reader,
+    registry,
+    fallback: normalize.fallback,
+    metrics,
+    logger,
+    clock,
+    customerKeySalt: config.PAYLENS_CUSTOMER_KEY_SALT,
+    settings,
+    maxAttempts: config.MAX_ATTEMPTS,
+    workerPollMs: config.WORKER_POLL_MS,
+    writeBatch: { maxBatch: config.WRITE_BATCH_MAX, maxDelayMs: config.WRITE_BATCH_DELAY_MS },
+    rawEventRetentionDays: config.RAW_EVENT_RETENTION_DAYS ?? null,
+    // The webhooks module is made from the intake; the retry paths ask it only once events flow.
+    resolveContextFor: (raw) => webhooks.resolveContextFor(raw),
+  });
+  const { rawEvents, paymentEvents, hooks, writer, intake, retryWorker, deadLetters, customerKey } = ingest;
   const { hub: live, hook: liveHook } = createLive({
     redis: connectRedis,
     logger,
@@ -143,11 +140,11 @@ export async function createContainer(config: Config, options: ContainerOptions 
     logger,
     customerKey,
     clock,
-    configLookups: metrics.cache('risk_config'),
-    watchVelocityKeys: (keys) => metrics.velocityKeys(keys),
     paymentOfCapture: (trx, tenantId, provider, captureId) =>
       paymentEvents.paymentOfCapture(trx, tenantId, provider, captureId),
     onVerdict: (verdict) => metrics.risk.observe(verdict),
+    configLookups: metrics.cache('risk_config'),
+    watchVelocityKeys: (keys) => metrics.velocityKeys(keys),
     resilience,
     redisTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
   });
@@ -199,79 +196,12 @@ export async function createContainer(config: Config, options: ContainerOptions 
     },
   });
   hooks.register(analytics.hook);
-  const writer = new EventWriter(
-    db,
-    rawEvents,
-    paymentEvents,
-    hooks,
-    {
-      maxBatch: config.WRITE_BATCH_MAX,
-      maxDelayMs: config.WRITE_BATCH_DELAY_MS,
-      // Two transactions in flight let one commit while the next batch fills. More only contend on the
-      // same rollup and payment rows (measured: 8 in flight was slower than 2, see docs/benchmarks.md).
-      concurrency: database.kind === 'postgres' ? 2 : 1,
-    },
-    (size, ms) => {
-      metrics.writeBatchSize.observe(size);
-      metrics.writeBatchSeconds.observe(ms / 1000);
-    },
-  );
-  // One backoff schedule for the intake's first retry, the worker and operator replays.
-  const retryBackoff = { baseDelayMs: 1000, maxDelayMs: 3_600_000 };
-  const intake = new IntakeService({
-    registry,
-    writer,
-    rawEvents,
-    paymentEvents,
-    metrics,
-    hooks,
-    customerKey,
-    fallback: new HeuristicNormalizer(config.NORMALIZE_MIN_CONFIDENCE, createAiNormalizer(config, logger)),
-    retryDelayMs: retryBackoff.baseDelayMs,
-    clock,
-  });
   const webhooks = createWebhooks({ db, keys, registry, intake, rawEvents, metrics, clock, http: outbound });
-  const { resolveContextFor } = webhooks;
-  const retryWorker = new RetryWorker({
-    rawEvents,
-    intake,
-    logger,
-    maxAttempts: config.MAX_ATTEMPTS,
-    metrics,
-    pollMs: config.WORKER_POLL_MS,
-    ...retryBackoff,
-    batchSize: 50,
-    leaseMs: 300_000,
-    clock,
-    resolveContextFor,
-  });
-  const deadLetters = new DeadLetterService({
-    rawEvents,
-    paymentEvents,
-    intake,
-    writer,
-    maxAttempts: config.MAX_ATTEMPTS,
-    ...retryBackoff,
-    clock,
-    resolveContextFor,
-  });
 
   // The tables that grow with traffic are monthly partitions (migration 080): months created ahead, raw payloads expired.
   const partitions = new PartitionMaintenance({
     db,
-    tables: [
-      {
-        table: 'raw_events',
-        key: 'received_at',
-        retentionDays: config.RAW_EVENT_RETENTION_DAYS ?? null,
-        companions: [
-          { table: 'raw_event_keys', key: 'received_at' },
-          { table: 'raw_event_actions', key: 'at' },
-        ],
-      },
-      { table: 'payment_events', key: 'received_at', retentionDays: null },
-      { table: 'risk_assessments', key: 'scored_at', retentionDays: null },
-    ],
+    tables: [...ingest.partitionedTables, { table: 'risk_assessments', key: 'scored_at', retentionDays: null }],
     monthsAhead: 2,
     clock,
     logger,

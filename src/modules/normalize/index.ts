@@ -1,4 +1,3 @@
-export { createAiNormalizer } from './ai/ai.normalizer.js';
 export {
   FRAUD_WARNING,
   NO_CURRENCY,
@@ -19,8 +18,9 @@ export type {
   VerifyResult,
 } from './connector.js';
 export { allConnectors } from './connectors/index.js';
-export { HeuristicNormalizer } from './heuristic/heuristic.normalizer.js';
 export { currencyExponent, toUsdMinor } from './money.js';
+export { createNormalize } from './normalize.factory.js';
+export type { NormalizeDeps } from './normalize.factory.js';
 export { identify, normalizePayload } from './normalize.service.js';
 export type { FallbackNormalizer, NormalizeResult } from './normalize.service.js';
 export { isRecord } from './payload-access.js';

@@ -165,7 +165,10 @@ function messageOf(error: unknown): string {
 }
 
 /** The AI normalizer when AI_BASE_URL and AI_MODEL are set, else null (heuristics only). */
-export function createAiNormalizer(config: Config, logger?: Logger): AiNormalizer | null {
+export function createAiNormalizer(
+  config: Pick<Config, 'AI_BASE_URL' | 'AI_MODEL' | 'AI_API_KEY' | 'AI_TIMEOUT_MS'>,
+  logger?: Logger,
+): AiNormalizer | null {
   if (!config.AI_BASE_URL || !config.AI_MODEL) return null;
   return new AiNormalizer({
     baseURL: config.AI_BASE_URL,
