@@ -118,7 +118,9 @@ const keptAdditionalData = [
 function normalizeItem(item: Item, live: string | null, ctx: NormalizeContext): NormalizedEventDraft | null {
   const code = (str(item, 'eventCode') ?? '').toUpperCase();
   const success = succeeded(item);
-  const row = adyenEvent(code, item);
+  const row = adyenEvent(code, {
+    modificationAction: str(item, 'additionalData.modificationAction')?.toLowerCase() ?? null,
+  });
   if (!row) return null;
   const kind = { type: row.type, status: success ? row.success : row.failure, fixed: row.fixed };
   const extra = record(item, 'additionalData') ?? {};

@@ -1,9 +1,14 @@
 import type { EventStatus, EventType } from '../../canonical.js';
 import type { DeclineMapping } from '../../connector.js';
 import { choose, eventRow, type Choice } from '../../event-table.js';
-import { str } from '../../payload-access.js';
 
-type AdyenFact = 'modificationAction';
+/** What the table's cells may depend on; the connector reads them off each item. */
+export interface AdyenFacts {
+  /** `additionalData.modificationAction`, lower-cased. */
+  modificationAction: string | null;
+}
+
+type AdyenFact = keyof AdyenFacts;
 
 export interface AdyenEvent {
   type: EventType;
@@ -64,8 +69,7 @@ export const adyenEvents = {
 } as const satisfies Record<string, Choice<AdyenEvent, AdyenFact>>;
 
 /** The row of an item's (upper-cased) event code, decided for this item; undefined when the code carries no payment state. */
-export function adyenEvent(eventCode: string, item: Record<string, unknown>): AdyenEvent | undefined {
+export function adyenEvent(eventCode: string, facts: AdyenFacts): AdyenEvent | undefined {
   const row = eventRow<Choice<AdyenEvent, AdyenFact>>(adyenEvents, eventCode);
-  if (row === undefined) return undefined;
-  return choose(row, { modificationAction: str(item, 'additionalData.modificationAction')?.toLowerCase() ?? null });
+  return row === undefined ? undefined : choose(row, facts);
 }

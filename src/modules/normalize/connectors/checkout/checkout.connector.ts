@@ -24,7 +24,7 @@ import {
 } from '../../payload-access.js';
 import { choose } from '../../event-table.js';
 import { checkoutApprovedCodes, checkoutCodes, checkoutExponentOverrides } from './checkout.codes.js';
-import { checkoutEvent, checkoutFacts, type CheckoutEvent } from './checkout.events.js';
+import { checkoutEvent, type CheckoutEvent, type CheckoutFacts } from './checkout.events.js';
 import { verifyCheckoutSignature } from './checkout.signature.js';
 
 type Data = Record<string, unknown>;
@@ -83,6 +83,12 @@ function readCard(data: Data): Card | null {
 function usableEmail(data: Data): string | null {
   const email = str(data, 'customer.email');
   return email && !email.includes('*') ? email : null;
+}
+
+function factsOf(data: Data): CheckoutFacts {
+  const refunded = int(data, 'balances.total_refunded');
+  const captured = int(data, 'balances.total_captured');
+  return { partiallyRefunded: refunded !== null && captured !== null && refunded < captured };
 }
 
 /** The event's row of the table, its status decided. */
@@ -175,7 +181,7 @@ export const checkoutConnector: Connector = {
     if (!env) return { kind: 'ignored', reason: 'not a Checkout.com event envelope' };
     const row = checkoutEvent(env.type);
     if (!row) return { kind: 'ignored', reason: `Checkout.com event type ${env.type} does not change payment state` };
-    const draft = build(env, ctx, { ...row, status: choose(row.status, checkoutFacts(env.data)) });
+    const draft = build(env, ctx, { ...row, status: choose(row.status, factsOf(env.data)) });
     return { kind: 'events', events: [draft] };
   },
 

@@ -1,9 +1,14 @@
 import type { EventStatus, EventType } from '../../canonical.js';
 import type { DeclineMapping } from '../../connector.js';
-import { eventRow, type Choice, type Facts } from '../../event-table.js';
-import { int } from '../../payload-access.js';
+import { eventRow, type Choice } from '../../event-table.js';
 
-type CheckoutFact = 'partiallyRefunded';
+/** What the table's cells may depend on; the connector reads them off the event's `data`. */
+export interface CheckoutFacts {
+  /** Whether the payment's balances show less refunded than captured. */
+  partiallyRefunded: boolean;
+}
+
+type CheckoutFact = keyof CheckoutFacts;
 
 export interface CheckoutEvent {
   type: EventType;
@@ -48,11 +53,4 @@ export const checkoutEvents = {
 
 export function checkoutEvent(type: string): CheckoutEvent | undefined {
   return eventRow<CheckoutEvent>(checkoutEvents, type);
-}
-
-/** What the table's cells read off the event's `data`. */
-export function checkoutFacts(data: Record<string, unknown>): Facts<CheckoutFact> {
-  const refunded = int(data, 'balances.total_refunded');
-  const captured = int(data, 'balances.total_captured');
-  return { partiallyRefunded: refunded !== null && captured !== null && refunded < captured };
 }

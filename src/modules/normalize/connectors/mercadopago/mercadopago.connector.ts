@@ -114,7 +114,7 @@ function resourceEventId(payment: Resource): string {
 function normalizePayment(payment: Resource, ctx: NormalizeContext): NormalizeOutcome {
   const status = str(payment, 'status') ?? '';
   const detail = str(payment, 'status_detail');
-  const outcome = mercadoPagoPaymentEvent(status, detail);
+  const outcome = mercadoPagoPaymentEvent(status, { statusDetail: detail });
   if (!outcome)
     return { kind: 'ignored', reason: `Mercado Pago payment status ${status || '(none)'} is not one we model` };
   const currency = (str(payment, 'currency_id') ?? '').toUpperCase();

@@ -1,7 +1,13 @@
 import type { EventStatus, EventType } from '../../canonical.js';
 import { choose, eventRow, type Choice } from '../../event-table.js';
 
-type MercadoPagoFact = 'statusDetail';
+/** What the table's cells may depend on; the connector reads them off the payment. */
+export interface MercadoPagoFacts {
+  /** The payment's `status_detail`. */
+  statusDetail: string | null;
+}
+
+type MercadoPagoFact = keyof MercadoPagoFacts;
 
 export interface MercadoPagoEvent {
   type: EventType;
@@ -31,7 +37,7 @@ export const mercadoPagoEvents = {
   chargeback: { type: 'dispute', status: 'chargeback' },
 } as const satisfies Record<string, Choice<MercadoPagoEvent, MercadoPagoFact>>;
 
-export function mercadoPagoPaymentEvent(status: string, statusDetail: string | null): MercadoPagoEvent | undefined {
+export function mercadoPagoPaymentEvent(status: string, facts: MercadoPagoFacts): MercadoPagoEvent | undefined {
   const row = eventRow<Choice<MercadoPagoEvent, MercadoPagoFact>>(mercadoPagoEvents, `payment.${status}`);
-  return row === undefined ? undefined : choose(row, { statusDetail });
+  return row === undefined ? undefined : choose(row, facts);
 }

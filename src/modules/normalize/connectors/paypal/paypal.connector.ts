@@ -8,7 +8,9 @@ import {
 } from '../../connector.js';
 import { decimalToMinor, isCurrencyCode } from '../../money.js';
 import { at, cardLast4, emailDomain, isoToDate, isRecord, record, str } from '../../payload-access.js';
+import { choose } from '../../event-table.js';
 import { paypalCodes } from './paypal.codes.js';
+import { paypalEvent, type PaypalFacts } from './paypal.events.js';
 import { paypalOutboundUrls, verifyPaypalWebhook } from './paypal.signature.js';
 
 type Resource = Record<string, unknown>;
@@ -123,14 +125,6 @@ function orderCard(order: Resource): Card | null {
   };
 }
 
-const refundStatuses: Record<string, EventStatus> = {
-  COMPLETED: 'refunded',
-  PENDING: 'pending',
-  FAILED: 'failed',
-  CANCELLED: 'canceled',
-};
-const disputeWonOutcomes = new Set(['RESOLVED_SELLER_FAVOUR', 'CANCELED_BY_BUYER', 'DENIED']);
-
 class PaypalNormalizer {
   constructor(
     private readonly env: Envelope,
@@ -200,17 +194,12 @@ class PaypalNormalizer {
     return { kind: 'events', events: [draft] };
   }
 
-  capture(action: string): NormalizeOutcome {
+  capture(type: EventType, status: EventStatus): NormalizeOutcome {
     const capture = this.env.resource;
-    if (this.env.resourceType === 'refund' || (action === 'REFUNDED' && this.env.resourceType !== 'capture'))
-      return this.refund();
     const lineage = lineageOf(capture);
     const id = str(capture, 'id');
-    const status = str(capture, 'status');
     const reason = str(capture, 'status_details.reason');
     const responseCode = str(capture, 'processor_response.response_code');
-    // An authorization-backed capture is a separate capture step; an intent=CAPTURE order captures in one go.
-    const type: EventType = lineage.authorizationId ? 'capture' : 'sale';
     const metadata = {
       ...lineage,
       captureId: id,
@@ -221,55 +210,27 @@ class PaypalNormalizer {
       paymentAdviceCode: str(capture, 'processor_response.payment_advice_code'),
       paypalFeeMinor: readMoney(at(capture, 'seller_receivable_breakdown.paypal_fee'))?.amountMinor ?? null,
     };
-    const money = readMoney(capture.amount);
-    const paymentId = paymentIdOf(id, { ...lineage, captureId: null });
-    const merchantId = str(capture, 'payee.merchant_id');
-    let outcome: Outcome;
-    switch (action) {
-      case 'COMPLETED':
-        outcome = { type, status: 'approved', code: null, message: null };
-        break;
-      case 'DENIED':
-      case 'DECLINED':
-        outcome = {
-          type,
-          status: status === 'FAILED' ? 'failed' : 'declined',
-          code: responseCode ?? reason,
-          message: responseCode ? reason : null,
-        };
-        break;
-      case 'PENDING':
-        outcome = { type, status: 'pending', code: reason, message: null };
-        break;
-      case 'REVERSED':
-        // A reversal pulls captured funds back; PayPal says why in status_details.reason.
-        outcome =
-          reason === 'CHARGEBACK' || reason === 'BUYER_COMPLAINT'
-            ? { type: 'dispute', status: 'chargeback', code: reason, message: null }
-            : { type: 'refund', status: 'refunded', code: reason, message: null };
-        break;
-      case 'REFUNDED':
-        outcome = {
-          type: 'refund',
-          status: status === 'PARTIALLY_REFUNDED' ? 'partially_refunded' : 'refunded',
-          code: reason,
-          message: null,
-        };
-        break;
-      default:
-        return { kind: 'ignored', reason: `PAYMENT.CAPTURE.${action} does not change payment state` };
-    }
-    return this.build(outcome, money, paymentId, { merchantId, metadata });
+    // A refusal names the processor's response code when there is one, with PayPal's reason as its message.
+    const refused = status === 'declined' || status === 'failed';
+    const outcome: Outcome =
+      status === 'approved'
+        ? { type, status, code: null, message: null }
+        : refused
+          ? { type, status, code: responseCode ?? reason, message: responseCode ? reason : null }
+          : { type, status, code: reason, message: null };
+    return this.build(outcome, readMoney(capture.amount), paymentIdOf(id, { ...lineage, captureId: null }), {
+      merchantId: str(capture, 'payee.merchant_id'),
+      metadata,
+    });
   }
 
-  refund(): NormalizeOutcome {
+  refund(type: EventType, status: EventStatus): NormalizeOutcome {
     const refund = this.env.resource;
     const lineage = lineageOf(refund);
     const id = str(refund, 'id');
-    const status = refundStatuses[str(refund, 'status') ?? ''] ?? 'pending';
     const reason = str(refund, 'status_details.reason');
     return this.build(
-      { type: 'refund', status, code: reason, message: str(refund, 'note_to_payer') },
+      { type, status, code: reason, message: str(refund, 'note_to_payer') },
       readMoney(refund.amount),
       paymentIdOf(id, lineage),
       {
@@ -284,25 +245,11 @@ class PaypalNormalizer {
     );
   }
 
-  order(action: string): NormalizeOutcome {
+  order(type: EventType, status: EventStatus): NormalizeOutcome {
     const order = this.env.resource;
     const id = str(order, 'id');
     const intent = str(order, 'intent');
-    const status = str(order, 'status');
-    let outcome: Outcome;
-    if (action === 'APPROVED') {
-      // The buyer approved the payment; nothing is captured yet, whatever the intent.
-      outcome = { type: 'authorization', status: 'approved', code: null, message: null };
-    } else if (action === 'COMPLETED') {
-      outcome = {
-        type: intent === 'AUTHORIZE' ? 'authorization' : 'sale',
-        status: status === 'VOIDED' ? 'canceled' : 'approved',
-        code: null,
-        message: null,
-      };
-    } else {
-      return { kind: 'ignored', reason: `CHECKOUT.ORDER.${action} does not change payment state` };
-    }
+    const outcome: Outcome = { type, status, code: null, message: null };
     const units = Array.isArray(order.purchase_units) ? order.purchase_units : [];
     const captures = units.flatMap((u) => {
       const list = at(u, 'payments.captures');
@@ -317,44 +264,31 @@ class PaypalNormalizer {
     });
   }
 
-  authorization(action: string): NormalizeOutcome {
+  authorization(type: EventType, status: EventStatus): NormalizeOutcome {
     const auth = this.env.resource;
     const lineage = lineageOf(auth);
     const id = str(auth, 'id');
-    const status = str(auth, 'status');
     const reason = str(auth, 'status_details.reason');
-    let outcome: Outcome;
-    if (action === 'CREATED') {
-      const mapped: EventStatus = status === 'DENIED' ? 'declined' : status === 'PENDING' ? 'pending' : 'approved';
-      outcome = {
-        type: 'authorization',
-        status: mapped,
-        code: str(auth, 'processor_response.response_code') ?? reason,
-        message: null,
-      };
-    } else if (action === 'VOIDED') {
-      outcome = { type: 'void', status: 'canceled', code: reason, message: null };
-    } else {
-      return { kind: 'ignored', reason: `PAYMENT.AUTHORIZATION.${action} does not change payment state` };
-    }
+    // A void says why in its reason; a new authorization carries the processor's response code when there is one.
+    const code = status === 'canceled' ? reason : (str(auth, 'processor_response.response_code') ?? reason);
+    const outcome: Outcome = { type, status, code, message: null };
     return this.build(outcome, readMoney(auth.amount), paymentIdOf(id, { ...lineage, authorizationId: null }), {
       merchantId: str(auth, 'payee.merchant_id'),
       metadata: { ...lineage, authorizationId: id, expirationTime: str(auth, 'expiration_time') },
     });
   }
 
-  dispute(): NormalizeOutcome {
+  dispute(type: EventType, status: EventStatus): NormalizeOutcome {
     const dispute = this.env.resource;
     const outcomeCode = str(dispute, 'dispute_outcome.outcome_code');
-    const won = outcomeCode !== null && disputeWonOutcomes.has(outcomeCode);
     const transactions = Array.isArray(dispute.disputed_transactions) ? dispute.disputed_transactions : [];
     const first = transactions[0];
     // A dispute names only the seller's transaction (the capture id): that is its payment link.
     const paymentId = str(first, 'seller_transaction_id');
     return this.build(
       {
-        type: 'dispute',
-        status: won ? 'approved' : 'chargeback',
+        type,
+        status,
         code: str(dispute, 'reason'),
         message: str(dispute, 'status'),
       },
@@ -375,12 +309,20 @@ class PaypalNormalizer {
   }
 }
 
-const families: Array<[string, (n: PaypalNormalizer, action: string) => NormalizeOutcome]> = [
-  ['PAYMENT.CAPTURE.', (n, a) => n.capture(a)],
-  ['CHECKOUT.ORDER.', (n, a) => n.order(a)],
-  ['PAYMENT.AUTHORIZATION.', (n, a) => n.authorization(a)],
-  ['CUSTOMER.DISPUTE.', (n) => n.dispute()],
-];
+/** What the events table reads off an event; whether a capture is authorization-backed only when a cell asks. */
+function factsOf(env: Envelope): PaypalFacts {
+  const resource = env.resource;
+  return {
+    resourceType: env.resourceType,
+    status: str(resource, 'status'),
+    reason: str(resource, 'status_details.reason'),
+    get authorizationBacked() {
+      return Boolean(lineageOf(resource).authorizationId);
+    },
+    intent: str(resource, 'intent'),
+    outcomeCode: str(resource, 'dispute_outcome.outcome_code'),
+  };
+}
 
 export const paypalConnector: Connector = {
   id: 'paypal',
@@ -401,11 +343,14 @@ export const paypalConnector: Connector = {
   normalize(payload, ctx) {
     const env = readEnvelope(payload);
     if (!env) return { kind: 'ignored', reason: 'not a PayPal webhook event' };
+    const row = paypalEvent(env.eventType);
+    if (row === undefined)
+      return { kind: 'ignored', reason: `PayPal event type ${env.eventType} is not a payment event we model` };
+    const facts = factsOf(env);
+    const event = choose(row, facts);
+    if (event === null) return { kind: 'ignored', reason: `${env.eventType} does not change payment state` };
     const normalizer = new PaypalNormalizer(env, ctx);
-    for (const [prefix, handle] of families) {
-      if (env.eventType.startsWith(prefix)) return handle(normalizer, env.eventType.slice(prefix.length));
-    }
-    return { kind: 'ignored', reason: `PayPal event type ${env.eventType} is not a payment event we model` };
+    return normalizer[event.resource](choose(event.type, facts), choose(event.status, facts));
   },
 
   verify: verifyPaypalWebhook,

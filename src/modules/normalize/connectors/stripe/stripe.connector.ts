@@ -8,17 +8,12 @@ import {
 } from '../../canonical.js';
 import {
   envelopeEventId,
-  headerValue,
   mapDeclineCode,
-  outsideWindow,
-  signatureHeaderParts,
-  signatureTolerance,
   type Connector,
   type NormalizeContext,
   type NormalizeOutcome,
-  type VerifyInput,
-  type VerifyResult,
 } from '../../connector.js';
+import { choose } from '../../event-table.js';
 import { currencyExponent, rescaleMinor } from '../../money.js';
 import {
   at,
@@ -33,8 +28,9 @@ import {
   stringMap,
   unixSecondsToDate,
 } from '../../payload-access.js';
-import { hmacSha256, safeEqual } from '../../../../platform/crypto/hashing.js';
 import { stripeCodes, stripeExponentOverrides } from './stripe.codes.js';
+import { stripeEvent, type StripeEvent, type StripeFacts, type StripeObject } from './stripe.events.js';
+import { verifyStripeSignature } from './stripe.signature.js';
 
 const cardFundings = new Set(['credit', 'debit', 'prepaid', 'unknown']);
 
@@ -119,381 +115,218 @@ interface Outcome {
   message: string | null;
 }
 
-function declineOutcome(code: string | null, message: string | null, isCardError: boolean): Outcome {
-  return { status: isCardError ? 'declined' : 'failed', code, message };
+/** What the connector reads off a resource, whatever the event says happened to it. */
+interface Reading {
+  card: Card | null;
+  paymentId: string | null;
+  extra: Record<string, unknown>;
 }
 
-class StripeNormalizer {
-  private readonly unmapped: string[] = [];
+interface Decline {
+  code: string | null;
+  message: string | null;
+  /** False when nothing reached an issuer's decision: the event is then `failed`, not `declined`. */
+  issuerDecided: boolean;
+  extra: Record<string, unknown>;
+}
 
-  constructor(
-    private readonly env: Envelope,
-    private readonly ctx: NormalizeContext,
-  ) {}
+interface ResourceReader {
+  read(resource: Resource): Reading;
+  /** Why a `declined` row's payment was refused; only payment intents and charges are. */
+  decline?(resource: Resource): Decline;
+}
 
-  build(
-    resource: Resource,
-    type: EventType,
-    outcome: Outcome,
-    amount: number,
-    card: Card | null,
-    paymentId: string | null,
-    extra: Record<string, unknown> = {},
-  ): NormalizedEventDraft {
-    const currency = (str(resource, 'currency') ?? '').toUpperCase();
-    const failure = outcome.status === 'declined' || outcome.status === 'failed';
-    const { mapping, unmapped } = mapDeclineCode(stripeCodes, outcome.code);
-    if (failure && unmapped && outcome.code) this.unmapped.push(outcome.code);
-    const email = emailOf(resource);
-    const customer = customerOf(resource);
-    const customerKey = email
-      ? this.ctx.customerKey('email', email)
-      : customer
-        ? this.ctx.customerKey('id', customer)
-        : null;
-    const draft: NormalizedEventDraft = {
-      providerEventId: this.env.id,
-      providerPaymentId: paymentId,
-      type,
-      status: outcome.status,
-      failureReason: failure ? mapping.reason : null,
-      declineType: failure ? mapping.declineType : null,
-      recommendedAction: failure ? mapping.action : null,
-      providerCode: outcome.code,
-      providerMessage: outcome.message,
-      amountMinor: toIsoMinor(amount, currency),
-      currency,
-      merchant: this.env.account ? { id: this.env.account, name: null, country: null } : null,
-      customerKey,
-      emailDomain: emailDomain(email),
-      ip: null,
-      ipCountry: null,
-      deviceId: null,
-      card,
-      occurredAt: this.env.created,
-      normalizationMethod: 'rules',
-      confidence: 1,
-      metadata: {
-        stripeEventType: this.env.type,
-        objectId: str(resource, 'id'),
-        livemode: this.env.livemode,
-        ...extra,
-        ...providerMetadataField(stringMap(resource.metadata)),
-      },
-    };
-    if (failure && unmapped && outcome.code) draft.unmappedCode = outcome.code;
-    return draft;
-  }
+/** Refunds, disputes and fraud warnings name their payment by its PaymentIntent, else its charge. */
+const parentPaymentId = (resource: Resource) => str(resource, 'payment_intent') ?? str(resource, 'charge');
 
-  paymentIntent(pi: Resource, action: string): NormalizeOutcome {
-    const manual = str(pi, 'capture_method') === 'manual';
-    const card = cardOfPaymentIntent(pi);
-    const amount = int(pi, 'amount') ?? 0;
-    const id = str(pi, 'id');
-    const base = { paymentIntentStatus: str(pi, 'status') };
-    switch (action) {
-      case 'succeeded':
-        return this.one(
-          this.build(
-            pi,
-            manual ? 'capture' : 'sale',
-            { status: 'approved', code: null, message: null },
-            int(pi, 'amount_received') ?? amount,
-            card,
-            id,
-            base,
-          ),
-        );
-      case 'amount_capturable_updated':
-        return this.one(
-          this.build(
-            pi,
-            'authorization',
-            { status: 'approved', code: null, message: null },
-            int(pi, 'amount_capturable') ?? amount,
-            card,
-            id,
-            base,
-          ),
-        );
-      case 'payment_failed': {
-        const err = record(pi, 'last_payment_error') ?? {};
-        const code = str(err, 'decline_code') ?? str(err, 'code');
-        const outcome = declineOutcome(code, str(err, 'message'), str(err, 'type') === 'card_error');
-        return this.one(
-          this.build(pi, manual ? 'authorization' : 'sale', outcome, amount, card, id, {
-            ...base,
-            errorType: str(err, 'type'),
-            adviceCode: str(err, 'advice_code'),
-            networkDeclineCode: str(err, 'network_decline_code'),
-          }),
-        );
-      }
-      case 'canceled':
-        return this.one(
-          this.build(
-            pi,
-            'void',
-            { status: 'canceled', code: str(pi, 'cancellation_reason'), message: null },
-            amount,
-            card,
-            id,
-            base,
-          ),
-        );
-      case 'created':
-      case 'processing':
-      case 'requires_action':
-        return this.one(
-          this.build(
-            pi,
-            manual ? 'authorization' : 'sale',
-            { status: 'pending', code: null, message: null },
-            amount,
-            card,
-            id,
-            base,
-          ),
-        );
-      default:
-        return { kind: 'ignored', reason: `payment_intent.${action} does not change payment state` };
-    }
-  }
-
-  charge(ch: Resource, action: string): NormalizeOutcome {
-    const captured = ch.captured === true;
-    const card = cardOfCharge(ch);
-    const amount = int(ch, 'amount') ?? 0;
-    const paymentId = str(ch, 'payment_intent') ?? str(ch, 'id');
-    const outcome = record(ch, 'outcome') ?? {};
-    const extra = {
-      outcomeType: str(outcome, 'type'),
-      networkStatus: str(outcome, 'network_status'),
-      riskLevel: str(outcome, 'risk_level'),
-      riskScore: int(outcome, 'risk_score'),
-      sellerMessage: str(outcome, 'seller_message'),
-    };
-    switch (action) {
-      case 'succeeded':
-        return this.one(
-          this.build(
-            ch,
-            captured ? 'sale' : 'authorization',
-            { status: 'approved', code: null, message: null },
-            amount,
-            card,
-            paymentId,
-            extra,
-          ),
-        );
-      case 'pending':
-        return this.one(
-          this.build(
-            ch,
-            captured ? 'sale' : 'authorization',
-            { status: 'pending', code: null, message: null },
-            amount,
-            card,
-            paymentId,
-            extra,
-          ),
-        );
-      case 'failed': {
-        const blocked = str(outcome, 'type') === 'blocked';
-        const failureCode = str(ch, 'failure_code');
-        // Issuer declines carry the precise reason in outcome.reason; failure_code is then just card_declined.
-        const code =
-          (failureCode === 'card_declined' || blocked ? str(outcome, 'reason') : null) ??
-          failureCode ??
-          str(outcome, 'reason');
-        // A processing error or an invalid request never reached an issuer's decision: that is a failure, not a decline.
-        const isCardDecline = failureCode !== 'processing_error' && str(outcome, 'type') !== 'invalid';
-        return this.one(
-          this.build(
-            ch,
-            'sale',
-            declineOutcome(
-              code ?? (blocked ? 'rule' : null),
-              str(ch, 'failure_message') ?? str(outcome, 'seller_message'),
-              isCardDecline,
-            ),
-            amount,
-            card,
-            paymentId,
-            extra,
-          ),
-        );
-      }
-      case 'captured':
-        return this.one(
-          this.build(
-            ch,
-            'capture',
-            { status: 'approved', code: null, message: null },
-            int(ch, 'amount_captured') ?? amount,
-            card,
-            paymentId,
-            extra,
-          ),
-        );
-      case 'expired':
-        return this.one(
-          this.build(
-            ch,
-            'void',
-            { status: 'canceled', code: 'expired', message: null },
-            amount,
-            card,
-            paymentId,
-            extra,
-          ),
-        );
-      case 'refunded': {
-        const total = int(ch, 'amount_refunded') ?? 0;
-        const before = this.env.previous ? int(this.env.previous, 'amount_refunded') : null;
-        const full = ch.refunded === true;
-        return this.one(
-          this.build(
-            ch,
-            'refund',
-            { status: full ? 'refunded' : 'partially_refunded', code: null, message: null },
-            before === null ? total : total - before,
-            card,
-            paymentId,
-            { ...extra, amountRefundedTotal: total },
-          ),
-        );
-      }
-      case 'updated': {
-        const changed = Object.keys(this.env.previous ?? {});
-        const stateFields = ['status', 'captured', 'amount_captured', 'amount_refunded', 'refunded', 'disputed'];
-        if (!changed.some((f) => stateFields.includes(f))) {
-          return { kind: 'ignored', reason: `charge.updated changed only ${changed.join(', ') || 'nothing we track'}` };
-        }
-        const status: EventStatus =
-          str(ch, 'status') === 'failed'
-            ? 'failed'
-            : str(ch, 'status') === 'pending'
-              ? 'pending'
-              : ch.refunded === true
-                ? 'refunded'
-                : 'approved';
-        return this.one(
-          this.build(
-            ch,
-            captured ? 'sale' : 'authorization',
-            { status, code: str(ch, 'failure_code'), message: str(ch, 'failure_message') },
-            amount,
-            card,
-            paymentId,
-            { ...extra, changedFields: changed },
-          ),
-        );
-      }
-      default:
-        return { kind: 'ignored', reason: `charge.${action} does not change payment state` };
-    }
-  }
-
-  refund(refund: Resource): NormalizeOutcome {
-    const statusMap: Record<string, EventStatus> = {
-      succeeded: 'refunded',
-      pending: 'pending',
-      requires_action: 'pending',
-      failed: 'failed',
-      canceled: 'canceled',
-    };
-    const status = statusMap[str(refund, 'status') ?? ''] ?? 'pending';
-    const paymentId = str(refund, 'payment_intent') ?? str(refund, 'charge');
-    return this.one(
-      this.build(
-        refund,
-        'refund',
-        { status, code: str(refund, 'failure_reason'), message: null },
-        int(refund, 'amount') ?? 0,
-        null,
-        paymentId,
-        { refundReason: str(refund, 'reason') },
-      ),
-    );
-  }
-
-  dispute(dp: Resource, action: string): NormalizeOutcome {
-    const disputeStatus = str(dp, 'status');
-    const resolvedForMerchant =
-      disputeStatus === 'won' ||
-      disputeStatus === 'warning_closed' ||
-      disputeStatus === 'prevented' ||
-      action === 'funds_reinstated';
-    const status: EventStatus = resolvedForMerchant ? 'approved' : 'chargeback';
-    const paymentId = str(dp, 'payment_intent') ?? str(dp, 'charge');
-    return this.one(
-      this.build(
-        dp,
-        'dispute',
-        { status, code: str(dp, 'reason'), message: disputeStatus },
-        int(dp, 'amount') ?? 0,
-        readCard(at(dp, 'payment_method_details.card')),
-        paymentId,
-        {
-          disputeStatus,
-          evidenceDueBy: int(dp, 'evidence_details.due_by'),
+const readers: Record<StripeObject, ResourceReader> = {
+  payment_intent: {
+    read: (pi) => ({
+      card: cardOfPaymentIntent(pi),
+      paymentId: str(pi, 'id'),
+      extra: { paymentIntentStatus: str(pi, 'status') },
+    }),
+    decline(pi) {
+      const err = record(pi, 'last_payment_error') ?? {};
+      return {
+        code: str(err, 'decline_code') ?? str(err, 'code'),
+        message: str(err, 'message'),
+        issuerDecided: str(err, 'type') === 'card_error',
+        extra: {
+          errorType: str(err, 'type'),
+          adviceCode: str(err, 'advice_code'),
+          networkDeclineCode: str(err, 'network_decline_code'),
         },
-      ),
-    );
-  }
-
-  /** An issuer reported the charge as fraud (TC40/SAFE) before any dispute: a dispute-stage event that moves no money. */
-  fraudWarning(efw: Resource): NormalizeOutcome {
-    const draft = this.build(
-      efw,
-      'dispute',
-      { status: 'pending', code: str(efw, 'fraud_type'), message: null },
-      0,
-      null,
-      str(efw, 'payment_intent') ?? str(efw, 'charge'),
-      {
+      };
+    },
+  },
+  charge: {
+    read(ch) {
+      const outcome = record(ch, 'outcome') ?? {};
+      return {
+        card: cardOfCharge(ch),
+        paymentId: str(ch, 'payment_intent') ?? str(ch, 'id'),
+        extra: {
+          outcomeType: str(outcome, 'type'),
+          networkStatus: str(outcome, 'network_status'),
+          riskLevel: str(outcome, 'risk_level'),
+          riskScore: int(outcome, 'risk_score'),
+          sellerMessage: str(outcome, 'seller_message'),
+        },
+      };
+    },
+    decline(ch) {
+      const outcome = record(ch, 'outcome') ?? {};
+      const blocked = str(outcome, 'type') === 'blocked';
+      const failureCode = str(ch, 'failure_code');
+      // Issuer declines carry the precise reason in outcome.reason; failure_code is then just card_declined.
+      const code =
+        (failureCode === 'card_declined' || blocked ? str(outcome, 'reason') : null) ??
+        failureCode ??
+        str(outcome, 'reason');
+      return {
+        code: code ?? (blocked ? 'rule' : null),
+        message: str(ch, 'failure_message') ?? str(outcome, 'seller_message'),
+        // A processing error or an invalid request never reached an issuer's decision: that is a failure, not a decline.
+        issuerDecided: failureCode !== 'processing_error' && str(outcome, 'type') !== 'invalid',
+        extra: {},
+      };
+    },
+  },
+  refund: {
+    read: (refund) => ({
+      card: null,
+      paymentId: parentPaymentId(refund),
+      extra: { refundReason: str(refund, 'reason') },
+    }),
+  },
+  dispute: {
+    read: (dp) => ({
+      card: readCard(at(dp, 'payment_method_details.card')),
+      paymentId: parentPaymentId(dp),
+      extra: { disputeStatus: str(dp, 'status'), evidenceDueBy: int(dp, 'evidence_details.due_by') },
+    }),
+  },
+  'radar.early_fraud_warning': {
+    read: (efw) => ({
+      card: null,
+      paymentId: parentPaymentId(efw),
+      extra: {
         disputeStage: FRAUD_WARNING,
         actionable: typeof efw.actionable === 'boolean' ? efw.actionable : null,
         chargeId: str(efw, 'charge'),
       },
-    );
-    // Stripe sends only the ids: the warning carries no amount or currency of its own.
-    draft.currency = NO_CURRENCY;
-    return this.one(draft);
-  }
+    }),
+  },
+};
 
-  private one(event: NormalizedEventDraft): NormalizeOutcome {
-    return { kind: 'events', events: [event] };
+/** The amount the row says the event moves, and any figure worth keeping beside it. */
+function amountOf(env: Envelope, row: StripeEvent): { amount: number; extra: Record<string, unknown> } {
+  const amount = int(env.object, 'amount') ?? 0;
+  switch (row.amount) {
+    case undefined:
+      return { amount, extra: {} };
+    case 'none':
+      return { amount: 0, extra: {} };
+    case 'refunded since previous': {
+      const total = int(env.object, 'amount_refunded') ?? 0;
+      const before = env.previous ? int(env.previous, 'amount_refunded') : null;
+      return { amount: before === null ? total : total - before, extra: { amountRefundedTotal: total } };
+    }
+    default:
+      return { amount: int(env.object, row.amount) ?? amount, extra: {} };
   }
 }
 
-function parseSignatureHeader(header: string): { timestamp: number | null; signatures: string[] } {
-  let timestamp: number | null = null;
-  const signatures: string[] = [];
-  for (const [key, value] of signatureHeaderParts(header)) {
-    if (key === 't' && /^\d+$/.test(value)) timestamp = Number(value);
-    if (key === 'v1') signatures.push(value);
-  }
-  return { timestamp, signatures };
+/** The code and message of an event that is not a decline, where its row says to find them. */
+function outcomeOf(resource: Resource, row: StripeEvent, status: EventStatus): Outcome {
+  const source = row.code;
+  if (!source) return { status, code: null, message: null };
+  if ('fixed' in source) return { status, code: source.fixed, message: null };
+  return { status, code: str(resource, source.field), message: source.message ? str(resource, source.message) : null };
 }
 
-/**
- * Stripe's scheme: hex HMAC-SHA256 of `t.body`. stripe-node only rejects timestamps older than its
- * tolerance; a timestamp as far in the future is rejected too, since no genuine delivery has one.
- */
-export function verifyStripeSignature({ rawBody, headers, secret, settings, now }: VerifyInput): VerifyResult {
-  const header = headerValue(headers, 'stripe-signature');
-  if (!header) return { ok: false, reason: 'missing Stripe-Signature header' };
-  const { timestamp, signatures } = parseSignatureHeader(header);
-  if (timestamp === null) return { ok: false, reason: 'Stripe-Signature has no timestamp' };
-  if (signatures.length === 0) return { ok: false, reason: 'Stripe-Signature has no v1 signature' };
-  const stale = outsideWindow(timestamp * 1000, now, signatureTolerance(settings), 'Stripe-Signature timestamp');
-  if (stale) return { ok: false, reason: stale };
-  const expected = hmacSha256(secret, Buffer.concat([Buffer.from(`${timestamp}.`), rawBody])).toString('hex');
-  return signatures.some((s) => safeEqual(s, expected))
-    ? { ok: true }
-    : { ok: false, reason: 'no v1 signature matches' };
+function build(
+  env: Envelope,
+  ctx: NormalizeContext,
+  type: EventType,
+  outcome: Outcome,
+  amount: number,
+  reading: Reading,
+): NormalizedEventDraft {
+  const resource = env.object;
+  const currency = (str(resource, 'currency') ?? '').toUpperCase();
+  const failure = outcome.status === 'declined' || outcome.status === 'failed';
+  const { mapping, unmapped } = mapDeclineCode(stripeCodes, outcome.code);
+  const email = emailOf(resource);
+  const customer = customerOf(resource);
+  const customerKey = email ? ctx.customerKey('email', email) : customer ? ctx.customerKey('id', customer) : null;
+  const draft: NormalizedEventDraft = {
+    providerEventId: env.id,
+    providerPaymentId: reading.paymentId,
+    type,
+    status: outcome.status,
+    failureReason: failure ? mapping.reason : null,
+    declineType: failure ? mapping.declineType : null,
+    recommendedAction: failure ? mapping.action : null,
+    providerCode: outcome.code,
+    providerMessage: outcome.message,
+    amountMinor: toIsoMinor(amount, currency),
+    currency,
+    merchant: env.account ? { id: env.account, name: null, country: null } : null,
+    customerKey,
+    emailDomain: emailDomain(email),
+    ip: null,
+    ipCountry: null,
+    deviceId: null,
+    card: reading.card,
+    occurredAt: env.created,
+    normalizationMethod: 'rules',
+    confidence: 1,
+    metadata: {
+      stripeEventType: env.type,
+      objectId: str(resource, 'id'),
+      livemode: env.livemode,
+      ...reading.extra,
+      ...providerMetadataField(stringMap(resource.metadata)),
+    },
+  };
+  if (failure && unmapped && outcome.code) draft.unmappedCode = outcome.code;
+  return draft;
+}
+
+function factsOf(resource: Resource): StripeFacts {
+  return {
+    captureMethod: str(resource, 'capture_method'),
+    captured: resource.captured === true,
+    refunded: resource.refunded === true,
+    status: str(resource, 'status'),
+  };
+}
+
+/** One event, as its row of stripe.events.ts says; the resource is the one the row names. */
+function normalizeEvent(env: Envelope, row: StripeEvent, ctx: NormalizeContext): NormalizeOutcome {
+  const resource = env.object;
+  const changed = Object.keys(env.previous ?? {});
+  const tracked = row.changes;
+  if (tracked && !changed.some((field) => tracked.includes(field)))
+    return { kind: 'ignored', reason: `${env.type} changed only ${changed.join(', ') || 'nothing we track'}` };
+  const facts = factsOf(resource);
+  const reader = readers[row.object];
+  const reading = reader.read(resource);
+  const status = choose(row.status, facts);
+  const decline = status === 'declined' ? reader.decline?.(resource) : undefined;
+  const outcome: Outcome = decline
+    ? { status: decline.issuerDecided ? 'declined' : 'failed', code: decline.code, message: decline.message }
+    : outcomeOf(resource, row, status);
+  const { amount, extra } = amountOf(env, row);
+  const draft = build(env, ctx, choose(row.type, facts), outcome, amount, {
+    ...reading,
+    extra: { ...reading.extra, ...decline?.extra, ...extra, ...(tracked ? { changedFields: changed } : {}) },
+  });
+  // Such an event names only ids: it carries no amount or currency of its own.
+  if (row.amount === 'none') draft.currency = NO_CURRENCY;
+  return { kind: 'events', events: [draft] };
 }
 
 export const stripeConnector: Connector = {
@@ -516,20 +349,12 @@ export const stripeConnector: Connector = {
   normalize(payload, ctx) {
     const env = readEnvelope(payload);
     if (!env) return { kind: 'ignored', reason: 'not a Stripe event envelope' };
-    const normalizer = new StripeNormalizer(env, ctx);
     const objectType = str(env.object, 'object');
-    const [family, ...rest] = env.type.split('.');
-    const action = rest.join('.');
-    if (family === 'payment_intent' && objectType === 'payment_intent')
-      return normalizer.paymentIntent(env.object, action);
-    if (family === 'charge' && action.startsWith('dispute.') && objectType === 'dispute')
-      return normalizer.dispute(env.object, action.slice('dispute.'.length));
-    if (family === 'charge' && action.startsWith('refund.') && objectType === 'refund')
-      return normalizer.refund(env.object);
-    if (family === 'refund' && objectType === 'refund') return normalizer.refund(env.object);
-    if (family === 'charge' && objectType === 'charge') return normalizer.charge(env.object, action);
-    if (env.type.startsWith('radar.early_fraud_warning.') && objectType === 'radar.early_fraud_warning')
-      return normalizer.fraudWarning(env.object);
+    const row = stripeEvent(env.type);
+    if (row && row.object === objectType) return normalizeEvent(env, row, ctx);
+    // A payment intent's or charge's event the table does not list.
+    if ((objectType === 'payment_intent' || objectType === 'charge') && env.type.startsWith(`${objectType}.`))
+      return { kind: 'ignored', reason: `${env.type} does not change payment state` };
     return { kind: 'ignored', reason: `Stripe event type ${env.type} is not a payment event we model` };
   },
 
