@@ -89,7 +89,11 @@ export async function createUser(t: TestApp, email: string, role: 'viewer' | 'an
     payload: { token: invited.json().invitation.token, password: PASSWORD },
   });
   expect(accepted.statusCode).toBe(200);
-  return { id: invited.json().user.id as string, email };
+  const cookie = [accepted.headers['set-cookie']].flat().find((c) => c?.startsWith('paylens_session='));
+  if (!cookie) throw new Error('no session cookie');
+  // The session accepting opened, as API calls make it: the cookie and the CSRF token for writes.
+  const session = { cookie: cookie.split(';')[0]!, 'x-csrf-token': accepted.json().csrfToken as string };
+  return { id: invited.json().user.id as string, email, session };
 }
 
 /** Signs in through the dashboard's sign-in form, and waits for the signed-in dashboard and its live feed. */

@@ -8,7 +8,7 @@ import { CHROMIUM_ARGS, ensureDashboardBuilt } from './browser.js';
 const CLIENT_ID = 'paylens-dashboard';
 const CLIENT_SECRET = 'a-client-secret-for-the-e2e-provider-0123456789';
 
-describe('dashboard single sign-on (browser)', { tags: ['chromium'] }, () => {
+describe('dashboard single sign-on (browser)', { tags: ['chromium'], timeout: 90_000 }, () => {
   let t: TestApp;
   let base: string;
   let browser: Browser;
