@@ -1,15 +1,27 @@
 import { ConfigError, isEmbedded, loadConfig } from '../platform/config/config.js';
 import { startMetricsServer, type MetricsServer } from '../platform/metrics/metrics-server.js';
 // Nothing imported statically may load pg, ioredis or Fastify: startTelemetry must patch them first.
-import { startTelemetry } from '../platform/telemetry/telemetry.js';
+import type { Telemetry } from '../platform/telemetry/telemetry.js';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const telemetry = startTelemetry({
+/**
+ * The OpenTelemetry SDK and @sentry/node are loaded only when something is to be exported: idle,
+ * they cost ~50 MB RSS and start-up time in a server that would make no span and report no error.
+ */
+async function telemetryFor(config: ReturnType<typeof loadConfig>): Promise<Telemetry> {
+  if (!config.OTEL_EXPORTER_OTLP_ENDPOINT && !config.SENTRY_DSN) {
+    return { flush: async () => undefined, shutdown: async () => undefined };
+  }
+  const { startTelemetry } = await import('../platform/telemetry/telemetry.js');
+  return startTelemetry({
     serviceName: 'paylens-api',
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
     sentryDsn: config.SENTRY_DSN,
   });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const telemetry = await telemetryFor(config);
   // Imported only now: the instrumentations patch pg, ioredis and Fastify as they load.
   const { buildApp } = await import('../app.js');
   const { createContainer } = await import('../container.js');

@@ -308,7 +308,9 @@ export class MemoryVelocityStore implements VelocityStore {
   readonly heldKeys: { size(): number; max: number };
 
   constructor(maxEntities = 1_000_000) {
-    this.entities = new LRUCache({ max: maxEntities });
+    // Bounded by a size of one per entity, not `max`: with `max` lru-cache allocates its arrays for all
+    // of them up front (~27 MB for a million, held by an idle server); these grow with the entities held.
+    this.entities = new LRUCache({ maxSize: maxEntities, sizeCalculation: () => 1 });
     this.heldKeys = { size: () => this.entities.size, max: maxEntities };
   }
 
