@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -69,7 +70,18 @@ export function printCpuPerRequest(title: string, before: CpuSnapshot, after: Cp
   console.log(`- total: ${rows.reduce((sum, [, us]) => sum + us, 0).toFixed(1)}`);
 }
 
-export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+/** The machine's load average now (1, 5, 15 minutes), printed with every figure: other work on the cores moves them. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
+}
+
+/**
+ * Start-up on a loaded machine (other work on the same two cores) took over a minute for a new
+ * embedded data directory, so the default wait is generous.
+ */
+export async function waitForHttp(url: string, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -96,11 +108,25 @@ export function startNode(args: string[], env: Record<string, string>): ChildPro
 export function startPaylens(env: Record<string, string>): ChildProcess {
   const withDefaults = { RATE_LIMIT_ENABLED: 'false', METRICS_PORT: '0', ...env };
   const built = fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url));
-  if (existsSync(built)) return startNode([built], withDefaults);
+  const flags = serverNodeFlags();
+  if (existsSync(built)) return startNode([...flags, built], withDefaults);
   return startNode(
-    ['--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))],
+    [...flags, '--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))],
     withDefaults,
   );
+}
+
+/** The Node flags `npm start` gives the server (package.json), so the bench measures the process that runs. */
+export function serverNodeFlags(): string[] {
+  // dist/bench/lib.js next to dist/src, or bench/lib.ts run from the sources.
+  const built = existsSync(fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url)));
+  const pkg = JSON.parse(
+    readFileSync(new URL(built ? '../../package.json' : '../package.json', import.meta.url), 'utf8'),
+  ) as {
+    scripts: { start: string };
+  };
+  const match = /\bnode ((?:--\S+ )*)dist\/src\/entrypoints\/server\.js/.exec(pkg.scripts.start);
+  return match?.[1]?.split(' ').filter(Boolean) ?? [];
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {
