@@ -174,6 +174,50 @@ describe.each(storeKinds())('team access (%s)', (store) => {
     expect(me.json().permissions).not.toContain('configure');
   });
 
+  it('invites again a user who has not joined: the new link works and the earlier one no longer does', async () => {
+    const acceptWith = (token: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/auth/invitations/accept', payload: { token, password: PASSWORD } });
+    const first = await invite(t, 'late@acme.test', 'viewer');
+    const again = await callApi(t, 'POST', `/v1/users/${first.userId}/invitation`);
+    expect(again.statusCode).toBe(201);
+    expect(again.json().user).toMatchObject({ id: first.userId, email: 'late@acme.test', status: 'invited' });
+    expect(again.json().invitation.url).toContain(again.json().invitation.token);
+    expect((await acceptWith(first.token)).statusCode).toBe(404);
+
+    // An expired invitation is replaced the same way.
+    const expired = await invite(t, 'later@acme.test', 'analyst');
+    advance(73 * 3_600_000);
+    expect((await acceptWith(expired.token)).statusCode).toBe(404);
+    const renewed = await callApi(t, 'POST', `/v1/users/${expired.userId}/invitation`);
+    expect(renewed.statusCode).toBe(201);
+    const joined = await accept(t.app, renewed.json().invitation.token);
+    expect((await asUser(t.app, joined, 'GET', '/v1/me')).json().user).toMatchObject({ role: 'analyst' });
+    expect((await callApi(t, 'POST', `/v1/users/${expired.userId}/invitation`)).json()).toMatchObject({
+      status: 409,
+      code: 'conflict',
+    });
+    expect((await callApi(t, 'POST', '/v1/users/usr_missing/invitation')).statusCode).toBe(404);
+
+    // Only an owner invites an owner again.
+    const pendingOwner = await invite(t, 'owner-late@acme.test', 'owner');
+    const admin = await accept(t.app, (await invite(t, 'reinviter@acme.test', 'admin')).token);
+    expect((await asUser(t.app, admin, 'POST', `/v1/users/${pendingOwner.userId}/invitation`)).statusCode).toBe(403);
+    expect((await asUser(t.app, admin, 'POST', `/v1/users/${first.userId}/invitation`)).statusCode).toBe(201);
+
+    const audit = (await callApi(t, 'GET', '/v1/audit?action=user.reinvite')).json().data as Array<{
+      actor: string;
+      target: string;
+      details: Record<string, unknown>;
+    }>;
+    expect(audit.map((e) => e.target).sort()).toEqual([first.userId, first.userId, expired.userId].sort());
+    expect(audit.find((e) => e.actor === admin.userId)?.details).toMatchObject({
+      actorType: 'user',
+      email: 'late@acme.test',
+      clientAddress: '127.0.0.1',
+      userAgent: 'access-test',
+    });
+  });
+
   it('sets Secure on the cookie over HTTPS (behind a trusted proxy)', async () => {
     const config = await configFor(store, { TRUSTED_PROXIES: '127.0.0.1' });
     const container = await createContainer(config);

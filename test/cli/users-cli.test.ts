@@ -11,7 +11,7 @@ import { runCli } from './run-cli.js';
 const PUBLIC_URL = 'https://paylens.example.com';
 const PASSWORD = 'correct horse battery staple';
 
-describe.each(storeKinds())('paylens users on %s', { timeout: 300_000 }, (store) => {
+describe.each(storeKinds())('paylens users on %s', { timeout: 600_000 }, (store) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'paylens-users-cli-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -53,6 +53,14 @@ describe.each(storeKinds())('paylens users on %s', { timeout: 300_000 }, (store)
     expect(token).toBeDefined();
     expect(text.stdout).toContain(`/accept-invitation#token=${token}`);
     expect(text.stdout).toMatch(/^expires: \d{4}-\d\d-\d\dT/m);
+
+    const reinvited = await runCli(
+      ['users', 'reinvite', '--tenant', 'acme', '--email', 'ANA@acme.test', '--json'],
+      env,
+    );
+    expect(reinvited.code, reinvited.stderr).toBe(0);
+    const anaToken = JSON.parse(reinvited.stdout).invitation.token as string;
+    expect(anaToken).not.toBe(token);
 
     const duplicate = await runCli(
       ['users', 'invite', '--tenant', 'acme', '--email', 'ana@acme.test', '--role', 'viewer'],
@@ -97,6 +105,20 @@ describe.each(storeKinds())('paylens users on %s', { timeout: 300_000 }, (store)
       });
       expect(second.statusCode, second.body).toBe(201);
 
+      // The reinvitation replaced Ana's first link.
+      const stale = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/invitations/accept',
+        payload: { token, password: PASSWORD },
+      });
+      expect(stale.statusCode).toBe(404);
+      const ana = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/invitations/accept',
+        payload: { token: anaToken, password: PASSWORD },
+      });
+      expect(ana.statusCode, ana.body).toBe(200);
+
       const audit = await app.inject({
         method: 'GET',
         url: '/v1/audit?action=user.invite',
@@ -118,6 +140,9 @@ describe.each(storeKinds())('paylens users on %s', { timeout: 300_000 }, (store)
     const lines = listed.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines.find((l) => l.includes('owner@acme.test'))).toMatch(/\towner\tactive\t/);
-    expect(lines.find((l) => l.includes('ana@acme.test'))).toMatch(/\tanalyst\tinvited\t/);
+    expect(lines.find((l) => l.includes('ana@acme.test'))).toMatch(/\tanalyst\tactive\t/);
+    const joined = await runCli(['users', 'reinvite', '--tenant', 'acme', '--email', 'ana@acme.test'], env);
+    expect(joined.code).toBe(1);
+    expect(joined.stderr).toContain('ana@acme.test is active');
   });
 });

@@ -18,12 +18,25 @@ function operator() {
 
 type Invited = { tenant: string; user: PublicUser; invitation: Invitation };
 
+function printInvitation({ tenant, user, invitation }: Invited, json: boolean | undefined): void {
+  if (json) console.log(JSON.stringify({ tenant, user, invitation }));
+  else
+    console.log(
+      [
+        `invited ${user.email} as ${user.role} of ${tenant} (${user.id})`,
+        `invitation link (shown once): ${invitation.url}`,
+        `token: ${invitation.token}`,
+        `expires: ${invitation.expiresAt}`,
+      ].join('\n'),
+    );
+}
+
 function userLine(u: PublicUser): string {
   return [u.id, u.email, u.role, u.status, u.totp ? 'totp' : '-', u.lastSignInAt ?? 'never signed in'].join('\t');
 }
 
 /**
- * `paylens users invite|list`: the operator's way to a tenant's people. The CLI acts with the
+ * `paylens users invite|reinvite|list`: the operator's way to a tenant's people. The CLI acts with the
  * store's full authority, so it may invite an owner, which is how a tenant made with
  * `paylens tenants create` gets its first one.
  */
@@ -53,17 +66,34 @@ export function registerUserCommands(program: Command): void {
         }
       });
       if ('error' in outcome) fail(outcome.error);
-      const { user, invitation } = outcome;
-      if (opts.json) console.log(JSON.stringify({ tenant: outcome.tenant, user, invitation }));
-      else
-        console.log(
-          [
-            `invited ${user.email} as ${user.role} of ${outcome.tenant} (${user.id})`,
-            `invitation link (shown once): ${invitation.url}`,
-            `token: ${invitation.token}`,
-            `expires: ${invitation.expiresAt}`,
-          ].join('\n'),
-        );
+      printInvitation(outcome, opts.json);
+    });
+  users
+    .command('reinvite')
+    .requiredOption('--tenant <name>', 'tenant name')
+    .requiredOption('--email <address>', 'the e-mail address of a user who has not joined yet')
+    .option('--json', 'print JSON')
+    .description(
+      'a new invitation for a user who has not joined (theirs expired or went astray); earlier links stop working',
+    )
+    .action(async (opts: { tenant: string; email: string; json?: boolean }) => {
+      const email = emailSchema.safeParse(opts.email);
+      if (!email.success) fail(`--email: not an e-mail address: ${opts.email}`, 2);
+      const outcome = await withContainer(async (c): Promise<Invited | { error: string }> => {
+        const tenant = await c.tenants.findByName(opts.tenant);
+        if (!tenant) return { error: `no tenant named ${opts.tenant}` };
+        const user = (await c.access.service.list(tenant.id)).find((u) => u.email === email.data);
+        if (!user) return { error: `${email.data} is not a user of ${tenant.name}` };
+        try {
+          const again = await c.access.service.reinvite(tenant.id, user.id, { ...operator(), isOwner: true });
+          return { tenant: tenant.name, ...again };
+        } catch (error) {
+          if (error instanceof AppError) return { error: error.message };
+          throw error;
+        }
+      });
+      if ('error' in outcome) fail(outcome.error);
+      printInvitation(outcome, opts.json);
     });
   users
     .command('list')

@@ -47,6 +47,11 @@ const userSchema = z.object({
   lastSignInAt: z.string().nullable(),
 });
 
+const invitedSchema = z.object({
+  user: userSchema,
+  invitation: z.object({ token: z.string(), url: z.string(), expiresAt: z.string() }),
+});
+
 const sessionAnswer = z.object({ user: userSchema, csrfToken: z.string(), expiresAt: z.string() });
 /** An e-mail address as the tenant's users are keyed by it: trimmed, lowercase. */
 export const emailSchema = z.string().trim().toLowerCase().email().max(254);
@@ -367,19 +372,37 @@ export async function accessRoutes(app: App, deps: AccessRoutesDeps): Promise<vo
           'Only an owner may invite an owner. The invitation is accepted with POST /v1/auth/invitations/accept (a password) or through SSO, once, before it expires.',
         tags: ['users'],
         body: z.object({ email: emailSchema, role: roleSchema }),
-        response: {
-          201: z.object({
-            user: userSchema,
-            invitation: z.object({ token: z.string(), url: z.string(), expiresAt: z.string() }),
-          }),
-          ...problemResponses(401, 403, 409, 422),
-        },
+        response: { 201: invitedSchema, ...problemResponses(401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
       if (request.body.role === 'owner' && !isOwner(request))
         throw new AppError('forbidden', 'Only an owner can invite an owner');
       const invited = await access.invite(tenantOf(request), request.body, callerOf(request));
+      return reply.code(201).send(invited);
+    },
+  );
+
+  app.post(
+    '/users/:id/invitation',
+    {
+      schema: {
+        summary: 'Invite a user again who has not joined yet: a new invitation link, in this response only',
+        description:
+          'For a user still `invited` (their link expired or went astray): earlier links stop working. 409 for a user who has joined or is disabled; only an owner invites an owner again.',
+        tags: ['users'],
+        params: z.object({ id: z.string().max(64) }),
+        response: {
+          201: invitedSchema,
+          ...problemResponses(401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const invited = await access.reinvite(tenantOf(request), request.params.id, {
+        ...callerOf(request),
+        isOwner: isOwner(request),
+      });
       return reply.code(201).send(invited);
     },
   );

@@ -132,6 +132,35 @@ export class AccessService implements SessionResolver {
     return { user: presentUser(user), invitation };
   }
 
+  /**
+   * A new invitation for a user who has not joined yet (theirs expired or went astray); the earlier
+   * links stop working. Only an owner invites an owner again.
+   */
+  async reinvite(
+    tenantId: string,
+    id: string,
+    caller: Caller & { isOwner: boolean },
+  ): Promise<{ user: PublicUser; invitation: Invitation }> {
+    const user = await this.deps.users.findById(tenantId, id);
+    if (!user) throw new AppError('not_found', `No user ${id}`);
+    if (user.role === 'owner' && !caller.isOwner) throw new AppError('forbidden', 'Only an owner can invite an owner');
+    const presented = presentUser(user);
+    if (presented.status !== 'invited')
+      throw new AppError(
+        'conflict',
+        `${user.email} is ${presented.status}: only a user who has not joined is invited again`,
+      );
+    await this.deps.users.closeInvitations(tenantId, id, this.now);
+    const invitation = await this.issueInvitation(user, caller.actor);
+    await this.deps.audit.record(tenantId, {
+      actor: caller.actor,
+      action: 'user.reinvite',
+      target: id,
+      details: { ...caller.details, email: user.email, role: user.role, expiresAt: invitation.expiresAt },
+    });
+    return { user: presented, invitation };
+  }
+
   private async issueInvitation(user: UserRecord, createdBy: string): Promise<Invitation> {
     const token = `inv_${randomToken(32)}`;
     const expiresAt = new Date(this.now.getTime() + this.deps.settings.invitationTtlMs);

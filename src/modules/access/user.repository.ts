@@ -197,6 +197,18 @@ export class UserRepository {
       .execute();
   }
 
+  /** Ends a user's open invitations: a new one replaces them. */
+  async closeInvitations(tenantId: string, userId: string, now: Date): Promise<void> {
+    await this.db
+      .updateTable('invitations')
+      .set({ expires_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('accepted_at', 'is', null)
+      .where('expires_at', '>', now)
+      .execute();
+  }
+
   /** Marks an open, unexpired invitation accepted and returns its user; null when there is none (or it was taken first). */
   async acceptInvitation(tokenHash: string, now: Date): Promise<UserRecord | null> {
     const invitation = await this.db
