@@ -252,3 +252,50 @@ describe('module boundaries (docs/architecture.md)', () => {
     expect(cycles).toEqual([]);
   });
 });
+
+describe('connector folders (docs/architecture.md)', () => {
+  const connectorsDir = join(root, 'modules/normalize/connectors');
+  const folders = readdirSync(connectorsDir).filter((name) => statSync(join(connectorsDir, name)).isDirectory());
+
+  it('each has exactly <p>.connector.ts, <p>.codes.ts, <p>.events.ts and <p>.signature.ts, beside tests and __fixtures__', () => {
+    expect(folders.length).toBeGreaterThanOrEqual(5);
+    const layouts = folders.map((p) => ({
+      folder: p,
+      sources: readdirSync(join(connectorsDir, p))
+        .filter((name) => name !== '__fixtures__' && !/\.test\.ts$/.test(name))
+        .sort(),
+    }));
+    expect(layouts).toEqual(
+      folders.map((p) => ({
+        folder: p,
+        sources: [`${p}.codes.ts`, `${p}.connector.ts`, `${p}.events.ts`, `${p}.signature.ts`],
+      })),
+    );
+  });
+
+  it("each connector's verify is the one its <p>.signature.ts exports", () => {
+    const violations: string[] = [];
+    for (const p of folders) {
+      const file = join(connectorsDir, p, `${p}.connector.ts`);
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+      const fromSignature = new Set<string>();
+      for (const statement of source.statements) {
+        if (!ts.isImportDeclaration(statement)) continue;
+        if ((statement.moduleSpecifier as ts.StringLiteral).text !== `./${p}.signature.js`) continue;
+        const named = statement.importClause?.namedBindings;
+        if (named && ts.isNamedImports(named))
+          for (const element of named.elements) fromSignature.add(element.name.text);
+      }
+      const verifiers: string[] = [];
+      const visit = (node: ts.Node) => {
+        if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && node.name.text === 'verify')
+          verifiers.push(ts.isIdentifier(node.initializer) ? node.initializer.text : node.initializer.getText(source));
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+      if (verifiers.length !== 1 || !fromSignature.has(verifiers[0]!))
+        violations.push(`${p}.connector.ts verify: ${verifiers.join(', ') || 'none'}`);
+    }
+    expect(violations).toEqual([]);
+  });
+});
