@@ -653,6 +653,28 @@ describe.each(storeKinds())('team access (%s)', (store) => {
       foreign.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
     );
     expect(refused).toBe(403);
+
+    // Disabling the user closes the feed of their new session as well.
+    const again = new WebSocket(`ws://127.0.0.1:${address.port}/ws`, ['paylens'], {
+      headers: { cookie: fresh, origin: `http://127.0.0.1:${address.port}` },
+    });
+    const againClosed = new Promise<number>((resolve) => again.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      again.on('message', (raw) => {
+        if (JSON.parse(raw.toString()).type === 'ready') resolve();
+      });
+      again.on('error', reject);
+    });
+    const disabledAt = Date.now();
+    const disable = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/users/${userId}`,
+      headers: { authorization: `Bearer ${t.apiKey}` },
+      payload: { disabled: true },
+    });
+    expect(disable.statusCode).toBe(200);
+    expect(await againClosed).toBe(1008);
+    expect(Date.now() - disabledAt).toBeLessThan(1000);
   });
 
   it('says in the API description what scope and which roles each route needs', async () => {
