@@ -73,6 +73,15 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
+/** A server a test stops and starts again on the same port and data (a restart or a crash under load). */
+export interface RestartableProcess {
+  url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops it if it runs and removes its data. */
+  destroy(): Promise<void>;
+}
+
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -82,17 +91,17 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   throw new Error(`${what} did not start within ${timeoutMs} ms`);
 }
 
-/** Signals the child's whole process group (runuser does not forward every signal to postgres). */
-function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+/** Signals the child's whole process group (runuser does not forward every signal to postgres); SIGKILL after 10 s. */
+export function stopProcessGroup(child: ChildProcess | null, signal: NodeJS.Signals): Promise<void> {
   const kill = (s: NodeJS.Signals) => {
     try {
-      if (child.pid) process.kill(-child.pid, s);
+      if (child?.pid) process.kill(-child.pid, s);
     } catch {
-      child.kill(s);
+      child?.kill(s);
     }
   };
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
     const timer = setTimeout(() => kill('SIGKILL'), 10_000);
     child.once('exit', () => {
       clearTimeout(timer);
@@ -103,20 +112,48 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
 }
 
 /**
- * Starts a throwaway PostgreSQL cluster on loopback. PostgreSQL refuses to run as root, so as root
- * the cluster is owned by and run as the unprivileged `postgres` (or `nobody`) user.
+ * Runs PostgreSQL's programs from `bin`. PostgreSQL refuses to run as root, so as root they run as
+ * the unprivileged `postgres` (or `nobody`) user, who then owns the cluster's files.
  */
-export async function startPostgres(options: { durable?: boolean } = {}): Promise<RunningProcess> {
+export function postgresCommand(bin: string): (exe: string, args: string[]) => [string, string[]] {
+  const isRoot = process.getuid?.() === 0;
+  const runAs = isRoot ? (spawnSync('id', ['-u', 'postgres']).status === 0 ? 'postgres' : 'nobody') : null;
+  return (exe, args) => (runAs ? ['runuser', ['-u', runAs, '--', join(bin, exe), ...args]] : [join(bin, exe), args]);
+}
+
+/**
+ * The `postgres` arguments every harness server shares: its data, a loopback port, its socket in its
+ * own directory. A replica takes the same max_connections, as a hot standby must have at least the
+ * primary's.
+ */
+export function postgresServerArgs(dataDir: string, port: number, socketDir: string): string[] {
+  return [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-k',
+    socketDir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'max_connections=300',
+  ];
+}
+
+/**
+ * A throwaway PostgreSQL cluster on loopback, initdb'd but not started: a test may start it, stop it
+ * (a fast shutdown, SIGINT: the server ends every session, as when an operator stops it) and start it
+ * again on the same port and data. Not durable unless asked: fsync and synchronous commits are off.
+ */
+export async function postgresCluster(options: { durable?: boolean } = {}): Promise<RestartableProcess> {
   const bin = findPostgresBin();
   if (!bin) throw new Error('PostgreSQL server binaries not found (apt-get install postgresql)');
   const dir = mkdtempSync(join(tmpdir(), 'paylens-pg-'));
   chmodSync(dir, 0o777);
   const dataDir = join(dir, 'data');
   const port = await freePort();
-  const isRoot = process.getuid?.() === 0;
-  const runAs = isRoot ? (spawnSync('id', ['-u', 'postgres']).status === 0 ? 'postgres' : 'nobody') : null;
-  const command = (exe: string, args: string[]) =>
-    (runAs ? ['runuser', ['-u', runAs, '--', join(bin, exe), ...args]] : [join(bin, exe), args]) as [string, string[]];
+  const command = postgresCommand(bin);
 
   const [initCmd, initArgs] = command('initdb', [
     '-D',
@@ -135,48 +172,57 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   const durability = options.durable
     ? []
     : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-  const [cmd, args] = command('postgres', [
-    '-D',
-    dataDir,
-    '-p',
-    String(port),
-    '-k',
-    dir,
-    '-c',
-    'listen_addresses=127.0.0.1',
-    '-c',
-    'max_connections=300',
-    '-c',
-    'shared_buffers=256MB',
-    ...durability,
-  ]);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const url = `postgres://paylens@127.0.0.1:${port}/postgres`;
   const pg = (await import('pg')).default;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`postgres exited: ${stderr}`);
-      const client = new pg.Client({ connectionString: url });
-      try {
-        await client.connect();
-        await client.end();
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    30_000,
-    'postgres',
-  );
+  let child: ChildProcess | null = null;
   return {
     url,
-    stop: async () => {
-      await stopChild(child, 'SIGINT');
+    async start() {
+      const [cmd, args] = command('postgres', [
+        ...postgresServerArgs(dataDir, port, dir),
+        '-c',
+        'shared_buffers=256MB',
+        ...durability,
+      ]);
+      const started = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      child = started;
+      let stderr = '';
+      started.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+      await waitFor(
+        async () => {
+          if (started.exitCode !== null) throw new Error(`postgres exited: ${stderr}`);
+          const client = new pg.Client({ connectionString: url });
+          // Refused connections while the server starts are expected; connect() reports them.
+          client.on('error', () => undefined);
+          try {
+            await client.connect();
+            await client.end();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+        'postgres',
+      );
+    },
+    async stop() {
+      await stopProcessGroup(child, 'SIGINT');
+      child = null;
+    },
+    async destroy() {
+      await stopProcessGroup(child, 'SIGINT');
+      child = null;
       spawnSync('rm', ['-rf', dir]);
     },
   };
+}
+
+/** A throwaway PostgreSQL cluster on loopback, started; `stop` removes it. */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<RunningProcess> {
+  const cluster = await postgresCluster(options);
+  await cluster.start();
+  return { url: cluster.url, stop: () => cluster.destroy() };
 }
 
 export async function startRedis(): Promise<RunningProcess> {
@@ -208,5 +254,5 @@ export async function startRedis(): Promise<RunningProcess> {
     15_000,
     'redis-server',
   );
-  return { url, stop: () => stopChild(child, 'SIGTERM') };
+  return { url, stop: () => stopProcessGroup(child, 'SIGTERM') };
 }

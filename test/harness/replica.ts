@@ -3,7 +3,14 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { findPostgresBin, freePort, type RunningProcess } from './processes.js';
+import {
+  findPostgresBin,
+  freePort,
+  postgresCommand,
+  postgresServerArgs,
+  stopProcessGroup,
+  type RunningProcess,
+} from './processes.js';
 
 /**
  * A streaming replica of the PostgreSQL at `primaryUrl` (a harness cluster: trust authentication,
@@ -19,10 +26,7 @@ export async function startReplica(primaryUrl: string): Promise<RunningProcess> 
   chmodSync(dir, 0o777);
   const dataDir = join(dir, 'data');
   const port = await freePort();
-  const isRoot = process.getuid?.() === 0;
-  const runAs = isRoot ? (spawnSync('id', ['-u', 'postgres']).status === 0 ? 'postgres' : 'nobody') : null;
-  const command = (exe: string, args: string[]) =>
-    (runAs ? ['runuser', ['-u', runAs, '--', join(bin, exe), ...args]] : [join(bin, exe), args]) as [string, string[]];
+  const command = postgresCommand(bin);
 
   const [backupCmd, backupArgs] = command('pg_basebackup', [
     '-h',
@@ -42,18 +46,8 @@ export async function startReplica(primaryUrl: string): Promise<RunningProcess> 
   const backup = spawnSync(backupCmd, backupArgs, { encoding: 'utf8' });
   if (backup.status !== 0) throw new Error(`pg_basebackup failed: ${backup.stderr || backup.stdout}`);
 
-  // A hot standby needs at least the primary's max_connections (the harness primary runs with 300).
   const [cmd, args] = command('postgres', [
-    '-D',
-    dataDir,
-    '-p',
-    String(port),
-    '-k',
-    dir,
-    '-c',
-    'listen_addresses=127.0.0.1',
-    '-c',
-    'max_connections=300',
+    ...postgresServerArgs(dataDir, port, dir),
     '-c',
     'hot_standby=on',
     '-c',
@@ -84,15 +78,7 @@ export async function startReplica(primaryUrl: string): Promise<RunningProcess> 
   return {
     url,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        process.kill(-child.pid!, 'SIGINT');
-      });
+      await stopProcessGroup(child, 'SIGINT');
       spawnSync('rm', ['-rf', dir]);
     },
   };

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { postEventOverHttp } from './server-process.js';
-import { restartablePostgres, spawnServer, until, type Restartable, type ServerUnderTest } from './faults-processes.js';
+import { postgresCluster, type RestartableProcess } from '../harness/processes.js';
+import { spawnServer, until, type ServerUnderTest } from './faults-processes.js';
 
 const API_KEY = `pl_${randomBytes(32).toString('base64url')}`;
 
@@ -12,7 +13,7 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-async function started(postgres: Restartable, env: Record<string, string> = {}): Promise<ServerUnderTest> {
+async function started(postgres: RestartableProcess, env: Record<string, string> = {}): Promise<ServerUnderTest> {
   const server = await spawnServer({ DATABASE_URL: postgres.url, PAYLENS_BOOTSTRAP_API_KEY: API_KEY, ...env });
   cleanup.push(() => server.stop());
   return server;
@@ -33,7 +34,8 @@ describe('PostgreSQL faults', { tags: ['postgres'] }, () => {
     'a server started before its database retries with backoff, answers health meanwhile, and becomes ready when it appears',
     { timeout: 180_000 },
     async () => {
-      const postgres = await restartablePostgres();
+      // Durable, as a deployment is: the drills count acknowledged events across the database's stops.
+      const postgres = await postgresCluster({ durable: true });
       cleanup.push(() => postgres.destroy());
       const server = await started(postgres);
 
@@ -96,7 +98,7 @@ describe('PostgreSQL faults', { tags: ['postgres'] }, () => {
     'PostgreSQL stopped under load: 503 unavailable with Retry-After, never a 2xx for an unstored event, and recovery without a restart',
     { timeout: 240_000 },
     async () => {
-      const postgres = await restartablePostgres();
+      const postgres = await postgresCluster({ durable: true });
       cleanup.push(() => postgres.destroy());
       await postgres.start();
       const server = await started(postgres, { RUN_WORKER_IN_SERVER: 'true' });

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { callApi, createTestApp } from '../harness/app.js';
 import { postEventOverHttp } from './server-process.js';
-import { restartableRedis, spawnServer, until } from './faults-processes.js';
+import { startRestartableRedis } from '../harness/redis-topologies.js';
+import { spawnServer, until } from './faults-processes.js';
 
 const API_KEY = `pl_${randomBytes(32).toString('base64url')}`;
 
@@ -29,9 +30,8 @@ describe('Redis faults', { tags: ['redis'] }, () => {
     'Redis stopped: ingest and scoring answer within a second (velocity marked degraded), limits fail open, and recovery is automatic',
     { timeout: 180_000 },
     async () => {
-      const redis = await restartableRedis();
-      cleanup.push(() => redis.destroy());
-      await redis.start();
+      const redis = await startRestartableRedis();
+      cleanup.push(() => redis.stop('SIGKILL'));
       const server = await spawnServer({
         PAYLENS_DATA_DIR: 'memory://',
         REDIS_URL: redis.url,
@@ -71,7 +71,8 @@ describe('Redis faults', { tags: ['redis'] }, () => {
       expect(healthy).toMatchObject({ status: 200, degraded: 0 });
       expect((await ingest()).status).toBe(201);
 
-      await redis.stop();
+      // A crash: nothing is said to the clients.
+      await redis.stop('SIGKILL');
       const outage: { status: number; ms: number; degraded?: number | undefined }[] = [];
       const ingested: { status: number; ms: number }[] = [];
       for (let round = 0; round < 10; round++) {
@@ -111,9 +112,8 @@ describe('Redis faults', { tags: ['redis'] }, () => {
     'RATE_LIMIT_ON_REDIS_DOWN=closed refuses limited requests with 503 while Redis is down',
     { timeout: 120_000 },
     async () => {
-      const redis = await restartableRedis();
-      cleanup.push(() => redis.destroy());
-      await redis.start();
+      const redis = await startRestartableRedis();
+      cleanup.push(() => redis.stop('SIGKILL'));
       const t = await createTestApp('pglite', { REDIS_URL: redis.url, RATE_LIMIT_ON_REDIS_DOWN: 'closed' });
       cleanup.push(() => t.close());
       // Closed from the start: until the client has connected, a limited request is refused too.
@@ -122,7 +122,7 @@ describe('Redis faults', { tags: ['redis'] }, () => {
         20_000,
         'limits',
       );
-      await redis.stop();
+      await redis.stop('SIGKILL');
       const refused = await callApi(t, 'GET', '/v1/events');
       expect(refused.statusCode).toBe(503);
       expect(refused.headers['retry-after']).toMatch(/^\d+$/);
