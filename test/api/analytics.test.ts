@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rollupSelectFromEvents, slicesSelectFromCube } from '../../src/modules/analytics/rollup.repository.js';
 import {
   charge,
   declinedCharge,
   stripeEvent,
 } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
+import { createTestApp, postEvent, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const HOUR = 3_600_000;
@@ -64,7 +64,6 @@ function eventFor(spec: Spec, reference: number): Record<string, unknown> {
 }
 
 describe.each(storeKinds())('analytics API on %s', (store) => {
-  let t: TestApp;
   const get = (url: string, apiKey = t.apiKey) =>
     t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${apiKey}` } });
   const post = (payload: unknown, apiKey = t.apiKey) => postEvent(t, payload, { apiKey });
@@ -97,12 +96,7 @@ describe.each(storeKinds())('analytics API on %s', (store) => {
     };
   }
 
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('rollups always equal a direct count over payment_events, through ingests, replays and duplicates', async () => {
     const tenant = await t.newTenant(`prop-${store}`);

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   charge,
   declinedCharge,
   stripeEvent,
 } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
-  let t: TestApp;
   const batch = (payload: string, contentType = 'application/json', query = '', headers: Record<string, string> = {}) =>
     t.app.inject({
       method: 'POST',
@@ -17,12 +16,7 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
       payload,
     });
 
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('stores many events at once and answers item by item, in order', async () => {
     const events = Array.from({ length: 300 }, (_, i) =>

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   adyenDelivery,
   adyenItem,
@@ -8,19 +8,13 @@ import {
   checkoutEvent,
   declinedData,
 } from '../../src/modules/normalize/connectors/checkout/__fixtures__/checkout-events.js';
-import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
+import { postEvent, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 describe.each(storeKinds())('Adyen and Checkout.com through /v1/events on %s', (store) => {
-  let t: TestApp;
   const post = (payload: unknown) => postEvent(t, payload);
 
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('detects an Adyen delivery without a hint and stores one event per item; a redelivery is replayed', async () => {
     const auth = adyenItem({ amount: { currency: 'JPY', value: 7800 } });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   capture,
   declinedCapture,
@@ -8,20 +8,14 @@ import {
   notification,
   payment,
 } from '../../src/modules/normalize/connectors/mercadopago/__fixtures__/mercadopago-payments.js';
-import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
+import { postEvent, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 describe.each(storeKinds())('PayPal and Mercado Pago through /v1/events on %s', (store) => {
-  let t: TestApp;
   const auth = () => ({ authorization: `Bearer ${t.apiKey}` });
   const post = (payload: unknown) => postEvent(t, payload);
 
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('detects a PayPal capture without a hint and stores it normalized', async () => {
     const event = paypalEvent(

@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { RetryWorker } from '../../src/modules/ingest/worker/retry.worker.js';
-import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
+import { postEvent, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const MAX_ATTEMPTS = 3;
 
 describe.each(storeKinds())('dead letters and the retry worker on %s', (store) => {
-  let t: TestApp;
   let now = Date.now();
   const auth = (key = t.apiKey) => ({ authorization: `Bearer ${key}` });
   const post = async (payload: unknown) => {
@@ -49,12 +48,7 @@ describe.each(storeKinds())('dead letters and the retry worker on %s', (store) =
     t.container.db.selectFrom('payment_events').select('id').where('raw_event_id', '=', rawId).execute();
   const raw = async (id: string) => (await t.container.rawEvents.findById(t.tenantId, id))!;
 
-  beforeAll(async () => {
-    t = await createTestApp(store, { MAX_ATTEMPTS: String(MAX_ATTEMPTS) });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store, { MAX_ATTEMPTS: String(MAX_ATTEMPTS) });
 
   it('retries with growing backoff and dead-letters after MAX_ATTEMPTS', async () => {
     const id = await post({ hello: 'world', n: 1 });

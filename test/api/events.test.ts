@@ -1,25 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import {
   charge,
   declinedCharge,
   stripeEvent,
 } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
+import { postEvent, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 describe.each(storeKinds())('events API on %s', (store) => {
-  let t: TestApp;
   const auth = () => ({ authorization: `Bearer ${t.apiKey}` });
   const post = (payload: unknown, query = '', headers: Record<string, string> = {}) =>
     postEvent(t, payload, { query, headers });
 
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('stores a Stripe event durably and returns it normalized (201)', async () => {
     const event = stripeEvent('charge.failed', declinedCharge('insufficient_funds', { amount: 2500, currency: 'eur' }));

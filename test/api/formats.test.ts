@@ -1,22 +1,16 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
+import { postEvent, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const xmlPayment = (id: string, amount: string, status: string) =>
   `<payment><transaction_id>${id}</transaction_id><monto>${amount}</monto><moneda>EUR</moneda><estado>${status}</estado><fecha>24/11/2026 13:05</fecha><email>ana@correo.example</email></payment>`;
 
 describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
-  let t: TestApp;
   const post = (payload: string, contentType: string, query = '') => postEvent(t, payload, { contentType, query });
 
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('stores one XML document as one event, normalized by the heuristics', async () => {
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xmlPayment(`tx-xml-${store}`, '1.234,50', 'aprobado')}`;
@@ -167,13 +161,7 @@ describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
 });
 
 describe('fuzzing /v1/events and /v1/events/batch (pglite)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp('pglite');
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite('pglite');
 
   const types = ['application/json', 'application/xml', 'text/csv', 'application/x-ndjson', 'text/plain', ''];
   const xmlish = fc

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   charge,
   dispute,
   paymentIntent,
   stripeEvent,
 } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { createTestApp, type TestApp, postEvent } from '../harness/app.js';
+import { postEvent, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const T0 = 1_767_000_000;
@@ -36,7 +36,6 @@ function lifeOf(pi: string, currency = 'eur') {
 }
 
 describe.each(storeKinds())('payments API on %s', (store) => {
-  let t: TestApp;
   const auth = (key = t.apiKey) => ({ authorization: `Bearer ${key}` });
   const post = async (payload: unknown) => {
     const res = await postEvent(t, payload);
@@ -45,12 +44,7 @@ describe.each(storeKinds())('payments API on %s', (store) => {
   const get = (pi: string, key?: string) =>
     t.app.inject({ method: 'GET', url: `/v1/payments/stripe/${pi}`, headers: auth(key) });
 
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('folds a payment from its events and returns the timeline by provider time', async () => {
     const pi = `pi_life_${store}`;

@@ -14,7 +14,7 @@ import { scoreSimulation } from '../../src/modules/risk/simulation/simulation-ru
 import { simulateTraffic } from '../../src/modules/risk/simulation/traffic-simulator.js';
 import { defaultRuleSet } from '../../src/modules/risk/rules/rules.js';
 import { assessmentSchema } from '../../src/modules/risk/risk.schemas.js';
-import { callApi, createTestApp, postEvent, type TestApp } from '../harness/app.js';
+import { callApi, createTestApp, postEvent, appForSuite } from '../harness/app.js';
 import { harnessRedisUrl, storeKinds } from '../harness/stores.js';
 
 const T0 = Date.parse('2026-02-01T10:00:00Z');
@@ -34,18 +34,12 @@ const tx = (over: Record<string, unknown> = {}) => ({
 });
 
 describe.each(storeKinds())('risk API on %s', (store) => {
-  let t: TestApp;
   const auth = () => ({ authorization: `Bearer ${t.apiKey}` });
   const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, apiKey?: string) =>
     callApi(t, method, url, payload, apiKey);
   const score = (body: unknown, apiKey?: string) => call('POST', '/v1/risk/score', body, apiKey);
 
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('scores a transaction with level, decision, reasons, features and versions', async () => {
     const first = await score(

@@ -1,20 +1,14 @@
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorCodes, type ErrorCode } from '../../src/platform/errors/codes.js';
-import { callApi, createTestApp, type TestApp, postEvent } from '../harness/app.js';
+import { callApi, postEvent, appForSuite } from '../harness/app.js';
 
 /** Card-number masking may rewrite twelve or more digits in a row, or an escape that could spell one; other text is stored as sent. */
 const mayHoldCardNumber = /\d(?:[ .-]?\d){11}|\\u|&#/;
 
 describe('ingest never answers 5xx to arbitrary input', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp('pglite');
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite('pglite');
 
   const post = (payload: string | Buffer, contentType = 'application/json', query = '') =>
     postEvent(t, payload, { contentType, query });

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/platform/crypto/hashing.js';
-import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestApp, type TestApp, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 
 describe.each(storeKinds())('tenancy and API keys on %s', (store) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp(store, { PAYLENS_ADMIN_TOKEN: ADMIN });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store, { PAYLENS_ADMIN_TOKEN: ADMIN });
 
   it('creates a tenant through the admin API and its key works at once', async () => {
     const res = await t.app.inject({

@@ -26,7 +26,7 @@ import { ENCRYPTION_KEY_SETTING } from '../../src/platform/crypto/encryption-key
 import { SecretBox } from '../../src/platform/crypto/secret-box.js';
 import { hmacSha256 } from '../../src/platform/crypto/hashing.js';
 import type { App } from '../../src/platform/http/types.js';
-import { configFor, createTestApp, TEST_METRICS_TOKEN, type TestApp } from '../harness/app.js';
+import { configFor, createTestApp, TEST_METRICS_TOKEN, appForSuite } from '../harness/app.js';
 import { storeKinds, type StoreKind } from '../harness/stores.js';
 import { paypalSigner, type PaypalSigner } from '../security/signing.js';
 
@@ -60,18 +60,12 @@ async function invalidSignatureCount(app: App, provider: string): Promise<number
 }
 
 describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) => {
-  let t: TestApp;
   const auth = (apiKey = t.apiKey) => ({ authorization: `Bearer ${apiKey}` });
   const deliver = (url: string, body: string, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: body });
   const rawCount = () => t.container.rawEvents.countForTenant(t.tenantId);
 
-  beforeAll(async () => {
-    t = await createTestApp(store, envFor(store));
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store, envFor(store));
 
   it('creates, lists, reads and deletes endpoints without ever returning the secret', async () => {
     const secret = `whsec_${randomBytes(24).toString('hex')}`;
@@ -439,7 +433,6 @@ describe.each(storeKinds())('webhook secret grace period by the clock on %s', (s
 });
 
 describe.each(storeKinds())('signed deliveries from every registered provider on %s', (store) => {
-  let t: TestApp;
   let fakeApi: Server;
   let fakeApiUrl: string;
   let paypal: PaypalSigner;
@@ -451,9 +444,9 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
   const rawCount = () => t.container.rawEvents.countForTenant(t.tenantId);
   const eventsOf = (rawEventId: string) => t.container.paymentEvents.findByRawEvent(t.tenantId, rawEventId);
 
+  // The stand-in APIs below listen on loopback over http, which only an operator's opt-in allows.
+  const t = appForSuite(store, { ...envFor(store), OUTBOUND_ALLOW_PRIVATE: 'true', OUTBOUND_ALLOW_HTTP: 'true' });
   beforeAll(async () => {
-    // The stand-in APIs below listen on loopback over http, which only an operator's opt-in allows.
-    t = await createTestApp(store, { ...envFor(store), OUTBOUND_ALLOW_PRIVATE: 'true', OUTBOUND_ALLOW_HTTP: 'true' });
     // A local stand-in for Mercado Pago's GET /v1/payments/:id, which resolve() calls with the endpoint's accessToken.
     fakeApi = createServer((req, res) => {
       seenAuthorizations.push(req.headers.authorization ?? '');
@@ -469,7 +462,6 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => fakeApi.close(() => resolve()));
-    await t.close();
   });
 
   it('registers the connectors these tests cover', () => {

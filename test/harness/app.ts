@@ -77,6 +77,7 @@ export async function configFor(store: StoreKind, env: Record<string, string> = 
   });
 }
 
+/** An app of the test's own (its own settings, or several at once); a suite's one app comes from appForSuite. */
 export async function createTestApp(store: StoreKind, env: Record<string, string> = {}): Promise<TestApp> {
   const container = await createContainer(await configFor(store, env));
   const app = await buildApp(container, { logger: false });
@@ -103,15 +104,53 @@ export async function createTestApp(store: StoreKind, env: Record<string, string
 
 /**
  * One app for the suite it is called in: created before its first test, closed after its last. The
- * returned object is filled in by then, so tests use it as they would createTestApp's answer.
+ * returned object is filled in by then, so tests use it as they would createTestApp's answer. Call it
+ * before the suite's other hooks: its app then exists in theirs and is closed after them.
  */
-export function appForSuite(store: StoreKind, env: Record<string, string> = {}): TestApp {
+export function appForSuite(
+  store: StoreKind,
+  env: Record<string, string> = {},
+  options: { timeoutMs?: number } = {},
+): TestApp {
   const suite = {} as TestApp;
   beforeAll(async () => {
     Object.assign(suite, await createTestApp(store, env));
-  });
+  }, options.timeoutMs);
   afterAll(async () => {
-    await suite.close();
+    // Absent when the app could not be made: the failure of beforeAll is the one to read.
+    await suite.close?.();
   });
   return suite;
+}
+
+export interface Instance {
+  app: App;
+  container: Container;
+}
+
+/**
+ * `count` instances of the app side by side on one configuration (one PostgreSQL database, one
+ * Redis), as a deployment runs them: made before the suite's first test, closed after its last.
+ * `env` is read then, so it may name what only a run that has it offers (harnessRedisUrl()).
+ */
+export function instancesForSuite(
+  count: number,
+  env: () => Record<string, string>,
+  options: { timeoutMs?: number } = {},
+): Instance[] {
+  const instances: Instance[] = [];
+  beforeAll(async () => {
+    const config = await configFor('postgres', env());
+    for (let i = 0; i < count; i++) {
+      const container = await createContainer(config);
+      instances.push({ container, app: await buildApp(container, { logger: false }) });
+    }
+  }, options.timeoutMs);
+  afterAll(async () => {
+    for (const i of instances) {
+      await i.app.close();
+      await i.container.close();
+    }
+  });
+  return instances;
 }

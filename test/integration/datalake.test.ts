@@ -8,7 +8,7 @@ import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stri
 import { capture, paypalEvent } from '../../src/modules/normalize/connectors/paypal/__fixtures__/paypal-events.js';
 import { DatalakePoller, lakeMerchant, lakeRowBody } from '../../src/modules/ingest/datalake/datalake.poller.js';
 import { openLakeSource, type LakeSource } from '../../src/modules/ingest/datalake/datalake.source.js';
-import { callApi, createTestApp, type TestApp } from '../harness/app.js';
+import { callApi, createTestApp, appForSuite } from '../harness/app.js';
 import { createPostgresDatabase, storeKinds } from '../harness/stores.js';
 
 const run = promisify(execFile);
@@ -116,7 +116,6 @@ describe('data lake row bodies', () => {
 });
 
 describe.each(storeKinds())('data lake poller into %s', { tags: ['postgres'] }, (store) => {
-  let t: TestApp;
   let lake: { url: string; client: pg.Client };
   let source: LakeSource;
   const poller = (src: LakeSource = source, pageSize = 2) =>
@@ -146,15 +145,14 @@ describe.each(storeKinds())('data lake poller into %s', { tags: ['postgres'] }, 
       )
     ).rows.length;
 
+  const t = appForSuite(store);
   beforeAll(async () => {
-    t = await createTestApp(store);
     lake = await createLake();
     source = openLakeSource(lake.url);
   });
   afterAll(async () => {
     await source.close();
     await lake.client.end();
-    await t.close();
   });
 
   it('ingests rows of any shape page by page and flags each processed', async () => {

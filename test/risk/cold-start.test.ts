@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/modules/risk/rules/rules.js';
 import {
   COLD_START_SIM,
@@ -11,7 +11,7 @@ import {
   type ScenarioRate,
 } from '../../src/modules/risk/simulation/scenario-report.js';
 import { simulateTraffic, type SimTransaction } from '../../src/modules/risk/simulation/traffic-simulator.js';
-import { callApi, createTestApp, type TestApp } from '../harness/app.js';
+import { callApi, createTestApp, type TestApp, appForSuite } from '../harness/app.js';
 import { harnessRedisUrl } from '../harness/stores.js';
 
 /**
@@ -112,13 +112,7 @@ describe('cold start on the held-out seeds', () => {
   );
 
   describe('in-process (RiskScorer, memory velocity store)', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp('pglite');
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+    const t = appForSuite('pglite');
 
     for (const seed of inProcessSeeds) {
       it(`seed ${seed}`, { timeout: 300_000 }, async () => {

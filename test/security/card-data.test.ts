@@ -1,9 +1,9 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { passesLuhn } from '../../src/modules/ingest/pan-mask.js';
-import { callApi, createTestApp, postEvent, type TestApp } from '../harness/app.js';
+import { callApi, postEvent, type TestApp, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 function withLuhnDigit(prefix: string): string {
@@ -112,15 +112,9 @@ async function everythingStored(t: TestApp): Promise<string[]> {
 }
 
 describe.each(storeKinds())('no card data at rest (%s)', (store) => {
-  let t: TestApp;
   const pans: string[] = [];
 
-  beforeAll(async () => {
-    t = await createTestApp(store);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite(store);
 
   it('stores no PAN in any spelling, no security code and no track data, in any format', async () => {
     await fc.assert(

@@ -3,14 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { createContainer, type Container } from '../../src/container.js';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import type { Database } from '../../src/database.js';
 import { openDatabase } from '../../src/platform/db/client.js';
 import { migrationProvider } from '../../src/platform/db/migrations/index.js';
 import type { App } from '../../src/platform/http/types.js';
-import { callApi, configFor, createTestApp, postEvent, type TestApp } from '../harness/app.js';
+import { appForSuite, callApi, instancesForSuite, postEvent } from '../harness/app.js';
 import { createPostgresDatabase, harnessRedisUrl, storeKinds } from '../harness/stores.js';
 import { runCli } from '../cli/run-cli.js';
 import { closedWithin, openFeed } from './live-feed.js';
@@ -32,7 +30,6 @@ async function listen(app: App): Promise<string> {
 }
 
 describe.each(storeKinds())('API key scopes, allowlists, rotation and sessions on %s', (store) => {
-  let t: TestApp;
   let wsBase: string;
   const createKey = async (body: Record<string, unknown>, apiKey = t.apiKey) => {
     const res = await callApi(t, 'POST', '/v1/api-keys', body, apiKey);
@@ -41,13 +38,10 @@ describe.each(storeKinds())('API key scopes, allowlists, rotation and sessions o
   };
   const status = async (apiKey: string) => (await callApi(t, 'GET', '/v1/events', undefined, apiKey)).statusCode;
 
+  const t = appForSuite(store, {}, { timeoutMs: 180_000 });
   beforeAll(async () => {
-    t = await createTestApp(store);
     wsBase = await listen(t.app);
   }, 180_000);
-  afterAll(async () => {
-    await t.close();
-  });
 
   it('keeps keys made without scopes (the harness key, like every key before scopes) at full scope', async () => {
     const listed = await callApi(t, 'GET', '/v1/api-keys');
@@ -253,22 +247,9 @@ describe.each(storeKinds())('keys made before scopes existed on %s', (store) => 
 });
 
 describe('revocation across instances through Redis', { tags: ['postgres', 'redis'] }, () => {
-  const instances: { app: App; container: Container; wsBase: string }[] = [];
-
-  beforeAll(async () => {
-    // A long cache TTL: only the revocation message can make the other instance forget the key this fast.
-    const config = await configFor('postgres', { REDIS_URL: harnessRedisUrl(), API_KEY_CACHE_TTL_MS: '600000' });
-    for (let i = 0; i < 2; i++) {
-      const container = await createContainer(config);
-      const app = await buildApp(container, { logger: false });
-      instances.push({ app, container, wsBase: await listen(app) });
-    }
-  }, 180_000);
-  afterAll(async () => {
-    for (const i of instances) {
-      await i.app.close();
-      await i.container.close();
-    }
+  // A long cache TTL: only the revocation message can make the other instance forget the key this fast.
+  const instances = instancesForSuite(2, () => ({ REDIS_URL: harnessRedisUrl(), API_KEY_CACHE_TTL_MS: '600000' }), {
+    timeoutMs: 180_000,
   });
 
   it('a key revoked on one instance stops working and loses its live feed on the other within seconds', async () => {
@@ -276,7 +257,7 @@ describe('revocation across instances through Redis', { tags: ['postgres', 'redi
     const tenant = await a.container.tenants.create(`revoke-${Date.now()}`);
     const admin = await a.container.apiKeys.issue(tenant!.id, 'admin');
     const viewer = await a.container.apiKeys.issue(tenant!.id, 'viewer', { scopes: ['read'] });
-    const feed = await openFeed(a.wsBase, viewer.secret);
+    const feed = await openFeed(await listen(a.app), viewer.secret);
     const get = (app: App) =>
       app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${viewer.secret}` } });
     expect((await get(a.app)).statusCode).toBe(200);

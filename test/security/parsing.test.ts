@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_COLUMNS } from '../../src/modules/ingest/formats/csv.format.js';
-import { createTestApp, postEvent, type TestApp } from '../harness/app.js';
+import { postEvent, appForSuite } from '../harness/app.js';
 import { freePort } from '../harness/processes.js';
 import { startServer, type ServerProcess } from '../integration/server-process.js';
 
@@ -133,13 +133,7 @@ describe('hostile bodies over a real port', () => {
 });
 
 describe('structural limits answer 400 problems, not crashes', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp('pglite');
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = appForSuite('pglite');
 
   it.each([
     ['application/json', '{"amount": "1", "currency": "EUR", "__proto__": {"admin": true}}', '__proto__'],

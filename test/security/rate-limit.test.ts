@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { buildApp } from '../../src/app.js';
-import { createContainer, type Container } from '../../src/container.js';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { ConfigError, loadConfig } from '../../src/platform/config/config.js';
 import { hmacSha256 } from '../../src/platform/crypto/hashing.js';
-import type { App } from '../../src/platform/http/types.js';
-import { configFor, createTestApp, type TestApp } from '../harness/app.js';
+import { appForSuite, instancesForSuite } from '../harness/app.js';
 import { harnessRedisUrl, storeKinds, type StoreKind } from '../harness/stores.js';
 
 const ADMIN = 'admin-token-for-rate-limit-tests-0123';
@@ -50,7 +47,6 @@ const envFor = (store: StoreKind): Record<string, string> => ({
 });
 
 describe.each(storeKinds())('request limits on %s', (store) => {
-  let t: TestApp;
   let wsBase: string;
   let n = 0;
   /** A key of its own for each test: the per-key limit is small. */
@@ -81,16 +77,13 @@ describe.each(storeKinds())('request limits on %s', (store) => {
     return res.json().url as string;
   };
 
+  const t = appForSuite(store, envFor(store), { timeoutMs: 180_000 });
   beforeAll(async () => {
-    t = await createTestApp(store, envFor(store));
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const address = t.app.server.address();
     if (!address || typeof address === 'string') throw new Error('no address');
     wsBase = `ws://127.0.0.1:${address.port}`;
   }, 180_000);
-  afterAll(async () => {
-    await t.close();
-  });
 
   it('limits the requests of one client address on every surface, with Retry-After', async () => {
     const key = await freshKey();
@@ -184,24 +177,11 @@ describe.each(storeKinds())('request limits on %s', (store) => {
 });
 
 describe('request limits through Redis across instances', { tags: ['postgres', 'redis'] }, () => {
-  const instances: { app: App; container: Container }[] = [];
-
-  beforeAll(async () => {
-    const config = await configFor('postgres', {
-      REDIS_URL: harnessRedisUrl(),
-      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3',
-    });
-    for (let i = 0; i < 2; i++) {
-      const container = await createContainer(config);
-      instances.push({ container, app: await buildApp(container, { logger: false }) });
-    }
-  }, 180_000);
-  afterAll(async () => {
-    for (const i of instances) {
-      await i.app.close();
-      await i.container.close();
-    }
-  });
+  const instances = instancesForSuite(
+    2,
+    () => ({ REDIS_URL: harnessRedisUrl(), RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' }),
+    { timeoutMs: 180_000 },
+  );
 
   it('failed authentications on either instance add up', async () => {
     const tenant = await instances[0]!.container.tenants.create(`rl-redis-${Date.now()}`);

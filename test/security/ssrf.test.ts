@@ -9,7 +9,7 @@ import {
   capture as paypalCapture,
   paypalEvent,
 } from '../../src/modules/normalize/connectors/paypal/__fixtures__/paypal-events.js';
-import { callApi, createTestApp, type TestApp } from '../harness/app.js';
+import { callApi, type TestApp, appForSuite } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 import { startListener, type Listener } from './outbound-listener.js';
 import { mercadoPagoHeaders, paypalSigner, type PaypalSigner } from './signing.js';
@@ -55,12 +55,11 @@ async function pendingDelivery(t: TestApp, tenantId: string, url: string): Promi
 }
 
 describe.each(storeKinds())('tenant settings cannot reach the internal network (default policy) on %s', (store) => {
-  let t: TestApp;
   let internal: Listener;
   let paypal: PaypalSigner;
 
+  const t = appForSuite(store, { PAYLENS_ENCRYPTION_KEY: ENCRYPTION_KEY });
   beforeAll(async () => {
-    t = await createTestApp(store, { PAYLENS_ENCRYPTION_KEY: ENCRYPTION_KEY });
     internal = await startListener((_req, res) =>
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ secret: INTERNAL_MARKER })),
     );
@@ -68,7 +67,6 @@ describe.each(storeKinds())('tenant settings cannot reach the internal network (
   });
   afterAll(async () => {
     await internal.close();
-    await t.close();
   });
 
   it('refuses loopback, private, metadata and http URLs when they are saved, naming the field', async () => {
@@ -269,7 +267,6 @@ describe.each(storeKinds())('tenant settings cannot reach the internal network (
 describe.each(storeKinds())(
   'the same flows work end to end where the operator allows private http (OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOW_HTTP) on %s',
   (store) => {
-    let t: TestApp;
     let api: Listener;
     let paypal: PaypalSigner;
     const resource = mercadoPagoPayment({
@@ -279,12 +276,12 @@ describe.each(storeKinds())(
       status: 'approved',
     });
 
+    const t = appForSuite(store, {
+      PAYLENS_ENCRYPTION_KEY: ENCRYPTION_KEY,
+      OUTBOUND_ALLOW_PRIVATE: 'true',
+      OUTBOUND_ALLOW_HTTP: 'true',
+    });
     beforeAll(async () => {
-      t = await createTestApp(store, {
-        PAYLENS_ENCRYPTION_KEY: ENCRYPTION_KEY,
-        OUTBOUND_ALLOW_PRIVATE: 'true',
-        OUTBOUND_ALLOW_HTTP: 'true',
-      });
       paypal = paypalSigner();
       api = await startListener((req, res, body) => {
         if (req.url === '/hook') return void res.writeHead(204).end();
@@ -308,7 +305,6 @@ describe.each(storeKinds())(
     });
     afterAll(async () => {
       await api.close();
-      await t.close();
     });
 
     it('alert webhooks on loopback are saved and delivered signed; a redirect is a failure, not followed', async () => {
