@@ -1,7 +1,6 @@
-import type { Server } from 'node:http';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, createTestApp, type TestApp } from '../harness/app.js';
+import { startOidcProvider, type OidcAccount } from '../harness/oidc-provider.js';
 import { freePort } from '../harness/processes.js';
 import { storeKinds } from '../harness/stores.js';
 
@@ -9,42 +8,12 @@ const CLIENT_ID = 'paylens-dashboard';
 const CLIENT_SECRET = 'a-client-secret-for-the-test-provider-0123456789';
 
 /** The people the provider knows: its login form takes their id as the login name. */
-const ACCOUNTS: Record<string, { email: string; groups: string[] }> = {
+const ACCOUNTS: Record<string, OidcAccount> = {
   alice: { email: 'alice@acme.test', groups: ['everyone', 'paylens-analysts'] },
   bob: { email: 'bob@acme.test', groups: ['everyone'] },
   carol: { email: 'carol@acme.test', groups: ['paylens-admins'] },
   dave: { email: 'dave@acme.test', groups: ['paylens-analysts'] },
 };
-
-/** A real OpenID provider on loopback, with its development login and consent pages. */
-async function startProvider(redirectUri: string): Promise<{ issuer: string; server: Server }> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      },
-    ],
-    claims: { email: ['email', 'email_verified'], profile: ['groups', 'name'] },
-    findAccount: (_ctx, id) => {
-      const account = ACCOUNTS[id];
-      if (!account) return undefined;
-      return {
-        accountId: id,
-        claims: () => ({ sub: id, email: account.email, email_verified: true, groups: account.groups, name: id }),
-      };
-    },
-    pkce: { required: () => true },
-  });
-  const server = provider.listen(port) as Server;
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  return { issuer, server };
-}
 
 /** A browser as far as redirects and cookies go: one cookie jar per host, every redirect followed by hand. */
 class Browser {
@@ -112,12 +81,17 @@ class Browser {
 describe.each(storeKinds())('single sign-on with a real OpenID provider (%s)', (store) => {
   let t: TestApp;
   let base: string;
-  let provider: { issuer: string; server: Server };
+  let provider: Awaited<ReturnType<typeof startOidcProvider>>;
 
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    provider = await startProvider(`${base}/v1/auth/sso/callback`);
+    provider = await startOidcProvider({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUri: `${base}/v1/auth/sso/callback`,
+      accounts: ACCOUNTS,
+    });
     t = await createTestApp(store, {
       PAYLENS_PUBLIC_URL: base,
       PAYLENS_ENCRYPTION_KEY: 'cd'.repeat(32),
@@ -140,7 +114,7 @@ describe.each(storeKinds())('single sign-on with a real OpenID provider (%s)', (
 
   afterAll(async () => {
     await t?.close();
-    await new Promise((resolve) => provider?.server.close(resolve));
+    await provider?.close();
   });
 
   const me = async (browser: Browser) => {
