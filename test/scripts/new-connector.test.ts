@@ -19,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * would (its relative imports reach the real connector vocabulary) without touching the repository.
  */
 const repo = resolve(import.meta.dirname, '../..');
+/** A compiler run and a child vitest: tens of seconds on a busy machine. */
+const CHILD_PROCESS_TIMEOUT_MS = 180_000;
 const script = join(repo, 'scripts/new-connector.ts');
 let work: string;
 let connectors: string;
@@ -38,7 +40,7 @@ beforeAll(() => {
   symlinkSync(join(repo, 'node_modules'), join(work, 'node_modules'), 'dir');
   connectors = join(work, 'src/modules/normalize/connectors');
   created = scaffold('acmepay');
-});
+}, CHILD_PROCESS_TIMEOUT_MS);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -60,30 +62,34 @@ describe('npm run new:connector', () => {
     expect(readFileSync(join(connectors, 'index.ts'), 'utf8')).not.toContain('acmepay');
   });
 
-  it('generates files that typecheck under the project settings and a test that passes', () => {
-    writeFileSync(
-      join(work, 'tsconfig.json'),
-      JSON.stringify({
-        extends: join(repo, 'tsconfig.json'),
-        compilerOptions: { rootDir: '.' },
-        include: ['src/modules/normalize/connectors/acmepay'],
-      }),
-    );
-    const tsc = join(repo, 'node_modules/typescript/bin/tsc');
-    // execFileSync throws with the compiler's diagnostics on any type error.
-    execFileSync(process.execPath, [tsc, '--noEmit', '-p', join(work, 'tsconfig.json')], { encoding: 'utf8' });
-    const vitest = join(repo, 'node_modules/vitest/vitest.mjs');
-    const run = spawnSync(
-      process.execPath,
-      [vitest, 'run', '--root', work, 'src/modules/normalize/connectors/acmepay'],
-      {
-        encoding: 'utf8',
-      },
-    );
-    const output = stripVTControlCharacters(run.stdout + run.stderr);
-    expect(run.status, output).toBe(0);
-    expect(output).toMatch(/Tests\s+6 passed \(6\)/);
-  });
+  it(
+    'generates files that typecheck under the project settings and a test that passes',
+    () => {
+      writeFileSync(
+        join(work, 'tsconfig.json'),
+        JSON.stringify({
+          extends: join(repo, 'tsconfig.json'),
+          compilerOptions: { rootDir: '.' },
+          include: ['src/modules/normalize/connectors/acmepay'],
+        }),
+      );
+      const tsc = join(repo, 'node_modules/typescript/bin/tsc');
+      // execFileSync throws with the compiler's diagnostics on any type error.
+      execFileSync(process.execPath, [tsc, '--noEmit', '-p', join(work, 'tsconfig.json')], { encoding: 'utf8' });
+      const vitest = join(repo, 'node_modules/vitest/vitest.mjs');
+      const run = spawnSync(
+        process.execPath,
+        [vitest, 'run', '--root', work, 'src/modules/normalize/connectors/acmepay'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const output = stripVTControlCharacters(run.stdout + run.stderr);
+      expect(run.status, output).toBe(0);
+      expect(output).toMatch(/Tests\s+6 passed \(6\)/);
+    },
+    CHILD_PROCESS_TIMEOUT_MS,
+  );
 
   it('refuses an existing folder without touching it', () => {
     const file = join(connectors, 'stripe', 'stripe.connector.ts');
