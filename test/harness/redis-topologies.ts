@@ -210,9 +210,11 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
     return reply ? Number(reply[1]) : null;
   };
   try {
-    const primary = await redisNode(ephemeral);
+    // A replica writes the snapshot a full sync sends it to its dir: keep it in the set's own folder.
+    const onDisk = (port: number) => [...ephemeral(port), '--dir', dir, '--dbfilename', `dump-${port}.rdb`];
+    const primary = await redisNode(onDisk);
     data.push(primary);
-    data.push(await redisNode((port) => [...ephemeral(port), '--replicaof', '127.0.0.1', String(primary.port)]));
+    data.push(await redisNode((port) => [...onDisk(port), '--replicaof', '127.0.0.1', String(primary.port)]));
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       // A sentinel rewrites its configuration file as it learns the topology, so each gets its own.
