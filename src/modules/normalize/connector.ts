@@ -141,6 +141,8 @@ export function mapDeclineCode(
   code: string | null | undefined,
 ): { mapping: DeclineMapping; unmapped: boolean } {
   if (code === null || code === undefined || code === '') return { mapping: unknownDecline, unmapped: false };
-  const mapping = table[code] ?? table[code.toLowerCase()];
+  // Own keys only: a code spelled like an Object.prototype member (`constructor`) is unmapped, not a function.
+  const own = (key: string) => (Object.hasOwn(table, key) ? table[key] : undefined);
+  const mapping = own(code) ?? own(code.toLowerCase());
   return mapping ? { mapping, unmapped: false } : { mapping: unknownDecline, unmapped: true };
 }

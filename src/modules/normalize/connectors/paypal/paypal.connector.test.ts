@@ -75,6 +75,15 @@ describe('paypal connector: captures', () => {
     });
   });
 
+  it('a capture whose up link holds a malformed escape is still normalized, under its own id', () => {
+    const links = [{ href: 'https://api-m.paypal.com/v2/checkout/orders/%E0%A4%A', rel: 'up', method: 'GET' }];
+    const resource = capture({ links, supplementary_data: {} });
+    const e = expectSingleEvent(
+      paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', resource), ctx),
+    );
+    expect(e.providerPaymentId).toBe(resource.id);
+  });
+
   it('a capture of an intent=CAPTURE order is a sale linked to its order', () => {
     const e = expectSingleEvent(
       paypalConnector.normalize(paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture()), ctx),
@@ -405,6 +414,17 @@ describe('paypal connector: refunds, orders, authorizations, disputes', () => {
 });
 
 describe('paypal connector: code table', () => {
+  it('a processor code spelled like an object member is reported unmapped, not mapped to a function', () => {
+    const e = expectSingleEvent(
+      paypalConnector.normalize(
+        paypalEvent('PAYMENT.CAPTURE.DENIED', 'capture', declinedCapture('constructor', { status: 'DECLINED' })),
+        ctx,
+      ),
+    );
+    expect(e.failureReason).toBe('unknown');
+    expect(e.unmappedCode).toBe('constructor');
+  });
+
   it('maps every documented processor code and status reason to a canonical reason', () => {
     for (const code of documentedCodes) {
       const mapping = paypalConnector.codes[code];

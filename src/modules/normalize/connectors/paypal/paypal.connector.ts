@@ -81,6 +81,15 @@ interface Lineage {
 }
 
 /** What the resource itself says about its parents: supplementary_data.related_ids and the `up` link. */
+/** A malformed escape in a link names no id: the lineage then comes from the resource's own fields only. */
+function decodedId(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 function lineageOf(resource: Resource): Lineage {
   const lineage: Lineage = {
     orderId: str(resource, 'supplementary_data.related_ids.order_id'),
@@ -94,7 +103,8 @@ function lineageOf(resource: Resource): Lineage {
   );
   for (const [pattern, key] of linkKinds) {
     const match = up ? pattern.exec(up) : null;
-    if (match?.[1] && !lineage[key]) lineage[key] = decodeURIComponent(match[1]);
+    const id = match?.[1] ? decodedId(match[1]) : null;
+    if (id && !lineage[key]) lineage[key] = id;
   }
   return lineage;
 }
