@@ -148,3 +148,15 @@ describe.each(factories())('LabelRiskStore contract on $name', ({ create }) => {
     });
   });
 });
+
+describe('memory label-risk store bound', () => {
+  it('holds at most its merchant bound: the least recently seen merchant is forgotten, a recent one kept', async () => {
+    const store = new MemoryLabelRiskStore(3);
+    const t = tenant();
+    for (const merchant of ['m-a', 'm-b', 'm-c', 'm-d']) await store.observe(tx(t, T, merchant));
+    expect((await store.observe(tx(t, T + 1, 'm-d'))).transactions30d).toBe(1);
+    // m-a was the least recently seen when m-d arrived: its transaction is gone.
+    expect((await store.observe(tx(t, T + 2, 'm-a'))).transactions30d).toBe(0);
+    await store.close();
+  });
+});

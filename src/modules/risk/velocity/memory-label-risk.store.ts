@@ -69,7 +69,8 @@ export class MemoryLabelRiskStore implements LabelRiskStore {
   private readonly merchants: LRUCache<string, MerchantLabels>;
 
   constructor(maxMerchants = 200_000) {
-    this.merchants = new LRUCache({ max: maxMerchants });
+    // Bounded by size, not `max`: with `max` lru-cache allocates its arrays for every slot up front (~5 MB idle).
+    this.merchants = new LRUCache({ maxSize: maxMerchants, sizeCalculation: () => 1 });
   }
 
   async observe(tx: MerchantTransaction): Promise<MerchantLabelRisk> {
