@@ -25,4 +25,5 @@ EXPOSE 8080
 # `node bin/paylens.js worker` and no HTTP port, so compose and Kubernetes turn this check off for it.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/src/entrypoints/server.js"]
+# The same young-generation cap as `npm start` (docs/benchmarks.md: main heap committed idle 93 → 70 MB).
+CMD ["node", "--max-semi-space-size=4", "dist/src/entrypoints/server.js"]
