@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { emailSchema, type Invitation, type PublicUser } from '../../modules/access/index.js';
-import { ROLES, roleSchema, type Role } from '../../modules/tenancy/index.js';
+import { ROLES, roleSchema, type Role, type Tenant } from '../../modules/tenancy/index.js';
+import type { Container } from '../../container.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { fail, withContainer } from '../cli-context.js';
 
@@ -31,6 +32,28 @@ function printInvitation({ tenant, user, invitation }: Invited, json: boolean | 
     );
 }
 
+/**
+ * Runs `work` against the named tenant with the store's services. An unknown tenant, a refusal the
+ * service raises (AppError) or a message `work` returns ends the command with that message.
+ */
+async function onTenant<T extends object>(
+  name: string,
+  work: (c: Container, tenant: Tenant) => Promise<T | string>,
+): Promise<T> {
+  const outcome = await withContainer(async (c): Promise<T | string> => {
+    const tenant = await c.tenants.findByName(name);
+    if (!tenant) return `no tenant named ${name}`;
+    try {
+      return await work(c, tenant);
+    } catch (error) {
+      if (error instanceof AppError) return error.message;
+      throw error;
+    }
+  });
+  if (typeof outcome === 'string') fail(outcome);
+  return outcome;
+}
+
 function userLine(u: PublicUser): string {
   return [u.id, u.email, u.role, u.status, u.totp ? 'totp' : '-', u.lastSignInAt ?? 'never signed in'].join('\t');
 }
@@ -54,19 +77,11 @@ export function registerUserCommands(program: Command): void {
       if (!role.success) fail(`--role takes ${ROLES.join(', ')}; got ${opts.role}`, 2);
       const email = emailSchema.safeParse(opts.email);
       if (!email.success) fail(`--email: not an e-mail address: ${opts.email}`, 2);
-      const outcome = await withContainer(async (c): Promise<Invited | { error: string }> => {
-        const tenant = await c.tenants.findByName(opts.tenant);
-        if (!tenant) return { error: `no tenant named ${opts.tenant}` };
-        try {
-          const input: { email: string; role: Role } = { email: email.data, role: role.data };
-          return { tenant: tenant.name, ...(await c.access.service.invite(tenant.id, input, operator())) };
-        } catch (error) {
-          if (error instanceof AppError) return { error: error.message };
-          throw error;
-        }
+      const invited = await onTenant(opts.tenant, async (c, tenant): Promise<Invited> => {
+        const input: { email: string; role: Role } = { email: email.data, role: role.data };
+        return { tenant: tenant.name, ...(await c.access.service.invite(tenant.id, input, operator())) };
       });
-      if ('error' in outcome) fail(outcome.error);
-      printInvitation(outcome, opts.json);
+      printInvitation(invited, opts.json);
     });
   users
     .command('reinvite')
@@ -79,21 +94,13 @@ export function registerUserCommands(program: Command): void {
     .action(async (opts: { tenant: string; email: string; json?: boolean }) => {
       const email = emailSchema.safeParse(opts.email);
       if (!email.success) fail(`--email: not an e-mail address: ${opts.email}`, 2);
-      const outcome = await withContainer(async (c): Promise<Invited | { error: string }> => {
-        const tenant = await c.tenants.findByName(opts.tenant);
-        if (!tenant) return { error: `no tenant named ${opts.tenant}` };
+      const invited = await onTenant(opts.tenant, async (c, tenant): Promise<Invited | string> => {
         const user = (await c.access.service.list(tenant.id)).find((u) => u.email === email.data);
-        if (!user) return { error: `${email.data} is not a user of ${tenant.name}` };
-        try {
-          const again = await c.access.service.reinvite(tenant.id, user.id, { ...operator(), isOwner: true });
-          return { tenant: tenant.name, ...again };
-        } catch (error) {
-          if (error instanceof AppError) return { error: error.message };
-          throw error;
-        }
+        if (!user) return `${email.data} is not a user of ${tenant.name}`;
+        const again = await c.access.service.reinvite(tenant.id, user.id, { ...operator(), isOwner: true });
+        return { tenant: tenant.name, ...again };
       });
-      if ('error' in outcome) fail(outcome.error);
-      printInvitation(outcome, opts.json);
+      printInvitation(invited, opts.json);
     });
   users
     .command('list')
@@ -101,11 +108,7 @@ export function registerUserCommands(program: Command): void {
     .option('--json', 'print JSON')
     .description("list a tenant's users: id, e-mail, role, status, second factor, last sign-in")
     .action(async (opts: { tenant: string; json?: boolean }) => {
-      const listed = await withContainer(async (c) => {
-        const tenant = await c.tenants.findByName(opts.tenant);
-        return tenant ? c.access.service.list(tenant.id) : null;
-      });
-      if (!listed) fail(`no tenant named ${opts.tenant}`);
+      const listed = await onTenant(opts.tenant, (c, tenant) => c.access.service.list(tenant.id));
       if (opts.json) console.log(JSON.stringify(listed));
       else for (const u of listed) console.log(userLine(u));
     });

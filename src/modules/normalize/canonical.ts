@@ -6,23 +6,11 @@ import {
   eventStatuses,
   eventTypes,
   failureReasons,
-  FRAUD_WARNING,
-  NO_CURRENCY,
   normalizationMethods,
   recommendedActions,
 } from './canonical-vocabulary.js';
 
-export {
-  cardFundings,
-  declineTypes,
-  eventStatuses,
-  eventTypes,
-  failureReasons,
-  FRAUD_WARNING,
-  NO_CURRENCY,
-  normalizationMethods,
-  recommendedActions,
-};
+export * from './canonical-vocabulary.js';
 
 export type EventType = (typeof eventTypes)[number];
 export type EventStatus = (typeof eventStatuses)[number];

@@ -19,7 +19,7 @@ export type { Principal, SignedInUser } from './api-key.service.js';
 export { DEMO_TENANT, bootstrapFirstTenant } from './bootstrap.js';
 export { PERMISSIONS, ROLES, ROLE_PERMISSIONS, SCOPES, roleSchema, scopeNote, scopeSchema } from './scopes.js';
 export type { Permission, Role, Scope } from './scopes.js';
-export { TenantRepository } from './tenant.repository.js';
+export { TenantRepository, type Tenant } from './tenant.repository.js';
 export { createTenancy } from './tenancy.factory.js';
 export type { TenancyDeps } from './tenancy.factory.js';
 export { adminRoutes, apiKeyRoutes, auditRoutes, tenantNameSchema } from './tenancy.routes.js';
