@@ -201,7 +201,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
   // The tables that grow with traffic are monthly partitions (migration 080): months created ahead, raw payloads expired.
   const partitions = new PartitionMaintenance({
     db,
-    tables: [...ingest.partitionedTables, { table: 'risk_assessments', key: 'scored_at', retentionDays: null }],
+    tables: [...ingest.partitionedTables, ...risk.partitionedTables],
     monthsAhead: 2,
     clock,
     logger,

@@ -20,6 +20,7 @@ import type { VelocityStore } from './velocity/velocity-store.js';
 import type { LabelRiskStore } from './velocity/label-risk-store.js';
 import { MemoryLabelRiskStore } from './velocity/memory-label-risk.store.js';
 import { RedisLabelRiskStore } from './velocity/redis-label-risk.store.js';
+import type { PartitionedTable } from '../../platform/db/partitions.js';
 
 export interface RiskDeps {
   db: Kysely<Database>;
@@ -76,10 +77,13 @@ export function createRisk(deps: RiskDeps) {
     logger: deps.logger,
     clock: deps.clock,
   });
+  // Assessments grow with traffic: monthly partitions (migration 080), kept (training and reviews read them).
+  const partitionedTables: PartitionedTable[] = [{ table: 'risk_assessments', key: 'scored_at', retentionDays: null }];
   return {
     velocity,
     labelRisk,
     repo,
+    partitionedTables,
     scorer,
     service,
     training,
