@@ -96,6 +96,38 @@ export async function createUser(t: TestApp, email: string, role: 'viewer' | 'an
   return { id: invited.json().user.id as string, email, session };
 }
 
+/**
+ * A transaction the risk engine declines because its IP is on the tenant's block list, so it waits
+ * in the Risk page's review queue. Made with the tenant's key; gives the block-list entry's id.
+ */
+export async function declinedForReview(
+  t: TestApp,
+  transaction: { transactionId: string; amountMinor: number; ip: string; reason: string; email?: string },
+): Promise<{ listEntryId: string }> {
+  const headers = { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' };
+  const { transactionId, amountMinor, ip, reason, email } = transaction;
+  const block = await t.app.inject({
+    method: 'POST',
+    url: '/v1/lists',
+    headers,
+    payload: JSON.stringify({ type: 'ip', value: ip, action: 'block', reason }),
+  });
+  expect(block.statusCode).toBe(201);
+  const scored = await t.app.inject({
+    method: 'POST',
+    url: '/v1/risk/score',
+    headers,
+    payload: JSON.stringify({
+      transactionId,
+      amount: { minor: amountMinor, currency: 'USD' },
+      ...(email ? { customer: { email } } : {}),
+      ip,
+    }),
+  });
+  expect(scored.json().decision).toBe('decline');
+  return { listEntryId: block.json().id as string };
+}
+
 /** Signs in through the dashboard's sign-in form, and waits for the signed-in dashboard and its live feed. */
 export async function signIn(page: Page, base: string, email: string, password = PASSWORD): Promise<void> {
   await page.goto(base);

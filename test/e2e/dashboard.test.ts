@@ -10,7 +10,7 @@ import {
 } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { BUILDERS, DEMO_PROVIDERS, randomSale } from '../../scripts/demo-traffic.js';
 import { createTestApp, postEvent, type TestApp } from '../harness/app.js';
-import { CHROMIUM_ARGS, createUser, ensureDashboardBuilt, PASSWORD } from './browser.js';
+import { CHROMIUM_ARGS, createUser, declinedForReview, ensureDashboardBuilt, PASSWORD } from './browser.js';
 
 describe('dashboard (browser)', { tags: ['chromium'] }, () => {
   let t: TestApp;
@@ -168,25 +168,13 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
   });
 
   it('settles a declined transaction from the Risk page review queue with a label', async () => {
-    const block = await t.app.inject({
-      method: 'POST',
-      url: '/v1/lists',
-      headers: auth(),
-      payload: JSON.stringify({ type: 'ip', value: '198.51.100.99', action: 'block', reason: 'e2e proxy' }),
+    const { listEntryId } = await declinedForReview(t, {
+      transactionId: 'e2e-review-1',
+      amountMinor: 4200,
+      email: 'e2e@example.com',
+      ip: '198.51.100.99',
+      reason: 'e2e proxy',
     });
-    expect(block.statusCode).toBe(201);
-    const scored = await t.app.inject({
-      method: 'POST',
-      url: '/v1/risk/score',
-      headers: auth(),
-      payload: JSON.stringify({
-        transactionId: 'e2e-review-1',
-        amount: { minor: 4200, currency: 'USD' },
-        customer: { email: 'e2e@example.com' },
-        ip: '198.51.100.99',
-      }),
-    });
-    expect(scored.json().decision).toBe('decline');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Risk' }).click();
     await page.getByRole('heading', { name: 'Review queue' }).waitFor();
@@ -218,7 +206,7 @@ describe('dashboard (browser)', { tags: ['chromium'] }, () => {
       (
         await t.app.inject({
           method: 'DELETE',
-          url: `/v1/lists/${block.json().id}`,
+          url: `/v1/lists/${listEntryId}`,
           headers: { authorization: `Bearer ${t.apiKey}` },
         })
       ).statusCode,

@@ -3,7 +3,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import { createTestApp, postEvent, type TestApp } from '../harness/app.js';
-import { CHROMIUM_ARGS, createUser, ensureDashboardBuilt, PASSWORD, signIn } from './browser.js';
+import { CHROMIUM_ARGS, createUser, declinedForReview, ensureDashboardBuilt, PASSWORD, signIn } from './browser.js';
 
 // Each test signs someone in through a real browser: slower than the default 30 s on a loaded machine.
 describe('dashboard team access (browser)', { tags: ['chromium'], timeout: 90_000 }, () => {
@@ -94,24 +94,12 @@ describe('dashboard team access (browser)', { tags: ['chromium'], timeout: 90_00
   });
 
   it('an analyst labels a review from the Risk page, and sees no rule or user controls', async () => {
-    const block = await t.app.inject({
-      method: 'POST',
-      url: '/v1/lists',
-      headers: auth(),
-      payload: JSON.stringify({ type: 'ip', value: '198.51.100.7', action: 'block', reason: 'e2e analyst' }),
+    await declinedForReview(t, {
+      transactionId: 'analyst-review-1',
+      amountMinor: 6100,
+      ip: '198.51.100.7',
+      reason: 'e2e analyst',
     });
-    expect(block.statusCode).toBe(201);
-    const scored = await t.app.inject({
-      method: 'POST',
-      url: '/v1/risk/score',
-      headers: auth(),
-      payload: JSON.stringify({
-        transactionId: 'analyst-review-1',
-        amount: { minor: 6100, currency: 'USD' },
-        ip: '198.51.100.7',
-      }),
-    });
-    expect(scored.json().decision).toBe('decline');
     await createUser(t, 'ana@acme.test', 'analyst');
 
     const page = await newPage();
