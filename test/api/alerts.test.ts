@@ -325,5 +325,6 @@ describe('alerts past the minute-rollup retention', () => {
     } finally {
       await t.close();
     }
-  });
+    // Makes its own embedded store (a PGlite start and migration) inside the test: slow on a loaded machine.
+  }, 120_000);
 });
