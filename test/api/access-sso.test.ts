@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, createTestApp, type TestApp } from '../harness/app.js';
-import { startOidcProvider, type OidcAccount } from '../harness/oidc-provider.js';
-import { freePort } from '../harness/processes.js';
+import { ssoTestApp, type OidcAccount, type SsoTestApp } from '../harness/oidc-provider.js';
 import { storeKinds } from '../harness/stores.js';
-
-const CLIENT_ID = 'paylens-dashboard';
-const CLIENT_SECRET = 'a-client-secret-for-the-test-provider-0123456789';
 
 /** The people the provider knows: its login form takes their id as the login name. */
 const ACCOUNTS: Record<string, OidcAccount> = {
@@ -79,42 +75,21 @@ class Browser {
 }
 
 describe.each(storeKinds())('single sign-on with a real OpenID provider (%s)', (store) => {
+  let sso: SsoTestApp;
   let t: TestApp;
   let base: string;
-  let provider: Awaited<ReturnType<typeof startOidcProvider>>;
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    provider = await startOidcProvider({
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      redirectUri: `${base}/v1/auth/sso/callback`,
+    sso = await ssoTestApp({
+      store,
       accounts: ACCOUNTS,
-    });
-    t = await createTestApp(store, {
-      PAYLENS_PUBLIC_URL: base,
-      PAYLENS_ENCRYPTION_KEY: 'cd'.repeat(32),
-      // The provider runs on loopback over http: only a test (or a private deployment) allows that.
-      OUTBOUND_ALLOW_HTTP: 'true',
-      OUTBOUND_ALLOW_PRIVATE: 'true',
-    });
-    await t.app.listen({ host: '127.0.0.1', port });
-    const saved = await callApi(t, 'PUT', '/v1/sso', {
-      issuer: provider.issuer,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      roleClaim: 'groups',
       roleMapping: { 'paylens-analysts': 'analyst', 'paylens-admins': 'admin' },
-      defaultRole: null,
-      jitProvisioning: true,
     });
-    expect(saved.statusCode).toBe(200);
+    ({ t, base } = sso);
   }, 120_000);
 
   afterAll(async () => {
-    await t?.close();
-    await provider?.close();
+    await sso?.close();
   });
 
   const me = async (browser: Browser) => {
@@ -125,8 +100,8 @@ describe.each(storeKinds())('single sign-on with a real OpenID provider (%s)', (
 
   it('keeps the client secret write-only', async () => {
     const settings = await callApi(t, 'GET', '/v1/sso');
-    expect(settings.json().sso).toMatchObject({ issuer: provider.issuer, clientId: CLIENT_ID, jitProvisioning: true });
-    expect(JSON.stringify(settings.json())).not.toContain(CLIENT_SECRET);
+    expect(settings.json().sso).toMatchObject({ issuer: sso.issuer, clientId: sso.clientId, jitProvisioning: true });
+    expect(JSON.stringify(settings.json())).not.toContain(sso.clientSecret);
   });
 
   it('signs a new user in with authorization code + PKCE and provisions them with the role their group maps to', async () => {
@@ -134,7 +109,7 @@ describe.each(storeKinds())('single sign-on with a real OpenID provider (%s)', (
     const start = await browser.request(`${base}/v1/auth/sso/start?tenant=acme`);
     expect(start.status).toBe(302);
     const authorize = new URL(start.headers.get('location')!);
-    expect(authorize.origin).toBe(provider.issuer);
+    expect(authorize.origin).toBe(sso.issuer);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${base}/v1/auth/sso/callback`);
 
@@ -189,15 +164,7 @@ describe.each(storeKinds())('single sign-on with a real OpenID provider (%s)', (
     expect((await me(admin)).body.user).toMatchObject({ email: 'carol@acme.test', role: 'admin' });
 
     // Without JIT provisioning, someone neither invited nor known is turned back.
-    const off = await callApi(t, 'PUT', '/v1/sso', {
-      issuer: provider.issuer,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      roleClaim: 'groups',
-      roleMapping: { 'paylens-admins': 'admin' },
-      defaultRole: null,
-      jitProvisioning: false,
-    });
+    const off = await sso.configure({ roleMapping: { 'paylens-admins': 'admin' }, jitProvisioning: false });
     expect(off.statusCode).toBe(200);
     const stranger = new Browser();
     const refused = await stranger.signInThrough(`${base}/v1/auth/sso/start?tenant=acme`, 'dave', base);
@@ -206,15 +173,7 @@ describe.each(storeKinds())('single sign-on with a real OpenID provider (%s)', (
   });
 
   it("ends a user's sessions when the provider maps them to another role, and audits refused SSO sign-ins", async () => {
-    const settings = await callApi(t, 'PUT', '/v1/sso', {
-      issuer: provider.issuer,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      roleClaim: 'groups',
-      roleMapping: { 'paylens-analysts': 'analyst', 'paylens-admins': 'admin' },
-      defaultRole: null,
-      jitProvisioning: false,
-    });
+    const settings = await sso.configure({ jitProvisioning: false });
     expect(settings.statusCode).toBe(200);
     const first = new Browser();
     await first.signInThrough(`${base}/v1/auth/sso/start?tenant=acme`, 'alice', base);
@@ -286,9 +245,9 @@ describe.each(storeKinds())('single sign-on with a real OpenID provider (%s)', (
     const strict = await createTestApp(store, { PAYLENS_ENCRYPTION_KEY: 'cd'.repeat(32) });
     try {
       const res = await callApi(strict, 'PUT', '/v1/sso', {
-        issuer: provider.issuer,
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
+        issuer: sso.issuer,
+        clientId: sso.clientId,
+        clientSecret: sso.clientSecret,
       });
       expect(res.statusCode).toBe(422);
     } finally {
