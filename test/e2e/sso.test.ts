@@ -56,7 +56,10 @@ describe('dashboard single sign-on (browser)', { tags: ['chromium'], timeout: 90
     const context = await browser.newContext();
     const page = await context.newPage();
     await signInWithSso(page, 'bob');
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('maps to no role');
+    // The reason alone: nothing failed to load, so no 'Could not load' before it.
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('Your identity provider account maps to no role in this tenant.');
     expect(new URL(page.url()).searchParams.get('sso_error')).toBe('no_role');
     await context.close();
   });

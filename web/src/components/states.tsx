@@ -14,12 +14,21 @@ export function NotAvailable({ what }: { what: string }) {
   );
 }
 
-export function ErrorNote({ error }: { error: ApiError }) {
+/** An error notice that says only `children`: for what went wrong other than loading (a refused sign-in, a broken link). */
+export function ErrorMessage({ children }: { children: ReactNode }) {
   return (
     <div className="notice error" role="alert">
+      {children}
+    </div>
+  );
+}
+
+export function ErrorNote({ error }: { error: ApiError }) {
+  return (
+    <ErrorMessage>
       <strong>Could not load: </strong>
       {error.message}
-    </div>
+    </ErrorMessage>
   );
 }
 

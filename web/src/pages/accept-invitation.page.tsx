@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.client.js';
 import type { SessionAnswer } from '../api.types.js';
+import { ErrorMessage } from '../components/states.js';
 import { navigate } from '../router.js';
 import { signInMessage, SignInCard, ssoStartUrl } from './sign-in.page.js';
 
@@ -23,9 +24,7 @@ export function AcceptInvitationPage({ onSignedIn }: { onSignedIn(answer: Sessio
   if (!token) {
     return (
       <SignInCard title="This invitation link is incomplete.">
-        <p className="notice error" role="alert">
-          Open the whole link from your invitation, or ask an admin for a new one.
-        </p>
+        <ErrorMessage>Open the whole link from your invitation, or ask an admin for a new one.</ErrorMessage>
         <a href="/">Go to sign-in</a>
       </SignInCard>
     );
@@ -86,11 +85,7 @@ export function AcceptInvitationPage({ onSignedIn }: { onSignedIn(answer: Sessio
           />
         </label>
         <p className="muted">At least 12 characters; not a well-known password, and not containing your e-mail name.</p>
-        {error ? (
-          <p className="notice error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        {error ? <ErrorMessage>{error}</ErrorMessage> : null}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Setting up…' : 'Set password and sign in'}
         </button>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError } from '../api.client.js';
 import type { SessionAnswer } from '../api.types.js';
+import { ErrorMessage } from '../components/states.js';
 
 /** What the server's `/?sso_error=<reason>` means to the person who tried. */
 const SSO_ERRORS: Record<string, string> = {
@@ -127,11 +128,7 @@ export function SignInPage({
             />
           </label>
         ) : null}
-        {error ? (
-          <p className="notice error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        {error ? <ErrorMessage>{error}</ErrorMessage> : null}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
