@@ -627,7 +627,9 @@ describe.each(storeKinds())('team access (%s)', (store) => {
     const socket = new WebSocket(`ws://127.0.0.1:${address.port}/ws`, ['paylens'], {
       headers: { cookie: s.cookie, origin: `http://127.0.0.1:${address.port}` },
     });
-    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     await new Promise<void>((resolve, reject) => {
       socket.on('message', (raw) => {
         if (JSON.parse(raw.toString()).type === 'ready') resolve();
@@ -641,7 +643,7 @@ describe.each(storeKinds())('team access (%s)', (store) => {
       headers: { authorization: `Bearer ${t.apiKey}` },
       payload: { role: 'analyst' },
     });
-    expect(await closed).toBe(1008);
+    expect(await closed).toEqual({ code: 1008, reason: 'session ended' });
     expect(Date.now() - started).toBeLessThan(1000);
 
     // A page on another origin cannot ride the cookie into the feed.
@@ -658,7 +660,9 @@ describe.each(storeKinds())('team access (%s)', (store) => {
     const again = new WebSocket(`ws://127.0.0.1:${address.port}/ws`, ['paylens'], {
       headers: { cookie: fresh, origin: `http://127.0.0.1:${address.port}` },
     });
-    const againClosed = new Promise<number>((resolve) => again.on('close', (code) => resolve(code)));
+    const againClosed = new Promise<{ code: number; reason: string }>((resolve) =>
+      again.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     await new Promise<void>((resolve, reject) => {
       again.on('message', (raw) => {
         if (JSON.parse(raw.toString()).type === 'ready') resolve();
@@ -673,7 +677,7 @@ describe.each(storeKinds())('team access (%s)', (store) => {
       payload: { disabled: true },
     });
     expect(disable.statusCode).toBe(200);
-    expect(await againClosed).toBe(1008);
+    expect(await againClosed).toEqual({ code: 1008, reason: 'session ended' });
     expect(Date.now() - disabledAt).toBeLessThan(1000);
   });
 

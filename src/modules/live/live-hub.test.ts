@@ -21,8 +21,8 @@ describe('LiveHub', () => {
     const hub = new LiveHub(new LocalLiveBus());
     const mine = new FakeSocket();
     const theirs = new FakeSocket();
-    hub.subscribe('t1', mine, 'key_1');
-    hub.subscribe('t2', theirs, 'key_2');
+    hub.subscribe('t1', mine, 'key_1', 'api_key');
+    hub.subscribe('t2', theirs, 'key_2', 'api_key');
     hub.publish('t1', { type: 'event', data: { id: 'evt_1' } });
     expect(mine.received).toEqual([{ type: 'event', data: { id: 'evt_1' } }]);
     expect(theirs.received).toEqual([]);
@@ -31,7 +31,7 @@ describe('LiveHub', () => {
   it('stops delivering after detach and forgets empty tenants', () => {
     const hub = new LiveHub(new LocalLiveBus());
     const socket = new FakeSocket();
-    const detach = hub.subscribe('t1', socket, 'key_1');
+    const detach = hub.subscribe('t1', socket, 'key_1', 'api_key');
     expect(hub.stats().connections).toBe(1);
     detach();
     hub.publish('t1', { type: 'alert', data: {} });
@@ -47,8 +47,8 @@ describe('LiveHub', () => {
     });
     const slow = new FakeSocket();
     const fast = new FakeSocket();
-    hub.subscribe('t1', slow, 'key_1');
-    hub.subscribe('t1', fast, 'key_1');
+    hub.subscribe('t1', slow, 'key_1', 'api_key');
+    hub.subscribe('t1', fast, 'key_1', 'api_key');
     slow.bufferedAmount = 5000;
     for (let i = 0; i < 3; i++) hub.publish('t1', { type: 'event', data: { i } });
     expect(fanOuts).toEqual([
@@ -77,9 +77,9 @@ describe('LiveHub', () => {
       throw new Error('socket gone');
     };
     const healthy = new FakeSocket();
-    hub.subscribe('t1', closing, 'key_1');
-    hub.subscribe('t1', broken, 'key_1');
-    hub.subscribe('t1', healthy, 'key_1');
+    hub.subscribe('t1', closing, 'key_1', 'api_key');
+    hub.subscribe('t1', broken, 'key_1', 'api_key');
+    hub.subscribe('t1', healthy, 'key_1', 'api_key');
     expect(() => hub.publish('t1', { type: 'risk', data: { score: 0.4 } })).not.toThrow();
     expect(closing.received).toEqual([]);
     expect(healthy.received).toEqual([{ type: 'risk', data: { score: 0.4 } }]);
@@ -92,8 +92,8 @@ describe('LiveHub', () => {
     hub.onKeyEnded((keyId) => ended.push(keyId));
     const revoked = new FakeSocket();
     const other = new FakeSocket();
-    hub.subscribe('t1', revoked, 'key_a');
-    hub.subscribe('t1', other, 'key_b');
+    hub.subscribe('t1', revoked, 'key_a', 'api_key');
+    hub.subscribe('t1', other, 'key_b', 'api_key');
     hub.endKey('t1', 'key_a');
     expect(revoked.closed).toEqual({ code: CLOSE_KEY_ENDED, reason: 'api key revoked' });
     expect(other.closed).toBeNull();
@@ -119,13 +119,31 @@ describe('LiveHub', () => {
     });
     const expired = new FakeSocket();
     const alive = new FakeSocket();
-    hub.subscribe('t1', expired, 'key_a');
-    hub.subscribe('t2', alive, 'key_b');
+    hub.subscribe('t1', expired, 'key_a', 'api_key');
+    hub.subscribe('t2', alive, 'key_b', 'api_key');
     await hub.checkKeys();
     expect(asked).toEqual([['key_a', 'key_b']]);
     expect(expired.closed).toEqual({ code: CLOSE_KEY_ENDED, reason: 'api key expired or revoked' });
     expect(alive.closed).toBeNull();
     expect(hub.stats().connections).toBe(1);
+    await hub.close();
+  });
+
+  it("closes a session's feed saying the session ended, whether told or found by the check", async () => {
+    const hub = new LiveHub(new LocalLiveBus(), {
+      maxBufferedBytes: 1000,
+      keyCheck: { intervalMs: 60_000, activeIds: async (ids) => new Set(ids.filter((id) => id !== 'ses_idle')) },
+    });
+    const signedOut = new FakeSocket();
+    const idle = new FakeSocket();
+    hub.subscribe('t1', signedOut, 'ses_out', 'session');
+    hub.subscribe('t1', idle, 'ses_idle', 'session');
+    hub.endKey('t1', 'ses_out');
+    expect(signedOut.closed).toEqual({ code: CLOSE_KEY_ENDED, reason: 'session ended' });
+    expect(idle.closed).toBeNull();
+    await hub.checkKeys();
+    expect(idle.closed).toEqual({ code: CLOSE_KEY_ENDED, reason: 'session ended' });
+    expect(hub.stats().connections).toBe(0);
     await hub.close();
   });
 });

@@ -13,10 +13,23 @@ const OPEN = 1;
 /** WebSocket close code for "policy violation": the credentials the session stood on are gone. */
 export const CLOSE_KEY_ENDED = 1008;
 
+/** What a feed stands on: an API key, or a signed-in user's session. */
+export type LiveCredential = 'api_key' | 'session';
+
+/**
+ * The close reason a client reads, by what its feed stood on and how the hub learnt it ended: told
+ * (a revocation; a sign-out, disable or role change) or found by the periodic check (also expiry).
+ */
+const ENDED_REASONS: Record<LiveCredential, Record<'told' | 'checked', string>> = {
+  api_key: { told: 'api key revoked', checked: 'api key expired or revoked' },
+  session: { told: 'session ended', checked: 'session ended' },
+};
+
 interface Subscriber {
   socket: LiveSocket;
   /** What the feed stands on, the API key or the signed-in user's session id: it ends when that does. */
   keyId: string;
+  credential: LiveCredential;
   /** Messages skipped since the last one delivered; reported to the client so it can refetch. */
   dropped: number;
 }
@@ -86,10 +99,13 @@ export class LiveHub {
     this.keyEndedListeners.push(listener);
   }
 
-  /** Attaches a socket, authenticated by `keyId`, to a tenant's feed; returns the detach function. */
-  subscribe(tenantId: string, socket: LiveSocket, keyId: string): () => void {
+  /**
+   * Attaches a socket to a tenant's feed, authenticated by `keyId`: an API key's id, or a session's
+   * id (`credential` says which); returns the detach function.
+   */
+  subscribe(tenantId: string, socket: LiveSocket, keyId: string, credential: LiveCredential): () => void {
     this.startKeyCheck();
-    const subscriber: Subscriber = { socket, keyId, dropped: 0 };
+    const subscriber: Subscriber = { socket, keyId, credential, dropped: 0 };
     let set = this.byTenant.get(tenantId);
     if (!set) {
       set = new Set();
@@ -129,7 +145,7 @@ export class LiveHub {
     for (const set of this.byTenant.values()) for (const subscriber of set) inUse.add(subscriber.keyId);
     if (inUse.size === 0) return;
     const active = await check.activeIds([...inUse]);
-    for (const keyId of inUse) if (!active.has(keyId)) this.closeSessions(null, keyId, 'api key expired or revoked');
+    for (const keyId of inUse) if (!active.has(keyId)) this.closeSessions(null, keyId, 'checked');
   }
 
   private startKeyCheck(): void {
@@ -142,7 +158,7 @@ export class LiveHub {
     this.keyTimer.unref();
   }
 
-  private closeSessions(tenantId: string | null, keyId: string, reason: string): void {
+  private closeSessions(tenantId: string | null, keyId: string, how: 'told' | 'checked'): void {
     const sets =
       tenantId === null ? [...this.byTenant.values()] : [this.byTenant.get(tenantId) ?? new Set<Subscriber>()];
     for (const set of sets) {
@@ -150,7 +166,7 @@ export class LiveHub {
         if (subscriber.keyId !== keyId) continue;
         set.delete(subscriber);
         try {
-          subscriber.socket.close(CLOSE_KEY_ENDED, reason);
+          subscriber.socket.close(CLOSE_KEY_ENDED, ENDED_REASONS[subscriber.credential][how]);
         } catch {
           // Already gone.
         }
@@ -161,7 +177,7 @@ export class LiveHub {
 
   private deliver({ tenantId, message }: LiveEnvelope): void {
     if (message.type === 'key_ended') {
-      this.closeSessions(tenantId, message.keyId, 'api key revoked');
+      this.closeSessions(tenantId, message.keyId, 'told');
       for (const listener of this.keyEndedListeners) listener(message.keyId);
       return;
     }

@@ -134,7 +134,7 @@ describe('live feed on a session cookie', () => {
 
     const started = await disable(app, apiKey, userId);
     const closed = await feed.closed;
-    expect(closed.code).toBe(1008);
+    expect(closed).toMatchObject({ code: 1008, reason: 'session ended' });
     expect(closed.at - started).toBeLessThan(1000);
     // The cookie opens nothing any more.
     expect(await refusedStatus(port, cookie)).toBe(401);
@@ -169,7 +169,7 @@ describe('live feed on a session cookie, two instances through Redis', { tags: [
 
     const started = await disable(a!.app, apiKey, userId);
     const closed = await feed.closed;
-    expect(closed.code).toBe(1008);
+    expect(closed).toMatchObject({ code: 1008, reason: 'session ended' });
     // Told through Redis, not found by B's periodic session check (every 2 s).
     expect(closed.at - started).toBeLessThan(1000);
     expect(await refusedStatus(b!.port, cookie)).toBe(401);

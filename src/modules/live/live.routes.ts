@@ -96,7 +96,9 @@ export async function liveRoutes(app: App, { hub, auth }: LiveRoutesDeps): Promi
       const { tenantId, keyId } = principal;
       socket.on('pong', () => awaitingPong.delete(socket));
       // A signed-in user's feed lives as long as their session: it is what ends (sign-out, disable, role change).
-      const detach = hub.subscribe(tenantId, socket, principal.user?.sessionId ?? keyId);
+      const detach = principal.user
+        ? hub.subscribe(tenantId, socket, principal.user.sessionId, 'session')
+        : hub.subscribe(tenantId, socket, keyId, 'api_key');
       socket.on('close', detach);
       socket.on('error', detach);
       socket.send(JSON.stringify({ type: 'ready', data: { tenantId } } satisfies LiveMessage));
