@@ -1,12 +1,14 @@
 # Production image: compiled server, CLI and dashboard; production dependencies only; runs unprivileged.
-FROM node:20-bookworm-slim AS build
+# Node 22 although package.json allows 20.19: cookie 2 (under @fastify/cookie and light-my-request) and
+# content-disposition 3 (under @fastify/static) declare Node >= 22 (npm ci warns EBADENGINE on 20).
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 PAYLENS_DATA_DIR=/data
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules

@@ -90,6 +90,25 @@ describe('deployment files', () => {
     expect(read('.dockerignore').split('\n')).toEqual(expect.arrayContaining(['.env', 'node_modules', '.git']));
   });
 
+  it("Dockerfile: its Node is new enough for every locked dependency's engines (a `>=N` floor)", () => {
+    const majors = [...read('Dockerfile').matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
+    expect(majors.length).toBeGreaterThanOrEqual(2);
+    const lock = JSON.parse(read('package-lock.json')) as {
+      packages: Record<string, { engines?: { node?: string } }>;
+    };
+    const floors = Object.entries(lock.packages).flatMap(([path, entry]) => {
+      const floor = /^>=\s*(\d+)[.\dx]*$/.exec(entry.engines?.node ?? '');
+      return floor ? [{ path, major: Number(floor[1]) }] : [];
+    });
+    // The lock's floors are read at all (a format change that hid them would pass any image).
+    expect(floors.length).toBeGreaterThan(100);
+    for (const major of majors)
+      expect(
+        floors.filter((f) => f.major > major).map((f) => f.path),
+        `node:${major}`,
+      ).toEqual([]);
+  });
+
   it('compose.yaml: services reference each other, every one restarts and is limited, Redis needs a password', () => {
     const compose = parse(read('compose.yaml')) as {
       services: Record<
