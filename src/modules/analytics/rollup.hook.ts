@@ -2,12 +2,12 @@ import type { PipelineHook } from '../ingest/index.js';
 import { rollupDeltas } from './rollup.js';
 import type { RollupRepository } from './rollup.repository.js';
 
-/** Keeps the rollups in step with the stored events, in the same transaction (all or nothing with them). */
+/** Keeps the rollups in step with the stored events, in the statement that stores them (all or nothing with them). */
 export function rollupHook(rollups: RollupRepository): PipelineHook {
   return {
     name: 'analytics-rollups',
-    async inTransaction(trx, events) {
-      await rollups.apply(trx, rollupDeltas(events));
+    writes(events) {
+      return rollups.writes(rollupDeltas(events));
     },
   };
 }

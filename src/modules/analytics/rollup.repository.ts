@@ -1,6 +1,7 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../database.js';
-import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { combinedWrite, type CombinedWrite, type WriteRows } from '../../platform/db/combined-writes.js';
+import type { ColumnSpec } from '../../platform/db/json-rows.js';
 import { LAG_BOUNDS_MS, lagColumns } from './lag-histogram.js';
 import { sliceDimensions, type Counters, type RollupDelta, type SliceDelta, type SliceDimension } from './rollup.js';
 import { planRanges, type BucketRange, type Granularity } from './time-ranges.js';
@@ -157,33 +158,43 @@ const sliceColumns: ColumnSpec = {
   ...counterTypes,
 };
 
-/** Inserts rows keyed by `keyOf`, adding their counters to any row already under the same key. */
-async function upsertCounters<D extends Totals>(
-  trx: Transaction<Database>,
+/** Inserts rows under their key, adding their counters to any row already under the same key. */
+function upsertWrite(
   table: 'analytics_rollups' | 'analytics_slices',
   columns: ColumnSpec,
   conflictColumns: readonly string[],
-  deltas: readonly D[],
-  keyOf: (d: D) => Record<string, unknown>,
-): Promise<void> {
-  if (deltas.length === 0) return;
-  const increments = sql.join(
-    counterColumns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`),
+): CombinedWrite {
+  const increments = counterColumns.map((c) => `"${c}" = ${table}."${c}" + excluded."${c}"`).join(', ');
+  return combinedWrite(
+    table,
+    table,
+    columns,
+    `ON CONFLICT (${conflictColumns.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET ${increments}`,
   );
-  const rows = deltas.map((d) => {
+}
+
+const cubeWrite = upsertWrite('analytics_rollups', rollupColumns, keyColumns);
+const slicesWrite = upsertWrite('analytics_slices', sliceColumns, sliceKeyColumns);
+
+/**
+ * Counter rows in their key's order: two groups that add to the same rows (one tenant, one minute)
+ * then lock them in the same order and wait for each other instead of deadlocking.
+ */
+function counterRows<D extends Totals>(
+  deltas: readonly D[],
+  keyColumnsOf: readonly string[],
+  keyOf: (d: D) => Record<string, unknown>,
+): Record<string, unknown>[] {
+  const keyed = deltas.map((d) => {
     const row: Record<string, unknown> = keyOf(d);
     row.count = d.count;
     row.usd_count = d.usdCount;
     row.volume_usd_minor = d.volumeUsdMinor;
     lagColumns.forEach((column, index) => (row[column] = d.lag[index] ?? 0));
-    return row;
+    return { sortKey: keyColumnsOf.map((c) => String(row[c])).join('\u0000'), row };
   });
-  await insertJsonRows(
-    table,
-    columns,
-    rows,
-    sql`ON CONFLICT (${sql.join(conflictColumns.map((c) => sql.ref(c)))}) DO UPDATE SET ${increments}`,
-  ).execute(trx);
+  keyed.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  return keyed.map((k) => k.row);
 }
 
 export class RollupRepository {
@@ -193,33 +204,41 @@ export class RollupRepository {
     private readonly replica: Kysely<Database> = db,
   ) {}
 
-  /** Adds deltas to their rows; `count = count + excluded.count` keeps concurrent writers exact. */
-  async apply(
-    trx: Transaction<Database>,
-    deltas: { cube: readonly RollupDelta[]; slices: readonly SliceDelta[] },
-  ): Promise<void> {
-    await upsertCounters(trx, 'analytics_rollups', rollupColumns, keyColumns, deltas.cube, (d) => ({
-      tenant_id: d.tenantId,
-      granularity: d.granularity,
-      bucket: new Date(d.bucket),
-      provider: d.provider,
-      status: d.status,
-      failure_reason: d.failureReason,
-      decline_type: d.declineType,
-      currency: d.currency,
-      card_country: d.cardCountry,
-      card_brand: d.cardBrand,
-      risk_decision: d.riskDecision,
-    }));
-    await upsertCounters(trx, 'analytics_slices', sliceColumns, sliceKeyColumns, deltas.slices, (d) => ({
-      tenant_id: d.tenantId,
-      dimension: d.dimension,
-      granularity: d.granularity,
-      bucket: new Date(d.bucket),
-      value: d.value,
-      status: d.status,
-      risk_decision: d.riskDecision,
-    }));
+  /**
+   * Adds deltas to their rows (`count = count + excluded.count` keeps concurrent writers exact), as
+   * two parts of the statement that stores the events they count.
+   */
+  writes(deltas: { cube: readonly RollupDelta[]; slices: readonly SliceDelta[] }): WriteRows[] {
+    return [
+      {
+        write: cubeWrite,
+        rows: counterRows(deltas.cube, keyColumns, (d) => ({
+          tenant_id: d.tenantId,
+          granularity: d.granularity,
+          bucket: new Date(d.bucket),
+          provider: d.provider,
+          status: d.status,
+          failure_reason: d.failureReason,
+          decline_type: d.declineType,
+          currency: d.currency,
+          card_country: d.cardCountry,
+          card_brand: d.cardBrand,
+          risk_decision: d.riskDecision,
+        })),
+      },
+      {
+        write: slicesWrite,
+        rows: counterRows(deltas.slices, sliceKeyColumns, (d) => ({
+          tenant_id: d.tenantId,
+          dimension: d.dimension,
+          granularity: d.granularity,
+          bucket: new Date(d.bucket),
+          value: d.value,
+          status: d.status,
+          risk_decision: d.riskDecision,
+        })),
+      },
+    ];
   }
 
   /** Deletes a tenant's minute rollups (cube and slices) before `before`; returns how many rows went. */

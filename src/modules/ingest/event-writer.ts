@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database.js';
-import { GroupCommitter, type GroupCommitOptions } from '../../platform/db/group-commit.js';
+import { GroupCommitter, ItemFailure, type GroupCommitOptions } from '../../platform/db/group-commit.js';
 import type { PaymentEvent } from '../normalize/index.js';
 import { eventToRow } from './payment-event.mapper.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
@@ -61,8 +61,12 @@ export class EventWriter {
   }
 
   /** A set already batched by the caller (a multi-record body): one transaction, no queueing. */
-  storeMany(requests: StoreRequest[]): Promise<StoreResult[]> {
-    return requests.length === 0 ? Promise.resolve([]) : this.writeBatch(requests);
+  async storeMany(requests: StoreRequest[]): Promise<StoreResult[]> {
+    if (requests.length === 0) return [];
+    return (await this.writeBatch(requests)).map((result) => {
+      if (result instanceof ItemFailure) throw result.cause;
+      return result;
+    });
   }
 
   /**
@@ -80,11 +84,9 @@ export class EventWriter {
         request.changes,
       );
       if (!applied) return false;
-      await this.paymentEvents.insert(
-        trx,
-        request.events.map((e, seq) => eventToRow(e, seq)),
-      );
-      await this.hooks.inTransaction(trx, request.events);
+      await this.hooks.inTransaction(trx, request.events, [
+        this.paymentEvents.writeOf(request.events.map((e, seq) => eventToRow(e, seq))),
+      ]);
       if (request.action)
         await this.rawEvents.recordAction(
           trx,
@@ -106,13 +108,21 @@ export class EventWriter {
     return this.committer.close();
   }
 
-  private async writeBatch(items: StoreRequest[]): Promise<StoreResult[]> {
+  private async writeBatch(items: StoreRequest[]): Promise<(StoreResult | ItemFailure)[]> {
     try {
       return await this.writeInTransaction(items);
     } catch (error) {
       if (items.length === 1) throw error;
-      // One bad row must not fail its neighbours: retry each on its own so only it fails.
-      return Promise.all(items.map((item) => this.writeInTransaction([item]).then((r) => r[0]!)));
+      // One bad row must not fail its neighbours: retry each on its own so only it fails (a rejection
+      // of the whole retry rejected every submitter of the group).
+      return Promise.all(
+        items.map((item) =>
+          this.writeInTransaction([item]).then(
+            (r) => r[0]!,
+            (cause: unknown) => new ItemFailure(cause),
+          ),
+        ),
+      );
     }
   }
 
@@ -136,13 +146,14 @@ export class EventWriter {
         candidates.map((c) => c.raw),
       );
       const stored = candidates.filter((c) => ids.has(c.raw.id));
+      // The events and every hook's writes in one statement: with BEGIN, the raw insert (which decides
+      // the duplicates the writes must leave out) and COMMIT, four round trips per group.
       // seq keeps an event's position within its raw event (an Adyen delivery holds several).
-      await this.paymentEvents.insert(
+      await this.hooks.inTransaction(
         trx,
-        stored.flatMap((c) => c.events.map((e, seq) => eventToRow(e, seq))),
+        stored.flatMap((c) => c.events),
+        [this.paymentEvents.writeOf(stored.flatMap((c) => c.events.map((e, seq) => eventToRow(e, seq))))],
       );
-      const events = stored.flatMap((c) => c.events);
-      await this.hooks.inTransaction(trx, events);
       return ids;
     });
     return items.map((item, i) =>

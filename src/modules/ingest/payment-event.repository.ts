@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../database.js';
-import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { combinedWrite, type WriteRows } from '../../platform/db/combined-writes.js';
+import type { ColumnSpec } from '../../platform/db/json-rows.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import { readYourWrites } from '../../platform/db/read-routing.js';
 import type { PaymentEvent } from '../normalize/index.js';
@@ -52,6 +53,8 @@ const paymentEventColumns: ColumnSpec = {
   risk: 'jsonb',
 };
 
+const paymentEventsWrite = combinedWrite('payment_events', 'payment_events', paymentEventColumns);
+
 export class PaymentEventRepository {
   /** `replica` (DATABASE_READ_URL) serves the reads by id and the lists; see read-routing.ts. */
   constructor(
@@ -59,8 +62,9 @@ export class PaymentEventRepository {
     private readonly replica: Kysely<Database> = db,
   ) {}
 
-  async insert(trx: Transaction<Database> | Kysely<Database>, rows: NewPaymentEventRow[]): Promise<void> {
-    if (rows.length > 0) await insertJsonRows('payment_events', paymentEventColumns, rows).execute(trx);
+  /** The insert of normalized events as a part of the statement that also runs the pipeline hooks' writes. */
+  writeOf(rows: NewPaymentEventRow[]): WriteRows {
+    return { write: paymentEventsWrite, rows };
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../database.js';
+import { runCombinedWrites, type WriteRows } from '../../platform/db/combined-writes.js';
 import type { PaymentEvent } from '../normalize/index.js';
 
 /**
@@ -10,8 +11,21 @@ export interface PipelineHook {
   name: string;
   /** After normalization, before storage: may attach data to the events (e.g. a risk assessment in metadata). */
   beforeStore?(events: PaymentEvent[]): Promise<void>;
-  /** Inside the transaction that stores the events (aggregates, rollups): all or nothing with them. */
-  inTransaction?(trx: Transaction<Database>, events: PaymentEvent[]): Promise<void>;
+  /**
+   * The hook's writes for the stored events (aggregates, rollups), run as parts of ONE statement
+   * with the events' own insert: a round trip for all hooks instead of one per write. A hook returns
+   * the same writes on every call (empty rows included), so the statement text stays prepared.
+   */
+  writes?(events: PaymentEvent[]): WriteRows[];
+  /**
+   * Inside the transaction that stores the events, after the writes (`returned`: what each
+   * returning write returned, by name), for work that must read first: all or nothing with them.
+   */
+  inTransaction?(
+    trx: Transaction<Database>,
+    events: PaymentEvent[],
+    returned: ReadonlyMap<string, readonly string[]>,
+  ): Promise<void>;
   /** After commit, for fire-and-forget work (publish to the live feed); must not throw. */
   afterStore?(events: PaymentEvent[]): void;
 }
@@ -28,9 +42,13 @@ export class PipelineHooks {
     for (const hook of this.hooks) await hook.beforeStore?.(events);
   }
 
-  async inTransaction(trx: Transaction<Database>, events: PaymentEvent[]): Promise<void> {
+  /** `own`: the intake's writes for the same events (their rows), joined to the hooks' in one statement. */
+  async inTransaction(trx: Transaction<Database>, events: PaymentEvent[], own: readonly WriteRows[]): Promise<void> {
     if (events.length === 0) return;
-    for (const hook of this.hooks) await hook.inTransaction?.(trx, events);
+    const parts = [...own];
+    for (const hook of this.hooks) if (hook.writes) parts.push(...hook.writes(events));
+    const returned = await runCombinedWrites(trx, parts);
+    for (const hook of this.hooks) await hook.inTransaction?.(trx, events, returned);
   }
 
   afterStore(events: PaymentEvent[]): void {

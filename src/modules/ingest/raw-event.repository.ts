@@ -1,7 +1,15 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
+import {
+  CompiledQuery,
+  sql,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type Transaction,
+  type Updateable,
+} from 'kysely';
 import type { Database } from '../../database.js';
 import type { RawEventsTable } from './ingest.tables.js';
-import { jsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { columnList, jsonRowsText, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { PREPARED_STATEMENT_MARKER } from '../../platform/db/prepared-statements.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';
@@ -24,6 +32,18 @@ const rawEventColumns: ColumnSpec = {
   received_at: 'timestamptz',
   processed_at: 'timestamptz',
 };
+
+/** Fixed text (see insertIgnoringDuplicates), so no query is built per group commit. */
+const insertIgnoringDuplicatesText = `${PREPARED_STATEMENT_MARKER}
+  WITH x AS (${jsonRowsText(rawEventColumns, '$1')}),
+  keyed AS (
+    INSERT INTO raw_event_keys (tenant_id, provider, provider_event_id, raw_event_id, received_at)
+    SELECT tenant_id, provider, provider_event_id, id, received_at FROM x
+    WHERE provider IS NOT NULL AND provider_event_id IS NOT NULL
+    ON CONFLICT DO NOTHING RETURNING raw_event_id)
+  INSERT INTO raw_events (${columnList(rawEventColumns)}) SELECT ${columnList(rawEventColumns)} FROM x
+  WHERE provider IS NULL OR provider_event_id IS NULL OR id IN (SELECT raw_event_id FROM keyed)
+  RETURNING id`;
 
 /** How findByDedupeKeys keys its answer. */
 export function dedupeKeyOf(provider: string, providerEventId: string): string {
@@ -84,18 +104,10 @@ export class RawEventRepository {
   ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const complete = rows.map((row) => ({ ...row, attempts: row.attempts ?? 0 }));
-    const columns = sql.join(Object.keys(rawEventColumns).map((name) => sql.ref(name)));
-    const inserted = await sql`${sql.raw(PREPARED_STATEMENT_MARKER)}
-      WITH x AS (${jsonRows(rawEventColumns, complete)}),
-      keyed AS (
-        INSERT INTO raw_event_keys (tenant_id, provider, provider_event_id, raw_event_id, received_at)
-        SELECT tenant_id, provider, provider_event_id, id, received_at FROM x
-        WHERE provider IS NOT NULL AND provider_event_id IS NOT NULL
-        ON CONFLICT DO NOTHING RETURNING raw_event_id)
-      INSERT INTO raw_events (${columns}) SELECT ${columns} FROM x
-      WHERE provider IS NULL OR provider_event_id IS NULL OR id IN (SELECT raw_event_id FROM keyed)
-      RETURNING id`.execute(trx);
-    return new Set((inserted.rows as { id: string }[]).map((r) => r.id));
+    const inserted = await trx.executeQuery<{ id: string }>(
+      CompiledQuery.raw(insertIgnoringDuplicatesText, [JSON.stringify(complete)]),
+    );
+    return new Set(inserted.rows.map((r) => r.id));
   }
 
   /** The stored raw events of many dedupe keys of one tenant, in one query (a re-sent batch). */

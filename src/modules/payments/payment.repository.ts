@@ -4,6 +4,7 @@ import type { PaymentEvent } from '../normalize/index.js';
 import { rowToPaymentEvent } from '../ingest/index.js';
 import { effectiveStatus, flagsOf, type PaymentFlag, type PaymentState, type PaymentStatus } from './payment.domain.js';
 import type { PaymentsTable } from './payments.tables.js';
+import { combinedWrite, type WriteRows } from '../../platform/db/combined-writes.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { readYourWrites } from '../../platform/db/read-routing.js';
 import { isoTimestamp } from '../../platform/db/timestamps.js';
@@ -22,6 +23,14 @@ const paymentColumns: ColumnSpec = {
   flags: 'jsonb',
   state: 'jsonb',
 };
+
+const newPaymentsWrite = combinedWrite(
+  'payments.new',
+  'payments',
+  paymentColumns,
+  'ON CONFLICT (tenant_id, provider, provider_payment_id) DO NOTHING RETURNING json_build_array(tenant_id, provider, provider_payment_id)::text AS r',
+  true,
+);
 
 export interface PaymentKey {
   tenantId: string;
@@ -65,27 +74,21 @@ export class PaymentRepository {
   ) {}
 
   /**
-   * Writes payments seen for the first time with their folded state, in one statement; returns the
-   * keys written. A key that exists already (or that a concurrent transaction just created: the
-   * insert waits for it) is skipped, and the caller merges it through lockStates/saveAll.
+   * Writes payments seen for the first time with their folded state, as a part of the statement that
+   * stores their events; newKeys reads back the keys written. A key that exists already (or that a
+   * concurrent transaction just created: the insert waits for it) is skipped, and the caller merges
+   * it through lockStates/saveAll. Sorted, so concurrent groups take the rows' locks in one order.
    */
-  async insertNew(
-    trx: Transaction<Database>,
-    entries: { key: PaymentKey; state: PaymentState }[],
-  ): Promise<Set<string>> {
-    if (entries.length === 0) return new Set();
-    const sorted = [...entries].sort((a, b) => compareKeys(a.key, b.key));
-    const result = await insertJsonRows(
-      'payments',
-      paymentColumns,
-      sorted.map(paymentRow),
-      sql`ON CONFLICT (tenant_id, provider, provider_payment_id) DO NOTHING RETURNING tenant_id, provider, provider_payment_id`,
-    ).execute(trx);
-    const rows = result.rows as { tenant_id: string; provider: string; provider_payment_id: string }[];
+  newPaymentsWrite(entries: { key: PaymentKey; state: PaymentState }[]): WriteRows {
+    return { write: newPaymentsWrite, rows: [...entries].sort((a, b) => compareKeys(a.key, b.key)).map(paymentRow) };
+  }
+
+  newKeys(returned: readonly string[]): Set<string> {
     return new Set(
-      rows.map((row) =>
-        keyOf({ tenantId: row.tenant_id, provider: row.provider, providerPaymentId: row.provider_payment_id }),
-      ),
+      returned.map((r) => {
+        const [tenantId, provider, providerPaymentId] = JSON.parse(r) as [string, string, string];
+        return keyOf({ tenantId, provider, providerPaymentId });
+      }),
     );
   }
 

@@ -63,9 +63,12 @@ export function riskPipelineHook({ scorer, repo, logger, paymentOfCapture, onLab
         }
       }
     },
+    writes(events) {
+      return [
+        repo.assessmentsWrite(events.map((e) => pending.get(e)).filter((r): r is NewAssessmentRow => r !== undefined)),
+      ];
+    },
     async inTransaction(trx, events) {
-      const rows = events.map((e) => pending.get(e)).filter((r): r is NewAssessmentRow => r !== undefined);
-      if (rows.length > 0) await repo.insertAssessments(trx, rows);
       const labels: (ProviderLabel & { transactionId: string })[] = [];
       for (const event of events) {
         const label = providerLabelOf(event);

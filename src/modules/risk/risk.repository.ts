@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { combinedWrite, type WriteRows } from '../../platform/db/combined-writes.js';
 import { insertJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import type { Database } from '../../database.js';
 import { newId } from '../../platform/ids.js';
@@ -34,6 +35,8 @@ const assessmentColumns: ColumnSpec = {
   merchant_id: 'text',
   declined: 'boolean',
 };
+
+const assessmentsWrite = combinedWrite('risk_assessments', 'risk_assessments', assessmentColumns);
 
 export const labelValues = ['fraud', 'legit', 'chargeback'] as const;
 export type LabelValue = (typeof labelValues)[number];
@@ -197,6 +200,11 @@ export class RiskRepository {
   /** One statement whatever the batch size (see insertJsonRows); prepared once per connection on PostgreSQL. */
   async insertAssessments(trx: Kysely<Database> | Transaction<Database>, rows: NewAssessmentRow[]): Promise<void> {
     if (rows.length > 0) await insertJsonRows('risk_assessments', assessmentColumns, rows).execute(trx);
+  }
+
+  /** The insert of assessments as a part of the statement that stores their events. */
+  assessmentsWrite(rows: NewAssessmentRow[]): WriteRows {
+    return { write: assessmentsWrite, rows };
   }
 
   async hasAssessment(

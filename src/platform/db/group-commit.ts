@@ -13,6 +13,11 @@ export interface GroupCommitOptions {
   concurrency: number;
 }
 
+/** A flush's answer for one item that failed alone: its submitter is rejected with `cause`, the others answered. */
+export class ItemFailure {
+  constructor(readonly cause: unknown) {}
+}
+
 interface Pending<TItem, TResult> {
   item: TItem;
   resolve: (result: TResult) => void;
@@ -29,7 +34,7 @@ export class GroupCommitter<TItem, TResult> {
   private closed = false;
 
   constructor(
-    private readonly flushBatch: (items: TItem[]) => Promise<TResult[]>,
+    private readonly flushBatch: (items: TItem[]) => Promise<(TResult | ItemFailure)[]>,
     private readonly options: GroupCommitOptions,
     private readonly onBatch?: (size: number, ms: number) => void,
   ) {}
@@ -82,7 +87,11 @@ export class GroupCommitter<TItem, TResult> {
         batch.map((p) => p.trace),
         () => this.flushBatch(batch.map((p) => p.item)),
       );
-      batch.forEach((p, i) => p.resolve(results[i] as TResult));
+      batch.forEach((p, i) => {
+        const result = results[i];
+        if (result instanceof ItemFailure) p.reject(result.cause);
+        else p.resolve(result as TResult);
+      });
     } catch (error) {
       for (const p of batch) p.reject(error);
     } finally {

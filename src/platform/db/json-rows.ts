@@ -26,6 +26,24 @@ export function jsonRows(columns: ColumnSpec, rows: readonly object[]): RawBuild
   return sql`SELECT ${sql.join(select)} FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(${sql.join(definitions)})`;
 }
 
+const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * jsonRows as fixed text, built once (no query builder per call): `rowsParameter` is where the JSON
+ * rows go, e.g. `$1`.
+ */
+export function jsonRowsText(columns: ColumnSpec, rowsParameter: string): string {
+  const names = Object.keys(columns);
+  const select = names.map((n) => (columns[n] === 'jsonb' ? `x.${quote(n)}::jsonb` : `x.${quote(n)}`));
+  const definitions = names.map((n) => `${quote(n)} ${columns[n] === 'jsonb' ? 'text' : columns[n]!}`);
+  return `SELECT ${select.join(', ')} FROM json_to_recordset(${rowsParameter}::json) AS x(${definitions.join(', ')})`;
+}
+
+/** A list of column names, quoted, for fixed statement text. */
+export function columnList(columns: ColumnSpec): string {
+  return Object.keys(columns).map(quote).join(', ');
+}
+
 /**
  * `INSERT INTO <table> (<columns>) SELECT … FROM json_to_recordset($1) <tail>` (tail: ON CONFLICT,
  * RETURNING; it must not vary with the rows): one statement text per call site, prepared once per
