@@ -87,6 +87,8 @@ export async function ingestRoutes(app: App, deps: IngestRouteDeps): Promise<voi
   app.post(
     '/events',
     {
+      // The same summaries and events as the batch route's items, which it already writes unchecked.
+      serializerCompiler: trustedOkSerializer,
       schema: {
         summary: 'Ingest one provider payload',
         description:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coerceFeatures, computeFeatures, storedFeatures, type FeatureInput } from './features.js';
+import { coerceFeatures, computeFeatures, featureNames, storedFeatures, type FeatureInput } from './features.js';
 import { noLabelRisk } from './velocity/label-risk-store.js';
 import {
   amountLogMilli,
@@ -187,5 +187,12 @@ describe('computeFeatures', () => {
     expect(Object.values(stored)).not.toContain(0);
     expect(Object.keys(stored).length).toBeLessThan(Object.keys(f).length);
     expect(coerceFeatures(stored)).toEqual(f);
+  });
+
+  it('writes the stored text as JSON.stringify writes the object of the non-zero features', () => {
+    const f = { ...computeFeatures(input, empty), amount_usd: -12.25, customer_count_1h: 1e-7, list_block: 1 };
+    const nonZero = Object.fromEntries(featureNames.filter((n) => f[n] !== 0).map((n) => [n, f[n]]));
+    expect(storedFeatures(f)).toBe(JSON.stringify(nonZero));
+    expect(storedFeatures(coerceFeatures({}))).toBe('{}');
   });
 });

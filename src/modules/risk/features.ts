@@ -261,10 +261,19 @@ export function computeFeatures(
  * The stored form of features: JSON without the zeros, which are most of them on most transactions
  * (a quarter of an assessment row's bytes); coerceFeatures reads a missing name back as 0.
  */
+const storedFeatureKeys = featureNames.map((name) => `${JSON.stringify(name)}:`);
+
 export function storedFeatures(features: Features): string {
-  const nonZero: Partial<Features> = {};
-  for (const name of featureNames) if (features[name] !== 0) nonZero[name] = features[name];
-  return JSON.stringify(nonZero);
+  // Written straight to text: an object of the non-zero names, then stringified, was ~2 % of the
+  // API's CPU under single-event load (a new object shape per transaction).
+  let out = '{';
+  for (let i = 0; i < featureNames.length; i++) {
+    const value = features[featureNames[i]!];
+    if (value === 0) continue;
+    if (out.length > 1) out += ',';
+    out += storedFeatureKeys[i] + JSON.stringify(value);
+  }
+  return `${out}}`;
 }
 
 /** Features read back from storage: unknown names dropped, missing ones 0, so old rows stay usable. */
