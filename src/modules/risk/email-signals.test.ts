@@ -64,6 +64,8 @@ describe('e-mail signals', () => {
       'xu88',
       'ahmed1985',
       'o.brien',
+      'mike2024',
+      'lucas.4471',
     ];
     expect(chosen.filter(looksRandomLocalPart)).toEqual([]);
     const machine = [
@@ -75,6 +77,8 @@ describe('e-mail signals', () => {
       '8f14e45fceea167a',
       'k3j9x0qwe2',
       'zxcvbnmq',
+      'carmen14768',
+      'oliver554122',
     ];
     expect(machine.filter((m) => !looksRandomLocalPart(m))).toEqual([]);
     expect(nameLikeness('mariagarcia')).toBeGreaterThan(nameLikeness('qhxzmvtewk'));

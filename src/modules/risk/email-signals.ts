@@ -78,15 +78,19 @@ export const NAME_LIKENESS_FLOOR = -3.8;
 /**
  * Whether an e-mail's local part looks machine-made rather than chosen by a person. People pick
  * names, initials and words, often with a number at the end (maria.lopez84, jsmith, j_smith1990);
- * throwaway sign-ups use random strings (xk7qz2mw, qhxzmvte, a8f3k2l9x). Judged on the part before
- * any +tag, with a trailing number ignored; random when
+ * throwaway sign-ups use random strings (xk7qz2mw, qhxzmvte, a8f3k2l9x) or a name with a long
+ * number (anna48213). Judged on the part before any +tag; random when
+ * - it ends in five or more digits after a letter, or, with a trailing number ignored,
  * - letters and digits alternate three or more times (x k 7 q z 2 m w), or
  * - a run of four or more letters has no vowel (y counts as one), or
  * - six or more letters read unlike names (nameLikeness below NAME_LIKENESS_FLOOR).
  * Short parts (under 5 characters once the trailing number is gone) are never called random.
  */
 export function looksRandomLocalPart(local: string): boolean {
-  const base = local.toLowerCase().split('+')[0]!.replace(/\d+$/, '');
+  const tagless = local.toLowerCase().split('+')[0]!;
+  // A year or a short number is a person's; five digits or more is a sign-up script's counter or draw.
+  if (/[a-z]\d{5,}$/.test(tagless)) return true;
+  const base = tagless.replace(/\d+$/, '');
   let letters = 0;
   let digits = 0;
   let switches = 0;

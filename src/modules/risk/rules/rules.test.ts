@@ -58,6 +58,17 @@ describe('rules', () => {
       'approve',
     );
     expect(decision({ ...newDevice, amount_vs_usual: 2.2 })).toBe('approve');
+    // From a fresh address nobody else used: held from abroad at the usual amount, or at home just
+    // above the account's level; a new phone on an old, shared carrier address is not.
+    const freshIp = { ...newDevice, ip_age_days: 0, ip_distinct_customers_30d: 1 };
+    expect(decision({ ...freshIp, country_mismatch: 1 })).toBe('review');
+    expect(decision({ ...freshIp, amount_vs_usual: 1.4 })).toBe('review');
+    expect(decision({ ...freshIp, amount_merchant_z: 2 })).toBe('review');
+    expect(decision({ ...newDevice, country_mismatch: 1, amount_vs_usual: 1.4, amount_merchant_z: 2 })).toBe('approve');
+    // Without a device id (it reads as long known), a fresh unshared address and 3× the usual amount.
+    const noDevice = { customer_age_days: 200, customer_count_30d: 6, device_age_days: 365, ip_age_days: 0 };
+    expect(decision({ ...noDevice, ip_distinct_customers_30d: 1, amount_vs_usual: 3.5 })).toBe('review');
+    expect(decision({ ...noDevice, ip_distinct_customers_30d: 40, amount_vs_usual: 3.5 })).toBe('approve');
     // Card testing: a small amount on a new card while the merchant sees a burst of other new cards.
     const testing = { amount_usd: 1.5, card_age_days: 0, merchant_new_cards_1h: 7 };
     expect(decision(testing)).toBe('review');

@@ -89,6 +89,12 @@ const manyCards = (who: 'customer' | 'device', weight: number): RuleRow => [
 
 /** A known customer (a day or older) on a device first seen today: what every takeover rule starts from. */
 const knownCustomer: Condition = { feature: 'customer_age_days', op: 'gte', value: 1 };
+/** A known customer from an IP address first seen today that no other customer used (not a carrier NAT). */
+const freshUnsharedIp: Condition[] = [
+  knownCustomer,
+  { feature: 'ip_age_days', op: 'lt', value: 1 },
+  { feature: 'ip_distinct_customers_30d', op: 'lte', value: 1 },
+];
 /** A small amount on a card first seen within the hour: what a card-testing attempt looks like. */
 const smallNewCard: Condition[] = [
   { feature: 'amount_usd', op: 'lte', value: 10 },
@@ -198,6 +204,18 @@ const defaultRules: RuleRow[] = [
     [{ feature: 'customer_age_days', op: 'lt', value: 1 }],
   ],
   [
+    'new_account_foreign_ip_amount',
+    'country_mismatch',
+    'eq',
+    1,
+    0.35,
+    "A new customer (under a day) paying from another country than its card's, above the merchant's usual amounts",
+    [
+      { feature: 'customer_age_days', op: 'lt', value: 1 },
+      { feature: 'amount_merchant_z', op: 'gte', value: 1.5 },
+    ],
+  ],
+  [
     'device_new_accounts',
     'device_new_customers_24h',
     'gte',
@@ -241,6 +259,60 @@ const defaultRules: RuleRow[] = [
       knownCustomer,
       { feature: 'ip_age_days', op: 'lt', value: 1 },
       { feature: 'ip_distinct_customers_30d', op: 'lte', value: 1 },
+    ],
+  ],
+  // The same fresh, unshared address with a new device is how a takeover looks at any amount; a
+  // traveller keeps their device, and a new phone at home comes through an old or shared address.
+  // From abroad, or above the account's usual level (its own mean or the merchant's amounts), it is held.
+  [
+    'takeover_fresh_ip_abroad',
+    'device_age_days',
+    'lt',
+    1,
+    0.3,
+    'A known customer on a device first seen today, from a foreign IP address first seen today that no other customer used',
+    [...freshUnsharedIp, { feature: 'country_mismatch', op: 'eq', value: 1 }],
+  ],
+  [
+    'takeover_fresh_ip_above_usual',
+    'device_age_days',
+    'lt',
+    1,
+    0.25,
+    'A known customer on a device first seen today, from an IP address nobody else used, paying 1.25 times the usual amount or more',
+    [...freshUnsharedIp, { feature: 'amount_vs_usual', op: 'gte', value: 1.25 }],
+  ],
+  [
+    'takeover_fresh_ip_above_merchant',
+    'device_age_days',
+    'lt',
+    1,
+    0.25,
+    "A known customer on a device first seen today, from an IP address nobody else used, paying well above the merchant's usual amounts",
+    [...freshUnsharedIp, { feature: 'amount_merchant_z', op: 'gte', value: 1.5 }],
+  ],
+  // Where the merchant sends no device id, the address is what changes in a takeover (and stays
+  // fresh through the attacker's later payments, which the customer then "used" minutes ago).
+  [
+    'takeover_new_ip_amount',
+    'ip_age_days',
+    'lt',
+    1,
+    0.5,
+    'A known customer from an IP address first seen today that nobody else used, paying 3 or more times the usual amount',
+    [...freshUnsharedIp, { feature: 'amount_vs_usual', op: 'gte', value: 3 }],
+  ],
+  [
+    'takeover_new_ip_above_both',
+    'ip_age_days',
+    'lt',
+    1,
+    0.5,
+    "A known customer from an IP address first seen today that nobody else used, paying above its usual amount and well above the merchant's",
+    [
+      ...freshUnsharedIp,
+      { feature: 'amount_vs_usual', op: 'gte', value: 1.25 },
+      { feature: 'amount_merchant_z', op: 'gte', value: 2 },
     ],
   ],
   [
