@@ -407,4 +407,36 @@ describe('Redis velocity keys', { tags: ['redis'] }, () => {
       redis.disconnect();
     }
   });
+
+  it('give every key a score or a later decline writes an expiry, on trimming and non-trimming calls alike', async () => {
+    const prefix = `test:${randomBytes(4).toString('hex')}`;
+    const store = RedisVelocityStore.connect(standaloneRedis(harnessRedisUrl()), prefix);
+    const redis = new Redis(harnessRedisUrl());
+    try {
+      const t = tenant();
+      // Sixteen scores (two trimming ones): new and repeat entities, declines, absent device and IP.
+      for (let i = 0; i < 16; i++)
+        await store.observe(
+          ev(t, T + i * 60_000, {
+            customer: `c${i % 3}`,
+            account: `a${i % 3}`,
+            card: `k${i % 5}`,
+            bin: `4${i % 2}0000`,
+            last4: String(1000 + i),
+            device: i % 4 === 0 ? null : `d${i % 2}`,
+            ip: i % 3 === 0 ? null : `10.0.0.${i % 2}`,
+            declined: i % 5 === 0,
+          }),
+        );
+      await store.recordDecline(ev(t, T + 20 * 60_000, { customer: 'c9', card: 'k9', bin: '490000' }));
+      const keys = await redis.keys(`${prefix}:*`);
+      // Every kind of key: transactions, declines, distinct and new members, amounts, last 4s, first sightings.
+      expect(keys.length).toBeGreaterThan(40);
+      const ttls = await Promise.all(keys.map(async (key) => [key, await redis.ttl(key)] as const));
+      expect(ttls.filter(([, ttl]) => ttl <= 0)).toEqual([]);
+    } finally {
+      await store.close();
+      redis.disconnect();
+    }
+  });
 });
