@@ -124,11 +124,16 @@ push(count(8, hour, hourN), distinct(9, day, dayN, cust), distinct(9, month, mon
 burst(23, 24, 11)
 local merchant1h = count(10, hour, hourN)
 push(count(10, tenMin, tenMinN), merchant1h)
+-- Each day's number is formatted once (a number-to-string conversion is most of building the list);
+-- the last three fields are today's, which the writes below reuse.
 local fields = {}
-for d = today - amountDays, today do
-  fields[#fields + 1] = d .. ':n'
-  fields[#fields + 1] = d .. ':s'
-  fields[#fields + 1] = d .. ':q'
+if present(25) then
+  for d = today - amountDays, today do
+    local day = d .. ':'
+    fields[#fields + 1] = day .. 'n'
+    fields[#fields + 1] = day .. 's'
+    fields[#fields + 1] = day .. 'q'
+  end
 end
 local sums = present(25) and redis.call('HMGET', KEYS[25], unpack(fields)) or {}
 local n, s, q = 0, 0, 0
@@ -178,9 +183,9 @@ end
 add(29, tx, false, 'h')
 if last4 ~= '' then add(30, last4, true, 'h') end
 if merchantFresh and not declined then
-  redis.call('HINCRBY', KEYS[25], today .. ':n', 1)
-  redis.call('HINCRBY', KEYS[25], today .. ':s', amountLog)
-  redis.call('HINCRBY', KEYS[25], today .. ':q', amountLog * amountLog)
+  redis.call('HINCRBY', KEYS[25], fields[#fields - 2], 1)
+  redis.call('HINCRBY', KEYS[25], fields[#fields - 1], amountLog)
+  redis.call('HINCRBY', KEYS[25], fields[#fields], amountLog * amountLog)
   if trim then
     for _, f in ipairs(redis.call('HKEYS', KEYS[25])) do
       if tonumber(string.match(f, '^(-?%d+):')) < today - amountDays - 1 then redis.call('HDEL', KEYS[25], f) end
