@@ -78,7 +78,7 @@ export async function liveRoutes(app: App, { hub, auth }: LiveRoutesDeps): Promi
       websocket: true,
       schema: {
         summary: 'Live feed (WebSocket)',
-        description: `Upgrade to a WebSocket that pushes \`{type: 'event'|'risk'|'alert', data}\` for the caller's tenant only. Authenticate with the dashboard's session cookie, the subprotocols \`paylens, pl_…\` (what browsers can send), \`Authorization: Bearer\`, or \`?token=pl_…\`. A slow client's messages are dropped beyond a bounded buffer and it then receives \`{type:'lagged', data:{dropped}}\`. The connection is closed (code 1008) within seconds of its key being revoked or expiring, or at once when its session ends. ${scopeNote('read', 'view')}`,
+        description: `Upgrade to a WebSocket that pushes \`{type: 'event'|'risk'|'alert', data}\` for the caller's tenant only. Authenticate with the dashboard's session cookie, the subprotocols \`paylens, pl_…\` (what browsers can send), \`Authorization: Bearer\`, or \`?token=pl_…\`. A slow client's messages are dropped beyond a bounded buffer and it then receives \`{type:'lagged', data:{dropped}}\`. The connection is closed with code 1008 and a reason: \`api key revoked\` at once when its key is revoked, \`api key expired or revoked\` within seconds when the periodic check finds the key gone, \`session ended\` at once when its session ends (sign-out, the user disabled or given another role) or is found expired. ${scopeNote('read', 'view')}`,
         tags: ['live'],
         querystring: z.object({ token: z.string().max(200).optional() }),
       },
