@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import { columnList, jsonRowsText, type ColumnSpec } from './json-rows.js';
+import { insertRowsText, type ColumnSpec } from './json-rows.js';
 import { PREPARED_STATEMENT_MARKER } from './prepared-statements.js';
 
 /** Where a write's JSON rows parameter goes in its text. */
@@ -31,7 +31,7 @@ export function combinedWrite(
   tail = '',
   returns = false,
 ): CombinedWrite {
-  const text = `INSERT INTO "${table}" (${columnList(columns)}) ${jsonRowsText(columns, ROWS)} ${tail}`;
+  const text = `${insertRowsText(table, columns, ROWS)} ${tail}`;
   return { name, text, returns };
 }
 

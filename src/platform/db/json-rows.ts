@@ -7,30 +7,20 @@ export type SqlColumnType =
 /** A table's columns as written in bulk, in insert order, with their SQL types. */
 export type ColumnSpec = Readonly<Record<string, SqlColumnType>>;
 
-/**
- * `SELECT <columns> FROM json_to_recordset($1)`: any number of rows bound as one JSON text parameter.
- * Multi-row VALUES binds one parameter per value, so the query builder, the driver and the server all
- * pay per value (a 256-event batch was ~9,000 parameters); one native JSON.stringify and one server-side
- * parse is several times cheaper, and the statement text no longer depends on the row count. jsonb
- * columns arrive as JSON text (as the repositories write them) and are cast on the way in. Rows are
- * produced in array order, which lock-ordering callers rely on.
- */
-export function jsonRows(columns: ColumnSpec, rows: readonly object[]): RawBuilder<unknown> {
-  const names = Object.keys(columns);
-  const select = names.map((name) =>
-    columns[name] === 'jsonb' ? sql`${sql.ref(`x.${name}`)}::jsonb` : sql.ref(`x.${name}`),
-  );
-  const definitions = names.map(
-    (name) => sql`${sql.ref(name)} ${sql.raw(columns[name] === 'jsonb' ? 'text' : columns[name]!)}`,
-  );
-  return sql`SELECT ${sql.join(select)} FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(${sql.join(definitions)})`;
-}
-
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
+/** A list of column names, quoted, for fixed statement text. */
+export function columnList(columns: ColumnSpec): string {
+  return Object.keys(columns).map(quote).join(', ');
+}
+
 /**
- * jsonRows as fixed text, built once (no query builder per call): `rowsParameter` is where the JSON
- * rows go, e.g. `$1`.
+ * `SELECT <columns> FROM json_to_recordset(<rowsParameter>)` as fixed text (e.g. `$1`): any number of
+ * rows bound as one JSON text parameter. Multi-row VALUES binds one parameter per value, so the query
+ * builder, the driver and the server all pay per value (a 256-event batch was ~9,000 parameters); one
+ * native JSON.stringify and one server-side parse is several times cheaper, and the statement text no
+ * longer depends on the row count. jsonb columns arrive as JSON text (as the repositories write them)
+ * and are cast on the way in. Rows are produced in array order, which lock-ordering callers rely on.
  */
 export function jsonRowsText(columns: ColumnSpec, rowsParameter: string): string {
   const names = Object.keys(columns);
@@ -39,15 +29,38 @@ export function jsonRowsText(columns: ColumnSpec, rowsParameter: string): string
   return `SELECT ${select.join(', ')} FROM json_to_recordset(${rowsParameter}::json) AS x(${definitions.join(', ')})`;
 }
 
-/** A list of column names, quoted, for fixed statement text. */
-export function columnList(columns: ColumnSpec): string {
-  return Object.keys(columns).map(quote).join(', ');
+/** `INSERT INTO <table> (<columns>) SELECT … FROM json_to_recordset(<rowsParameter>)` as fixed text. */
+export function insertRowsText(table: string, columns: ColumnSpec, rowsParameter: string): string {
+  return `INSERT INTO ${quote(table)} (${columnList(columns)}) ${jsonRowsText(columns, rowsParameter)}`;
+}
+
+/** Marks where the rows go in text that a query builder then binds; no column or table name holds it. */
+const ROWS_HERE = '\u0000rows\u0000';
+
+/** Fixed text around its rows parameter, split once per column set and table. */
+const splitTexts = new WeakMap<ColumnSpec, Map<string | null, readonly [string, string]>>();
+
+function aroundRows(columns: ColumnSpec, table: string | null): readonly [string, string] {
+  let byTable = splitTexts.get(columns);
+  if (!byTable) splitTexts.set(columns, (byTable = new Map()));
+  let parts = byTable.get(table);
+  if (!parts) {
+    const text = table === null ? jsonRowsText(columns, ROWS_HERE) : insertRowsText(table, columns, ROWS_HERE);
+    const [before, after] = text.split(ROWS_HERE) as [string, string];
+    byTable.set(table, (parts = [before, after]));
+  }
+  return parts;
+}
+
+/** jsonRowsText with the rows bound by the query builder, for use inside a larger Kysely query. */
+export function jsonRows(columns: ColumnSpec, rows: readonly object[]): RawBuilder<unknown> {
+  const [before, after] = aroundRows(columns, null);
+  return sql`${sql.raw(before)}${JSON.stringify(rows)}${sql.raw(after)}`;
 }
 
 /**
- * `INSERT INTO <table> (<columns>) SELECT … FROM json_to_recordset($1) <tail>` (tail: ON CONFLICT,
- * RETURNING; it must not vary with the rows): one statement text per call site, prepared once per
- * connection on PostgreSQL.
+ * insertRowsText with the rows bound and a tail (ON CONFLICT, RETURNING; it must not vary with the
+ * rows): one statement text per call site, prepared once per connection on PostgreSQL.
  */
 export function insertJsonRows(
   table: string,
@@ -55,6 +68,6 @@ export function insertJsonRows(
   rows: readonly object[],
   tail: RawBuilder<unknown> = sql``,
 ): RawBuilder<unknown> {
-  const names = Object.keys(columns).map((name) => sql.ref(name));
-  return sql`${sql.raw(PREPARED_STATEMENT_MARKER)} INSERT INTO ${sql.table(table)} (${sql.join(names)}) ${jsonRows(columns, rows)} ${tail}`;
+  const [before, after] = aroundRows(columns, table);
+  return sql`${sql.raw(`${PREPARED_STATEMENT_MARKER} ${before}`)}${JSON.stringify(rows)}${sql.raw(after)} ${tail}`;
 }
