@@ -11,11 +11,8 @@
  * by hundreds. Tuned on 1–5 and 101–105 (the first held-out set, looked at once it had been
  * measured); 301–305 are held out (docs/benchmarks.md, "A stream written blind").
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../test/harness/processes.js';
-import { startPaylens, stopProcess, waitForHttp } from './lib.js';
+import { loadavg } from 'node:os';
+import { startEmbeddedPaylens } from './lib.js';
 
 // ---------------------------------------------------------------------------------------------
 // Randomness
@@ -1091,18 +1088,7 @@ function printRows(title: string, rows: ScenarioRow[], naive: ScenarioRow[]): vo
 export async function run(): Promise<void> {
   const argSeeds = process.argv.indexOf('--seeds');
   const seeds = parseSeeds(argSeeds >= 0 ? process.argv[argSeeds + 1] : process.env.BENCH_BLIND_SEEDS);
-  const dir = mkdtempSync(join(tmpdir(), 'paylens-blind-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = startPaylens({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PAYLENS_DATA_DIR: dir,
-    PAYLENS_ADMIN_TOKEN: ADMIN,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-  });
+  const { base, stop } = await startEmbeddedPaylens('blind', { PAYLENS_ADMIN_TOKEN: ADMIN });
   const call = async (key: string, path: string, body: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method: 'POST',
@@ -1112,7 +1098,6 @@ export async function run(): Promise<void> {
     return { status: res.status, json: (await res.json()) as unknown };
   };
   try {
-    await waitForHttp(`${base}/health/live`);
     console.log(
       `# Blind stream — ${new Date().toISOString()}, load average ${loadavg()
         .map((l) => l.toFixed(2))
@@ -1147,8 +1132,7 @@ export async function run(): Promise<void> {
         .join(' / ')}`,
     );
   } finally {
-    await stopProcess(server);
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 

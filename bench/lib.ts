@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { freePort } from '../test/harness/processes.js';
 
 export interface LoadResult {
   label: string;
@@ -114,6 +116,39 @@ export function startPaylens(env: Record<string, string>): ChildProcess {
     [...flags, '--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))],
     withDefaults,
   );
+}
+
+/**
+ * An embedded Paylens server (PGlite, in-process velocity: DATABASE_URL and REDIS_URL cleared) on a new
+ * data directory and a free port, answering /health/live; `stop` ends it and removes the directory.
+ */
+export async function startEmbeddedPaylens(
+  tag: string,
+  env: Record<string, string>,
+): Promise<{ base: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `paylens-bench-${tag}-`));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = startPaylens({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PAYLENS_DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    ...env,
+  });
+  const stop = async () => {
+    await stopProcess(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHttp(`${base}/health/live`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { base, child, stop };
 }
 
 /** The Node flags `npm start` gives the server (package.json), so the bench measures the process that runs. */

@@ -3,11 +3,7 @@
  * fits a model on its labelled history, against the same load without training. Run inline on the
  * server's thread, the whole fit would have been a stall of every request.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../test/harness/processes.js';
-import { percentile, startPaylens, stopProcess, waitForHttp } from './lib.js';
+import { percentile, startEmbeddedPaylens } from './lib.js';
 
 const KEY = `pl_${'t'.repeat(43)}`;
 const HISTORY = Number(process.env.BENCH_TRAINING_HISTORY ?? 40_000);
@@ -87,21 +83,8 @@ const row = (label: string, p: Paced) =>
   `| ${label} | ${p.latencies.length} | ${p.non2xx} | ${percentile(p.latencies, 0.5).toFixed(1)} | ${percentile(p.latencies, 0.99).toFixed(1)} | ${(p.latencies.at(-1) ?? Number.NaN).toFixed(1)} |`;
 
 export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'paylens-bench-training-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = startPaylens({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PAYLENS_DATA_DIR: dir,
-    PAYLENS_BOOTSTRAP_API_KEY: KEY,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    RATE_LIMIT_ENABLED: 'false',
-  });
+  const { base, stop } = await startEmbeddedPaylens('training', { PAYLENS_BOOTSTRAP_API_KEY: KEY });
   try {
-    await waitForHttp(`${base}/health/live`);
     const rows = Array.from({ length: HISTORY }, (_, i) => historyRow(i));
     for (let i = 0; i < rows.length; i += 1000)
       await api(base, 'POST', '/v1/risk/score/batch', { transactions: rows.slice(i, i + 1000) });
@@ -151,7 +134,6 @@ export async function run(): Promise<void> {
       `training job ${String(job.status)} in ${seconds.toFixed(1)} s (read, fit, held-out evaluation): ${result ? `v${result.version}, ${result.reason}` : String(job.error)}`,
     );
   } finally {
-    await stopProcess(server);
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
