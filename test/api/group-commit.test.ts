@@ -92,4 +92,17 @@ describe.each(storeKinds())('group-committed single events on %s', (store) => {
       expect(slices[0]!.count).toBe(sums[0]!.count);
     }
   });
+
+  it('spreads successive commits over rollup shards, so concurrent commits do not wait on one row', async () => {
+    const tenant = await t.newTenant(`shards-${store}`);
+    // One after another: each event is its own group commit, each takes the next shard.
+    for (let i = 0; i < 3; i++) {
+      const event = stripeEvent('charge.succeeded', charge({ payment_intent: `pi_shard_${store}_${i}`, amount: 500 }));
+      expect((await postEvent({ ...t, apiKey: tenant.apiKey, tenantId: tenant.tenantId }, event)).statusCode).toBe(201);
+    }
+    const { rows } = await sql<{ shards: string; count: string }>`
+      SELECT count(DISTINCT shard)::text AS shards, sum(count)::text AS count FROM analytics_slices
+      WHERE tenant_id = ${tenant.tenantId} AND dimension = 'all' AND granularity = 'day'`.execute(t.container.db);
+    expect(rows[0]).toEqual({ shards: '3', count: '3' });
+  });
 });

@@ -6,11 +6,13 @@ import type { Json, NullableTimestamp, Timestamp } from '../../platform/db/colum
 type Counter = ColumnType<string | number, string | number | bigint, string | number | bigint>;
 
 /**
- * One row per (tenant, granularity, bucket, dimensions). Missing dimension values are stored as ''
- * because primary-key columns cannot be null.
+ * One row per (tenant, granularity, bucket, dimensions, shard). Missing dimension values are stored as ''
+ * because primary-key columns cannot be null. Writers spread over shards so concurrent commits do not
+ * wait on each other's row locks; every reader sums over them.
  */
 export type AnalyticsRollupsTable = {
   tenant_id: string;
+  shard: Generated<number>;
   granularity: string;
   bucket: Timestamp;
   provider: string;
@@ -33,6 +35,7 @@ export type AnalyticsRollupsTable = {
  */
 export type AnalyticsSlicesTable = {
   tenant_id: string;
+  shard: Generated<number>;
   granularity: string;
   bucket: Timestamp;
   dimension: string;

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../database.js';
 import { combinedWrite, type CombinedWrite, type WriteRows } from '../../platform/db/combined-writes.js';
@@ -31,6 +32,14 @@ const sliceKeyColumns = [
   'risk_decision',
 ] as const;
 const counterColumns = ['count', 'usd_count', 'volume_usd_minor', ...lagColumns] as const;
+
+/**
+ * Each write adds to one of this many rows per key, in turn: a group commit adds to its tenant's rows
+ * of the current minute, hour and day, and with one row per key the next commit (on this node or
+ * another) waited on its row locks until it committed. More shards than commits in flight keeps
+ * them apart; readers sum over shards, so a key has at most this many rows.
+ */
+const ROLLUP_SHARDS = 8;
 
 /** Slice columns a slice query may group by. */
 export type SliceColumn = 'value' | 'status' | 'risk_decision';
@@ -151,10 +160,12 @@ function toSeriesRow(row: Record<string, unknown>): SeriesRow {
 const counterTypes = Object.fromEntries(counterColumns.map((c) => [c, 'bigint'])) as ColumnSpec;
 const rollupColumns: ColumnSpec = {
   ...Object.fromEntries(keyColumns.map((c) => [c, c === 'bucket' ? 'timestamptz' : 'text'])),
+  shard: 'integer',
   ...counterTypes,
 };
 const sliceColumns: ColumnSpec = {
   ...Object.fromEntries(sliceKeyColumns.map((c) => [c, c === 'bucket' ? 'timestamptz' : 'text'])),
+  shard: 'integer',
   ...counterTypes,
 };
 
@@ -173,8 +184,8 @@ function upsertWrite(
   );
 }
 
-const cubeWrite = upsertWrite('analytics_rollups', rollupColumns, keyColumns);
-const slicesWrite = upsertWrite('analytics_slices', sliceColumns, sliceKeyColumns);
+const cubeWrite = upsertWrite('analytics_rollups', rollupColumns, [...keyColumns, 'shard']);
+const slicesWrite = upsertWrite('analytics_slices', sliceColumns, [...sliceKeyColumns, 'shard']);
 
 /**
  * Counter rows in their key's order: two groups that add to the same rows (one tenant, one minute)
@@ -198,6 +209,9 @@ function counterRows<D extends Totals>(
 }
 
 export class RollupRepository {
+  /** Started at random so that nodes started together do not take the same shards in step. */
+  private nextShard = randomInt(ROLLUP_SHARDS);
+
   /** `replica` (DATABASE_READ_URL) answers the analytics queries: they may lag the writes by the replication delay. */
   constructor(
     private readonly db: Kysely<Database>,
@@ -209,6 +223,8 @@ export class RollupRepository {
    * two parts of the statement that stores the events they count.
    */
   writes(deltas: { cube: readonly RollupDelta[]; slices: readonly SliceDelta[] }): WriteRows[] {
+    const shard = this.nextShard;
+    this.nextShard = (shard + 1) % ROLLUP_SHARDS;
     return [
       {
         write: cubeWrite,
@@ -224,6 +240,7 @@ export class RollupRepository {
           card_country: d.cardCountry,
           card_brand: d.cardBrand,
           risk_decision: d.riskDecision,
+          shard,
         })),
       },
       {
@@ -236,6 +253,7 @@ export class RollupRepository {
           value: d.value,
           status: d.status,
           risk_decision: d.riskDecision,
+          shard,
         })),
       },
     ];

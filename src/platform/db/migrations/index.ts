@@ -13,6 +13,7 @@ import * as m065 from './065_webhook_seen_deliveries.js';
 import * as m070 from './070_access.js';
 import * as m080 from './080_event_partitions.js';
 import * as m090 from './090_transactional_id_index.js';
+import * as m100 from './100_rollup_shards.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '070_access': m070,
   '080_event_partitions': m080,
   '090_transactional_id_index': m090,
+  '100_rollup_shards': m100,
 };
 
 export const migrationProvider: MigrationProvider = {

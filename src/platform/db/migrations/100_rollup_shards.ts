@@ -1,0 +1,63 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * A rollup row per shard: every group commit adds to its tenant's rows of the current minute, hour and
+ * day, so two commits in flight at once (a second transaction on one node, or another node) waited on
+ * each other's row locks until the first committed; with each commit writing its own shard they no
+ * longer meet. Readers already sum over rows. Existing rows become shard 0.
+ */
+const tables = [
+  {
+    table: 'analytics_rollups',
+    constraint: 'analytics_rollups_pk',
+    keys: [
+      'tenant_id',
+      'granularity',
+      'bucket',
+      'provider',
+      'status',
+      'failure_reason',
+      'decline_type',
+      'currency',
+      'card_country',
+      'card_brand',
+      'risk_decision',
+    ],
+  },
+  {
+    table: 'analytics_slices',
+    constraint: 'analytics_slices_pk',
+    keys: ['tenant_id', 'dimension', 'granularity', 'bucket', 'value', 'status', 'risk_decision'],
+  },
+];
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  for (const { table, constraint, keys } of tables) {
+    await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN shard smallint NOT NULL DEFAULT 0`.execute(db);
+    await sql`ALTER TABLE ${sql.table(table)} DROP CONSTRAINT ${sql.ref(constraint)}`.execute(db);
+    await sql`ALTER TABLE ${sql.table(table)} ADD CONSTRAINT ${sql.ref(constraint)} PRIMARY KEY (${sql.raw(
+      [...keys, 'shard'].join(', '),
+    )})`.execute(db);
+  }
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  for (const { table, constraint, keys } of tables) {
+    const counters = sql.raw(
+      ['count', 'usd_count', 'volume_usd_minor', ...Array.from({ length: 15 }, (_, i) => `lag_${i}`)]
+        .map(
+          (c) =>
+            `${c} = (SELECT sum(o.${c}) FROM ${table} o WHERE ${keys.map((k) => `o.${k} = t.${k}`).join(' AND ')})`,
+        )
+        .join(', '),
+    );
+    // Fold every shard into shard 0 before the key loses its shard column.
+    await sql`UPDATE ${sql.table(table)} t SET ${counters} WHERE shard = 0`.execute(db);
+    await sql`DELETE FROM ${sql.table(table)} WHERE shard <> 0`.execute(db);
+    await sql`ALTER TABLE ${sql.table(table)} DROP CONSTRAINT ${sql.ref(constraint)}`.execute(db);
+    await sql`ALTER TABLE ${sql.table(table)} DROP COLUMN shard`.execute(db);
+    await sql`ALTER TABLE ${sql.table(table)} ADD CONSTRAINT ${sql.ref(constraint)} PRIMARY KEY (${sql.raw(keys.join(', '))})`.execute(
+      db,
+    );
+  }
+}
