@@ -37,25 +37,18 @@ export function insertRowsText(table: string, columns: ColumnSpec, rowsParameter
 /** Marks where the rows go in text that a query builder then binds; no column or table name holds it. */
 const ROWS_HERE = '\u0000rows\u0000';
 
-/** Fixed text around its rows parameter, split once per column set and table. */
-const splitTexts = new WeakMap<ColumnSpec, Map<string | null, readonly [string, string]>>();
+/** insertRowsText around its rows parameter, split once per column set and table. */
+const splitTexts = new WeakMap<ColumnSpec, Map<string, readonly [string, string]>>();
 
-function aroundRows(columns: ColumnSpec, table: string | null): readonly [string, string] {
+function aroundRows(columns: ColumnSpec, table: string): readonly [string, string] {
   let byTable = splitTexts.get(columns);
   if (!byTable) splitTexts.set(columns, (byTable = new Map()));
   let parts = byTable.get(table);
   if (!parts) {
-    const text = table === null ? jsonRowsText(columns, ROWS_HERE) : insertRowsText(table, columns, ROWS_HERE);
-    const [before, after] = text.split(ROWS_HERE) as [string, string];
+    const [before, after] = insertRowsText(table, columns, ROWS_HERE).split(ROWS_HERE) as [string, string];
     byTable.set(table, (parts = [before, after]));
   }
   return parts;
-}
-
-/** jsonRowsText with the rows bound by the query builder, for use inside a larger Kysely query. */
-export function jsonRows(columns: ColumnSpec, rows: readonly object[]): RawBuilder<unknown> {
-  const [before, after] = aroundRows(columns, null);
-  return sql`${sql.raw(before)}${JSON.stringify(rows)}${sql.raw(after)}`;
 }
 
 /**
