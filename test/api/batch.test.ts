@@ -4,7 +4,7 @@ import {
   declinedCharge,
   stripeEvent,
 } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
-import { appForSuite } from '../harness/app.js';
+import { appForSuite, whileDatabaseRefuses } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
 describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
@@ -66,6 +66,32 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     expect(again.json().items.map((i: { events: { id: string }[] }) => i.events.map((e) => e.id))).toEqual(
       items.slice(0, 300).map((i: { events: { id: string }[] }) => i.events.map((e) => e.id)),
     );
+  });
+
+  it('answers a record the database refuses as that item failing, and stores and answers its neighbours', async () => {
+    const refusedId = `pi_batch_refused_${store}`;
+    const refused = stripeEvent('charge.succeeded', charge({ payment_intent: refusedId, amount: 900 }));
+    const neighbours = Array.from({ length: 4 }, (_, i) =>
+      stripeEvent('charge.succeeded', charge({ payment_intent: `pi_batch_beside_${store}_${i}`, amount: 900 + i })),
+    );
+    const res = await whileDatabaseRefuses(t, refusedId, () =>
+      batch(JSON.stringify([neighbours[0], neighbours[1], refused, neighbours[2], neighbours[3]])),
+    );
+    expect(res.statusCode).toBe(200);
+    const { items, summary } = res.json();
+    expect(summary).toEqual({ stored: 4, duplicates: 0, failed: 1 });
+    expect(items.map((i: { status: number }) => i.status)).toEqual([201, 201, 503, 201, 201]);
+    for (const [i] of neighbours.entries()) {
+      const payment = await t.app.inject({
+        method: 'GET',
+        url: `/v1/payments/stripe/pi_batch_beside_${store}_${i}`,
+        headers: { authorization: `Bearer ${t.apiKey}` },
+      });
+      expect(payment.json().payment).toMatchObject({ amountMinor: 900 + i });
+    }
+    // Once the database takes it, the same record is stored: nothing of it was kept by the refusal.
+    const again = await batch(JSON.stringify([refused]));
+    expect(again.json().summary).toEqual({ stored: 1, duplicates: 0, failed: 0 });
   });
 
   it('takes NDJSON with a provider hint and per-item idempotency keys', async () => {

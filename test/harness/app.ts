@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createContainer, type Container } from '../../src/container.js';
@@ -58,6 +59,22 @@ export function callApi(
 }
 
 /** The harness's /metrics token: test apps serve /metrics on their port behind it, as a deployment with METRICS_TOKEN does. */
+/**
+ * Runs `run` while the database refuses any normalized event of payment `paymentId` (a CHECK
+ * constraint): a row the database itself turns down, whatever the input checks let through.
+ */
+export async function whileDatabaseRefuses<T>(t: TestApp, paymentId: string, run: () => Promise<T>): Promise<T> {
+  const name = sql.ref(`refuse_${paymentId.replace(/\W/g, '_')}`);
+  await sql`ALTER TABLE payment_events ADD CONSTRAINT ${name} CHECK (provider_payment_id IS DISTINCT FROM ${sql.lit(paymentId)})`.execute(
+    t.container.db,
+  );
+  try {
+    return await run();
+  } finally {
+    await sql`ALTER TABLE payment_events DROP CONSTRAINT ${name}`.execute(t.container.db);
+  }
+}
+
 export const TEST_METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 
 export async function configFor(store: StoreKind, env: Record<string, string> = {}) {

@@ -60,13 +60,13 @@ export class EventWriter {
     return this.committer.submit(request);
   }
 
-  /** A set already batched by the caller (a multi-record body): one transaction, no queueing. */
-  async storeMany(requests: StoreRequest[]): Promise<StoreResult[]> {
-    if (requests.length === 0) return [];
-    return (await this.writeBatch(requests)).map((result) => {
-      if (result instanceof ItemFailure) throw result.cause;
-      return result;
-    });
+  /**
+   * A set already batched by the caller (a multi-record body): one transaction, no queueing. Per
+   * request, its outcome, or an ItemFailure when the database refused that request alone (its
+   * neighbours are then stored, each in its own transaction).
+   */
+  storeMany(requests: StoreRequest[]): Promise<(StoreResult | ItemFailure)[]> {
+    return requests.length === 0 ? Promise.resolve([]) : this.writeBatch(requests);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { NormalizeContext, ResolveContext } from '../normalize/index.js';
 import type { ConnectorRegistry } from '../normalize/index.js';
 import { toUsdMinor } from '../normalize/index.js';
 import { identify, normalizePayload, type FallbackNormalizer, type NormalizeResult } from '../normalize/index.js';
+import { ItemFailure } from '../../platform/db/group-commit.js';
 import type { EventWriter } from './event-writer.js';
 import type { ingestResponseSchema, RawEventSummary } from './ingest.schemas.js';
 import { redactCardData } from './card-data.js';
@@ -191,15 +192,21 @@ export class IntakeService {
     const ready = prepared.filter((p): p is PreparedRecord => !('error' in p));
     await this.deps.hooks.beforeStore(ready.flatMap((p) => p.events));
     const results = await this.deps.writer.storeMany(ready.map((p) => ({ raw: p.raw, events: p.events })));
-    const stored = new Set(ready.filter((_, i) => results[i]!.outcome === 'stored'));
+    const refused = new Map<PreparedRecord, unknown>();
+    const stored = new Set<PreparedRecord>();
+    const duplicates: PreparedRecord[] = [];
+    ready.forEach((p, i) => {
+      const result = results[i]!;
+      if (result instanceof ItemFailure) refused.set(p, result.cause);
+      else if (result.outcome === 'stored') stored.add(p);
+      else duplicates.push(p);
+    });
     this.deps.hooks.afterStore([...stored].flatMap((p) => p.events));
     for (const p of stored) this.countStored(input.source, p);
-    const replays = await this.replayMany(
-      input.tenantId,
-      ready.filter((_, i) => results[i]!.outcome === 'duplicate'),
-    );
+    const replays = await this.replayMany(input.tenantId, duplicates);
     return prepared.map((p): RecordOutcome => {
       if ('error' in p) return { error: p.error };
+      if (refused.has(p)) return { error: refused.get(p) };
       if (stored.has(p)) return { result: this.storedResult(p) };
       const replay = replays.get(p);
       return replay ? { result: replay } : { error: new AppError('unavailable', NOT_READ_BACK) };
