@@ -198,6 +198,8 @@ describe('fuzzing /v1/events and /v1/events/batch (pglite)', () => {
   const body = fc.oneof(
     fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
     fc.json().map((j) => Buffer.from(j)),
+    // Any code point in strings: NUL and surrogate escapes among them, as JSON.stringify writes them.
+    fc.json({ stringUnit: 'binary' }).map((j) => Buffer.from(j)),
     fc.array(fc.json(), { maxLength: 4 }).map((lines) => Buffer.from(lines.join('\n'))),
     fc.array(fc.jsonValue(), { maxLength: 4 }).map((v) => Buffer.from(JSON.stringify(v))),
     xmlish.map((s) => Buffer.from(s)),
@@ -221,6 +223,55 @@ describe('fuzzing /v1/events and /v1/events/batch (pglite)', () => {
         payload,
       });
       expect(res.json()).toMatchObject({ status: 400, code: 'invalid_body', maxDepth: 64 });
+    }
+  });
+
+  it('refuses text no database column can hold (NUL, half a surrogate pair) with a 400 saying where, storing nothing', async () => {
+    const event = JSON.stringify({ id: 'evt_hostile', type: 'charge.succeeded', data: { object: { id: 'ch_X' } } });
+    const inValue = (escape: string) => event.replace('ch_X', `ch_${escape}`);
+    const cases: [string, string, string, number, number][] = [
+      ['/v1/events', inValue('\\u0000'), 'application/json', 1, 74],
+      ['/v1/events', event.replace('"type"', '"ty\\u0000pe"'), 'application/json', 1, 24],
+      ['/v1/events', inValue('\\ud800x'), 'application/json', 1, 74],
+      ['/v1/events', inValue('\\uDC00'), 'application/json', 1, 74],
+      ['/v1/events', inValue('\\ud800\\ud800'), 'application/json', 1, 74],
+      ['/v1/events/batch', `[${event},\n${inValue('\\u0000')}]`, 'application/json', 2, 74],
+      ['/v1/events/batch', `${event}\n${inValue('\\u0000')}`, 'application/x-ndjson', 2, 74],
+      ['/v1/events', 'id,amount,currency\nx1,10\u0000,USD\n', 'text/csv', 2, 6],
+      ['/v1/events', '<event><id>x\u00002</id></event>', 'application/xml', 1, 13],
+    ];
+    const before = await t.container.db
+      .selectFrom('raw_events')
+      .select((e) => e.fn.countAll().as('n'))
+      .executeTakeFirst();
+    for (const [url, payload, contentType, line, column] of cases) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': contentType },
+        payload,
+      });
+      expect(res.json(), `${contentType} ${JSON.stringify(payload)}`).toMatchObject({
+        status: 400,
+        code: 'invalid_body',
+        line,
+        column,
+      });
+    }
+    const after = await t.container.db
+      .selectFrom('raw_events')
+      .select((e) => e.fn.countAll().as('n'))
+      .executeTakeFirst();
+    expect(Number(after?.n)).toBe(Number(before?.n));
+    // What they can hold passes: a surrogate pair, and an escaped backslash before "u0000".
+    for (const escape of ['\\ud83d\\ude00', '\\\\u0000']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
+        payload: inValue(escape).replace('evt_hostile', `evt_ok_${escape.length}`),
+      });
+      expect(res.statusCode, escape).toBeLessThan(300);
     }
   });
 

@@ -2,7 +2,7 @@ import { AppError } from '../../platform/errors/app-error.js';
 import { parseCsv } from './formats/csv.format.js';
 import { parseJson, parseJsonSequence } from './formats/json.format.js';
 import { parseNdjson } from './formats/ndjson.format.js';
-import { assertJsonNesting, assertXmlNesting } from './formats/nesting.js';
+import { assertJsonNesting, assertStorableText, assertXmlNesting } from './formats/nesting.js';
 import { parseXml } from './formats/xml.format.js';
 
 export { parseJson } from './formats/json.format.js';
@@ -58,6 +58,7 @@ export function formatOf(contentType: string | undefined): PayloadFormat {
 }
 
 export function parseAs(format: PayloadFormat, text: string, options: ParseOptions = {}): ParsedBody {
+  assertStorableText(text, format);
   if (format === 'xml') assertXmlNesting(text);
   else if (format !== 'csv') assertJsonNesting(text, format);
   switch (format) {

@@ -18,6 +18,52 @@ function tooDeep(format: string): AppError {
   });
 }
 
+/**
+ * PostgreSQL's text and jsonb hold neither U+0000 nor half of a surrogate pair: a body carrying one
+ * passed parsing and normalization and was then refused by the database on every retry (500 or 503).
+ * Refused here instead, before anything is stored, saying where.
+ */
+function unstorable(text: string, at: number, what: string, format: string): AppError {
+  const { line, column } = lineAndColumn(text, at);
+  return new AppError('invalid_body', `The body holds ${what} at line ${line}, column ${column}; no stored text can`, {
+    format,
+    line,
+    column,
+  });
+}
+
+/** String#isWellFormed: ES2024, in every Node this runs on (≥ 20), not in the compiler's ES2023 library. */
+const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Any format's text: no NUL character, and no lone surrogate (text that was not decoded from UTF-8). */
+export function assertStorableText(text: string, format: string): void {
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) throw unstorable(text, nul, 'a NUL character (U+0000)', format);
+  if (!isWellFormed(text)) throw unstorable(text, text.search(LONE_SURROGATE), 'half of a surrogate pair', format);
+}
+
+/** The UTF-16 unit a `\uXXXX` escape at `at` (its backslash) names, or -1 when it is none. */
+function escapedUnit(text: string, at: number): number {
+  if (text.charCodeAt(at) !== 92 || text.charCodeAt(at + 1) !== 117) return -1;
+  const digits = text.slice(at + 2, at + 6);
+  return /^[0-9a-fA-F]{4}$/.test(digits) ? Number.parseInt(digits, 16) : -1;
+}
+
+/**
+ * Where the JSON escape starting at `at` (a backslash) ends, refusing one that decodes to what no
+ * stored text can hold: `\u0000`, or a surrogate escape that is not a high half followed by a low one.
+ */
+function escapeEnd(text: string, at: number, format: string): number {
+  const unit = escapedUnit(text, at);
+  if (unit === -1) return at + 1;
+  if (unit === 0) throw unstorable(text, at, 'an escaped NUL character (\\u0000)', format);
+  if (unit < 0xd800 || unit > 0xdfff) return at + 5;
+  const low = unit <= 0xdbff ? escapedUnit(text, at + 6) : -1;
+  if (low < 0xdc00 || low > 0xdfff) throw unstorable(text, at, 'an escaped half of a surrogate pair', format);
+  return at + 11;
+}
+
 export function assertKeyAllowed(key: string, format: string): void {
   if (RESERVED_KEYS.has(key))
     throw new AppError('reserved_key', `The body uses the reserved name "${key}"`, { format, key });
@@ -34,8 +80,9 @@ function jsonStringValue(text: string, start: number, end: number, escaped: bool
 }
 
 /**
- * Bracket depth and object keys of JSON text (NDJSON too), in one pass before parsing, so no
- * walker ever recurses too far and no reserved key reaches an object.
+ * Bracket depth, object keys and escapes of JSON text (NDJSON too), in one pass before parsing, so
+ * no walker ever recurses too far, no reserved key reaches an object and no escape decodes to what
+ * the database refuses.
  */
 export function assertJsonNesting(text: string, format: string): void {
   let depth = 0;
@@ -48,7 +95,7 @@ export function assertJsonNesting(text: string, format: string): void {
         const s = text.charCodeAt(i);
         if (s === 92) {
           escaped = true;
-          i++;
+          i = escapeEnd(text, i, format);
         } else if (s === 34) break;
       }
       const length = i - start - 1;
