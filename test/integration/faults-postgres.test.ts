@@ -139,6 +139,19 @@ describe('PostgreSQL faults', { tags: ['postgres'] }, () => {
       const stoppedAt = Date.now();
       await until(async () => ((await ready(server)).status === 503 ? true : null), 10_000, 'readiness 503', server);
       await new Promise((r) => setTimeout(r, 3000));
+      // A batch answers item by item (its chunks commit apart): every item 503 unavailable, none stored.
+      const batchEvents = Array.from({ length: 5 }, () => stripeEvent('charge.succeeded', charge()));
+      const batch = await fetch(`${server.base}/v1/events/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(batchEvents),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const batchAnswer = (await batch.json()) as { items: { status: number; error?: { code: string } }[] };
+      expect(batch.status).toBe(200);
+      expect(batchAnswer.items.map((i) => [i.status, i.error?.code])).toEqual(
+        batchEvents.map(() => [503, 'unavailable']),
+      );
       const ackedDuringOutage = [...acked].length - ackedBefore;
       const outage = unavailable.length;
 
@@ -164,6 +177,7 @@ describe('PostgreSQL faults', { tags: ['postgres'] }, () => {
         const stored = new Set(rows.map((r) => r.provider_event_id));
         const missing = [...acked].filter((id) => !stored.has(id));
         expect(missing).toEqual([]);
+        expect(batchEvents.filter((e) => stored.has(e.id as string))).toEqual([]);
         expect(rows.length).toBe(stored.size);
         console.log(
           `drill: ${acked.size} acknowledged (${ackedBefore} before the stop, ${ackedDuringOutage} during the ~${Math.round((backAt - stoppedAt) / 1000)} s outage), ` +

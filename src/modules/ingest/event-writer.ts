@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database.js';
 import { GroupCommitter, ItemFailure, type GroupCommitOptions } from '../../platform/db/group-commit.js';
+import { isDependencyUnavailable } from '../../platform/resilience/unavailable.js';
 import type { PaymentEvent } from '../normalize/index.js';
 import { eventToRow } from './payment-event.mapper.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
@@ -112,7 +113,8 @@ export class EventWriter {
     try {
       return await this.writeInTransaction(items);
     } catch (error) {
-      if (items.length === 1) throw error;
+      // With the database down every item would fail alike: one error for all, not a transaction each.
+      if (items.length === 1 || isDependencyUnavailable(error)) throw error;
       // One bad row must not fail its neighbours: retry each on its own so only it fails (a rejection
       // of the whole retry rejected every submitter of the group).
       return Promise.all(

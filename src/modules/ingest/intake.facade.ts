@@ -1,5 +1,6 @@
 import { AppError } from '../../platform/errors/app-error.js';
 import { problem, type Problem } from '../../platform/errors/problem.js';
+import { isDependencyUnavailable } from '../../platform/resilience/unavailable.js';
 import type { ConnectorRegistry } from '../normalize/index.js';
 import type { BatchResponse } from './ingest.schemas.js';
 import type { IngestInput, IngestResult, IntakeService, RecordOutcome } from './intake.service.js';
@@ -162,10 +163,11 @@ export class BodyIntake {
   }
 }
 
+/** An item's problem, classified as the problem handler classifies a whole request's error. */
 function problemOf(error: unknown): Problem {
   if (error instanceof AppError) return problem(error.code, error.detail, error.extensions);
-  // Storage failures are the only unexpected errors here; their details stay in the logs.
-  return problem('unavailable', 'The event could not be stored; retry it');
+  if (isDependencyUnavailable(error)) return problem('unavailable', 'A dependency is unavailable; retry later');
+  return problem('internal');
 }
 
 export function checkBatchSize(count: number, limit = MAX_BATCH_ITEMS): void {
