@@ -140,6 +140,7 @@ describe.each(storeKinds())('monthly partitions on %s', { timeout: 180_000 }, (s
       payload_sha256: 'x',
       status: 'normalized',
       error: null,
+      attempts: 0,
       next_attempt_at: null,
       endpoint_id: null,
       processed_at: null,

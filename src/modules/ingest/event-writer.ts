@@ -8,14 +8,14 @@ import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
 import {
   dedupeKeyOf,
-  type NewRawEventRow,
+  type StoredRawEventRow,
   type RawEventGuard,
   type RawEventRepository,
   type RawEventUpdate,
 } from './raw-event.repository.js';
 
 export interface StoreRequest {
-  raw: NewRawEventRow;
+  raw: StoredRawEventRow;
   events: PaymentEvent[];
 }
 
@@ -32,7 +32,7 @@ export interface RawOutcomeRequest {
   action?: { name: string; keyId: string | null; at: Date } | undefined;
 }
 
-function dedupeKey(raw: NewRawEventRow): string | null {
+function dedupeKey(raw: StoredRawEventRow): string | null {
   return raw.provider && raw.provider_event_id
     ? `${raw.tenant_id}\u0000${dedupeKeyOf(raw.provider, raw.provider_event_id)}`
     : null;

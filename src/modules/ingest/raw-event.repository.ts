@@ -51,6 +51,11 @@ export function dedupeKeyOf(provider: string, providerEventId: string): string {
 }
 
 export type NewRawEventRow = Insertable<RawEventsTable>;
+/**
+ * A raw event as the group writer inserts it: every column named, since INSERT … SELECT from JSON rows
+ * writes NULL, not the column default, for a missing one.
+ */
+export type StoredRawEventRow = NewRawEventRow & { attempts: number };
 export type RawEventUpdate = Updateable<RawEventsTable>;
 type RawEventRow = Selectable<RawEventsTable>;
 
@@ -100,12 +105,11 @@ export class RawEventRepository {
    */
   async insertIgnoringDuplicates(
     trx: Transaction<Database> | Kysely<Database>,
-    rows: NewRawEventRow[],
+    rows: StoredRawEventRow[],
   ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const complete = rows.map((row) => ({ ...row, attempts: row.attempts ?? 0 }));
     const inserted = await trx.executeQuery<{ id: string }>(
-      CompiledQuery.raw(insertIgnoringDuplicatesText, [JSON.stringify(complete)]),
+      CompiledQuery.raw(insertIgnoringDuplicatesText, [JSON.stringify(rows)]),
     );
     return new Set(inserted.rows.map((r) => r.id));
   }
