@@ -24,7 +24,7 @@ const baselineScript = join(here, 'baseline-server.js');
 /** How long a server is left alone after it is ready before its idle RSS is read. */
 const SETTLE_MS = 10_000;
 
-interface BatchResult {
+export interface BatchResult {
   label: string;
   batches: number;
   events: number;
@@ -35,13 +35,13 @@ interface BatchResult {
   peakRssMb: number | null;
 }
 
-interface Server {
+export interface Server {
   child: ChildProcess;
   port: number;
   idleRssMb: number | null;
 }
 
-async function startServer(
+export async function startServer(
   start: (env: Record<string, string>) => ChildProcess,
   env: Record<string, string>,
 ): Promise<Server> {
@@ -64,7 +64,12 @@ async function startServer(
   }
 }
 
-async function singleEvents(server: Server, label: string, connections: number, seconds: number): Promise<LoadResult> {
+export async function singleEvents(
+  server: Server,
+  label: string,
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
   const options = {
     url: `http://127.0.0.1:${server.port}/v1/events`,
     connections,
@@ -81,7 +86,7 @@ async function singleEvents(server: Server, label: string, connections: number, 
  * distinct events and wait for its answer, for `seconds`. A batch counts only when its answer says
  * every event was stored (a 200 may carry failed items).
  */
-async function batches(
+export async function batches(
   server: Server,
   label: string,
   size: number,
