@@ -41,18 +41,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   }
 }
 
+const counters = ['count', 'usd_count', 'volume_usd_minor', ...Array.from({ length: 15 }, (_, i) => `lag_${i}`)];
+
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const { table, constraint, keys } of tables) {
-    const counters = sql.raw(
-      ['count', 'usd_count', 'volume_usd_minor', ...Array.from({ length: 15 }, (_, i) => `lag_${i}`)]
-        .map(
-          (c) =>
-            `${c} = (SELECT sum(o.${c}) FROM ${table} o WHERE ${keys.map((k) => `o.${k} = t.${k}`).join(' AND ')})`,
-        )
-        .join(', '),
-    );
-    // Fold every shard into shard 0 before the key loses its shard column.
-    await sql`UPDATE ${sql.table(table)} t SET ${counters} WHERE shard = 0`.execute(db);
+    // Every other shard added into shard 0 (created where a key had none), before the key loses its shard.
+    await sql`INSERT INTO ${sql.table(table)} (${sql.raw([...keys, 'shard', ...counters].join(', '))})
+      SELECT ${sql.raw(keys.join(', '))}, 0, ${sql.raw(counters.map((c) => `sum(${c})`).join(', '))}
+      FROM ${sql.table(table)} WHERE shard <> 0 GROUP BY ${sql.raw(keys.join(', '))}
+      ON CONFLICT (${sql.raw([...keys, 'shard'].join(', '))}) DO UPDATE SET ${sql.raw(
+        counters.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', '),
+      )}`.execute(db);
     await sql`DELETE FROM ${sql.table(table)} WHERE shard <> 0`.execute(db);
     await sql`ALTER TABLE ${sql.table(table)} DROP CONSTRAINT ${sql.ref(constraint)}`.execute(db);
     await sql`ALTER TABLE ${sql.table(table)} DROP COLUMN shard`.execute(db);
