@@ -108,12 +108,15 @@ export async function createContainer(config: Config, options: ContainerOptions 
     settings,
     maxAttempts: config.MAX_ATTEMPTS,
     workerPollMs: config.WORKER_POLL_MS,
+    queue: { pollMs: config.INTAKE_QUEUE_POLL_MS, leaseMs: config.INTAKE_QUEUE_LEASE_MS },
     writeBatch: { maxBatch: config.WRITE_BATCH_MAX, maxDelayMs: config.WRITE_BATCH_DELAY_MS },
     rawEventRetentionDays: config.RAW_EVENT_RETENTION_DAYS ?? null,
     // The webhooks module is made from the intake; the retry paths ask it only once events flow.
     resolveContextFor: (raw) => webhooks.resolveContextFor(raw),
   });
-  const { rawEvents, paymentEvents, hooks, writer, intake, retryWorker, deadLetters, customerKey } = ingest;
+  const { rawEvents, paymentEvents, hooks, writer, intake, retryWorker, queueWorker, deadLetters, customerKey } =
+    ingest;
+  metrics.intakeQueue(() => rawEvents.queueBacklog());
   const { hub: live, hook: liveHook } = createLive({
     redis: connectRedis,
     logger,
@@ -233,6 +236,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     intake,
     payments,
     retryWorker,
+    queueWorker,
     deadLetters,
     webhooks,
     outbound,
@@ -250,6 +254,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       if (closed) return;
       closed = true;
       await retryWorker.stop();
+      await queueWorker.stop();
       await analytics.alerts.stop();
       await analytics.retention.stop();
       await partitions.stop();

@@ -88,8 +88,11 @@ async function main(): Promise<void> {
     }
   }
   logger.info({ store: container.database.kind, location: container.database.location }, 'paylens ready');
-  // Embedded mode is one process, so the retry worker lives here; with PostgreSQL run `paylens worker` (container.close() stops it).
-  if (config.RUN_WORKER_IN_SERVER ?? isEmbedded(config)) container.retryWorker.start();
+  // Embedded mode is one process, so the workers live here; with PostgreSQL run `paylens worker` (container.close() stops them).
+  if (config.RUN_WORKER_IN_SERVER ?? isEmbedded(config)) {
+    container.retryWorker.start();
+    container.queueWorker.start();
+  }
   // Alert detectors run in every server; the open-alert index keeps concurrent instances from opening duplicates.
   if (config.ALERT_CHECK_INTERVAL_MS > 0) container.analytics.alerts.start(config.ALERT_CHECK_INTERVAL_MS);
   // Pruning is idempotent, so every instance may run it; an hourly pass keeps minute rollups bounded.

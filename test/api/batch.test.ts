@@ -37,7 +37,7 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     const { items, summary } = res.json();
     expect(items).toHaveLength(304);
     expect(items.map((i: { index: number }) => i.index)).toEqual(body.map((_, i) => i));
-    expect(summary).toEqual({ stored: 302, duplicates: 1, failed: 1 });
+    expect(summary).toEqual({ stored: 302, queued: 0, duplicates: 1, failed: 1 });
     expect(items[1]).toMatchObject({
       status: 201,
       rawEvent: { provider: 'stripe', providerEventId: events[1]!.id, status: 'normalized' },
@@ -61,7 +61,7 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     expect(raw?.source).toBe('batch');
 
     const again = await batch(JSON.stringify(events));
-    expect(again.json().summary).toEqual({ stored: 0, duplicates: 300, failed: 0 });
+    expect(again.json().summary).toEqual({ stored: 0, queued: 0, duplicates: 300, failed: 0 });
     expect(again.json().items[7].rawEvent.id).toBe(items[7].rawEvent.id);
     expect(again.json().items.map((i: { events: { id: string }[] }) => i.events.map((e) => e.id))).toEqual(
       items.slice(0, 300).map((i: { events: { id: string }[] }) => i.events.map((e) => e.id)),
@@ -79,7 +79,7 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     );
     expect(res.statusCode).toBe(200);
     const { items, summary } = res.json();
-    expect(summary).toEqual({ stored: 4, duplicates: 0, failed: 1 });
+    expect(summary).toEqual({ stored: 4, queued: 0, duplicates: 0, failed: 1 });
     expect(items.map((i: { status: number }) => i.status)).toEqual([201, 201, 500, 201, 201]);
     // As a single event's answer would be: not the client's fault, not worth retrying as is.
     expect(items[2].error).toMatchObject({ status: 500, code: 'internal' });
@@ -93,7 +93,7 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     }
     // Once the database takes it, the same record is stored: nothing of it was kept by the refusal.
     const again = await batch(JSON.stringify([refused]));
-    expect(again.json().summary).toEqual({ stored: 1, duplicates: 0, failed: 0 });
+    expect(again.json().summary).toEqual({ stored: 1, queued: 0, duplicates: 0, failed: 0 });
   });
 
   it('takes NDJSON with a provider hint and per-item idempotency keys', async () => {
@@ -105,10 +105,10 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
       .join('\n');
     const keyed = await batch(body, 'application/x-ndjson', '', { 'idempotency-key': `k-${store}` });
     // Same content, distinct keys per index: both stored.
-    expect(keyed.json().summary).toEqual({ stored: 2, duplicates: 0, failed: 0 });
+    expect(keyed.json().summary).toEqual({ stored: 2, queued: 0, duplicates: 0, failed: 0 });
     expect(keyed.json().items[0].rawEvent.providerEventId).toBe(`idem:k-${store}:0`);
     const replay = await batch(body, 'application/x-ndjson', '', { 'idempotency-key': `k-${store}` });
-    expect(replay.json().summary).toEqual({ stored: 0, duplicates: 2, failed: 0 });
+    expect(replay.json().summary).toEqual({ stored: 0, queued: 0, duplicates: 2, failed: 0 });
 
     const hinted = await batch(
       `${JSON.stringify(stripeEvent('charge.succeeded', charge()))}\n`,
@@ -145,7 +145,7 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     expect(body.length).toBeGreaterThan(t.container.config.MAX_BODY_BYTES);
     const res = await batch(body);
     expect(res.statusCode).toBe(200);
-    expect(res.json().summary).toEqual({ stored: 2_000, duplicates: 0, failed: 0 });
+    expect(res.json().summary).toEqual({ stored: 2_000, queued: 0, duplicates: 0, failed: 0 });
   });
 
   it('dedupes across the transactions a large batch is written in, and stores every payment once', async () => {
@@ -162,7 +162,7 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     ];
     const res = await batch(JSON.stringify(body));
     const { items, summary } = res.json();
-    expect(summary).toEqual({ stored: 2_500, duplicates: 2, failed: 0 });
+    expect(summary).toEqual({ stored: 2_500, queued: 0, duplicates: 2, failed: 0 });
     // Neighbouring chunks are written concurrently on PostgreSQL, so either copy may be the one stored.
     for (const [first, again] of [
       [5, 1_200],

@@ -40,7 +40,7 @@ describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
     const res = await post(body, 'text/xml');
     expect(res.statusCode).toBe(200);
     const { items, summary } = res.json();
-    expect(summary).toEqual({ stored: 2, duplicates: 0, failed: 0 });
+    expect(summary).toEqual({ stored: 2, queued: 0, duplicates: 0, failed: 0 });
     expect(items.map((i: { index: number; status: number }) => [i.index, i.status])).toEqual([
       [0, 201],
       [1, 201],
@@ -100,7 +100,7 @@ describe.each(storeKinds())('body formats on /v1/events (%s)', (store) => {
       error: expect.stringContaining('heuristic confidence'),
     });
     const again = await post(body, 'application/x-ndjson');
-    expect(again.json().summary).toEqual({ stored: 0, duplicates: 3, failed: 0 });
+    expect(again.json().summary).toEqual({ stored: 0, queued: 0, duplicates: 3, failed: 0 });
     expect(again.json().items[1].rawEvent.id).toBe(first.json().items[1].rawEvent.id);
     // A single event sent alone afterwards is the same event.
     const single = await post(JSON.stringify(a), 'application/json');

@@ -11,7 +11,10 @@ const API_KEY = `pl_${randomBytes(32).toString('base64url')}`;
 const LOAD_MS = 1500;
 const CONCURRENCY = 16;
 
-async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
+async function startServer(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/server.ts'], {
     env: {
@@ -22,6 +25,7 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
       PAYLENS_CUSTOMER_KEY_SALT: 'test-salt-0123456789',
+      ...env,
     },
     stdio: 'ignore',
   });
@@ -128,6 +132,89 @@ describe('a server killed under load', { tags: ['postgres'] }, () => {
           expect(afterResend.raw.get(item.id)).toBe(1);
           expect(afterResend.events.get(item.id)).toBe(1);
         }
+        await killed(second.child);
+      } finally {
+        await db.end();
+      }
+    },
+  );
+
+  it(
+    'keeps every event accepted with respond-async, and settles each exactly once after the restart',
+    { timeout: 240_000 },
+    async () => {
+      const databaseUrl = await createPostgresDatabase();
+      // The server drains its own queue while it accepts, so the kill lands between accepting and
+      // settling, and likely inside a pass; a short claim lets the next server take that pass's events.
+      const env = { RUN_WORKER_IN_SERVER: 'true', INTAKE_QUEUE_LEASE_MS: '2000' };
+      const first = await startServer(databaseUrl, env);
+      children.push(first.child);
+      const acked = new Set<string>();
+      let stop = false;
+      let n = 0;
+      const client = async () => {
+        while (!stop) {
+          const event = stripeEvent('charge.succeeded', charge({ amount: 1000 + n++ }));
+          try {
+            const res = await fetch(`${first.base}/v1/events`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${API_KEY}`,
+                'content-type': 'application/json',
+                prefer: 'respond-async',
+              },
+              body: JSON.stringify(event),
+              signal: AbortSignal.timeout(10_000),
+            });
+            if (res.status === 202) acked.add(event.id as string);
+            await res.arrayBuffer();
+          } catch {
+            return;
+          }
+        }
+      };
+      const clients = Array.from({ length: CONCURRENCY }, client);
+      await new Promise((r) => setTimeout(r, LOAD_MS));
+      await killed(first.child);
+      stop = true;
+      await Promise.all(clients);
+      expect(acked.size).toBeGreaterThan(0);
+
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      try {
+        const state = async () => {
+          const { rows } = await db.query<{ provider_event_id: string; status: string; raws: string; events: string }>(
+            `SELECT r.provider_event_id, min(r.status) AS status, count(DISTINCT r.id) AS raws, count(e.id) AS events
+             FROM raw_events r LEFT JOIN payment_events e ON e.raw_event_id = r.id
+             GROUP BY r.provider_event_id`,
+          );
+          return new Map(
+            rows.map((r) => [
+              r.provider_event_id,
+              { status: r.status, raws: Number(r.raws), events: Number(r.events) },
+            ]),
+          );
+        };
+        // Right after the kill: every accepted event is stored once, and settled all or nothing.
+        const afterCrash = await state();
+        for (const id of acked) {
+          const row = afterCrash.get(id);
+          expect(row?.raws, `accepted ${id} stored once`).toBe(1);
+          expect(row?.events, `${id}: events exactly when settled`).toBe(row?.status === 'normalized' ? 1 : 0);
+        }
+
+        const second = await startServer(databaseUrl, env);
+        children.push(second.child);
+        const deadline = Date.now() + 90_000;
+        let settled = await state();
+        while ([...settled.values()].some((r) => r.status === 'queued') && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 250));
+          settled = await state();
+        }
+        for (const id of acked)
+          expect(settled.get(id), `accepted ${id} settled once`).toEqual({ status: 'normalized', raws: 1, events: 1 });
+        expect([...settled.values()].every((r) => r.status === 'normalized' && r.events === 1)).toBe(true);
         await killed(second.child);
       } finally {
         await db.end();

@@ -81,12 +81,12 @@ describe('paylens worker and CLI with PostgreSQL down at start', { tags: ['postg
       const delays = attempts().map((a) => a.delayMs ?? 0);
       expect(attempts().map((a) => a.attempt)).toEqual(attempts().map((_, i) => i + 1));
       expect(delays[2]!).toBeGreaterThan(delays[0]!);
-      expect(lines().some((l) => l.msg === 'retry worker: running')).toBe(false);
+      expect(lines().some((l) => l.msg === 'worker: running')).toBe(false);
 
       const databaseAt = Date.now();
       await postgres.start();
       await until(
-        async () => (lines().some((l) => l.msg === 'retry worker: running') ? true : null),
+        async () => (lines().some((l) => l.msg === 'worker: running') ? true : null),
         90_000,
         `the worker to start after PostgreSQL did:\n${out}`,
       );

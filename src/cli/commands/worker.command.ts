@@ -8,16 +8,19 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'retry the normalization of unprocessed events with backoff; dead-letter them after MAX_ATTEMPTS (stops gracefully on SIGTERM)',
+      'normalize and score queued events (accepted with Prefer: respond-async); retry the normalization of unprocessed events with backoff, dead-lettering them after MAX_ATTEMPTS (stops gracefully on SIGTERM)',
     )
-    .option('--once', 'run passes until nothing is due, then exit')
+    .option('--once', 'run passes until nothing is queued or due, then exit')
     .action(async (opts: { once?: boolean }) => {
       if (opts.once) {
         await withContainer(async (c) => {
+          let queued = 0;
+          for (let handled = await c.queueWorker.runOnce(); handled > 0; handled = await c.queueWorker.runOnce())
+            queued += handled;
           let total = 0;
           for (let handled = await c.retryWorker.runOnce(); handled > 0; handled = await c.retryWorker.runOnce())
             total += handled;
-          console.log(`retried ${total} event(s)`);
+          console.log(`settled ${queued} queued event(s); retried ${total} event(s)`);
         });
         return;
       }
@@ -30,7 +33,14 @@ export function registerWorkerCommand(program: Command): void {
             await heartbeat.stop();
             await c.close();
           };
-          return runUntilSignal(c.retryWorker, close, c.logger, 'retry worker');
+          const loops = {
+            start: () => {
+              c.queueWorker.start();
+              c.retryWorker.start();
+            },
+            stop: () => Promise.all([c.queueWorker.stop(), c.retryWorker.stop()]).then(() => undefined),
+          };
+          return runUntilSignal(loops, close, c.logger, 'worker');
         },
         { logLevel: 'config', waitForDatabase: true },
       );

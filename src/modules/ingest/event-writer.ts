@@ -4,6 +4,7 @@ import { GroupCommitter, ItemFailure, type GroupCommitOptions } from '../../plat
 import { isDependencyUnavailable } from '../../platform/resilience/unavailable.js';
 import type { PaymentEvent } from '../normalize/index.js';
 import { eventToRow } from './payment-event.mapper.js';
+import type { QueuedOutcome } from './intake.service.js';
 import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
 import {
@@ -98,6 +99,33 @@ export class EventWriter {
           request.action.at,
         );
       return true;
+    });
+  }
+
+  /**
+   * Writes the outcomes of claimed queued raw events (QueueWorker) in one transaction: each one's
+   * new state, and the events of those still under this claim with every hook's writes. Returns the
+   * outcomes written; a worker that dies before commit leaves its events queued until the claim ends.
+   */
+  async settleQueued(outcomes: QueuedOutcome[]): Promise<QueuedOutcome[]> {
+    if (outcomes.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const settled = await this.rawEvents.settleQueued(
+        trx,
+        outcomes.map((o) => ({
+          id: o.raw.id,
+          received_at: o.raw.receivedAt,
+          claimed_until: o.raw.nextAttemptAt ?? o.raw.receivedAt,
+          ...o.changes,
+        })),
+      );
+      const ours = outcomes.filter((o) => settled.has(o.raw.id));
+      await this.hooks.inTransaction(
+        trx,
+        ours.flatMap((o) => o.events),
+        [this.paymentEvents.writeOf(ours.flatMap((o) => o.events.map((e, seq) => eventToRow(e, seq))))],
+      );
+      return ours;
     });
   }
 

@@ -15,6 +15,7 @@ import { PaymentEventRepository } from './payment-event.repository.js';
 import { PipelineHooks } from './pipeline-hooks.js';
 import { RawEventRepository } from './raw-event.repository.js';
 import type { ResolveContextLookup } from './worker/resolve-context.js';
+import { QueueWorker } from './worker/queue.worker.js';
 import { RetryWorker } from './worker/retry.worker.js';
 
 /** One backoff schedule for the intake's first retry, the worker and operator replays. */
@@ -36,6 +37,7 @@ export interface IngestDeps {
   settings: Pick<SettingsRepository, 'getOrCreate'>;
   maxAttempts: number;
   workerPollMs: number;
+  queue: { pollMs: number; leaseMs: number };
   writeBatch: { maxBatch: number; maxDelayMs: number };
   /** RAW_EVENT_RETENTION_DAYS: how long raw payloads (and so the dedupe window) are kept; null for good. */
   rawEventRetentionDays: number | null;
@@ -72,6 +74,8 @@ export async function createIngest(deps: IngestDeps) {
       metrics.writeBatchSeconds.observe(ms / 1000);
     },
   );
+  // Made before the intake, which wakes it; it only runs where a worker is started (stays idle otherwise).
+  let queueWorker: QueueWorker | undefined = undefined;
   const intake = new IntakeService({
     registry: deps.registry,
     writer,
@@ -82,7 +86,19 @@ export async function createIngest(deps: IngestDeps) {
     customerKey,
     fallback: deps.fallback,
     retryDelayMs: RETRY_BACKOFF.baseDelayMs,
+    onQueued: () => queueWorker?.wake(),
     clock,
+  });
+  queueWorker = new QueueWorker({
+    intake,
+    logger: deps.logger,
+    pollMs: deps.queue.pollMs,
+    // Large enough that a transaction's cost is shared by hundreds of events, small enough that a pass
+    // holds its rows for well under a second.
+    batchSize: 500,
+    leaseMs: deps.queue.leaseMs,
+    concurrency: deps.databaseKind === 'postgres' ? 2 : 1,
+    resolveContextFor: deps.resolveContextFor,
   });
   const retryWorker = new RetryWorker({
     rawEvents,
@@ -128,6 +144,7 @@ export async function createIngest(deps: IngestDeps) {
     writer,
     intake,
     retryWorker,
+    queueWorker,
     deadLetters,
     partitionedTables,
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../platform/errors/app-error.js';
 import { cursorParam, pageOf, pageQuery, timeRangeQuery, toTimeRange } from '../../platform/http/list-query.js';
+import { prefers } from '../../platform/http/prefer.js';
 import { acceptRawBodies } from '../../platform/http/raw-body.js';
 import { trustedOkSerializer } from '../../platform/http/trusted-serializer.js';
 import { problemResponses, type App } from '../../platform/http/types.js';
@@ -38,7 +39,21 @@ export interface IngestRouteDeps {
 }
 
 const providerQuery = z.object({ provider: z.string().min(1).max(64).optional() });
-const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }).passthrough();
+const intakeHeaders = z
+  .object({
+    'idempotency-key': z.string().min(1).max(255).optional(),
+    prefer: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe(
+        '`respond-async` (RFC 7240): answer 202 once the payload is stored durably, before it is normalized and scored; the queue worker does that within moments, and `GET /v1/raw-events/{id}` shows when',
+      ),
+  })
+  .passthrough();
+
+/** The preference the intake routes honour; the answer names it in `Preference-Applied`. */
+const RESPOND_ASYNC = 'respond-async';
 const idParams = z.object({ id: z.string().max(64) });
 const rawEventPage = pageOf(rawEventInfoSchema);
 
@@ -92,13 +107,14 @@ export async function ingestRoutes(app: App, deps: IngestRouteDeps): Promise<voi
       schema: {
         summary: 'Ingest one provider payload',
         description:
-          'The body is the provider payload exactly as received (JSON, XML, CSV with a header row, or NDJSON). The raw payload is stored durably, with card numbers masked, before the answer. Sending the same provider event again answers 200 with the original result and `Idempotent-Replayed: true`. A body holding several records (NDJSON lines, CSV rows, an XML list) answers 200 like `/v1/events/batch`, one item per record in order.',
+          'The body is the provider payload exactly as received (JSON, XML, CSV with a header row, or NDJSON). The raw payload is stored durably, with card numbers masked, before the answer. Sending the same provider event again answers 200 with the original result and `Idempotent-Replayed: true`. A body holding several records (NDJSON lines, CSV rows, an XML list) answers 200 like `/v1/events/batch`, one item per record in order. With `Prefer: respond-async` the payload is stored as `queued` and answered 202 (no events yet); the queue worker normalizes and scores it.',
         tags: ['events'],
         querystring: providerQuery,
-        headers: idempotencyHeaders,
+        headers: intakeHeaders,
         response: {
           200: z.union([ingestResponseSchema, batchResponseSchema]),
           201: ingestResponseSchema,
+          202: ingestResponseSchema,
           ...problemResponses(400, 401, 413, 415, 422, 503),
         },
       },
@@ -107,6 +123,8 @@ export async function ingestRoutes(app: App, deps: IngestRouteDeps): Promise<voi
       const contentType = request.headers['content-type'];
       const format = formatOf(contentType);
       const text = bodyBytes(request.body, format === 'json' ? 'invalid_json' : 'invalid_body');
+      const respondAsync = prefers(request.headers.prefer, RESPOND_ASYNC);
+      if (respondAsync) reply.header('Preference-Applied', RESPOND_ASYNC);
       const outcome = await bodies.ingestOneOrList(
         {
           tenantId: tenantOf(request),
@@ -114,6 +132,7 @@ export async function ingestRoutes(app: App, deps: IngestRouteDeps): Promise<voi
           contentType,
           providerHint: request.query.provider,
           idempotencyKey: request.headers['idempotency-key'],
+          respondAsync,
         },
         text,
         format,
@@ -122,7 +141,7 @@ export async function ingestRoutes(app: App, deps: IngestRouteDeps): Promise<voi
       if (outcome.kind === 'list') return reply.code(200).send(outcome.result);
       const { replayed, rawEvent, events } = outcome.result;
       if (replayed) reply.header('Idempotent-Replayed', 'true');
-      return reply.code(replayed ? 200 : 201).send({ rawEvent, events });
+      return reply.code(replayed ? 200 : rawEvent.status === 'queued' ? 202 : 201).send({ rawEvent, events });
     },
   );
 
@@ -134,20 +153,23 @@ export async function ingestRoutes(app: App, deps: IngestRouteDeps): Promise<voi
       schema: {
         summary: `Ingest up to ${MAX_BATCH_ITEMS} provider payloads at once`,
         description:
-          'The body is a JSON array of payloads or NDJSON (one per line); CSV and XML lists are accepted too. Every item is stored as its own raw event with the single-event rules (dedupe, PAN masking) and answered in order: 201 stored, 200 duplicate, 4xx with a problem. A malformed body is refused whole with the line at fault.',
+          'The body is a JSON array of payloads or NDJSON (one per line); CSV and XML lists are accepted too. Every item is stored as its own raw event with the single-event rules (dedupe, PAN masking) and answered in order: 201 stored, 200 duplicate, 4xx with a problem. A malformed body is refused whole with the line at fault. With `Prefer: respond-async` every item is stored as `queued` and answered 202; the queue worker normalizes and scores them.',
         tags: ['events'],
         querystring: providerQuery,
-        headers: idempotencyHeaders,
+        headers: intakeHeaders,
         response: { 200: batchResponseSchema, ...problemResponses(400, 401, 413, 415, 422, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const text = bodyBytes(request.body, 'invalid_body');
+      const respondAsync = prefers(request.headers.prefer, RESPOND_ASYNC);
+      if (respondAsync) reply.header('Preference-Applied', RESPOND_ASYNC);
       const input = {
         tenantId: tenantOf(request),
         source: 'batch' as const,
         providerHint: request.query.provider,
         idempotencyKey: request.headers['idempotency-key'],
+        respondAsync,
       };
       // The hint is checked before the type: an unknown provider answers 400 whatever was sent.
       bodies.checkProviderHint(input.providerHint);

@@ -27,13 +27,20 @@ export const batchResponseSchema = z.object({
       status: z
         .number()
         .int()
-        .describe('201 stored, 200 duplicate of an event stored earlier, 4xx/503 not stored (see error)'),
+        .describe(
+          '201 stored, 202 stored and queued (Prefer: respond-async), 200 duplicate of an event stored earlier, 4xx/503 not stored (see error)',
+        ),
       rawEvent: rawEventSummarySchema.optional(),
       events: z.array(paymentEventSchema).optional(),
       error: problemSchema.optional(),
     }),
   ),
-  summary: z.object({ stored: z.number().int(), duplicates: z.number().int(), failed: z.number().int() }),
+  summary: z.object({
+    stored: z.number().int().describe('Stored and normalized now (201)'),
+    queued: z.number().int().describe('Stored, to be normalized by the queue worker (202)'),
+    duplicates: z.number().int(),
+    failed: z.number().int(),
+  }),
 });
 export type BatchResponse = z.infer<typeof batchResponseSchema>;
 

@@ -138,7 +138,7 @@ export class BodyIntake {
         const outcome = outcomes[i]!;
         if ('result' in outcome) {
           const { replayed, rawEvent, events } = outcome.result;
-          finish({ index, status: replayed ? 200 : 201, rawEvent, events });
+          finish({ index, status: replayed ? 200 : rawEvent.status === 'queued' ? 202 : 201, rawEvent, events });
         } else {
           const error = problemOf(outcome.error);
           finish({ index, status: error.status, error });
@@ -153,9 +153,10 @@ export class BodyIntake {
     }
     await Promise.all(inFlight);
 
-    const summary = { stored: 0, duplicates: 0, failed: 0 };
+    const summary = { stored: 0, queued: 0, duplicates: 0, failed: 0 };
     for (const item of items) {
       if (item.status === 201) summary.stored++;
+      else if (item.status === 202) summary.queued++;
       else if (item.status === 200) summary.duplicates++;
       else summary.failed++;
     }

@@ -17,7 +17,13 @@ import type { PipelineHooks } from './pipeline-hooks.js';
 import type { PaymentEventRepository } from './payment-event.repository.js';
 import { parseBody } from './payload-parser.js';
 import type { RawEvent, RawEventStatus, IngestSource } from './raw-event.js';
-import { dedupeKeyOf, type NewRawEventRow, type RawEventRepository } from './raw-event.repository.js';
+import {
+  dedupeKeyOf,
+  type NewRawEventRow,
+  type RawEventRepository,
+  type RawEventUpdate,
+} from './raw-event.repository.js';
+import type { ResolveContextLookup } from './worker/resolve-context.js';
 
 export interface IngestInput {
   tenantId: string;
@@ -31,6 +37,11 @@ export interface IngestInput {
   resolveContext?: ResolveContext | undefined;
   /** What the source knows beyond the payload (a data-lake row's columns and hints). */
   sourceContext?: SourceContext | undefined;
+  /**
+   * `Prefer: respond-async`: store the masked payload as `queued` and answer; the queue worker
+   * normalizes and scores it. Only for sources whose normalization needs nothing but the payload.
+   */
+  respondAsync?: boolean | undefined;
 }
 
 /**
@@ -62,6 +73,20 @@ export interface RecordInput {
 
 export type RecordOutcome = { result: IngestResult } | { error: unknown };
 
+/** A normalization's result, or a record accepted for the queue worker (not normalized yet). */
+type PrepareOutcome = NormalizeResult | { status: 'queued'; events: []; note: null };
+
+const QUEUED: PrepareOutcome = { status: 'queued', events: [], note: null };
+
+/** What a queue pass decided for one queued raw event: its new state and its events. */
+export interface QueuedOutcome {
+  raw: RawEvent;
+  provider: string;
+  changes: Required<Pick<RawEventUpdate, 'status' | 'error' | 'attempts' | 'next_attempt_at' | 'processed_at'>>;
+  events: PaymentEvent[];
+  drafts: readonly NormalizedEventDraft[];
+}
+
 interface PreparedRecord {
   raw: NewRawEventRow & {
     attempts: number;
@@ -71,7 +96,7 @@ interface PreparedRecord {
     processed_at: Date | null;
   };
   events: PaymentEvent[];
-  result: NormalizeResult;
+  result: PrepareOutcome;
   provider: string;
   dedupeId: string;
 }
@@ -130,6 +155,8 @@ export interface IntakeDeps {
   fallback: FallbackNormalizer | null;
   /** First retry delay for unprocessed events (the worker backs off from there). */
   retryDelayMs: number;
+  /** Told after records were queued durably (Prefer: respond-async), so a worker in this process starts on them. */
+  onQueued?: () => void;
   clock?: () => Date;
 }
 
@@ -203,6 +230,7 @@ export class IntakeService {
     });
     this.deps.hooks.afterStore([...stored].flatMap((p) => p.events));
     for (const p of stored) this.countStored(input.source, p);
+    if (input.respondAsync && stored.size > 0) this.deps.onQueued?.();
     const replays = await this.replayMany(input.tenantId, duplicates);
     return prepared.map((p): RecordOutcome => {
       if ('error' in p) return { error: p.error };
@@ -229,6 +257,7 @@ export class IntakeService {
     }
     this.deps.hooks.afterStore(prepared.events);
     this.countStored(input.source, prepared);
+    if (input.respondAsync) this.deps.onQueued?.();
     return this.storedResult(prepared);
   }
 
@@ -242,14 +271,21 @@ export class IntakeService {
     const receivedAt = this.clock();
     const payloadSha256 = sha256Hex(storedText);
     const rawId = newId('raw', receivedAt.getTime());
-    const { identification, result, events, normalizedAt } = await this.normalizeToEvents(payload, hint, {
-      tenantId: input.tenantId,
-      rawId,
-      source: input.source,
-      receivedAt,
-      resolveContext: input.resolveContext,
-      sourceContext: input.sourceContext,
-    });
+    const { identification, result, events, normalizedAt } = input.respondAsync
+      ? {
+          identification: this.identifyPayload(payload, hint, input.sourceContext),
+          result: QUEUED,
+          events: [],
+          normalizedAt: null,
+        }
+      : await this.normalizeToEvents(payload, hint, {
+          tenantId: input.tenantId,
+          rawId,
+          source: input.source,
+          receivedAt,
+          resolveContext: input.resolveContext,
+          sourceContext: input.sourceContext,
+        });
     const dedupeId = input.idempotencyKey
       ? `idem:${input.idempotencyKey}`
       : (identification.providerEventId ?? `sha256:${payloadSha256}`);
@@ -265,7 +301,12 @@ export class IntakeService {
       status: result.status,
       error: result.note,
       attempts: result.status === 'unprocessed' ? 1 : 0,
-      next_attempt_at: result.status === 'unprocessed' ? new Date(receivedAt.getTime() + this.deps.retryDelayMs) : null,
+      next_attempt_at:
+        result.status === 'unprocessed'
+          ? new Date(receivedAt.getTime() + this.deps.retryDelayMs)
+          : result.status === 'queued'
+            ? receivedAt
+            : null,
       endpoint_id: input.endpointId ?? null,
       received_at: receivedAt,
       processed_at: result.status === 'unprocessed' ? null : normalizedAt,
@@ -273,7 +314,9 @@ export class IntakeService {
     return { raw, events, result, provider: identification.provider, dedupeId };
   }
 
+  /** A queued record is counted when the queue worker settles it, under the status it then gets. */
   private countStored(source: IngestSource, { provider, result }: PreparedRecord): void {
+    if (result.status === 'queued') return;
     this.deps.metrics.eventsIngested.inc({ provider, source, status: result.status });
     this.countUnmapped(provider, result.events);
   }
@@ -308,14 +351,21 @@ export class IntakeService {
     };
   }
 
-  /** identify → normalize → canonical events: the one normalization path of the intake and of retries/replays. */
-  private async normalizeToEvents(payload: unknown, hint: string | undefined, target: NormalizeTarget) {
-    const likely = target.sourceContext?.likelyProvider;
-    const identification = identify(
+  private identifyPayload(payload: unknown, hint: string | undefined, sourceContext: SourceContext | undefined) {
+    const likely = sourceContext?.likelyProvider;
+    return identify(
       this.deps.registry,
       payload,
       hint ?? (likely !== undefined && this.deps.registry.recognises(likely, payload) ? likely : undefined),
     );
+  }
+
+  /**
+   * identify → normalize → canonical events: the one normalization path of the intake, the queue
+   * worker, and retries/replays. Events are stamped when their normalization ends.
+   */
+  private async normalizeToEvents(payload: unknown, hint: string | undefined, target: NormalizeTarget) {
+    const identification = this.identifyPayload(payload, hint, target.sourceContext);
     const result: NormalizeResult = await normalizePayload(
       identification,
       payload,
@@ -394,6 +444,61 @@ export class IntakeService {
     const current = await this.deps.rawEvents.findById(raw.tenantId, raw.id);
     if (!current) throw new AppError('not_found', `No raw event ${raw.id}`);
     return { applied, rawEvent: current, events: await this.deps.paymentEvents.findByRawEvent(raw.tenantId, raw.id) };
+  }
+
+  /**
+   * One pass of the queue worker: claims up to `limit` due queued raw events, oldest first, for
+   * `leaseMs`; normalizes and scores them; writes them with their new state in one transaction
+   * (EventWriter.settleQueued). One that cannot be normalized becomes `unprocessed`, for the retry
+   * worker. Returns how many it claimed.
+   */
+  async drainQueue(limit: number, leaseMs: number, resolveContextFor?: ResolveContextLookup): Promise<number> {
+    const now = this.clock();
+    const claimed = await this.deps.rawEvents.claimQueued(now, new Date(now.getTime() + leaseMs), limit);
+    if (claimed.length === 0) return 0;
+    const outcomes = await Promise.all(claimed.map((raw) => this.settleQueued(raw, resolveContextFor)));
+    await this.deps.hooks.beforeStore(outcomes.flatMap((o) => o.events));
+    const settled = await this.deps.writer.settleQueued(outcomes);
+    this.deps.hooks.afterStore(settled.flatMap((o) => o.events));
+    for (const o of settled) {
+      this.deps.metrics.eventsIngested.inc({ provider: o.provider, source: o.raw.source, status: o.changes.status });
+      this.countUnmapped(o.provider, o.drafts);
+    }
+    return claimed.length;
+  }
+
+  private async settleQueued(raw: RawEvent, resolveContextFor?: ResolveContextLookup): Promise<QueuedOutcome> {
+    const hint = raw.provider && this.deps.registry.get(raw.provider) ? raw.provider : undefined;
+    const parsed = parseStored(raw);
+    const { identification, result, events, normalizedAt } =
+      'error' in parsed
+        ? {
+            identification: null,
+            result: { status: 'unprocessed' as const, events: [], note: parsed.error },
+            events: [],
+            normalizedAt: null,
+          }
+        : await this.normalizeToEvents(parsed.payload, hint, {
+            tenantId: raw.tenantId,
+            rawId: raw.id,
+            source: raw.source,
+            receivedAt: raw.receivedAt,
+            resolveContext: await resolveContextFor?.(raw),
+          });
+    const failed = result.status === 'unprocessed';
+    return {
+      raw,
+      provider: identification?.provider ?? raw.provider ?? 'unknown',
+      changes: {
+        status: result.status,
+        error: result.note,
+        attempts: failed ? 1 : 0,
+        next_attempt_at: failed ? new Date(this.clock().getTime() + this.deps.retryDelayMs) : null,
+        processed_at: failed ? null : normalizedAt,
+      },
+      events,
+      drafts: result.events,
+    };
   }
 
   /** The stored originals of many duplicates: two queries whatever their number. */

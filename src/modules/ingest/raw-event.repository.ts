@@ -45,6 +45,14 @@ const insertIgnoringDuplicatesText = `${PREPARED_STATEMENT_MARKER}
   WHERE provider IS NULL OR provider_event_id IS NULL OR id IN (SELECT raw_event_id FROM keyed)
   RETURNING id`;
 
+const settleQueuedText = `${PREPARED_STATEMENT_MARKER}
+  UPDATE raw_events r SET status = x.status, error = x.error, attempts = x.attempts,
+    next_attempt_at = x.next_attempt_at, processed_at = x.processed_at
+  FROM json_to_recordset($1::json) AS x(id text, received_at timestamptz, claimed_until timestamptz, status text,
+    error text, attempts integer, next_attempt_at timestamptz, processed_at timestamptz)
+  WHERE r.id = x.id AND r.received_at = x.received_at AND r.status = 'queued' AND r.next_attempt_at = x.claimed_until
+  RETURNING r.id`;
+
 /** How findByDedupeKeys keys its answer. */
 export function dedupeKeyOf(provider: string, providerEventId: string): string {
   return `${provider}\u0000${providerEventId}`;
@@ -149,6 +157,52 @@ export class RawEventRepository {
       .where('tenant_id', '=', tenantId)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /**
+   * Claims the oldest due queued events for one worker, as claimDue does for retries: their
+   * `next_attempt_at` moves to `leaseUntil`, so a worker that dies mid-pass only delays them. They
+   * are normalized and scored outside any transaction (scoring reads the database, and the embedded
+   * store has one connection), so the claim is a row version of its own rather than a held lock.
+   */
+  async claimQueued(now: Date, leaseUntil: Date, limit: number): Promise<RawEvent[]> {
+    const result = await sql<RawEventRow>`
+      UPDATE raw_events SET next_attempt_at = ${leaseUntil}
+      WHERE (id, received_at) IN (
+        SELECT id, received_at FROM raw_events
+        WHERE status = 'queued' AND next_attempt_at <= ${now}
+        ORDER BY next_attempt_at, id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING *`.execute(this.db);
+    return result.rows.map(rowToRawEvent);
+  }
+
+  /**
+   * The new state of many claimed queued events, in one statement; only those still under this
+   * claim (`claimedUntil`) change. Returns their ids: an event whose claim ran out and was taken by
+   * another worker is that worker's to settle.
+   */
+  async settleQueued(
+    trx: Transaction<Database>,
+    rows: (Required<Pick<RawEventUpdate, 'status' | 'error' | 'attempts' | 'next_attempt_at' | 'processed_at'>> & {
+      id: string;
+      received_at: Date;
+      claimed_until: Date;
+    })[],
+  ): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const result = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(settleQueuedText, [JSON.stringify(rows)]));
+    return new Set(result.rows.map((r) => r.id));
+  }
+
+  /** The backlog of the intake queue, all tenants: how many wait, and since when the oldest has. */
+  async queueBacklog(): Promise<{ depth: number; oldestReceivedAt: Date | null }> {
+    const row = await sql<{ n: string; oldest: string | Date | null }>`
+      SELECT count(*) AS n, min(received_at) AS oldest FROM raw_events WHERE status = 'queued'`.execute(this.db);
+    const first = row.rows[0];
+    return { depth: Number(first?.n ?? 0), oldestReceivedAt: toDateOrNull(first?.oldest ?? null) };
   }
 
   /**

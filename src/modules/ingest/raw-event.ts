@@ -1,4 +1,5 @@
-export const rawEventStatuses = ['normalized', 'unprocessed', 'ignored', 'dead', 'discarded'] as const;
+/** `queued`: accepted with `Prefer: respond-async`, stored durably, not yet normalized (the queue worker's). */
+export const rawEventStatuses = ['queued', 'normalized', 'unprocessed', 'ignored', 'dead', 'discarded'] as const;
 export type RawEventStatus = (typeof rawEventStatuses)[number];
 
 export const ingestSources = ['api', 'webhook', 'batch', 'datalake', 'cli'] as const;

@@ -104,6 +104,10 @@ export const configSchema = z.object({
   OUTBOUND_ALLOW_PRIVATE: booleanFromEnv.default(false),
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   WORKER_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  /** How often a worker looks for events other processes queued (its own it drains at once). */
+  INTAKE_QUEUE_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  /** How long a queue worker's claim holds: a worker that dies mid-pass delays its events this long. */
+  INTAKE_QUEUE_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   RUN_WORKER_IN_SERVER: booleanFromEnv.optional(),
   ALERT_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   ROLLUP_MINUTE_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),

@@ -14,6 +14,8 @@ export class PollingLoop {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
+  /** A wake() during a pass: the next pass runs at once, as there may be work the pass did not see. */
+  private woken = false;
 
   constructor(
     private readonly pass: () => Promise<number>,
@@ -23,6 +25,18 @@ export class PollingLoop {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Runs the next pass now instead of after the poll pause (new work is known to be waiting). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.woken = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.schedule(0);
   }
 
@@ -47,7 +61,9 @@ export class PollingLoop {
         )
         .then((handled) => {
           this.running = null;
-          this.schedule(handled >= this.options.fullBatch ? 0 : this.options.pollMs);
+          const again = handled >= this.options.fullBatch || this.woken;
+          this.woken = false;
+          this.schedule(again ? 0 : this.options.pollMs);
         });
     }, delayMs);
     this.timer.unref();

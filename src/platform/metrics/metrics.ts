@@ -33,6 +33,12 @@ export interface HeldKeys {
   max: number;
 }
 
+/** The intake queue's backlog as the database holds it (a port: metrics knows no module). */
+export interface QueueBacklog {
+  depth: number;
+  oldestReceivedAt: Date | null;
+}
+
 /** Lines about unmapped provider codes per minute at most: tenants choose those codes, so they must not flood the log either. */
 const UNMAPPED_LOG_LINES_PER_MINUTE = 60;
 
@@ -133,8 +139,48 @@ export function createMetrics(options: MetricsOptions) {
     'Velocity-history keys held in process memory before the least recently seen are evicted',
     (keys) => keys.max,
   );
+  let readBacklog: (() => Promise<QueueBacklog>) | null = null;
+  // A scrape collects its gauges together: one read of the backlog serves both.
+  let reading: Promise<QueueBacklog> | null = null;
+  const backlog = (): Promise<QueueBacklog> | null => {
+    if (!readBacklog) return null;
+    reading ??= readBacklog().finally(() => {
+      reading = null;
+    });
+    return reading;
+  };
+  const backlogGauge = (name: string, help: string, value: (b: QueueBacklog) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const pending = backlog();
+        if (!pending) return;
+        try {
+          this.set(value(await pending));
+        } catch {
+          // The database is down: no sample rather than a stale one (its own alerts say why).
+          this.reset();
+        }
+      },
+    });
+  backlogGauge(
+    'paylens_intake_queue_depth',
+    'Raw events accepted with Prefer: respond-async, stored and not yet normalized (all tenants)',
+    (b) => b.depth,
+  );
+  backlogGauge(
+    'paylens_intake_queue_age_seconds',
+    'How long the oldest queued raw event has waited for the queue worker (0 when none waits)',
+    (b) => (b.oldestReceivedAt ? Math.max(0, (Date.now() - b.oldestReceivedAt.getTime()) / 1000) : 0),
+  );
   return {
     registry,
+    /** Reads the intake queue's backlog at each scrape. */
+    intakeQueue(read: () => Promise<QueueBacklog>): void {
+      readBacklog = read;
+    },
     risk: {
       /** One verdict: its score and decision, labelled by closed sets only (never the tenant). */
       observe(verdict: { score: number; decision: string; source: string }): void {

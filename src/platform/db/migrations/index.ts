@@ -14,6 +14,7 @@ import * as m070 from './070_access.js';
 import * as m080 from './080_event_partitions.js';
 import * as m090 from './090_transactional_id_index.js';
 import * as m100 from './100_rollup_shards.js';
+import * as m110 from './110_intake_queue.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '080_event_partitions': m080,
   '090_transactional_id_index': m090,
   '100_rollup_shards': m100,
+  '110_intake_queue': m110,
 };
 
 export const migrationProvider: MigrationProvider = {
