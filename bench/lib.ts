@@ -118,6 +118,17 @@ export function startPaylens(env: Record<string, string>): ChildProcess {
   );
 }
 
+/** `paylens worker` (the queue and retry workers) from the same build or sources as startPaylens. */
+export function startPaylensWorker(env: Record<string, string>): ChildProcess {
+  const withDefaults = { METRICS_PORT: '0', ...env };
+  const built = fileURLToPath(new URL('../src/entrypoints/cli.js', import.meta.url));
+  if (existsSync(built)) return startNode([built, 'worker'], withDefaults);
+  return startNode(
+    ['--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/cli.ts', import.meta.url)), 'worker'],
+    withDefaults,
+  );
+}
+
 /**
  * An embedded Paylens server (PGlite, in-process velocity: DATABASE_URL and REDIS_URL cleared) on a new
  * data directory and a free port, answering /health/live; `stop` ends it and removes the directory.
