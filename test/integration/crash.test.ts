@@ -54,6 +54,47 @@ function killed(child: ChildProcess): Promise<void> {
 
 const post = (base: string, body: string) => postEventOverHttp(base, API_KEY, body, AbortSignal.timeout(10_000));
 
+/**
+ * CONCURRENCY clients posting distinct events to `base` for LOAD_MS, then kill -9 of `child`: every
+ * event sent, and the ids of those `acknowledged` (any 2xx by default) before the kill.
+ */
+async function loadThenKill(
+  base: string,
+  child: ChildProcess,
+  headers: Record<string, string> = {},
+  acknowledged: (status: number) => boolean = (status) => status >= 200 && status < 300,
+): Promise<{ sent: { id: string; body: string }[]; acked: Set<string> }> {
+  const sent: { id: string; body: string }[] = [];
+  const acked = new Set<string>();
+  let stop = false;
+  const client = async () => {
+    while (!stop) {
+      const event = stripeEvent('charge.succeeded', charge({ amount: 1000 + sent.length }));
+      const item = { id: event.id as string, body: JSON.stringify(event) };
+      sent.push(item);
+      try {
+        const res = await fetch(`${base}/v1/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...headers },
+          body: item.body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (acknowledged(res.status)) acked.add(item.id);
+        await res.arrayBuffer();
+      } catch {
+        // The server is gone: this one was never acknowledged.
+        return;
+      }
+    }
+  };
+  const clients = Array.from({ length: CONCURRENCY }, client);
+  await new Promise((r) => setTimeout(r, LOAD_MS));
+  await killed(child);
+  stop = true;
+  await Promise.all(clients);
+  return { sent, acked };
+}
+
 describe('a server killed under load', { tags: ['postgres'] }, () => {
   const children: ChildProcess[] = [];
   afterAll(async () => {
@@ -68,29 +109,7 @@ describe('a server killed under load', { tags: ['postgres'] }, () => {
       const first = await startServer(databaseUrl);
       children.push(first.child);
 
-      const sent: { id: string; body: string }[] = [];
-      const acked = new Set<string>();
-      let stop = false;
-      const client = async () => {
-        while (!stop) {
-          const event = stripeEvent('charge.succeeded', charge({ amount: 1000 + sent.length }));
-          const item = { id: event.id as string, body: JSON.stringify(event) };
-          sent.push(item);
-          try {
-            const res = await post(first.base, item.body);
-            if (res.status >= 200 && res.status < 300) acked.add(item.id);
-            await res.arrayBuffer();
-          } catch {
-            // The server is gone: this one was never acknowledged.
-            return;
-          }
-        }
-      };
-      const clients = Array.from({ length: CONCURRENCY }, client);
-      await new Promise((r) => setTimeout(r, LOAD_MS));
-      await killed(first.child);
-      stop = true;
-      await Promise.all(clients);
+      const { sent, acked } = await loadThenKill(first.base, first.child);
       expect(acked.size).toBeGreaterThan(0);
 
       const db = new pg.Client({ connectionString: databaseUrl });
@@ -149,35 +168,12 @@ describe('a server killed under load', { tags: ['postgres'] }, () => {
       const env = { RUN_WORKER_IN_SERVER: 'true', INTAKE_QUEUE_LEASE_MS: '2000' };
       const first = await startServer(databaseUrl, env);
       children.push(first.child);
-      const acked = new Set<string>();
-      let stop = false;
-      let n = 0;
-      const client = async () => {
-        while (!stop) {
-          const event = stripeEvent('charge.succeeded', charge({ amount: 1000 + n++ }));
-          try {
-            const res = await fetch(`${first.base}/v1/events`, {
-              method: 'POST',
-              headers: {
-                authorization: `Bearer ${API_KEY}`,
-                'content-type': 'application/json',
-                prefer: 'respond-async',
-              },
-              body: JSON.stringify(event),
-              signal: AbortSignal.timeout(10_000),
-            });
-            if (res.status === 202) acked.add(event.id as string);
-            await res.arrayBuffer();
-          } catch {
-            return;
-          }
-        }
-      };
-      const clients = Array.from({ length: CONCURRENCY }, client);
-      await new Promise((r) => setTimeout(r, LOAD_MS));
-      await killed(first.child);
-      stop = true;
-      await Promise.all(clients);
+      const { acked } = await loadThenKill(
+        first.base,
+        first.child,
+        { prefer: 'respond-async' },
+        (status) => status === 202,
+      );
       expect(acked.size).toBeGreaterThan(0);
 
       const db = new pg.Client({ connectionString: databaseUrl });

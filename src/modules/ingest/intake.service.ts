@@ -390,30 +390,34 @@ export class IntakeService {
     return { identification, result, events, normalizedAt };
   }
 
+  /** A stored raw event's payload through normalization (queue worker, retries, replays); its provider is the hint. */
+  private async normalizeStored(raw: RawEvent, resolveContext: ResolveContext | undefined) {
+    const hint = raw.provider && this.deps.registry.get(raw.provider) ? raw.provider : undefined;
+    const parsed = parseStored(raw);
+    if ('error' in parsed)
+      return {
+        identification: null,
+        result: { status: 'unprocessed' as const, events: [], note: parsed.error },
+        events: [],
+        normalizedAt: this.clock(),
+      };
+    return this.normalizeToEvents(parsed.payload, hint, {
+      tenantId: raw.tenantId,
+      rawId: raw.id,
+      source: raw.source,
+      receivedAt: raw.receivedAt,
+      resolveContext,
+    });
+  }
+
   /**
    * Runs a stored raw event through normalization again (retry worker, dead-letter replay): the
    * new status and its events are written in one transaction, guarded so that concurrent attempts on
    * the same event write its events once.
    */
   async reprocess(raw: RawEvent, policy: ReprocessPolicy): Promise<ReprocessResult> {
-    const hint = raw.provider && this.deps.registry.get(raw.provider) ? raw.provider : undefined;
-    const parsed = parseStored(raw);
     const attempts = raw.attempts + 1;
-    const { identification, result, events, normalizedAt } =
-      'error' in parsed
-        ? {
-            identification: null,
-            result: { status: 'unprocessed' as const, events: [], note: parsed.error },
-            events: [],
-            normalizedAt: this.clock(),
-          }
-        : await this.normalizeToEvents(parsed.payload, hint, {
-            tenantId: raw.tenantId,
-            rawId: raw.id,
-            source: raw.source,
-            receivedAt: raw.receivedAt,
-            resolveContext: policy.resolveContext,
-          });
+    const { identification, result, events, normalizedAt } = await this.normalizeStored(raw, policy.resolveContext);
     const failed = result.status === 'unprocessed';
     const status: RawEventStatus = failed
       ? raw.status === 'dead' || attempts >= policy.maxAttempts
@@ -468,23 +472,10 @@ export class IntakeService {
   }
 
   private async settleQueued(raw: RawEvent, resolveContextFor?: ResolveContextLookup): Promise<QueuedOutcome> {
-    const hint = raw.provider && this.deps.registry.get(raw.provider) ? raw.provider : undefined;
-    const parsed = parseStored(raw);
-    const { identification, result, events, normalizedAt } =
-      'error' in parsed
-        ? {
-            identification: null,
-            result: { status: 'unprocessed' as const, events: [], note: parsed.error },
-            events: [],
-            normalizedAt: null,
-          }
-        : await this.normalizeToEvents(parsed.payload, hint, {
-            tenantId: raw.tenantId,
-            rawId: raw.id,
-            source: raw.source,
-            receivedAt: raw.receivedAt,
-            resolveContext: await resolveContextFor?.(raw),
-          });
+    const { identification, result, events, normalizedAt } = await this.normalizeStored(
+      raw,
+      await resolveContextFor?.(raw),
+    );
     const failed = result.status === 'unprocessed';
     return {
       raw,

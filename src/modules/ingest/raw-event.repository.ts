@@ -160,23 +160,12 @@ export class RawEventRepository {
   }
 
   /**
-   * Claims the oldest due queued events for one worker, as claimDue does for retries: their
-   * `next_attempt_at` moves to `leaseUntil`, so a worker that dies mid-pass only delays them. They
-   * are normalized and scored outside any transaction (scoring reads the database, and the embedded
-   * store has one connection), so the claim is a row version of its own rather than a held lock.
+   * Claims the oldest due queued events for one worker, as claimDue does for retries. They are
+   * normalized and scored outside any transaction (scoring reads the database, and the embedded store
+   * has one connection), so the claim is a row version of its own rather than a held lock.
    */
-  async claimQueued(now: Date, leaseUntil: Date, limit: number): Promise<RawEvent[]> {
-    const result = await sql<RawEventRow>`
-      UPDATE raw_events SET next_attempt_at = ${leaseUntil}
-      WHERE (id, received_at) IN (
-        SELECT id, received_at FROM raw_events
-        WHERE status = 'queued' AND next_attempt_at <= ${now}
-        ORDER BY next_attempt_at, id
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING *`.execute(this.db);
-    return result.rows.map(rowToRawEvent);
+  claimQueued(now: Date, leaseUntil: Date, limit: number): Promise<RawEvent[]> {
+    return this.claim('queued', now, leaseUntil, limit);
   }
 
   /**
@@ -205,17 +194,28 @@ export class RawEventRepository {
     return { depth: Number(first?.n ?? 0), oldestReceivedAt: toDateOrNull(first?.oldest ?? null) };
   }
 
+  /** Claims due unprocessed events for one retry worker (see claim). */
+  claimDue(now: Date, leaseUntil: Date, limit: number): Promise<RawEvent[]> {
+    return this.claim('unprocessed', now, leaseUntil, limit);
+  }
+
   /**
-   * Claims due unprocessed events for one worker: their next attempt moves to `leaseUntil`, so a
-   * worker that dies mid-attempt only delays them. SKIP LOCKED lets several workers claim at once
+   * Claims due events in `status` for one worker: their `next_attempt_at` moves to `leaseUntil`, so
+   * a worker that dies mid-pass only delays them. SKIP LOCKED lets several workers claim at once
    * without waiting on or double-claiming each other's rows.
    */
-  async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<RawEvent[]> {
+  private async claim(
+    status: 'queued' | 'unprocessed',
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+  ): Promise<RawEvent[]> {
     const result = await sql<RawEventRow>`
       UPDATE raw_events SET next_attempt_at = ${leaseUntil}
-      WHERE id IN (
-        SELECT id FROM raw_events
-        WHERE status = 'unprocessed' AND next_attempt_at <= ${now}
+      WHERE (id, received_at) IN (
+        SELECT id, received_at FROM raw_events
+        -- A literal, not a parameter, so the planner can match the partial index of that status.
+        WHERE status = ${sql.lit(status)} AND next_attempt_at <= ${now}
         ORDER BY next_attempt_at, id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED
