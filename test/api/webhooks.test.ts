@@ -226,6 +226,28 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
     expect(await rawCount()).toBe(before);
   });
 
+  it('an endpoint with respondAsync acknowledges a verified delivery once stored, and the queue worker settles it', async () => {
+    const secret = 'whsec_respond_async';
+    const created = (await createEndpoint(t.app, t.apiKey, { provider: 'stripe', secret, respondAsync: true })).json();
+    expect(created.respondAsync).toBe(true);
+    const body = JSON.stringify(stripeEvent('charge.succeeded', charge({ amount: 4_242 })));
+    const signed = () => ({ 'stripe-signature': stripeSignature(body, secret, nowSeconds()) });
+    expect((await deliver(created.url, body, { 'stripe-signature': 't=1,v1=00' })).statusCode).toBe(401);
+
+    const res = await deliver(created.url, body, signed());
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ received: true, status: 'queued', replayed: false });
+    const rawEventId = res.json().rawEventId as string;
+    expect(await t.container.paymentEvents.findByRawEvent(t.tenantId, rawEventId)).toEqual([]);
+
+    expect(await t.container.queueWorker.runOnce()).toBe(1);
+    const [event] = await t.container.paymentEvents.findByRawEvent(t.tenantId, rawEventId);
+    expect(event).toMatchObject({ source: 'webhook', amountMinor: 4_242 });
+    expect(event!.risk).not.toBeNull();
+    const again = await deliver(created.url, body, signed());
+    expect(again.json()).toEqual({ received: true, rawEventId, status: 'normalized', replayed: true });
+  });
+
   it('rejects bad signatures with 401 invalid_signature, stores nothing and counts them', async () => {
     const secret = 'whsec_correct_secret';
     const { url } = (await createEndpoint(t.app, t.apiKey, { provider: 'stripe', secret })).json();
@@ -580,6 +602,40 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
       currency: 'BRL',
       status: 'approved',
     });
+  });
+
+  it('Mercado Pago with respondAsync: acknowledged before the payment is fetched; the queue worker fetches it', async () => {
+    const secret = 'mp-async-secret';
+    const accessToken = `APP_USR-${randomBytes(8).toString('hex')}`;
+    const endpoint = (
+      await createEndpoint(t.app, t.apiKey, {
+        provider: 'mercadopago',
+        secret,
+        settings: { accessToken, apiBaseUrl: fakeApiUrl },
+        respondAsync: true,
+      })
+    ).json();
+    const resource = mercadoPagoPayment({ transaction_amount: 56.78, currency_id: 'BRL' });
+    const paymentId = String(resource.id);
+    mercadoPagoPayments.set(paymentId, resource);
+    const ts = String(nowSeconds());
+    const headers = {
+      'x-request-id': 'async-req-1',
+      'x-signature': `ts=${ts},v1=${hmacSha256(secret, `id:${paymentId};request-id:async-req-1;ts:${ts};`).toString('hex')}`,
+    };
+    const res = await deliver(
+      `${endpoint.url}?data.id=${paymentId}&type=payment`,
+      JSON.stringify(mercadoPagoNotification(paymentId)),
+      headers,
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ received: true, status: 'queued' });
+    expect(seenAuthorizations).not.toContain(`Bearer ${accessToken}`);
+
+    expect(await t.container.queueWorker.runOnce()).toBe(1);
+    expect(seenAuthorizations).toContain(`Bearer ${accessToken}`);
+    const [event] = await eventsOf(res.json().rawEventId);
+    expect(event).toMatchObject({ provider: 'mercadopago', amountMinor: 5678, currency: 'BRL', status: 'approved' });
   });
 
   it('PayPal: verifies the RSA transmission signature against the configured certificate and webhookId', async () => {

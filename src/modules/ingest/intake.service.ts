@@ -38,8 +38,10 @@ export interface IngestInput {
   /** What the source knows beyond the payload (a data-lake row's columns and hints). */
   sourceContext?: SourceContext | undefined;
   /**
-   * `Prefer: respond-async`: store the masked payload as `queued` and answer; the queue worker
-   * normalizes and scores it. Only for sources whose normalization needs nothing but the payload.
+   * `Prefer: respond-async`, or a webhook endpoint set so: store the masked payload as `queued` and
+   * answer; the queue worker normalizes and scores it with what the raw event keeps (its endpoint's
+   * settings come back through resolveContextFor). A source context is not kept: the data lake
+   * does not queue.
    */
   respondAsync?: boolean | undefined;
 }

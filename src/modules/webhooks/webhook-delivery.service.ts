@@ -77,6 +77,7 @@ export class WebhookDeliveryService {
       providerHint: endpoint.provider,
       endpointId: endpoint.id,
       resolveContext: { settings: endpoint.settings, http: this.deps.http },
+      respondAsync: endpoint.respondAsync,
     });
   }
 

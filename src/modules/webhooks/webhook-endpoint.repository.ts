@@ -13,6 +13,7 @@ export interface WebhookEndpointRow {
   previousSecretExpiresAt: Date | null;
   settings: Record<string, unknown>;
   settingsCiphertext: string | null;
+  respondAsync: boolean;
   createdAt: Date;
   secretRotatedAt: Date | null;
 }
@@ -28,6 +29,7 @@ function toRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRow {
     previousSecretExpiresAt: toDateOrNull(row.previous_secret_expires_at),
     settings: row.settings,
     settingsCiphertext: row.settings_ciphertext,
+    respondAsync: row.respond_async,
     createdAt: toDate(row.created_at),
     secretRotatedAt: toDateOrNull(row.secret_rotated_at),
   };
@@ -41,6 +43,7 @@ export interface NewWebhookEndpoint {
   secretCiphertext: string;
   settings: Record<string, unknown>;
   settingsCiphertext: string | null;
+  respondAsync: boolean;
   createdAt: Date;
 }
 
@@ -68,6 +71,7 @@ export class WebhookEndpointRepository {
         previous_secret_expires_at: null,
         settings: JSON.stringify(endpoint.settings),
         settings_ciphertext: endpoint.settingsCiphertext,
+        respond_async: endpoint.respondAsync,
         created_at: endpoint.createdAt,
         secret_rotated_at: null,
         deleted_at: null,

@@ -16,6 +16,7 @@ export interface WebhookEndpoint {
   url: string;
   description: string | null;
   settings: Record<string, unknown>;
+  respondAsync: boolean;
   createdAt: Date;
   secretRotatedAt: Date | null;
   previousSecretExpiresAt: Date | null;
@@ -30,6 +31,7 @@ export interface DeliveryEndpoint {
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
   settings: Record<string, unknown>;
+  respondAsync: boolean;
 }
 
 export interface CreateEndpointInput {
@@ -37,6 +39,7 @@ export interface CreateEndpointInput {
   secret: string;
   description?: string | undefined;
   settings?: Record<string, unknown> | undefined;
+  respondAsync?: boolean | undefined;
 }
 
 export type EndpointOutcome =
@@ -61,6 +64,7 @@ function present(row: WebhookEndpointRow): WebhookEndpoint {
     url: webhookUrl(row.provider, row.id),
     description: row.description,
     settings: row.settings,
+    respondAsync: row.respondAsync,
     createdAt: row.createdAt,
     secretRotatedAt: row.secretRotatedAt,
     previousSecretExpiresAt: row.previousSecretExpiresAt,
@@ -119,6 +123,7 @@ export class WebhookEndpointService {
       secretCiphertext: box.encrypt(input.secret, secretAad(id)),
       settings: readable,
       settingsCiphertext: sensitive ? box.encrypt(JSON.stringify(sensitive), settingsAad(id)) : null,
+      respondAsync: input.respondAsync ?? false,
       createdAt: this.deps.clock(),
     });
     this.cache.delete(id);
@@ -221,6 +226,7 @@ export class WebhookEndpointService {
           : null,
         previousSecretExpiresAt: row.previousSecretExpiresAt,
         settings: mergeSettings(row.settings, sensitive),
+        respondAsync: row.respondAsync,
       };
     } catch {
       // A wrong or changed PAYLENS_ENCRYPTION_KEY: the caller answers 503 so the provider retries later.

@@ -14,6 +14,8 @@ export interface WebhookEndpointsTable {
   settings: ColumnType<Record<string, unknown>, string, string>;
   /** Sensitive provider settings (access tokens, client secrets) as one encrypted JSON object. */
   settings_ciphertext: string | null;
+  /** Acknowledge deliveries once stored, before normalization (migration 120). */
+  respond_async: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: GeneratedTimestamp;
   secret_rotated_at: NullableTimestamp;
   deleted_at: NullableTimestamp;

@@ -42,6 +42,7 @@ describe('webhook delivery route with any connector', () => {
     previousSecret: 'old',
     previousSecretExpiresAt: new Date('2030-01-01T00:00:00Z'),
     settings: { accessToken: 'tok', apiBaseUrl: 'http://127.0.0.1:9' },
+    respondAsync: false,
   };
   const metrics = createMetrics({ providers: ['acme'] });
   const result: IngestResult = {

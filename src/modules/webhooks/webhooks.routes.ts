@@ -120,6 +120,9 @@ export const webhookEndpointSchema = z.object({
   url: z.string().describe('Path to give the provider, appended to your public base URL'),
   description: z.string().nullable(),
   settings: z.record(z.string(), z.unknown()).describe('Provider settings; credentials show as "[encrypted]"'),
+  respondAsync: z
+    .boolean()
+    .describe('Deliveries are acknowledged once stored, and normalized and scored by the queue worker after'),
   createdAt: z.string(),
   secretRotatedAt: z.string().nullable(),
   previousSecretExpiresAt: z
@@ -193,6 +196,12 @@ export async function webhookEndpointRoutes(
             .describe('The signing secret or key the provider gave you (Adyen: the HMAC key in hex)'),
           description: z.string().max(500).optional(),
           settings: settingsSchema.optional(),
+          respondAsync: z
+            .boolean()
+            .optional()
+            .describe(
+              'Acknowledge each delivery once it is verified and stored (status `queued`), before it is normalized and scored: for providers that time out on slow answers, and for connectors that fetch the payment (Mercado Pago). Default false',
+            ),
         }),
         response: { 201: webhookEndpointSchema, ...problemResponses(400, 401, 422, 503) },
       },

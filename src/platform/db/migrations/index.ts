@@ -15,6 +15,7 @@ import * as m080 from './080_event_partitions.js';
 import * as m090 from './090_transactional_id_index.js';
 import * as m100 from './100_rollup_shards.js';
 import * as m110 from './110_intake_queue.js';
+import * as m120 from './120_webhook_respond_async.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '090_transactional_id_index': m090,
   '100_rollup_shards': m100,
   '110_intake_queue': m110,
+  '120_webhook_respond_async': m120,
 };
 
 export const migrationProvider: MigrationProvider = {
