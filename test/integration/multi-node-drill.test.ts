@@ -12,8 +12,9 @@ import { postEventOverHttp } from './server-process.js';
 /**
  * The multi-node drill: three API processes and two workers behind HAProxy on real PostgreSQL and
  * Redis. During a load of distinct events one API process is killed with SIGKILL (and started
- * again, as an orchestrator would) and Redis is restarted. Every event that got a 2xx must be
- * stored exactly once, and every process must answer afterwards.
+ * again, as an orchestrator would) and Redis is restarted. A third of the events are accepted with
+ * `Prefer: respond-async`, so the two workers settle them from one queue meanwhile. Every event that
+ * got a 2xx must be stored and normalized exactly once, and every process must answer afterwards.
  */
 
 const API_KEY = `pl_${randomBytes(32).toString('base64url')}`;
@@ -216,7 +217,13 @@ describe('multi-node drill', { tags: ['postgres', 'redis', 'haproxy'] }, () => {
           const item = events[next++]!;
           disrupt(next);
           try {
-            const res = await postEventOverHttp(lb.url, API_KEY, item.body, AbortSignal.timeout(60_000));
+            // Every third event is accepted with respond-async: only the two worker processes settle those.
+            const res = await fetch(`${lb.url}/v1/events`, {
+              method: 'POST',
+              headers: next % 3 === 0 ? { ...auth, prefer: 'respond-async' } : auth,
+              body: item.body,
+              signal: AbortSignal.timeout(60_000),
+            });
             await res.arrayBuffer();
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
             if (res.status >= 200 && res.status < 300) acked.add(item.id);
@@ -261,6 +268,15 @@ describe('multi-node drill', { tags: ['postgres', 'redis', 'haproxy'] }, () => {
       let stored: Map<string, number>;
       let normalized: Map<string, number>;
       try {
+        const queued = async () =>
+          Number(
+            (await db.query<{ n: string }>(`SELECT count(*) AS n FROM raw_events WHERE status = 'queued'`)).rows[0]!.n,
+          );
+        await until(
+          async () => ((await queued()) === 0 ? true : null),
+          120_000,
+          () => `the workers to settle the queue:\n${workers.map((w) => w.output()).join('\n')}`,
+        );
         const count = async (table: 'raw_events' | 'payment_events') =>
           new Map(
             (
