@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../database.js';
 import { GroupCommitter, ItemFailure, type GroupCommitOptions } from '../../platform/db/group-commit.js';
 import { isDependencyUnavailable } from '../../platform/resilience/unavailable.js';
@@ -86,9 +86,7 @@ export class EventWriter {
         request.changes,
       );
       if (!applied) return false;
-      await this.hooks.inTransaction(trx, request.events, [
-        this.paymentEvents.writeOf(request.events.map((e, seq) => eventToRow(e, seq))),
-      ]);
+      await this.writeEvents(trx, [request.events]);
       if (request.action)
         await this.rawEvents.recordAction(
           trx,
@@ -120,13 +118,23 @@ export class EventWriter {
         })),
       );
       const ours = outcomes.filter((o) => settled.has(o.raw.id));
-      await this.hooks.inTransaction(
+      await this.writeEvents(
         trx,
-        ours.flatMap((o) => o.events),
-        [this.paymentEvents.writeOf(ours.flatMap((o) => o.events.map((e, seq) => eventToRow(e, seq))))],
+        ours.map((o) => o.events),
       );
       return ours;
     });
+  }
+
+  /**
+   * The events of some raw events and every hook's writes for them, in one statement. `byRaw`: each
+   * raw event's events, in order; seq keeps an event's position within its raw event (an Adyen
+   * delivery holds several).
+   */
+  private writeEvents(trx: Transaction<Database>, byRaw: readonly PaymentEvent[][]): Promise<void> {
+    return this.hooks.inTransaction(trx, byRaw.flat(), [
+      this.paymentEvents.writeOf(byRaw.flatMap((events) => events.map((e, seq) => eventToRow(e, seq)))),
+    ]);
   }
 
   flush(): Promise<void> {
@@ -175,14 +183,11 @@ export class EventWriter {
         trx,
         candidates.map((c) => c.raw),
       );
-      const stored = candidates.filter((c) => ids.has(c.raw.id));
-      // The events and every hook's writes in one statement: with BEGIN, the raw insert (which decides
-      // the duplicates the writes must leave out) and COMMIT, four round trips per group.
-      // seq keeps an event's position within its raw event (an Adyen delivery holds several).
-      await this.hooks.inTransaction(
+      // With BEGIN, the raw insert (which decides the duplicates the writes must leave out), the one
+      // statement of writeEvents and COMMIT: four round trips per group.
+      await this.writeEvents(
         trx,
-        stored.flatMap((c) => c.events),
-        [this.paymentEvents.writeOf(stored.flatMap((c) => c.events.map((e, seq) => eventToRow(e, seq))))],
+        candidates.filter((c) => ids.has(c.raw.id)).map((c) => c.events),
       );
       return ids;
     });

@@ -20,8 +20,8 @@ import type { RawEvent, RawEventStatus, IngestSource } from './raw-event.js';
 import {
   dedupeKeyOf,
   type NewRawEventRow,
+  type QueuedSettlement,
   type RawEventRepository,
-  type RawEventUpdate,
 } from './raw-event.repository.js';
 import type { ResolveContextLookup } from './worker/resolve-context.js';
 
@@ -84,7 +84,7 @@ const QUEUED: PrepareOutcome = { status: 'queued', events: [], note: null };
 export interface QueuedOutcome {
   raw: RawEvent;
   provider: string;
-  changes: Required<Pick<RawEventUpdate, 'status' | 'error' | 'attempts' | 'next_attempt_at' | 'processed_at'>>;
+  changes: QueuedSettlement;
   events: PaymentEvent[];
   drafts: readonly NormalizedEventDraft[];
 }

@@ -65,6 +65,10 @@ export type NewRawEventRow = Insertable<RawEventsTable>;
  */
 export type StoredRawEventRow = NewRawEventRow & { attempts: number };
 export type RawEventUpdate = Updateable<RawEventsTable>;
+/** What settling a queued raw event changes of it. */
+export type QueuedSettlement = Required<
+  Pick<RawEventUpdate, 'status' | 'error' | 'attempts' | 'next_attempt_at' | 'processed_at'>
+>;
 type RawEventRow = Selectable<RawEventsTable>;
 
 export function rowToRawEvent(row: RawEventRow): RawEvent {
@@ -175,11 +179,7 @@ export class RawEventRepository {
    */
   async settleQueued(
     trx: Transaction<Database>,
-    rows: (Required<Pick<RawEventUpdate, 'status' | 'error' | 'attempts' | 'next_attempt_at' | 'processed_at'>> & {
-      id: string;
-      received_at: Date;
-      claimed_until: Date;
-    })[],
+    rows: (QueuedSettlement & { id: string; received_at: Date; claimed_until: Date })[],
   ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const result = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(settleQueuedText, [JSON.stringify(rows)]));
