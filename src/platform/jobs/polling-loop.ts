@@ -16,6 +16,8 @@ export class PollingLoop {
   private stopped = true;
   /** A wake() during a pass: the next pass runs at once, as there may be work the pass did not see. */
   private woken = false;
+  /** The pending timer runs the next pass at once: a wake() then has nothing to do. */
+  private immediate = false;
 
   constructor(
     private readonly pass: () => Promise<number>,
@@ -28,9 +30,12 @@ export class PollingLoop {
     this.schedule(0);
   }
 
-  /** Runs the next pass now instead of after the poll pause (new work is known to be waiting). */
+  /**
+   * Runs the next pass now instead of after the poll pause (new work is known to be waiting). Called
+   * once per accepted request, so it costs a flag when a pass is already running or due.
+   */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.immediate) return;
     if (this.running) {
       this.woken = true;
       return;
@@ -49,8 +54,10 @@ export class PollingLoop {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
+    this.immediate = delayMs === 0;
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.immediate = false;
       this.running = this.pass()
         .then(
           (handled) => handled,
