@@ -486,6 +486,34 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
     await new Promise<void>((resolve) => fakeApi.close(() => resolve()));
   });
 
+  /** A Mercado Pago endpoint on the stand-in API, with a new access token. */
+  async function mercadoPagoEndpoint(secret: string, extra: Record<string, unknown> = {}) {
+    const accessToken = `APP_USR-${randomBytes(8).toString('hex')}`;
+    const endpoint = (
+      await createEndpoint(t.app, t.apiKey, {
+        provider: 'mercadopago',
+        secret,
+        settings: { accessToken, apiBaseUrl: fakeApiUrl },
+        ...extra,
+      })
+    ).json() as { url: string; settings: Record<string, unknown> };
+    return { endpoint, accessToken };
+  }
+
+  /** A payment the stand-in API answers for; its id. */
+  function knownPayment(amount: number): string {
+    const resource = mercadoPagoPayment({ transaction_amount: amount, currency_id: 'BRL' });
+    mercadoPagoPayments.set(String(resource.id), resource);
+    return String(resource.id);
+  }
+
+  /** Mercado Pago's x-signature over the manifest of one delivery. */
+  function mercadoPagoHeaders(key: string, paymentId: string, requestId: string): Record<string, string> {
+    const ts = String(nowSeconds());
+    const manifest = `id:${paymentId};request-id:${requestId};ts:${ts};`;
+    return { 'x-request-id': requestId, 'x-signature': `ts=${ts},v1=${hmacSha256(key, manifest).toString('hex')}` };
+  }
+
   it('registers the connectors these tests cover', () => {
     expect(t.container.registry.ids()).toEqual(
       expect.arrayContaining(['stripe', 'adyen', 'checkout', 'paypal', 'mercadopago']),
@@ -565,24 +593,11 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
 
   it('Mercado Pago: verifies x-signature over the manifest and resolves the payment with the encrypted accessToken', async () => {
     const secret = 'mp-webhook-secret';
-    const accessToken = `APP_USR-${randomBytes(8).toString('hex')}`;
-    const endpoint = (
-      await createEndpoint(t.app, t.apiKey, {
-        provider: 'mercadopago',
-        secret,
-        settings: { accessToken, apiBaseUrl: fakeApiUrl },
-      })
-    ).json();
+    const { endpoint, accessToken } = await mercadoPagoEndpoint(secret);
     expect(endpoint.settings).toEqual({ accessToken: '[encrypted]', apiBaseUrl: fakeApiUrl });
-    const resource = mercadoPagoPayment({ transaction_amount: 12.34, currency_id: 'BRL' });
-    const paymentId = String(resource.id);
-    mercadoPagoPayments.set(paymentId, resource);
+    const paymentId = knownPayment(12.34);
     const body = JSON.stringify(mercadoPagoNotification(paymentId));
-    const ts = String(nowSeconds());
-    const sign = (key: string) => ({
-      'x-request-id': 'b1a2c3d4-req',
-      'x-signature': `ts=${ts},v1=${hmacSha256(key, `id:${paymentId};request-id:b1a2c3d4-req;ts:${ts};`).toString('hex')}`,
-    });
+    const sign = (key: string) => mercadoPagoHeaders(key, paymentId, 'b1a2c3d4-req');
     const url = `${endpoint.url}?data.id=${paymentId}&type=payment`;
 
     const before = await rawCount();
@@ -606,23 +621,9 @@ describe.each(storeKinds())('signed deliveries from every registered provider on
 
   it('Mercado Pago with respondAsync: acknowledged before the payment is fetched; the queue worker fetches it', async () => {
     const secret = 'mp-async-secret';
-    const accessToken = `APP_USR-${randomBytes(8).toString('hex')}`;
-    const endpoint = (
-      await createEndpoint(t.app, t.apiKey, {
-        provider: 'mercadopago',
-        secret,
-        settings: { accessToken, apiBaseUrl: fakeApiUrl },
-        respondAsync: true,
-      })
-    ).json();
-    const resource = mercadoPagoPayment({ transaction_amount: 56.78, currency_id: 'BRL' });
-    const paymentId = String(resource.id);
-    mercadoPagoPayments.set(paymentId, resource);
-    const ts = String(nowSeconds());
-    const headers = {
-      'x-request-id': 'async-req-1',
-      'x-signature': `ts=${ts},v1=${hmacSha256(secret, `id:${paymentId};request-id:async-req-1;ts:${ts};`).toString('hex')}`,
-    };
+    const { endpoint, accessToken } = await mercadoPagoEndpoint(secret, { respondAsync: true });
+    const paymentId = knownPayment(56.78);
+    const headers = mercadoPagoHeaders(secret, paymentId, 'async-req-1');
     const res = await deliver(
       `${endpoint.url}?data.id=${paymentId}&type=payment`,
       JSON.stringify(mercadoPagoNotification(paymentId)),
