@@ -1,5 +1,15 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import {
+  adyenDelivery,
+  adyenItem,
+  refusedItem,
+} from '../../src/modules/normalize/connectors/adyen/__fixtures__/adyen-notifications.js';
+import {
+  checkoutEvent,
+  declinedData,
+} from '../../src/modules/normalize/connectors/checkout/__fixtures__/checkout-events.js';
+import { capture, paypalEvent } from '../../src/modules/normalize/connectors/paypal/__fixtures__/paypal-events.js';
 import { charge, stripeEvent } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
 import {
   appForSuite,
@@ -58,26 +68,71 @@ describe.each(storeKinds())('Prefer: respond-async on %s', (store) => {
     expect(await queueGauges(t)).toEqual({ depth: 0, age: 0 });
   });
 
-  it('gives the same events and verdict as the synchronous path', async () => {
-    // Two new tenants: both verdicts start from an empty history.
+  it('gives the same events and verdicts as the synchronous path, for every provider and an unknown one', async () => {
+    // Two new tenants: both start from an empty history, and get the same deliveries in the same order.
     const syncTenant = await t.newTenant(`sync-twin-${store}`);
     const asyncTenant = await t.newTenant(`async-twin-${store}`);
-    const event = stripeEvent('charge.succeeded', charge({ amount: 98_765 }));
-    const now = await postEvent(t, event, { apiKey: syncTenant.apiKey });
-    expect(now.statusCode).toBe(201);
-    const later = await postEvent(t, event, { apiKey: asyncTenant.apiKey, headers: ASYNC });
-    expect(later.statusCode).toBe(202);
-    await drain(t);
-    const queuedEvents = (
-      await callApi(t, 'GET', `/v1/raw-events/${later.json().rawEvent.id}`, undefined, asyncTenant.apiKey)
-    ).json().events;
+    const deliveries = [
+      stripeEvent('charge.succeeded', charge({ amount: 98_765 })),
+      stripeEvent('charge.succeeded', charge({ amount: 98_766 })),
+      // One Adyen delivery holds several events: their order within it must survive the queue.
+      adyenDelivery([adyenItem(), refusedItem('Not enough balance'), adyenItem({ eventCode: 'CAPTURE' })]),
+      checkoutEvent('payment_declined', declinedData('20051', 'Insufficient Funds')),
+      paypalEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', capture()),
+      // No connector claims it: the heuristic normalizer reads it on both paths.
+      { id: `h-${store}`, monto: '12,50', moneda: 'EUR', estado: 'aprobado', fecha: '2026-11-24T10:00:00Z' },
+    ];
+    const sync = [];
+    for (const d of deliveries) {
+      const res = await postEvent(t, d, { apiKey: syncTenant.apiKey });
+      expect(res.statusCode, res.body).toBe(201);
+      sync.push(res.json().events);
+    }
+    const rawIds = [];
+    for (const d of deliveries) {
+      const res = await postEvent(t, d, { apiKey: asyncTenant.apiKey, headers: ASYNC });
+      expect(res.statusCode, res.body).toBe(202);
+      rawIds.push(res.json().rawEvent.id as string);
+    }
+    expect(await drain(t)).toBe(deliveries.length);
     const comparable = (e: Record<string, unknown>) => {
       const { id: _id, tenantId: _t, rawEventId: _r, receivedAt: _rc, normalizedAt: _n, ...rest } = e;
-      const risk = rest.risk as Record<string, unknown>;
-      return { ...rest, risk: { score: risk.score, decision: risk.decision, reasons: risk.reasons } };
+      const risk = rest.risk as Record<string, unknown> | null;
+      return { ...rest, risk: risk && { score: risk.score, decision: risk.decision, reasons: risk.reasons } };
     };
-    expect(queuedEvents).toHaveLength(1);
-    expect(queuedEvents.map(comparable)).toEqual(now.json().events.map(comparable));
+    for (const [i, rawId] of rawIds.entries()) {
+      const queued = (await callApi(t, 'GET', `/v1/raw-events/${rawId}`, undefined, asyncTenant.apiKey)).json();
+      expect(queued.events.length, `delivery ${i}`).toBeGreaterThan(0);
+      expect(queued.events.map(comparable), `delivery ${i}`).toEqual(sync[i].map(comparable));
+    }
+  });
+
+  it('refuses hostile bodies at the door as the synchronous path does, storing nothing', async () => {
+    const event = JSON.stringify({ id: 'evt_hostile', type: 'charge.succeeded', data: { object: { id: 'ch_X' } } });
+    const cases: [string, string, string, string][] = [
+      ['/v1/events', event.replace('ch_X', 'ch_\\u0000'), 'application/json', 'invalid_body'],
+      ['/v1/events', event.replace('ch_X', 'ch_\\ud800x'), 'application/json', 'invalid_body'],
+      ['/v1/events', `${'['.repeat(5000)}${']'.repeat(5000)}`, 'application/json', 'invalid_body'],
+      ['/v1/events', '{"__proto__": {"polluted": true}}', 'application/json', 'reserved_key'],
+      ['/v1/events', '<!DOCTYPE x [<!ENTITY a "b">]><x><a>&a;</a></x>', 'application/xml', 'invalid_body'],
+      ['/v1/events/batch', `[${event},\n${event.replace('ch_X', 'ch_\\u0000')}]`, 'application/json', 'invalid_body'],
+      ['/v1/events', 'id,amount,currency\nx1,10\u0000,USD\n', 'text/csv', 'invalid_body'],
+    ];
+    const count = async () =>
+      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM raw_events`.execute(t.container.db)).rows[0]!.n);
+    const before = await count();
+    for (const [url, payload, contentType, code] of cases) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': contentType, ...ASYNC },
+        payload,
+      });
+      expect(res.statusCode, `${contentType} ${payload.slice(0, 60)}`).toBe(400);
+      expect(res.json().code, payload.slice(0, 60)).toBe(code);
+    }
+    expect(await count()).toBe(before);
+    expect(await drain(t)).toBe(0);
   });
 
   it('answers a redelivery as a replay, queued or settled, and stores it once', async () => {
