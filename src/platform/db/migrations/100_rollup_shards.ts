@@ -5,6 +5,9 @@ import { sql, type Kysely } from 'kysely';
  * day, so two commits in flight at once (a second transaction on one node, or another node) waited on
  * each other's row locks until the first committed; with each commit writing its own shard they no
  * longer meet. Readers already sum over rows. Existing rows become shard 0.
+ *
+ * The key and counter columns are written out here rather than imported from 040 or the analytics
+ * module (as 040 keeps its own): a migration must mean the same thing after the code moves on.
  */
 const tables = [
   {
