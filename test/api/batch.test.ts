@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   charge,
@@ -66,6 +67,35 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     expect(again.json().items.map((i: { events: { id: string }[] }) => i.events.map((e) => e.id))).toEqual(
       items.slice(0, 300).map((i: { events: { id: string }[] }) => i.events.map((e) => e.id)),
     );
+  });
+
+  it('stores each item as it was sent, byte for byte, multi-byte text and spacing included', async () => {
+    const events = [
+      stripeEvent('charge.succeeded', charge({ amount: 701, description: 'Zoë, café — 東京 💳' })),
+      stripeEvent('charge.succeeded', charge({ amount: 702, description: 'ascii only' })),
+      stripeEvent('charge.succeeded', charge({ amount: 703, description: '𝄞 "quoted", [bracketed]' })),
+    ];
+    const texts = [
+      JSON.stringify(events[0], null, 2),
+      JSON.stringify(events[1]),
+      JSON.stringify(events[2], null, '\t'),
+    ];
+    for (const headers of [{}, { prefer: 'respond-async' }]) {
+      const tenant = await t.newTenant(`verbatim-${store}-${Object.keys(headers).length}`);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/events/batch',
+        headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json', ...headers },
+        payload: `[\n${texts.join(' ,\r\n')}\n]`,
+      });
+      expect(res.statusCode).toBe(200);
+      const { items } = res.json();
+      for (const [i, text] of texts.entries()) {
+        const raw = await t.container.rawEvents.findById(tenant.tenantId, items[i].rawEvent.id);
+        expect(raw?.payload).toBe(text);
+        expect(raw?.payloadSha256).toBe(createHash('sha256').update(text).digest('hex'));
+      }
+    }
   });
 
   it('answers a record the database refuses as that item failing, and stores and answers its neighbours', async () => {

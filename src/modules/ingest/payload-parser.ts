@@ -60,11 +60,11 @@ export function formatOf(contentType: string | undefined): PayloadFormat {
 export function parseAs(format: PayloadFormat, text: string, options: ParseOptions = {}): ParsedBody {
   assertStorableText(text, format);
   if (format === 'xml') assertXmlNesting(text);
-  else if (format !== 'csv') assertJsonNesting(text, format);
+  const delimiters = format === 'json' || format === 'ndjson' ? assertJsonNesting(text, format) : [];
   switch (format) {
     case 'json':
       return options.jsonArrays
-        ? { format, ...parseJsonSequence(text) }
+        ? { format, ...parseJsonSequence(text, delimiters) }
         : { format, records: [singleObject(parseJson(text))], texts: [text], multi: false };
     case 'ndjson':
       return { format, ...parseNdjson(text) };

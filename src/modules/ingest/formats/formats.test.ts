@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../platform/errors/app-error.js';
 import { formatOf, parseAs, parseBody } from '../payload-parser.js';
@@ -36,9 +37,41 @@ describe('payload formats', () => {
     expect(problemOf(() => parseBody('[{"a":1}]', 'application/json')).code).toBe('validation_failed');
     expect(parseBody('[ {"a": 1}, 2 ]', 'application/json', { jsonArrays: true })).toMatchObject({
       records: [{ a: 1 }, 2],
-      texts: ['{"a":1}', '2'],
+      texts: ['{"a": 1}', '2'],
       multi: true,
     });
+  });
+
+  it('stores each element of a JSON array as it was sent, whatever its strings and spacing hold', () => {
+    const body =
+      '[\n  {"note": "a, b ] } [", "q": "say \\"hi\\", \\\\"},\r\n\t[1, [2, {"x": ","}]] ,"s,t" , -1.5e3 ,null]';
+    const parsed = parseBody(body, 'application/json', { jsonArrays: true });
+    expect(parsed.texts).toEqual([
+      '{"note": "a, b ] } [", "q": "say \\"hi\\", \\\\"}',
+      '[1, [2, {"x": ","}]]',
+      '"s,t"',
+      '-1.5e3',
+      'null',
+    ]);
+    expect(parseBody('[]', 'application/json', { jsonArrays: true }).texts).toEqual([]);
+    expect(parseBody(' [ {"a":1} ] ', 'application/json', { jsonArrays: true }).texts).toEqual(['{"a":1}']);
+  });
+
+  it('cuts any JSON array into texts that parse back to its elements (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.jsonValue({ maxDepth: 4 }), { maxLength: 12 }),
+        fc.constantFrom('', ' ', '\n', '\t ', '\r\n  '),
+        (values, space) => {
+          // Reserved names are refused whole (tested above); the cut is what is under test here.
+          fc.pre(!/"(__proto__|constructor|prototype)"/.test(JSON.stringify(values)));
+          const body = `${space}[${space}${values.map((v) => JSON.stringify(v, null, space === '' ? undefined : 1)).join(`${space},${space}`)}${space}]${space}`;
+          const parsed = parseBody(body, 'application/json', { jsonArrays: true });
+          expect(parsed.texts.map((t) => JSON.parse(t) as unknown)).toEqual(parsed.records);
+          expect(parsed.texts.every((t) => t === t.trim())).toBe(true);
+        },
+      ),
+    );
   });
 
   it('locates JSON syntax errors V8 reports without a position', () => {

@@ -128,15 +128,25 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** A JSON object (one record) or array (one record per element, each stored as its own JSON text). */
-export function parseJsonSequence(text: string): RecordList {
+/**
+ * A JSON object (one record) or array (one record per element, each stored as its own text: the
+ * element as sent, cut at `delimiters`, the offsets of the array's `[`, commas and `]` that
+ * assertJsonNesting found).
+ */
+export function parseJsonSequence(text: string, delimiters: readonly number[]): RecordList {
   const value = parseJson(text);
-  if (Array.isArray(value))
-    return { records: value, texts: value.map((v) => JSON.stringify(v) ?? 'null'), multi: true };
+  if (Array.isArray(value)) return { records: value, texts: elementTexts(text, value, delimiters), multi: true };
   if (value === null || typeof value !== 'object') {
     throw new AppError('validation_failed', 'The body must be a JSON object or an array of objects', {
       errors: [{ field: 'body', message: 'expected a JSON object or array' }],
     });
   }
   return { records: [value], texts: [text], multi: false };
+}
+
+/** Each element's text between its delimiters; serialized again only if they do not match the parsed array. */
+function elementTexts(text: string, elements: unknown[], delimiters: readonly number[]): string[] {
+  if (elements.length === 0 || delimiters.length !== elements.length + 1)
+    return elements.map((v) => JSON.stringify(v) ?? 'null');
+  return elements.map((_, i) => text.slice(delimiters[i]! + 1, delimiters[i + 1]).trim());
 }

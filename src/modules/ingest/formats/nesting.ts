@@ -83,8 +83,13 @@ function jsonStringValue(text: string, start: number, end: number, escaped: bool
  * Bracket depth, object keys and escapes of JSON text (NDJSON too), in one pass before parsing, so
  * no walker ever recurses too far, no reserved key reaches an object and no escape decodes to what
  * the database refuses.
+ *
+ * Returns, while it is there, where the elements of a top-level array end: the offsets of its `[`,
+ * of each comma between its elements and of its `]` (meaningless unless the text is one array), so
+ * each element's own text is a slice of the body rather than a second serialization.
  */
-export function assertJsonNesting(text: string, format: string): void {
+export function assertJsonNesting(text: string, format: string): number[] {
+  const topLevel: number[] = [];
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -114,8 +119,13 @@ export function assertJsonNesting(text: string, format: string): void {
       }
     } else if (c === 123 || c === 91) {
       if (++depth > MAX_NESTING) throw tooDeep(format);
-    } else if (c === 125 || c === 93) depth--;
+      if (depth === 1) topLevel.push(i);
+    } else if (c === 125 || c === 93) {
+      if (depth === 1) topLevel.push(i);
+      depth--;
+    } else if (c === 44 && depth === 1) topLevel.push(i);
   }
+  return topLevel;
 }
 
 /**
