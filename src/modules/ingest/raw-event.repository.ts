@@ -9,7 +9,7 @@ import {
 } from 'kysely';
 import type { Database } from '../../database.js';
 import type { RawEventsTable } from './ingest.tables.js';
-import { columnList, jsonRowsText, type ColumnSpec } from '../../platform/db/json-rows.js';
+import { columnList, jsonRowsText, packJsonRows, type ColumnSpec } from '../../platform/db/json-rows.js';
 import { PREPARED_STATEMENT_MARKER } from '../../platform/db/prepared-statements.js';
 import { afterCursor, keysetPage, type KeysetCursor } from '../../platform/db/keyset-cursor.js';
 import type { RawEvent, RawEventStatus } from './raw-event.js';
@@ -22,7 +22,7 @@ const rawEventColumns: ColumnSpec = {
   provider: 'text',
   provider_event_id: 'text',
   content_type: 'text',
-  payload: 'text',
+  payload: 'packed text',
   payload_sha256: 'text',
   status: 'text',
   error: 'text',
@@ -35,7 +35,7 @@ const rawEventColumns: ColumnSpec = {
 
 /** Fixed text (see insertIgnoringDuplicates), so no query is built per group commit. */
 const insertIgnoringDuplicatesText = `${PREPARED_STATEMENT_MARKER}
-  WITH x AS (${jsonRowsText(rawEventColumns, '$1')}),
+  WITH x AS (${jsonRowsText(rawEventColumns, '$1', '$2')}),
   keyed AS (
     INSERT INTO raw_event_keys (tenant_id, provider, provider_event_id, raw_event_id, received_at)
     SELECT tenant_id, provider, provider_event_id, id, received_at FROM x
@@ -120,8 +120,9 @@ export class RawEventRepository {
     rows: StoredRawEventRow[],
   ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
+    const { json, bytes } = packJsonRows(rawEventColumns, rows);
     const inserted = await trx.executeQuery<{ id: string }>(
-      CompiledQuery.raw(insertIgnoringDuplicatesText, [JSON.stringify(rows)]),
+      CompiledQuery.raw(insertIgnoringDuplicatesText, [json, bytes]),
     );
     return new Set(inserted.rows.map((r) => r.id));
   }
