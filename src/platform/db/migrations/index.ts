@@ -16,6 +16,7 @@ import * as m090 from './090_transactional_id_index.js';
 import * as m100 from './100_rollup_shards.js';
 import * as m110 from './110_intake_queue.js';
 import * as m120 from './120_webhook_respond_async.js';
+import * as m130 from './130_intake_log_without_tenant_check.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '100_rollup_shards': m100,
   '110_intake_queue': m110,
   '120_webhook_respond_async': m120,
+  '130_intake_log_without_tenant_check': m130,
 };
 
 export const migrationProvider: MigrationProvider = {
