@@ -248,6 +248,79 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
     expect(again.json()).toEqual({ received: true, rawEventId, status: 'normalized', replayed: true });
   });
 
+  it('PATCH changes respondAsync, the description and one setting, keeping the encrypted credentials it was not sent', async () => {
+    const secret = 'whsec_patch';
+    const accessToken = `APP_USR-${randomBytes(16).toString('hex')}`;
+    const created = (
+      await createEndpoint(t.app, t.apiKey, {
+        provider: 'stripe',
+        secret,
+        description: 'before',
+        settings: { accessToken, webhookId: 'WH-1', signatureToleranceSeconds: 600 },
+      })
+    ).json();
+    const patch = (payload: Record<string, unknown>, id = created.id as string, apiKey = t.apiKey) =>
+      t.app.inject({ method: 'PATCH', url: `/v1/webhook-endpoints/${id}`, headers: auth(apiKey), payload });
+    const body = JSON.stringify(stripeEvent('charge.succeeded', charge({ amount: 3_131 })));
+    const signed = () => ({ 'stripe-signature': stripeSignature(body, secret, nowSeconds()) });
+    expect((await deliver(created.url, body, signed())).json().status).toBe('normalized');
+
+    const changed = await patch({
+      respondAsync: true,
+      description: null,
+      settings: { webhookId: 'WH-2', signatureToleranceSeconds: null },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toMatchObject({
+      id: created.id,
+      respondAsync: true,
+      description: null,
+      settings: { accessToken: '[encrypted]', webhookId: 'WH-2' },
+    });
+    expect(changed.json().settings).not.toHaveProperty('signatureToleranceSeconds');
+    expect(changed.body).not.toContain(accessToken);
+    // The credential it was not sent is still there, decrypted for deliveries, and still encrypted at rest.
+    const delivery = await t.container.webhooks.endpoints.forDelivery(created.id);
+    expect(delivery).toMatchObject({
+      kind: 'found',
+      endpoint: { respondAsync: true, settings: { accessToken, webhookId: 'WH-2' } },
+    });
+    const row = await t.container.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain(accessToken);
+
+    // Deliveries follow at once on this instance: the next one is acknowledged queued.
+    const next = JSON.stringify(stripeEvent('charge.succeeded', charge({ amount: 3_132 })));
+    const queued = await deliver(created.url, next, {
+      'stripe-signature': stripeSignature(next, secret, nowSeconds()),
+    });
+    expect(queued.json()).toMatchObject({ status: 'queued' });
+
+    expect((await patch({ settings: { signatureToleranceSeconds: 0 } })).statusCode).toBe(422);
+    // A URL the server would call is judged as at creation, with the stored settings merged in.
+    const mercadoPago = (
+      await createEndpoint(t.app, t.apiKey, { provider: 'mercadopago', secret: 'mp', settings: { accessToken } })
+    ).json();
+    const toMetadata = await patch({ settings: { apiBaseUrl: 'http://169.254.169.254/latest' } }, mercadoPago.id);
+    expect(toMetadata.statusCode).toBe(422);
+    expect(toMetadata.json().errors[0].field).toBe('body.settings.apiBaseUrl');
+    expect((await patch({})).statusCode).toBe(422);
+    expect((await patch({ secret: 'whsec_not_here' })).statusCode).toBe(422);
+    expect((await patch({ respondAsync: false }, 'whe_missing')).statusCode).toBe(404);
+    const other = await t.newTenant(`patch-other-${store}`);
+    expect((await patch({ respondAsync: false }, created.id, other.apiKey)).statusCode).toBe(404);
+    // Nothing refused changed anything.
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/v1/webhook-endpoints/${created.id}`, headers: auth() })).json(),
+    ).toMatchObject({
+      respondAsync: true,
+      settings: { accessToken: '[encrypted]', webhookId: 'WH-2' },
+    });
+  });
+
   it('rejects bad signatures with 401 invalid_signature, stores nothing and counts them', async () => {
     const secret = 'whsec_correct_secret';
     const { url } = (await createEndpoint(t.app, t.apiKey, { provider: 'stripe', secret })).json();

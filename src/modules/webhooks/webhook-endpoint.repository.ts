@@ -54,6 +54,14 @@ export interface SecretRotation {
   rotatedAt: Date;
 }
 
+/** What an edit of an endpoint changes; absent fields stay as they are. */
+export interface WebhookEndpointChanges {
+  description?: string | null;
+  settings?: Record<string, unknown>;
+  settingsCiphertext?: string | null;
+  respondAsync?: boolean;
+}
+
 /** Every query filters on deleted_at: a soft-deleted endpoint is invisible to the API and to deliveries. */
 export class WebhookEndpointRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -131,6 +139,43 @@ export class WebhookEndpointRepository {
       .returningAll()
       .executeTakeFirst();
     return row ? toRow(row) : null;
+  }
+
+  /**
+   * Reads the endpoint under a row lock and writes what `change` makes of it, in one transaction, so
+   * two edits of its settings (merged with the stored ones) cannot lose one. `change` answers null to
+   * write nothing; null is also the answer when there is no such endpoint.
+   */
+  async update(
+    tenantId: string,
+    id: string,
+    change: (current: WebhookEndpointRow) => Promise<WebhookEndpointChanges | null>,
+  ): Promise<WebhookEndpointRow | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const current = await trx
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('id', '=', id)
+        .where('tenant_id', '=', tenantId)
+        .where('deleted_at', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!current) return null;
+      const changes = await change(toRow(current));
+      if (!changes) return null;
+      const row = await trx
+        .updateTable('webhook_endpoints')
+        .set({
+          ...(changes.description !== undefined ? { description: changes.description } : {}),
+          ...(changes.settings !== undefined ? { settings: JSON.stringify(changes.settings) } : {}),
+          ...(changes.settingsCiphertext !== undefined ? { settings_ciphertext: changes.settingsCiphertext } : {}),
+          ...(changes.respondAsync !== undefined ? { respond_async: changes.respondAsync } : {}),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toRow(row);
+    });
   }
 
   async softDelete(tenantId: string, id: string, at: Date): Promise<boolean> {

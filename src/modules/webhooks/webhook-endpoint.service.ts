@@ -6,8 +6,12 @@ import { MAX_SIGNATURE_TOLERANCE_SECONDS, type Connector } from '../normalize/in
 import type { ConnectorRegistry } from '../normalize/index.js';
 import type { EncryptionKeyProvider } from '../../platform/crypto/encryption-key.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
-import type { WebhookEndpointRepository, WebhookEndpointRow } from './webhook-endpoint.repository.js';
-import { mergeSettings, splitSettings } from './webhook-settings.js';
+import type {
+  WebhookEndpointChanges,
+  WebhookEndpointRepository,
+  WebhookEndpointRow,
+} from './webhook-endpoint.repository.js';
+import { mergePatch, mergeSettings, splitSettings } from './webhook-settings.js';
 
 /** What the API shows of an endpoint: never a secret, sensitive settings as REDACTED. */
 export interface WebhookEndpoint {
@@ -38,6 +42,17 @@ export interface CreateEndpointInput {
   provider: string;
   secret: string;
   description?: string | undefined;
+  settings?: Record<string, unknown> | undefined;
+  respondAsync?: boolean | undefined;
+}
+
+/**
+ * An edit of an endpoint: absent fields stay. `settings` is a JSON merge patch (RFC 7396) of the
+ * stored settings: a name set to null is removed, others are set, the rest stay, so one value can be
+ * changed without sending the credentials again.
+ */
+export interface EndpointPatch {
+  description?: string | null | undefined;
   settings?: Record<string, unknown> | undefined;
   respondAsync?: boolean | undefined;
 }
@@ -158,6 +173,38 @@ export class WebhookEndpointService {
     return row ? { kind: 'ok', endpoint: present(row) } : { kind: 'not_found' };
   }
 
+  /** Applies `patch`; settings are checked as at creation, with the stored ones merged in. */
+  async update(tenantId: string, id: string, patch: EndpointPatch): Promise<EndpointOutcome> {
+    let refused: EndpointOutcome | null = null;
+    const row = await this.deps.repo.update(tenantId, id, async (current) => {
+      const changes: WebhookEndpointChanges = {};
+      if (patch.description !== undefined) changes.description = patch.description;
+      if (patch.respondAsync !== undefined) changes.respondAsync = patch.respondAsync;
+      if (patch.settings === undefined) return changes;
+      const connector = this.deps.registry.get(current.provider);
+      if (!connector) {
+        refused = { kind: 'unknown_provider', detail: `No connector for ${current.provider} is installed` };
+        return null;
+      }
+      const box = await this.deps.keys.box();
+      const stored = box ? this.storedSettings(box, current) : null;
+      if (!box || !stored) {
+        refused = { kind: 'encryption_unavailable' };
+        return null;
+      }
+      const settings = mergePatch(stored, patch.settings);
+      refused = this.settingsProblem(connector, settings);
+      if (refused) return null;
+      const { readable, sensitive } = splitSettings(settings);
+      changes.settings = readable;
+      changes.settingsCiphertext = sensitive ? box.encrypt(JSON.stringify(sensitive), settingsAad(id)) : null;
+      return changes;
+    });
+    this.cache.delete(id);
+    if (refused) return refused;
+    return row ? { kind: 'ok', endpoint: present(row) } : { kind: 'not_found' };
+  }
+
   async remove(tenantId: string, id: string): Promise<boolean> {
     const deleted = await this.deps.repo.softDelete(tenantId, id, this.deps.clock());
     this.cache.delete(id);
@@ -211,11 +258,22 @@ export class WebhookEndpointService {
     return { kind: 'found', endpoint };
   }
 
-  private decrypt(box: SecretBox, row: WebhookEndpointRow): DeliveryEndpoint | null {
+  /** The settings as stored, credentials decrypted; null when they cannot be (another key). */
+  private storedSettings(box: SecretBox, row: WebhookEndpointRow): Record<string, unknown> | null {
     try {
       const sensitive = row.settingsCiphertext
         ? (JSON.parse(box.decrypt(row.settingsCiphertext, settingsAad(row.id))) as Record<string, unknown>)
         : null;
+      return mergeSettings(row.settings, sensitive);
+    } catch {
+      return null;
+    }
+  }
+
+  private decrypt(box: SecretBox, row: WebhookEndpointRow): DeliveryEndpoint | null {
+    const settings = this.storedSettings(box, row);
+    if (!settings) return null;
+    try {
       return {
         id: row.id,
         tenantId: row.tenantId,
@@ -225,7 +283,7 @@ export class WebhookEndpointService {
           ? box.decrypt(row.previousSecretCiphertext, secretAad(row.id))
           : null,
         previousSecretExpiresAt: row.previousSecretExpiresAt,
-        settings: mergeSettings(row.settings, sensitive),
+        settings,
         respondAsync: row.respondAsync,
       };
     } catch {

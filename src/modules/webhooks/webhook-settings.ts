@@ -36,3 +36,13 @@ export function mergeSettings(
 ): Record<string, unknown> {
   return { ...readable, ...(sensitive ?? {}) };
 }
+
+/** RFC 7396 on one level: a name set to null is removed, any other value replaces the stored one. */
+export function mergePatch(stored: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...stored };
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) delete merged[name];
+    else merged[name] = value;
+  }
+  return merged;
+}

@@ -238,6 +238,33 @@ export async function webhookEndpointRoutes(
     },
   );
 
+  app.patch(
+    '/webhook-endpoints/:id',
+    {
+      config: { audit: 'webhook_endpoint.update' },
+      schema: {
+        summary: 'Change an endpoint: description, settings, respondAsync',
+        description:
+          'Fields left out stay as they are. `settings` is a JSON merge patch (RFC 7396) of the stored settings: a name set to null is removed, others are set, so one value changes without sending the credentials again; the result is checked as at creation. Deliveries see the change at once on this instance, on others within the endpoint cache TTL. The secret changes only through rotate-secret.',
+        tags: ['webhooks'],
+        params,
+        body: z
+          .object({
+            description: z.string().max(500).nullable().optional(),
+            settings: settingsSchema.optional(),
+            respondAsync: z.boolean().optional(),
+          })
+          .strict()
+          .refine((b) => Object.keys(b).length > 0, 'name at least one of description, settings, respondAsync'),
+        response: { 200: webhookEndpointSchema, ...problemResponses(400, 401, 404, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      return sendOutcome(reply, await service.update(tenantOf(request), id, request.body), 200, id);
+    },
+  );
+
   app.post(
     '/webhook-endpoints/:id/rotate-secret',
     {
