@@ -98,6 +98,8 @@ export function assertJsonNesting(text: string, format: string): number[] {
       let escaped = false;
       for (i++; i < text.length; i++) {
         const s = text.charCodeAt(i);
+        // Letters are most of a payload's strings: one comparison passes them.
+        if (s > 92) continue;
         if (s === 92) {
           escaped = true;
           i = escapeEnd(text, i, format);
