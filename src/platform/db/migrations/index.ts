@@ -17,6 +17,7 @@ import * as m100 from './100_rollup_shards.js';
 import * as m110 from './110_intake_queue.js';
 import * as m120 from './120_webhook_respond_async.js';
 import * as m130 from './130_intake_log_without_tenant_check.js';
+import * as m140 from './140_raw_events_problem_index.js';
 
 /**
  * Migrations are imported statically so they run identically from TypeScript sources, the compiled
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '110_intake_queue': m110,
   '120_webhook_respond_async': m120,
   '130_intake_log_without_tenant_check': m130,
+  '140_raw_events_problem_index': m140,
 };
 
 export const migrationProvider: MigrationProvider = {
