@@ -30,19 +30,26 @@ export function columnList(columns: ColumnSpec): string {
  */
 export function jsonRowsText(columns: ColumnSpec, rowsParameter: string, bytesParameter?: string): string {
   const names = Object.keys(columns);
-  const select = names.map((n) => {
-    if (columns[n] === 'jsonb') return `x.${quote(n)}::jsonb`;
-    if (columns[n] !== 'packed text') return `x.${quote(n)}`;
+  // With a bytes parameter the rows are packJsonRows': keyed by column position, nulls left out.
+  const key = (n: string, i: number) => (bytesParameter ? valueKey(i) : n);
+  const select = names.map((n, i) => {
+    if (columns[n] === 'jsonb') return `x.${quote(key(n, i))}::jsonb AS ${quote(n)}`;
+    if (columns[n] !== 'packed text') return `x.${quote(key(n, i))} AS ${quote(n)}`;
     if (!bytesParameter) throw new Error(`column ${n} is packed: name the bytes parameter`);
-    return `convert_from(substring(${bytesParameter}::bytea FROM x.${quote(`${n}${AT}`)} FOR x.${quote(`${n}${LENGTH}`)}), 'UTF8') AS ${quote(n)}`;
+    return `convert_from(substring(${bytesParameter}::bytea FROM x.${quote(atKey(i))} FOR x.${quote(lengthKey(i))}), 'UTF8') AS ${quote(n)}`;
   });
-  const definitions = names.flatMap((n) => {
+  const definitions = names.flatMap((n, i) => {
     const type = columns[n]!;
-    if (type === 'packed text') return [`${quote(`${n}${AT}`)} integer`, `${quote(`${n}${LENGTH}`)} integer`];
-    return [`${quote(n)} ${type === 'jsonb' ? 'text' : type}`];
+    if (type === 'packed text') return [`${quote(atKey(i))} integer`, `${quote(lengthKey(i))} integer`];
+    return [`${quote(key(n, i))} ${type === 'jsonb' ? 'text' : type}`];
   });
   return `SELECT ${select.join(', ')} FROM json_to_recordset(${rowsParameter}::json) AS x(${definitions.join(', ')})`;
 }
+
+/** packJsonRows' keys: a column's value, and a packed column's first byte and length, by column position. */
+const valueKey = (i: number) => `v${i}`;
+const atKey = (i: number) => `a${i}`;
+const lengthKey = (i: number) => `l${i}`;
 
 /**
  * A Date as the ISO text JSON.stringify would give it. Serializing Date objects takes V8's slow path
@@ -59,10 +66,6 @@ function iso(date: Date): string | null {
   }
   return lastIso;
 }
-
-/** Where a packed value's bytes start (1-based, as SQL's substring counts) and how many there are. */
-const AT = ':at';
-const LENGTH = ':length';
 
 /**
  * The parameters of jsonRowsText with packed columns: the rows as JSON, each packed value replaced by
@@ -82,19 +85,23 @@ export function packJsonRows(
     }
   const bytes = Buffer.allocUnsafe(total);
   let offset = 0;
+  const keys = names.map((_, i) => [valueKey(i), atKey(i), lengthKey(i)] as const);
   const out = rows.map((row) => {
-    // Built key by key in column order (a copy with the packed key deleted would be a dictionary-mode object, slow to serialize).
+    // Short keys, and no key for a null (json_to_recordset reads a missing key as NULL): a third of
+    // the JSON of a raw event row was its column names.
     const copy: Record<string, unknown> = {};
-    for (const n of names) {
+    names.forEach((n, i) => {
       const value = row[n];
-      if (columns[n] !== 'packed text') copy[n] = value instanceof Date ? iso(value) : value;
+      if (value === null || value === undefined) return;
+      const [v, at, length] = keys[i]!;
+      if (columns[n] !== 'packed text') copy[v] = value instanceof Date ? iso(value) : value;
       else if (typeof value === 'string') {
-        const length = bytes.write(value, offset);
-        copy[`${n}${AT}`] = offset + 1;
-        copy[`${n}${LENGTH}`] = length;
-        offset += length;
+        const written = bytes.write(value, offset);
+        copy[at] = offset + 1;
+        copy[length] = written;
+        offset += written;
       }
-    }
+    });
     return copy;
   });
   return { json: JSON.stringify(out), bytes };
