@@ -12,6 +12,7 @@ import {
   printTable,
   rssMb,
   runLoad,
+  serverNodeFlags,
   startNode,
   startPaylens,
   startPaylensWorker,
@@ -303,5 +304,9 @@ export async function run(): Promise<void> {
       );
   }
   console.log(`\n${idle.map((line) => `- ${line} (${SETTLE_MS / 1000} s after ready)`).join('\n')}`);
-  console.log(`\nload average (1 / 5 / 15 min): ${loadAtStart} at the start, ${loadAverage()} at the end`);
+  const flags = (store: 'postgres' | 'embedded') => serverNodeFlags(store).join(' ') || 'none';
+  console.log(
+    `\nnode flags: PostgreSQL server ${flags('postgres')} (the image's CMD), PGlite server ${flags('embedded')} (npm start)`,
+  );
+  console.log(`load average (1 / 5 / 15 min): ${loadAtStart} at the start, ${loadAverage()} at the end`);
 }

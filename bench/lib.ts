@@ -110,7 +110,7 @@ export function startNode(args: string[], env: Record<string, string>): ChildPro
 export function startPaylens(env: Record<string, string>): ChildProcess {
   const withDefaults = { RATE_LIMIT_ENABLED: 'false', METRICS_PORT: '0', ...env };
   const built = fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url));
-  const flags = serverNodeFlags();
+  const flags = serverNodeFlags(env.DATABASE_URL ? 'postgres' : 'embedded');
   if (existsSync(built)) return startNode([...flags, built], withDefaults);
   return startNode(
     [...flags, '--import', 'tsx', fileURLToPath(new URL('../src/entrypoints/server.ts', import.meta.url))],
@@ -162,15 +162,24 @@ export async function startEmbeddedPaylens(
   return { base, child, stop };
 }
 
-/** The Node flags `npm start` gives the server (package.json), so the bench measures the process that runs. */
-export function serverNodeFlags(): string[] {
-  // dist/bench/lib.js next to dist/src, or bench/lib.ts run from the sources.
+/** A file at the repository's root, from dist/bench/lib.js next to dist/src or from bench/lib.ts. */
+function rootFile(name: string): string {
   const built = existsSync(fileURLToPath(new URL('../src/entrypoints/server.js', import.meta.url)));
-  const pkg = JSON.parse(
-    readFileSync(new URL(built ? '../../package.json' : '../package.json', import.meta.url), 'utf8'),
-  ) as {
-    scripts: { start: string };
-  };
+  return readFileSync(new URL(built ? `../../${name}` : `../${name}`, import.meta.url), 'utf8');
+}
+
+/**
+ * The Node flags the server runs with where it is deployed, so the bench measures the process that
+ * runs: on PostgreSQL the image's (the Dockerfile's CMD, as compose and Kubernetes run it), embedded
+ * `npm start`'s (package.json).
+ */
+export function serverNodeFlags(store: 'postgres' | 'embedded'): string[] {
+  if (store === 'postgres') {
+    const cmd = /^CMD (\[.*\])$/m.exec(rootFile('Dockerfile'));
+    const args = cmd ? (JSON.parse(cmd[1]!) as string[]) : [];
+    return args.filter((a) => a.startsWith('--'));
+  }
+  const pkg = JSON.parse(rootFile('package.json')) as { scripts: { start: string } };
   const match = /\bnode ((?:--\S+ )*)dist\/src\/entrypoints\/server\.js/.exec(pkg.scripts.start);
   return match?.[1]?.split(' ').filter(Boolean) ?? [];
 }
