@@ -292,6 +292,12 @@ describe.each(storeKinds())('webhook endpoints and deliveries on %s', (store) =>
       .executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(accessToken);
 
+    // Settings read back and sent again whole keep the credential, not its placeholder.
+    expect((await patch({ settings: changed.json().settings })).statusCode).toBe(200);
+    expect(await t.container.webhooks.endpoints.forDelivery(created.id)).toMatchObject({
+      endpoint: { settings: { accessToken, webhookId: 'WH-2' } },
+    });
+
     // Deliveries follow at once on this instance: the next one is acknowledged queued.
     const next = JSON.stringify(stripeEvent('charge.succeeded', charge({ amount: 3_132 })));
     const queued = await deliver(created.url, next, {

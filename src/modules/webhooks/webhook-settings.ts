@@ -37,12 +37,16 @@ export function mergeSettings(
   return { ...readable, ...(sensitive ?? {}) };
 }
 
-/** RFC 7396 on one level: a name set to null is removed, any other value replaces the stored one. */
+/**
+ * RFC 7396 on one level: a name set to null is removed, any other value replaces the stored one,
+ * except REDACTED, which keeps it: settings read back from the API and sent again keep their
+ * credentials rather than become the placeholder.
+ */
 export function mergePatch(stored: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const merged = { ...stored };
   for (const [name, value] of Object.entries(patch)) {
     if (value === null) delete merged[name];
-    else merged[name] = value;
+    else if (value !== REDACTED) merged[name] = value;
   }
   return merged;
 }

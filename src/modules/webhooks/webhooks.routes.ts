@@ -245,7 +245,7 @@ export async function webhookEndpointRoutes(
       schema: {
         summary: 'Change an endpoint: description, settings, respondAsync',
         description:
-          'Fields left out stay as they are. `settings` is a JSON merge patch (RFC 7396) of the stored settings: a name set to null is removed, others are set, so one value changes without sending the credentials again; the result is checked as at creation. Deliveries see the change at once on this instance, on others within the endpoint cache TTL. The secret changes only through rotate-secret.',
+          'Fields left out stay as they are. `settings` is a JSON merge patch (RFC 7396) of the stored settings: a name set to null is removed, others are set, so one value changes without sending the credentials again (a value sent back as `[encrypted]` keeps the stored one); the result is checked as at creation. Deliveries see the change at once on this instance, on others within the endpoint cache TTL. The secret changes only through rotate-secret.',
         tags: ['webhooks'],
         params,
         body: z
