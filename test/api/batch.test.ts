@@ -98,6 +98,40 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     }
   });
 
+  it('stores items as sent but never their card data: escaped PANs, escaped CVV names, spaced PANs and track data', async () => {
+    // Items are now stored from the body's own bytes, where escapes are still escaped (a re-serialized
+    // item had them decoded): each hiding place must still be found there.
+    const items = [
+      `{"id":"evt_esc_pan_${store}","object":"event","note":"\\u0034111111111111111"}`,
+      `{ "id" : "evt_esc_cvv_${store}", "card": { "c\\u0076v" : "737", "number": "4111 1111 1111 1111" } }`,
+      `{"id":"evt_track_${store}","track2":"x","memo":"4111111111111111=25121010000000000000"}`,
+      `{"id":"evt_num_pan_${store}","pan":5555555555554444,"cvc":"123"}`,
+    ];
+    for (const headers of [{}, { prefer: 'respond-async' }]) {
+      const tenant = await t.newTenant(`card-bytes-${store}-${Object.keys(headers).length}`);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/events/batch',
+        headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json', ...headers },
+        payload: `[\n  ${items.join(',\n  ')}\n]`,
+      });
+      expect(res.statusCode).toBe(200);
+      const stored = await Promise.all(
+        (res.json().items as { rawEvent: { id: string } }[]).map((i) =>
+          t.container.rawEvents.findById(tenant.tenantId, i.rawEvent.id),
+        ),
+      );
+      for (const raw of stored) {
+        const text = raw!.payload;
+        expect(() => JSON.parse(text)).not.toThrow();
+        expect(JSON.stringify(JSON.parse(text))).not.toMatch(/4111111111111111|4111 1111 1111 1111|5555555555554444/);
+        expect(text).not.toMatch(/\\u0034111111111111111|"737"|"123"|=2512101/);
+      }
+      expect(stored[1]!.payload).toContain('[redacted]');
+      expect(stored[3]!.payload).toContain('555555******4444');
+    }
+  });
+
   it('answers a record the database refuses as that item failing, and stores and answers its neighbours', async () => {
     const refusedId = `pi_batch_refused_${store}`;
     const refused = stripeEvent('charge.succeeded', charge({ payment_intent: refusedId, amount: 900 }));
