@@ -64,8 +64,6 @@ export type IngestResult = z.infer<typeof ingestResponseSchema> & { replayed: bo
 /** What a multi-record body shares across its records. */
 export type ManyInput = Omit<IngestInput, 'body' | 'idempotencyKey'>;
 
-type PrepareInput = Omit<IngestInput, 'body'>;
-
 export interface RecordInput {
   record: unknown;
   /** The record's own text, stored as its raw event. */
@@ -227,7 +225,7 @@ export class IntakeService {
       ? records.map((r) => {
           try {
             const { payload, storedText } = masked(r);
-            return this.prepareQueued({ ...input, idempotencyKey: r.idempotencyKey }, payload, storedText, hint);
+            return this.prepareQueued(input, r.idempotencyKey, payload, storedText, hint);
           } catch (error) {
             return { error };
           }
@@ -235,9 +233,9 @@ export class IntakeService {
       : await Promise.all(
           records.map((r) => {
             const { payload, storedText } = masked(r);
-            return this.prepare({ ...input, idempotencyKey: r.idempotencyKey }, payload, storedText, hint).catch(
-              (error: unknown) => ({ error }),
-            );
+            return this.prepare(input, r.idempotencyKey, payload, storedText, hint).catch((error: unknown) => ({
+              error,
+            }));
           }),
         );
     const ready = prepared.filter((p): p is PreparedRecord => !('error' in p));
@@ -271,7 +269,7 @@ export class IntakeService {
     storedText: string,
     hint: string | undefined,
   ): Promise<IngestResult> {
-    const prepared = await this.prepare(input, payload, storedText, hint);
+    const prepared = await this.prepare(input, input.idempotencyKey, payload, storedText, hint);
     await this.deps.hooks.beforeStore(prepared.events);
     const { outcome } = await this.deps.writer.store({ raw: prepared.raw, events: prepared.events });
     if (outcome === 'duplicate') {
@@ -285,14 +283,19 @@ export class IntakeService {
     return this.storedResult(prepared);
   }
 
-  /** Normalizes one masked payload into the raw row and events to store (nothing is written yet). */
+  /**
+   * Normalizes one masked payload into the raw row and events to store (nothing is written yet).
+   * The idempotency key is the record's own, beside what its body shares, so no per-record copy of
+   * the input is made.
+   */
   private async prepare(
-    input: PrepareInput,
+    input: ManyInput,
+    idempotencyKey: string | undefined,
     payload: unknown,
     storedText: string,
     hint: string | undefined,
   ): Promise<PreparedRecord> {
-    if (input.respondAsync) return this.prepareQueued(input, payload, storedText, hint);
+    if (input.respondAsync) return this.prepareQueued(input, idempotencyKey, payload, storedText, hint);
     const receivedAt = this.clock();
     const rawId = newId('raw', receivedAt.getTime());
     const normalized = await this.normalizeToEvents(payload, hint, {
@@ -303,18 +306,19 @@ export class IntakeService {
       resolveContext: input.resolveContext,
       sourceContext: input.sourceContext,
     });
-    return this.preparedRecord(input, storedText, receivedAt, rawId, normalized);
+    return this.preparedRecord(input, idempotencyKey, storedText, receivedAt, rawId, normalized);
   }
 
   /** A masked payload as a queued raw row: identified for its dedupe key, normalized later by the queue worker. */
   private prepareQueued(
-    input: PrepareInput,
+    input: ManyInput,
+    idempotencyKey: string | undefined,
     payload: unknown,
     storedText: string,
     hint: string | undefined,
   ): PreparedRecord {
     const receivedAt = this.clock();
-    return this.preparedRecord(input, storedText, receivedAt, newId('raw', receivedAt.getTime()), {
+    return this.preparedRecord(input, idempotencyKey, storedText, receivedAt, newId('raw', receivedAt.getTime()), {
       identification: this.identifyPayload(payload, hint, input.sourceContext),
       result: QUEUED,
       events: [],
@@ -323,15 +327,16 @@ export class IntakeService {
   }
 
   private preparedRecord(
-    input: PrepareInput,
+    input: ManyInput,
+    idempotencyKey: string | undefined,
     storedText: string,
     receivedAt: Date,
     rawId: string,
     { identification, result, events, normalizedAt }: Prepared,
   ): PreparedRecord {
     const payloadSha256 = sha256Hex(storedText);
-    const dedupeId = input.idempotencyKey
-      ? `idem:${input.idempotencyKey}`
+    const dedupeId = idempotencyKey
+      ? `idem:${idempotencyKey}`
       : (identification.providerEventId ?? `sha256:${payloadSha256}`);
     const raw = {
       id: rawId,
