@@ -75,33 +75,38 @@ export function packJsonRows(
   columns: ColumnSpec,
   rows: readonly Record<string, unknown>[],
 ): { json: string; bytes: Buffer } {
-  const names = Object.keys(columns);
-  const packed = names.filter((n) => columns[n] === 'packed text');
+  const fields = Object.keys(columns).map((name, i) => ({
+    name,
+    packed: columns[name] === 'packed text',
+    value: valueKey(i),
+    at: atKey(i),
+    length: lengthKey(i),
+  }));
+  // Measured exactly (a native count) rather than bounded: the buffer is copied whole to the
+  // embedded database's thread, slack included.
   let total = 0;
   for (const row of rows)
-    for (const n of packed) {
-      const value = row[n];
-      if (typeof value === 'string') total += Buffer.byteLength(value);
+    for (const field of fields) {
+      const value = row[field.name];
+      if (field.packed && typeof value === 'string') total += Buffer.byteLength(value);
     }
   const bytes = Buffer.allocUnsafe(total);
   let offset = 0;
-  const keys = names.map((_, i) => [valueKey(i), atKey(i), lengthKey(i)] as const);
   const out = rows.map((row) => {
     // Short keys, and no key for a null (json_to_recordset reads a missing key as NULL): a third of
     // the JSON of a raw event row was its column names.
     const copy: Record<string, unknown> = {};
-    names.forEach((n, i) => {
-      const value = row[n];
-      if (value === null || value === undefined) return;
-      const [v, at, length] = keys[i]!;
-      if (columns[n] !== 'packed text') copy[v] = value instanceof Date ? iso(value) : value;
+    for (const field of fields) {
+      const value = row[field.name];
+      if (value === null || value === undefined) continue;
+      if (!field.packed) copy[field.value] = value instanceof Date ? iso(value) : value;
       else if (typeof value === 'string') {
         const written = bytes.write(value, offset);
-        copy[at] = offset + 1;
-        copy[length] = written;
+        copy[field.at] = offset + 1;
+        copy[field.length] = written;
         offset += written;
       }
-    });
+    }
     return copy;
   });
   return { json: JSON.stringify(out), bytes };
