@@ -21,6 +21,11 @@ const hostile: { name: string; contentType: string; body: (size: number) => stri
     },
   },
   {
+    name: 'JSON of many short strings and no escape',
+    contentType: 'application/json',
+    body: (size) => `{"id":"s-${size}-${Math.random()}","tags":[${'"a",'.repeat(size / 4)}"z"]}`,
+  },
+  {
     name: 'NDJSON lines with near-e-mail notes',
     contentType: 'application/x-ndjson',
     body: (size) => {

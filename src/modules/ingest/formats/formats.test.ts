@@ -74,6 +74,28 @@ describe('payload formats', () => {
     );
   });
 
+  it('reads every escape in keys and values as JSON does: refuses NUL and half pairs, keeps the rest (property)', () => {
+    // Quotes, backslashes, `\u` written as text, NUL and surrogate halves: what the scan must tell apart.
+    const piece = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 5 }),
+      fc.constantFrom('"', '\\', '\\u', '\\u0000', '\u0000', '\ud800', '\udfff', '\ud83d\udcb3', 'é'),
+    );
+    const text = fc.array(piece, { maxLength: 5 }).map((pieces) => pieces.join(''));
+    const storable = (s: string) => !s.includes('\u0000') && (s as string & { isWellFormed(): boolean }).isWellFormed();
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.tuple(text, text), { maxLength: 4 }), { maxLength: 5 }), (items) => {
+        fc.pre(items.flat().every(([key]) => !['__proto__', 'constructor', 'prototype'].includes(key)));
+        const values = items.map((pairs) => Object.fromEntries(pairs));
+        const body = JSON.stringify(values);
+        if (items.flat(2).every(storable)) {
+          const parsed = parseAs('json', body, { jsonArrays: true });
+          expect(parsed.records).toEqual(values);
+          expect(parsed.texts.map((t) => JSON.parse(t) as unknown)).toEqual(values);
+        } else expect(problemOf(() => parseAs('json', body, { jsonArrays: true })).code).toBe('invalid_body');
+      }),
+    );
+  });
+
   it('locates JSON syntax errors V8 reports without a position', () => {
     expect(jsonErrorOffset('{"a": ]}')).toBe(6);
     expect(jsonErrorOffset('[1,2,,]')).toBe(5);
