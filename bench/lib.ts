@@ -208,7 +208,7 @@ interface LoadOptions {
  * Bodies made before the run instead of during it, so the load generator, which shares the cores
  * with the server, spends less of them; after `count`, bodies are made as needed.
  */
-export function pregenerated(make: () => string, count: number): () => string {
+export function pregenerated<T>(make: () => T, count: number): () => T {
   const bodies = Array.from({ length: count }, make);
   let next = 0;
   return () => (next < bodies.length ? bodies[next++]! : make());
