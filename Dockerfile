@@ -29,6 +29,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # A young generation sized for throughput on PostgreSQL: a batch's parsed items outlive a 4 MB
 # semi-space and were promoted and collected again (docs/benchmarks.md: batches +11–23 %, ~65 MB more
-# at peak). `npm start` keeps 4 MB for the embedded server's idle RSS; run this image embedded
-# (PGlite on /data) with `node --max-semi-space-size=4 dist/src/entrypoints/server.js` to do the same.
+# at peak). `npm start` keeps 4 MB and one V8 background thread for the embedded server's idle RSS;
+# run this image embedded (PGlite on /data) with
+# `node --max-semi-space-size=4 --v8-pool-size=1 dist/src/entrypoints/server.js` to do the same.
 CMD ["node", "--max-semi-space-size=32", "dist/src/entrypoints/server.js"]
