@@ -178,6 +178,17 @@ export class EventWriter {
       candidates.push(item);
       return false;
     });
+    // Nothing but raw rows (queued, unprocessed or ignored payloads): the insert is one statement, whose
+    // CTE claims the keys and stores the rows atomically, so no BEGIN and COMMIT round trips around it.
+    if (candidates.every((c) => c.events.length === 0)) {
+      const ids = await this.rawEvents.insertIgnoringDuplicates(
+        this.db,
+        candidates.map((c) => c.raw),
+      );
+      return items.map((item, i) =>
+        !sameBatchDuplicate[i] && ids.has(item.raw.id) ? { outcome: 'stored' } : { outcome: 'duplicate' },
+      );
+    }
     const inserted = await this.db.transaction().execute(async (trx) => {
       const ids = await this.rawEvents.insertIgnoringDuplicates(
         trx,
