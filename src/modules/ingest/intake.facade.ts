@@ -93,13 +93,25 @@ export class BodyIntake {
    * item in the body's order. Each record follows the single-event rules: its own raw event, dedupe
    * by provider event id or content hash, or by its idempotency key (`itemKey`).
    */
-  async ingestParsed(
+  ingestParsed(
     input: BodyInput,
     parsed: ParsedBody,
     options: Omit<ListOptions, 'maxItems'> = {},
   ): Promise<BatchResult> {
-    const contentType = formatContentTypes[parsed.format];
-    const count = parsed.records.length;
+    // The records are let go chunk by chunk as they are prepared (see ingestRecords), from a list
+    // of our own: the caller's stays whole.
+    return this.ingestRecords(input, parsed.format, parsed.records.slice(), parsed.texts, options);
+  }
+
+  private async ingestRecords(
+    input: BodyInput,
+    format: PayloadFormat,
+    records: unknown[],
+    texts: readonly string[],
+    options: Omit<ListOptions, 'maxItems'>,
+  ): Promise<BatchResult> {
+    const contentType = formatContentTypes[format];
+    const count = records.length;
     const itemKey =
       options.itemKey ?? ((index: number) => (input.idempotencyKey ? `${input.idempotencyKey}:${index}` : undefined));
     const items = new Array<BatchItemResult>(count);
@@ -110,7 +122,7 @@ export class BodyIntake {
     const chunk = async (start: number, end: number): Promise<void> => {
       const indexes: number[] = [];
       for (let index = start; index < end; index++) {
-        const record = parsed.records[index];
+        const record = records[index];
         if (record === null || typeof record !== 'object' || Array.isArray(record)) {
           finish({
             index,
@@ -123,14 +135,17 @@ export class BodyIntake {
       }
       let outcomes: RecordOutcome[];
       try {
-        outcomes = await this.deps.intake.ingestMany(
+        const written = this.deps.intake.ingestMany(
           { ...input, contentType },
           indexes.map((index) => ({
-            record: parsed.records[index],
-            text: parsed.texts[index]!,
+            record: records[index],
+            text: texts[index]!,
             idempotencyKey: itemKey(index, count),
           })),
         );
+        // Prepared by now (queued records synchronously, the others hold their own): not kept through the write.
+        for (let index = start; index < end; index++) records[index] = undefined;
+        outcomes = await written;
       } catch (error) {
         outcomes = indexes.map(() => ({ error }));
       }

@@ -217,27 +217,38 @@ export class IntakeService {
    * single event, then the whole set is scored in one pass and written in one transaction, and
    * duplicates are read back with two queries. Per record: its result, or the error that kept it out.
    */
-  async ingestMany(input: ManyInput, records: readonly RecordInput[]): Promise<RecordOutcome[]> {
+  ingestMany(input: ManyInput, records: readonly RecordInput[]): Promise<RecordOutcome[]> {
     const hint = input.providerHint?.toLowerCase();
     const masked = (r: RecordInput) => redactCardData(r.record, r.text, input.contentType);
     // Queued records need no awaiting: prepared synchronously, without a promise and a frame per record.
-    const prepared: (PreparedRecord | { error: unknown })[] = input.respondAsync
-      ? records.map((r) => {
+    // Not an async function, so the parsed records are not held while their rows are written: a
+    // batch in flight kept them alive through young-generation collections, which copied them.
+    if (input.respondAsync)
+      return this.storePrepared(
+        input,
+        records.map((r) => {
           try {
             const { payload, storedText } = masked(r);
             return this.prepareQueued(input, r.idempotencyKey, payload, storedText, hint);
           } catch (error) {
             return { error };
           }
-        })
-      : await Promise.all(
-          records.map((r) => {
-            const { payload, storedText } = masked(r);
-            return this.prepare(input, r.idempotencyKey, payload, storedText, hint).catch((error: unknown) => ({
-              error,
-            }));
-          }),
-        );
+        }),
+      );
+    return Promise.all(
+      records.map((r) => {
+        const { payload, storedText } = masked(r);
+        return this.prepare(input, r.idempotencyKey, payload, storedText, hint).catch((error: unknown) => ({
+          error,
+        }));
+      }),
+    ).then((prepared) => this.storePrepared(input, prepared));
+  }
+
+  private async storePrepared(
+    input: ManyInput,
+    prepared: (PreparedRecord | { error: unknown })[],
+  ): Promise<RecordOutcome[]> {
     const ready = prepared.filter((p): p is PreparedRecord => !('error' in p));
     await this.deps.hooks.beforeStore(ready.flatMap((p) => p.events));
     const results = await this.deps.writer.storeMany(ready.map((p) => ({ raw: p.raw, events: p.events })));
