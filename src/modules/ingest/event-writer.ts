@@ -178,30 +178,21 @@ export class EventWriter {
       candidates.push(item);
       return false;
     });
+    const rows = candidates.map((c) => c.raw);
     // Nothing but raw rows (queued, unprocessed or ignored payloads): the insert is one statement, whose
     // CTE claims the keys and stores the rows atomically, so no BEGIN and COMMIT round trips around it.
-    if (candidates.every((c) => c.events.length === 0)) {
-      const ids = await this.rawEvents.insertIgnoringDuplicates(
-        this.db,
-        candidates.map((c) => c.raw),
-      );
-      return items.map((item, i) =>
-        !sameBatchDuplicate[i] && ids.has(item.raw.id) ? { outcome: 'stored' } : { outcome: 'duplicate' },
-      );
-    }
-    const inserted = await this.db.transaction().execute(async (trx) => {
-      const ids = await this.rawEvents.insertIgnoringDuplicates(
-        trx,
-        candidates.map((c) => c.raw),
-      );
-      // With BEGIN, the raw insert (which decides the duplicates the writes must leave out), the one
-      // statement of writeEvents and COMMIT: four round trips per group.
-      await this.writeEvents(
-        trx,
-        candidates.filter((c) => ids.has(c.raw.id)).map((c) => c.events),
-      );
-      return ids;
-    });
+    const inserted = candidates.every((c) => c.events.length === 0)
+      ? await this.rawEvents.insertIgnoringDuplicates(this.db, rows)
+      : await this.db.transaction().execute(async (trx) => {
+          const ids = await this.rawEvents.insertIgnoringDuplicates(trx, rows);
+          // With BEGIN, the raw insert (which decides the duplicates the writes must leave out), the one
+          // statement of writeEvents and COMMIT: four round trips per group.
+          await this.writeEvents(
+            trx,
+            candidates.filter((c) => ids.has(c.raw.id)).map((c) => c.events),
+          );
+          return ids;
+        });
     return items.map((item, i) =>
       !sameBatchDuplicate[i] && inserted.has(item.raw.id) ? { outcome: 'stored' } : { outcome: 'duplicate' },
     );

@@ -237,10 +237,14 @@ export class IntakeService {
       );
     return Promise.all(
       records.map((r) => {
-        const { payload, storedText } = masked(r);
-        return this.prepare(input, r.idempotencyKey, payload, storedText, hint).catch((error: unknown) => ({
-          error,
-        }));
+        try {
+          const { payload, storedText } = masked(r);
+          return this.prepare(input, r.idempotencyKey, payload, storedText, hint).catch((error: unknown) => ({
+            error,
+          }));
+        } catch (error) {
+          return { error };
+        }
       }),
     ).then((prepared) => this.storePrepared(input, prepared));
   }
