@@ -219,33 +219,28 @@ export class IntakeService {
    */
   ingestMany(input: ManyInput, records: readonly RecordInput[]): Promise<RecordOutcome[]> {
     const hint = input.providerHint?.toLowerCase();
-    const masked = (r: RecordInput) => redactCardData(r.record, r.text, input.contentType);
+    /** Each record masked and prepared by `prepare`; a record that throws fails alone. */
+    const each = <T>(prepare: (payload: unknown, storedText: string, idempotencyKey: string | undefined) => T) =>
+      records.map((r): T | { error: unknown } => {
+        try {
+          const { payload, storedText } = redactCardData(r.record, r.text, input.contentType);
+          return prepare(payload, storedText, r.idempotencyKey);
+        } catch (error) {
+          return { error };
+        }
+      });
     // Queued records need no awaiting: prepared synchronously, without a promise and a frame per record.
     // Not an async function, so the parsed records are not held while their rows are written: a
     // batch in flight kept them alive through young-generation collections, which copied them.
     if (input.respondAsync)
       return this.storePrepared(
         input,
-        records.map((r) => {
-          try {
-            const { payload, storedText } = masked(r);
-            return this.prepareQueued(input, r.idempotencyKey, payload, storedText, hint);
-          } catch (error) {
-            return { error };
-          }
-        }),
+        each((payload, storedText, key) => this.prepareQueued(input, key, payload, storedText, hint)),
       );
     return Promise.all(
-      records.map((r) => {
-        try {
-          const { payload, storedText } = masked(r);
-          return this.prepare(input, r.idempotencyKey, payload, storedText, hint).catch((error: unknown) => ({
-            error,
-          }));
-        } catch (error) {
-          return { error };
-        }
-      }),
+      each((payload, storedText, key) =>
+        this.prepare(input, key, payload, storedText, hint).catch((error: unknown) => ({ error })),
+      ),
     ).then((prepared) => this.storePrepared(input, prepared));
   }
 

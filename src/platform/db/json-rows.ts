@@ -84,11 +84,12 @@ export function packJsonRows(
   }));
   // Measured exactly (a native count) rather than bounded: the buffer is copied whole to the
   // embedded database's thread, slack included.
+  const packed = fields.filter((field) => field.packed);
   let total = 0;
   for (const row of rows)
-    for (const field of fields) {
+    for (const field of packed) {
       const value = row[field.name];
-      if (field.packed && typeof value === 'string') total += Buffer.byteLength(value);
+      if (typeof value === 'string') total += Buffer.byteLength(value);
     }
   const bytes = Buffer.allocUnsafe(total);
   let offset = 0;
