@@ -5,6 +5,7 @@ import {
   declinedCharge,
   stripeEvent,
 } from '../../src/modules/normalize/connectors/stripe/__fixtures__/stripe-events.js';
+import { BodyIntake, CHUNK_RECORDS } from '../../src/modules/ingest/index.js';
 import { appForSuite, whileDatabaseRefuses } from '../harness/app.js';
 import { storeKinds } from '../harness/stores.js';
 
@@ -245,5 +246,24 @@ describe.each(storeKinds())('POST /v1/events/batch on %s', (store) => {
     });
     expect(payments.statusCode).toBe(200);
     expect(payments.json().timeline).toHaveLength(1);
+  });
+  it('leaves the parsed body it is handed whole while it lets go of each chunk of records (paylens import reads it after)', async () => {
+    const bodies = new BodyIntake(t.container);
+    // Past one chunk, so records are released while a later chunk is still to come.
+    const events = Array.from({ length: CHUNK_RECORDS + 200 }, (_, i) =>
+      stripeEvent('charge.succeeded', charge({ amount: 500 + i })),
+    );
+    for (const respondAsync of [true, false]) {
+      const parsed = bodies.parse(
+        JSON.stringify(events.map((e) => ({ ...e, id: `${e.id}-${respondAsync}` }))),
+        'json',
+        true,
+      );
+      const before = [...parsed.records];
+      const result = await bodies.ingestParsed({ tenantId: t.tenantId, source: 'cli', respondAsync }, parsed);
+      expect(result.summary.failed).toBe(0);
+      expect(result.summary[respondAsync ? 'queued' : 'stored']).toBe(events.length);
+      expect(parsed.records).toEqual(before);
+    }
   });
 });
