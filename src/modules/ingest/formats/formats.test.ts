@@ -87,7 +87,8 @@ describe('payload formats', () => {
         fc.pre(items.flat().every(([key]) => !['__proto__', 'constructor', 'prototype'].includes(key)));
         const values = items.map((pairs) => Object.fromEntries(pairs));
         const body = JSON.stringify(values);
-        if (items.flat(2).every(storable)) {
+        // Judged on the objects built (a repeated key keeps only its last value), not on the pairs drawn.
+        if (values.every((v) => Object.entries(v).flat().every(storable))) {
           const parsed = parseAs('json', body, { jsonArrays: true });
           expect(parsed.records).toEqual(values);
           expect(parsed.texts.map((t) => JSON.parse(t) as unknown)).toEqual(values);
